@@ -1,0 +1,255 @@
+/*
+ * Veridian kernel-call ABI, shared by the kernel (os/kernel, linked into vrsim and later into
+ * the real kernel) and by every OS program (through libveridian's native layer).
+ *
+ * Entry: the kernel publishes a read-only "vDSO" page whose address arrives in the aux vector
+ * as AT_VERIDIAN_KCALL. It starts with struct vk_kcall_page; kernel call NR is a function
+ * at page + VK_KCALL_STUB_OFFSET + NR * VK_KCALL_STUB_STRIDE with the C signature
+ * vk_kcall_fn (six integer arguments, System V calling convention, returns long).
+ *
+ * Every call returns 0 (or a non-negative value) on success, or a negative VK_E* code.
+ * Every call validates all its arguments before acting (decode, then invoke): a failed call
+ * changes nothing. Every blocking call takes an absolute virtual-time deadline in ns:
+ * VK_DEADLINE_NEVER waits forever, 0 (or any past time) only polls.
+ *
+ * ABI structs have explicit sizes and no padding: see the static asserts at the bottom.
+ */
+#ifndef VERIDIAN_KCALL_H
+#define VERIDIAN_KCALL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "veridian/errors.h"
+
+/* ---- the kernel-call page ---- */
+#define VK_KCALL_MAGIC 0x4c4c414b4b524556ull /* "VERKKALL" little-endian */
+#define VK_KCALL_VERSION 1u
+#define VK_KCALL_STUB_OFFSET 64u
+#define VK_KCALL_STUB_STRIDE 32u
+
+struct vk_kcall_page {
+    uint64_t magic;
+    uint32_t version;
+    uint32_t nr_count;
+    uint64_t reserved[6];
+};
+
+typedef long (*vk_kcall_fn)(long, long, long, long, long, long);
+
+/* ---- kernel call numbers (the argument lists are the prototypes in libveridian/vk.h) ---- */
+enum vk_nr {
+    VK_NR_HANDLE_CLOSE = 1,    /* (h) */
+    VK_NR_HANDLE_DUP = 2,      /* (h, rights, uint32_t *out): rights must be a subset; needs DUP */
+    VK_NR_HANDLE_MINT = 3,     /* (h, rights, badge, uint32_t *out): badged copy; needs MINT */
+    VK_NR_HANDLE_INFO = 4,     /* (h, struct vk_handle_info *out) */
+    VK_NR_ENDPOINT_CREATE = 5, /* (uint32_t *out): handle with RECV|CALL|MINT|DUP|TRANSFER */
+    VK_NR_CALL = 6,            /* (h, struct vk_call *c, deadline): needs CALL */
+    VK_NR_RECEIVE = 7,         /* (h, struct vk_recv *r, deadline): needs RECV */
+    VK_NR_REPLY = 8,           /* (token, const struct vk_msg *m) */
+    VK_NR_REPLY_RECEIVE = 9,   /* (token, const struct vk_msg *m, h, struct vk_recv *r, deadline) */
+    VK_NR_MSG_READ = 10,       /* (token, offset, void *buf, len): from the caller's send buffer */
+    VK_NR_MSG_WRITE = 11,      /* (token, offset, const void *buf, len): into its recv buffer */
+    VK_NR_NOTIFY_CREATE = 12,  /* (uint32_t *out): handle with SIGNAL|WAIT|MINT|DUP|TRANSFER */
+    VK_NR_NOTIFY_SIGNAL = 13,  /* (h, bits): needs SIGNAL */
+    VK_NR_NOTIFY_BIND = 14,    /* (notify h, endpoint h): receive also returns its signals */
+    VK_NR_WAIT_MANY = 15,      /* (struct vk_wait *items, n, deadline) -> index that fired */
+    VK_NR_FUTEX_WAIT = 16,     /* (uint32_t *addr, expected, deadline) */
+    VK_NR_FUTEX_WAKE = 17,     /* (uint32_t *addr, count) -> number woken */
+    VK_NR_VMO_CREATE = 18,     /* (size, uint32_t *out): READ|WRITE|MAP|DUP|TRANSFER */
+    VK_NR_VMO_MAP = 19,        /* (h, prot VK_RIGHT_READ|VK_RIGHT_WRITE, uint64_t *addr_out) */
+    VK_NR_VMO_UNMAP = 20,      /* (addr) */
+    VK_NR_SPAWN = 21,          /* (const struct vk_spawn *s, uint32_t *out_process) */
+    VK_NR_PROCESS_EXIT = 22,   /* (code): does not return */
+    VK_NR_PROCESS_INFO = 23,   /* (h, struct vk_proc_info *out) */
+    VK_NR_PROCESS_KILL = 24,   /* (h): needs KILL */
+    VK_NR_THREAD_CREATE = 25,  /* (entry, arg, stack_top, self, uint32_t *out) */
+    VK_NR_THREAD_EXIT = 26,    /* (code): does not return */
+    VK_NR_THREAD_YIELD = 27,   /* () */
+    VK_NR_THREAD_SET_SELF = 28, /* (value): the word at AT_VERIDIAN_SELF while this thread runs */
+    VK_NR_CONSOLE_WRITE = 29,  /* (h, const void *buf, len) -> bytes written; needs WRITE */
+    VK_NR_CONSOLE_READ = 30,   /* (h, void *buf, len, deadline) -> bytes, 0 at EOF; needs READ */
+    VK_NR_CLOCK_GET = 31,      /* () -> virtual time in ns since boot */
+    VK_NR_GETPID = 32,         /* () -> pid of the caller */
+    VK_NR_TRACE_MARK = 33,     /* (const char *s, len): a user event in the trace */
+    VK_NR_COUNT = 34
+};
+
+#define VK_DEADLINE_NEVER UINT64_MAX
+
+/* ---- handles ---- */
+/* A handle value is (generation << VK_HANDLE_INDEX_BITS) | index, always > 0 as an int32. */
+#define VK_HANDLE_INDEX_BITS 12u
+#define VK_HANDLE_INVALID 0u
+
+enum vk_obj_type {
+    VK_OBJ_NONE = 0,
+    VK_OBJ_PROCESS = 1,
+    VK_OBJ_THREAD = 2,
+    VK_OBJ_ENDPOINT = 3,
+    VK_OBJ_NOTIFICATION = 4,
+    VK_OBJ_VMO = 5,
+    VK_OBJ_CONSOLE = 6,
+    VK_OBJ_RESOURCE = 7, /* a root right: spawning processes (later devices, IRQs, DMA) */
+};
+
+enum vk_rights {
+    VK_RIGHT_READ = 1u << 0,
+    VK_RIGHT_WRITE = 1u << 1,
+    VK_RIGHT_MAP = 1u << 2,
+    VK_RIGHT_CALL = 1u << 3,
+    VK_RIGHT_RECV = 1u << 4,
+    VK_RIGHT_DUP = 1u << 5,
+    VK_RIGHT_TRANSFER = 1u << 6,
+    VK_RIGHT_SIGNAL = 1u << 7,
+    VK_RIGHT_WAIT = 1u << 8,
+    VK_RIGHT_MINT = 1u << 9,
+    VK_RIGHT_SPAWN = 1u << 10,
+    VK_RIGHT_KILL = 1u << 11,
+    VK_RIGHT_MMIO = 1u << 12,
+    VK_RIGHT_IRQ = 1u << 13,
+    VK_RIGHT_DMA = 1u << 14,
+    VK_RIGHTS_ALL = (1u << 15) - 1,
+};
+
+struct vk_handle_info {
+    uint32_t type;   /* enum vk_obj_type */
+    uint32_t rights; /* enum vk_rights */
+    uint64_t badge;
+    uint64_t object_id; /* sequential per machine, never a host pointer */
+};
+
+/* ---- signals seen by wait_many (notifications use all 64 bits as their own) ---- */
+#define VK_SIG_READABLE (1ull << 0)    /* endpoint: a call is queued; console: input */
+#define VK_SIG_PEER_CLOSED (1ull << 1) /* endpoint: no receiver is left */
+#define VK_SIG_EXITED (1ull << 0)      /* process, thread */
+
+#define VK_WAIT_CLEAR 1u /* notification: clear the observed bits when the wait returns */
+
+struct vk_wait {
+    uint32_t handle;   /* needs WAIT (or RECV for endpoints, READ for the console) */
+    uint32_t flags;    /* VK_WAIT_* */
+    uint64_t mask;     /* signals of interest */
+    uint64_t observed; /* out: signals pending (masked) when the call returned */
+};
+
+/* ---- messages ---- */
+#define VK_MSG_DATA_WORDS 6u
+#define VK_MSG_MAX_HANDLES 4u
+#define VK_MSG_NHANDLES(flags) ((flags) & 7u) /* low 3 bits of flags: handles carried */
+
+struct vk_msg {
+    uint32_t opcode;
+    uint32_t flags;
+    uint64_t data[VK_MSG_DATA_WORDS];
+    uint32_t handles[VK_MSG_MAX_HANDLES]; /* moved from sender to receiver (need TRANSFER) */
+};
+
+/* In: msg is the request. Out: msg is the reply. The send buffer is what the server may
+ * msg_read; the receive buffer is what it may msg_write. */
+struct vk_call {
+    struct vk_msg msg;
+    uint64_t send_buf;
+    uint64_t send_len;
+    uint64_t recv_buf;
+    uint64_t recv_len;
+};
+
+enum vk_recv_kind { VK_RECV_CALL = 1, VK_RECV_NOTIFY = 2 };
+
+struct vk_recv {
+    struct vk_msg msg; /* VK_RECV_CALL: the request, its handles now in our table */
+    uint64_t badge;    /* of the handle the caller used */
+    uint64_t token;    /* reply token: one reply per call, never reused in this process */
+    uint64_t send_len; /* size of the caller's send buffer */
+    uint64_t recv_len; /* size of the caller's receive buffer */
+    uint32_t kind;     /* enum vk_recv_kind */
+    uint32_t sender_pid;
+    uint64_t notify_bits; /* VK_RECV_NOTIFY: the bound notification's bits, now cleared */
+};
+
+/* ---- processes ---- */
+enum vk_role {
+    VK_ROLE_NONE = 0,
+    VK_ROLE_STDIN = 1,
+    VK_ROLE_STDOUT = 2,
+    VK_ROLE_STDERR = 3,
+    VK_ROLE_NSROOT = 4,
+    VK_ROLE_CWD = 5,
+    VK_ROLE_BOOTFS = 6,  /* read-only vmo holding the boot archive */
+    VK_ROLE_SPAWNER = 7, /* resource with VK_RIGHT_SPAWN */
+    VK_ROLE_CONSOLE = 8,
+    VK_ROLE_USER = 0x100, /* VK_ROLE_USER + n: meaning agreed between parent and child */
+};
+#define VK_START_MOVE 0x80000000u /* role flag: move the handle to the child instead of copying */
+
+struct vk_start_handle {
+    uint32_t handle;
+    uint32_t role; /* enum vk_role, maybe | VK_START_MOVE */
+};
+
+#define VK_SPAWN_MAX_HANDLES 64u
+#define VK_SPAWN_MAX_ARGS 1024u
+#define VK_SPAWN_MAX_STRINGS (128u * 1024u) /* argv + envp bytes */
+
+struct vk_spawn {
+    uint32_t spawner;     /* resource handle with VK_RIGHT_SPAWN */
+    uint32_t image;       /* vmo handle with VK_RIGHT_READ holding the ELF file */
+    uint64_t image_off;   /* where the ELF starts in the vmo */
+    uint64_t image_len;
+    uint64_t name;        /* const char *: shown in reports and the trace */
+    uint64_t argv;        /* const char *const *, NULL-terminated */
+    uint64_t envp;        /* const char *const *, NULL-terminated, may be 0 */
+    uint64_t handles;     /* const struct vk_start_handle * */
+    uint32_t nhandles;
+    uint32_t exit_notify; /* notification signalled with exit_bits on exit, or 0 */
+    uint64_t exit_bits;
+    uint64_t flags; /* must be 0 */
+};
+
+enum vk_proc_state { VK_PROC_RUNNING = 1, VK_PROC_EXITED = 2 };
+enum vk_exit_kind {
+    VK_EXIT_NORMAL = 0,   /* process_exit(code) or return from main */
+    VK_EXIT_FAULT = 1,    /* a CPU fault: signo, fault_pc, fault_addr say which */
+    VK_EXIT_KILLED = 2,   /* process_kill */
+    VK_EXIT_WATCHDOG = 3, /* spun without kernel calls past the watchdog's budget */
+    VK_EXIT_SYSCALL = 4,  /* executed a raw host `syscall` instruction */
+    VK_EXIT_LOAD = 5,     /* never started: the image was refused */
+};
+
+struct vk_proc_info {
+    uint32_t pid;
+    uint32_t state;     /* enum vk_proc_state */
+    int32_t exit_code;  /* NORMAL: the code; otherwise 128 + signo, as a shell shows it */
+    uint32_t exit_kind; /* enum vk_exit_kind */
+    uint32_t signo;     /* host signal number for FAULT (SIGSEGV=11, SIGILL=4, ...) */
+    uint32_t reserved;
+    uint64_t fault_pc;
+    uint64_t fault_addr;
+};
+
+/* ---- aux vector tags beyond the ELF ones ---- */
+#define AT_VERIDIAN_KCALL 0x5600   /* address of the kernel-call page */
+#define AT_VERIDIAN_SELF 0x5601    /* address of the per-thread self word */
+#define AT_VERIDIAN_HANDLES 0x5602 /* address of struct vk_start_handle[] */
+#define AT_VERIDIAN_NHANDLES 0x5603
+#define AT_VERIDIAN_PID 0x5604
+
+/* ---- layout checks: no padding, same on both kernels ---- */
+_Static_assert(sizeof(struct vk_kcall_page) == 64, "vk_kcall_page");
+_Static_assert(sizeof(struct vk_handle_info) == 24, "vk_handle_info");
+_Static_assert(sizeof(struct vk_wait) == 24, "vk_wait");
+_Static_assert(offsetof(struct vk_wait, mask) == 8, "vk_wait.mask");
+_Static_assert(sizeof(struct vk_msg) == 72, "vk_msg");
+_Static_assert(offsetof(struct vk_msg, data) == 8, "vk_msg.data");
+_Static_assert(offsetof(struct vk_msg, handles) == 56, "vk_msg.handles");
+_Static_assert(sizeof(struct vk_call) == 104, "vk_call");
+_Static_assert(sizeof(struct vk_recv) == 120, "vk_recv");
+_Static_assert(offsetof(struct vk_recv, kind) == 104, "vk_recv.kind");
+_Static_assert(sizeof(struct vk_start_handle) == 8, "vk_start_handle");
+_Static_assert(sizeof(struct vk_spawn) == 80, "vk_spawn");
+_Static_assert(offsetof(struct vk_spawn, nhandles) == 56, "vk_spawn.nhandles");
+_Static_assert(sizeof(struct vk_proc_info) == 40, "vk_proc_info");
+_Static_assert(offsetof(struct vk_proc_info, fault_pc) == 24, "vk_proc_info.fault_pc");
+
+#endif
