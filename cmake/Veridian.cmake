@@ -24,7 +24,7 @@ execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=include
 set(VERIDIAN_GUEST_CFLAGS
     -ffreestanding -fPIE -fno-plt -fno-stack-protector -fno-asynchronous-unwind-tables
     -fno-exceptions -fcf-protection=none -nostdinc -isystem ${VERIDIAN_CC_INCLUDE}
-    -fno-tree-loop-distribute-patterns)
+    $<$<C_COMPILER_ID:GNU>:-fno-tree-loop-distribute-patterns>)
 set(VERIDIAN_GUEST_LDFLAGS -nostdlib -static-pie -Wl,-z,noexecstack -Wl,--build-id=none
     -Wl,-z,norelro -Wl,--hash-style=gnu)
 
@@ -35,6 +35,11 @@ function(veridian_host_target t)
   if(VERIDIAN_SANITIZE)
     target_compile_options(${t} PRIVATE ${VERIDIAN_SANITIZE_FLAGS})
     target_link_options(${t} PRIVATE ${VERIDIAN_SANITIZE_FLAGS})
+  endif()
+  if(VERIDIAN_FUZZ)
+    # coverage feedback from the code under test, not just from the harness
+    target_compile_options(${t} PRIVATE -fsanitize=fuzzer-no-link,address,undefined)
+    target_link_options(${t} PRIVATE -fsanitize=address,undefined)
   endif()
 endfunction()
 

@@ -79,7 +79,8 @@ enum vk_nr {
 
 /* ---- handles ---- */
 /* A handle value is (generation << VK_HANDLE_INDEX_BITS) | index, always > 0 as an int32. */
-#define VK_HANDLE_INDEX_BITS 12u
+#define VK_HANDLE_INDEX_BITS 14u /* up to 16384 handles per process */
+#define VK_HANDLE_GEN_MAX ((1u << (31 - VK_HANDLE_INDEX_BITS)) - 1u)
 #define VK_HANDLE_INVALID 0u
 
 enum vk_obj_type {

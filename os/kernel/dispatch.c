@@ -1,0 +1,252 @@
+/*
+ * The kernel-call dispatcher: charges virtual time, fires due timers, lets --chaos preempt,
+ * decodes the call number and hands the arguments to the call's implementation, traces the
+ * call with its result, and finishes a thread that was killed while inside the kernel.
+ * Calls that are too small for a module of their own (handles, console, clock) live here.
+ */
+#include <string.h>
+
+#include "os/kernel/kernel.h"
+#include "os/kernel/platform.h"
+
+#define CONSOLE_CHUNK 4096u
+
+static const char *const kcall_names[VK_NR_COUNT] = {
+    [VK_NR_HANDLE_CLOSE] = "handle_close",   [VK_NR_HANDLE_DUP] = "handle_dup",
+    [VK_NR_HANDLE_MINT] = "handle_mint",     [VK_NR_HANDLE_INFO] = "handle_info",
+    [VK_NR_ENDPOINT_CREATE] = "endpoint_create", [VK_NR_CALL] = "call",
+    [VK_NR_RECEIVE] = "receive",             [VK_NR_REPLY] = "reply",
+    [VK_NR_REPLY_RECEIVE] = "reply_receive", [VK_NR_MSG_READ] = "msg_read",
+    [VK_NR_MSG_WRITE] = "msg_write",         [VK_NR_NOTIFY_CREATE] = "notify_create",
+    [VK_NR_NOTIFY_SIGNAL] = "notify_signal", [VK_NR_NOTIFY_BIND] = "notify_bind",
+    [VK_NR_WAIT_MANY] = "wait_many",         [VK_NR_FUTEX_WAIT] = "futex_wait",
+    [VK_NR_FUTEX_WAKE] = "futex_wake",       [VK_NR_VMO_CREATE] = "vmo_create",
+    [VK_NR_VMO_MAP] = "vmo_map",             [VK_NR_VMO_UNMAP] = "vmo_unmap",
+    [VK_NR_SPAWN] = "spawn",                 [VK_NR_PROCESS_EXIT] = "process_exit",
+    [VK_NR_PROCESS_INFO] = "process_info",   [VK_NR_PROCESS_KILL] = "process_kill",
+    [VK_NR_THREAD_CREATE] = "thread_create", [VK_NR_THREAD_EXIT] = "thread_exit",
+    [VK_NR_THREAD_YIELD] = "thread_yield",   [VK_NR_THREAD_SET_SELF] = "thread_set_self",
+    [VK_NR_CONSOLE_WRITE] = "console_write", [VK_NR_CONSOLE_READ] = "console_read",
+    [VK_NR_CLOCK_GET] = "clock_get",         [VK_NR_GETPID] = "getpid",
+    [VK_NR_TRACE_MARK] = "trace_mark",
+};
+
+const char *vk_kcall_name(uint32_t nr)
+{
+    return nr < VK_NR_COUNT && kcall_names[nr] ? kcall_names[nr] : "invalid";
+}
+
+static long sys_handle_dup(struct vk_kernel *k, uint32_t h, uint32_t rights, uint64_t out,
+                           int mint, uint64_t badge)
+{
+    struct vk_process *p = k->cur->proc;
+    struct vk_handle_entry *e;
+    int rc = vk_handle_get(&p->handles, h, 0, mint ? VK_RIGHT_MINT : VK_RIGHT_DUP, &e);
+    if (rc)
+        return rc;
+    if (rights & ~e->rights)
+        return -VK_EPERM; /* rights only ever shrink */
+    if (mint) {
+        if (e->obj->type != VK_OBJ_ENDPOINT && e->obj->type != VK_OBJ_NOTIFICATION)
+            return -VK_EWRONGTYPE;
+        if (e->badge)
+            return -VK_EPERM; /* a badge is set once */
+    } else {
+        badge = e->badge;
+    }
+    if (vk_uaccess_ok(p, out, 4, VK_RIGHT_WRITE))
+        return -VK_EFAULT;
+    uint32_t nh;
+    if ((rc = vk_handle_install(k, &p->handles, e->obj, rights, badge, &nh)))
+        return rc;
+    if ((rc = vk_copy_out(k, out, &nh, 4)))
+        vk_handle_close(k, &p->handles, nh);
+    return rc;
+}
+
+static long sys_handle_info(struct vk_kernel *k, uint32_t h, uint64_t out)
+{
+    struct vk_handle_entry *e;
+    int rc = vk_handle_get(&k->cur->proc->handles, h, 0, 0, &e);
+    if (rc)
+        return rc;
+    struct vk_handle_info info = {e->obj->type, e->rights, e->badge, e->obj->id};
+    return vk_copy_out(k, out, &info, sizeof info);
+}
+
+static long sys_console_write(struct vk_kernel *k, uint32_t h, uint64_t ubuf, uint64_t len)
+{
+    struct vk_handle_entry *e;
+    int rc = vk_handle_get(&k->cur->proc->handles, h, VK_OBJ_CONSOLE, VK_RIGHT_WRITE, &e);
+    if (rc)
+        return rc;
+    if (vk_uaccess_ok(k->cur->proc, ubuf, len, VK_RIGHT_READ))
+        return -VK_EFAULT;
+    char buf[CONSOLE_CHUNK];
+    uint64_t done = 0;
+    while (done < len) {
+        size_t n = len - done < sizeof buf ? (size_t)(len - done) : sizeof buf;
+        if ((rc = vk_plat_copy(buf, (const void *)(uintptr_t)(ubuf + done), n)))
+            return done ? (long)done : rc;
+        vk_trace(k, VS_TR_CONSOLE, e->badge, n, (uint64_t)(unsigned char)buf[0], 0, 0);
+        long w = vk_plat_console_write(k, e->badge == 2, buf, n);
+        if (w < 0)
+            return done ? (long)done : w;
+        done += (uint64_t)w;
+    }
+    return (long)done;
+}
+
+static long sys_console_read(struct vk_kernel *k, uint32_t h, uint64_t ubuf, uint64_t len,
+                             uint64_t deadline)
+{
+    struct vk_thread *t = k->cur;
+    struct vk_handle_entry *e;
+    int rc = vk_handle_get(&t->proc->handles, h, VK_OBJ_CONSOLE, VK_RIGHT_READ, &e);
+    if (rc)
+        return rc;
+    if (vk_uaccess_ok(t->proc, ubuf, len, VK_RIGHT_WRITE))
+        return -VK_EFAULT;
+    if (len == 0)
+        return 0;
+    struct vk_console *con = (struct vk_console *)e->obj;
+    vk_object_ref(&con->o);
+    char buf[CONSOLE_CHUNK];
+    long r;
+    for (;;) {
+        r = vk_plat_console_read(k, buf, len < sizeof buf ? (size_t)len : sizeof buf);
+        if (r != -VK_EAGAIN)
+            break;
+        struct vk_observer ob = {.thread = t, .mask = VK_SIG_READABLE, .index = 0};
+        vk_list_add_tail(&con->o.observers, &ob.link);
+        vk_plat_console_want_input(k, 1);
+        r = vk_block(k, deadline);
+        vk_plat_console_want_input(k, 0);
+        vk_list_del(&ob.link);
+        if (r < 0)
+            break;
+    }
+    vk_object_unref(k, &con->o);
+    if (r > 0 && (rc = vk_copy_out(k, ubuf, buf, (size_t)r)))
+        return rc;
+    return r;
+}
+
+static long sys_trace_mark(struct vk_kernel *k, uint64_t us, uint64_t len)
+{
+    char buf[256];
+    if (len > sizeof buf)
+        return -VK_EINVAL;
+    int rc = vk_copy_in(k, buf, us, (size_t)len);
+    if (rc)
+        return rc;
+    vk_trace_str(k, VS_TR_MARK, buf, (size_t)len, len, 0);
+    return 0;
+}
+
+static long sys_set_self(struct vk_kernel *k, uint64_t value)
+{
+    struct vk_thread *t = k->cur;
+    t->self_value = value;
+    if (t->proc->self_addr)
+        vk_plat_copy((void *)(uintptr_t)t->proc->self_addr, &value, 8);
+    return 0;
+}
+
+static long invoke(struct vk_kernel *k, uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
+                   uint64_t a3, uint64_t a4)
+{
+    switch (nr) {
+    case VK_NR_HANDLE_CLOSE:
+        return vk_handle_close(k, &k->cur->proc->handles, (uint32_t)a0);
+    case VK_NR_HANDLE_DUP:
+        return sys_handle_dup(k, (uint32_t)a0, (uint32_t)a1, a2, 0, 0);
+    case VK_NR_HANDLE_MINT:
+        return sys_handle_dup(k, (uint32_t)a0, (uint32_t)a1, a3, 1, a2);
+    case VK_NR_HANDLE_INFO:
+        return sys_handle_info(k, (uint32_t)a0, a1);
+    case VK_NR_ENDPOINT_CREATE:
+        return vk_sys_endpoint_create(k, a0);
+    case VK_NR_CALL:
+        return vk_sys_call(k, (uint32_t)a0, a1, a2);
+    case VK_NR_RECEIVE:
+        return vk_sys_receive(k, (uint32_t)a0, a1, a2);
+    case VK_NR_REPLY:
+        return vk_sys_reply(k, a0, a1);
+    case VK_NR_REPLY_RECEIVE: {
+        long r = vk_sys_reply(k, a0, a1);
+        return r ? r : vk_sys_receive(k, (uint32_t)a2, a3, a4);
+    }
+    case VK_NR_MSG_READ:
+        return vk_sys_msg_read(k, a0, a1, a2, a3);
+    case VK_NR_MSG_WRITE:
+        return vk_sys_msg_write(k, a0, a1, a2, a3);
+    case VK_NR_NOTIFY_CREATE:
+        return vk_sys_notify_create(k, a0);
+    case VK_NR_NOTIFY_SIGNAL:
+        return vk_sys_notify_signal(k, (uint32_t)a0, a1);
+    case VK_NR_NOTIFY_BIND:
+        return vk_sys_notify_bind(k, (uint32_t)a0, (uint32_t)a1);
+    case VK_NR_WAIT_MANY:
+        return vk_sys_wait_many(k, a0, a1, a2);
+    case VK_NR_FUTEX_WAIT:
+        return vk_sys_futex_wait(k, a0, (uint32_t)a1, a2);
+    case VK_NR_FUTEX_WAKE:
+        return vk_sys_futex_wake(k, a0, a1);
+    case VK_NR_VMO_CREATE:
+        return vk_sys_vmo_create(k, a0, a1);
+    case VK_NR_VMO_MAP:
+        return vk_sys_vmo_map(k, (uint32_t)a0, (uint32_t)a1, a2);
+    case VK_NR_VMO_UNMAP:
+        return vk_sys_vmo_unmap(k, a0);
+    case VK_NR_SPAWN:
+        return vk_sys_spawn(k, a0, a1);
+    case VK_NR_PROCESS_EXIT: {
+        struct vk_proc_info why = {.exit_kind = VK_EXIT_NORMAL, .exit_code = (int32_t)a0};
+        vk_process_exit_current(k, &why);
+    }
+    case VK_NR_PROCESS_INFO:
+        return vk_sys_process_info(k, (uint32_t)a0, a1);
+    case VK_NR_PROCESS_KILL:
+        return vk_sys_process_kill(k, (uint32_t)a0);
+    case VK_NR_THREAD_CREATE:
+        return vk_sys_thread_create(k, a0, a1, a2, a3, a4);
+    case VK_NR_THREAD_EXIT:
+        vk_thread_exit_current(k, (int32_t)a0);
+    case VK_NR_THREAD_YIELD:
+        vk_yield(k);
+        return 0;
+    case VK_NR_THREAD_SET_SELF:
+        return sys_set_self(k, a0);
+    case VK_NR_CONSOLE_WRITE:
+        return sys_console_write(k, (uint32_t)a0, a1, a2);
+    case VK_NR_CONSOLE_READ:
+        return sys_console_read(k, (uint32_t)a0, a1, a2, a3);
+    case VK_NR_CLOCK_GET:
+        return (long)k->now;
+    case VK_NR_GETPID:
+        return k->cur->proc->pid;
+    case VK_NR_TRACE_MARK:
+        return sys_trace_mark(k, a0, a1);
+    default:
+        return -VK_ENOSYS;
+    }
+}
+
+long vk_dispatch(struct vk_kernel *k, uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
+                 uint64_t a3, uint64_t a4, uint64_t a5)
+{
+    struct vk_thread *t = k->cur;
+    (void)a5;
+    t->kcalls++;
+    k->stats.kcalls++;
+    k->now += k->cfg.kcall_cost_ns;
+    while (k->evq.count && vs_evq_peek(&k->evq)->time <= k->now)
+        vk_kernel_fire_timers(k);
+    vk_maybe_preempt(k);
+    long r = t->killed ? -VK_ECANCELED : invoke(k, nr, a0, a1, a2, a3, a4);
+    vk_trace(k, VS_TR_KCALL, nr, a0, a1, a2, (uint64_t)r);
+    if (t->killed)
+        vk_thread_exit_current(k, t->proc->exit.exit_code);
+    return r;
+}

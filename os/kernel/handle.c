@@ -1,0 +1,178 @@
+/*
+ * Per-process handle tables.
+ *
+ * A handle value is (generation << VK_HANDLE_INDEX_BITS) | index. A slot's generation
+ * advances every time the slot is freed, so a stale value fails with -VK_EBADH and never
+ * names a newer object; a slot whose generation would pass VK_HANDLE_GEN_MAX is retired
+ * for good instead of wrapping. Free slots are reused last-freed-first, which is
+ * deterministic. Rights only ever shrink (dup/mint check subsets); badges are set once.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "os/kernel/kernel.h"
+
+#define INDEX_MASK ((1u << VK_HANDLE_INDEX_BITS) - 1u)
+#define MAX_SLOTS (1u << VK_HANDLE_INDEX_BITS)
+
+int vk_handles_init(struct vk_handle_table *t)
+{
+    memset(t, 0, sizeof *t);
+    return 0;
+}
+
+static uint32_t value_of(uint32_t index, uint32_t gen)
+{
+    return (gen << VK_HANDLE_INDEX_BITS) | index;
+}
+
+static int grow(struct vk_handle_table *t)
+{
+    uint32_t cap = t->cap ? t->cap * 2 : 16;
+    if (cap > MAX_SLOTS)
+        cap = MAX_SLOTS;
+    if (cap <= t->cap)
+        return -VK_ENOSPC;
+    struct vk_handle_entry *s = realloc(t->slots, cap * sizeof *s);
+    if (!s)
+        return -VK_ENOMEM;
+    memset(s + t->cap, 0, (cap - t->cap) * sizeof *s);
+    t->slots = s;
+    t->cap = cap;
+    return 0;
+}
+
+uint32_t vk_handle_slots_free(const struct vk_handle_table *t)
+{
+    return MAX_SLOTS - t->used; /* upper bound; retired slots are rare */
+}
+
+static int install(struct vk_kernel *k, struct vk_handle_table *t, struct vk_object *obj,
+                   uint32_t rights, uint64_t badge, uint32_t *out, int moved)
+{
+    uint32_t idx;
+    if (t->free_head) {
+        idx = t->free_head - 1;
+        t->free_head = t->slots[idx].next_free;
+    } else {
+        if (t->high == t->cap) {
+            int rc = grow(t);
+            if (rc)
+                return rc;
+        }
+        idx = t->high++;
+        t->slots[idx].gen = 1;
+    }
+    struct vk_handle_entry *e = &t->slots[idx];
+    e->obj = obj;
+    e->rights = rights;
+    e->badge = badge;
+    e->next_free = 0;
+    if (!moved) {
+        vk_object_ref(obj);
+        if (obj->type == VK_OBJ_ENDPOINT && (rights & VK_RIGHT_RECV))
+            ((struct vk_endpoint *)obj)->receiver_handles++;
+    }
+    t->used++;
+    k->stats.handles_live++;
+    *out = value_of(idx, e->gen);
+    return 0;
+}
+
+int vk_handle_install(struct vk_kernel *k, struct vk_handle_table *t, struct vk_object *obj,
+                      uint32_t rights, uint64_t badge, uint32_t *out)
+{
+    return install(k, t, obj, rights, badge, out, 0);
+}
+
+int vk_handle_install_moved(struct vk_kernel *k, struct vk_handle_table *t,
+                            struct vk_object *obj, uint32_t rights, uint64_t badge,
+                            uint32_t *out)
+{
+    return install(k, t, obj, rights, badge, out, 1);
+}
+
+int vk_handle_get(struct vk_handle_table *t, uint32_t h, uint32_t type, uint32_t rights,
+                  struct vk_handle_entry **out)
+{
+    uint32_t idx = h & INDEX_MASK, gen = h >> VK_HANDLE_INDEX_BITS;
+    if (idx >= t->high || gen == 0)
+        return -VK_EBADH;
+    struct vk_handle_entry *e = &t->slots[idx];
+    if (!e->obj || e->gen != gen)
+        return -VK_EBADH;
+    if (type && e->obj->type != type)
+        return -VK_EWRONGTYPE;
+    if ((e->rights & rights) != rights)
+        return -VK_EPERM;
+    *out = e;
+    return 0;
+}
+
+static void release_slot(struct vk_handle_table *t, uint32_t idx)
+{
+    struct vk_handle_entry *e = &t->slots[idx];
+    e->obj = NULL;
+    e->rights = 0;
+    e->badge = 0;
+    t->used--;
+    if (e->gen >= VK_HANDLE_GEN_MAX)
+        return; /* retired: never reused, so old values can never alias */
+    e->gen++;
+    e->next_free = t->free_head;
+    t->free_head = idx + 1;
+}
+
+/* Side effects of a handle going away that depend on its rights, not just the object. */
+static void handle_dropped(struct vk_kernel *k, struct vk_object *o, uint32_t rights)
+{
+    if (o->type == VK_OBJ_ENDPOINT && (rights & VK_RIGHT_RECV))
+        vk_endpoint_receiver_gone(k, (struct vk_endpoint *)o);
+}
+
+void vk_handle_drop_moved(struct vk_kernel *k, struct vk_object *obj, uint32_t rights)
+{
+    handle_dropped(k, obj, rights);
+    vk_object_unref(k, obj);
+}
+
+int vk_handle_take(struct vk_kernel *k, struct vk_handle_table *t, uint32_t h,
+                   struct vk_handle_entry *out)
+{
+    struct vk_handle_entry *e;
+    int rc = vk_handle_get(t, h, 0, 0, &e);
+    if (rc)
+        return rc;
+    *out = *e;
+    release_slot(t, h & INDEX_MASK);
+    k->stats.handles_live--;
+    return 0;
+}
+
+int vk_handle_close(struct vk_kernel *k, struct vk_handle_table *t, uint32_t h)
+{
+    struct vk_handle_entry e;
+    int rc = vk_handle_take(k, t, h, &e);
+    if (rc)
+        return rc;
+    handle_dropped(k, e.obj, e.rights);
+    vk_object_unref(k, e.obj);
+    return 0;
+}
+
+void vk_handles_close_all(struct vk_kernel *k, struct vk_handle_table *t)
+{
+    for (uint32_t i = 0; i < t->high; i++) {
+        struct vk_handle_entry *e = &t->slots[i];
+        if (!e->obj)
+            continue;
+        struct vk_object *o = e->obj;
+        uint32_t rights = e->rights;
+        release_slot(t, i);
+        k->stats.handles_live--;
+        handle_dropped(k, o, rights);
+        vk_object_unref(k, o);
+    }
+    free(t->slots);
+    memset(t, 0, sizeof *t);
+}

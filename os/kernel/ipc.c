@@ -1,0 +1,448 @@
+/*
+ * Endpoint IPC: call / receive / reply with deferred reply tokens, msg_read / msg_write for
+ * bulk data, handle transfer.
+ *
+ * A caller queues itself on the endpoint (FIFO) carrying a kernel copy of its request and
+ * the objects of the handles it moves; a receiver takes the first caller, gets the handles
+ * installed in its own table and a reply token (a per-process counter, never reused). The
+ * caller then waits in AWAIT_REPLY, registered in the server process's pending table.
+ * Whoever ends a wait early (deadline, kill) undoes the queueing via vk_ipc_thread_cancel,
+ * so a server never replies to a thread that has gone. Handles in a message leave the
+ * sender when the call is accepted; if the call then fails (timeout, peer death), they are
+ * closed (Zircon's rule: simple and leak-free). Peer death: the last receive handle going
+ * away fails queued and future calls with -VK_EPIPE; a server process dying fails the
+ * calls it still owes a reply with -VK_EPIPE.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "os/kernel/kernel.h"
+#include "os/kernel/platform.h"
+
+#define MSG_FLAGS_KNOWN 7u
+
+long vk_sys_endpoint_create(struct vk_kernel *k, uint64_t out)
+{
+    struct vk_process *p = k->cur->proc;
+    if (vk_uaccess_ok(p, out, 4, VK_RIGHT_WRITE))
+        return -VK_EFAULT;
+    struct vk_endpoint *ep = vk_object_new(k, VK_OBJ_ENDPOINT, sizeof *ep);
+    if (!ep)
+        return -VK_ENOMEM;
+    vk_list_init(&ep->callers);
+    vk_list_init(&ep->receivers);
+    uint32_t h;
+    int rc = vk_handle_install(k, &p->handles, &ep->o,
+                               VK_RIGHT_RECV | VK_RIGHT_CALL | VK_RIGHT_MINT | VK_RIGHT_DUP |
+                                   VK_RIGHT_TRANSFER | VK_RIGHT_WAIT,
+                               0, &h);
+    vk_object_unref(k, &ep->o);
+    if (rc)
+        return rc;
+    rc = vk_copy_out(k, out, &h, 4);
+    if (rc)
+        vk_handle_close(k, &p->handles, h);
+    return rc;
+}
+
+/* Validate the handles a message carries: present, transferable, no duplicates. */
+static int check_msg_handles(struct vk_process *p, const struct vk_msg *m)
+{
+    if (m->flags & ~MSG_FLAGS_KNOWN)
+        return -VK_EINVAL;
+    uint32_t n = VK_MSG_NHANDLES(m->flags);
+    if (n > VK_MSG_MAX_HANDLES)
+        return -VK_EINVAL;
+    for (uint32_t i = 0; i < n; i++) {
+        struct vk_handle_entry *e;
+        int rc = vk_handle_get(&p->handles, m->handles[i], 0, VK_RIGHT_TRANSFER, &e);
+        if (rc)
+            return rc;
+        for (uint32_t j = 0; j < i; j++)
+            if (m->handles[j] == m->handles[i])
+                return -VK_EINVAL;
+    }
+    return 0;
+}
+
+/* Move a validated message's handles out of p's table into t's in-flight slots. */
+static void take_msg_handles(struct vk_kernel *k, struct vk_process *p, struct vk_thread *t,
+                             struct vk_msg *m)
+{
+    uint32_t n = VK_MSG_NHANDLES(m->flags);
+    for (uint32_t i = 0; i < n; i++) {
+        struct vk_handle_entry e;
+        vk_handle_take(k, &p->handles, m->handles[i], &e);
+        t->ipc_objs[i] = e.obj;
+        t->ipc_rights[i] = e.rights;
+        t->ipc_badges[i] = e.badge;
+        m->handles[i] = 0;
+    }
+    for (uint32_t i = n; i < VK_MSG_MAX_HANDLES; i++) {
+        t->ipc_objs[i] = NULL;
+        m->handles[i] = 0;
+    }
+}
+
+void vk_ipc_drop_objects(struct vk_kernel *k, struct vk_thread *t)
+{
+    for (uint32_t i = 0; i < VK_MSG_MAX_HANDLES; i++) {
+        if (t->ipc_objs[i])
+            vk_handle_drop_moved(k, t->ipc_objs[i], t->ipc_rights[i]);
+        t->ipc_objs[i] = NULL;
+    }
+}
+
+/* Install t's in-flight objects into table `to`, writing the values into t->ipc_msg.
+ * All or nothing: on failure nothing is installed and the objects stay in flight. */
+static int install_msg_handles(struct vk_kernel *k, struct vk_handle_table *to,
+                               struct vk_thread *t)
+{
+    uint32_t n = VK_MSG_NHANDLES(t->ipc_msg.flags);
+    for (uint32_t i = 0; i < n; i++) {
+        int rc = vk_handle_install_moved(k, to, t->ipc_objs[i], t->ipc_rights[i],
+                                         t->ipc_badges[i], &t->ipc_msg.handles[i]);
+        if (rc) {
+            while (i--) {
+                struct vk_handle_entry e;
+                vk_handle_take(k, to, t->ipc_msg.handles[i], &e);
+                t->ipc_msg.handles[i] = 0;
+            }
+            return rc;
+        }
+    }
+    for (uint32_t i = 0; i < n; i++)
+        t->ipc_objs[i] = NULL;
+    return 0;
+}
+
+/* Take installed handles back out of `from` (a failed delivery): undo install_msg_handles. */
+static void uninstall_msg_handles(struct vk_kernel *k, struct vk_handle_table *from,
+                                  struct vk_thread *t)
+{
+    uint32_t n = VK_MSG_NHANDLES(t->ipc_msg.flags);
+    for (uint32_t i = 0; i < n; i++) {
+        struct vk_handle_entry e;
+        vk_handle_take(k, from, t->ipc_msg.handles[i], &e);
+        t->ipc_objs[i] = e.obj;
+        t->ipc_msg.handles[i] = 0;
+    }
+}
+
+static void ep_update_readable(struct vk_kernel *k, struct vk_endpoint *ep)
+{
+    if (vk_list_empty(&ep->callers))
+        vk_object_signal(k, &ep->o, 0, VK_SIG_READABLE);
+    else if (!(ep->o.signals & VK_SIG_READABLE))
+        vk_object_signal(k, &ep->o, VK_SIG_READABLE, 0);
+}
+
+static void ep_wake_receiver(struct vk_kernel *k, struct vk_endpoint *ep)
+{
+    if (vk_list_empty(&ep->receivers))
+        return;
+    struct vk_thread *r = VK_CONTAINER_OF(ep->receivers.next, struct vk_thread, ipc_link);
+    vk_wake(k, r, 0);
+}
+
+static struct vk_pending_reply *pending_find(struct vk_process *p, uint64_t token)
+{
+    for (uint32_t i = 0; i < p->npending; i++)
+        if (p->pending[i].token == token)
+            return &p->pending[i];
+    return NULL;
+}
+
+static void pending_remove(struct vk_process *p, struct vk_pending_reply *r)
+{
+    *r = p->pending[--p->npending];
+}
+
+static int pending_add(struct vk_process *p, uint64_t token, struct vk_thread *caller)
+{
+    if (p->npending == p->cappending) {
+        uint32_t cap = p->cappending ? p->cappending * 2 : 8;
+        struct vk_pending_reply *n = realloc(p->pending, cap * sizeof *n);
+        if (!n)
+            return -VK_ENOMEM;
+        p->pending = n;
+        p->cappending = cap;
+    }
+    p->pending[p->npending++] = (struct vk_pending_reply){token, caller};
+    return 0;
+}
+
+/* A caller's wait ends early: take it off whatever it is queued on. */
+void vk_ipc_thread_cancel(struct vk_kernel *k, struct vk_thread *t)
+{
+    if (t->ipc_state == VK_IPC_QUEUED) {
+        vk_list_del(&t->ipc_link);
+        ep_update_readable(k, t->ipc_ep);
+        vk_ipc_drop_objects(k, t);
+        t->ipc_state = VK_IPC_NONE;
+    } else if (t->ipc_state == VK_IPC_AWAIT_REPLY) {
+        struct vk_pending_reply *r = pending_find(t->ipc_server, t->ipc_token);
+        if (r)
+            pending_remove(t->ipc_server, r);
+        t->ipc_state = VK_IPC_NONE;
+    } else if (vk_list_linked(&t->ipc_link)) {
+        vk_list_del(&t->ipc_link); /* a receiver */
+    }
+}
+
+long vk_sys_call(struct vk_kernel *k, uint32_t h, uint64_t ucall, uint64_t deadline)
+{
+    struct vk_thread *t = k->cur;
+    struct vk_process *p = t->proc;
+    struct vk_handle_entry *e;
+    int rc = vk_handle_get(&p->handles, h, VK_OBJ_ENDPOINT, VK_RIGHT_CALL, &e);
+    if (rc)
+        return rc;
+    struct vk_call c;
+    rc = vk_copy_in(k, &c, ucall, sizeof c);
+    if (rc)
+        return rc;
+    if ((rc = check_msg_handles(p, &c.msg)))
+        return rc;
+    if (vk_uaccess_ok(p, c.send_buf, c.send_len, VK_RIGHT_READ) ||
+        vk_uaccess_ok(p, c.recv_buf, c.recv_len, VK_RIGHT_WRITE) ||
+        vk_uaccess_ok(p, ucall, sizeof c, VK_RIGHT_WRITE))
+        return -VK_EFAULT;
+    struct vk_endpoint *ep = (struct vk_endpoint *)e->obj;
+    if (ep->dead)
+        return -VK_EPIPE;
+
+    /* invoke */
+    k->stats.ipc_calls++;
+    t->ipc_badge = e->badge;
+    vk_object_ref(&ep->o);
+    take_msg_handles(k, p, t, &c.msg);
+    t->ipc_msg = c.msg;
+    t->ipc_ep = ep;
+    t->send_buf = c.send_buf;
+    t->send_len = c.send_len;
+    t->recv_buf = c.recv_buf;
+    t->recv_len = c.recv_len;
+    t->ipc_state = VK_IPC_QUEUED;
+    vk_list_add_tail(&ep->callers, &t->ipc_link);
+    vk_trace(k, VS_TR_IPC_SEND, ep->o.id, c.msg.opcode, e->badge, c.msg.flags, c.send_len);
+    ep_update_readable(k, ep);
+    ep_wake_receiver(k, ep);
+
+    long r = vk_block(k, deadline);
+    if (t->ipc_state == VK_IPC_DONE)
+        r = t->wake_result;
+    else
+        vk_ipc_thread_cancel(k, t); /* e.g. vk_block refused to block */
+    t->ipc_state = VK_IPC_NONE;
+    t->ipc_ep = NULL;
+    vk_object_unref(k, &ep->o);
+    if (r) {
+        vk_ipc_drop_objects(k, t);
+        return r;
+    }
+    if ((rc = install_msg_handles(k, &p->handles, t))) {
+        vk_ipc_drop_objects(k, t);
+        return rc;
+    }
+    rc = vk_copy_out(k, ucall + offsetof(struct vk_call, msg), &t->ipc_msg, sizeof t->ipc_msg);
+    if (rc) {
+        for (uint32_t i = 0; i < VK_MSG_NHANDLES(t->ipc_msg.flags); i++)
+            vk_handle_close(k, &p->handles, t->ipc_msg.handles[i]);
+    }
+    return rc;
+}
+
+/* Deliver the first queued caller of ep to the current thread. */
+static long deliver(struct vk_kernel *k, struct vk_endpoint *ep, uint64_t urecv)
+{
+    struct vk_thread *t = k->cur;
+    struct vk_process *p = t->proc;
+    struct vk_thread *c = VK_CONTAINER_OF(ep->callers.next, struct vk_thread, ipc_link);
+    int rc = install_msg_handles(k, &p->handles, c);
+    if (rc)
+        return rc;
+    uint64_t token = ++p->next_token;
+    struct vk_recv r = {
+        .msg = c->ipc_msg,
+        .badge = c->ipc_badge,
+        .token = token,
+        .send_len = c->send_len,
+        .recv_len = c->recv_len,
+        .kind = VK_RECV_CALL,
+        .sender_pid = c->proc->pid,
+        .notify_bits = 0,
+    };
+    if ((rc = pending_add(p, token, c)) || (rc = vk_copy_out(k, urecv, &r, sizeof r))) {
+        struct vk_pending_reply *pr = pending_find(p, token);
+        if (pr)
+            pending_remove(p, pr);
+        uninstall_msg_handles(k, &p->handles, c);
+        return rc;
+    }
+    vk_list_del(&c->ipc_link);
+    c->ipc_state = VK_IPC_AWAIT_REPLY;
+    c->ipc_server = p;
+    c->ipc_token = token;
+    ep_update_readable(k, ep);
+    vk_trace(k, VS_TR_IPC_RECV, ep->o.id, r.msg.opcode, c->tid, token, 0);
+    return 0;
+}
+
+static long deliver_notification(struct vk_kernel *k, struct vk_notification *n, uint64_t urecv)
+{
+    struct vk_recv r;
+    memset(&r, 0, sizeof r);
+    r.kind = VK_RECV_NOTIFY;
+    r.notify_bits = n->o.signals;
+    int rc = vk_copy_out(k, urecv, &r, sizeof r);
+    if (rc)
+        return rc;
+    vk_object_signal(k, &n->o, 0, r.notify_bits);
+    vk_trace(k, VS_TR_NOTIFY, n->o.id, r.notify_bits, 1, 0, 0);
+    return 0;
+}
+
+long vk_sys_receive(struct vk_kernel *k, uint32_t h, uint64_t urecv, uint64_t deadline)
+{
+    struct vk_thread *t = k->cur;
+    struct vk_process *p = t->proc;
+    struct vk_handle_entry *e;
+    int rc = vk_handle_get(&p->handles, h, VK_OBJ_ENDPOINT, VK_RIGHT_RECV, &e);
+    if (rc)
+        return rc;
+    if (vk_uaccess_ok(p, urecv, sizeof(struct vk_recv), VK_RIGHT_WRITE) ||
+        vk_plat_copy((void *)(uintptr_t)urecv, (const void *)(uintptr_t)urecv,
+                     sizeof(struct vk_recv)))
+        return -VK_EFAULT; /* probed: a hole fails now, not after a message was taken */
+    struct vk_endpoint *ep = (struct vk_endpoint *)e->obj;
+    vk_object_ref(&ep->o);
+    long r;
+    for (;;) {
+        if (ep->bound && ep->bound->o.signals) {
+            r = deliver_notification(k, ep->bound, urecv);
+            break;
+        }
+        if (!vk_list_empty(&ep->callers)) {
+            r = deliver(k, ep, urecv);
+            break;
+        }
+        vk_list_add_tail(&ep->receivers, &t->ipc_link);
+        r = vk_block(k, deadline);
+        if (vk_list_linked(&t->ipc_link))
+            vk_list_del(&t->ipc_link);
+        if (r)
+            break;
+    }
+    vk_object_unref(k, &ep->o);
+    return r;
+}
+
+long vk_sys_reply(struct vk_kernel *k, uint64_t token, uint64_t umsg)
+{
+    struct vk_process *p = k->cur->proc;
+    struct vk_pending_reply *pr = pending_find(p, token);
+    if (!pr)
+        return -VK_ESRCH;
+    struct vk_msg m;
+    int rc = vk_copy_in(k, &m, umsg, sizeof m);
+    if (rc)
+        return rc;
+    if ((rc = check_msg_handles(p, &m)))
+        return rc;
+    struct vk_thread *c = pr->caller;
+    pending_remove(p, pr);
+    take_msg_handles(k, p, c, &m);
+    c->ipc_msg = m;
+    c->ipc_state = VK_IPC_DONE;
+    vk_trace(k, VS_TR_IPC_REPLY, token, m.opcode, c->tid, m.flags, 0);
+    vk_wake(k, c, 0);
+    return 0;
+}
+
+static long bulk_target(struct vk_kernel *k, uint64_t token, uint64_t off, uint64_t len,
+                        uint64_t ubuf, uint32_t prot, int server_reads, uint64_t *peer_addr)
+{
+    struct vk_process *p = k->cur->proc;
+    struct vk_pending_reply *pr = pending_find(p, token);
+    if (!pr)
+        return -VK_ESRCH;
+    struct vk_thread *c = pr->caller;
+    uint64_t base = server_reads ? c->send_buf : c->recv_buf;
+    uint64_t size = server_reads ? c->send_len : c->recv_len;
+    if (off > size)
+        return -VK_EINVAL;
+    uint64_t n = len < size - off ? len : size - off;
+    if (vk_uaccess_ok(p, ubuf, n, prot))
+        return -VK_EFAULT;
+    *peer_addr = base + off;
+    return (long)n;
+}
+
+long vk_sys_msg_read(struct vk_kernel *k, uint64_t token, uint64_t off, uint64_t ubuf,
+                     uint64_t len)
+{
+    uint64_t src;
+    long n = bulk_target(k, token, off, len, ubuf, VK_RIGHT_WRITE, 1, &src);
+    if (n <= 0)
+        return n;
+    if (vk_plat_copy((void *)(uintptr_t)ubuf, (const void *)(uintptr_t)src, (size_t)n))
+        return -VK_EFAULT;
+    return n;
+}
+
+long vk_sys_msg_write(struct vk_kernel *k, uint64_t token, uint64_t off, uint64_t ubuf,
+                      uint64_t len)
+{
+    uint64_t dst;
+    long n = bulk_target(k, token, off, len, ubuf, VK_RIGHT_READ, 0, &dst);
+    if (n <= 0)
+        return n;
+    if (vk_plat_copy((void *)(uintptr_t)dst, (const void *)(uintptr_t)ubuf, (size_t)n))
+        return -VK_EFAULT;
+    return n;
+}
+
+static void fail_callers(struct vk_kernel *k, struct vk_endpoint *ep)
+{
+    while (!vk_list_empty(&ep->callers)) {
+        struct vk_thread *c = VK_CONTAINER_OF(ep->callers.next, struct vk_thread, ipc_link);
+        vk_list_del(&c->ipc_link);
+        vk_ipc_drop_objects(k, c);
+        c->ipc_state = VK_IPC_DONE;
+        vk_wake(k, c, -VK_EPIPE);
+    }
+    ep_update_readable(k, ep);
+}
+
+void vk_endpoint_receiver_gone(struct vk_kernel *k, struct vk_endpoint *ep)
+{
+    if (--ep->receiver_handles)
+        return;
+    ep->dead = 1;
+    fail_callers(k, ep);
+    vk_object_signal(k, &ep->o, VK_SIG_PEER_CLOSED, 0);
+}
+
+void vk_endpoint_destroy(struct vk_kernel *k, struct vk_endpoint *ep)
+{
+    fail_callers(k, ep);
+    if (ep->bound) {
+        ep->bound->bound = NULL;
+        vk_object_unref(k, &ep->bound->o);
+        ep->bound = NULL;
+    }
+}
+
+void vk_ipc_process_exit(struct vk_kernel *k, struct vk_process *p)
+{
+    while (p->npending) {
+        struct vk_thread *c = p->pending[p->npending - 1].caller;
+        p->npending--;
+        c->ipc_state = VK_IPC_DONE;
+        vk_wake(k, c, -VK_EPIPE);
+    }
+    free(p->pending);
+    p->pending = NULL;
+    p->cappending = 0;
+}

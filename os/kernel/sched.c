@@ -1,0 +1,126 @@
+/*
+ * Scheduling policy: the run set, blocking and waking, deadlines, preemption for --chaos.
+ *
+ * Threads leave the CPU only inside kernel calls (vk_block, vk_yield). The run set is an
+ * array; when more than one thread is runnable the next one is chosen with the kernel's
+ * seeded PRNG, so the interleaving is a function of the seed. A deadline is a timer in the
+ * event queue; a timeout or a kill first cancels what the thread was waiting in
+ * (vk_cancel_wait), then makes it runnable.
+ */
+#include <stdlib.h>
+
+#include "os/kernel/kernel.h"
+#include "os/kernel/platform.h"
+
+void vk_make_runnable(struct vk_kernel *k, struct vk_thread *t)
+{
+    if (t->state == VK_T_RUNNABLE || t->state == VK_T_DEAD)
+        return;
+    if (k->nrun == k->caprun) {
+        uint32_t cap = k->caprun ? k->caprun * 2 : 64;
+        struct vk_thread **q = realloc(k->runq, cap * sizeof *q);
+        if (!q)
+            abort(); /* host out of memory: nothing sane is left to do */
+        k->runq = q;
+        k->caprun = cap;
+    }
+    t->run_index = k->nrun;
+    k->runq[k->nrun++] = t;
+    t->state = VK_T_RUNNABLE;
+}
+
+struct vk_thread *vk_pick_next(struct vk_kernel *k)
+{
+    if (!k->nrun)
+        return NULL;
+    uint32_t i = k->nrun > 1 ? (uint32_t)vs_prng_below(&k->sched_prng, k->nrun) : 0;
+    struct vk_thread *t = k->runq[i];
+    k->runq[i] = k->runq[--k->nrun];
+    k->runq[i]->run_index = i;
+    return t;
+}
+
+void vk_switch_to(struct vk_kernel *k, struct vk_thread *from, struct vk_thread *to, int dying)
+{
+    k->cur = to;
+    if (to) {
+        to->state = VK_T_RUNNING;
+        if (to->proc->self_addr)
+            vk_plat_copy((void *)(uintptr_t)to->proc->self_addr, &to->self_value, 8);
+        if (to != from) {
+            k->stats.switches++;
+            vk_trace(k, VS_TR_SCHED, from ? from->tid : 0, to->tid, k->nrun, 0, 0);
+        }
+    }
+    if (to != from)
+        vk_plat_switch(k, from, to, dying);
+}
+
+static void timer_fired(void *ctx, struct vs_timer *tm)
+{
+    struct vk_thread *t = VK_CONTAINER_OF(tm, struct vk_thread, timer);
+    vk_cancel_wait(t->kernel, t, -VK_ETIMEDOUT);
+    (void)ctx;
+}
+
+long vk_block(struct vk_kernel *k, uint64_t deadline)
+{
+    struct vk_thread *t = k->cur;
+    if (t->killed)
+        return -VK_ECANCELED;
+    if (deadline <= k->now)
+        return -VK_ETIMEDOUT;
+    t->state = VK_T_BLOCKED;
+    t->wake_result = 0;
+    if (deadline != VK_DEADLINE_NEVER) {
+        t->timer.fn = timer_fired;
+        t->timer.ctx = NULL;
+        if (vs_evq_add(&k->evq, &t->timer, deadline)) {
+            t->state = VK_T_RUNNING;
+            return -VK_ENOMEM;
+        }
+    }
+    vk_switch_to(k, t, vk_pick_next(k), 0);
+    vs_evq_cancel(&k->evq, &t->timer);
+    return t->wake_result;
+}
+
+void vk_wake(struct vk_kernel *k, struct vk_thread *t, long result)
+{
+    if (t->state != VK_T_BLOCKED)
+        return;
+    t->wake_result = result;
+    vk_make_runnable(k, t);
+}
+
+void vk_cancel_wait(struct vk_kernel *k, struct vk_thread *t, long result)
+{
+    if (t->state != VK_T_BLOCKED)
+        return;
+    vk_ipc_thread_cancel(k, t);
+    if (vk_list_linked(&t->futex_link))
+        vk_list_del(&t->futex_link);
+    vk_wake(k, t, result);
+}
+
+void vk_thread_kill(struct vk_kernel *k, struct vk_thread *t)
+{
+    t->killed = 1;
+    vk_cancel_wait(k, t, -VK_ECANCELED);
+}
+
+void vk_yield(struct vk_kernel *k)
+{
+    struct vk_thread *t = k->cur;
+    vk_make_runnable(k, t);
+    struct vk_thread *n = vk_pick_next(k);
+    vk_switch_to(k, t, n, 0);
+}
+
+void vk_maybe_preempt(struct vk_kernel *k)
+{
+    if (!k->cfg.chaos || !k->nrun)
+        return;
+    if (vs_prng_below(&k->sched_prng, k->cfg.chaos) == 0)
+        vk_yield(k);
+}

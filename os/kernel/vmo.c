@@ -1,0 +1,167 @@
+/*
+ * Memory objects, mappings and guest-memory access checks.
+ *
+ * A memory object has one canonical address (the platform places it); mapping it into a
+ * process is bookkeeping: an entry in that process's mapping list, which the kernel
+ * consults for every guest pointer it is handed. The check is the API-level enforcement
+ * of capabilities; the platform's fault-fixup copy catches holes that a range check cannot
+ * see (unmapped pages inside a process's own region).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "os/kernel/kernel.h"
+#include "os/kernel/platform.h"
+
+#define VMO_MAX_SIZE (1ull << 32)
+#define PAGE 4096ull
+
+int vk_uaccess_ok(struct vk_process *p, uint64_t addr, uint64_t len, uint32_t prot)
+{
+    if (len == 0)
+        return 0;
+    uint64_t end = addr + len;
+    if (end < addr)
+        return -VK_EFAULT;
+    if (addr >= p->base && end <= p->limit)
+        return 0;
+    for (uint32_t i = 0; i < p->nmaps; i++) {
+        const struct vk_mapping *m = &p->maps[i];
+        if (addr >= m->start && end <= m->end)
+            return (m->prot & prot) == prot ? 0 : -VK_EFAULT;
+    }
+    return -VK_EFAULT;
+}
+
+int vk_copy_in(struct vk_kernel *k, void *dst, uint64_t uaddr, size_t len)
+{
+    if (vk_uaccess_ok(k->cur->proc, uaddr, len, VK_RIGHT_READ))
+        return -VK_EFAULT;
+    return vk_plat_copy(dst, (const void *)(uintptr_t)uaddr, len);
+}
+
+int vk_copy_out(struct vk_kernel *k, uint64_t uaddr, const void *src, size_t len)
+{
+    if (vk_uaccess_ok(k->cur->proc, uaddr, len, VK_RIGHT_WRITE))
+        return -VK_EFAULT;
+    return vk_plat_copy((void *)(uintptr_t)uaddr, src, len);
+}
+
+int vk_map_add(struct vk_process *p, uint64_t start, uint64_t end, uint32_t prot,
+               struct vk_vmo *vmo)
+{
+    if (p->nmaps == p->capmaps) {
+        uint32_t cap = p->capmaps ? p->capmaps * 2 : 8;
+        struct vk_mapping *m = realloc(p->maps, cap * sizeof *m);
+        if (!m)
+            return -VK_ENOMEM;
+        p->maps = m;
+        p->capmaps = cap;
+    }
+    p->maps[p->nmaps++] = (struct vk_mapping){start, end, prot, 0, vmo};
+    if (vmo) {
+        vk_object_ref(&vmo->o);
+        vmo->mappings++;
+    }
+    return 0;
+}
+
+static void map_remove(struct vk_kernel *k, struct vk_process *p, uint32_t i)
+{
+    struct vk_vmo *v = p->maps[i].vmo;
+    memmove(&p->maps[i], &p->maps[i + 1], (p->nmaps - i - 1) * sizeof p->maps[0]);
+    p->nmaps--;
+    if (v) {
+        v->mappings--;
+        vk_object_unref(k, &v->o);
+    }
+}
+
+void vk_maps_release(struct vk_kernel *k, struct vk_process *p)
+{
+    while (p->nmaps)
+        map_remove(k, p, p->nmaps - 1);
+    free(p->maps);
+    p->maps = NULL;
+    p->capmaps = 0;
+}
+
+struct vk_vmo *vk_vmo_create_kernel(struct vk_kernel *k, uint64_t size, int readonly)
+{
+    if (size == 0 || size > VMO_MAX_SIZE)
+        return NULL;
+    size = (size + PAGE - 1) & ~(PAGE - 1);
+    struct vk_vmo *v = vk_object_new(k, VK_OBJ_VMO, sizeof *v);
+    if (!v)
+        return NULL;
+    if (vk_plat_pages_alloc(k, size, &v->addr)) {
+        v->size = 0;
+        vk_object_unref(k, &v->o);
+        return NULL;
+    }
+    v->size = size;
+    v->readonly = readonly;
+    return v;
+}
+
+void vk_vmo_destroy(struct vk_kernel *k, struct vk_vmo *v)
+{
+    if (v->size)
+        vk_plat_pages_free(k, v->addr, v->size);
+}
+
+long vk_sys_vmo_create(struct vk_kernel *k, uint64_t size, uint64_t out)
+{
+    struct vk_process *p = k->cur->proc;
+    if (size == 0 || size > VMO_MAX_SIZE)
+        return -VK_EINVAL;
+    if (vk_uaccess_ok(p, out, 4, VK_RIGHT_WRITE))
+        return -VK_EFAULT;
+    struct vk_vmo *v = vk_vmo_create_kernel(k, size, 0);
+    if (!v)
+        return -VK_ENOMEM;
+    uint32_t h;
+    int rc = vk_handle_install(k, &p->handles, &v->o,
+                               VK_RIGHT_READ | VK_RIGHT_WRITE | VK_RIGHT_MAP | VK_RIGHT_DUP |
+                                   VK_RIGHT_TRANSFER,
+                               0, &h);
+    vk_object_unref(k, &v->o);
+    if (rc)
+        return rc;
+    if ((rc = vk_copy_out(k, out, &h, 4)))
+        vk_handle_close(k, &p->handles, h);
+    return rc;
+}
+
+long vk_sys_vmo_map(struct vk_kernel *k, uint32_t h, uint32_t prot, uint64_t out)
+{
+    struct vk_process *p = k->cur->proc;
+    if (!prot || (prot & ~(VK_RIGHT_READ | VK_RIGHT_WRITE)))
+        return -VK_EINVAL;
+    struct vk_handle_entry *e;
+    int rc = vk_handle_get(&p->handles, h, VK_OBJ_VMO, VK_RIGHT_MAP | prot, &e);
+    if (rc)
+        return rc;
+    struct vk_vmo *v = (struct vk_vmo *)e->obj;
+    if (v->readonly && (prot & VK_RIGHT_WRITE))
+        return -VK_EPERM;
+    if (vk_uaccess_ok(p, out, 8, VK_RIGHT_WRITE))
+        return -VK_EFAULT;
+    if ((rc = vk_map_add(p, v->addr, v->addr + v->size, prot | VK_RIGHT_READ, v)))
+        return rc;
+    if ((rc = vk_copy_out(k, out, &v->addr, 8)))
+        map_remove(k, p, p->nmaps - 1);
+    return rc;
+}
+
+long vk_sys_vmo_unmap(struct vk_kernel *k, uint64_t addr)
+{
+    struct vk_process *p = k->cur->proc;
+    for (uint32_t i = p->nmaps; i-- > 0;) {
+        if (p->maps[i].vmo && p->maps[i].start == addr) {
+            map_remove(k, p, i);
+            return 0;
+        }
+    }
+    return -VK_EINVAL;
+}

@@ -1,0 +1,213 @@
+/*
+ * Notifications, wait_many and futexes.
+ *
+ * A notification is a 64-bit signal word: signal ORs bits in, a wait with VK_WAIT_CLEAR
+ * (or a receive on the endpoint it is bound to) takes them out. wait_many waits for any of
+ * up to VK_WAIT_MAX objects' signals under a mask, with an absolute deadline; it is what
+ * poll, nanosleep and timeouts are built on. Futex words live in guest memory and are keyed
+ * by their canonical (arena) address; waiters are woken in arrival order.
+ */
+#include <string.h>
+
+#include "os/kernel/kernel.h"
+#include "os/kernel/platform.h"
+
+#define VK_WAIT_MAX 64u
+
+long vk_sys_notify_create(struct vk_kernel *k, uint64_t out)
+{
+    struct vk_process *p = k->cur->proc;
+    if (vk_uaccess_ok(p, out, 4, VK_RIGHT_WRITE))
+        return -VK_EFAULT;
+    struct vk_notification *n = vk_object_new(k, VK_OBJ_NOTIFICATION, sizeof *n);
+    if (!n)
+        return -VK_ENOMEM;
+    uint32_t h;
+    int rc = vk_handle_install(k, &p->handles, &n->o,
+                               VK_RIGHT_SIGNAL | VK_RIGHT_WAIT | VK_RIGHT_MINT | VK_RIGHT_DUP |
+                                   VK_RIGHT_TRANSFER,
+                               0, &h);
+    vk_object_unref(k, &n->o);
+    if (rc)
+        return rc;
+    if ((rc = vk_copy_out(k, out, &h, 4)))
+        vk_handle_close(k, &p->handles, h);
+    return rc;
+}
+
+static void notification_raise(struct vk_kernel *k, struct vk_notification *n, uint64_t bits)
+{
+    vk_object_signal(k, &n->o, bits, 0);
+    if (n->bound && !vk_list_empty(&n->bound->receivers)) {
+        struct vk_thread *r =
+            VK_CONTAINER_OF(n->bound->receivers.next, struct vk_thread, ipc_link);
+        vk_wake(k, r, 0);
+    }
+}
+
+long vk_sys_notify_signal(struct vk_kernel *k, uint32_t h, uint64_t bits)
+{
+    struct vk_handle_entry *e;
+    int rc = vk_handle_get(&k->cur->proc->handles, h, VK_OBJ_NOTIFICATION, VK_RIGHT_SIGNAL, &e);
+    if (rc)
+        return rc;
+    if (!bits)
+        return -VK_EINVAL;
+    vk_trace(k, VS_TR_NOTIFY, e->obj->id, bits, 0, 0, 0);
+    notification_raise(k, (struct vk_notification *)e->obj, bits);
+    return 0;
+}
+
+long vk_sys_notify_bind(struct vk_kernel *k, uint32_t hn, uint32_t he)
+{
+    struct vk_process *p = k->cur->proc;
+    struct vk_handle_entry *en, *ee;
+    int rc = vk_handle_get(&p->handles, hn, VK_OBJ_NOTIFICATION, VK_RIGHT_WAIT, &en);
+    if (rc)
+        return rc;
+    if ((rc = vk_handle_get(&p->handles, he, VK_OBJ_ENDPOINT, VK_RIGHT_RECV, &ee)))
+        return rc;
+    struct vk_notification *n = (struct vk_notification *)en->obj;
+    struct vk_endpoint *ep = (struct vk_endpoint *)ee->obj;
+    if (n->bound || ep->bound)
+        return -VK_EBUSY;
+    vk_object_ref(&n->o);
+    ep->bound = n;
+    n->bound = ep; /* weak: cleared when the endpoint goes */
+    if (n->o.signals)
+        notification_raise(k, n, 0);
+    return 0;
+}
+
+void vk_notification_destroy(struct vk_kernel *k, struct vk_notification *n)
+{
+    (void)k;
+    (void)n; /* a bound notification is kept alive by its endpoint, so nothing to undo */
+}
+
+/* What a handle must allow to be waited on, by object type. */
+static int wait_rights_ok(const struct vk_handle_entry *e)
+{
+    switch (e->obj->type) {
+    case VK_OBJ_NOTIFICATION:
+    case VK_OBJ_PROCESS:
+    case VK_OBJ_THREAD:
+        return (e->rights & VK_RIGHT_WAIT) != 0;
+    case VK_OBJ_ENDPOINT:
+        return (e->rights & (VK_RIGHT_RECV | VK_RIGHT_CALL)) != 0;
+    case VK_OBJ_CONSOLE:
+        return (e->rights & VK_RIGHT_READ) != 0;
+    default:
+        return 0;
+    }
+}
+
+long vk_sys_wait_many(struct vk_kernel *k, uint64_t uitems, uint64_t n, uint64_t deadline)
+{
+    struct vk_thread *t = k->cur;
+    struct vk_process *p = t->proc;
+    if (n > VK_WAIT_MAX)
+        return -VK_EINVAL;
+    struct vk_wait items[VK_WAIT_MAX];
+    struct vk_object *objs[VK_WAIT_MAX];
+    int rc;
+    if (n && (rc = vk_copy_in(k, items, uitems, n * sizeof items[0])))
+        return rc;
+    if (n && vk_uaccess_ok(p, uitems, n * sizeof items[0], VK_RIGHT_WRITE))
+        return -VK_EFAULT;
+    int console = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        struct vk_handle_entry *e;
+        if ((rc = vk_handle_get(&p->handles, items[i].handle, 0, 0, &e)))
+            return rc;
+        if (!wait_rights_ok(e))
+            return e->obj->type == VK_OBJ_VMO || e->obj->type == VK_OBJ_RESOURCE
+                       ? -VK_EWRONGTYPE
+                       : -VK_EPERM;
+        if (items[i].flags & ~VK_WAIT_CLEAR)
+            return -VK_EINVAL;
+        if ((items[i].flags & VK_WAIT_CLEAR) && e->obj->type != VK_OBJ_NOTIFICATION)
+            return -VK_EINVAL;
+        objs[i] = e->obj;
+        console |= e->obj->type == VK_OBJ_CONSOLE;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        vk_object_ref(objs[i]);
+
+    struct vk_observer obs[VK_WAIT_MAX];
+    long r;
+    for (;;) {
+        long fired = -1;
+        for (uint32_t i = 0; i < n; i++) {
+            items[i].observed = objs[i]->signals & items[i].mask;
+            if (items[i].observed && fired < 0)
+                fired = i;
+        }
+        if (fired >= 0) {
+            r = fired;
+            break;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            obs[i] = (struct vk_observer){.thread = t, .mask = items[i].mask, .index = i};
+            vk_list_add_tail(&objs[i]->observers, &obs[i].link);
+        }
+        if (console)
+            vk_plat_console_want_input(k, 1);
+        r = vk_block(k, deadline);
+        if (console)
+            vk_plat_console_want_input(k, 0);
+        for (uint32_t i = 0; i < n; i++)
+            vk_list_del(&obs[i].link);
+        if (r < 0)
+            break;
+    }
+    if (r >= 0) {
+        for (uint32_t i = 0; i < n; i++)
+            if ((items[i].flags & VK_WAIT_CLEAR) && items[i].observed)
+                vk_object_signal(k, objs[i], 0, items[i].observed);
+    }
+    for (uint32_t i = 0; i < n; i++)
+        vk_object_unref(k, objs[i]);
+    if (n && (rc = vk_copy_out(k, uitems, items, n * sizeof items[0])))
+        return rc;
+    return r;
+}
+
+long vk_sys_futex_wait(struct vk_kernel *k, uint64_t uaddr, uint32_t expected, uint64_t deadline)
+{
+    struct vk_thread *t = k->cur;
+    if (uaddr & 3)
+        return -VK_EINVAL;
+    uint32_t v;
+    int rc = vk_copy_in(k, &v, uaddr, 4);
+    if (rc)
+        return rc;
+    if (v != expected)
+        return -VK_EAGAIN;
+    t->futex_addr = uaddr;
+    vk_list_add_tail(&k->futex_waiters, &t->futex_link);
+    long r = vk_block(k, deadline);
+    if (vk_list_linked(&t->futex_link))
+        vk_list_del(&t->futex_link);
+    return r;
+}
+
+long vk_sys_futex_wake(struct vk_kernel *k, uint64_t uaddr, uint64_t count)
+{
+    if (uaddr & 3)
+        return -VK_EINVAL;
+    if (vk_uaccess_ok(k->cur->proc, uaddr, 4, VK_RIGHT_READ))
+        return -VK_EFAULT;
+    long woken = 0;
+    struct vk_list *l = k->futex_waiters.next;
+    while (l != &k->futex_waiters && (uint64_t)woken < count) {
+        struct vk_thread *w = VK_CONTAINER_OF(l, struct vk_thread, futex_link);
+        l = l->next;
+        if (w->futex_addr != uaddr)
+            continue;
+        vk_list_del(&w->futex_link);
+        vk_wake(k, w, 0);
+        woken++;
+    }
+    return woken;
+}

@@ -1,0 +1,207 @@
+/*
+ * vrsim's x86_64 mechanics: coroutine switch, kernel-call trampoline, first entry into a
+ * guest, fault entry, and the guest-memory copy routine with its fault fixup.
+ *
+ * Contract with C (sim/core/cpu.h):
+ *  - struct vs_kthread starts with { uint64_t usp; uint64_t ktop; uint8_t in_kernel; } at
+ *    offsets 0, 8, 16 (static asserts there).
+ *  - vs_cur is a _Thread_local pointer to the running simulated thread (local-exec TLS:
+ *    vrsim and the tests are executables).
+ *  - vs_kdispatch(a0..a5, nr) is the C dispatcher; nr arrives as the 7th (stack) argument.
+ * Never: run host code on a guest stack, or return to a guest with host values in a
+ * caller-saved register (they would leak host addresses into guest state and traces).
+ */
+#define T_USP 0
+#define T_KTOP 8
+#define T_INKERNEL 16
+
+    .text
+
+/* void vs_switch(void **save_sp, void *new_sp): callee-saved GPRs + MXCSR + x87 CW. */
+    .globl vs_switch
+    .hidden vs_switch
+    .type vs_switch,@function
+vs_switch:
+    pushq %rbp
+    pushq %rbx
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    subq  $8, %rsp
+    stmxcsr (%rsp)
+    fnstcw  4(%rsp)
+    movq  %rsp, (%rdi)
+    movq  %rsi, %rsp
+    ldmxcsr (%rsp)
+    fldcw   4(%rsp)
+    addq  $8, %rsp
+    popq  %r15
+    popq  %r14
+    popq  %r13
+    popq  %r12
+    popq  %rbx
+    popq  %rbp
+    ret
+    .size vs_switch, .-vs_switch
+
+/* First activation of a coroutine: vs_switch "returns" here with rbx = fn, r12 = arg. */
+    .globl vs_coro_entry
+    .hidden vs_coro_entry
+    .type vs_coro_entry,@function
+vs_coro_entry:
+    movq  %r12, %rdi
+    xorl  %ebp, %ebp
+    call  *%rbx
+    ud2
+    .size vs_coro_entry, .-vs_coro_entry
+
+/* Kernel-call trampoline, reached from a vDSO stub with eax = call number and the six
+ * arguments in rdi, rsi, rdx, rcx, r8, r9 (the stub clobbers r11 only). */
+    .globl vs_kentry
+    .hidden vs_kentry
+    .type vs_kentry,@function
+vs_kentry:
+    movq  %fs:vs_cur@tpoff, %r11
+    movq  %rsp, T_USP(%r11)
+    movq  T_KTOP(%r11), %rsp          /* 16-aligned */
+    movb  $1, T_INKERNEL(%r11)
+    cld
+    subq  $8, %rsp
+    pushq %rax                          /* 7th argument: nr */
+    call  vs_kdispatch
+    movq  %fs:vs_cur@tpoff, %r11
+    movb  $0, T_INKERNEL(%r11)
+    movq  T_USP(%r11), %rsp
+    xorl  %ecx, %ecx
+    xorl  %edx, %edx
+    xorl  %esi, %esi
+    xorl  %edi, %edi
+    xorl  %r8d, %r8d
+    xorl  %r9d, %r9d
+    xorl  %r10d, %r10d
+    xorl  %r11d, %r11d
+    pxor  %xmm0, %xmm0
+    pxor  %xmm1, %xmm1
+    pxor  %xmm2, %xmm2
+    pxor  %xmm3, %xmm3
+    pxor  %xmm4, %xmm4
+    pxor  %xmm5, %xmm5
+    pxor  %xmm6, %xmm6
+    pxor  %xmm7, %xmm7
+    pxor  %xmm8, %xmm8
+    pxor  %xmm9, %xmm9
+    pxor  %xmm10, %xmm10
+    pxor  %xmm11, %xmm11
+    pxor  %xmm12, %xmm12
+    pxor  %xmm13, %xmm13
+    pxor  %xmm14, %xmm14
+    pxor  %xmm15, %xmm15
+    ret
+    .size vs_kentry, .-vs_kentry
+
+/* noreturn void vs_enter_user(uint64_t entry, uint64_t usp, uint64_t arg):
+ * leave the kernel stack for a guest's first instruction with a deterministic register
+ * state: everything zero except rsp and rdi (= arg), MXCSR 0x1f80, x87 reset. */
+    .globl vs_enter_user
+    .hidden vs_enter_user
+    .type vs_enter_user,@function
+vs_enter_user:
+    movq  %fs:vs_cur@tpoff, %r11
+    movb  $0, T_INKERNEL(%r11)
+    movq  %rdi, %r11
+    movq  %rdx, %rdi
+    movq  %rsi, %rsp
+    subq  $8, %rsp
+    movl  $0x1f80, (%rsp)
+    ldmxcsr (%rsp)
+    fninit
+    addq  $8, %rsp
+    xorl  %eax, %eax
+    xorl  %ebx, %ebx
+    xorl  %ecx, %ecx
+    xorl  %edx, %edx
+    xorl  %esi, %esi
+    xorl  %ebp, %ebp
+    xorl  %r8d, %r8d
+    xorl  %r9d, %r9d
+    xorl  %r10d, %r10d
+    xorl  %r12d, %r12d
+    xorl  %r13d, %r13d
+    xorl  %r14d, %r14d
+    xorl  %r15d, %r15d
+    pxor  %xmm0, %xmm0
+    pxor  %xmm1, %xmm1
+    pxor  %xmm2, %xmm2
+    pxor  %xmm3, %xmm3
+    pxor  %xmm4, %xmm4
+    pxor  %xmm5, %xmm5
+    pxor  %xmm6, %xmm6
+    pxor  %xmm7, %xmm7
+    pxor  %xmm8, %xmm8
+    pxor  %xmm9, %xmm9
+    pxor  %xmm10, %xmm10
+    pxor  %xmm11, %xmm11
+    pxor  %xmm12, %xmm12
+    pxor  %xmm13, %xmm13
+    pxor  %xmm14, %xmm14
+    pxor  %xmm15, %xmm15
+    cld
+    jmp   *%r11
+    .size vs_enter_user, .-vs_enter_user
+
+/* Where a faulting guest thread resumes after the signal handler rewrote its ucontext:
+ * rsp = the thread's kernel-stack top, in_kernel already set. */
+    .globl vs_fault_entry
+    .hidden vs_fault_entry
+    .type vs_fault_entry,@function
+vs_fault_entry:
+    xorl  %ebp, %ebp
+    call  vs_thread_fault
+    ud2
+    .size vs_fault_entry, .-vs_fault_entry
+
+/* long vs_copy_user(void *dst, const void *src, size_t n): 0, or -14 (EFAULT) when a guest
+ * page is missing: the fault handler moves rip to vs_copy_user_fixup. */
+    .globl vs_copy_user, vs_copy_user_fixup, vs_copy_user_end
+    .hidden vs_copy_user, vs_copy_user_fixup, vs_copy_user_end
+    .type vs_copy_user,@function
+vs_copy_user:
+    movq  %rdx, %rcx
+    rep movsb
+    xorl  %eax, %eax
+    ret
+vs_copy_user_fixup:
+    movq  $-14, %rax
+    ret
+vs_copy_user_end:
+    .size vs_copy_user, .-vs_copy_user
+
+/* long vs_zero_user(void *dst, size_t n): same contract, for clearing guest memory. */
+    .globl vs_zero_user, vs_zero_user_fixup, vs_zero_user_end
+    .hidden vs_zero_user, vs_zero_user_fixup, vs_zero_user_end
+    .type vs_zero_user,@function
+vs_zero_user:
+    movq  %rsi, %rcx
+    xorl  %eax, %eax
+    rep stosb
+    ret
+vs_zero_user_fixup:
+    movq  $-14, %rax
+    ret
+vs_zero_user_end:
+    .size vs_zero_user, .-vs_zero_user
+
+/* Template of one vDSO stub (32 bytes apart): mov $nr,%eax; movabs $vs_kentry,%r11; jmp *%r11 */
+    .section .rodata
+    .globl vs_stub_tmpl, vs_stub_tmpl_end
+    .hidden vs_stub_tmpl, vs_stub_tmpl_end
+vs_stub_tmpl:
+    .byte 0xb8                  /* mov imm32, %eax */
+    .long 0
+    .byte 0x49, 0xbb            /* movabs imm64, %r11 */
+    .quad 0
+    .byte 0x41, 0xff, 0xe3      /* jmp *%r11 */
+vs_stub_tmpl_end:
+
+    .section .note.GNU-stack,"",@progbits

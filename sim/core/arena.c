@@ -1,0 +1,297 @@
+/*
+ * The arena: all guest memory of a machine lives in one region reserved at a fixed host
+ * address (VS_ARENA_BASE + index * VS_ARENA_STRIDE), so guest addresses, and the traces
+ * that contain them, repeat across runs and hosts.
+ *
+ * Layout: [0, 64 MiB) the vDSO page (kernel-call table and stubs) at the base;
+ * then VS_SLOTS process slots of 64 MiB (image at the start, the process page, a guard
+ * page and the main stack at the top, a guard page between slots); then the region for
+ * memory objects, each followed by a guard page. Everything not in use is PROT_NONE.
+ * Memory is recycled, not returned: released pages are zeroed and protected, and handed
+ * out again last-freed-first, so hot paths make few host syscalls and touch warm pages.
+ * Allocation decisions depend only on the sequence of requests: deterministic.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "os/kernel/platform.h"
+#include "sim/core/machine.h"
+#include "sim/loader/stack.h"
+#include "vl_elf.h"
+
+extern const unsigned char vs_stub_tmpl[], vs_stub_tmpl_end[];
+long vs_kentry(void);
+
+#define ARENA_SIZE (VS_ARENA_STRIDE)
+#define SLOT_PROCPAGE_OFF (VS_SLOT_SIZE - VS_PAGE - VS_USTACK_SIZE - 2 * VS_PAGE)
+#define SLOT_STACK_OFF (VS_SLOT_SIZE - VS_PAGE - VS_USTACK_SIZE)
+#define SLOT_IMAGE_MAX (SLOT_PROCPAGE_OFF - VS_PAGE)
+
+static uint64_t slot_base(const struct vs_arena *a, uint32_t slot)
+{
+    return a->base + VS_SLOT_REGION + (uint64_t)slot * VS_SLOT_SIZE;
+}
+
+uint64_t vs_arena_vdso(const struct vs_arena *a) { return a->base; }
+
+static int vdso_init(struct vs_arena *a)
+{
+    unsigned char *v = (unsigned char *)(uintptr_t)a->base;
+    if (mprotect(v, VS_PAGE, PROT_READ | PROT_WRITE))
+        return -errno;
+    struct vk_kcall_page hdr = {.magic = VK_KCALL_MAGIC, .version = VK_KCALL_VERSION,
+                                .nr_count = VK_NR_COUNT};
+    memcpy(v, &hdr, sizeof hdr);
+    size_t n = (size_t)(vs_stub_tmpl_end - vs_stub_tmpl);
+    uint64_t entry = (uint64_t)(uintptr_t)vs_kentry;
+    for (uint32_t nr = 0; nr < VK_NR_COUNT; nr++) {
+        unsigned char *s = v + VK_KCALL_STUB_OFFSET + nr * VK_KCALL_STUB_STRIDE;
+        memcpy(s, vs_stub_tmpl, n);
+        memcpy(s + 1, &nr, 4);
+        memcpy(s + 7, &entry, 8);
+    }
+    if (mprotect(v, VS_PAGE, PROT_READ | PROT_EXEC))
+        return -errno;
+    return 0;
+}
+
+int vs_arena_init(struct vs_arena *a, uint32_t index, char *err, size_t errlen)
+{
+    memset(a, 0, sizeof *a);
+    if (index >= VS_ARENA_MAX_MACHINES) {
+        snprintf(err, errlen, "arena: machine index %u out of range", index);
+        return -EINVAL;
+    }
+    a->base = VS_ARENA_BASE + (uint64_t)index * VS_ARENA_STRIDE;
+    a->size = ARENA_SIZE;
+    void *p = mmap((void *)(uintptr_t)a->base, a->size, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+    if (p == MAP_FAILED || p != (void *)(uintptr_t)a->base) {
+        int e = p == MAP_FAILED ? errno : EEXIST;
+        if (p != MAP_FAILED)
+            munmap(p, a->size);
+        snprintf(err, errlen,
+                 "arena: cannot reserve %llu GiB at 0x%llx (%s); vrsim needs this fixed address "
+                 "range free so that guest addresses repeat across runs",
+                 (unsigned long long)(a->size >> 30), (unsigned long long)a->base, strerror(e));
+        return -e;
+    }
+    int rc = vdso_init(a);
+    if (rc) {
+        snprintf(err, errlen, "arena: vDSO page: %s", strerror(-rc));
+        munmap(p, a->size);
+        return rc;
+    }
+    a->free_slots = calloc(VS_SLOTS, sizeof *a->free_slots);
+    if (!a->free_slots) {
+        munmap(p, a->size);
+        return -ENOMEM;
+    }
+    a->vmo_bump = a->base + VS_VMO_REGION_OFF;
+    return 0;
+}
+
+void vs_arena_fini(struct vs_arena *a)
+{
+    if (a->base)
+        munmap((void *)(uintptr_t)a->base, a->size);
+    free(a->free_slots);
+    free(a->free_pages);
+    memset(a, 0, sizeof *a);
+}
+
+/* ---- process regions ---- */
+
+int vk_plat_proc_region_alloc(struct vk_kernel *k, struct vk_process *p)
+{
+    struct vk_machine *m = k->platform;
+    struct vs_arena *a = &m->arena;
+    uint32_t slot;
+    if (a->nfree_slots)
+        slot = a->free_slots[--a->nfree_slots];
+    else if (a->next_slot < VS_SLOTS)
+        slot = a->next_slot++;
+    else
+        return -VK_ENOMEM;
+    uint64_t b = slot_base(a, slot);
+    if (mprotect((void *)(uintptr_t)(b + SLOT_PROCPAGE_OFF), VS_PAGE, PROT_READ | PROT_WRITE) ||
+        mprotect((void *)(uintptr_t)(b + SLOT_STACK_OFF), VS_USTACK_SIZE,
+                 PROT_READ | PROT_WRITE)) {
+        a->free_slots[a->nfree_slots++] = slot;
+        return -VK_ENOMEM;
+    }
+    p->slot = slot;
+    p->base = b;
+    p->limit = b + VS_SLOT_SIZE - VS_PAGE;
+    p->self_addr = b + SLOT_PROCPAGE_OFF;
+    a->slot_span[slot] = 0;
+    return 0;
+}
+
+void vk_plat_proc_region_free(struct vk_kernel *k, struct vk_process *p)
+{
+    struct vk_machine *m = k->platform;
+    struct vs_arena *a = &m->arena;
+    if (!p->base)
+        return;
+    uint64_t b = p->base;
+    uint64_t span = a->slot_span[p->slot];
+    if (span) {
+        mprotect((void *)(uintptr_t)b, span, PROT_READ | PROT_WRITE);
+        memset((void *)(uintptr_t)b, 0, span);
+        mprotect((void *)(uintptr_t)b, span, PROT_NONE);
+    }
+    memset((void *)(uintptr_t)(b + SLOT_PROCPAGE_OFF), 0, VS_PAGE);
+    memset((void *)(uintptr_t)(b + SLOT_STACK_OFF), 0, VS_USTACK_SIZE);
+    mprotect((void *)(uintptr_t)(b + SLOT_PROCPAGE_OFF), VS_PAGE, PROT_NONE);
+    mprotect((void *)(uintptr_t)(b + SLOT_STACK_OFF), VS_USTACK_SIZE, PROT_NONE);
+    a->slot_span[p->slot] = 0;
+    a->free_slots[a->nfree_slots++] = p->slot;
+    p->base = p->limit = p->self_addr = 0;
+}
+
+static int prot_of(uint32_t f)
+{
+    return (f & VL_PROT_R ? PROT_READ : 0) | (f & VL_PROT_W ? PROT_WRITE : 0) |
+           (f & VL_PROT_X ? PROT_EXEC : 0);
+}
+
+/* Page protections: the union of the flags of every segment touching a page. */
+static int protect_segments(uint64_t base, const struct vl_elf_info *info)
+{
+    uint64_t pages = info->span / VS_PAGE;
+    uint64_t pg = 0;
+    while (pg < pages) {
+        int prot = 0;
+        for (uint32_t i = 0; i < info->nloads; i++) {
+            const struct vl_elf_load *l = &info->loads[i];
+            if (pg * VS_PAGE < l->vaddr + l->memsz && (pg + 1) * VS_PAGE > l->vaddr)
+                prot |= prot_of(l->prot);
+        }
+        uint64_t run = 1;
+        for (; pg + run < pages; run++) {
+            int p2 = 0;
+            for (uint32_t i = 0; i < info->nloads; i++) {
+                const struct vl_elf_load *l = &info->loads[i];
+                if ((pg + run) * VS_PAGE < l->vaddr + l->memsz &&
+                    (pg + run + 1) * VS_PAGE > l->vaddr)
+                    p2 |= prot_of(l->prot);
+            }
+            if (p2 != prot)
+                break;
+        }
+        if (mprotect((void *)(uintptr_t)(base + pg * VS_PAGE), run * VS_PAGE, prot))
+            return -VK_ENOMEM;
+        pg += run;
+    }
+    return 0;
+}
+
+int vk_plat_proc_load(struct vk_kernel *k, struct vk_process *p, struct vk_load_args *la,
+                      char *err, size_t errlen)
+{
+    struct vk_machine *m = k->platform;
+    struct vl_elf_info info;
+    int rc = vl_elf_parse(la->image, la->len, &info, err, errlen);
+    if (rc)
+        return rc;
+    if (info.span > SLOT_IMAGE_MAX) {
+        snprintf(err, errlen, "image needs %llu bytes, more than the %llu a process slot holds",
+                 (unsigned long long)info.span, (unsigned long long)SLOT_IMAGE_MAX);
+        return -VK_ENOEXEC;
+    }
+    void *dest = (void *)(uintptr_t)p->base;
+    if (mprotect(dest, info.span, PROT_READ | PROT_WRITE))
+        return -VK_ENOMEM;
+    m->arena.slot_span[p->slot] = info.span;
+    if ((rc = vl_elf_load(&info, la->image, la->len, dest, p->base, err, errlen)))
+        return rc;
+    if ((rc = protect_segments(p->base, &info)))
+        return rc;
+
+    uint8_t rnd[16];
+    vs_prng_fill(&k->seed_prng, rnd, sizeof rnd);
+    struct vs_aux aux[] = {
+        {3 /* AT_PHDR */, p->base + info.phdr_vaddr},
+        {4 /* AT_PHENT */, info.phentsize},
+        {5 /* AT_PHNUM */, info.phnum},
+        {6 /* AT_PAGESZ */, VS_PAGE},
+        {9 /* AT_ENTRY */, p->base + info.entry},
+        {AT_VERIDIAN_KCALL, vs_arena_vdso(&m->arena)},
+        {AT_VERIDIAN_SELF, p->self_addr},
+        {AT_VERIDIAN_NHANDLES, la->nhandles},
+        {AT_VERIDIAN_PID, p->pid},
+    };
+    struct vs_blob blobs[] = {
+        {25 /* AT_RANDOM */, rnd, sizeof rnd},
+        {AT_VERIDIAN_HANDLES, la->handles, la->nhandles * sizeof(struct vk_start_handle)},
+    };
+    struct vs_stack_spec spec = {
+        .argv = la->argv, .argc = la->argc, .envp = la->envp, .envc = la->envc,
+        .aux = aux, .naux = sizeof aux / sizeof aux[0],
+        .blobs = blobs, .nblobs = la->nhandles ? 2 : 1,
+    };
+    uint64_t top = p->base + SLOT_STACK_OFF + VS_USTACK_SIZE;
+    rc = vs_stack_build(&spec, (uint8_t *)(uintptr_t)top, top, VS_USTACK_SIZE / 2, &la->sp);
+    if (rc) {
+        snprintf(err, errlen, "arguments and environment do not fit on the initial stack");
+        return rc;
+    }
+    la->entry = p->base + info.entry;
+    return 0;
+}
+
+/* ---- pages for memory objects ---- */
+
+int vk_plat_pages_alloc(struct vk_kernel *k, uint64_t size, uint64_t *addr)
+{
+    struct vk_machine *m = k->platform;
+    struct vs_arena *a = &m->arena;
+    for (uint32_t i = a->nfree_pages; i-- > 0;) {
+        if (a->free_pages[i].size == size) {
+            *addr = a->free_pages[i].addr;
+            a->free_pages[i] = a->free_pages[--a->nfree_pages];
+            if (mprotect((void *)(uintptr_t)*addr, size, PROT_READ | PROT_WRITE))
+                return -VK_ENOMEM;
+            a->pages_in_use += size;
+            return 0;
+        }
+    }
+    if (a->vmo_bump + size + VS_PAGE > a->base + a->size)
+        return -VK_ENOMEM;
+    *addr = a->vmo_bump;
+    if (mprotect((void *)(uintptr_t)*addr, size, PROT_READ | PROT_WRITE))
+        return -VK_ENOMEM;
+    a->vmo_bump += size + VS_PAGE; /* guard page after each object */
+    a->pages_in_use += size;
+    return 0;
+}
+
+void vk_plat_pages_free(struct vk_kernel *k, uint64_t addr, uint64_t size)
+{
+    struct vk_machine *m = k->platform;
+    struct vs_arena *a = &m->arena;
+    mprotect((void *)(uintptr_t)addr, size, PROT_READ | PROT_WRITE);
+    memset((void *)(uintptr_t)addr, 0, size);
+    mprotect((void *)(uintptr_t)addr, size, PROT_NONE);
+    a->pages_in_use -= size;
+    if (a->nfree_pages == a->capfree_pages) {
+        uint32_t cap = a->capfree_pages ? a->capfree_pages * 2 : 32;
+        struct vs_free_pages *n = realloc(a->free_pages, cap * sizeof *n);
+        if (!n)
+            return; /* the range is simply never reused */
+        a->free_pages = n;
+        a->capfree_pages = cap;
+    }
+    a->free_pages[a->nfree_pages++] = (struct vs_free_pages){addr, size};
+}
+
+int vk_plat_pages_protect(struct vk_kernel *k, uint64_t addr, uint64_t size, int writable)
+{
+    (void)k;
+    return mprotect((void *)(uintptr_t)addr, size, PROT_READ | (writable ? PROT_WRITE : 0))
+               ? -VK_ENOMEM
+               : 0;
+}

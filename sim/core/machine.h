@@ -1,0 +1,133 @@
+/*
+ * A simulated machine: the kernel, the arena that holds all guest memory, the trace, the
+ * console backend, and the idle loop that runs simulated threads as coroutines.
+ *
+ * All state of one machine hangs off struct vk_machine; several machines can live in one
+ * vrsim (each gets its own arena, at a base derived from its index). The only per-host
+ * state is in fault.c (signal handlers, seccomp, the alternate signal stack), which all
+ * machines of a host thread share, and vs_cur, the running simulated thread.
+ */
+#ifndef VS_MACHINE_H
+#define VS_MACHINE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "os/kernel/kernel.h"
+#include "sim/trace/trace.h"
+
+#define VS_ARENA_BASE 0x200000000000ull
+#define VS_ARENA_STRIDE (1ull << 40) /* one TiB per machine */
+#define VS_ARENA_MAX_MACHINES 16u
+#define VS_PAGE 4096ull
+#define VS_SLOT_SIZE (64ull << 20)
+#define VS_SLOTS 1024u
+#define VS_SLOT_REGION (VS_SLOT_SIZE) /* slot 0 of the region is the vDSO area */
+#define VS_USTACK_SIZE (256ull << 10)
+#define VS_KSTACK_SIZE (64ull << 10)
+#define VS_VMO_REGION_OFF ((uint64_t)VS_SLOTS * VS_SLOT_SIZE + VS_SLOT_SIZE)
+
+struct vs_free_pages {
+    uint64_t addr, size;
+};
+
+struct vs_arena {
+    uint64_t base, size;
+    uint32_t *free_slots; /* LIFO of free slot numbers */
+    uint32_t nfree_slots, next_slot;
+    uint64_t slot_span[VS_SLOTS]; /* image bytes in use per slot, to clear on release */
+    uint64_t vmo_bump;
+    struct vs_free_pages *free_pages;
+    uint32_t nfree_pages, capfree_pages;
+    uint64_t pages_in_use;
+};
+
+struct vs_kstack {
+    struct vs_kstack *next;
+    void *map;
+    size_t map_size;
+};
+
+enum vs_pace { VS_PACE_FREE, VS_PACE_WALL };
+
+struct vs_options {
+    uint64_t seed;
+    uint32_t chaos; /* 0 off, else 1/chaos preemption chance per kernel call */
+    enum vs_pace pace;
+    uint32_t watchdog_ms;
+    uint32_t machine_index;
+    uint64_t kcall_cost_ns;
+    int keep_trace; /* keep every event for --trace */
+    int quiet;
+};
+
+struct vs_console {
+    int in_fd, out_fd, err_fd;
+    int tty, raw_active, eof;
+    char *buf;
+    size_t len, cap;
+    uint32_t want;
+    uint64_t wall_start_ns;
+};
+
+struct vk_machine {
+    struct vk_kernel k;
+    struct vs_options opt;
+    struct vs_trace trace;
+    struct vs_arena arena;
+    struct vs_console con;
+    struct vs_kstack *kstack_pool;
+    void *idle_sp;
+    void *idle_fake;
+    const void *idle_stack;
+    size_t idle_stack_size;
+    /* boot image and the program on the console */
+    struct vk_vmo *bootfs;
+    size_t bootfs_len;
+    struct vk_resource *spawner;
+    struct vk_process *console_proc;
+    int console_exit_status;
+    int console_done;
+    int stop;
+};
+
+/* The simulated thread running on this host thread (read by the kcall trampoline). */
+extern _Thread_local struct vk_thread *vs_cur;
+
+/* Once per host process: signal handlers, alt stack, seccomp filter for guest syscalls. */
+int vs_host_init(FILE *err);
+/* Start/stop the CPU-time watchdog for the calling host thread. */
+int vs_watchdog_start(uint32_t budget_ms);
+void vs_watchdog_stop(void);
+/* Host-state probes for the fault-survival tests: blocked signals, alt stack. */
+int vs_host_signal_state_ok(char *why, size_t len);
+
+int vs_machine_create(struct vk_machine **out, const struct vs_options *opt);
+void vs_machine_destroy(struct vk_machine *m);
+/* Load a boot image (bootfs file) into a read-only memory object. */
+int vs_machine_load_bootfs(struct vk_machine *m, const char *path, char *err, size_t errlen);
+/* Spawn a program from the boot image as a child of the machine, with the console, the
+ * boot image and a spawn right. If console is set, its exit stops the machine. */
+int vs_machine_spawn(struct vk_machine *m, const char *path, const char *const *argv,
+                     size_t argc, int console, struct vk_process **out, char *err,
+                     size_t errlen);
+/* Run until the console program exits (then shut down) or nothing can run any more. */
+int vs_machine_run(struct vk_machine *m);
+uint64_t vs_machine_digest(const struct vk_machine *m);
+/* Guest-addressable scratch memory of a kernel-thread process (its unused main stack). */
+uint64_t vs_proc_scratch(const struct vk_process *p, size_t *len);
+
+/* Console backend (sim/backends/console.c). */
+int vs_console_open(struct vs_console *c, int pace_wall);
+void vs_console_close(struct vs_console *c);
+/* Block the host until console input arrives or the wall clock passes virtual time
+ * `until` (VK_DEADLINE_NEVER: no timer). Returns 1 if input arrived, 0 otherwise. */
+int vs_console_wait(struct vk_machine *m, uint64_t until);
+uint64_t vs_wall_elapsed_ns(const struct vs_console *c);
+
+/* Arena (arena.c). */
+int vs_arena_init(struct vs_arena *a, uint32_t index, char *err, size_t errlen);
+void vs_arena_fini(struct vs_arena *a);
+uint64_t vs_arena_vdso(const struct vs_arena *a);
+
+#endif

@@ -1,0 +1,262 @@
+/*
+ * vrsim: the command line of the deterministic simulator.
+ *
+ *   vrsim run [options] [IMAGE] [-- PROGRAM ARGS...]
+ *
+ * Boots a machine from a boot image and runs PROGRAM (a path inside the image) on the
+ * console; when it exits the machine shuts down and vrsim exits with its status. The last
+ * line on stderr is always "trace-digest: <hex>", a hash of every traced event: two runs
+ * with the same seed and inputs print the same digest.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sim/core/machine.h"
+
+static const char usage[] =
+    "usage: vrsim run [options] [IMAGE] [-- PROGRAM [ARGS...]]\n"
+    "       vrsim --help\n"
+    "\n"
+    "Boot a Veridian machine from IMAGE (default: the build's veridian.bootfs) and run\n"
+    "PROGRAM, a path inside the image, on the console (default: /sbin/init, else /bin/vsh).\n"
+    "vrsim exits with the program's exit status (128+signal if it crashed). The console is\n"
+    "this terminal (raw mode; Ctrl-A x quits) or plain pipes.\n"
+    "\n"
+    "options:\n"
+    "  --seed N          seed of every random choice in the run (default 1)\n"
+    "  --chaos[=N]       preempt at random kernel calls (probability 1/N, default 4)\n"
+    "  --trace FILE      write every event as Chrome trace JSON (opens in ui.perfetto.dev)\n"
+    "  --pace free|wall  let virtual time run free, or never ahead of the wall clock\n"
+    "                    (default: wall on a terminal, free otherwise)\n"
+    "  --watchdog-ms N   stop a guest that runs N ms of CPU without a kernel call\n"
+    "                    (default 2000; 0 disables)\n"
+    "  --kcall-ns N      virtual nanoseconds charged per kernel call (default 100)\n"
+    "  --stats           print run statistics to stderr at exit\n"
+    "  --quiet           do not report crashed processes\n";
+
+static const char *const kind_names[VS_TR_KIND_COUNT] = {
+    [VS_TR_KCALL] = "kcall",       [VS_TR_IPC_SEND] = "ipc.send",
+    [VS_TR_IPC_RECV] = "ipc.recv", [VS_TR_IPC_REPLY] = "ipc.reply",
+    [VS_TR_NOTIFY] = "notify",     [VS_TR_PROC_SPAWN] = "proc.spawn",
+    [VS_TR_PROC_EXIT] = "proc.exit", [VS_TR_THREAD_CREATE] = "thread.create",
+    [VS_TR_THREAD_EXIT] = "thread.exit", [VS_TR_SCHED] = "sched",
+    [VS_TR_TIMER] = "timer",       [VS_TR_CONSOLE] = "console",
+    [VS_TR_MARK] = "mark",
+};
+
+static int namer(void *ctx, const struct vs_trace_event *e, char *name, size_t len, char *args,
+                 size_t alen)
+{
+    (void)ctx;
+    if (e->kind == VS_TR_KCALL) {
+        snprintf(name, len, "%s", vk_kcall_name((uint32_t)e->a[0]));
+        snprintf(args, alen, "{\"a0\":%llu,\"a1\":%llu,\"a2\":%llu,\"ret\":%lld}",
+                 (unsigned long long)e->a[1], (unsigned long long)e->a[2],
+                 (unsigned long long)e->a[3], (long long)e->a[4]);
+        return 0;
+    }
+    const char *n = e->kind < VS_TR_KIND_COUNT && kind_names[e->kind] ? kind_names[e->kind]
+                                                                        : "event";
+    snprintf(name, len, "%s", n);
+    snprintf(args, alen, "{\"a0\":%llu,\"a1\":%llu,\"a2\":%llu,\"a3\":%llu,\"a4\":%llu}",
+             (unsigned long long)e->a[0], (unsigned long long)e->a[1],
+             (unsigned long long)e->a[2], (unsigned long long)e->a[3],
+             (unsigned long long)e->a[4]);
+    return 0;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno || !*s || *end || s[0] == '-')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static void default_image(char *buf, size_t len)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = 0; /* .../build/bin */
+            snprintf(buf, len, "%s/../veridian.bootfs", exe);
+            if (access(buf, R_OK) == 0)
+                return;
+        }
+    }
+    snprintf(buf, len, "build/veridian.bootfs");
+}
+
+static uint64_t host_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    uint64_t t0 = host_ns();
+    struct vs_options opt = {.seed = 1, .watchdog_ms = 2000, .kcall_cost_ns = 100};
+    opt.pace = isatty(STDIN_FILENO) ? VS_PACE_WALL : VS_PACE_FREE;
+    const char *trace_path = NULL, *image = NULL;
+    int stats = 0, i;
+    for (i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        uint64_t v;
+        if (!strcmp(a, "--")) {
+            i++;
+            break;
+        } else if (!strcmp(a, "--seed") && i + 1 < argc) {
+            if (parse_u64(argv[++i], &opt.seed)) {
+                fprintf(stderr, "vrsim: --seed needs a non-negative integer, got '%s'\n", argv[i]);
+                return 2;
+            }
+        } else if (!strcmp(a, "--chaos")) {
+            opt.chaos = 4;
+        } else if (!strncmp(a, "--chaos=", 8)) {
+            if (parse_u64(a + 8, &v) || v < 1 || v > 1000000) {
+                fprintf(stderr, "vrsim: --chaos=N needs N in 1..1000000\n");
+                return 2;
+            }
+            opt.chaos = (uint32_t)v;
+        } else if (!strcmp(a, "--trace") && i + 1 < argc) {
+            trace_path = argv[++i];
+            opt.keep_trace = 1;
+        } else if (!strcmp(a, "--pace") && i + 1 < argc) {
+            const char *p = argv[++i];
+            if (!strcmp(p, "free"))
+                opt.pace = VS_PACE_FREE;
+            else if (!strcmp(p, "wall"))
+                opt.pace = VS_PACE_WALL;
+            else {
+                fprintf(stderr, "vrsim: --pace is free or wall, not '%s'\n", p);
+                return 2;
+            }
+        } else if (!strcmp(a, "--watchdog-ms") && i + 1 < argc) {
+            if (parse_u64(argv[++i], &v) || v > 3600000) {
+                fprintf(stderr, "vrsim: --watchdog-ms needs 0..3600000\n");
+                return 2;
+            }
+            opt.watchdog_ms = (uint32_t)v;
+        } else if (!strcmp(a, "--kcall-ns") && i + 1 < argc) {
+            if (parse_u64(argv[++i], &v) || v > 1000000) {
+                fprintf(stderr, "vrsim: --kcall-ns needs 0..1000000\n");
+                return 2;
+            }
+            opt.kcall_cost_ns = v;
+        } else if (!strcmp(a, "--stats")) {
+            stats = 1;
+        } else if (!strcmp(a, "--quiet")) {
+            opt.quiet = 1;
+        } else if (a[0] == '-') {
+            fprintf(stderr, "vrsim: unknown option '%s' (see vrsim --help)\n", a);
+            return 2;
+        } else if (!image) {
+            image = a;
+        } else {
+            fprintf(stderr, "vrsim: unexpected argument '%s' (put the program after --)\n", a);
+            return 2;
+        }
+    }
+    char defimg[PATH_MAX + 32];
+    if (!image) {
+        default_image(defimg, sizeof defimg);
+        image = defimg;
+    }
+    if (vs_host_init(stderr))
+        return 1;
+    struct vk_machine *m;
+    if (vs_machine_create(&m, &opt))
+        return 1;
+    char err[512];
+    int status = 1;
+    if (vs_machine_load_bootfs(m, image, err, sizeof err)) {
+        fprintf(stderr, "vrsim: %s\n", err);
+        goto out;
+    }
+    const char *prog;
+    const char *const *pargv;
+    size_t pargc;
+    static const char *const defaults[] = {"/sbin/init", "/bin/vsh"};
+    const char *defargv[2] = {NULL, NULL};
+    if (i < argc) {
+        prog = argv[i];
+        pargv = (const char *const *)&argv[i];
+        pargc = (size_t)(argc - i);
+    } else {
+        prog = NULL;
+        for (size_t d = 0; d < 2 && !prog; d++) {
+            defargv[0] = defaults[d];
+            if (!vs_machine_spawn(m, defaults[d], defargv, 1, 1, NULL, err, sizeof err))
+                prog = defaults[d];
+        }
+        if (!prog) {
+            fprintf(stderr, "vrsim: the image has no /sbin/init or /bin/vsh; name a program "
+                            "after -- (e.g. vrsim run -- /bin/hello)\n");
+            goto out;
+        }
+        pargv = NULL;
+        pargc = 0;
+    }
+    if (pargv && vs_machine_spawn(m, prog, pargv, pargc, 1, NULL, err, sizeof err)) {
+        fprintf(stderr, "vrsim: cannot start %s: %s\n", prog, err);
+        status = 127;
+        goto out;
+    }
+    status = vs_machine_run(m);
+    uint64_t t1 = host_ns();
+    if (trace_path) {
+        FILE *f = fopen(trace_path, "w");
+        if (!f || vs_trace_write_json(&m->trace, f, namer, NULL) || fclose(f)) {
+            fprintf(stderr, "vrsim: cannot write trace %s: %s\n", trace_path, strerror(errno));
+            status = status ? status : 1;
+        }
+    }
+    if (stats) {
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        struct vk_stats *s = &m->k.stats;
+        fprintf(stderr,
+                "vrsim-stats: host_ms=%.3f virtual_ns=%llu kcalls=%llu switches=%llu spawns=%llu "
+                "exits=%llu faults=%llu ipc_calls=%llu objects_live=%llu handles_live=%llu "
+                "pages_in_use=%llu peak_rss_kb=%ld events=%llu\n",
+                (double)(t1 - t0) / 1e6, (unsigned long long)m->k.now,
+                (unsigned long long)s->kcalls, (unsigned long long)s->switches,
+                (unsigned long long)s->spawns, (unsigned long long)s->exits,
+                (unsigned long long)s->faults, (unsigned long long)s->ipc_calls,
+                (unsigned long long)s->objects_live, (unsigned long long)s->handles_live,
+                (unsigned long long)m->arena.pages_in_use, ru.ru_maxrss,
+                (unsigned long long)vs_trace_count(&m->trace));
+    }
+out:
+    fflush(stdout);
+    fprintf(stderr, "trace-digest: %016llx\n", (unsigned long long)vs_machine_digest(m));
+    vs_machine_destroy(m);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "run"))
+        return cmd_run(argc - 2, argv + 2);
+    fprintf(stderr, "vrsim: unknown command '%s' (see vrsim --help)\n", argv[1]);
+    return 2;
+}
