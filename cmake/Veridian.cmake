@@ -62,9 +62,21 @@ set_property(GLOBAL PROPERTY VERIDIAN_PROGRAMS "")
 set_property(GLOBAL PROPERTY VERIDIAN_PROGRAM_FILES "")
 
 function(veridian_add_program name)
-  cmake_parse_arguments(A "" "DEST" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(A "" "DEST;IMAGE" "SOURCES;LIBS" ${ARGN})
   if(NOT A_DEST)
     set(A_DEST bin)
+  endif()
+  if(A_IMAGE STREQUAL "test")
+    # test programs live only in test.bootfs, under /test
+    set(t osprog_test_${name})
+    add_executable(${t} ${A_SOURCES})
+    veridian_guest_target(${t})
+    target_link_options(${t} PRIVATE ${VERIDIAN_GUEST_LDFLAGS})
+    target_link_libraries(${t} PRIVATE ${A_LIBS} veridian_c gcc)
+    set_target_properties(${t} PROPERTIES OUTPUT_NAME ${name}
+                          RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/testfs/test)
+    set_property(GLOBAL APPEND PROPERTY VERIDIAN_TEST_PROGRAMS ${t})
+    return()
   endif()
   set(t osprog_${name})
   add_executable(${t} ${A_SOURCES})
@@ -121,4 +133,35 @@ function(veridian_add_fuzzer name)
                    $<TARGET_FILE:${name}> -runs=${A_RUNS} -seed=1 -max_len=65536 ${corpus} ${A_SEEDS})
   set_tests_properties(${name} PROPERTIES LABELS fuzz-smoke TIMEOUT 300)
   file(MAKE_DIRECTORY ${corpus})
+endfunction()
+
+# Boot images, packed after every program is known (called at the end of the top-level
+# CMakeLists.txt):
+#   build/veridian.bootfs   the default system: programs with IMAGE default, os/etc
+#   build/test.bootfs       the same plus the test programs (IMAGE test, under /test)
+function(veridian_add_images)
+  get_property(progs GLOBAL PROPERTY VERIDIAN_PROGRAMS)
+  get_property(tprogs GLOBAL PROPERTY VERIDIAN_TEST_PROGRAMS)
+  file(GLOB_RECURSE etc_files RELATIVE ${PROJECT_SOURCE_DIR}/os/etc ${PROJECT_SOURCE_DIR}/os/etc/*)
+  set(etc_outputs)
+  foreach(f ${etc_files})
+    add_custom_command(OUTPUT ${VERIDIAN_ROOTFS}/etc/${f}
+                       COMMAND ${CMAKE_COMMAND} -E copy ${PROJECT_SOURCE_DIR}/os/etc/${f}
+                               ${VERIDIAN_ROOTFS}/etc/${f}
+                       DEPENDS ${PROJECT_SOURCE_DIR}/os/etc/${f})
+    list(APPEND etc_outputs ${VERIDIAN_ROOTFS}/etc/${f})
+  endforeach()
+  add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/veridian.bootfs
+                     COMMAND $<TARGET_FILE:mkbootfs> -o ${CMAKE_BINARY_DIR}/veridian.bootfs
+                             ${VERIDIAN_ROOTFS}
+                     DEPENDS mkbootfs ${progs} ${etc_outputs}
+                     COMMENT "Packing veridian.bootfs")
+  add_custom_target(bootfs ALL DEPENDS ${CMAKE_BINARY_DIR}/veridian.bootfs)
+  set(testroot ${CMAKE_BINARY_DIR}/testfs)
+  add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/test.bootfs
+                     COMMAND ${CMAKE_COMMAND} -E copy_directory ${VERIDIAN_ROOTFS} ${testroot}
+                     COMMAND $<TARGET_FILE:mkbootfs> -o ${CMAKE_BINARY_DIR}/test.bootfs ${testroot}
+                     DEPENDS mkbootfs ${progs} ${tprogs} ${etc_outputs}
+                     COMMENT "Packing test.bootfs")
+  add_custom_target(testbootfs ALL DEPENDS ${CMAKE_BINARY_DIR}/test.bootfs)
 endfunction()

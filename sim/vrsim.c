@@ -50,24 +50,22 @@ static const char *const kind_names[VS_TR_KIND_COUNT] = {
     [VS_TR_MARK] = "mark",
 };
 
+/* Names for the Perfetto view: kernel calls by their call name, with the result as an extra
+ * member; other events by kind (the generic a0..a4 members carry their fields). */
 static int namer(void *ctx, const struct vs_trace_event *e, char *name, size_t len, char *args,
                  size_t alen)
 {
     (void)ctx;
     if (e->kind == VS_TR_KCALL) {
         snprintf(name, len, "%s", vk_kcall_name((uint32_t)e->a[0]));
-        snprintf(args, alen, "{\"a0\":%llu,\"a1\":%llu,\"a2\":%llu,\"ret\":%lld}",
-                 (unsigned long long)e->a[1], (unsigned long long)e->a[2],
-                 (unsigned long long)e->a[3], (long long)e->a[4]);
+        snprintf(args, alen, "\"ret\":%lld", (long long)e->a[4]);
         return 0;
     }
     const char *n = e->kind < VS_TR_KIND_COUNT && kind_names[e->kind] ? kind_names[e->kind]
                                                                         : "event";
     snprintf(name, len, "%s", n);
-    snprintf(args, alen, "{\"a0\":%llu,\"a1\":%llu,\"a2\":%llu,\"a3\":%llu,\"a4\":%llu}",
-             (unsigned long long)e->a[0], (unsigned long long)e->a[1],
-             (unsigned long long)e->a[2], (unsigned long long)e->a[3],
-             (unsigned long long)e->a[4]);
+    if (alen)
+        args[0] = 0;
     return 0;
 }
 
@@ -228,18 +226,21 @@ static int cmd_run(int argc, char **argv)
     if (stats) {
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
+        char sigstate[128];
+        int sig_ok = vs_host_signal_state_ok(sigstate, sizeof sigstate);
         struct vk_stats *s = &m->k.stats;
         fprintf(stderr,
                 "vrsim-stats: host_ms=%.3f virtual_ns=%llu kcalls=%llu switches=%llu spawns=%llu "
                 "exits=%llu faults=%llu ipc_calls=%llu objects_live=%llu handles_live=%llu "
-                "pages_in_use=%llu peak_rss_kb=%ld events=%llu\n",
+                "pages_in_use=%llu peak_rss_kb=%ld events=%llu host_signals=%s%s%s\n",
                 (double)(t1 - t0) / 1e6, (unsigned long long)m->k.now,
                 (unsigned long long)s->kcalls, (unsigned long long)s->switches,
                 (unsigned long long)s->spawns, (unsigned long long)s->exits,
                 (unsigned long long)s->faults, (unsigned long long)s->ipc_calls,
                 (unsigned long long)s->objects_live, (unsigned long long)s->handles_live,
                 (unsigned long long)m->arena.pages_in_use, ru.ru_maxrss,
-                (unsigned long long)vs_trace_count(&m->trace));
+                (unsigned long long)vs_trace_count(&m->trace), sig_ok ? "ok" : "BROKEN",
+                sig_ok ? "" : ":", sig_ok ? "" : sigstate);
     }
 out:
     fflush(stdout);

@@ -1,0 +1,80 @@
+/*
+ * C11/POSIX <stdio.h> over file descriptors. stdout is line-buffered on a terminal (the
+ * console), fully buffered otherwise; stderr is unbuffered. There is no file system yet,
+ * so fopen/fclose/fseek are not provided; a FILE is an fd plus a buffer, which is all
+ * fopen will need. printf is exact (floating point digits match glibc's) and C-locale
+ * (the ' flag groups nothing). Not provided yet: scanf family, tmpfile, popen.
+ */
+#ifndef _STDIO_H
+#define _STDIO_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <bits/types.h>
+
+typedef struct vr_file FILE;
+
+#define EOF (-1)
+#define BUFSIZ 4096
+#define _IOFBF 0
+#define _IOLBF 1
+#define _IONBF 2
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
+#define FOPEN_MAX 16
+#define FILENAME_MAX 4096
+
+extern FILE *const stdin;
+extern FILE *const stdout;
+extern FILE *const stderr;
+#define stdin (stdin)
+#define stdout (stdout)
+#define stderr (stderr)
+
+#define __VR_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+int printf(const char *restrict fmt, ...) __VR_PRINTF(1, 2);
+int fprintf(FILE *restrict f, const char *restrict fmt, ...) __VR_PRINTF(2, 3);
+int sprintf(char *restrict buf, const char *restrict fmt, ...) __VR_PRINTF(2, 3);
+int snprintf(char *restrict buf, size_t n, const char *restrict fmt, ...) __VR_PRINTF(3, 4);
+int dprintf(int fd, const char *restrict fmt, ...) __VR_PRINTF(2, 3);
+int asprintf(char **restrict out, const char *restrict fmt, ...) __VR_PRINTF(2, 3);
+int vprintf(const char *restrict fmt, va_list ap) __VR_PRINTF(1, 0);
+int vfprintf(FILE *restrict f, const char *restrict fmt, va_list ap) __VR_PRINTF(2, 0);
+int vsprintf(char *restrict buf, const char *restrict fmt, va_list ap) __VR_PRINTF(2, 0);
+int vsnprintf(char *restrict buf, size_t n, const char *restrict fmt, va_list ap) __VR_PRINTF(3, 0);
+int vdprintf(int fd, const char *restrict fmt, va_list ap) __VR_PRINTF(2, 0);
+int vasprintf(char **restrict out, const char *restrict fmt, va_list ap) __VR_PRINTF(2, 0);
+
+int fputc(int c, FILE *f);
+int putc(int c, FILE *f);
+int putchar(int c);
+int fputs(const char *restrict s, FILE *restrict f);
+int puts(const char *s);
+size_t fwrite(const void *restrict p, size_t size, size_t n, FILE *restrict f);
+
+int fgetc(FILE *f);
+int getc(FILE *f);
+int getchar(void);
+int ungetc(int c, FILE *f);
+char *fgets(char *restrict s, int n, FILE *restrict f);
+size_t fread(void *restrict p, size_t size, size_t n, FILE *restrict f);
+ssize_t getline(char **restrict line, size_t *restrict cap, FILE *restrict f);
+ssize_t getdelim(char **restrict line, size_t *restrict cap, int delim, FILE *restrict f);
+
+int fflush(FILE *f);
+int setvbuf(FILE *restrict f, char *restrict buf, int mode, size_t size);
+void setbuf(FILE *restrict f, char *restrict buf);
+int feof(FILE *f);
+int ferror(FILE *f);
+void clearerr(FILE *f);
+int fileno(FILE *f);
+void perror(const char *s);
+
+void flockfile(FILE *f);
+void funlockfile(FILE *f);
+int ftrylockfile(FILE *f);
+
+#endif

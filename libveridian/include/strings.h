@@ -1,0 +1,13 @@
+/* POSIX <strings.h>: ASCII case-insensitive comparison and ffs, C locale. */
+#ifndef _STRINGS_H
+#define _STRINGS_H
+
+#include <stddef.h>
+
+int strcasecmp(const char *a, const char *b);
+int strncasecmp(const char *a, const char *b, size_t n);
+int ffs(int i);
+int ffsl(long i);
+int ffsll(long long i);
+
+#endif

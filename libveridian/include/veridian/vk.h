@@ -1,0 +1,239 @@
+/*
+ * libveridian's native layer: one typed static inline wrapper per kernel call of
+ * os/include/veridian/kcall.h, plus the start handles and the per-thread self word.
+ *
+ * Contract: every wrapper returns exactly what the kernel returned, 0 (or a non-negative
+ * value) on success or -VK_E* on failure; the native layer never touches errno (the POSIX
+ * layer turns errors into -1 + errno). A wrapper is only usable after crt0/start.c has
+ * found the kernel-call page (AT_VERIDIAN_KCALL); before that there is no kernel to call.
+ * Pointers are passed to the kernel as plain addresses: the kernel checks and copies them.
+ */
+#ifndef VERIDIAN_VK_H
+#define VERIDIAN_VK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "veridian/kcall.h"
+
+/* Address of the kernel-call page, set once by start.c before main. */
+extern uintptr_t __veridian_kcall_page __attribute__((visibility("hidden")));
+
+typedef void (*vk_thread_entry_fn)(void *arg);
+
+static inline long vk__kcall(unsigned nr, long a, long b, long c, long d, long e)
+{
+    vk_kcall_fn fn = (vk_kcall_fn)(__veridian_kcall_page + VK_KCALL_STUB_OFFSET +
+                                   (uintptr_t)nr * VK_KCALL_STUB_STRIDE);
+    return fn(a, b, c, d, e, 0);
+}
+
+/* ---- handles ---- */
+static inline long vk_handle_close(uint32_t h)
+{
+    return vk__kcall(VK_NR_HANDLE_CLOSE, h, 0, 0, 0, 0);
+}
+
+static inline long vk_handle_dup(uint32_t h, uint32_t rights, uint32_t *out)
+{
+    return vk__kcall(VK_NR_HANDLE_DUP, h, rights, (long)out, 0, 0);
+}
+
+static inline long vk_handle_mint(uint32_t h, uint32_t rights, uint64_t badge, uint32_t *out)
+{
+    return vk__kcall(VK_NR_HANDLE_MINT, h, rights, (long)badge, (long)out, 0);
+}
+
+static inline long vk_handle_info(uint32_t h, struct vk_handle_info *out)
+{
+    return vk__kcall(VK_NR_HANDLE_INFO, h, (long)out, 0, 0, 0);
+}
+
+/* ---- IPC ---- */
+static inline long vk_endpoint_create(uint32_t *out)
+{
+    return vk__kcall(VK_NR_ENDPOINT_CREATE, (long)out, 0, 0, 0, 0);
+}
+
+static inline long vk_call(uint32_t h, struct vk_call *c, uint64_t deadline)
+{
+    return vk__kcall(VK_NR_CALL, h, (long)c, (long)deadline, 0, 0);
+}
+
+static inline long vk_receive(uint32_t h, struct vk_recv *r, uint64_t deadline)
+{
+    return vk__kcall(VK_NR_RECEIVE, h, (long)r, (long)deadline, 0, 0);
+}
+
+static inline long vk_reply(uint64_t token, const struct vk_msg *m)
+{
+    return vk__kcall(VK_NR_REPLY, (long)token, (long)m, 0, 0, 0);
+}
+
+static inline long vk_reply_receive(uint64_t token, const struct vk_msg *m, uint32_t h,
+                                    struct vk_recv *r, uint64_t deadline)
+{
+    return vk__kcall(VK_NR_REPLY_RECEIVE, (long)token, (long)m, h, (long)r, (long)deadline);
+}
+
+static inline long vk_msg_read(uint64_t token, uint64_t offset, void *buf, size_t len)
+{
+    return vk__kcall(VK_NR_MSG_READ, (long)token, (long)offset, (long)buf, (long)len, 0);
+}
+
+static inline long vk_msg_write(uint64_t token, uint64_t offset, const void *buf, size_t len)
+{
+    return vk__kcall(VK_NR_MSG_WRITE, (long)token, (long)offset, (long)buf, (long)len, 0);
+}
+
+/* ---- notifications and waiting ---- */
+static inline long vk_notify_create(uint32_t *out)
+{
+    return vk__kcall(VK_NR_NOTIFY_CREATE, (long)out, 0, 0, 0, 0);
+}
+
+static inline long vk_notify_signal(uint32_t h, uint64_t bits)
+{
+    return vk__kcall(VK_NR_NOTIFY_SIGNAL, h, (long)bits, 0, 0, 0);
+}
+
+static inline long vk_notify_bind(uint32_t notify, uint32_t endpoint)
+{
+    return vk__kcall(VK_NR_NOTIFY_BIND, notify, endpoint, 0, 0, 0);
+}
+
+/* Returns the index of the item that fired; with n == 0 it only sleeps until deadline. */
+static inline long vk_wait_many(struct vk_wait *items, size_t n, uint64_t deadline)
+{
+    return vk__kcall(VK_NR_WAIT_MANY, (long)items, (long)n, (long)deadline, 0, 0);
+}
+
+static inline long vk_futex_wait(volatile uint32_t *addr, uint32_t expected, uint64_t deadline)
+{
+    return vk__kcall(VK_NR_FUTEX_WAIT, (long)addr, expected, (long)deadline, 0, 0);
+}
+
+static inline long vk_futex_wake(volatile uint32_t *addr, uint32_t count)
+{
+    return vk__kcall(VK_NR_FUTEX_WAKE, (long)addr, count, 0, 0, 0);
+}
+
+/* ---- memory objects ---- */
+static inline long vk_vmo_create(uint64_t size, uint32_t *out)
+{
+    return vk__kcall(VK_NR_VMO_CREATE, (long)size, (long)out, 0, 0, 0);
+}
+
+static inline long vk_vmo_map(uint32_t h, uint32_t prot, uint64_t *addr_out)
+{
+    return vk__kcall(VK_NR_VMO_MAP, h, prot, (long)addr_out, 0, 0);
+}
+
+static inline long vk_vmo_unmap(uint64_t addr)
+{
+    return vk__kcall(VK_NR_VMO_UNMAP, (long)addr, 0, 0, 0, 0);
+}
+
+/* ---- processes and threads ---- */
+static inline long vk_spawn(const struct vk_spawn *s, uint32_t *out_process)
+{
+    return vk__kcall(VK_NR_SPAWN, (long)s, (long)out_process, 0, 0, 0);
+}
+
+static inline _Noreturn void vk_process_exit(int code)
+{
+    vk__kcall(VK_NR_PROCESS_EXIT, code, 0, 0, 0, 0);
+    for (;;)
+        __builtin_trap();
+}
+
+static inline long vk_process_info(uint32_t h, struct vk_proc_info *out)
+{
+    return vk__kcall(VK_NR_PROCESS_INFO, h, (long)out, 0, 0, 0);
+}
+
+static inline long vk_process_kill(uint32_t h)
+{
+    return vk__kcall(VK_NR_PROCESS_KILL, h, 0, 0, 0, 0);
+}
+
+/* The new thread starts in entry(arg) on stack_top with its self word set to self;
+ * entry must end with vk_thread_exit, never return. */
+static inline long vk_thread_create(vk_thread_entry_fn entry, void *arg, void *stack_top,
+                                    void *self, uint32_t *out)
+{
+    return vk__kcall(VK_NR_THREAD_CREATE, (long)entry, (long)arg, (long)stack_top, (long)self,
+                     (long)out);
+}
+
+static inline _Noreturn void vk_thread_exit(int code)
+{
+    vk__kcall(VK_NR_THREAD_EXIT, code, 0, 0, 0, 0);
+    for (;;)
+        __builtin_trap();
+}
+
+static inline long vk_thread_yield(void)
+{
+    return vk__kcall(VK_NR_THREAD_YIELD, 0, 0, 0, 0, 0);
+}
+
+static inline long vk_thread_set_self(void *value)
+{
+    return vk__kcall(VK_NR_THREAD_SET_SELF, (long)value, 0, 0, 0, 0);
+}
+
+/* ---- console, clock, misc ---- */
+static inline long vk_console_write(uint32_t h, const void *buf, size_t len)
+{
+    return vk__kcall(VK_NR_CONSOLE_WRITE, h, (long)buf, (long)len, 0, 0);
+}
+
+static inline long vk_console_read(uint32_t h, void *buf, size_t len, uint64_t deadline)
+{
+    return vk__kcall(VK_NR_CONSOLE_READ, h, (long)buf, (long)len, (long)deadline, 0);
+}
+
+/* Virtual time in ns since boot. */
+static inline long vk_clock_get(void)
+{
+    return vk__kcall(VK_NR_CLOCK_GET, 0, 0, 0, 0, 0);
+}
+
+static inline long vk_getpid(void)
+{
+    return vk__kcall(VK_NR_GETPID, 0, 0, 0, 0, 0);
+}
+
+static inline long vk_trace_mark(const char *s, size_t len)
+{
+    return vk__kcall(VK_NR_TRACE_MARK, (long)s, (long)len, 0, 0, 0);
+}
+
+/* ---- start-up state (start.c) ---- */
+
+/* The handles this process was started with (AT_VERIDIAN_HANDLES); *n gets their count. */
+const struct vk_start_handle *vr_start_handles(size_t *n);
+
+/* The first start handle whose role (VK_START_MOVE masked off) is role, or 0. */
+uint32_t vr_start_handle(uint32_t role);
+
+/* The running thread's self value (what it set with vk_thread_set_self), or NULL. */
+void *__veridian_self(void);
+
+/* ---- native helpers (src/native.c) ---- */
+
+/* Address of the kernel-call page. */
+uintptr_t vr_kcall_page(void);
+
+/* Start a thread running fn(arg) on a fresh stack of stack_size bytes with its own control
+ * block (errno...); returning from fn ends the thread. 0 and *handle, or -VK_E*. */
+long vr_thread_start(void (*fn)(void *), void *arg, size_t stack_size, uint32_t *handle);
+
+/* Spawn the program at path in the boot image, passing our stdin/stdout/stderr, bootfs and
+ * spawner start handles plus extra[0..nextra); envp NULL means environ. 0 and *proc_out,
+ * or -VK_E*. */
+long vr_spawn_image(const char *path, const char *const argv[], const char *const envp[],
+                    const struct vk_start_handle *extra, size_t nextra, uint32_t *proc_out);
+
+#endif

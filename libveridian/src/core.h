@@ -1,0 +1,180 @@
+/*
+ * libveridian's engines: the parts of the C library that are pure computation (string
+ * functions, character classes, number parsing, formatting, sorting, the heap). Each one is
+ * built twice: into libveridian for guests, where its POSIX names are aliases or thin
+ * wrappers defined in the same file under VERIDIAN_GUEST, and into vr_core_host for the
+ * host unit tests, where only these vr_ names exist and so never clash with glibc.
+ *
+ * Rules for engine code: include only compiler headers (stddef, stdint, stdarg, stdbool,
+ * limits, float) and this file; never touch errno (errors come back as -VK_E* or through an
+ * int *err); never call the kernel.
+ */
+#ifndef VR_CORE_H
+#define VR_CORE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "veridian/errors.h"
+
+/* Error codes the engines need that the kernel ABI (veridian/errors.h) does not define;
+ * Linux's numbers, like every other code. */
+#define VR_EOVERFLOW 75
+#define VR_EILSEQ 84
+
+/* Guest sections define POSIX names as aliases of the engines: no extra call. */
+#define VR_ALIAS(target, name) extern __typeof(target) name __attribute__((alias(#target)))
+
+/* ---- string.c ---- */
+void *vr_memcpy(void *restrict dst, const void *restrict src, size_t n);
+void *vr_memmove(void *dst, const void *src, size_t n);
+void *vr_memset(void *dst, int c, size_t n);
+int vr_memcmp(const void *a, const void *b, size_t n);
+void *vr_memchr(const void *s, int c, size_t n);
+void *vr_memrchr(const void *s, int c, size_t n);
+void *vr_memmem(const void *hay, size_t hlen, const void *needle, size_t nlen);
+void *vr_memccpy(void *restrict dst, const void *restrict src, int c, size_t n);
+void *vr_mempcpy(void *restrict dst, const void *restrict src, size_t n);
+size_t vr_strlen(const char *s);
+size_t vr_strnlen(const char *s, size_t max);
+char *vr_strcpy(char *restrict dst, const char *restrict src);
+char *vr_strncpy(char *restrict dst, const char *restrict src, size_t n);
+char *vr_stpcpy(char *restrict dst, const char *restrict src);
+char *vr_stpncpy(char *restrict dst, const char *restrict src, size_t n);
+size_t vr_strlcpy(char *restrict dst, const char *restrict src, size_t size);
+size_t vr_strlcat(char *restrict dst, const char *restrict src, size_t size);
+char *vr_strcat(char *restrict dst, const char *restrict src);
+char *vr_strncat(char *restrict dst, const char *restrict src, size_t n);
+int vr_strcmp(const char *a, const char *b);
+int vr_strncmp(const char *a, const char *b, size_t n);
+size_t vr_strxfrm(char *restrict dst, const char *restrict src, size_t n);
+char *vr_strchr(const char *s, int c);
+char *vr_strchrnul(const char *s, int c);
+char *vr_strrchr(const char *s, int c);
+char *vr_strstr(const char *hay, const char *needle);
+size_t vr_strspn(const char *s, const char *accept);
+size_t vr_strcspn(const char *s, const char *reject);
+char *vr_strpbrk(const char *s, const char *accept);
+char *vr_strtok_r(char *restrict s, const char *restrict delim, char **restrict save);
+char *vr_strsep(char **restrict sp, const char *restrict delim);
+
+/* ---- strings.c ---- */
+int vr_strcasecmp(const char *a, const char *b);
+int vr_strncasecmp(const char *a, const char *b, size_t n);
+int vr_ffs(int i);
+int vr_ffsl(long i);
+int vr_ffsll(long long i);
+
+/* ---- strerror.c ---- */
+/* The message for err, or NULL when err is not an error number we know. */
+const char *vr_strerror_msg(int err);
+/* POSIX strerror_r: the message (or "Unknown error N") into buf; 0, or VK_EINVAL for an
+ * unknown err (buf still filled), or VK_ERANGE when len is too small (buf truncated). */
+int vr_strerror_r(int err, char *buf, size_t len);
+
+/* ---- ctype.c (C locale; every function accepts EOF and any unsigned char) ---- */
+int vr_isalnum(int c);
+int vr_isalpha(int c);
+int vr_isascii(int c);
+int vr_isblank(int c);
+int vr_iscntrl(int c);
+int vr_isdigit(int c);
+int vr_isgraph(int c);
+int vr_islower(int c);
+int vr_isprint(int c);
+int vr_ispunct(int c);
+int vr_isspace(int c);
+int vr_isupper(int c);
+int vr_isxdigit(int c);
+int vr_tolower(int c);
+int vr_toupper(int c);
+
+/* ---- strtol.c ---- */
+/* The strto*l engine. lim selects the type: ULLONG_MAX or ULONG_MAX for the unsigned
+ * functions, (unsigned long long)LLONG_MIN or LONG_MIN for the signed ones. Returns the
+ * value as the target type's bits; *err gets 0, VK_ERANGE (value clamped) or VK_EINVAL
+ * (bad base). *end (if end) gets the first unparsed character, s when nothing parsed. */
+unsigned long long vr_strtoint(const char *s, char **end, int base, unsigned long long lim,
+                               int *err);
+
+/* ---- strtod.c (correctly rounded; *err gets 0 or VK_ERANGE) ---- */
+double vr_strtod(const char *s, char **end, int *err);
+float vr_strtof(const char *s, char **end, int *err);
+
+/* ---- qsort.c ---- */
+typedef int (*vr_cmp_fn)(const void *a, const void *b);
+typedef int (*vr_cmp_r_fn)(const void *a, const void *b, void *arg);
+/* Introsort: O(n log n) worst case, O(log n) stack, not stable. */
+void vr_qsort_r(void *base, size_t n, size_t size, vr_cmp_r_fn cmp, void *arg);
+void vr_qsort(void *base, size_t n, size_t size, vr_cmp_fn cmp);
+void *vr_bsearch(const void *key, const void *base, size_t n, size_t size, vr_cmp_fn cmp);
+
+/* ---- format.c: the printf engine ---- */
+/* Receives the output in pieces; returns 0, or a negative VK_E* that stops formatting. */
+typedef int (*vr_sink_fn)(void *ctx, const char *s, size_t n);
+/* Formats like C11 vfprintf (plus POSIX %n$ positions). Returns the number of characters
+ * produced, or -VR_EOVERFLOW (more than INT_MAX), -VR_EILSEQ (%lc/%ls outside ASCII),
+ * -VK_EINVAL (bad positional arguments) or the sink's error. */
+int vr_vformat(vr_sink_fn sink, void *ctx, const char *fmt, va_list ap);
+/* vsnprintf's contract on top of vr_vformat. */
+int vr_vsnformat(char *buf, size_t n, const char *fmt, va_list ap);
+int vr_snformat(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* ---- heap.c: the allocator behind malloc ---- */
+/* Where the heap gets its memory (guest: memory objects; tests: a fake). */
+struct vr_heap_source_ops {
+    /* Map size bytes (a multiple of 4096) of zeroed, 16-byte aligned memory: 0 with *addr
+     * and a tag of the caller's choosing, or a negative VK_E*. */
+    int (*map)(void *ctx, size_t size, void **addr, uint64_t *tag);
+    void (*unmap)(void *ctx, void *addr, size_t size, uint64_t tag);
+    /* A corrupted heap or a bad free(): report and stop; must not return. */
+    void (*corrupt)(void *ctx, const char *what, const void *ptr);
+};
+
+#define VR_HEAP_SMALL_BINS 64  /* exact bins, 16 bytes apart, for blocks below 1 KiB */
+#define VR_HEAP_LARGE_BINS 304 /* 8 bins per power of two from 1 KiB to 2^48 */
+#define VR_HEAP_BINS (VR_HEAP_SMALL_BINS + VR_HEAP_LARGE_BINS)
+
+struct vr_heap_block;
+struct vr_heap_region;
+
+struct vr_heap {
+    const struct vr_heap_source_ops *ops;
+    void *ctx;
+    uint64_t secret;                          /* mixes into every block's check bits */
+    struct vr_heap_region *segments;          /* all arena segments */
+    struct vr_heap_region *huge;              /* all huge blocks, one mapping each */
+    struct vr_heap_block *bins[VR_HEAP_BINS]; /* free lists */
+    uint64_t binmap[(VR_HEAP_BINS + 63) / 64];
+    size_t mapped;        /* bytes currently mapped from the source */
+    size_t segment_bytes; /* ... of which in segments */
+    size_t nsegments, nhuge;
+    size_t nempty;      /* segments that are one free block */
+    size_t empty_bytes; /* their size */
+    size_t in_use;      /* bytes in allocated blocks (headers included) */
+};
+
+struct vr_heap_stats {
+    size_t mapped;   /* bytes mapped from the source right now */
+    size_t segments; /* arena segments */
+    size_t huge;     /* huge blocks */
+    size_t in_use;   /* bytes in allocated blocks, headers included */
+};
+
+void vr_heap_init(struct vr_heap *h, const struct vr_heap_source_ops *ops, void *ctx,
+                  uint64_t secret);
+/* Give every mapping back to the source (tests; a process just exits). */
+void vr_heap_fini(struct vr_heap *h);
+void *vr_heap_alloc(struct vr_heap *h, size_t size);
+void *vr_heap_calloc(struct vr_heap *h, size_t n, size_t size);
+/* align: a power of two; anything up to 16 is the default alignment. */
+void *vr_heap_alloc_aligned(struct vr_heap *h, size_t align, size_t size);
+void *vr_heap_realloc(struct vr_heap *h, void *p, size_t size);
+void vr_heap_free(struct vr_heap *h, void *p);
+size_t vr_heap_usable_size(struct vr_heap *h, const void *p);
+void vr_heap_get_stats(const struct vr_heap *h, struct vr_heap_stats *out);
+/* Walk every segment and free list; reports through ops->corrupt. */
+void vr_heap_check(struct vr_heap *h);
+
+#endif

@@ -1,0 +1,109 @@
+/*
+ * Native helpers above the raw kernel calls: start a thread with its own stack and control
+ * block, and spawn a program from the boot image with the standard start handles.
+ * (posix_spawn and pthreads build on these later.)
+ */
+#include "libc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "vl_bootfs.h"
+
+uintptr_t vr_kcall_page(void)
+{
+    return __veridian_kcall_page;
+}
+
+struct thread_block {
+    struct vr_tcb tcb; /* first: the self value points here */
+    void (*fn)(void *);
+    void *arg;
+};
+
+static void thread_entry(void *p)
+{
+    struct thread_block *b = p;
+    b->fn(b->arg);
+    vk_thread_exit(0);
+}
+
+long vr_thread_start(void (*fn)(void *), void *arg, size_t stack_size, uint32_t *handle)
+{
+    if (stack_size < 4096)
+        stack_size = 4096;
+    stack_size = (stack_size + 15) & ~(size_t)15;
+    /* The block stays allocated after the thread exits: joining and reclaiming stacks is
+     * pthreads' job. */
+    char *mem = malloc(sizeof(struct thread_block) + 16 + stack_size);
+    if (!mem)
+        return -VK_ENOMEM;
+    struct thread_block *b = (struct thread_block *)mem;
+    memset(b, 0, sizeof *b);
+    b->tcb.self = &b->tcb;
+    b->fn = fn;
+    b->arg = arg;
+    uintptr_t top = ((uintptr_t)mem + sizeof *b + 16 + stack_size) & ~(uintptr_t)15;
+    long rc = vk_thread_create(thread_entry, b, (void *)top, &b->tcb, handle);
+    if (rc)
+        free(mem);
+    return rc;
+}
+
+static struct vl_bootfs boot;
+static int boot_ready;
+
+static long bootfs_open(void)
+{
+    if (boot_ready)
+        return 0;
+    uint32_t h = vr_start_handle(VK_ROLE_BOOTFS);
+    if (!h)
+        return -VK_ENOENT;
+    uint64_t addr;
+    long rc = vk_vmo_map(h, VK_RIGHT_READ, &addr);
+    if (rc)
+        return rc;
+    uint64_t size;
+    memcpy(&size, (const void *)(uintptr_t)(addr + 16), 8); /* header: image_size */
+    if (vl_bootfs_open(&boot, (const void *)(uintptr_t)addr, (size_t)size))
+        return -VK_EIO;
+    boot_ready = 1;
+    return 0;
+}
+
+long vr_spawn_image(const char *path, const char *const argv[], const char *const envp[],
+                    const struct vk_start_handle *extra, size_t nextra, uint32_t *proc_out)
+{
+    long rc = bootfs_open();
+    if (rc)
+        return rc;
+    struct vl_bootfs_file f;
+    if (vl_bootfs_find(&boot, path, &f))
+        return -VK_ENOENT;
+    static const uint32_t roles[] = {VK_ROLE_STDIN, VK_ROLE_STDOUT, VK_ROLE_STDERR,
+                                     VK_ROLE_BOOTFS, VK_ROLE_SPAWNER};
+    struct vk_start_handle hs[VK_SPAWN_MAX_HANDLES];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
+        uint32_t h = vr_start_handle(roles[i]);
+        if (h)
+            hs[n++] = (struct vk_start_handle){h, roles[i]};
+    }
+    if (nextra > VK_SPAWN_MAX_HANDLES - n)
+        return -VK_E2BIG;
+    memcpy(hs + n, extra, nextra * sizeof *extra);
+    n += nextra;
+    struct vk_spawn s = {
+        .spawner = vr_start_handle(VK_ROLE_SPAWNER),
+        .image = vr_start_handle(VK_ROLE_BOOTFS),
+        .image_off = f.offset,
+        .image_len = f.size,
+        .name = (uint64_t)(uintptr_t)path,
+        .argv = (uint64_t)(uintptr_t)argv,
+        .envp = (uint64_t)(uintptr_t)(envp ? envp : (const char *const *)environ),
+        .handles = (uint64_t)(uintptr_t)hs,
+        .nhandles = (uint32_t)n,
+    };
+    return vk_spawn(&s, proc_out);
+}

@@ -1,0 +1,95 @@
+/*
+ * Process start-up, called by crt0 with the initial stack pointer: reads argc, argv, envp
+ * and the aux vector, finds the kernel-call page (AT_VERIDIAN_KCALL: without a valid one
+ * there is no way to report anything, so it executes ud2), the self word
+ * (AT_VERIDIAN_SELF), the start handles (AT_VERIDIAN_HANDLES/NHANDLES) and AT_RANDOM;
+ * registers the main thread's control block as its self value; sets environ; opens fds
+ * 0-2 and stdio; calls main and exits with its result.
+ * Nothing here allocates memory: malloc starts lazily on first use.
+ */
+#include "libc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define AT_NULL 0
+#define AT_RANDOM 25
+
+uintptr_t __veridian_kcall_page;
+void *const volatile *vr_self_word;
+const unsigned char *vr_at_random;
+char **environ;
+
+static const struct vk_start_handle *start_handles;
+static size_t start_nhandles;
+
+int main(int argc, char **argv, char **envp);
+_Noreturn void __vr_start_c(long *sp);
+
+const struct vk_start_handle *vr_start_handles(size_t *n)
+{
+    if (n)
+        *n = start_nhandles;
+    return start_handles;
+}
+
+uint32_t vr_start_handle(uint32_t role)
+{
+    for (size_t i = 0; i < start_nhandles; i++)
+        if ((start_handles[i].role & ~VK_START_MOVE) == role)
+            return start_handles[i].handle;
+    return 0;
+}
+
+static int kcall_page_ok(uintptr_t addr)
+{
+    const struct vk_kcall_page *page = (const struct vk_kcall_page *)addr;
+
+    return addr && page->magic == VK_KCALL_MAGIC && page->version == VK_KCALL_VERSION &&
+           page->nr_count >= VK_NR_COUNT;
+}
+
+_Noreturn void __vr_start_c(long *sp)
+{
+    int argc = (int)sp[0];
+    char **argv = (char **)(sp + 1);
+    char **envp = argv + argc + 1;
+    char **e = envp;
+    uintptr_t kcall = 0;
+
+    while (*e)
+        e++;
+    for (uint64_t *aux = (uint64_t *)(e + 1); aux[0] != AT_NULL; aux += 2) {
+        switch (aux[0]) {
+        case AT_VERIDIAN_KCALL:
+            kcall = (uintptr_t)aux[1];
+            break;
+        case AT_VERIDIAN_SELF:
+            vr_self_word = (void *const volatile *)(uintptr_t)aux[1];
+            break;
+        case AT_VERIDIAN_HANDLES:
+            start_handles = (const struct vk_start_handle *)(uintptr_t)aux[1];
+            break;
+        case AT_VERIDIAN_NHANDLES:
+            start_nhandles = (size_t)aux[1];
+            break;
+        case AT_RANDOM:
+            vr_at_random = (const unsigned char *)(uintptr_t)aux[1];
+            break;
+        default:
+            break;
+        }
+    }
+    if (!kcall_page_ok(kcall))
+        __builtin_trap(); /* ud2: no kernel, so no way to report */
+    __veridian_kcall_page = kcall;
+    if (!start_handles)
+        start_nhandles = 0;
+
+    if (vr_self_word)
+        vk_thread_set_self(&vr_main_tcb);
+    environ = envp;
+    vr_fd_init();
+    vr_stdio_init();
+    exit(main(argc, argv, envp));
+}

@@ -1,0 +1,59 @@
+# Helpers for integration tests: sourced by each test script. CTest passes VRSIM, IMAGE
+# (the default boot image) and TESTIMAGE (default image + /test programs).
+set -u
+: "${VRSIM:?}" "${TESTIMAGE:?}"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+fails=0
+
+# run_vrsim NAME [vrsim-run args...]: runs vrsim, keeps stdout/stderr/status in $TMP/NAME.*
+run_vrsim() {
+    local name=$1
+    shift
+    set +e
+    "$VRSIM" run "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null
+    echo $? >"$TMP/$name.status"
+    set -e
+}
+run_vrsim_input() { # NAME INPUTFILE args...
+    local name=$1 input=$2
+    shift 2
+    set +e
+    "$VRSIM" run "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" <"$input"
+    echo $? >"$TMP/$name.status"
+    set -e
+}
+out() { cat "$TMP/$1.out"; }
+err() { cat "$TMP/$1.err"; }
+status() { cat "$TMP/$1.status"; }
+digest() { tail -n 1 "$TMP/$1.err" | sed -n 's/^trace-digest: //p'; }
+
+fail() {
+    echo "FAIL: $*"
+    fails=$((fails + 1))
+}
+pass() { echo "ok: $*"; }
+expect_eq() { # WHAT GOT WANT
+    if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: got [$2], want [$3]"; fi
+}
+expect_ne() {
+    if [ "$2" != "$3" ]; then pass "$1"; else fail "$1: both are [$2]"; fi
+}
+expect_match() { # WHAT TEXT REGEX
+    if printf '%s' "$2" | grep -Eq -- "$3"; then pass "$1"; else fail "$1: [$2] does not match /$3/"; fi
+}
+expect_no_match() {
+    if printf '%s' "$2" | grep -Eq -- "$3"; then fail "$1: [$2] matches /$3/"; else pass "$1"; fi
+}
+# The last stderr line of every run is the trace digest.
+expect_digest_line() {
+    expect_match "$1: last stderr line is the trace digest" "$(tail -n 1 "$TMP/$1.err")" \
+        '^trace-digest: [0-9a-f]{16}$'
+}
+finish() {
+    if [ "$fails" -ne 0 ]; then
+        echo "$fails check(s) failed"
+        exit 1
+    fi
+    echo "all checks passed"
+}
