@@ -2,6 +2,9 @@
  * The kernel-call dispatcher: charges virtual time, fires due timers, lets --chaos preempt,
  * decodes the call number and hands the arguments to the call's implementation, traces the
  * call with its result, and finishes a thread that was killed while inside the kernel.
+ * Every kernel call leaves an event: a VS_TR_KCALL with its arguments and result, or, for a
+ * successful IPC call, the IPC events that describe it (send, receive, reply), which carry
+ * more than the raw arguments and keep the hot path short.
  * Calls that are too small for a module of their own (handles, console, clock) live here.
  */
 #include <string.h>
@@ -244,8 +247,10 @@ long vk_dispatch(struct vk_kernel *k, uint32_t nr, uint64_t a0, uint64_t a1, uin
     while (k->evq.count && vs_evq_peek(&k->evq)->time <= k->now)
         vk_kernel_fire_timers(k);
     vk_maybe_preempt(k);
+    t->kcall_traced = 0;
     long r = t->killed ? -VK_ECANCELED : invoke(k, nr, a0, a1, a2, a3, a4);
-    vk_trace(k, VS_TR_KCALL, nr, a0, a1, a2, (uint64_t)r);
+    if (!t->kcall_traced)
+        vk_trace(k, VS_TR_KCALL, nr, a0, a1, a2, (uint64_t)r);
     if (t->killed)
         vk_thread_exit_current(k, t->proc->exit.exit_code);
     return r;

@@ -246,6 +246,7 @@ long vk_sys_call(struct vk_kernel *k, uint32_t h, uint64_t ucall, uint64_t deadl
         return rc;
     }
     rc = vk_copy_out(k, ucall + offsetof(struct vk_call, msg), &t->ipc_msg, sizeof t->ipc_msg);
+    t->kcall_traced = rc == 0; /* the send and the server's reply events tell it all */
     if (rc) {
         for (uint32_t i = 0; i < VK_MSG_NHANDLES(t->ipc_msg.flags); i++)
             vk_handle_close(k, &p->handles, t->ipc_msg.handles[i]);
@@ -286,6 +287,7 @@ static long deliver(struct vk_kernel *k, struct vk_endpoint *ep, uint64_t urecv)
     c->ipc_token = token;
     ep_update_readable(k, ep);
     vk_trace(k, VS_TR_IPC_RECV, ep->o.id, r.msg.opcode, c->tid, token, 0);
+    t->kcall_traced = 1;
     return 0;
 }
 
@@ -311,10 +313,13 @@ long vk_sys_receive(struct vk_kernel *k, uint32_t h, uint64_t urecv, uint64_t de
     int rc = vk_handle_get(&p->handles, h, VK_OBJ_ENDPOINT, VK_RIGHT_RECV, &e);
     if (rc)
         return rc;
+    /* probe the first and last byte (the struct spans at most two pages): a hole fails now,
+     * not after a message was taken */
+    uint64_t last = urecv + sizeof(struct vk_recv) - 1;
     if (vk_uaccess_ok(p, urecv, sizeof(struct vk_recv), VK_RIGHT_WRITE) ||
-        vk_plat_copy((void *)(uintptr_t)urecv, (const void *)(uintptr_t)urecv,
-                     sizeof(struct vk_recv)))
-        return -VK_EFAULT; /* probed: a hole fails now, not after a message was taken */
+        vk_plat_copy((void *)(uintptr_t)urecv, (const void *)(uintptr_t)urecv, 1) ||
+        vk_plat_copy((void *)(uintptr_t)last, (const void *)(uintptr_t)last, 1))
+        return -VK_EFAULT;
     struct vk_endpoint *ep = (struct vk_endpoint *)e->obj;
     vk_object_ref(&ep->o);
     long r;
@@ -357,6 +362,7 @@ long vk_sys_reply(struct vk_kernel *k, uint64_t token, uint64_t umsg)
     c->ipc_state = VK_IPC_DONE;
     vk_trace(k, VS_TR_IPC_REPLY, token, m.opcode, c->tid, m.flags, 0);
     vk_wake(k, c, 0);
+    k->cur->kcall_traced = 1;
     return 0;
 }
 

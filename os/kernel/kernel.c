@@ -40,6 +40,8 @@ void vk_kernel_fini(struct vk_kernel *k)
     vs_evq_fini(&k->evq);
     free(k->runq);
     k->runq = NULL;
+    free(k->spawn_scratch);
+    k->spawn_scratch = NULL;
 }
 
 int vk_kernel_fire_timers(struct vk_kernel *k)

@@ -146,6 +146,7 @@ struct vk_thread {
     uint8_t ipc_state;
     uint32_t tid;
     struct vk_kernel *kernel;
+    uint32_t kcall_traced; /* the call's own events (IPC) already describe it fully */
     /* --- */
     struct vk_object o;
     struct vk_process *proc;
@@ -241,7 +242,8 @@ struct vk_kernel {
     uint32_t live_procs;
     struct vk_console *console;
     struct vk_stats stats;
-    void *platform; /* the platform's machine */
+    void *spawn_scratch; /* argument copies of vk_sys_spawn */
+    void *platform;      /* the platform's machine */
 };
 
 /* ---- kernel lifecycle (kernel.c) ---- */

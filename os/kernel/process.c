@@ -340,9 +340,11 @@ long vk_sys_spawn(struct vk_kernel *k, uint64_t uspawn, uint64_t out)
     }
     if (vk_uaccess_ok(p, out, 4, VK_RIGHT_WRITE))
         return -VK_EFAULT;
-    struct spawn_scratch *sc = malloc(sizeof *sc);
-    if (!sc)
+    /* spawn never blocks, so one scratch area per kernel serves every call (it is large:
+     * a fresh allocation per spawn would cost host syscalls and page faults) */
+    if (!k->spawn_scratch && !(k->spawn_scratch = malloc(sizeof(struct spawn_scratch))))
         return -VK_ENOMEM;
+    struct spawn_scratch *sc = k->spawn_scratch;
     char name[64];
     size_t used = 0;
     if (s.name) {
@@ -398,7 +400,6 @@ long vk_sys_spawn(struct vk_kernel *k, uint64_t uspawn, uint64_t out)
     if (rc == 0 && (rc = vk_copy_out(k, out, &h, 4)))
         vk_handle_close(k, &p->handles, h);
 out:
-    free(sc);
     return rc;
 }
 

@@ -33,7 +33,12 @@ struct vk_thread *vk_pick_next(struct vk_kernel *k)
 {
     if (!k->nrun)
         return NULL;
-    uint32_t i = k->nrun > 1 ? (uint32_t)vs_prng_below(&k->sched_prng, k->nrun) : 0;
+    uint32_t i = 0;
+    if (k->nrun > 1) {
+        /* a real decision: seeded, and traced (a forced switch is implied by what follows) */
+        i = (uint32_t)vs_prng_below(&k->sched_prng, k->nrun);
+        vk_trace(k, VS_TR_SCHED, k->cur ? k->cur->tid : 0, k->runq[i]->tid, k->nrun, i, 0);
+    }
     struct vk_thread *t = k->runq[i];
     k->runq[i] = k->runq[--k->nrun];
     k->runq[i]->run_index = i;
@@ -45,12 +50,10 @@ void vk_switch_to(struct vk_kernel *k, struct vk_thread *from, struct vk_thread 
     k->cur = to;
     if (to) {
         to->state = VK_T_RUNNING;
-        if (to->proc->self_addr)
-            vk_plat_copy((void *)(uintptr_t)to->proc->self_addr, &to->self_value, 8);
-        if (to != from) {
+        if (to->proc->self_addr) /* the process page: always mapped, written directly */
+            *(volatile uint64_t *)(uintptr_t)to->proc->self_addr = to->self_value;
+        if (to != from)
             k->stats.switches++;
-            vk_trace(k, VS_TR_SCHED, from ? from->tid : 0, to->tid, k->nrun, 0, 0);
-        }
     }
     if (to != from)
         vk_plat_switch(k, from, to, dying);
@@ -81,7 +84,8 @@ long vk_block(struct vk_kernel *k, uint64_t deadline)
         }
     }
     vk_switch_to(k, t, vk_pick_next(k), 0);
-    vs_evq_cancel(&k->evq, &t->timer);
+    if (t->timer.armed)
+        vs_evq_cancel(&k->evq, &t->timer);
     return t->wake_result;
 }
 

@@ -167,7 +167,37 @@ vs_fault_entry:
     .hidden vs_copy_user, vs_copy_user_fixup, vs_copy_user_end
     .type vs_copy_user,@function
 vs_copy_user:
-    movq  %rdx, %rcx
+    cmpq  $128, %rdx
+    ja    2f
+    /* small copies (messages, structs): 16 bytes at a time, then 8, then bytes; rep movsb's
+     * start-up costs more than the whole copy at these sizes */
+    cmpq  $16, %rdx
+    jb    5f
+0:  movdqu (%rsi), %xmm0
+    movdqu %xmm0, (%rdi)
+    addq  $16, %rsi
+    addq  $16, %rdi
+    subq  $16, %rdx
+    cmpq  $16, %rdx
+    jae   0b
+5:  cmpq  $8, %rdx
+    jb    1f
+    movq  (%rsi), %rax
+    movq  %rax, (%rdi)
+    addq  $8, %rsi
+    addq  $8, %rdi
+    subq  $8, %rdx
+1:  testq %rdx, %rdx
+    jz    3f
+4:  movb  (%rsi), %al
+    movb  %al, (%rdi)
+    incq  %rsi
+    incq  %rdi
+    decq  %rdx
+    jnz   4b
+3:  xorl  %eax, %eax
+    ret
+2:  movq  %rdx, %rcx
     rep movsb
     xorl  %eax, %eax
     ret

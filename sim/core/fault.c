@@ -33,8 +33,10 @@
 #define WATCHDOG_TICK_MS 10u
 #define WATCHDOG_SIGNAL SIGVTALRM
 
-extern const char vs_copy_user[], vs_copy_user_fixup[], vs_copy_user_end[];
-extern const char vs_zero_user[], vs_zero_user_fixup[], vs_zero_user_end[];
+long vs_copy_user(void *dst, const void *src, size_t n);
+long vs_zero_user(void *dst, size_t n);
+extern const char vs_copy_user_fixup[], vs_copy_user_end[];
+extern const char vs_zero_user_fixup[], vs_zero_user_end[];
 void vs_fault_entry(void);
 
 static const int fault_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS};

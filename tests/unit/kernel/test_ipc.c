@@ -73,11 +73,12 @@ static void echo_client(void *arg)
 START_TEST(test_call_receive_reply)
 {
     C.cli = kt_spawn(&C.t, "client", echo_client, NULL);
+    uint32_t cli_pid = C.cli->pid; /* the process object is gone after the run */
     C.srv = kt_spawn(&C.t, "server", echo_server, NULL);
     vs_machine_run(C.t.m);
     ck_assert_int_eq(C.r[0], 0);
     ck_assert_uint_eq(C.v[0], 0xbad6e); /* badge of the handle the client used */
-    ck_assert_uint_eq(C.v[1], C.cli->pid);
+    ck_assert_uint_eq(C.v[1], cli_pid);
     ck_assert_uint_eq(C.v[2], 5);
     ck_assert_int_eq(C.r[1], 0);
     ck_assert_int_eq(C.r[2], -VK_ESRCH);
