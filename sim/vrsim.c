@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "sim/core/machine.h"
@@ -97,16 +96,9 @@ static void default_image(char *buf, size_t len)
     snprintf(buf, len, "build/veridian.bootfs");
 }
 
-static uint64_t host_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static int cmd_run(int argc, char **argv)
 {
-    uint64_t t0 = host_ns();
+    uint64_t t0 = vs_host_ns();
     struct vs_options opt = {.seed = 1, .watchdog_ms = 2000, .kcall_cost_ns = 100};
     opt.pace = isatty(STDIN_FILENO) ? VS_PACE_WALL : VS_PACE_FREE;
     const char *trace_path = NULL, *image = NULL;
@@ -215,7 +207,7 @@ static int cmd_run(int argc, char **argv)
         goto out;
     }
     status = vs_machine_run(m);
-    uint64_t t1 = host_ns();
+    uint64_t t1 = vs_host_ns();
     if (trace_path) {
         FILE *f = fopen(trace_path, "w");
         if (!f || vs_trace_write_json(&m->trace, f, namer, NULL) || fclose(f)) {

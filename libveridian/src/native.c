@@ -75,6 +75,13 @@ static long bootfs_open(void)
 long vr_spawn_image(const char *path, const char *const argv[], const char *const envp[],
                     const struct vk_start_handle *extra, size_t nextra, uint32_t *proc_out)
 {
+    return vr_spawn_image_notify(path, argv, envp, extra, nextra, 0, 0, proc_out);
+}
+
+long vr_spawn_image_notify(const char *path, const char *const argv[], const char *const envp[],
+                           const struct vk_start_handle *extra, size_t nextra, uint32_t notify,
+                           uint64_t bits, uint32_t *proc_out)
+{
     long rc = bootfs_open();
     if (rc)
         return rc;
@@ -104,6 +111,8 @@ long vr_spawn_image(const char *path, const char *const argv[], const char *cons
         .envp = (uint64_t)(uintptr_t)(envp ? envp : (const char *const *)environ),
         .handles = (uint64_t)(uintptr_t)hs,
         .nhandles = (uint32_t)n,
+        .exit_notify = notify,
+        .exit_bits = bits,
     };
     return vk_spawn(&s, proc_out);
 }

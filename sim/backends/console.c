@@ -17,8 +17,11 @@
 
 #include "sim/core/machine.h"
 
+static uint64_t wall_ns(void);
 static struct termios saved_termios;
 static int termios_saved;
+
+uint64_t vs_host_ns(void) { return wall_ns(); }
 
 static uint64_t wall_ns(void)
 {

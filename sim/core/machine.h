@@ -124,6 +124,9 @@ void vs_console_close(struct vs_console *c);
  * `until` (VK_DEADLINE_NEVER: no timer). Returns 1 if input arrived, 0 otherwise. */
 int vs_console_wait(struct vk_machine *m, uint64_t until);
 uint64_t vs_wall_elapsed_ns(const struct vs_console *c);
+/* Host monotonic time in ns: for reports about the host (vrsim --stats), never for the
+ * simulation. */
+uint64_t vs_host_ns(void);
 
 /* Arena (arena.c). */
 int vs_arena_init(struct vs_arena *a, uint32_t index, char *err, size_t errlen);

@@ -235,5 +235,9 @@ long vr_thread_start(void (*fn)(void *), void *arg, size_t stack_size, uint32_t 
  * or -VK_E*. */
 long vr_spawn_image(const char *path, const char *const argv[], const char *const envp[],
                     const struct vk_start_handle *extra, size_t nextra, uint32_t *proc_out);
+/* The same, and the kernel signals bits on notification `notify` when the child exits. */
+long vr_spawn_image_notify(const char *path, const char *const argv[], const char *const envp[],
+                           const struct vk_start_handle *extra, size_t nextra, uint32_t notify,
+                           uint64_t bits, uint32_t *proc_out);
 
 #endif

@@ -23,4 +23,10 @@ done
 expect_ne "seeds 1 and 2 interleave differently" "$(out il1)" "$(out il2)"
 expect_ne "seeds 2 and 3 interleave differently" "$(out il2)" "$(out il3)"
 expect_ne "seeds 1 and 2: different digests" "$(digest il1)" "$(digest il2)"
+
+# the whole trace, not just its digest, is identical
+run_vrsim t1 --seed 4 --chaos --trace "$TMP/t1.json" "$TESTIMAGE" -- /test/interleave 3 20
+run_vrsim t2 --seed 4 --chaos --trace "$TMP/t2.json" "$TESTIMAGE" -- /test/interleave 3 20
+if cmp -s "$TMP/t1.json" "$TMP/t2.json"; then pass "identical trace files"; else
+    fail "trace files differ"; fi
 finish
