@@ -23,7 +23,9 @@ static const char usage[] =
     "       vrsim --help\n"
     "\n"
     "Boot a Veridian machine from IMAGE (default: the build's veridian.bootfs) and run\n"
-    "PROGRAM, a path inside the image, on the console (default: /sbin/init, else /bin/vsh).\n"
+    "PROGRAM, a path inside the image, on the console. The machine boots as usual: /sbin/init\n"
+    "starts the services of /etc/services.toml, then PROGRAM (default: init's console\n"
+    "program); when PROGRAM exits, the services stop and the machine shuts down.\n"
     "vrsim exits with the program's exit status (128+signal if it crashed). The console is\n"
     "this terminal (raw mode; Ctrl-A x quits) or plain pipes.\n"
     "\n"
@@ -36,6 +38,7 @@ static const char usage[] =
     "  --watchdog-ms N   stop a guest that runs N ms of CPU without a kernel call\n"
     "                    (default 2000; 0 disables)\n"
     "  --kcall-ns N      virtual nanoseconds charged per kernel call (default 100)\n"
+    "  --no-init         run PROGRAM itself as the first process, without /sbin/init\n"
     "  --stats           print run statistics to stderr at exit\n"
     "  --quiet           do not report crashed processes\n";
 
@@ -102,7 +105,7 @@ static int cmd_run(int argc, char **argv)
     struct vs_options opt = {.seed = 1, .watchdog_ms = 2000, .kcall_cost_ns = 100};
     opt.pace = isatty(STDIN_FILENO) ? VS_PACE_WALL : VS_PACE_FREE;
     const char *trace_path = NULL, *image = NULL;
-    int stats = 0, i;
+    int stats = 0, no_init = 0, i;
     for (i = 0; i < argc; i++) {
         const char *a = argv[i];
         uint64_t v;
@@ -147,6 +150,8 @@ static int cmd_run(int argc, char **argv)
                 return 2;
             }
             opt.kcall_cost_ns = v;
+        } else if (!strcmp(a, "--no-init")) {
+            no_init = 1;
         } else if (!strcmp(a, "--stats")) {
             stats = 1;
         } else if (!strcmp(a, "--quiet")) {
@@ -177,34 +182,40 @@ static int cmd_run(int argc, char **argv)
         fprintf(stderr, "vrsim: %s\n", err);
         goto out;
     }
-    const char *prog;
-    const char *const *pargv;
-    size_t pargc;
-    static const char *const defaults[] = {"/sbin/init", "/bin/vsh"};
-    const char *defargv[2] = {NULL, NULL};
-    if (i < argc) {
-        prog = argv[i];
-        pargv = (const char *const *)&argv[i];
-        pargc = (size_t)(argc - i);
-    } else {
-        prog = NULL;
-        for (size_t d = 0; d < 2 && !prog; d++) {
-            defargv[0] = defaults[d];
-            if (!vs_machine_spawn(m, defaults[d], defargv, 1, 1, NULL, err, sizeof err))
-                prog = defaults[d];
+    /* boot: /sbin/init (told which program goes on the console), or the program itself */
+    const char *prog = i < argc ? argv[i] : NULL;
+    int rc = -VK_ENOENT;
+    if (!no_init) {
+        const char **iargv = calloc((size_t)(argc - i) + 3, sizeof *iargv);
+        size_t n = 0;
+        if (!iargv)
+            goto out;
+        iargv[n++] = "/sbin/init";
+        if (prog) {
+            iargv[n++] = "--";
+            for (int a = i; a < argc; a++)
+                iargv[n++] = argv[a];
         }
-        if (!prog) {
-            fprintf(stderr, "vrsim: the image has no /sbin/init or /bin/vsh; name a program "
-                            "after -- (e.g. vrsim run -- /bin/hello)\n");
+        rc = vs_machine_spawn(m, "/sbin/init", iargv, n, 1, NULL, err, sizeof err);
+        free(iargv);
+        if (rc && rc != -VK_ENOENT) {
+            fprintf(stderr, "vrsim: cannot start /sbin/init: %s\n", err);
+            status = 127;
             goto out;
         }
-        pargv = NULL;
-        pargc = 0;
     }
-    if (pargv && vs_machine_spawn(m, prog, pargv, pargc, 1, NULL, err, sizeof err)) {
-        fprintf(stderr, "vrsim: cannot start %s: %s\n", prog, err);
-        status = 127;
-        goto out;
+    if (rc == -VK_ENOENT) { /* no init in the image (or --no-init): PROGRAM is the first process */
+        if (!prog) {
+            fprintf(stderr, "vrsim: the image has no /sbin/init; name a program after -- "
+                            "(e.g. vrsim run -- /bin/hello)\n");
+            goto out;
+        }
+        if (vs_machine_spawn(m, prog, (const char *const *)&argv[i], (size_t)(argc - i), 1, NULL,
+                             err, sizeof err)) {
+            fprintf(stderr, "vrsim: cannot start %s: %s\n", prog, err);
+            status = 127;
+            goto out;
+        }
     }
     status = vs_machine_run(m);
     uint64_t t1 = vs_host_ns();

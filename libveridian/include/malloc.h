@@ -6,4 +6,7 @@
 
 void *memalign(size_t align, size_t size) __attribute__((malloc));
 
+/* Bytes in allocated blocks (headers included) and bytes mapped from the kernel. */
+void vr_malloc_stats(size_t *in_use, size_t *mapped);
+
 #endif

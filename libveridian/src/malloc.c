@@ -169,3 +169,15 @@ size_t malloc_usable_size(void *p)
     unlock_heap();
     return n;
 }
+
+void vr_malloc_stats(size_t *in_use, size_t *mapped)
+{
+    struct vr_heap_stats st;
+    lock_heap();
+    vr_heap_get_stats(&heap, &st);
+    unlock_heap();
+    if (in_use)
+        *in_use = st.in_use;
+    if (mapped)
+        *mapped = st.mapped;
+}

@@ -72,6 +72,28 @@ static long bootfs_open(void)
     return 0;
 }
 
+long vr_bootfs_find(const char *path, uint64_t *offset, uint64_t *size)
+{
+    long rc = bootfs_open();
+    if (rc)
+        return rc;
+    struct vl_bootfs_file f;
+    if (vl_bootfs_find(&boot, path, &f))
+        return -VK_ENOENT;
+    *offset = f.offset;
+    *size = f.size;
+    return 0;
+}
+
+const void *vr_bootfs_file(const char *path, size_t *size)
+{
+    struct vl_bootfs_file f;
+    if (bootfs_open() || vl_bootfs_find(&boot, path, &f))
+        return NULL;
+    *size = (size_t)f.size;
+    return f.data;
+}
+
 long vr_spawn_image(const char *path, const char *const argv[], const char *const envp[],
                     const struct vk_start_handle *extra, size_t nextra, uint32_t *proc_out)
 {

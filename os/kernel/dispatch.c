@@ -31,7 +31,7 @@ static const char *const kcall_names[VK_NR_COUNT] = {
     [VK_NR_THREAD_YIELD] = "thread_yield",   [VK_NR_THREAD_SET_SELF] = "thread_set_self",
     [VK_NR_CONSOLE_WRITE] = "console_write", [VK_NR_CONSOLE_READ] = "console_read",
     [VK_NR_CLOCK_GET] = "clock_get",         [VK_NR_GETPID] = "getpid",
-    [VK_NR_TRACE_MARK] = "trace_mark",
+    [VK_NR_TRACE_MARK] = "trace_mark",       [VK_NR_KERNEL_INFO] = "kernel_info",
 };
 
 const char *vk_kcall_name(uint32_t nr)
@@ -147,6 +147,19 @@ static long sys_trace_mark(struct vk_kernel *k, uint64_t us, uint64_t len)
     return 0;
 }
 
+static long sys_kernel_info(struct vk_kernel *k, uint64_t out)
+{
+    struct vk_kernel_info info = {
+        .now_ns = k->now,
+        .kcalls = k->stats.kcalls,
+        .objects = k->stats.objects_live,
+        .handles = k->stats.handles_live,
+        .processes = k->live_procs,
+        .memory_object_bytes = vk_plat_pages_in_use(k),
+    };
+    return vk_copy_out(k, out, &info, sizeof info);
+}
+
 static long sys_set_self(struct vk_kernel *k, uint64_t value)
 {
     struct vk_thread *t = k->cur;
@@ -231,6 +244,8 @@ static long invoke(struct vk_kernel *k, uint32_t nr, uint64_t a0, uint64_t a1, u
         return k->cur->proc->pid;
     case VK_NR_TRACE_MARK:
         return sys_trace_mark(k, a0, a1);
+    case VK_NR_KERNEL_INFO:
+        return sys_kernel_info(k, a0);
     default:
         return -VK_ENOSYS;
     }

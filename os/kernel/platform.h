@@ -47,6 +47,7 @@ int vk_plat_proc_load(struct vk_kernel *k, struct vk_process *p, struct vk_load_
 /* Pages for memory objects: canonical arena addresses, zero-filled. */
 int vk_plat_pages_alloc(struct vk_kernel *k, uint64_t size, uint64_t *addr);
 void vk_plat_pages_free(struct vk_kernel *k, uint64_t addr, uint64_t size);
+uint64_t vk_plat_pages_in_use(struct vk_kernel *k);
 int vk_plat_pages_protect(struct vk_kernel *k, uint64_t addr, uint64_t size, int writable);
 
 /* Console device. read: bytes, 0 at EOF, -VK_EAGAIN when nothing is there yet. */

@@ -122,8 +122,9 @@ static void process_finalize(struct vk_kernel *k, struct vk_process *p)
         k->stats.faults++;
     vk_trace_str(k, VS_TR_PROC_EXIT, p->name, strlen(p->name), p->pid,
                  ((uint64_t)p->exit.exit_kind << 32) | (uint32_t)p->exit.exit_code);
-    if (p->exit.exit_kind != VK_EXIT_NORMAL)
-        vk_plat_report_exit(k, p);
+    if (p->exit.exit_kind == VK_EXIT_FAULT || p->exit.exit_kind == VK_EXIT_WATCHDOG ||
+        p->exit.exit_kind == VK_EXIT_SYSCALL)
+        vk_plat_report_exit(k, p); /* crashes, not deliberate kills */
     vk_object_signal(k, &p->o, VK_SIG_EXITED, 0);
     if (p->exit_notify) {
         vk_object_signal(k, &p->exit_notify->o, p->exit_bits, 0);

@@ -288,6 +288,11 @@ void vk_plat_pages_free(struct vk_kernel *k, uint64_t addr, uint64_t size)
     a->free_pages[a->nfree_pages++] = (struct vs_free_pages){addr, size};
 }
 
+uint64_t vk_plat_pages_in_use(struct vk_kernel *k)
+{
+    return ((struct vk_machine *)k->platform)->arena.pages_in_use;
+}
+
 int vk_plat_pages_protect(struct vk_kernel *k, uint64_t addr, uint64_t size, int writable)
 {
     (void)k;

@@ -20,6 +20,7 @@
 
 #include "os/kernel/platform.h"
 #include "sim/core/machine.h"
+#include "veridian/caps.h"
 #include "vl_bootfs.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -396,7 +397,7 @@ int vs_machine_spawn(struct vk_machine *m, const char *path, const char *const *
                                 &m->spawner->o};
     uint32_t rights[] = {con_rights, con_rights, con_rights,
                          VK_RIGHT_READ | VK_RIGHT_MAP | VK_RIGHT_DUP | VK_RIGHT_TRANSFER,
-                         VK_RIGHT_SPAWN | VK_RIGHT_DUP | VK_RIGHT_TRANSFER};
+                         VK_CAP_RIGHTS_ALL | VK_RIGHT_DUP | VK_RIGHT_TRANSFER};
     uint64_t badges[] = {0, 1, 2, 0, 0};
     const char *envp[] = {"PATH=/bin:/sbin", "HOME=/", "TERM=vt100", NULL};
     struct vk_process *p;

@@ -57,3 +57,26 @@ finish() {
     fi
     echo "all checks passed"
 }
+
+# make_image NAME SERVICES_TOML: a boot image with everything in the test image and the given
+# /etc/services.toml; prints its path.
+make_image() {
+    local name=$1 toml=$2 root="$TMP/root-$1"
+    rm -rf "$root"
+    cp -r "$TESTROOT" "$root"
+    printf '%s\n' "$toml" >"$root/etc/services.toml"
+    "$MKBOOTFS" -o "$TMP/$name.bootfs" "$root" >/dev/null
+    echo "$TMP/$name.bootfs"
+}
+# marks NAME: the init marks ("init: start x", ...) of a run's trace file $TMP/NAME.json, one
+# per line as "TIME_US MARK"
+marks() {
+    python3 - "$TMP/$1.json" <<'PY'
+import json, sys
+for e in json.load(open(sys.argv[1]))["traceEvents"]:
+    if e.get("name") == "mark":
+        s = e.get("args", {}).get("str", "")
+        if isinstance(s, str) and s.startswith("init: "):
+            print(e["ts"], s[6:])
+PY
+}

@@ -210,6 +210,11 @@ static inline long vk_trace_mark(const char *s, size_t len)
     return vk__kcall(VK_NR_TRACE_MARK, (long)s, (long)len, 0, 0, 0);
 }
 
+static inline long vk_kernel_info(struct vk_kernel_info *out)
+{
+    return vk__kcall(VK_NR_KERNEL_INFO, (long)out, 0, 0, 0, 0);
+}
+
 /* ---- start-up state (start.c) ---- */
 
 /* The handles this process was started with (AT_VERIDIAN_HANDLES); *n gets their count. */
@@ -233,6 +238,10 @@ long vr_thread_start(void (*fn)(void *), void *arg, size_t stack_size, uint32_t 
 /* Spawn the program at path in the boot image, passing our stdin/stdout/stderr, bootfs and
  * spawner start handles plus extra[0..nextra); envp NULL means environ. 0 and *proc_out,
  * or -VK_E*. */
+/* Where the file at path lies in the boot image (VK_ROLE_BOOTFS): 0, or -VK_ENOENT. */
+long vr_bootfs_find(const char *path, uint64_t *offset, uint64_t *size);
+/* The contents of the file at path in the boot image (read-only), or NULL. */
+const void *vr_bootfs_file(const char *path, size_t *size);
 long vr_spawn_image(const char *path, const char *const argv[], const char *const envp[],
                     const struct vk_start_handle *extra, size_t nextra, uint32_t *proc_out);
 /* The same, and the kernel signals bits on notification `notify` when the child exits. */

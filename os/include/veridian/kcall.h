@@ -72,7 +72,8 @@ enum vk_nr {
     VK_NR_CLOCK_GET = 31,      /* () -> virtual time in ns since boot */
     VK_NR_GETPID = 32,         /* () -> pid of the caller */
     VK_NR_TRACE_MARK = 33,     /* (const char *s, len): a user event in the trace */
-    VK_NR_COUNT = 34
+    VK_NR_KERNEL_INFO = 34,    /* (struct vk_kernel_info *out): live object counts */
+    VK_NR_COUNT = 35
 };
 
 #define VK_DEADLINE_NEVER UINT64_MAX
@@ -110,7 +111,8 @@ enum vk_rights {
     VK_RIGHT_MMIO = 1u << 12,
     VK_RIGHT_IRQ = 1u << 13,
     VK_RIGHT_DMA = 1u << 14,
-    VK_RIGHTS_ALL = (1u << 15) - 1,
+    /* bits 15..23: resource rights named by capabilities (veridian/caps.h) */
+    VK_RIGHTS_ALL = (1u << 24) - 1,
 };
 
 struct vk_handle_info {
@@ -180,6 +182,8 @@ enum vk_role {
     VK_ROLE_BOOTFS = 6,  /* read-only vmo holding the boot archive */
     VK_ROLE_SPAWNER = 7, /* resource with VK_RIGHT_SPAWN */
     VK_ROLE_CONSOLE = 8,
+    VK_ROLE_INIT = 9,  /* send handle to init's control endpoint (veridian/init.h) */
+    VK_ROLE_READY = 10, /* notification a service signals when ready (veridian/init.h) */
     VK_ROLE_USER = 0x100, /* VK_ROLE_USER + n: meaning agreed between parent and child */
 };
 #define VK_START_MOVE 0x80000000u /* role flag: move the handle to the child instead of copying */
@@ -229,6 +233,16 @@ struct vk_proc_info {
     uint64_t fault_addr;
 };
 
+/* What the kernel holds right now (leak checks, svc, /proc/meminfo). */
+struct vk_kernel_info {
+    uint64_t now_ns;
+    uint64_t kcalls;
+    uint64_t objects;   /* live kernel objects of every type */
+    uint64_t handles;   /* live handles in all tables */
+    uint64_t processes; /* running processes */
+    uint64_t memory_object_bytes;
+};
+
 /* ---- aux vector tags beyond the ELF ones ---- */
 #define AT_VERIDIAN_KCALL 0x5600   /* address of the kernel-call page */
 #define AT_VERIDIAN_SELF 0x5601    /* address of the per-thread self word */
@@ -251,6 +265,7 @@ _Static_assert(sizeof(struct vk_start_handle) == 8, "vk_start_handle");
 _Static_assert(sizeof(struct vk_spawn) == 80, "vk_spawn");
 _Static_assert(offsetof(struct vk_spawn, nhandles) == 56, "vk_spawn.nhandles");
 _Static_assert(sizeof(struct vk_proc_info) == 40, "vk_proc_info");
+_Static_assert(sizeof(struct vk_kernel_info) == 48, "vk_kernel_info");
 _Static_assert(offsetof(struct vk_proc_info, fault_pc) == 24, "vk_proc_info.fault_pc");
 
 #endif

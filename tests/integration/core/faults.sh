@@ -10,7 +10,7 @@ check_fault() { # MODE STATUS REGEX [extra vrsim args]
     expect_match "$mode: report" "$(err "$mode")" "$re"
     expect_digest_line "$mode"
 }
-check_fault null 139 'pid 1 \(/test/crash\) killed by SIGSEGV at pc 0x2000[0-9a-f]+, fault address 0x0$'
+check_fault null 139 'pid [0-9]+ \(/test/crash\) killed by SIGSEGV at pc 0x2000[0-9a-f]+, fault address 0x0$'
 check_fault ill 132 'killed by SIGILL at pc 0x2000[0-9a-f]+'
 check_fault div 136 'killed by SIGFPE at pc 0x2000[0-9a-f]+'
 check_fault stack 139 'killed by SIGSEGV at pc 0x2000[0-9a-f]+, fault address 0x2000[0-9a-f]+'

@@ -1,0 +1,55 @@
+/*
+ * Capability names (as written in /etc/services.toml) and the rights they grant.
+ *
+ * A service's capabilities become the rights of the one resource handle init passes it
+ * (role VK_ROLE_SPAWNER): init duplicates its own root resource with exactly the union of
+ * the listed rights (rights only shrink), so a service holds nothing it was not granted.
+ * Who checks each right:
+ *   CAP_SPAWN       the kernel, at spawn (VK_RIGHT_SPAWN): without it a service cannot
+ *                   create processes at all.
+ *   CAP_FS_MOUNT    vfs, on mount/umount requests (the caller sends its resource handle).
+ *   CAP_NET_ADMIN,
+ *   CAP_NET_RAW     netstack, on interface configuration and raw sockets.
+ *   CAP_DEVICE,
+ *   CAP_DMA         devmgr and the kernel's device objects (MMIO/IRQ and DMA mappings).
+ *   CAP_IPC_CREATE  servers that publish endpoints in the namespace (vfs registers a
+ *                   service node only for a caller with it).
+ * A service with no capabilities gets no resource handle.
+ */
+#ifndef VERIDIAN_CAPS_H
+#define VERIDIAN_CAPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "veridian/kcall.h"
+
+/* resource rights beyond the generic ones in kcall.h (bits 15..) */
+#define VK_RIGHT_FS_MOUNT (1u << 15)
+#define VK_RIGHT_NET_ADMIN (1u << 16)
+#define VK_RIGHT_NET_RAW (1u << 17)
+#define VK_RIGHT_IPC_CREATE (1u << 18)
+
+struct vk_cap_name {
+    const char *name;
+    uint32_t rights;
+};
+
+static const struct vk_cap_name vk_cap_names[] = {
+    {"CAP_SPAWN", VK_RIGHT_SPAWN},
+    {"CAP_FS_MOUNT", VK_RIGHT_FS_MOUNT},
+    {"CAP_IPC_CREATE", VK_RIGHT_IPC_CREATE},
+    {"CAP_NET_ADMIN", VK_RIGHT_NET_ADMIN},
+    {"CAP_NET_RAW", VK_RIGHT_NET_RAW},
+    {"CAP_DEVICE", VK_RIGHT_MMIO | VK_RIGHT_IRQ},
+    {"CAP_DMA", VK_RIGHT_DMA},
+};
+
+#define VK_CAP_COUNT (sizeof vk_cap_names / sizeof vk_cap_names[0])
+
+/* Every right a capability can grant: what init's root resource holds. */
+#define VK_CAP_RIGHTS_ALL                                                                     \
+    (VK_RIGHT_SPAWN | VK_RIGHT_FS_MOUNT | VK_RIGHT_IPC_CREATE | VK_RIGHT_NET_ADMIN |          \
+     VK_RIGHT_NET_RAW | VK_RIGHT_MMIO | VK_RIGHT_IRQ | VK_RIGHT_DMA)
+
+#endif

@@ -1,0 +1,626 @@
+/*
+ * init, PID 1: reads /etc/services.toml from the boot image, starts services in dependency
+ * order with exactly the handles their capabilities grant, supervises them (restart
+ * policies, exponential back-off, a restart limit per window after which a service has
+ * failed and its dependents are stopped), serves the control channel that `svc` talks to,
+ * runs the console program, and when that exits stops the services in reverse dependency
+ * order and exits with its status.
+ *
+ * Usage: init [-- PROGRAM ARGS...]  (vrsim passes the program given after its own --;
+ * without one, the console program is [init] console from services.toml).
+ *
+ * A broken services.toml: init prints every problem with line:col, starts nothing from it,
+ * and runs /sbin/emergency on the console if the image has one, else halts (exit 1).
+ * init never trusts what it reads: every value is checked by config.c before use.
+ */
+#include <malloc.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "os/init/svc.h"
+#include "veridian/caps.h"
+#include "veridian/vk.h"
+
+#define CONFIG_PATH "/etc/services.toml"
+#define EMERGENCY_PATH "/sbin/emergency"
+#define CONSOLE_BIT (1ull << 63)
+#define MAX_DIAGS 32
+
+struct rt {
+    uint32_t state; /* enum vk_init_state */
+    uint32_t proc;  /* process handle while it runs */
+    uint32_t pid;
+    uint32_t ready; /* our notification the service signals (readiness "notify") */
+    uint32_t restarts;
+    struct init_restarts window;
+    uint64_t restart_at;
+    uint64_t start_ns, ready_ns;
+    uint32_t last_kind, last_signo;
+    int32_t last_code;
+    int stopping; /* a stop was asked for: do not restart */
+    char reason[VK_INIT_REASON_MAX];
+};
+
+static struct init_config cfg;
+static struct rt rt[INIT_MAX_SERVICES];
+static uint32_t order[INIT_MAX_SERVICES];
+static uint32_t root, bootfs, console_in, console_out, console_err;
+static uint32_t ctl, events; /* control endpoint; exit notification */
+static uint32_t console_proc;
+static int console_done, console_status;
+
+static uint64_t now(void) { return (uint64_t)vk_clock_get(); }
+
+static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logf_(const char *fmt, ...)
+{
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n > (int)sizeof buf - 1)
+        n = (int)sizeof buf - 1;
+    fputs(buf, stderr);
+}
+
+static void mark(const char *what, const char *name)
+{
+    char buf[96];
+    int n = snprintf(buf, sizeof buf, "init: %s %s", what, name);
+    vk_trace_mark(buf, (size_t)n);
+}
+
+static uint64_t exit_bit(uint32_t i) { return 1ull << (i % 62 + 1); }
+
+static void set_state(uint32_t i, uint32_t state, const char *reason)
+{
+    rt[i].state = state;
+    snprintf(rt[i].reason, sizeof rt[i].reason, "%s", reason);
+}
+
+/* ---- starting ---- */
+
+static long spawn_service(uint32_t i)
+{
+    struct init_service *s = &cfg.svc[i];
+    struct rt *r = &rt[i];
+    uint64_t off, size;
+    long rc = vr_bootfs_find(s->path, &off, &size);
+    if (rc)
+        return rc;
+    struct vk_start_handle hs[8];
+    uint32_t owned[8];
+    size_t nh = 0, nowned = 0;
+    hs[nh++] = (struct vk_start_handle){console_in, VK_ROLE_STDIN};
+    hs[nh++] = (struct vk_start_handle){console_out, VK_ROLE_STDOUT};
+    hs[nh++] = (struct vk_start_handle){console_err, VK_ROLE_STDERR};
+    uint32_t h;
+    if (!vk_handle_dup(bootfs, VK_RIGHT_READ | VK_RIGHT_MAP | VK_RIGHT_TRANSFER, &h)) {
+        owned[nowned++] = h;
+        hs[nh++] = (struct vk_start_handle){h, VK_ROLE_BOOTFS | VK_START_MOVE};
+    }
+    if (s->rights) { /* exactly the rights its capabilities grant */
+        if ((rc = vk_handle_dup(root, s->rights | VK_RIGHT_DUP | VK_RIGHT_TRANSFER, &h)))
+            goto out;
+        owned[nowned++] = h;
+        hs[nh++] = (struct vk_start_handle){h, VK_ROLE_SPAWNER | VK_START_MOVE};
+    }
+    if ((rc = vk_handle_mint(ctl, VK_RIGHT_CALL | VK_RIGHT_TRANSFER, i + 1, &h)))
+        goto out;
+    owned[nowned++] = h;
+    hs[nh++] = (struct vk_start_handle){h, VK_ROLE_INIT | VK_START_MOVE};
+    if (s->ready_notify) {
+        if (!r->ready && (rc = vk_notify_create(&r->ready)))
+            goto out;
+        if ((rc = vk_handle_dup(r->ready, VK_RIGHT_SIGNAL | VK_RIGHT_TRANSFER, &h)))
+            goto out;
+        owned[nowned++] = h;
+        hs[nh++] = (struct vk_start_handle){h, VK_ROLE_READY | VK_START_MOVE};
+    }
+    const char *argv[INIT_MAX_ARGS + 2];
+    argv[0] = s->path;
+    for (size_t a = 0; a < s->nargs; a++)
+        argv[a + 1] = s->args[a];
+    argv[s->nargs + 1] = NULL;
+    struct vk_spawn sp = {
+        .spawner = root,
+        .image = bootfs,
+        .image_off = off,
+        .image_len = size,
+        .name = (uint64_t)(uintptr_t)s->path,
+        .argv = (uint64_t)(uintptr_t)argv,
+        .envp = (uint64_t)(uintptr_t)s->env,
+        .handles = (uint64_t)(uintptr_t)hs,
+        .nhandles = (uint32_t)nh,
+        .exit_notify = events,
+        .exit_bits = exit_bit(i),
+    };
+    rc = vk_spawn(&sp, &r->proc);
+    if (rc == 0) {
+        nowned = 0; /* moved to the child */
+        struct vk_proc_info pi;
+        vk_process_info(r->proc, &pi);
+        r->pid = pi.pid;
+    }
+out:
+    for (size_t k = 0; k < nowned; k++)
+        vk_handle_close(owned[k]);
+    return rc;
+}
+
+static void became_ready(uint32_t i)
+{
+    rt[i].ready_ns = now();
+    set_state(i, VK_SVC_RUNNING, "ready");
+    mark("ready", cfg.svc[i].name);
+}
+
+static int deps_running(uint32_t i)
+{
+    for (size_t j = 0; j < cfg.svc[i].ndeps; j++)
+        if (rt[cfg.svc[i].deps[j]].state != VK_SVC_RUNNING)
+            return 0;
+    return 1;
+}
+
+static void start(uint32_t i)
+{
+    struct rt *r = &rt[i];
+    r->start_ns = now();
+    r->ready_ns = 0;
+    r->stopping = 0;
+    mark("start", cfg.svc[i].name);
+    long rc = spawn_service(i);
+    if (rc) {
+        char why[VK_INIT_REASON_MAX];
+        snprintf(why, sizeof why, "cannot start %s: %s", cfg.svc[i].path, strerror((int)-rc));
+        logf_("init: %s: %s\n", cfg.svc[i].name, why);
+        set_state(i, VK_SVC_FAILED, why);
+        return;
+    }
+    logf_("init: started %s (pid %u)\n", cfg.svc[i].name, r->pid);
+    if (cfg.svc[i].ready_notify)
+        set_state(i, VK_SVC_STARTING, "waiting for readiness");
+    else
+        became_ready(i);
+}
+
+/* Start every waiting service whose dependencies are all running; independent services
+ * start together, without waiting for each other's readiness. */
+static void reconcile(void)
+{
+    for (size_t k = 0; k < cfg.n; k++) {
+        uint32_t i = order[k];
+        if (rt[i].state == VK_SVC_WAITING && deps_running(i))
+            start(i);
+    }
+}
+
+static int settled(void)
+{
+    for (size_t i = 0; i < cfg.n; i++)
+        if (rt[i].state == VK_SVC_WAITING || rt[i].state == VK_SVC_STARTING) {
+            /* waiting on a dependency that will never run counts as settled */
+            if (rt[i].state == VK_SVC_WAITING) {
+                int blocked = 0;
+                for (size_t j = 0; j < cfg.svc[i].ndeps; j++) {
+                    uint32_t st = rt[cfg.svc[i].deps[j]].state;
+                    blocked |= st == VK_SVC_FAILED || st == VK_SVC_STOPPED;
+                }
+                if (blocked)
+                    continue;
+            }
+            return 0;
+        }
+    return 1;
+}
+
+/* ---- stopping ---- */
+
+static void kill_and_wait(uint32_t proc)
+{
+    vk_process_kill(proc);
+    struct vk_wait w = {.handle = proc, .mask = VK_SIG_EXITED};
+    vk_wait_many(&w, 1, VK_DEADLINE_NEVER);
+}
+
+static void record_exit(uint32_t i)
+{
+    struct rt *r = &rt[i];
+    struct vk_proc_info pi;
+    vk_process_info(r->proc, &pi);
+    r->last_kind = pi.exit_kind;
+    r->last_code = pi.exit_code;
+    r->last_signo = pi.signo;
+    vk_handle_close(r->proc);
+    r->proc = 0;
+    r->pid = 0;
+}
+
+static void stop_one(uint32_t i, const char *reason)
+{
+    struct rt *r = &rt[i];
+    r->stopping = 1;
+    if (r->proc) {
+        kill_and_wait(r->proc);
+        record_exit(i);
+        logf_("init: stopped %s\n", cfg.svc[i].name);
+    }
+    set_state(i, VK_SVC_STOPPED, reason);
+}
+
+/* Stop service i's dependents (reverse order: dependents of dependents first). */
+static void stop_dependents(uint32_t i, const char *reason)
+{
+    uint8_t dep[INIT_MAX_SERVICES];
+    init_graph_dependents(&cfg, i, dep);
+    for (size_t k = cfg.n; k-- > 0;) {
+        uint32_t s = order[k];
+        if (dep[s] && rt[s].state != VK_SVC_STOPPED && rt[s].state != VK_SVC_FAILED)
+            stop_one(s, reason);
+    }
+}
+
+static void exited(uint32_t i)
+{
+    struct rt *r = &rt[i];
+    struct init_service *s = &cfg.svc[i];
+    record_exit(i);
+    char why[VK_INIT_REASON_MAX];
+    if (r->last_kind == VK_EXIT_NORMAL)
+        snprintf(why, sizeof why, "exited with status %d", r->last_code);
+    else if (r->last_kind == VK_EXIT_FAULT)
+        snprintf(why, sizeof why, "crashed (signal %u)", r->last_signo);
+    else
+        snprintf(why, sizeof why, "killed (exit kind %u)", r->last_kind);
+    mark("exited", s->name);
+    if (r->stopping) {
+        set_state(i, VK_SVC_STOPPED, why);
+        return;
+    }
+    if (!init_policy_restart(s->policy, r->last_kind, r->last_code)) {
+        logf_("init: %s %s; restart policy keeps it down\n", s->name, why);
+        set_state(i, VK_SVC_STOPPED, why);
+        return;
+    }
+    if (!init_restart_record(&r->window, now(), cfg.restart_limit, cfg.restart_window_ns)) {
+        char msg[VK_INIT_REASON_MAX];
+        snprintf(msg, sizeof msg, "%s; restarted too often (%u in %llu ms)", why,
+                 cfg.restart_limit, (unsigned long long)(cfg.restart_window_ns / 1000000));
+        logf_("init: %s failed: %s\n", s->name, msg);
+        set_state(i, VK_SVC_FAILED, msg);
+        mark("failed", s->name);
+        snprintf(msg, sizeof msg, "dependency %s failed", s->name);
+        stop_dependents(i, msg);
+        return;
+    }
+    r->restarts++;
+    r->restart_at = now() + init_backoff_ns(cfg.backoff_base_ns, cfg.backoff_cap_ns, r->restarts);
+    set_state(i, VK_SVC_BACKOFF, why);
+}
+
+static void check_exits(void)
+{
+    for (uint32_t i = 0; i < cfg.n; i++) {
+        if (!rt[i].proc)
+            continue;
+        struct vk_proc_info pi;
+        if (vk_process_info(rt[i].proc, &pi) == 0 && pi.state == VK_PROC_EXITED)
+            exited(i);
+    }
+    if (console_proc) {
+        struct vk_proc_info pi;
+        if (vk_process_info(console_proc, &pi) == 0 && pi.state == VK_PROC_EXITED) {
+            console_status = pi.exit_code;
+            console_done = 1;
+            vk_handle_close(console_proc);
+            console_proc = 0;
+        }
+    }
+}
+
+static void restart_due(void)
+{
+    for (uint32_t i = 0; i < cfg.n; i++) {
+        if (rt[i].state == VK_SVC_BACKOFF && rt[i].restart_at <= now()) {
+            if (deps_running(i))
+                start(i);
+            else
+                set_state(i, VK_SVC_WAITING, "waiting for its dependencies");
+        }
+    }
+}
+
+/* ---- control channel ---- */
+
+static int find_service(const char *name)
+{
+    for (size_t i = 0; i < cfg.n; i++)
+        if (!strcmp(cfg.svc[i].name, name))
+            return (int)i;
+    return -1;
+}
+
+static void fill_status(uint32_t i, struct vk_init_status *st)
+{
+    memset(st, 0, sizeof *st);
+    snprintf(st->name, sizeof st->name, "%s", cfg.svc[i].name);
+    st->state = rt[i].state;
+    st->pid = rt[i].pid;
+    st->restarts = rt[i].restarts;
+    st->last_exit_kind = rt[i].last_kind;
+    st->last_exit_code = rt[i].last_code;
+    st->last_signo = rt[i].last_signo;
+    st->start_time_ns = rt[i].start_ns;
+    st->ready_time_ns = rt[i].ready_ns;
+    snprintf(st->reason, sizeof st->reason, "%s", rt[i].reason);
+}
+
+static void start_with_dependencies(uint32_t i)
+{
+    for (size_t j = 0; j < cfg.svc[i].ndeps; j++) {
+        uint32_t d = cfg.svc[i].deps[j];
+        if (rt[d].state == VK_SVC_STOPPED || rt[d].state == VK_SVC_FAILED)
+            start_with_dependencies(d);
+    }
+    if (rt[i].state == VK_SVC_STOPPED || rt[i].state == VK_SVC_FAILED) {
+        memset(&rt[i].window, 0, sizeof rt[i].window);
+        set_state(i, VK_SVC_WAITING, "start requested");
+    }
+}
+
+static long control(struct vk_recv *r)
+{
+    char name[VK_INIT_NAME_MAX] = "";
+    int idx = -1;
+    uint32_t op = r->msg.opcode;
+    if (op >= VK_INIT_STATUS && op <= VK_INIT_RESTART) {
+        if (r->send_len == 0 || r->send_len >= sizeof name)
+            return -VK_EINVAL;
+        long n = vk_msg_read(r->token, 0, name, r->send_len);
+        if (n < 0)
+            return n;
+        name[n] = 0;
+        if ((idx = find_service(name)) < 0)
+            return -VK_ENOENT;
+    }
+    struct vk_init_status st;
+    switch (op) {
+    case VK_INIT_LIST: {
+        uint64_t count = 0;
+        for (uint32_t i = 0; i < cfg.n; i++) {
+            if ((i + 1) * sizeof st > r->recv_len)
+                break;
+            fill_status(i, &st);
+            long w = vk_msg_write(r->token, i * sizeof st, &st, sizeof st);
+            if (w < 0)
+                return w;
+            count++;
+        }
+        r->msg.data[0] = count;
+        r->msg.data[1] = cfg.n;
+        return 0;
+    }
+    case VK_INIT_STATUS:
+        fill_status((uint32_t)idx, &st);
+        if (r->recv_len < sizeof st)
+            return -VK_EINVAL;
+        r->msg.data[0] = 1;
+        return vk_msg_write(r->token, 0, &st, sizeof st) < 0 ? -VK_EFAULT : 0;
+    case VK_INIT_STOP:
+        stop_dependents((uint32_t)idx, "stopped with its dependency");
+        stop_one((uint32_t)idx, "stopped by request");
+        return 0;
+    case VK_INIT_RESTART:
+        stop_one((uint32_t)idx, "restart requested");
+        /* fall through */
+    case VK_INIT_START:
+        start_with_dependencies((uint32_t)idx);
+        reconcile();
+        return 0;
+    case VK_INIT_STATS: {
+        size_t in_use, mapped;
+        vr_malloc_stats(&in_use, &mapped);
+        r->msg.data[0] = in_use;
+        r->msg.data[1] = mapped;
+        return 0;
+    }
+    default:
+        return -VK_ENOSYS;
+    }
+}
+
+static void serve_control(void)
+{
+    struct vk_recv r;
+    while (vk_receive(ctl, &r, 0) == 0) {
+        long rc = control(&r);
+        for (uint32_t h = 0; h < VK_MSG_NHANDLES(r.msg.flags); h++)
+            vk_handle_close(r.msg.handles[h]);
+        r.msg.opcode = (uint32_t)(rc < 0 ? -rc : 0);
+        r.msg.flags = 0;
+        vk_reply(r.token, &r.msg);
+    }
+}
+
+/* ---- the main loop ---- */
+
+static uint64_t next_deadline(void)
+{
+    uint64_t d = VK_DEADLINE_NEVER;
+    for (uint32_t i = 0; i < cfg.n; i++)
+        if (rt[i].state == VK_SVC_BACKOFF && rt[i].restart_at < d)
+            d = rt[i].restart_at;
+    return d;
+}
+
+static void wait_events(void)
+{
+    struct vk_wait w[INIT_MAX_SERVICES + 2];
+    uint32_t who[INIT_MAX_SERVICES + 2];
+    size_t n = 0;
+    w[n++] = (struct vk_wait){.handle = ctl, .mask = VK_SIG_READABLE};
+    w[n++] = (struct vk_wait){.handle = events, .flags = VK_WAIT_CLEAR, .mask = ~0ull};
+    for (uint32_t i = 0; i < cfg.n && n < 64; i++) {
+        if (rt[i].state == VK_SVC_STARTING && rt[i].ready) {
+            who[n] = i;
+            w[n++] = (struct vk_wait){.handle = rt[i].ready, .flags = VK_WAIT_CLEAR,
+                                      .mask = VK_INIT_READY_BIT};
+        }
+    }
+    long f = vk_wait_many(w, n, next_deadline());
+    if (f < 0)
+        return; /* a deadline: restarts are due */
+    for (size_t k = 2; k < n; k++)
+        if (w[k].observed && rt[who[k]].state == VK_SVC_STARTING)
+            became_ready(who[k]);
+}
+
+static void start_console(char **argv, size_t argc)
+{
+    if (!argc) {
+        logf_("init: no console program ([init] console in %s, or vrsim run -- PROGRAM)\n",
+              CONFIG_PATH);
+        return;
+    }
+    uint64_t off, size;
+    if (vr_bootfs_find(argv[0], &off, &size)) {
+        logf_("init: %s: no such program in the boot image\n", argv[0]);
+        console_done = 1;
+        console_status = 127;
+        return;
+    }
+    uint32_t ih;
+    vk_handle_mint(ctl, VK_RIGHT_CALL | VK_RIGHT_TRANSFER, 0, &ih);
+    struct vk_start_handle extra = {ih, VK_ROLE_INIT | VK_START_MOVE};
+    uint32_t bh;
+    vk_handle_dup(bootfs, VK_RIGHT_READ | VK_RIGHT_MAP | VK_RIGHT_TRANSFER, &bh);
+    struct vk_start_handle hs[] = {
+        {console_in, VK_ROLE_STDIN}, {console_out, VK_ROLE_STDOUT}, {console_err, VK_ROLE_STDERR},
+        {bh, VK_ROLE_BOOTFS | VK_START_MOVE}, extra,
+    };
+    /* the console program may start programs: it gets the spawn right, nothing more */
+    uint32_t sh = 0;
+    vk_handle_dup(root, VK_RIGHT_SPAWN | VK_RIGHT_DUP | VK_RIGHT_TRANSFER, &sh);
+    struct vk_start_handle all[6];
+    memcpy(all, hs, sizeof hs);
+    size_t nh = sizeof hs / sizeof hs[0];
+    if (sh)
+        all[nh++] = (struct vk_start_handle){sh, VK_ROLE_SPAWNER | VK_START_MOVE};
+    struct vk_spawn sp = {
+        .spawner = root, .image = bootfs, .image_off = off, .image_len = size,
+        .name = (uint64_t)(uintptr_t)argv[0], .argv = (uint64_t)(uintptr_t)argv,
+        .envp = (uint64_t)(uintptr_t)environ, .handles = (uint64_t)(uintptr_t)all,
+        .nhandles = (uint32_t)nh, .exit_notify = events, .exit_bits = CONSOLE_BIT,
+    };
+    long rc = vk_spawn(&sp, &console_proc);
+    if (rc) {
+        logf_("init: cannot start %s: %s\n", argv[0], strerror((int)-rc));
+        vk_handle_close(ih);
+        vk_handle_close(bh);
+        if (sh)
+            vk_handle_close(sh);
+        console_done = 1;
+        console_status = 127;
+    }
+}
+
+static void shutdown_services(void)
+{
+    for (size_t k = cfg.n; k-- > 0;) {
+        uint32_t i = order[k];
+        if (rt[i].proc)
+            stop_one(i, "shutdown");
+    }
+}
+
+static int emergency(void)
+{
+    uint64_t off, size;
+    if (vr_bootfs_find(EMERGENCY_PATH, &off, &size)) {
+        logf_("init: halting: %s is invalid and the image has no %s\n", CONFIG_PATH,
+              EMERGENCY_PATH);
+        return 1;
+    }
+    logf_("init: starting the emergency console %s\n", EMERGENCY_PATH);
+    char *argv[] = {EMERGENCY_PATH, NULL};
+    start_console(argv, 1);
+    while (!console_done) {
+        struct vk_wait w = {.handle = events, .flags = VK_WAIT_CLEAR, .mask = CONSOLE_BIT};
+        vk_wait_many(&w, 1, VK_DEADLINE_NEVER);
+        check_exits();
+    }
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    root = vr_start_handle(VK_ROLE_SPAWNER);
+    bootfs = vr_start_handle(VK_ROLE_BOOTFS);
+    console_in = vr_start_handle(VK_ROLE_STDIN);
+    console_out = vr_start_handle(VK_ROLE_STDOUT);
+    console_err = vr_start_handle(VK_ROLE_STDERR);
+    setvbuf(stderr, NULL, _IOLBF, 0);
+    if (vk_endpoint_create(&ctl) || vk_notify_create(&events)) {
+        logf_("init: cannot create the control channel\n");
+        return 1;
+    }
+
+    size_t len = 0;
+    const char *text = vr_bootfs_file(CONFIG_PATH, &len);
+    struct init_diag diags[MAX_DIAGS];
+    size_t nd = 0;
+    if (text) {
+        nd = init_config_parse(&cfg, text, len, diags, MAX_DIAGS);
+        if (!nd)
+            nd = init_graph_check(&cfg, order, diags, MAX_DIAGS);
+    } else {
+        init_config_parse(&cfg, "", 0, diags, MAX_DIAGS); /* defaults, no services */
+    }
+    if (nd) {
+        for (size_t i = 0; i < nd && i < MAX_DIAGS; i++)
+            logf_("init: %s:%u:%u: %s\n", CONFIG_PATH, diags[i].line, diags[i].col,
+                  diags[i].msg);
+        if (nd > MAX_DIAGS)
+            logf_("init: ... and %zu more\n", nd - MAX_DIAGS);
+        logf_("init: %s has %zu error(s): no service started\n", CONFIG_PATH, nd);
+        return emergency();
+    }
+
+    for (uint32_t i = 0; i < cfg.n; i++)
+        set_state(i, VK_SVC_WAITING, "waiting for its dependencies");
+    reconcile();
+
+    /* the console program: from our argv (after --), else [init] console */
+    char **cargv = NULL;
+    size_t cargc = 0;
+    for (int a = 1; a < argc; a++)
+        if (!strcmp(argv[a], "--")) {
+            cargv = &argv[a + 1];
+            cargc = (size_t)(argc - a - 1);
+            break;
+        }
+    if (!cargv && cfg.nconsole) {
+        cargv = cfg.console;
+        cargc = cfg.nconsole;
+    }
+    int console_started = 0;
+    for (;;) {
+        if (!console_started && settled()) {
+            start_console(cargv, cargc);
+            console_started = 1;
+        }
+        if (console_done)
+            break;
+        wait_events();
+        check_exits();
+        serve_control();
+        restart_due();
+        reconcile();
+    }
+    shutdown_services();
+    return console_status;
+}

@@ -1,0 +1,85 @@
+/*
+ * init's model of services, and the pure logic that decides what to do with them:
+ * configuration (config.c), dependency order (graph.c), restart policy and back-off
+ * (policy.c), capability names (caps.c). No kernel calls here: init.c runs the machine
+ * side; these modules are unit-tested on the host.
+ */
+#ifndef INIT_SVC_H
+#define INIT_SVC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "veridian/init.h"
+
+enum init_policy { INIT_NEVER = 0, INIT_ON_FAILURE = 1, INIT_ALWAYS = 2 };
+
+#define INIT_MAX_SERVICES 64
+#define INIT_MAX_DEPS 16
+#define INIT_MAX_ARGS 32
+#define INIT_PATH_MAX 128
+
+struct init_service {
+    char name[VK_INIT_NAME_MAX];
+    char path[INIT_PATH_MAX];
+    char *args[INIT_MAX_ARGS + 1]; /* argv[1..]; NULL-terminated */
+    size_t nargs;
+    char *env[INIT_MAX_ARGS + 1]; /* KEY=VALUE; NULL-terminated */
+    size_t nenv;
+    char dep_names[INIT_MAX_DEPS][VK_INIT_NAME_MAX];
+    uint32_t deps[INIT_MAX_DEPS]; /* indices, after init_graph_resolve */
+    size_t ndeps;
+    uint32_t rights; /* the union of its capabilities' rights */
+    int policy;      /* enum init_policy */
+    int ready_notify;
+    uint32_t line, col; /* of its [[services]] header, for messages */
+};
+
+struct init_config {
+    struct init_service svc[INIT_MAX_SERVICES];
+    size_t n;
+    uint64_t backoff_base_ns, backoff_cap_ns;
+    uint32_t restart_limit;      /* restarts allowed within restart_window_ns */
+    uint64_t restart_window_ns;
+    char *console[INIT_MAX_ARGS + 1]; /* the console program and its args, or empty */
+    size_t nconsole;
+};
+
+struct init_diag {
+    uint32_t line, col;
+    char msg[200];
+};
+
+/* config.c: parse services.toml. Every problem becomes a diagnostic (line:col, what was
+ * expected); returns the number of diagnostics (0: c is valid and complete). */
+size_t init_config_parse(struct init_config *c, const char *text, size_t len,
+                         struct init_diag *diags, size_t max_diags);
+void init_config_free(struct init_config *c);
+
+/* caps.c: the rights a capability name grants; -1 for an unknown name. */
+int init_cap_rights(const char *name, uint32_t *rights);
+
+/* graph.c: resolve depends_on names to indices and check the graph: an unknown dependency
+ * names both services; a cycle is reported as "a -> b -> c -> a". Returns the number of
+ * diagnostics. On success order[] holds a start order (dependencies first, ties in
+ * configuration order). */
+size_t init_graph_check(struct init_config *c, uint32_t order[INIT_MAX_SERVICES],
+                        struct init_diag *diags, size_t max_diags);
+/* Services that depend (directly or not) on service i, marked in out[] (1/0). */
+void init_graph_dependents(const struct init_config *c, uint32_t i, uint8_t out[INIT_MAX_SERVICES]);
+
+/* policy.c */
+/* Should a service that exited like this be started again? */
+int init_policy_restart(int policy, uint32_t exit_kind, int32_t exit_code);
+/* Delay before restart number n (1, 2, ...): base * 2^(n-1), capped. */
+uint64_t init_backoff_ns(uint64_t base, uint64_t cap, uint32_t n);
+/* Restart accounting over a sliding window: record a restart at `now`; returns 1 when it is
+ * allowed, 0 when more than `limit` restarts fall within `window` (the service has failed).
+ * limit 0 means no limit. */
+struct init_restarts {
+    uint64_t times[32]; /* ring of the most recent restart times */
+    uint32_t count;     /* total */
+};
+int init_restart_record(struct init_restarts *r, uint64_t now, uint32_t limit, uint64_t window);
+
+#endif

@@ -1,0 +1,271 @@
+/*
+ * init's logic: dependency ordering (chains, diamonds, cycles, unknown names), restart
+ * policy decisions, back-off arithmetic and the restart window, capability names, and the
+ * services.toml schema with its line:col diagnostics.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "os/init/svc.h"
+#include "veridian/caps.h"
+#include "veridian/kcall.h"
+
+static struct init_config cfg;
+static struct init_diag d[16];
+
+static void add(const char *name, const char *deps)
+{
+    struct init_service *s = &cfg.svc[cfg.n++];
+    memset(s, 0, sizeof *s);
+    strcpy(s->name, name);
+    strcpy(s->path, "/bin/true");
+    s->line = (uint32_t)cfg.n;
+    s->col = 1;
+    for (const char *p = deps; p && *p;) {
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        memcpy(s->dep_names[s->ndeps], p, n);
+        s->dep_names[s->ndeps++][n] = 0;
+        p = e ? e + 1 : p + n;
+    }
+}
+
+static void setup(void) { memset(&cfg, 0, sizeof cfg); }
+
+static int pos(const uint32_t *order, const char *name)
+{
+    for (size_t i = 0; i < cfg.n; i++)
+        if (!strcmp(cfg.svc[order[i]].name, name))
+            return (int)i;
+    return -1;
+}
+
+START_TEST(test_chain_and_diamond)
+{
+    add("app", "db,cache");
+    add("db", "storage");
+    add("cache", "storage");
+    add("storage", NULL);
+    add("lone", NULL);
+    uint32_t order[INIT_MAX_SERVICES];
+    ck_assert_uint_eq(init_graph_check(&cfg, order, d, 16), 0);
+    ck_assert_int_lt(pos(order, "storage"), pos(order, "db"));
+    ck_assert_int_lt(pos(order, "storage"), pos(order, "cache"));
+    ck_assert_int_lt(pos(order, "db"), pos(order, "app"));
+    ck_assert_int_lt(pos(order, "cache"), pos(order, "app"));
+    ck_assert_int_ge(pos(order, "lone"), 0);
+    /* each service exactly once */
+    uint8_t seen[INIT_MAX_SERVICES] = {0};
+    for (size_t i = 0; i < cfg.n; i++)
+        ck_assert_uint_eq(seen[order[i]]++, 0);
+    uint8_t dep[INIT_MAX_SERVICES];
+    init_graph_dependents(&cfg, 3 /* storage */, dep);
+    ck_assert(dep[0] && dep[1] && dep[2] && !dep[3] && !dep[4]);
+    init_graph_dependents(&cfg, 1 /* db */, dep);
+    ck_assert(dep[0] && !dep[1] && !dep[2] && !dep[3]);
+}
+END_TEST
+
+START_TEST(test_cycles)
+{
+    add("a", "b");
+    add("b", "c");
+    add("c", "a");
+    add("d", NULL);
+    uint32_t order[INIT_MAX_SERVICES];
+    ck_assert_uint_eq(init_graph_check(&cfg, order, d, 16), 1);
+    ck_assert_str_eq(d[0].msg, "dependency cycle: a -> b -> c -> a");
+    setup();
+    add("x", NULL);
+    add("self", "self");
+    ck_assert_uint_eq(init_graph_check(&cfg, order, d, 16), 1);
+    ck_assert_str_eq(d[0].msg, "dependency cycle: self -> self");
+    ck_assert_uint_eq(d[0].line, 2);
+    /* a cycle behind a diamond */
+    setup();
+    add("top", "l,r");
+    add("l", "bottom");
+    add("r", "bottom");
+    add("bottom", "top");
+    ck_assert_uint_eq(init_graph_check(&cfg, order, d, 16), 1);
+    ck_assert_str_eq(d[0].msg, "dependency cycle: top -> l -> bottom -> top");
+}
+END_TEST
+
+START_TEST(test_missing)
+{
+    add("a", "nope");
+    add("b", "a,ghost");
+    uint32_t order[INIT_MAX_SERVICES];
+    ck_assert_uint_eq(init_graph_check(&cfg, order, d, 16), 2);
+    ck_assert_str_eq(d[0].msg, "service 'a' depends on unknown service 'nope'");
+    ck_assert_str_eq(d[1].msg, "service 'b' depends on unknown service 'ghost'");
+}
+END_TEST
+
+START_TEST(test_policy)
+{
+    ck_assert(!init_policy_restart(INIT_NEVER, VK_EXIT_FAULT, 139));
+    ck_assert(!init_policy_restart(INIT_NEVER, VK_EXIT_NORMAL, 1));
+    ck_assert(init_policy_restart(INIT_ON_FAILURE, VK_EXIT_FAULT, 139));
+    ck_assert(init_policy_restart(INIT_ON_FAILURE, VK_EXIT_NORMAL, 1));
+    ck_assert(init_policy_restart(INIT_ON_FAILURE, VK_EXIT_WATCHDOG, 137));
+    ck_assert(!init_policy_restart(INIT_ON_FAILURE, VK_EXIT_NORMAL, 0));
+    ck_assert(init_policy_restart(INIT_ALWAYS, VK_EXIT_NORMAL, 0));
+    ck_assert(init_policy_restart(INIT_ALWAYS, VK_EXIT_KILLED, 137));
+}
+END_TEST
+
+START_TEST(test_backoff)
+{
+    const uint64_t ms = 1000000;
+    ck_assert_uint_eq(init_backoff_ns(100 * ms, 5000 * ms, 0), 0);
+    ck_assert_uint_eq(init_backoff_ns(100 * ms, 5000 * ms, 1), 100 * ms);
+    ck_assert_uint_eq(init_backoff_ns(100 * ms, 5000 * ms, 2), 200 * ms);
+    ck_assert_uint_eq(init_backoff_ns(100 * ms, 5000 * ms, 6), 3200 * ms);
+    ck_assert_uint_eq(init_backoff_ns(100 * ms, 5000 * ms, 7), 5000 * ms);
+    ck_assert_uint_eq(init_backoff_ns(100 * ms, 5000 * ms, 4000000000u), 5000 * ms);
+    ck_assert_uint_eq(init_backoff_ns(UINT64_MAX / 2 + 1, UINT64_MAX, 3), UINT64_MAX);
+    ck_assert_uint_eq(init_backoff_ns(7, 7, 10), 7);
+}
+END_TEST
+
+START_TEST(test_restart_window)
+{
+    struct init_restarts r;
+    memset(&r, 0, sizeof r);
+    /* limit 3 within 1000: the 4th restart inside the window fails */
+    ck_assert(init_restart_record(&r, 0, 3, 1000));
+    ck_assert(init_restart_record(&r, 100, 3, 1000));
+    ck_assert(init_restart_record(&r, 200, 3, 1000));
+    ck_assert(!init_restart_record(&r, 300, 3, 1000));
+    /* spread out, the same number is fine */
+    memset(&r, 0, sizeof r);
+    for (uint64_t t = 0; t < 20; t++)
+        ck_assert(init_restart_record(&r, t * 600, 3, 1000));
+    /* no limit */
+    memset(&r, 0, sizeof r);
+    for (int i = 0; i < 100; i++)
+        ck_assert(init_restart_record(&r, 0, 0, 1000));
+}
+END_TEST
+
+START_TEST(test_caps)
+{
+    uint32_t r;
+    for (size_t i = 0; i < VK_CAP_COUNT; i++) {
+        ck_assert_int_eq(init_cap_rights(vk_cap_names[i].name, &r), 0);
+        ck_assert_uint_eq(r, vk_cap_names[i].rights);
+        ck_assert_uint_ne(r, 0);
+        ck_assert_uint_eq(r & ~VK_CAP_RIGHTS_ALL, 0);
+    }
+    ck_assert_int_eq(init_cap_rights("CAP_SPAWN", &r), 0);
+    ck_assert_uint_eq(r, VK_RIGHT_SPAWN);
+    ck_assert_int_eq(init_cap_rights("CAP_DEVICE", &r), 0);
+    ck_assert_uint_eq(r, VK_RIGHT_MMIO | VK_RIGHT_IRQ);
+    ck_assert_int_eq(init_cap_rights("cap_spawn", &r), -1);
+    ck_assert_int_eq(init_cap_rights("CAP_", &r), -1);
+    ck_assert_int_eq(init_cap_rights("", &r), -1);
+}
+END_TEST
+
+static size_t parse(const char *text) { return init_config_parse(&cfg, text, strlen(text), d, 16); }
+
+START_TEST(test_config_ok)
+{
+    const char *t = "[init]\nconsole = [\"/bin/sh\", \"-i\"]\nrestart_backoff_ms = 10\n"
+                    "restart_backoff_max_ms = 80\nrestart_limit = 2\nrestart_window_ms = 500\n"
+                    "[[services]]\nname = \"vfs\"\npath = \"/sbin/vfs\"\n"
+                    "restart_policy = \"always\"\ncapabilities = [\"CAP_FS_MOUNT\", "
+                    "\"CAP_IPC_CREATE\"]\n"
+                    "[[services]]\nname = \"net\"\npath = \"/sbin/netstack\"\n"
+                    "depends_on = [\"vfs\"]\nrestart_policy = \"on-failure\"\n"
+                    "capabilities = [\"CAP_NET_ADMIN\", \"CAP_NET_RAW\"]\nargs = [\"-v\"]\n"
+                    "env = { LOG = \"debug\" }\nreadiness = \"notify\"\n";
+    ck_assert_uint_eq(parse(t), 0);
+    ck_assert_uint_eq(cfg.n, 2);
+    ck_assert_uint_eq(cfg.nconsole, 2);
+    ck_assert_str_eq(cfg.console[1], "-i");
+    ck_assert_uint_eq(cfg.backoff_base_ns, 10000000);
+    ck_assert_uint_eq(cfg.backoff_cap_ns, 80000000);
+    ck_assert_uint_eq(cfg.restart_limit, 2);
+    ck_assert_uint_eq(cfg.restart_window_ns, 500000000);
+    ck_assert_str_eq(cfg.svc[0].name, "vfs");
+    ck_assert_int_eq(cfg.svc[0].policy, INIT_ALWAYS);
+    ck_assert_uint_eq(cfg.svc[0].rights, VK_RIGHT_FS_MOUNT | VK_RIGHT_IPC_CREATE);
+    ck_assert_uint_eq(cfg.svc[0].line, 7);
+    ck_assert_int_eq(cfg.svc[1].policy, INIT_ON_FAILURE);
+    ck_assert_uint_eq(cfg.svc[1].rights, VK_RIGHT_NET_ADMIN | VK_RIGHT_NET_RAW);
+    ck_assert_str_eq(cfg.svc[1].dep_names[0], "vfs");
+    ck_assert_str_eq(cfg.svc[1].args[0], "-v");
+    ck_assert_str_eq(cfg.svc[1].env[0], "LOG=debug");
+    ck_assert_int_eq(cfg.svc[1].ready_notify, 1);
+    ck_assert_int_eq(cfg.svc[0].ready_notify, 0);
+    init_config_free(&cfg);
+    /* an empty file: defaults, no services */
+    ck_assert_uint_eq(parse(""), 0);
+    ck_assert_uint_eq(cfg.n, 0);
+    ck_assert_uint_eq(cfg.restart_limit, 5);
+}
+END_TEST
+
+START_TEST(test_config_errors)
+{
+    /* every problem reported, each with its position */
+    ck_assert_uint_eq(parse("[[services]]\nname = \"a b\"\npath = 3\nfoo = 1\n"
+                            "[[services]]\nname = \"x\"\npath = \"/bin/x\"\n"
+                            "capabilities = [\"CAP_FLY\"]\nrestart_policy = \"maybe\"\n"
+                            "[[services]]\nname = \"x\"\npath = \"/bin/y\"\n"),
+                      6);
+    ck_assert_uint_eq(d[0].line, 2);
+    ck_assert_uint_eq(d[0].col, 8);
+    ck_assert_str_eq(d[0].msg, "name 'a b': expected letters, digits, '-', '_' or '.'");
+    ck_assert_uint_eq(d[1].line, 3);
+    ck_assert_str_eq(d[1].msg, "path: expected a string, found integer");
+    ck_assert_uint_eq(d[2].line, 4);
+    ck_assert(strstr(d[2].msg, "unknown key 'foo'"));
+    ck_assert_uint_eq(d[3].line, 8);
+    ck_assert_uint_eq(d[3].col, 17);
+    ck_assert_str_eq(d[3].msg, "unknown capability 'CAP_FLY'");
+    ck_assert_uint_eq(d[4].line, 9);
+    ck_assert(strstr(d[4].msg, "restart_policy 'maybe'"));
+    ck_assert(strstr(d[5].msg, "service 'x' is defined twice (first at line 5)"));
+    /* TOML syntax errors come through with their positions */
+    ck_assert_uint_ge(parse("[[services]]\nname = \"a\"\npath = /bin/x\nx = [1,\n"), 1);
+    ck_assert_uint_eq(d[0].line, 3);
+    ck_assert_uint_eq(d[0].col, 8);
+    /* wrong shapes */
+    ck_assert_uint_eq(parse("services = 3\n"), 1);
+    ck_assert_str_eq(d[0].msg, "services: expected an array, found integer");
+    ck_assert_uint_eq(parse("[init]\nrestart_backoff_ms = 50\nrestart_backoff_max_ms = 10\n"), 1);
+    ck_assert(strstr(d[0].msg, "below restart_backoff_ms"));
+}
+END_TEST
+
+static Suite *init_suite(void)
+{
+    Suite *s = suite_create("init");
+    TCase *tc = tcase_create("init");
+    tcase_add_checked_fixture(tc, setup, NULL);
+    tcase_add_test(tc, test_chain_and_diamond);
+    tcase_add_test(tc, test_cycles);
+    tcase_add_test(tc, test_missing);
+    tcase_add_test(tc, test_policy);
+    tcase_add_test(tc, test_backoff);
+    tcase_add_test(tc, test_restart_window);
+    tcase_add_test(tc, test_caps);
+    tcase_add_test(tc, test_config_ok);
+    tcase_add_test(tc, test_config_errors);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(init_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
