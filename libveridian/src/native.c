@@ -138,3 +138,9 @@ long vr_spawn_image_notify(const char *path, const char *const argv[], const cha
     };
     return vk_spawn(&s, proc_out);
 }
+
+long vr_service_ready(void)
+{
+    uint32_t h = vr_start_handle(VK_ROLE_READY);
+    return h ? vk_notify_signal(h, 1 /* VK_INIT_READY_BIT */) : -VK_ENOENT;
+}

@@ -238,6 +238,9 @@ long vr_thread_start(void (*fn)(void *), void *arg, size_t stack_size, uint32_t 
 /* Spawn the program at path in the boot image, passing our stdin/stdout/stderr, bootfs and
  * spawner start handles plus extra[0..nextra); envp NULL means environ. 0 and *proc_out,
  * or -VK_E*. */
+/* Tell init this service is ready (veridian/init.h: readiness "notify"): signals the
+ * VK_ROLE_READY notification. 0, or -VK_ENOENT when init passed none. */
+long vr_service_ready(void);
 /* Where the file at path lies in the boot image (VK_ROLE_BOOTFS): 0, or -VK_ENOENT. */
 long vr_bootfs_find(const char *path, uint64_t *offset, uint64_t *size);
 /* The contents of the file at path in the boot image (read-only), or NULL. */
