@@ -15,6 +15,14 @@
 #define T_KTOP 8
 #define T_INKERNEL 16
 
+/* Every SSE register the guest can read after we return to it: zeroed, so no host value
+ * (a pointer) leaks into guest state. */
+.macro ZERO_XMM
+    .irp r, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+    pxor  %xmm\r, %xmm\r
+    .endr
+.endm
+
     .text
 
 /* void vs_switch(void **save_sp, void *new_sp): callee-saved GPRs + MXCSR + x87 CW. */
@@ -81,22 +89,7 @@ vs_kentry:
     xorl  %r9d, %r9d
     xorl  %r10d, %r10d
     xorl  %r11d, %r11d
-    pxor  %xmm0, %xmm0
-    pxor  %xmm1, %xmm1
-    pxor  %xmm2, %xmm2
-    pxor  %xmm3, %xmm3
-    pxor  %xmm4, %xmm4
-    pxor  %xmm5, %xmm5
-    pxor  %xmm6, %xmm6
-    pxor  %xmm7, %xmm7
-    pxor  %xmm8, %xmm8
-    pxor  %xmm9, %xmm9
-    pxor  %xmm10, %xmm10
-    pxor  %xmm11, %xmm11
-    pxor  %xmm12, %xmm12
-    pxor  %xmm13, %xmm13
-    pxor  %xmm14, %xmm14
-    pxor  %xmm15, %xmm15
+    ZERO_XMM
     ret
     .size vs_kentry, .-vs_kentry
 
@@ -130,22 +123,7 @@ vs_enter_user:
     xorl  %r13d, %r13d
     xorl  %r14d, %r14d
     xorl  %r15d, %r15d
-    pxor  %xmm0, %xmm0
-    pxor  %xmm1, %xmm1
-    pxor  %xmm2, %xmm2
-    pxor  %xmm3, %xmm3
-    pxor  %xmm4, %xmm4
-    pxor  %xmm5, %xmm5
-    pxor  %xmm6, %xmm6
-    pxor  %xmm7, %xmm7
-    pxor  %xmm8, %xmm8
-    pxor  %xmm9, %xmm9
-    pxor  %xmm10, %xmm10
-    pxor  %xmm11, %xmm11
-    pxor  %xmm12, %xmm12
-    pxor  %xmm13, %xmm13
-    pxor  %xmm14, %xmm14
-    pxor  %xmm15, %xmm15
+    ZERO_XMM
     cld
     jmp   *%r11
     .size vs_enter_user, .-vs_enter_user
