@@ -50,7 +50,7 @@ int vs_console_open(struct vs_console *c, int pace_wall)
     (void)pace_wall;
     if (c->tty && !termios_saved && tcgetattr(c->in_fd, &saved_termios) == 0) {
         struct termios raw = saved_termios;
-        raw.c_iflag &= ~(unsigned)(BRKINT | ICRNL | INPCK | ISTRIP | IXON);
+        raw.c_iflag &= ~(unsigned)(BRKINT | INPCK | ISTRIP | IXON); /* keep ICRNL: Enter is \n */
         raw.c_lflag &= ~(unsigned)(ECHO | ICANON | IEXTEN | ISIG);
         raw.c_cc[VMIN] = 1;
         raw.c_cc[VTIME] = 0;
