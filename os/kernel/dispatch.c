@@ -47,6 +47,8 @@ static long sys_handle_dup(struct vk_kernel *k, uint32_t h, uint32_t rights, uin
     int rc = vk_handle_get(&p->handles, h, 0, mint ? VK_RIGHT_MINT : VK_RIGHT_DUP, &e);
     if (rc)
         return rc;
+    uint32_t track = mint ? rights & VK_MINT_TRACK_CLOSE : e->rights & VK_HANDLE_TRACKED;
+    rights &= ~VK_MINT_TRACK_CLOSE;
     if (rights & ~e->rights)
         return -VK_EPERM; /* rights only ever shrink */
     if (mint) {
@@ -54,9 +56,12 @@ static long sys_handle_dup(struct vk_kernel *k, uint32_t h, uint32_t rights, uin
             return -VK_EWRONGTYPE;
         if (e->badge)
             return -VK_EPERM; /* a badge is set once */
+        if (track && (e->obj->type != VK_OBJ_ENDPOINT || badge == 0 || badge == ~0ull))
+            return -VK_EINVAL;
     } else {
         badge = e->badge;
     }
+    rights |= track;
     if (vk_uaccess_ok(p, out, 4, VK_RIGHT_WRITE))
         return -VK_EFAULT;
     uint32_t nh;
@@ -73,7 +78,8 @@ static long sys_handle_info(struct vk_kernel *k, uint32_t h, uint64_t out)
     int rc = vk_handle_get(&k->cur->proc->handles, h, 0, 0, &e);
     if (rc)
         return rc;
-    struct vk_handle_info info = {e->obj->type, e->rights, e->badge, e->obj->id};
+    struct vk_handle_info info = {e->obj->type, e->rights & ~VK_HANDLE_TRACKED, e->badge,
+                                  e->obj->id};
     return vk_copy_out(k, out, &info, sizeof info);
 }
 

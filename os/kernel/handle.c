@@ -72,6 +72,8 @@ static int install(struct vk_kernel *k, struct vk_handle_table *t, struct vk_obj
         vk_object_ref(obj);
         if (obj->type == VK_OBJ_ENDPOINT && (rights & VK_RIGHT_RECV))
             ((struct vk_endpoint *)obj)->receiver_handles++;
+        if (obj->type == VK_OBJ_ENDPOINT && (rights & VK_HANDLE_TRACKED))
+            vk_endpoint_track(k, (struct vk_endpoint *)obj, badge, +1);
     }
     t->used++;
     k->stats.handles_live++;
@@ -124,15 +126,19 @@ static void release_slot(struct vk_handle_table *t, uint32_t idx)
 }
 
 /* Side effects of a handle going away that depend on its rights, not just the object. */
-static void handle_dropped(struct vk_kernel *k, struct vk_object *o, uint32_t rights)
+static void handle_dropped(struct vk_kernel *k, struct vk_object *o, uint32_t rights,
+                           uint64_t badge)
 {
+    if (o->type == VK_OBJ_ENDPOINT && (rights & VK_HANDLE_TRACKED))
+        vk_endpoint_track(k, (struct vk_endpoint *)o, badge, -1);
     if (o->type == VK_OBJ_ENDPOINT && (rights & VK_RIGHT_RECV))
         vk_endpoint_receiver_gone(k, (struct vk_endpoint *)o);
 }
 
-void vk_handle_drop_moved(struct vk_kernel *k, struct vk_object *obj, uint32_t rights)
+void vk_handle_drop_moved(struct vk_kernel *k, struct vk_object *obj, uint32_t rights,
+                          uint64_t badge)
 {
-    handle_dropped(k, obj, rights);
+    handle_dropped(k, obj, rights, badge);
     vk_object_unref(k, obj);
 }
 
@@ -155,7 +161,7 @@ int vk_handle_close(struct vk_kernel *k, struct vk_handle_table *t, uint32_t h)
     int rc = vk_handle_take(k, t, h, &e);
     if (rc)
         return rc;
-    handle_dropped(k, e.obj, e.rights);
+    handle_dropped(k, e.obj, e.rights, e.badge);
     vk_object_unref(k, e.obj);
     return 0;
 }
@@ -168,9 +174,10 @@ void vk_handles_close_all(struct vk_kernel *k, struct vk_handle_table *t)
             continue;
         struct vk_object *o = e->obj;
         uint32_t rights = e->rights;
+        uint64_t badge = e->badge;
         release_slot(t, i);
         k->stats.handles_live--;
-        handle_dropped(k, o, rights);
+        handle_dropped(k, o, rights, badge);
         vk_object_unref(k, o);
     }
     free(t->slots);

@@ -21,6 +21,8 @@
 
 #define MSG_FLAGS_KNOWN 7u
 
+static long deliver_closed(struct vk_kernel *k, struct vk_endpoint *ep, uint64_t urecv);
+
 long vk_sys_endpoint_create(struct vk_kernel *k, uint64_t out)
 {
     struct vk_process *p = k->cur->proc;
@@ -88,7 +90,7 @@ void vk_ipc_drop_objects(struct vk_kernel *k, struct vk_thread *t)
 {
     for (uint32_t i = 0; i < VK_MSG_MAX_HANDLES; i++) {
         if (t->ipc_objs[i])
-            vk_handle_drop_moved(k, t->ipc_objs[i], t->ipc_rights[i]);
+            vk_handle_drop_moved(k, t->ipc_objs[i], t->ipc_rights[i], t->ipc_badges[i]);
         t->ipc_objs[i] = NULL;
     }
 }
@@ -131,7 +133,7 @@ static void uninstall_msg_handles(struct vk_kernel *k, struct vk_handle_table *f
 
 static void ep_update_readable(struct vk_kernel *k, struct vk_endpoint *ep)
 {
-    if (vk_list_empty(&ep->callers))
+    if (vk_list_empty(&ep->callers) && !ep->nclosed)
         vk_object_signal(k, &ep->o, 0, VK_SIG_READABLE);
     else if (!(ep->o.signals & VK_SIG_READABLE))
         vk_object_signal(k, &ep->o, VK_SIG_READABLE, 0);
@@ -328,6 +330,10 @@ long vk_sys_receive(struct vk_kernel *k, uint32_t h, uint64_t urecv, uint64_t de
             r = deliver_notification(k, ep->bound, urecv);
             break;
         }
+        if (ep->nclosed) {
+            r = deliver_closed(k, ep, urecv);
+            break;
+        }
         if (!vk_list_empty(&ep->callers)) {
             r = deliver(k, ep, urecv);
             break;
@@ -409,6 +415,106 @@ long vk_sys_msg_write(struct vk_kernel *k, uint64_t token, uint64_t off, uint64_
     return n;
 }
 
+/* ---- close notices for tracked badges ---- */
+
+#define BADGE_EMPTY 0ull
+#define BADGE_DELETED (~0ull)
+
+static struct vk_badge_count *badge_slot(struct vk_endpoint *ep, uint64_t badge, int insert)
+{
+    if (!ep->tracked_cap)
+        return NULL;
+    uint32_t mask = ep->tracked_cap - 1;
+    uint64_t h = badge * 0x9E3779B97F4A7C15ull;
+    struct vk_badge_count *tomb = NULL;
+    for (uint32_t i = (uint32_t)(h >> 32) & mask, n = 0; n <= mask; i = (i + 1) & mask, n++) {
+        struct vk_badge_count *b = &ep->tracked[i];
+        if (b->badge == badge && b->count)
+            return b;
+        if (b->badge == BADGE_DELETED && !tomb)
+            tomb = b;
+        if (b->badge == BADGE_EMPTY)
+            return insert ? (tomb ? tomb : b) : NULL;
+    }
+    return insert ? tomb : NULL;
+}
+
+static int badge_grow(struct vk_endpoint *ep)
+{
+    uint32_t cap = ep->tracked_cap ? ep->tracked_cap * 2 : 16;
+    struct vk_badge_count *old = ep->tracked;
+    uint32_t oldcap = ep->tracked_cap;
+    ep->tracked = calloc(cap, sizeof *ep->tracked);
+    if (!ep->tracked) {
+        ep->tracked = old;
+        return -VK_ENOMEM;
+    }
+    ep->tracked_cap = cap;
+    ep->tracked_used = 0;
+    for (uint32_t i = 0; i < oldcap; i++) {
+        if (old[i].count) {
+            *badge_slot(ep, old[i].badge, 1) = old[i];
+            ep->tracked_used++;
+        }
+    }
+    free(old);
+    return 0;
+}
+
+void vk_endpoint_track(struct vk_kernel *k, struct vk_endpoint *ep, uint64_t badge, int delta)
+{
+    if (badge == BADGE_EMPTY || badge == BADGE_DELETED)
+        return; /* reserved keys: vk_sys_handle_mint refuses them for tracking */
+    struct vk_badge_count *b = badge_slot(ep, badge, 0);
+    if (delta > 0) {
+        if (!b) {
+            if ((ep->tracked_used + 1) * 4 > ep->tracked_cap * 3 && badge_grow(ep))
+                return; /* out of host memory: this badge goes untracked */
+            b = badge_slot(ep, badge, 1);
+            b->badge = badge;
+            b->count = 0;
+            ep->tracked_used++;
+        }
+        b->count++;
+        return;
+    }
+    if (!b || --b->count)
+        return;
+    b->badge = BADGE_DELETED;
+    ep->tracked_used--;
+    if (ep->dead)
+        return;
+    if (ep->nclosed == ep->capclosed) {
+        uint32_t cap = ep->capclosed ? ep->capclosed * 2 : 16;
+        uint64_t *q = realloc(ep->closed, cap * sizeof *q);
+        if (!q)
+            return;
+        ep->closed = q;
+        ep->capclosed = cap;
+    }
+    ep->closed[ep->nclosed++] = badge;
+    vk_trace(k, VS_TR_IPC_SEND, ep->o.id, 0, badge, 0, (uint64_t)-1);
+    ep_update_readable(k, ep);
+    ep_wake_receiver(k, ep);
+}
+
+static long deliver_closed(struct vk_kernel *k, struct vk_endpoint *ep, uint64_t urecv)
+{
+    struct vk_recv r;
+    memset(&r, 0, sizeof r);
+    r.kind = VK_RECV_CLOSED;
+    r.badge = ep->closed[0];
+    int rc = vk_copy_out(k, urecv, &r, sizeof r);
+    if (rc)
+        return rc;
+    memmove(ep->closed, ep->closed + 1, (ep->nclosed - 1) * sizeof ep->closed[0]);
+    ep->nclosed--;
+    ep_update_readable(k, ep);
+    vk_trace(k, VS_TR_IPC_RECV, ep->o.id, 0, 0, r.badge, (uint64_t)-1);
+    k->cur->kcall_traced = 1;
+    return 0;
+}
+
 static void fail_callers(struct vk_kernel *k, struct vk_endpoint *ep)
 {
     while (!vk_list_empty(&ep->callers)) {
@@ -433,6 +539,8 @@ void vk_endpoint_receiver_gone(struct vk_kernel *k, struct vk_endpoint *ep)
 void vk_endpoint_destroy(struct vk_kernel *k, struct vk_endpoint *ep)
 {
     fail_callers(k, ep);
+    free(ep->tracked);
+    free(ep->closed);
     if (ep->bound) {
         ep->bound->bound = NULL;
         vk_object_unref(k, &ep->bound->o);

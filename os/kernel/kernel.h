@@ -89,8 +89,21 @@ struct vk_handle_table {
     uint32_t high;      /* slots ever used */
 };
 
+/* Live handle counts of tracked badges (open addressing; key 0 = empty, ~0 = deleted). */
+struct vk_badge_count {
+    uint64_t badge;
+    uint64_t count;
+};
+
+/* Stored with a handle's rights: the handle counts towards its badge's close notice. */
+#define VK_HANDLE_TRACKED 0x80000000u
+
 struct vk_endpoint {
     struct vk_object o;
+    struct vk_badge_count *tracked;
+    uint32_t tracked_cap, tracked_used;
+    uint64_t *closed; /* badges whose last handle went away, not yet received */
+    uint32_t nclosed, capclosed;
     struct vk_list callers;   /* threads whose call waits for a receiver (vk_thread.ipc_link) */
     struct vk_list receivers; /* threads blocked in receive */
     uint32_t receiver_handles;
@@ -282,7 +295,8 @@ int vk_handle_install_moved(struct vk_kernel *k, struct vk_handle_table *t,
                             struct vk_object *obj, uint32_t rights, uint64_t badge,
                             uint32_t *out);
 /* Drop a moved-out (in-flight) handle's reference, with its rights' side effects. */
-void vk_handle_drop_moved(struct vk_kernel *k, struct vk_object *obj, uint32_t rights);
+void vk_handle_drop_moved(struct vk_kernel *k, struct vk_object *obj, uint32_t rights,
+                          uint64_t badge);
 /* Remove h from the table without dropping the object's reference (moved elsewhere). */
 int vk_handle_take(struct vk_kernel *k, struct vk_handle_table *t, uint32_t h,
                    struct vk_handle_entry *out);
@@ -328,6 +342,8 @@ long vk_sys_msg_read(struct vk_kernel *k, uint64_t token, uint64_t off, uint64_t
 long vk_sys_msg_write(struct vk_kernel *k, uint64_t token, uint64_t off, uint64_t ubuf,
                       uint64_t len);
 void vk_endpoint_receiver_gone(struct vk_kernel *k, struct vk_endpoint *ep);
+/* A handle with VK_HANDLE_TRACKED appeared (+1) or went away (-1). */
+void vk_endpoint_track(struct vk_kernel *k, struct vk_endpoint *ep, uint64_t badge, int delta);
 void vk_endpoint_destroy(struct vk_kernel *k, struct vk_endpoint *ep);
 void vk_ipc_process_exit(struct vk_kernel *k, struct vk_process *p);
 void vk_ipc_thread_cancel(struct vk_kernel *k, struct vk_thread *t);

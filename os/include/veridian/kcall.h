@@ -115,6 +115,10 @@ enum vk_rights {
     VK_RIGHTS_ALL = (1u << 24) - 1,
 };
 
+/* handle_mint: OR into rights to have the endpoint tell its receiver (VK_RECV_CLOSED) when
+ * the last handle with this badge, copies and duplicates included, is closed. */
+#define VK_MINT_TRACK_CLOSE 0x80000000u
+
 struct vk_handle_info {
     uint32_t type;   /* enum vk_obj_type */
     uint32_t rights; /* enum vk_rights */
@@ -158,7 +162,9 @@ struct vk_call {
     uint64_t recv_len;
 };
 
-enum vk_recv_kind { VK_RECV_CALL = 1, VK_RECV_NOTIFY = 2 };
+/* VK_RECV_CLOSED: the last handle carrying `badge` (minted with VK_MINT_TRACK_CLOSE) is
+ * gone, in every process: a server frees what the badge stood for (an open file, a socket). */
+enum vk_recv_kind { VK_RECV_CALL = 1, VK_RECV_NOTIFY = 2, VK_RECV_CLOSED = 3 };
 
 struct vk_recv {
     struct vk_msg msg; /* VK_RECV_CALL: the request, its handles now in our table */

@@ -524,6 +524,76 @@ START_TEST(test_futex)
 }
 END_TEST
 
+/* ---- close notices for tracked badges ---- */
+
+static void tracking_server(void *arg)
+{
+    struct vk_kernel *k = C.t.k;
+    (void)arg;
+    uint32_t *h = kt_scratch(k);
+    struct vk_recv *r = (struct vk_recv *)(h + 64);
+    kc(k, VK_NR_ENDPOINT_CREATE, U(h));
+    struct vk_handle_entry *e;
+    vk_handle_get(&k->cur->proc->handles, h[0], VK_OBJ_ENDPOINT, 0, &e);
+    /* badge 5 tracked, badge 6 not; reserved badges cannot be tracked */
+    C.r[0] = kc(k, VK_NR_HANDLE_MINT, h[0], VK_RIGHT_CALL | VK_RIGHT_DUP | VK_MINT_TRACK_CLOSE, 5,
+                U(&h[1]));
+    C.r[1] = kc(k, VK_NR_HANDLE_MINT, h[0], VK_RIGHT_CALL | VK_MINT_TRACK_CLOSE, 0, U(&h[2]));
+    kc(k, VK_NR_HANDLE_MINT, h[0], VK_RIGHT_CALL, 6, U(&h[2]));
+    /* hand both to the client (as spawn would: copies), drop ours */
+    struct vk_handle_entry *e5, *e6;
+    vk_handle_get(&k->cur->proc->handles, h[1], 0, 0, &e5);
+    vk_handle_get(&k->cur->proc->handles, h[2], 0, 0, &e6);
+    C.ep_cli = kt_give(&C.t, C.cli, e5->obj, e5->rights, 5);
+    C.ep_cli2 = kt_give(&C.t, C.cli, e6->obj, e6->rights, 6);
+    kc(k, VK_NR_HANDLE_CLOSE, h[1]);
+    kc(k, VK_NR_HANDLE_CLOSE, h[2]);
+    C.ready = 1;
+    (void)e;
+    C.r[2] = kc(k, VK_NR_RECEIVE, h[0], U(r), VK_DEADLINE_NEVER);
+    C.v[2] = r->kind;
+    C.v[3] = r->badge;
+    C.v[8] = C.done;
+    KT_WAIT_FOR(k, C.done == 3);
+    C.r[3] = kc(k, VK_NR_RECEIVE, h[0], U(r), k->now + 1000000); /* badge 6: no notice */
+}
+
+static void tracking_client(void *arg)
+{
+    struct vk_kernel *k = C.t.k;
+    (void)arg;
+    KT_WAIT_FOR(k, C.ready);
+    uint32_t *h = kt_scratch(k);
+    struct vk_handle_info *hi = (struct vk_handle_info *)(h + 16);
+    C.r[5] = kc(k, VK_NR_HANDLE_DUP, C.ep_cli, VK_RIGHT_CALL, U(&h[0]));
+    kc(k, VK_NR_HANDLE_INFO, h[0], U(hi));
+    C.v[12] = hi->rights; /* the tracking bit is not a right anyone sees */
+    C.done = 1;
+    kc(k, VK_NR_HANDLE_CLOSE, C.ep_cli); /* the copy keeps badge 5 alive */
+    kc(k, VK_NR_WAIT_MANY, 0, 0, k->now + 1000000); /* a wrong notice would be taken now */
+    C.done = 2;
+    kc(k, VK_NR_HANDLE_CLOSE, h[0]); /* last one: notice */
+    kc(k, VK_NR_HANDLE_CLOSE, C.ep_cli2);
+    C.done = 3;
+}
+
+START_TEST(test_close_notices)
+{
+    C.cli = kt_spawn(&C.t, "client", tracking_client, NULL);
+    C.srv = kt_spawn(&C.t, "server", tracking_server, NULL);
+    vs_machine_run(C.t.m);
+    ck_assert_int_eq(C.r[0], 0);
+    ck_assert_int_eq(C.r[1], -VK_EINVAL);
+    ck_assert_int_eq(C.r[5], 0);
+    ck_assert_uint_eq(C.v[12], VK_RIGHT_CALL);
+    ck_assert_int_eq(C.r[2], 0);
+    ck_assert_uint_eq(C.v[2], VK_RECV_CLOSED);
+    ck_assert_uint_eq(C.v[3], 5);
+    ck_assert_uint_ge(C.v[8], 2); /* only after the last copy went */
+    ck_assert_int_eq(C.r[3], -VK_ETIMEDOUT); /* untracked badge 6: nothing */
+}
+END_TEST
+
 Suite *ipc_suite(void);
 Suite *ipc_suite(void)
 {
@@ -540,6 +610,7 @@ Suite *ipc_suite(void)
     tcase_add_test(tc, test_deadlines);
     tcase_add_test(tc, test_kill_blocked);
     tcase_add_test(tc, test_futex);
+    tcase_add_test(tc, test_close_notices);
     suite_add_tcase(s, tc);
     return s;
 }
