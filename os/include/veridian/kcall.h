@@ -190,6 +190,7 @@ enum vk_role {
     VK_ROLE_CONSOLE = 8,
     VK_ROLE_INIT = 9,  /* send handle to init's control endpoint (veridian/init.h) */
     VK_ROLE_READY = 10, /* notification a service signals when ready (veridian/init.h) */
+    VK_ROLE_SERVE = 11, /* the receive end of the endpoint a server serves (vfs, ...) */
     VK_ROLE_USER = 0x100, /* VK_ROLE_USER + n: meaning agreed between parent and child */
 };
 #define VK_START_MOVE 0x80000000u /* role flag: move the handle to the child instead of copying */
