@@ -18,6 +18,9 @@
  *   env = { LOG = "debug" }         environment (strings)
  *   readiness = "notify"            "none" (default): ready when spawned; "notify": when
  *                                   it signals its VK_ROLE_READY notification
+ *   namespace = true                this service is the vfs: it receives the namespace
+ *                                   endpoint (VK_ROLE_SERVE); every program started after
+ *                                   it is ready gets a session of its own (VK_ROLE_NSROOT)
  *
  * Every problem is a diagnostic with the line:col of the offending value and what was
  * expected there; nothing is half-applied (the caller starts nothing on any diagnostic).
@@ -282,6 +285,12 @@ static void parse_service(struct ctx *c, struct init_config *cfg, const struct v
                 strcpy(p + klen + 1, val);
                 s->env[s->nenv++] = p;
             }
+        } else if (!strcmp(key, "namespace")) {
+            int b;
+            if (vl_toml_bool(v, &b))
+                report(c, v, 0, 0, "namespace: expected true or false");
+            else
+                s->is_namespace = b;
         } else if (!strcmp(key, "readiness")) {
             if (get_str(c, v, "readiness", buf, sizeof buf))
                 continue;
@@ -292,7 +301,7 @@ static void parse_service(struct ctx *c, struct init_config *cfg, const struct v
         } else {
             report(c, v, 0, 0,
                    "unknown key '%s': expected name, path, depends_on, restart_policy, "
-                   "capabilities, args, env or readiness",
+                   "capabilities, args, env, readiness or namespace",
                    key);
         }
     }
@@ -301,6 +310,10 @@ static void parse_service(struct ctx *c, struct init_config *cfg, const struct v
     if (!have_path)
         report(c, t, 0, 0, "service%s%s: 'path' is required", name_ok ? " " : "",
                name_ok ? s->name : "");
+    for (size_t k = 0; s->is_namespace && k < cfg->n; k++)
+        if (cfg->svc[k].is_namespace)
+            report(c, t, 0, 0, "only one service can be the namespace ('%s' is)",
+                   cfg->svc[k].name);
     for (size_t k = 0; name_ok && k < cfg->n; k++)
         if (!strcmp(cfg->svc[k].name, s->name))
             report(c, t, 0, 0, "service '%s' is defined twice (first at line %u)", s->name,

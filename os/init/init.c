@@ -21,6 +21,7 @@
 
 #include "os/init/svc.h"
 #include "veridian/caps.h"
+#include "veridian/vfs_proto.h"
 #include "veridian/vk.h"
 
 #define CONFIG_PATH "/etc/services.toml"
@@ -49,6 +50,8 @@ static uint32_t order[INIT_MAX_SERVICES];
 static uint32_t root, bootfs, console_in, console_out, console_err;
 static uint32_t ctl, events; /* control endpoint; exit notification */
 static uint32_t console_proc;
+static uint32_t ns_session; /* init's session with the namespace, once the vfs runs */
+static int ns_service = -1;
 static int console_done, console_status;
 
 static uint64_t now(void) { return (uint64_t)vk_clock_get(); }
@@ -81,6 +84,41 @@ static void set_state(uint32_t i, uint32_t state, const char *reason)
     snprintf(rt[i].reason, sizeof rt[i].reason, "%s", reason);
 }
 
+/* ---- the namespace ---- */
+
+/* A session of its own for a program we start: a copy of ours (cwd /, uid 0). */
+static uint32_t new_session(void)
+{
+    if (!ns_session || ns_service < 0 || rt[ns_service].state != VK_SVC_RUNNING)
+        return 0;
+    struct vk_call c;
+    memset(&c, 0, sizeof c);
+    c.msg.opcode = VFS_OP_SESSION;
+    if (vk_call(ns_session, &c, VK_DEADLINE_NEVER) || c.msg.opcode ||
+        VK_MSG_NHANDLES(c.msg.flags) != 1)
+        return 0;
+    return c.msg.handles[0];
+}
+
+/* Before the vfs starts: a fresh endpoint whose receive end goes to it, and our session. */
+static long namespace_endpoint(uint32_t *serve)
+{
+    uint32_t e;
+    long rc = vk_endpoint_create(&e);
+    if (rc)
+        return rc;
+    if (ns_session)
+        vk_handle_close(ns_session);
+    ns_session = 0;
+    if ((rc = vk_handle_mint(e, VK_RIGHT_CALL | VK_RIGHT_TRANSFER, VFS_BADGE_ROOT_SESSION,
+                             &ns_session))) {
+        vk_handle_close(e);
+        return rc;
+    }
+    *serve = e;
+    return 0;
+}
+
 /* ---- starting ---- */
 
 static long spawn_service(uint32_t i)
@@ -91,8 +129,8 @@ static long spawn_service(uint32_t i)
     long rc = vr_bootfs_find(s->path, &off, &size);
     if (rc)
         return rc;
-    struct vk_start_handle hs[8];
-    uint32_t owned[8];
+    struct vk_start_handle hs[10];
+    uint32_t owned[10];
     size_t nh = 0, nowned = 0;
     hs[nh++] = (struct vk_start_handle){console_in, VK_ROLE_STDIN};
     hs[nh++] = (struct vk_start_handle){console_out, VK_ROLE_STDOUT};
@@ -112,6 +150,16 @@ static long spawn_service(uint32_t i)
         goto out;
     owned[nowned++] = h;
     hs[nh++] = (struct vk_start_handle){h, VK_ROLE_INIT | VK_START_MOVE};
+    if (s->is_namespace) {
+        if ((rc = namespace_endpoint(&h)))
+            goto out;
+        owned[nowned++] = h;
+        hs[nh++] = (struct vk_start_handle){h, VK_ROLE_SERVE | VK_START_MOVE};
+        hs[nh++] = (struct vk_start_handle){console_out, VK_ROLE_CONSOLE};
+    } else if ((h = new_session())) {
+        owned[nowned++] = h;
+        hs[nh++] = (struct vk_start_handle){h, VK_ROLE_NSROOT | VK_START_MOVE};
+    }
     if (s->ready_notify) {
         if (!r->ready && (rc = vk_notify_create(&r->ready)))
             goto out;
@@ -503,13 +551,15 @@ static void start_console(char **argv, size_t argc)
         {bh, VK_ROLE_BOOTFS | VK_START_MOVE}, extra,
     };
     /* the console program may start programs: it gets the spawn right, nothing more */
-    uint32_t sh = 0;
+    uint32_t sh = 0, ns = new_session();
     vk_handle_dup(root, VK_RIGHT_SPAWN | VK_RIGHT_DUP | VK_RIGHT_TRANSFER, &sh);
-    struct vk_start_handle all[6];
+    struct vk_start_handle all[7];
     memcpy(all, hs, sizeof hs);
     size_t nh = sizeof hs / sizeof hs[0];
     if (sh)
         all[nh++] = (struct vk_start_handle){sh, VK_ROLE_SPAWNER | VK_START_MOVE};
+    if (ns)
+        all[nh++] = (struct vk_start_handle){ns, VK_ROLE_NSROOT | VK_START_MOVE};
     struct vk_spawn sp = {
         .spawner = root, .image = bootfs, .image_off = off, .image_len = size,
         .name = (uint64_t)(uintptr_t)argv[0], .argv = (uint64_t)(uintptr_t)argv,
@@ -523,6 +573,8 @@ static void start_console(char **argv, size_t argc)
         vk_handle_close(bh);
         if (sh)
             vk_handle_close(sh);
+        if (ns)
+            vk_handle_close(ns);
         console_done = 1;
         console_status = 127;
     }
@@ -590,8 +642,11 @@ int main(int argc, char **argv)
         return emergency();
     }
 
-    for (uint32_t i = 0; i < cfg.n; i++)
+    for (uint32_t i = 0; i < cfg.n; i++) {
         set_state(i, VK_SVC_WAITING, "waiting for its dependencies");
+        if (cfg.svc[i].is_namespace)
+            ns_service = (int)i;
+    }
     reconcile();
 
     /* the console program: from our argv (after --), else [init] console */

@@ -32,6 +32,7 @@ struct init_service {
     uint32_t rights; /* the union of its capabilities' rights */
     int policy;      /* enum init_policy */
     int ready_notify;
+    int is_namespace; /* the vfs: gets the namespace endpoint; later services get sessions */
     uint32_t line, col; /* of its [[services]] header, for messages */
 };
 

@@ -1,0 +1,868 @@
+/*
+ * vfs: the namespace server (/sbin/vfs), the IPC shell around the vfs library.
+ *
+ * init starts it first, handing it the receive end of the namespace endpoint
+ * (VK_ROLE_SERVE), the boot image and the console. It builds the namespace: tmpfs at / and
+ * /tmp, each top-level directory of the boot image mounted read-only at the same place
+ * (/bin, /sbin, /etc, ...), devfs at /dev (null, zero, full, random, urandom, console, tty),
+ * then signals readiness and serves veridian/vfs_proto.h.
+ *
+ * Badges name what a handle stands for: a session (credentials, cwd, umask) or an open file
+ * description (VFS_BADGE_FILE). Both are minted with VK_MINT_TRACK_CLOSE: when the kernel
+ * reports the last copy of a badge gone, the session or description is freed and its id can
+ * be reused. Session 1 is init's own (uid 0, cwd /).
+ *
+ * Blocking: a read of an empty pipe, a write to a full one, or a waiting poll becomes a
+ * pending request whose reply is deferred; after every message pending requests are
+ * retried. The server handles one message at a time: the library is single-threaded.
+ * The server never trusts a request: lengths are bounded, paths checked, ids validated.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rofs.h"
+#include "veridian/caps.h"
+#include "veridian/vfs_proto.h"
+#include "veridian/vk.h"
+#include "vfs.h"
+#include "vl_bootfs.h"
+
+#define CHUNK 65536u
+#define MAX_PENDING 256u
+
+enum dev_minor { DEV_NONE, DEV_NULL, DEV_ZERO, DEV_FULL, DEV_RANDOM };
+
+struct ofile {
+    int used;
+    struct vfs_file *f;
+    int dev;              /* enum dev_minor: served here, not by the library */
+    struct vfs_cred cred; /* of the opener (fchmod) */
+};
+
+struct session {
+    int used;
+    struct vfs_ctx ctx;
+};
+
+struct pending {
+    int used;
+    uint64_t token;
+    uint32_t op, id;
+    uint64_t len, done, events;
+    int look; /* poll: just look, do not wait */
+    struct vk_msg msg;
+};
+
+static struct vfs *V;
+static uint32_t ep, console;
+static struct session *sessions;
+static size_t nsessions;
+static struct ofile *files;
+static size_t nfiles;
+static struct pending pend[MAX_PENDING];
+static uint8_t buf[CHUNK];
+static char path0[VFS_PROTO_PATH_MAX], path1[VFS_PROTO_PATH_MAX];
+static uint64_t rng[2]; /* /dev/random: xorshift128+, seeded from AT_RANDOM (the run's seed) */
+static uint32_t in_handles[VK_MSG_MAX_HANDLES]; /* handles that came with the request */
+static uint32_t n_in;
+static uint64_t args[VK_MSG_DATA_WORDS]; /* the request's data words; replies start zeroed */
+
+static int64_t clock_ns(void *arg)
+{
+    (void)arg;
+    return vk_clock_get() + 1767225600000000000ll; /* 2026-01-01, as CLOCK_REALTIME */
+}
+
+/* ---- ids ---- */
+
+static long slot_alloc(void **arr, size_t *n, size_t size)
+{
+    char *a = *arr;
+    for (size_t i = 1; i < *n; i++)
+        if (!*(int *)(a + i * size))
+            return (long)i;
+    size_t nn = *n ? *n * 2 : 16;
+    char *na = realloc(a, nn * size);
+    if (!na)
+        return -VK_ENOMEM;
+    memset(na + *n * size, 0, (nn - *n) * size);
+    *arr = na;
+    long idx = *n ? (long)*n : 1;
+    *n = nn;
+    return idx;
+}
+
+static struct session *session_of(uint64_t badge)
+{
+    if (badge & VFS_BADGE_FILE || badge >= nsessions || !sessions[badge].used)
+        return NULL;
+    return &sessions[badge];
+}
+
+static struct ofile *file_of(uint64_t badge)
+{
+    uint64_t id = badge & ~VFS_BADGE_FILE;
+    if (!(badge & VFS_BADGE_FILE) || id >= nfiles || !files[id].used)
+        return NULL;
+    return &files[id];
+}
+
+static long mint(uint64_t badge, uint32_t *h)
+{
+    return vk_handle_mint(ep, VK_RIGHT_CALL | VK_RIGHT_DUP | VK_RIGHT_TRANSFER | VK_MINT_TRACK_CLOSE,
+                          badge, h);
+}
+
+static long new_session(const struct vfs_ctx *from, uint32_t *h)
+{
+    long id = slot_alloc((void **)&sessions, &nsessions, sizeof *sessions);
+    if (id < 0)
+        return id;
+    struct session *s = &sessions[id];
+    s->ctx = *from;
+    if (s->ctx.cwd)
+        vfs_vnode_ref(s->ctx.cwd);
+    if (s->ctx.root)
+        vfs_vnode_ref(s->ctx.root);
+    s->used = 1;
+    long rc = h ? mint((uint64_t)id, h) : 0;
+    if (rc) {
+        if (s->ctx.cwd)
+            vfs_vnode_put(s->ctx.cwd);
+        if (s->ctx.root)
+            vfs_vnode_put(s->ctx.root);
+        s->used = 0;
+    }
+    return rc ? rc : id;
+}
+
+static void session_free(struct session *s)
+{
+    if (s->ctx.cwd)
+        vfs_vnode_put(s->ctx.cwd);
+    if (s->ctx.root)
+        vfs_vnode_put(s->ctx.root);
+    memset(s, 0, sizeof *s);
+}
+
+static long new_file(struct vfs_file *f, int dev, const struct vfs_cred *cred, uint32_t *h)
+{
+    long id = slot_alloc((void **)&files, &nfiles, sizeof *files);
+    if (id < 0)
+        return id;
+    long rc = mint(VFS_BADGE_FILE | (uint64_t)id, h);
+    if (rc)
+        return rc;
+    files[id] = (struct ofile){.used = 1, .f = f, .dev = dev, .cred = *cred};
+    return id;
+}
+
+/* ---- request helpers ---- */
+
+/* The path(s) of a request: one, or two separated by a NUL. */
+static long get_paths(const struct vk_recv *r, int two)
+{
+    if (r->send_len >= VFS_PROTO_PATH_MAX * (two ? 2 : 1))
+        return -VK_ENAMETOOLONG;
+    static char raw[2 * VFS_PROTO_PATH_MAX];
+    long n = vk_msg_read(r->token, 0, raw, r->send_len);
+    if (n < 0)
+        return n;
+    raw[n] = 0;
+    size_t l0 = strnlen(raw, (size_t)n);
+    if (l0 >= VFS_PROTO_PATH_MAX)
+        return -VK_ENAMETOOLONG;
+    memcpy(path0, raw, l0 + 1);
+    if (two) {
+        if ((long)l0 >= n)
+            return -VK_EINVAL;
+        const char *p1 = raw + l0 + 1;
+        size_t l1 = strnlen(p1, (size_t)(n - (long)l0 - 1));
+        if (l1 >= VFS_PROTO_PATH_MAX)
+            return -VK_ENAMETOOLONG;
+        memcpy(path1, p1, l1);
+        path1[l1] = 0;
+    } else if (l0 != (size_t)n) {
+        return -VK_EINVAL; /* a NUL inside the path */
+    }
+    return 0;
+}
+
+/* The directory a handle in the message stands for (a vfs file of a directory), or NULL. */
+static long dir_arg(const struct vk_recv *r, unsigned which, struct vfs_vnode **dir)
+{
+    *dir = NULL;
+    (void)r;
+    if (!(args[3] & (which ? VFS_AT_DIR1 : VFS_AT_DIR0)))
+        return 0;
+    if (which >= n_in)
+        return -VK_EBADF;
+    struct vk_handle_info hi;
+    if (vk_handle_info(in_handles[which], &hi) || hi.type != VK_OBJ_ENDPOINT)
+        return -VK_EBADF;
+    struct ofile *of = file_of(hi.badge);
+    if (!of || !vfs_file_vnode(of->f))
+        return -VK_EBADF;
+    *dir = vfs_file_vnode(of->f);
+    return 0;
+}
+
+static void to_proto(const struct vfs_stat *st, struct vfs_proto_stat *p)
+{
+    *p = (struct vfs_proto_stat){st->dev,      st->ino,      st->mode,     st->nlink,
+                                 st->uid,      st->gid,      st->rdev,     st->size,
+                                 st->blksize,  st->blocks,   st->atime_ns, st->mtime_ns,
+                                 st->ctime_ns};
+}
+
+static long reply_stat(const struct vk_recv *r, const struct vfs_stat *st)
+{
+    struct vfs_proto_stat p;
+    to_proto(st, &p);
+    if (r->recv_len < sizeof p)
+        return -VK_EINVAL;
+    return vk_msg_write(r->token, 0, &p, sizeof p) < 0 ? -VK_EFAULT : 0;
+}
+
+static int dev_of(struct vfs_vnode *vn)
+{
+    if (!vn || (vn->mode & VFS_S_IFMT) != VFS_S_IFCHR)
+        return DEV_NONE;
+    switch (vn->rdev) {
+    case (1 << 8) | 3: return DEV_NULL;
+    case (1 << 8) | 5: return DEV_ZERO;
+    case (1 << 8) | 7: return DEV_FULL;
+    case (1 << 8) | 8:
+    case (1 << 8) | 9: return DEV_RANDOM;
+    default: return -1; /* the console, or a node some server registered */
+    }
+}
+
+static int is_console(struct vfs_vnode *vn)
+{
+    return vn && (vn->mode & VFS_S_IFMT) == VFS_S_IFCHR &&
+           (vn->rdev == ((5 << 8) | 1) || vn->rdev == ((5 << 8) | 0));
+}
+
+/* ---- session requests ---- */
+
+static long op_open(struct session *s, struct vk_recv *r)
+{
+    struct vfs_vnode *dir;
+    long rc = get_paths(r, 0);
+    if (rc || (rc = dir_arg(r, 0, &dir)))
+        return rc;
+    struct vfs_file *f;
+    rc = vfs_open(&s->ctx, dir, path0, (uint32_t)args[0], (uint32_t)args[1], &f);
+    if (rc)
+        return rc;
+    struct vfs_vnode *vn = vfs_file_vnode(f);
+    uint32_t h;
+    memset(&r->msg.data, 0, sizeof r->msg.data);
+    r->msg.data[0] = vn ? vn->mode : 0;
+    if (is_console(vn)) { /* the console is the kernel's: hand out the handle itself */
+        vfs_close(f);
+        if ((rc = vk_handle_dup(console, VK_RIGHT_READ | VK_RIGHT_WRITE | VK_RIGHT_WAIT |
+                                             VK_RIGHT_DUP | VK_RIGHT_TRANSFER,
+                                &h)))
+            return rc;
+        r->msg.data[1] = VFS_OPEN_CONSOLE;
+    } else {
+        int dev = dev_of(vn);
+        if (dev < 0) {
+            vfs_close(f);
+            return -VK_ENXIO; /* a device no server has claimed */
+        }
+        if ((rc = new_file(f, dev, &s->ctx.cred, &h)) < 0) {
+            vfs_close(f);
+            return rc;
+        }
+    }
+    r->msg.flags = 1;
+    r->msg.handles[0] = h;
+    return 0;
+}
+
+static long op_pipe(struct session *s, struct vk_recv *r)
+{
+    struct vfs_file *rd, *wr;
+    long rc = vfs_pipe_open(&s->ctx, (uint32_t)args[0], &rd, &wr);
+    if (rc)
+        return rc;
+    uint32_t h0, h1;
+    long id0 = new_file(rd, DEV_NONE, &s->ctx.cred, &h0);
+    if (id0 < 0) {
+        vfs_close(rd);
+        vfs_close(wr);
+        return id0;
+    }
+    long id1 = new_file(wr, DEV_NONE, &s->ctx.cred, &h1);
+    if (id1 < 0) {
+        vk_handle_close(h0); /* the close notice frees rd */
+        vfs_close(wr);
+        return id1;
+    }
+    r->msg.flags = 2;
+    r->msg.handles[0] = h0;
+    r->msg.handles[1] = h1;
+    return 0;
+}
+
+static long op_mount(struct session *s, struct vk_recv *r, int mount)
+{
+    struct vk_handle_info hi;
+    if (n_in < 2 || vk_handle_info(in_handles[1], &hi) ||
+        hi.type != VK_OBJ_RESOURCE || !(hi.rights & VK_RIGHT_FS_MOUNT))
+        return -VK_EPERM; /* CAP_FS_MOUNT is needed */
+    struct vfs_vnode *dir;
+    long rc = get_paths(r, 0);
+    if (rc || (rc = dir_arg(r, 0, &dir)))
+        return rc;
+    if (!mount)
+        return vfs_umount(&s->ctx, dir, path0);
+    if (args[0] != VFS_FS_TMPFS)
+        return -VK_ENODEV;
+    struct vfs_fs *fs;
+    struct tmpfs_config tc = {.max_bytes = 64u << 20, .root_mode = 01777};
+    if ((rc = tmpfs_create(V, &tc, &fs)))
+        return rc;
+    if ((rc = vfs_mount(&s->ctx, dir, path0, fs, (uint32_t)args[1] & VFS_MNT_RDONLY)))
+        vfs_fs_destroy(fs);
+    return rc;
+}
+
+static long session_request(struct session *s, struct vk_recv *r)
+{
+    struct vfs_ctx *ctx = &s->ctx;
+    struct vfs_vnode *d0, *d1;
+    struct vfs_stat st;
+    long rc;
+    uint64_t *d = r->msg.data; /* results */
+    const uint64_t *a = args; /* arguments */
+    switch (r->msg.opcode) {
+    case VFS_OP_OPEN:
+        return op_open(s, r);
+    case VFS_OP_STAT:
+        if ((rc = get_paths(r, 0)) || (rc = dir_arg(r, 0, &d0)) ||
+            (rc = vfs_fstatat(ctx, d0, path0, &st, (int)a[0])))
+            return rc;
+        return reply_stat(r, &st);
+    case VFS_OP_ACCESS:
+        if ((rc = get_paths(r, 0)) || (rc = dir_arg(r, 0, &d0)))
+            return rc;
+        return vfs_access(ctx, d0, path0, (int)a[0], (int)a[1]);
+    case VFS_OP_MKDIR:
+        if ((rc = get_paths(r, 0)) || (rc = dir_arg(r, 0, &d0)))
+            return rc;
+        return vfs_mkdir(ctx, d0, path0, (uint32_t)a[0]);
+    case VFS_OP_MKNOD:
+        if ((rc = get_paths(r, 0)) || (rc = dir_arg(r, 0, &d0)))
+            return rc;
+        return vfs_mknod(ctx, d0, path0, (uint32_t)a[0], a[1]);
+    case VFS_OP_UNLINK:
+        if ((rc = get_paths(r, 0)) || (rc = dir_arg(r, 0, &d0)))
+            return rc;
+        return vfs_unlinkat(ctx, d0, path0, (int)a[0]);
+    case VFS_OP_RENAME:
+    case VFS_OP_LINK:
+        if ((rc = get_paths(r, 1)) || (rc = dir_arg(r, 0, &d0)) || (rc = dir_arg(r, 1, &d1)))
+            return rc;
+        return r->msg.opcode == VFS_OP_RENAME ? vfs_rename(ctx, d0, path0, d1, path1)
+                                              : vfs_link(ctx, d0, path0, d1, path1, (int)a[0]);
+    case VFS_OP_SYMLINK:
+        if ((rc = get_paths(r, 1)) || (rc = dir_arg(r, 0, &d0)))
+            return rc;
+        return vfs_symlink(ctx, path0, d0, path1);
+    case VFS_OP_READLINK: {
+        if ((rc = get_paths(r, 0)) || (rc = dir_arg(r, 0, &d0)))
+            return rc;
+        size_t cap = r->recv_len < sizeof path1 ? (size_t)r->recv_len : sizeof path1;
+        if (!cap)
+            return -VK_EINVAL;
+        int64_t n = vfs_readlink(ctx, d0, path0, path1, cap);
+        if (n < 0)
+            return n;
+        d[0] = (uint64_t)n;
+        return vk_msg_write(r->token, 0, path1, (size_t)n) < 0 ? -VK_EFAULT : 0;
+    }
+    case VFS_OP_CHMOD:
+        if ((rc = get_paths(r, 0)) || (rc = dir_arg(r, 0, &d0)))
+            return rc;
+        return vfs_chmod(ctx, d0, path0, (uint32_t)a[0], (int)a[1]);
+    case VFS_OP_TRUNCATE:
+        if ((rc = get_paths(r, 0)) || (rc = dir_arg(r, 0, &d0)))
+            return rc;
+        return vfs_truncate(ctx, d0, path0, (int64_t)a[0]);
+    case VFS_OP_CHDIR: {
+        struct vfs_vnode *nd;
+        if ((rc = get_paths(r, 0)) || (rc = dir_arg(r, 0, &d0)))
+            return rc;
+        if ((rc = vfs_chdir(ctx, d0, path0[0] || !d0 ? path0 : ".", &nd)))
+            return rc;
+        if (ctx->cwd)
+            vfs_vnode_put(ctx->cwd);
+        ctx->cwd = nd;
+        return 0;
+    }
+    case VFS_OP_GETCWD: {
+        struct vfs_vnode *cwd = ctx->cwd ? ctx->cwd : ctx->root;
+        struct vfs_vnode *root = NULL;
+        if (!cwd)
+            cwd = root = vfs_root(V);
+        size_t cap = r->recv_len < sizeof path1 ? (size_t)r->recv_len : sizeof path1;
+        int64_t n = vfs_getcwd(ctx, cwd, path1, cap);
+        if (root)
+            vfs_vnode_put(root);
+        if (n < 0)
+            return n;
+        d[0] = (uint64_t)n;
+        return vk_msg_write(r->token, 0, path1, (size_t)n) < 0 ? -VK_EFAULT : 0;
+    }
+    case VFS_OP_UMASK: {
+        uint32_t old = ctx->umask;
+        ctx->umask = (uint32_t)a[0] & 0777;
+        d[0] = old;
+        return 0;
+    }
+    case VFS_OP_PIPE:
+        return op_pipe(s, r);
+    case VFS_OP_SESSION: {
+        uint32_t h;
+        if ((rc = new_session(ctx, &h)) < 0)
+            return rc;
+        r->msg.flags = 1;
+        r->msg.handles[0] = h;
+        return 0;
+    }
+    case VFS_OP_MOUNT:
+    case VFS_OP_UMOUNT:
+        return op_mount(s, r, r->msg.opcode == VFS_OP_MOUNT);
+    default:
+        return -VK_ENOSYS;
+    }
+}
+
+/* ---- file requests ---- */
+
+static int64_t dev_read(int dev, void *b, size_t len)
+{
+    switch (dev) {
+    case DEV_NULL:
+        return 0;
+    case DEV_RANDOM: {
+        uint8_t *p = b;
+        for (size_t i = 0; i < len; i++) {
+            uint64_t x = rng[0], y = rng[1];
+            rng[0] = y;
+            x ^= x << 23;
+            rng[1] = x ^ y ^ (x >> 17) ^ (y >> 26);
+            p[i] = (uint8_t)((rng[1] + y) >> 24);
+        }
+        return (int64_t)len;
+    }
+    default: /* zero, full */
+        memset(b, 0, len);
+        return (int64_t)len;
+    }
+}
+
+/* Move up to len bytes from the file to the caller's receive buffer at done; 0 when complete,
+ * -VK_EAGAIN when a pipe is empty (and nothing was moved yet), else an error. */
+static long do_read(struct ofile *of, struct pending *p, int positional, int64_t off)
+{
+    uint64_t want = p->len;
+    while (p->done < want) {
+        size_t n = want - p->done < CHUNK ? (size_t)(want - p->done) : CHUNK;
+        int64_t got;
+        if (of->dev)
+            got = dev_read(of->dev, buf, n);
+        else if (positional)
+            got = vfs_pread(of->f, buf, n, off + (int64_t)p->done);
+        else
+            got = vfs_read(of->f, buf, n);
+        if (got < 0)
+            return p->done ? 0 : got;
+        if (got == 0)
+            break;
+        if (vk_msg_write(p->token, p->done, buf, (size_t)got) != got)
+            return -VK_EFAULT;
+        p->done += (uint64_t)got;
+        if ((size_t)got < n || !vfs_file_vnode(of->f) || of->dev == DEV_NULL)
+            break; /* short read, pipe: return what there is */
+    }
+    return 0;
+}
+
+static long do_write(struct ofile *of, struct pending *p, int positional, int64_t off)
+{
+    while (p->done < p->len) {
+        size_t n = p->len - p->done < CHUNK ? (size_t)(p->len - p->done) : CHUNK;
+        long got = vk_msg_read(p->token, p->done, buf, n);
+        if (got <= 0)
+            return got < 0 ? got : -VK_EFAULT;
+        int64_t w;
+        if (of->dev == DEV_FULL)
+            w = -VK_ENOSPC;
+        else if (of->dev)
+            w = got;
+        else if (positional)
+            w = vfs_pwrite(of->f, buf, (size_t)got, off + (int64_t)p->done);
+        else
+            w = vfs_write(of->f, buf, (size_t)got);
+        if (w < 0)
+            return p->done ? 0 : w;
+        p->done += (uint64_t)w;
+        if (w < got)
+            return vfs_file_vnode(of->f) ? 0 : -VK_EAGAIN; /* pipe full: wait for the rest */
+    }
+    return 0;
+}
+
+static long readdir_op(struct ofile *of, struct vk_recv *r)
+{
+    uint64_t off = 0, count = 0;
+    struct vfs_dirent de;
+    for (;;) {
+        int64_t pos = vfs_lseek(of->f, 0, VFS_SEEK_CUR);
+        int rc = vfs_readdir(of->f, &de);
+        if (rc < 0)
+            return count ? 0 : rc;
+        if (rc == 0)
+            break;
+        size_t reclen = (sizeof(struct vfs_proto_dirent) + de.namelen + 1 + 7) & ~(size_t)7;
+        if (off + reclen > r->recv_len) {
+            vfs_lseek(of->f, pos, VFS_SEEK_SET); /* it stays for the next call */
+            if (!count)
+                return -VK_EINVAL;
+            break;
+        }
+        uint8_t rec[sizeof(struct vfs_proto_dirent) + VFS_NAME_MAX + 8];
+        memset(rec, 0, reclen);
+        struct vfs_proto_dirent h = {de.ino, de.next, (uint16_t)reclen, de.type, 0, de.namelen,
+                                     0};
+        memcpy(rec, &h, sizeof h);
+        memcpy(rec + sizeof h, de.name, de.namelen);
+        if (vk_msg_write(r->token, off, rec, reclen) < 0)
+            return -VK_EFAULT;
+        off += reclen;
+        count++;
+    }
+    r->msg.data[0] = count;
+    return 0;
+}
+
+static uint32_t poll_of(struct ofile *of)
+{
+    return of->dev ? VFS_POLLIN | VFS_POLLOUT : vfs_file_poll(of->f);
+}
+
+/* Try (or retry) a request that may block. 1: done, reply filled; 0: still blocked. */
+static int attempt(struct ofile *of, struct pending *p, long *rc)
+{
+    int blocking = !(vfs_file_flags(of->f) & VFS_O_NONBLOCK) && !of->dev;
+    switch (p->op) {
+    case VFS_OP_READ:
+        *rc = do_read(of, p, 0, 0);
+        break;
+    case VFS_OP_WRITE:
+        *rc = do_write(of, p, 0, 0);
+        break;
+    case VFS_OP_POLL: {
+        uint32_t ev = poll_of(of) & ((uint32_t)p->events | VFS_POLLERR | VFS_POLLHUP);
+        if (!ev && blocking && !p->look)
+            return 0;
+        p->msg.data[0] = ev;
+        *rc = 0;
+        return 1;
+    }
+    default:
+        *rc = -VK_ENOSYS;
+        return 1;
+    }
+    if (*rc == -VK_EAGAIN && blocking)
+        return 0;
+    if (*rc == -VK_EAGAIN && p->done)
+        *rc = 0;
+    p->msg.data[0] = p->done;
+    return 1;
+}
+
+static void reply(uint64_t token, struct vk_msg *m, long rc)
+{
+    m->opcode = (uint32_t)(rc < 0 ? -rc : 0);
+    if (rc < 0)
+        m->flags = 0;
+    vk_reply(token, m);
+}
+
+/* 1 when the request was answered (or dropped), 0 when it was deferred. */
+static int file_request(struct ofile *of, struct vk_recv *r)
+{
+    uint64_t *d = r->msg.data; /* results */
+    const uint64_t *a = args;  /* arguments */
+    struct vfs_stat st;
+    long rc;
+    struct pending p = {.used = 1, .token = r->token, .op = r->msg.opcode, .id = 0,
+                        .len = 0, .done = 0, .events = 0, .msg = r->msg};
+    switch (r->msg.opcode) {
+    case VFS_OP_READ:
+    case VFS_OP_PREAD:
+        p.len = a[0] < r->recv_len ? a[0] : r->recv_len;
+        if (r->msg.opcode == VFS_OP_PREAD) {
+            rc = do_read(of, &p, 1, (int64_t)a[1]);
+            d[0] = p.done;
+            break;
+        }
+        goto maybe_block;
+    case VFS_OP_WRITE:
+    case VFS_OP_PWRITE:
+        p.len = r->send_len;
+        if (r->msg.opcode == VFS_OP_PWRITE) {
+            rc = do_write(of, &p, 1, (int64_t)a[1]);
+            d[0] = p.done;
+            break;
+        }
+        goto maybe_block;
+    case VFS_OP_POLL:
+        p.events = a[0];
+        p.look = a[1] != 0;
+    maybe_block:
+        if (!attempt(of, &p, &rc)) {
+            for (size_t i = 0; i < MAX_PENDING; i++) {
+                if (!pend[i].used) {
+                    p.id = (uint32_t)(of - files);
+                    pend[i] = p;
+                    return 0;
+                }
+            }
+            rc = -VK_EAGAIN; /* too many waiting requests */
+        }
+        r->msg = p.msg;
+        break;
+    case VFS_OP_LSEEK: {
+        int64_t o = of->dev ? 0 : vfs_lseek(of->f, (int64_t)a[0], (int)a[1]);
+        rc = o < 0 ? o : 0;
+        d[0] = (uint64_t)o;
+        break;
+    }
+    case VFS_OP_FSTAT:
+        rc = vfs_fstat(of->f, &st);
+        if (!rc)
+            rc = reply_stat(r, &st);
+        break;
+    case VFS_OP_FTRUNCATE:
+        rc = vfs_ftruncate(of->f, (int64_t)a[0]);
+        break;
+    case VFS_OP_FSYNC:
+        rc = of->dev ? 0 : vfs_fsync(of->f);
+        break;
+    case VFS_OP_READDIR:
+        rc = readdir_op(of, r);
+        break;
+    case VFS_OP_FCHMOD: {
+        struct vfs_ctx ctx = {.vfs = V, .cred = of->cred};
+        rc = vfs_fchmod(&ctx, of->f, (uint32_t)a[0]);
+        break;
+    }
+    case VFS_OP_GETFL:
+        d[0] = vfs_file_flags(of->f);
+        rc = 0;
+        break;
+    case VFS_OP_SETFL:
+        vfs_file_set_flags(of->f, (uint32_t)a[0]);
+        rc = 0;
+        break;
+    default:
+        rc = -VK_ENOSYS;
+        break;
+    }
+    reply(r->token, &r->msg, rc);
+    return 1;
+}
+
+static void retry_pending(void)
+{
+    int progress = 1;
+    while (progress) {
+        progress = 0;
+        for (size_t i = 0; i < MAX_PENDING; i++) {
+            struct pending *p = &pend[i];
+            if (!p->used)
+                continue;
+            /* a caller that gave up (deadline, death) no longer has a token here */
+            if (vk_msg_write(p->token, 0, buf, 0) == -VK_ESRCH || !files[p->id].used) {
+                p->used = 0;
+                continue;
+            }
+            long rc;
+            if (attempt(&files[p->id], p, &rc)) {
+                reply(p->token, &p->msg, rc);
+                p->used = 0;
+                progress = 1;
+            }
+        }
+    }
+}
+
+static void closed(uint64_t badge)
+{
+    struct ofile *of = file_of(badge);
+    if (of) {
+        vfs_close(of->f);
+        memset(of, 0, sizeof *of);
+        return;
+    }
+    struct session *s = session_of(badge);
+    if (s && badge != VFS_BADGE_ROOT_SESSION)
+        session_free(s);
+}
+
+/* ---- the namespace at start ---- */
+
+static int mount_boot_image(struct vfs_ctx *ctx)
+{
+    uint32_t bootfs = vr_start_handle(VK_ROLE_BOOTFS);
+    uint64_t addr, size;
+    struct vl_bootfs bfs;
+    if (!bootfs || vk_vmo_map(bootfs, VK_RIGHT_READ, &addr))
+        return -VK_ENOENT;
+    memcpy(&size, (const void *)(uintptr_t)(addr + 16), 8);
+    if (vl_bootfs_open(&bfs, (const void *)(uintptr_t)addr, (size_t)size))
+        return -VK_EIO;
+    /* one read-only filesystem per top-level directory, mounted at the same name */
+    char top[VFS_NAME_MAX + 2] = "";
+    struct vfs_fs *fs = NULL;
+    for (uint32_t i = 0; i <= bfs.count; i++) {
+        struct vl_bootfs_file f = {0};
+        const char *slash = NULL;
+        if (i < bfs.count) {
+            vl_bootfs_entry(&bfs, i, &f);
+            slash = memchr(f.name, '/', f.name_len);
+            if (!slash)
+                continue; /* files at the top level are not mounted */
+        }
+        size_t tl = slash ? (size_t)(slash - f.name) : 0;
+        if (fs && (!slash || tl != strlen(top) || memcmp(f.name, top, tl))) {
+            char at[VFS_NAME_MAX + 3];
+            snprintf(at, sizeof at, "/%s", top);
+            int rc = vfs_mkdir(ctx, NULL, at, 0755);
+            if ((rc && rc != -VK_EEXIST) ||
+                (rc = vfs_mount(ctx, NULL, at, fs, VFS_MNT_RDONLY))) {
+                vfs_fs_destroy(fs);
+                return rc;
+            }
+            fs = NULL;
+        }
+        if (!slash)
+            break;
+        if (!fs) {
+            if (tl > VFS_NAME_MAX || rofs_create_fs(V, &fs))
+                return -VK_ENOMEM;
+            memcpy(top, f.name, tl);
+            top[tl] = 0;
+        }
+        char rel[VFS_PROTO_PATH_MAX];
+        snprintf(rel, sizeof rel, "%.*s", (int)(f.name_len - tl - 1), slash + 1);
+        rofs_add_file(fs, rel, f.mode, f.data, f.size);
+    }
+    return 0;
+}
+
+static int make_devfs(struct vfs_ctx *ctx)
+{
+    struct vfs_fs *fs;
+    if (rofs_create_fs(V, &fs))
+        return -VK_ENOMEM;
+    static const struct {
+        const char *name;
+        uint32_t perm, major, minor;
+    } nodes[] = {
+        {"null", 0666, 1, 3},   {"zero", 0666, 1, 5},    {"full", 0666, 1, 7},
+        {"random", 0666, 1, 8}, {"urandom", 0666, 1, 9}, {"tty", 0666, 5, 0},
+        {"console", 0600, 5, 1},
+    };
+    for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++)
+        rofs_add_dev(fs, nodes[i].name, VFS_S_IFCHR | nodes[i].perm,
+                     ((uint64_t)nodes[i].major << 8) | nodes[i].minor);
+    int rc = vfs_mkdir(ctx, NULL, "/dev", 0755);
+    if ((rc && rc != -VK_EEXIST) || (rc = vfs_mount(ctx, NULL, "/dev", fs, 0))) {
+        vfs_fs_destroy(fs);
+        return rc;
+    }
+    return 0;
+}
+
+static int build_namespace(void)
+{
+    struct vfs_config cfg = {.clock = clock_ns};
+    struct vfs_fs *root, *tmp;
+    struct tmpfs_config rc_root = {.max_bytes = 256u << 20, .root_mode = 0755};
+    struct tmpfs_config rc_tmp = {.max_bytes = 64u << 20, .root_mode = 01777};
+    int rc;
+    if ((rc = vfs_create(&cfg, &V)) || (rc = tmpfs_create(V, &rc_root, &root)) ||
+        (rc = vfs_mount_root(V, root, 0)))
+        return rc;
+    struct vfs_ctx ctx = {.vfs = V, .cred = {0, 0, 0, NULL}, .umask = 022};
+    if ((rc = vfs_mkdir(&ctx, NULL, "/tmp", 01777)) || (rc = tmpfs_create(V, &rc_tmp, &tmp)) ||
+        (rc = vfs_mount(&ctx, NULL, "/tmp", tmp, 0)))
+        return rc;
+    if ((rc = mount_boot_image(&ctx)) || (rc = make_devfs(&ctx)))
+        return rc;
+    /* session 1: init's */
+    long id = new_session(&ctx, NULL);
+    return id == (long)VFS_BADGE_ROOT_SESSION ? 0 : -VK_EIO;
+}
+
+int main(void)
+{
+    ep = vr_start_handle(VK_ROLE_SERVE);
+    console = vr_start_handle(VK_ROLE_CONSOLE);
+    if (!console)
+        console = vr_start_handle(VK_ROLE_STDOUT);
+    if (!ep) {
+        fprintf(stderr, "vfs: no endpoint to serve (VK_ROLE_SERVE): started outside init?\n");
+        return 1;
+    }
+    extern const unsigned char *vr_at_random; /* libveridian: AT_RANDOM, from the run's seed */
+    if (vr_at_random)
+        memcpy(rng, vr_at_random, sizeof rng);
+    rng[0] |= 1;
+    int rc = build_namespace();
+    if (rc) {
+        fprintf(stderr, "vfs: cannot build the namespace: %s\n", strerror(-rc));
+        return 1;
+    }
+    vr_service_ready();
+    struct vk_recv r;
+    for (;;) {
+        long rrc = vk_receive(ep, &r, VK_DEADLINE_NEVER);
+        if (rrc) {
+            fprintf(stderr, "vfs: receive: %s\n", strerror((int)-rrc));
+            return 1;
+        }
+        if (r.kind == VK_RECV_CLOSED) {
+            closed(r.badge);
+        } else if (r.kind == VK_RECV_CALL) {
+            /* take the request's handles aside: replies carry only what we put in them */
+            n_in = VK_MSG_NHANDLES(r.msg.flags);
+            memcpy(in_handles, r.msg.handles, sizeof in_handles);
+            r.msg.flags = 0;
+            memset(r.msg.handles, 0, sizeof r.msg.handles);
+            memcpy(args, r.msg.data, sizeof args);
+            memset(r.msg.data, 0, sizeof r.msg.data);
+            struct session *s = session_of(r.badge);
+            struct ofile *of = file_of(r.badge);
+            if (s)
+                reply(r.token, &r.msg, session_request(s, &r));
+            else if (of)
+                file_request(of, &r);
+            else
+                reply(r.token, &r.msg, -VK_EBADF);
+            for (uint32_t i = 0; i < n_in; i++)
+                vk_handle_close(in_handles[i]);
+            n_in = 0;
+        }
+        retry_pending();
+    }
+}

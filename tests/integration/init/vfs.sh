@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The namespace service: init starts vfs first, hands it the endpoint, and every later
+# program gets a session; files, directories, devices, pipes and sessions through the raw
+# protocol.
+. "$(dirname "$0")/../lib.sh"
+img=$(make_image vfs '
+[[services]]
+name = "vfs"
+path = "/sbin/vfs"
+namespace = true
+readiness = "notify"
+capabilities = ["CAP_FS_MOUNT", "CAP_IPC_CREATE"]
+')
+run_vrsim vfs "$img" -- /test/vfsraw
+out vfs
+err vfs
+expect_eq "status" "$(status vfs)" 0
+expect_match "summary" "$(out vfs)" 'vfsraw: 0 failure\(s\)'
+expect_no_match "no failed check" "$(out vfs)" '^FAIL'
+finish
