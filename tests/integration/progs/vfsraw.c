@@ -43,6 +43,15 @@ static long req(uint32_t h, uint32_t op, const void *send, size_t slen, void *re
     return c.msg.opcode ? -(long)c.msg.opcode : (long)c.msg.data[0];
 }
 
+static uint32_t late_writer_pipe;
+
+static void late_writer(void *arg)
+{
+    (void)arg;
+    vk_wait_many(NULL, 0, (uint64_t)vk_clock_get() + 5000000); /* 5 ms of virtual time */
+    req(late_writer_pipe, VFS_OP_WRITE, "xyz", 3, NULL, 0, 0, 0, NULL);
+}
+
 static long open_(const char *path, uint64_t flags, uint64_t mode, uint32_t *h)
 {
     struct vk_msg m;
@@ -129,6 +138,32 @@ int main(void)
     vk_handle_close(wr);
     expect("EOF after writer closed", req(rd, VFS_OP_READ, NULL, 0, buf, 8, 8, 0, NULL), 0);
     vk_handle_close(rd);
+
+    /* blocking pipes: a read waits in vfs (deferred reply) until a writer writes; a read that
+     * gives up at its deadline leaves the data for the next reader */
+    expect("blocking pipe", req(ns, VFS_OP_PIPE, NULL, 0, NULL, 0, 0, 0, &m), 0);
+    rd = m.handles[0];
+    late_writer_pipe = m.handles[1];
+    uint32_t th;
+    vr_thread_start(late_writer, NULL, 16384, &th);
+    expect("blocking read waits for the writer",
+           req(rd, VFS_OP_READ, NULL, 0, buf, 8, 8, 0, NULL), 3);
+    expect("the writer's bytes", !memcmp(buf, "xyz", 3), 1);
+    struct vk_call c;
+    memset(&c, 0, sizeof c);
+    c.msg.opcode = VFS_OP_READ;
+    c.msg.data[0] = 8;
+    c.recv_buf = (uint64_t)(uintptr_t)buf;
+    c.recv_len = 8;
+    expect("read with a deadline times out",
+           vk_call(rd, &c, (uint64_t)vk_clock_get() + 1000000), -VK_ETIMEDOUT);
+    expect("write after the timeout", req(late_writer_pipe, VFS_OP_WRITE, "q", 1, NULL, 0, 0, 0,
+                                          NULL), 1);
+    expect("the next read gets it", req(rd, VFS_OP_READ, NULL, 0, buf, 8, 8, 0, NULL), 1);
+    vk_handle_close(rd);
+    expect("write without a reader: EPIPE",
+           req(late_writer_pipe, VFS_OP_WRITE, "q", 1, NULL, 0, 0, 0, NULL), -32);
+    vk_handle_close(late_writer_pipe);
 
     /* sessions: a new one starts at our cwd; chdir is per session */
     expect("chdir /tmp", req(ns, VFS_OP_CHDIR, "/tmp", 4, NULL, 0, 0, 0, NULL), 0);
