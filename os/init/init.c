@@ -78,8 +78,11 @@ static void mark(const char *what, const char *name)
 
 static uint64_t exit_bit(uint32_t i) { return 1ull << (i % 62 + 1); }
 
+static int services_dirty = 1; /* /proc/services needs publishing */
+
 static void set_state(uint32_t i, uint32_t state, const char *reason)
 {
+    services_dirty = 1;
     rt[i].state = state;
     snprintf(rt[i].reason, sizeof rt[i].reason, "%s", reason);
 }
@@ -117,6 +120,35 @@ static long namespace_endpoint(uint32_t *serve)
     }
     *serve = e;
     return 0;
+}
+
+static const char *const state_names[] = {
+    [VK_SVC_WAITING] = "waiting", [VK_SVC_STARTING] = "starting", [VK_SVC_RUNNING] = "running",
+    [VK_SVC_BACKOFF] = "backoff", [VK_SVC_STOPPED] = "stopped",   [VK_SVC_FAILED] = "failed",
+};
+
+/* /proc/services: what `svc list` shows, for anyone who can read files. */
+static void publish_services(void)
+{
+    if (!services_dirty || !ns_session || ns_service < 0 ||
+        rt[ns_service].state != VK_SVC_RUNNING)
+        return;
+    static char text[8192];
+    size_t off = (size_t)snprintf(text, sizeof text, "services");
+    off++; /* the NUL between the name and the content */
+    off += (size_t)snprintf(text + off, sizeof text - off, "%-16s %-9s %5s %8s\n", "NAME",
+                            "STATE", "PID", "RESTARTS");
+    for (uint32_t i = 0; i < cfg.n && off < sizeof text - 64; i++)
+        off += (size_t)snprintf(text + off, sizeof text - off, "%-16s %-9s %5u %8u\n",
+                                cfg.svc[i].name, state_names[rt[i].state], rt[i].pid,
+                                rt[i].restarts);
+    struct vk_call c;
+    memset(&c, 0, sizeof c);
+    c.msg.opcode = VFS_OP_PUBLISH;
+    c.send_buf = (uint64_t)(uintptr_t)text;
+    c.send_len = off;
+    if (vk_call(ns_session, &c, VK_DEADLINE_NEVER) == 0 && c.msg.opcode == 0)
+        services_dirty = 0;
 }
 
 /* ---- starting ---- */
@@ -664,6 +696,7 @@ int main(int argc, char **argv)
     }
     int console_started = 0;
     for (;;) {
+        publish_services();
         if (!console_started && settled()) {
             start_console(cargv, cargc);
             console_started = 1;

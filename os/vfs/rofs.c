@@ -3,9 +3,11 @@
  * directories (/bin, /sbin, /etc: files whose bytes stay in the boot image) and for devfs
  * (device nodes; more can be added while it is mounted, e.g. when a driver registers one).
  *
- * Nodes live as long as the filesystem: the tree never shrinks, so vnodes need no reference
- * bookkeeping beyond the generic layer's. Directories list their entries in the order they
- * were added. Every modifying operation is -VK_EROFS (the mount is read-only as well).
+ * The tree is changed only by its owner (the server), never through the file API: nodes are
+ * added, a file's content can be replaced (procfs regenerates its files), and subtrees can
+ * be removed; a removed node that is still referenced (an open file) lives on, detached,
+ * until its last reference goes. Directories list their entries in the order they were
+ * added. Every modifying operation through the file API is -VK_EROFS.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,10 @@ struct rofs_node {
     struct rofs_node **child;
     size_t nchild, capchild;
     const uint8_t *data; /* regular files */
+    uint8_t *owned;      /* data, when the filesystem owns a copy */
+    char *target;        /* symlinks */
+    size_t index;        /* in rofs.all */
+    int detached;
 };
 
 struct rofs {
@@ -76,8 +82,121 @@ static struct rofs_node *node_new(struct rofs *r, struct rofs_node *parent, cons
             parent->vn.nlink++;
         parent->vn.size = 40 + 20 * (int64_t)parent->nchild;
     }
+    n->index = r->nall;
     r->all[r->nall++] = n;
     return n;
+}
+
+static void node_free(struct rofs *r, struct rofs_node *n)
+{
+    r->all[n->index] = r->all[--r->nall];
+    r->all[n->index]->index = n->index;
+    vfs_vnode_fini(&n->vn);
+    free(n->child);
+    free(n->name);
+    free(n->owned);
+    free(n->target);
+    free(n);
+}
+
+/* Detach n (and everything below it); free what nobody references. */
+static void node_detach(struct rofs *r, struct rofs_node *n)
+{
+    while (n->nchild)
+        node_detach(r, n->child[n->nchild - 1]);
+    struct rofs_node *p = n->parent;
+    if (p) {
+        for (size_t i = 0; i < p->nchild; i++) {
+            if (p->child[i] == n) {
+                memmove(&p->child[i], &p->child[i + 1], (p->nchild - i - 1) * sizeof n);
+                p->nchild--;
+                break;
+            }
+        }
+        if (vfs_s_isdir(n->vn.mode))
+            p->vn.nlink--;
+        p->vn.size = 40 + 20 * (int64_t)p->nchild;
+    }
+    n->parent = NULL;
+    n->detached = 1;
+    n->vn.nlink = 0;
+    if (n->vn.refs == 0)
+        node_free(r, n);
+}
+
+static struct rofs_node *find_child(struct rofs_node *d, const char *name, size_t len);
+static struct rofs_node *walk_dirs(struct rofs *r, const char *path, const char **last,
+                                   size_t *lastlen);
+
+int rofs_set_file(struct vfs_fs *fs, const char *path, uint32_t perm, const void *data,
+                  size_t size)
+{
+    struct rofs *r = to_rofs(fs);
+    const char *name;
+    size_t len;
+    struct rofs_node *d = walk_dirs(r, path, &name, &len);
+    if (!d || len == 0 || len > VFS_NAME_MAX)
+        return -VK_EINVAL;
+    uint8_t *copy = malloc(size ? size : 1);
+    if (!copy)
+        return -VK_ENOMEM;
+    memcpy(copy, data, size);
+    struct rofs_node *n = find_child(d, name, len);
+    if (n && !vfs_s_isreg(n->vn.mode)) {
+        free(copy);
+        return -VK_EEXIST;
+    }
+    if (!n && !(n = node_new(r, d, name, len, VFS_S_IFREG | (perm & 07777), 0))) {
+        free(copy);
+        return -VK_ENOMEM;
+    }
+    free(n->owned);
+    n->owned = copy;
+    n->data = copy;
+    n->vn.size = (int64_t)size;
+    n->vn.blocks = (int64_t)((size + 511) / 512);
+    n->vn.mtime = n->vn.ctime = vfs_now(fs->vfs);
+    return 0;
+}
+
+int rofs_set_symlink(struct vfs_fs *fs, const char *path, const char *target)
+{
+    struct rofs *r = to_rofs(fs);
+    const char *name;
+    size_t len;
+    struct rofs_node *d = walk_dirs(r, path, &name, &len);
+    if (!d || len == 0 || len > VFS_NAME_MAX)
+        return -VK_EINVAL;
+    char *t = malloc(strlen(target) + 1);
+    if (!t)
+        return -VK_ENOMEM;
+    strcpy(t, target);
+    struct rofs_node *n = find_child(d, name, len);
+    if (n && !vfs_s_islnk(n->vn.mode)) {
+        free(t);
+        return -VK_EEXIST;
+    }
+    if (!n && !(n = node_new(r, d, name, len, VFS_S_IFLNK | 0777, 0))) {
+        free(t);
+        return -VK_ENOMEM;
+    }
+    free(n->target);
+    n->target = t;
+    n->vn.size = (int64_t)strlen(t);
+    return 0;
+}
+
+int rofs_remove_path(struct vfs_fs *fs, const char *path)
+{
+    struct rofs *r = to_rofs(fs);
+    const char *name;
+    size_t len;
+    struct rofs_node *d = walk_dirs(r, path, &name, &len);
+    struct rofs_node *n = d && len ? find_child(d, name, len) : NULL;
+    if (!n)
+        return -VK_ENOENT;
+    node_detach(r, n);
+    return 0;
 }
 
 static struct rofs_node *find_child(struct rofs_node *d, const char *name, size_t len)
@@ -244,15 +363,28 @@ static int rofs_truncate(struct vfs_vnode *vn, int64_t size)
     return rofs_refuse();
 }
 
+static int rofs_readlink(struct vfs_vnode *vn, const char **target, size_t *len)
+{
+    struct rofs_node *n = to_node(vn);
+    if (!n->target)
+        return -VK_EINVAL;
+    *target = n->target;
+    *len = strlen(n->target);
+    return 0;
+}
+
+static void rofs_inactive(struct vfs_vnode *vn)
+{
+    struct rofs_node *n = to_node(vn);
+    if (n->detached)
+        node_free(to_rofs(vn->fs), n);
+}
+
 static void rofs_destroy(struct vfs_fs *fs)
 {
     struct rofs *r = to_rofs(fs);
-    for (size_t i = 0; i < r->nall; i++) {
-        vfs_vnode_fini(&r->all[i]->vn);
-        free(r->all[i]->child);
-        free(r->all[i]->name);
-        free(r->all[i]);
-    }
+    while (r->nall)
+        node_free(r, r->all[r->nall - 1]);
     free(r->all);
     free(r);
 }
@@ -269,6 +401,8 @@ static const struct vfs_fs_ops rofs_ops = {
     .write = rofs_write,
     .truncate = rofs_truncate,
     .readdir = rofs_readdir,
+    .readlink = rofs_readlink,
+    .inactive = rofs_inactive,
     .destroy = rofs_destroy,
 };
 

@@ -14,5 +14,11 @@ int rofs_add_file(struct vfs_fs *fs, const char *path, uint32_t perm, const void
 int rofs_add_dir(struct vfs_fs *fs, const char *path);
 /* mode: VFS_S_IFCHR/IFBLK/... | permission bits */
 int rofs_add_dev(struct vfs_fs *fs, const char *path, uint32_t mode, uint64_t rdev);
+/* Create or replace a file with a copy of data (procfs). */
+int rofs_set_file(struct vfs_fs *fs, const char *path, uint32_t perm, const void *data,
+                  size_t size);
+int rofs_set_symlink(struct vfs_fs *fs, const char *path, const char *target);
+/* Remove a node and its subtree; open files keep their (detached) vnodes. */
+int rofs_remove_path(struct vfs_fs *fs, const char *path);
 
 #endif

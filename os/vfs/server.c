@@ -5,7 +5,10 @@
  * (VK_ROLE_SERVE), the boot image and the console. It builds the namespace: tmpfs at / and
  * /tmp, each top-level directory of the boot image mounted read-only at the same place
  * (/bin, /sbin, /etc, ...), devfs at /dev (null, zero, full, random, urandom, console, tty),
- * then signals readiness and serves veridian/vfs_proto.h.
+ * procfs at /proc (uptime, meminfo, mounts regenerated when opened; services published by
+ * init; /proc/<pid>/{status,cmdline,environ,cwd} announced by each process's libveridian with
+ * VFS_OP_HELLO under the pid the kernel gives as sender, removed when its session goes;
+ * /proc/self is the caller's), then signals readiness and serves veridian/vfs_proto.h.
  *
  * Badges name what a handle stands for: a session (credentials, cwd, umask) or an open file
  * description (VFS_BADGE_FILE). Both are minted with VK_MINT_TRACK_CLOSE: when the kernel
@@ -42,6 +45,7 @@ struct ofile {
 
 struct session {
     int used;
+    uint32_t pid; /* announced with VFS_OP_HELLO, 0 if not */
     struct vfs_ctx ctx;
 };
 
@@ -64,6 +68,7 @@ static struct pending pend[MAX_PENDING];
 static uint8_t buf[CHUNK];
 static char path0[VFS_PROTO_PATH_MAX], path1[VFS_PROTO_PATH_MAX];
 static uint64_t rng[2]; /* /dev/random: xorshift128+, seeded from AT_RANDOM (the run's seed) */
+static struct vfs_fs *procfs;
 static uint32_t in_handles[VK_MSG_MAX_HANDLES]; /* handles that came with the request */
 static uint32_t n_in;
 static uint64_t args[VK_MSG_DATA_WORDS]; /* the request's data words; replies start zeroed */
@@ -139,6 +144,11 @@ static long new_session(const struct vfs_ctx *from, uint32_t *h)
 
 static void session_free(struct session *s)
 {
+    if (s->pid) {
+        char p[16];
+        snprintf(p, sizeof p, "%u", s->pid);
+        rofs_remove_path(procfs, p);
+    }
     if (s->ctx.cwd)
         vfs_vnode_put(s->ctx.cwd);
     if (s->ctx.root)
@@ -174,6 +184,13 @@ static long get_paths(const struct vk_recv *r, int two)
     if (l0 >= VFS_PROTO_PATH_MAX)
         return -VK_ENAMETOOLONG;
     memcpy(path0, raw, l0 + 1);
+    if (!strncmp(path0, "/proc/self", 10) && (path0[10] == '/' || !path0[10])) {
+        char rest[VFS_PROTO_PATH_MAX];
+        snprintf(rest, sizeof rest, "%s", path0 + 10);
+        if ((size_t)snprintf(path0, sizeof path0, "/proc/%u%s", r->sender_pid, rest) >=
+            sizeof path0)
+            return -VK_ENAMETOOLONG;
+    }
     if (two) {
         if ((long)l0 >= n)
             return -VK_EINVAL;
@@ -245,6 +262,95 @@ static int is_console(struct vfs_vnode *vn)
            (vn->rdev == ((5 << 8) | 1) || vn->rdev == ((5 << 8) | 0));
 }
 
+/* ---- procfs ---- */
+
+static void proc_refresh(void)
+{
+    char b[2048];
+    int64_t now = vk_clock_get();
+    int n = snprintf(b, sizeof b, "%lld.%02lld 0.00\n", (long long)(now / 1000000000),
+                     (long long)(now / 10000000 % 100));
+    rofs_set_file(procfs, "uptime", 0444, b, (size_t)n);
+    struct vk_kernel_info ki;
+    if (vk_kernel_info(&ki) == 0) {
+        struct vfs_stats st;
+        vfs_get_stats(V, &st);
+        n = snprintf(b, sizeof b,
+                     "MemObjects:     %8llu kB\nTmpfsPages:     %8llu kB\nKernelObjects:  %8llu\n"
+                     "Handles:        %8llu\nProcesses:      %8llu\nOpenFiles:      %8llu\n",
+                     (unsigned long long)(ki.memory_object_bytes / 1024),
+                     (unsigned long long)(st.pages * VFS_PAGE_SIZE / 1024),
+                     (unsigned long long)ki.objects, (unsigned long long)ki.handles,
+                     (unsigned long long)ki.processes, (unsigned long long)st.files);
+        rofs_set_file(procfs, "meminfo", 0444, b, (size_t)n);
+    }
+    struct vfs_ctx root = {.vfs = V};
+    size_t off = 0;
+    for (struct vfs_mount *m = vfs_mount_next(V, NULL); m && off < sizeof b - 256;
+         m = vfs_mount_next(V, m)) {
+        struct vfs_mount_info mi;
+        vfs_mount_get_info(m, &mi);
+        char at[512];
+        if (vfs_getcwd(&root, mi.root, at, sizeof at) < 0)
+            snprintf(at, sizeof at, "?");
+        const char *type = at[0] == '/' && !strcmp(at, "/proc") ? "proc"
+                           : !strcmp(at, "/dev")                ? "devfs"
+                           : mi.flags & VFS_MNT_RDONLY           ? "bootfs"
+                                                                 : "tmpfs";
+        off += (size_t)snprintf(b + off, sizeof b - off, "%s %s %s %s 0 0\n", type, at, type,
+                                mi.flags & VFS_MNT_RDONLY ? "ro" : "rw");
+    }
+    rofs_set_file(procfs, "mounts", 0444, b, off);
+}
+
+/* Write a NUL-separated list as /proc/<pid>/<name>. */
+static void proc_hello(struct session *s, const struct vk_recv *r)
+{
+    static char raw[16384];
+    size_t len = r->send_len < sizeof raw ? (size_t)r->send_len : sizeof raw;
+    long n = vk_msg_read(r->token, 0, raw, len);
+    if (n < 0)
+        return;
+    /* cmdline ends at the first empty string */
+    size_t cl = 0;
+    while (cl < (size_t)n && !(raw[cl] == 0 && (cl == 0 || raw[cl - 1] == 0)))
+        cl++;
+    char path[64], status[256];
+    uint32_t pid = r->sender_pid;
+    snprintf(path, sizeof path, "%u/cmdline", pid);
+    rofs_set_file(procfs, path, 0444, raw, cl);
+    snprintf(path, sizeof path, "%u/environ", pid);
+    rofs_set_file(procfs, path, 0400, raw + (cl < (size_t)n ? cl + 1 : cl),
+                  cl + 1 < (size_t)n ? (size_t)n - cl - 1 : 0);
+    const char *name = raw, *slash = memchr(raw, '/', strnlen(raw, cl));
+    while (slash) {
+        name = slash + 1;
+        slash = strchr(name, '/');
+    }
+    int sl = snprintf(status, sizeof status, "Name:\t%.64s\nState:\tR (running)\nPid:\t%u\n"
+                                             "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n",
+                      n ? name : "?", pid, s->ctx.cred.uid, s->ctx.cred.uid, s->ctx.cred.uid,
+                      s->ctx.cred.uid, s->ctx.cred.gid, s->ctx.cred.gid, s->ctx.cred.gid,
+                      s->ctx.cred.gid);
+    snprintf(path, sizeof path, "%u/status", pid);
+    rofs_set_file(procfs, path, 0444, status, (size_t)sl);
+    s->pid = pid;
+}
+
+static void proc_cwd(struct session *s)
+{
+    if (!s->pid)
+        return;
+    char cwd[VFS_PROTO_PATH_MAX], path[32];
+    struct vfs_vnode *root = s->ctx.cwd ? NULL : vfs_root(V);
+    if (vfs_getcwd(&s->ctx, s->ctx.cwd ? s->ctx.cwd : root, cwd, sizeof cwd) > 0) {
+        snprintf(path, sizeof path, "%u/cwd", s->pid);
+        rofs_set_symlink(procfs, path, cwd);
+    }
+    if (root)
+        vfs_vnode_put(root);
+}
+
 /* ---- session requests ---- */
 
 static long op_open(struct session *s, struct vk_recv *r)
@@ -253,6 +359,8 @@ static long op_open(struct session *s, struct vk_recv *r)
     long rc = get_paths(r, 0);
     if (rc || (rc = dir_arg(r, 0, &dir)))
         return rc;
+    if (!strncmp(path0, "/proc/", 6))
+        proc_refresh();
     struct vfs_file *f;
     rc = vfs_open(&s->ctx, dir, path0, (uint32_t)args[0], (uint32_t)args[1], &f);
     if (rc)
@@ -403,6 +511,7 @@ static long session_request(struct session *s, struct vk_recv *r)
         if (ctx->cwd)
             vfs_vnode_put(ctx->cwd);
         ctx->cwd = nd;
+        proc_cwd(s);
         return 0;
     }
     case VFS_OP_GETCWD: {
@@ -438,6 +547,33 @@ static long session_request(struct session *s, struct vk_recv *r)
     case VFS_OP_MOUNT:
     case VFS_OP_UMOUNT:
         return op_mount(s, r, r->msg.opcode == VFS_OP_MOUNT);
+    case VFS_OP_PUBLISH: {
+        static char raw[16384];
+        if (ctx->cred.uid != 0)
+            return -VK_EPERM;
+        if (r->send_len >= sizeof raw)
+            return -VK_E2BIG;
+        long n = vk_msg_read(r->token, 0, raw, r->send_len);
+        if (n < 0)
+            return n;
+        raw[n] = 0;
+        size_t nl = strlen(raw);
+        if (!nl || nl >= (size_t)n || strchr(raw, '/') || raw[0] == '.')
+            return -VK_EINVAL;
+        return rofs_set_file(procfs, raw, 0444, raw + nl + 1, (size_t)n - nl - 1);
+    }
+    case VFS_OP_HELLO:
+        if (s->pid && s->pid != r->sender_pid)
+            return -VK_EBUSY; /* a session belongs to one process */
+        proc_hello(s, r);
+        proc_cwd(s);
+        return 0;
+    case VFS_OP_SETUID:
+        if (ctx->cred.uid != 0 && (a[0] != ctx->cred.uid || a[1] != ctx->cred.gid))
+            return -VK_EPERM;
+        ctx->cred.uid = (uint32_t)a[0];
+        ctx->cred.gid = (uint32_t)a[1];
+        return 0;
     default:
         return -VK_ENOSYS;
     }
@@ -809,6 +945,12 @@ static int build_namespace(void)
         return rc;
     if ((rc = mount_boot_image(&ctx)) || (rc = make_devfs(&ctx)))
         return rc;
+    if ((rc = rofs_create_fs(V, &procfs)))
+        return rc;
+    if ((rc = vfs_mkdir(&ctx, NULL, "/proc", 0555)) ||
+        (rc = vfs_mount(&ctx, NULL, "/proc", procfs, VFS_MNT_RDONLY)))
+        return rc;
+    proc_refresh();
     /* session 1: init's */
     long id = new_session(&ctx, NULL);
     return id == (long)VFS_BADGE_ROOT_SESSION ? 0 : -VK_EIO;

@@ -60,6 +60,13 @@ enum vfs_op {
     VFS_OP_MOUNT = 18,   /* path; data[0]=filesystem (VFS_FS_*), data[1]=flags; needs the
                             caller's resource handle with VK_RIGHT_FS_MOUNT in handles[1] */
     VFS_OP_UMOUNT = 19,  /* path; resource handle in handles[1] */
+    VFS_OP_PUBLISH = 20, /* "name\0content": (re)write /proc/name; uid 0 sessions only (init
+                            publishes /proc/services) */
+    VFS_OP_HELLO = 21,   /* "arg0\0arg1\0...\0\0env0\0env1\0...": the calling process (the
+                            kernel names it: sender_pid) appears as /proc/<pid>, tied to this
+                            session; libveridian sends it at start-up */
+    VFS_OP_SETUID = 22,  /* data[0]=uid, data[1]=gid: uid 0 sessions may become anyone, others
+                            only themselves (tests drop privileges with it) */
 
     /* ---- on a file handle ---- */
     VFS_OP_READ = 32,      /* data[0]=length -> bytes in recv buffer, data[0]=count */

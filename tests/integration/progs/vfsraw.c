@@ -180,6 +180,45 @@ int main(void)
     expect("bad opcode", req(ns, 999, NULL, 0, NULL, 0, 0, 0, NULL), -38);
     expect("path too long", req(ns, VFS_OP_STAT, buf, 5000, NULL, 0, 0, 0, NULL), -36);
 
+    /* procfs */
+    static const char hello[] = "/test/vfsraw\0arg\0\0HOME=/\0";
+    expect("hello", req(ns, VFS_OP_HELLO, hello, sizeof hello - 1, NULL, 0, 0, 0, NULL), 0);
+    expect("open /proc/self/cmdline", open_("/proc/self/cmdline", 0, 0, &f), 0);
+    n = req(f, VFS_OP_READ, NULL, 0, buf, sizeof buf, sizeof buf, 0, NULL);
+    expect("cmdline", n == 17 && !memcmp(buf, "/test/vfsraw\0arg\0", 17), 1);
+    vk_handle_close(f);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/status", (long)vk_getpid());
+    expect("open /proc/<pid>/status", open_(path, 0, 0, &f), 0);
+    n = req(f, VFS_OP_READ, NULL, 0, buf, sizeof buf - 1, sizeof buf - 1, 0, NULL);
+    buf[n > 0 ? n : 0] = 0;
+    expect("status names us", strstr(buf, "Name:\tvfsraw\n") != NULL, 1);
+    vk_handle_close(f);
+    n = req(ns, VFS_OP_READLINK, "/proc/self/cwd", 14, buf, sizeof buf, 0, 0, NULL);
+    expect("cwd link", n == 4 && !memcmp(buf, "/tmp", 4), 1);
+    expect("open /proc/mounts", open_("/proc/mounts", 0, 0, &f), 0);
+    n = req(f, VFS_OP_READ, NULL, 0, buf, sizeof buf - 1, sizeof buf - 1, 0, NULL);
+    buf[n > 0 ? n : 0] = 0;
+    expect("mounts lists / and /bin", strstr(buf, "tmpfs / tmpfs rw") && strstr(buf, " /bin "),
+           1);
+    vk_handle_close(f);
+    expect("open /proc/services", open_("/proc/services", 0, 0, &f), 0);
+    n = req(f, VFS_OP_READ, NULL, 0, buf, sizeof buf - 1, sizeof buf - 1, 0, NULL);
+    buf[n > 0 ? n : 0] = 0;
+    expect("services lists vfs running", strstr(buf, "vfs              running") != NULL, 1);
+    vk_handle_close(f);
+    expect("uptime", open_("/proc/uptime", 0, 0, &f), 0);
+    vk_handle_close(f);
+    expect("procfs is read-only", open_("/proc/uptime", 1, 0, &f), -30);
+
+    /* credentials: drop root, then be refused */
+    expect("setuid nobody", req(ns, VFS_OP_SETUID, NULL, 0, NULL, 0, 65534, 65534, NULL), 0);
+    expect("mkdir in / as nobody", req(ns, VFS_OP_MKDIR, "/x", 2, NULL, 0, 0755, 0, NULL), -13);
+    expect("no way back to root", req(ns, VFS_OP_SETUID, NULL, 0, NULL, 0, 0, 0, NULL), -1);
+    expect("publish as nobody", req(ns, VFS_OP_PUBLISH, "x\0y", 3, NULL, 0, 0, 0, NULL), -1);
+    expect("/tmp is for everyone", open_("/tmp/nobody", 0101, 0600, &f), 0);
+    vk_handle_close(f);
+
     printf("vfsraw: %d failure(s)\n", failures);
     return failures;
 }
