@@ -78,12 +78,9 @@ static void take_msg_handles(struct vk_kernel *k, struct vk_process *p, struct v
         t->ipc_objs[i] = e.obj;
         t->ipc_rights[i] = e.rights;
         t->ipc_badges[i] = e.badge;
-        m->handles[i] = 0;
     }
-    for (uint32_t i = n; i < VK_MSG_MAX_HANDLES; i++) {
-        t->ipc_objs[i] = NULL;
-        m->handles[i] = 0;
-    }
+    /* t->ipc_objs[n..] are NULL already: slots are cleared whenever objects leave them */
+    memset(m->handles, 0, sizeof m->handles);
 }
 
 void vk_ipc_drop_objects(struct vk_kernel *k, struct vk_thread *t)
@@ -320,7 +317,8 @@ long vk_sys_receive(struct vk_kernel *k, uint32_t h, uint64_t urecv, uint64_t de
     uint64_t last = urecv + sizeof(struct vk_recv) - 1;
     if (vk_uaccess_ok(p, urecv, sizeof(struct vk_recv), VK_RIGHT_WRITE) ||
         vk_plat_copy((void *)(uintptr_t)urecv, (const void *)(uintptr_t)urecv, 1) ||
-        vk_plat_copy((void *)(uintptr_t)last, (const void *)(uintptr_t)last, 1))
+        ((urecv ^ last) >> 12 &&
+         vk_plat_copy((void *)(uintptr_t)last, (const void *)(uintptr_t)last, 1)))
         return -VK_EFAULT;
     struct vk_endpoint *ep = (struct vk_endpoint *)e->obj;
     vk_object_ref(&ep->o);
