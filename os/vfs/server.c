@@ -568,6 +568,20 @@ static long session_request(struct session *s, struct vk_recv *r)
         proc_hello(s, r);
         proc_cwd(s);
         return 0;
+    case VFS_OP_CHROOT: {
+        struct vfs_vnode *nd;
+        if ((rc = get_paths(r, 0)) || (rc = dir_arg(r, 0, &d0)) ||
+            (rc = vfs_chdir(ctx, d0, path0, &nd)))
+            return rc;
+        if (ctx->root)
+            vfs_vnode_put(ctx->root);
+        if (ctx->cwd)
+            vfs_vnode_put(ctx->cwd);
+        vfs_vnode_ref(nd);
+        ctx->root = nd;
+        ctx->cwd = nd;
+        return 0;
+    }
     case VFS_OP_SETUID:
         if (ctx->cred.uid != 0 && (a[0] != ctx->cred.uid || a[1] != ctx->cred.gid))
             return -VK_EPERM;

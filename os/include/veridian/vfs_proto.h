@@ -67,6 +67,8 @@ enum vfs_op {
                             session; libveridian sends it at start-up */
     VFS_OP_SETUID = 22,  /* data[0]=uid, data[1]=gid: uid 0 sessions may become anyone, others
                             only themselves (tests drop privileges with it) */
+    VFS_OP_CHROOT = 23,  /* path: the session's root and cwd become that directory. Allowed
+                            to anyone: it only narrows what the session can name */
 
     /* ---- on a file handle ---- */
     VFS_OP_READ = 32,      /* data[0]=length -> bytes in recv buffer, data[0]=count */

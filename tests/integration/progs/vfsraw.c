@@ -219,6 +219,16 @@ int main(void)
     expect("/tmp is for everyone", open_("/tmp/nobody", 0101, 0600, &f), 0);
     vk_handle_close(f);
 
+    /* chroot: a session can narrow its own view */
+    expect("mkdir /tmp/jail", req(ns, VFS_OP_MKDIR, "/tmp/jail", 9, NULL, 0, 0755, 0, NULL), 0);
+    expect("chroot", req(ns, VFS_OP_CHROOT, "/tmp/jail", 9, NULL, 0, 0, 0, NULL), 0);
+    n = req(ns, VFS_OP_GETCWD, NULL, 0, buf, sizeof buf, 0, 0, NULL);
+    expect("cwd is the new root", n == 2 && !strcmp(buf, "/"), 1);
+    expect("create /x inside", open_("/x", 0101, 0600, &f), 0);
+    vk_handle_close(f);
+    expect("/.. stays inside", req(ns, VFS_OP_STAT, "/../../x", 8, &st, sizeof st, 0, 0, NULL), 0);
+    expect("/etc is out of reach", open_("/etc/motd", 0, 0, &f), -2);
+
     printf("vfsraw: %d failure(s)\n", failures);
     return failures;
 }
