@@ -1,9 +1,9 @@
 /*
- * C11/POSIX <stdio.h> over file descriptors. stdout is line-buffered on a terminal (the
- * console), fully buffered otherwise; stderr is unbuffered. There is no file system yet,
- * so fopen/fclose/fseek are not provided; a FILE is an fd plus a buffer, which is all
- * fopen will need. printf is exact (floating point digits match glibc's) and C-locale
- * (the ' flag groups nothing). Not provided yet: scanf family, tmpfile, popen.
+ * C11/POSIX <stdio.h> over file descriptors. stdout and streams opened on a terminal (the
+ * console) are line-buffered, other streams fully buffered; stderr is unbuffered. fopen
+ * modes: r w a with + (read and write), b (ignored), x (O_EXCL) and e (O_CLOEXEC). printf
+ * is exact (floating point digits match glibc's) and C-locale (the ' flag groups nothing).
+ * Not provided yet: scanf family, tmpfile, popen.
  */
 #ifndef _STDIO_H
 #define _STDIO_H
@@ -14,6 +14,10 @@
 #include <bits/types.h>
 
 typedef struct vr_file FILE;
+
+typedef struct {
+    off_t __pos;
+} fpos_t;
 
 #define EOF (-1)
 #define BUFSIZ 4096
@@ -72,6 +76,21 @@ int ferror(FILE *f);
 void clearerr(FILE *f);
 int fileno(FILE *f);
 void perror(const char *s);
+
+FILE *fopen(const char *restrict path, const char *restrict mode);
+FILE *fdopen(int fd, const char *mode);
+FILE *freopen(const char *restrict path, const char *restrict mode, FILE *restrict f);
+int fclose(FILE *f);
+int fseek(FILE *f, long off, int whence);
+int fseeko(FILE *f, off_t off, int whence);
+long ftell(FILE *f);
+off_t ftello(FILE *f);
+void rewind(FILE *f);
+int fgetpos(FILE *restrict f, fpos_t *restrict pos);
+int fsetpos(FILE *f, const fpos_t *pos);
+int remove(const char *path);
+int rename(const char *oldpath, const char *newpath);
+int renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
 
 void flockfile(FILE *f);
 void funlockfile(FILE *f);

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include <bits/timespec.h>
 #include <bits/types.h>
 
 #define CLOCK_REALTIME 0
@@ -22,11 +23,6 @@
 
 /* 2026-01-01T00:00:00Z, the Unix time at which virtual time 0 lies */
 #define VR_REALTIME_EPOCH 1767225600L
-
-struct timespec {
-    time_t tv_sec;
-    long tv_nsec;
-};
 
 int clock_gettime(clockid_t clk, struct timespec *ts);
 int clock_getres(clockid_t clk, struct timespec *res);

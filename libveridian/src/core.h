@@ -121,6 +121,95 @@ int vr_vformat(vr_sink_fn sink, void *ctx, const char *fmt, va_list ap);
 int vr_vsnformat(char *buf, size_t n, const char *fmt, va_list ap);
 int vr_snformat(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* ---- filecore.c: the pure parts of the file API ---- */
+/* Open flags the engines need (Linux x86_64 values, as <fcntl.h>). */
+#define VR_O_RDONLY 00
+#define VR_O_WRONLY 01
+#define VR_O_RDWR 02
+#define VR_O_CREAT 0100
+#define VR_O_EXCL 0200
+#define VR_O_TRUNC 01000
+#define VR_O_APPEND 02000
+#define VR_O_CLOEXEC 02000000
+
+/* What a stdio stream may do, from its fopen mode. */
+#define VR_FMODE_READ 1u
+#define VR_FMODE_WRITE 2u
+#define VR_FMODE_APPEND 4u
+
+/* Parses an fopen mode: the first character r, w or a, then any of '+' (read and write),
+ * 'b' (ignored), 'x' (O_EXCL), 'e' (O_CLOEXEC); other characters are ignored, as glibc
+ * does. Returns VR_FMODE_* bits with *oflags set for open(), or -VK_EINVAL. */
+int vr_fopen_mode(const char *mode, int *oflags);
+
+/* One record of a VFS_OP_READDIR reply (veridian/vfs_proto.h), checked. */
+struct vr_dirent_rec {
+    uint64_t ino;
+    uint64_t next; /* the cookie that continues after this entry */
+    uint8_t type;  /* DT_* */
+    uint16_t reclen;
+    uint16_t namelen; /* 1..255 */
+    const char *name; /* NUL-terminated, inside the buffer */
+};
+/* The record at *pos in buf[0..len): 1 with *out filled and *pos advanced past it; 0 when
+ * *pos is len (nothing left); -VK_EIO when the record is malformed (misaligned, shorter than
+ * its header and name, past the end of the buffer, an empty or over-long name, a name
+ * without its NUL or with a NUL inside). */
+int vr_dirent_next(const void *buf, size_t len, size_t *pos, struct vr_dirent_rec *out);
+
+/* An I/O vector element, laid out like struct iovec. */
+struct vr_iovec {
+    void *base;
+    size_t len;
+};
+/* The total length of iov[0..n): 0 with *total, or -VK_EINVAL when n is outside
+ * [0, VR_IOV_MAX] or the total exceeds SSIZE_MAX (Linux readv/writev). */
+#define VR_IOV_MAX 1024
+int vr_iov_total(const struct vr_iovec *iov, int n, size_t *total);
+/* Copies the vector's bytes into dst (which holds at least the total). */
+void vr_iov_gather(const struct vr_iovec *iov, int n, void *dst);
+/* Spreads len bytes of src over the vector in order; returns how many were placed. */
+size_t vr_iov_scatter(const struct vr_iovec *iov, int n, const void *src, size_t len);
+
+/* struct stat with Linux x86_64's layout (<sys/stat.h> defines the same). */
+struct vr_timespec {
+    int64_t sec;
+    long nsec;
+};
+struct vr_stat {
+    uint64_t dev;
+    uint64_t ino;
+    uint64_t nlink;
+    uint32_t mode;
+    uint32_t uid;
+    uint32_t gid;
+    int pad0;
+    uint64_t rdev;
+    int64_t size;
+    int64_t blksize;
+    int64_t blocks;
+    struct vr_timespec atim, mtim, ctim;
+    long reserved[3];
+};
+struct vfs_proto_stat;
+/* Converts vfs's stat reply; times before the epoch keep 0 <= nsec < 1e9. */
+void vr_stat_from_proto(const struct vfs_proto_stat *in, struct vr_stat *out);
+
+/* A vfs call's outcome as one result: call_rc is what vk_call returned, opcode the reply's.
+ * 0 on success; the reply's errno (negated) when the server refused; a kernel failure maps to
+ * the errno the POSIX call gives: a stale or wrong handle (EBADH, EWRONGTYPE) or one without
+ * the CALL right (EPERM) is -VK_EBADF, a vanished server (EPIPE) is -VK_EIO, anything else
+ * (EFAULT, ENOMEM, ETIMEDOUT, ...) stays. An opcode that is no errno (> 4095) is -VK_EIO. */
+long vr_vfs_status(long call_rc, uint32_t opcode);
+
+/* Path length check before a path is sent: its length, -VK_EFAULT for NULL, or
+ * -VK_ENAMETOOLONG when it does not fit VFS_PROTO_PATH_MAX (4096 bytes with the NUL). */
+long vr_path_length(const char *path);
+
+/* The absolute deadline timeout_ms after now (virtual ns): VK_DEADLINE_NEVER for a negative
+ * timeout, saturating instead of wrapping. */
+uint64_t vr_deadline_after_ms(uint64_t now, long timeout_ms);
+
 /* ---- heap.c: the allocator behind malloc ---- */
 /* Where the heap gets its memory (guest: memory objects; tests: a fake). */
 struct vr_heap_source_ops {

@@ -56,26 +56,93 @@ void vr_lock_release(struct vr_lock *l);
 /* ---- file descriptors (fd.c) ---- */
 
 #define VR_FD_MAX 256
+#define VR_FD_CLOEXEC 1u /* = FD_CLOEXEC */
 
-/* What an fd is: each kind has its ops; results are counts or -VK_E*. */
+struct vfs_proto_stat;
+
+/* What an fd is: each kind is a const ops table over the fd's kernel handle. Every op
+ * returns a count or value (>= 0) or -VK_E*; a kind that cannot do something says so with
+ * the errno POSIX gives (lseek on the console: -VK_ESPIPE). */
 struct vr_fd_ops {
     const char *name;
-    long (*read)(uint32_t handle, void *buf, size_t n);
-    long (*write)(uint32_t handle, const void *buf, size_t n);
-    long (*close)(uint32_t handle);
+    long (*read)(uint32_t h, void *buf, size_t n);
+    long (*write)(uint32_t h, const void *buf, size_t n);
+    long (*close)(uint32_t h);
+    long (*pread)(uint32_t h, void *buf, size_t n, int64_t off);
+    long (*pwrite)(uint32_t h, const void *buf, size_t n, int64_t off);
+    long (*lseek)(uint32_t h, int64_t off, int whence); /* -> the new offset */
+    long (*fstat)(uint32_t h, struct vfs_proto_stat *st);
+    long (*ftruncate)(uint32_t h, int64_t length);
+    long (*fsync)(uint32_t h);
+    long (*fchmod)(uint32_t h, uint32_t mode);
+    long (*getfl)(uint32_t h);                 /* -> O_* status flags and access mode */
+    long (*setfl)(uint32_t h, uint32_t flags); /* O_APPEND and O_NONBLOCK change */
+    /* Packed struct vfs_proto_dirent records into buf: the number of records, 0 at the end. */
+    long (*readdir)(uint32_t h, void *buf, size_t len);
+    /* Readiness (POLL* bits; POLLERR and POLLHUP always reported): with deadline 0 only a
+     * look, otherwise a wait until something in events is ready (-VK_ETIMEDOUT). */
+    long (*poll)(uint32_t h, uint32_t events, uint64_t deadline);
+    /* For kinds whose readiness is a kernel signal: 1 with *item set for vk_wait_many (it
+     * fires when the file may have become ready), or 0 when waiting cannot make it ready.
+     * NULL: the kind waits in its own poll (a call to its server). */
+    int (*poll_item)(uint32_t h, uint32_t events, struct vk_wait *item);
     int is_tty;
+    int is_vfs; /* vfs's file protocol: the handle may name an *at() directory */
 };
 
 extern const struct vr_fd_ops vr_console_ops;
 
+/* One fd table entry, copied out. */
+struct vr_fd {
+    const struct vr_fd_ops *ops;
+    uint32_t handle;
+    uint32_t fdflags; /* VR_FD_CLOEXEC */
+};
+
 /* Open the start handles as fds 0, 1 and 2. */
 void vr_fd_init(void);
+/* The kind of fd a handle makes (console, vfs file), or NULL when it is neither. */
+const struct vr_fd_ops *vr_fd_ops_for_handle(uint32_t handle);
 /* Install (ops, handle) at the lowest free fd >= min_fd: the fd, or -VK_EMFILE. */
-int vr_fd_install(const struct vr_fd_ops *ops, uint32_t handle, int min_fd);
-/* Look up fd: 0 with *ops and *handle, or -VK_EBADF. */
-int vr_fd_get(int fd, const struct vr_fd_ops **ops, uint32_t *handle);
+int vr_fd_install(const struct vr_fd_ops *ops, uint32_t handle, int min_fd, uint32_t fdflags);
+/* vr_fd_install at the lowest free fd, closing the handle when the table is full. */
+int vr_fd_adopt(const struct vr_fd_ops *ops, uint32_t handle, uint32_t fdflags);
+/* Look up fd: 0 with *out, or -VK_EBADF. */
+int vr_fd_get(int fd, struct vr_fd *out);
+/* Another fd for the same handle at the lowest free fd >= min_fd (F_DUPFD): the new fd,
+ * -VK_EBADF, -VK_EINVAL (min_fd out of range) or -VK_EMFILE. */
+int vr_fd_dup(int fd, int min_fd, uint32_t fdflags);
+/* Make newfd name fd's handle (dup2/dup3), first closing what newfd named: newfd or
+ * -VK_EBADF. fd == newfd only checks fd. */
+int vr_fd_dup2(int fd, int newfd, uint32_t fdflags);
+/* F_SETFD: 0 or -VK_EBADF. */
+int vr_fd_set_flags(int fd, uint32_t fdflags);
 /* Remove fd; closes the handle unless another fd still uses it. 0 or -VK_E*. */
 long vr_fd_close(int fd);
+
+/* ---- the vfs client (vfs.c) ---- */
+
+/* Start-up: remember the session handle (VK_ROLE_NSROOT), if the process has one. */
+void vr_vfs_init(void);
+/* Start-up: announce this process to vfs (VFS_OP_HELLO: argv and environment), if it has a
+ * session; failures are ignored. */
+void vr_vfs_hello(char *const argv[], char *const envp[]);
+/* The session handle, or 0: then every path call fails with ENOSYS. */
+uint32_t vr_vfs_session(void);
+extern const struct vr_fd_ops vr_vfs_file_ops;
+
+/* One call to vfs (or a server speaking its file protocol) on handle h: vk_call with the
+ * deadline, the outcome through vr_vfs_status. On success the reply carried at least
+ * nhandles handles (fewer: -VK_EIO); handles beyond that are closed, as is every handle of a
+ * failed reply. Handles the request carried are gone either way. */
+long vr_vfs_call(uint32_t h, struct vk_call *c, uint64_t deadline, unsigned nhandles);
+/* A path call on the session: op with path (relative to dirfd unless absolute; AT_FDCWD:
+ * the session's cwd) and, for rename/link/symlink, a second path relative to dirfd2
+ * (symlink passes dirfd2 as the directory of its only resolved path: see vfs.c). c holds
+ * data[0..2] and the receive buffer; the send buffer, handles and data[3] are filled here.
+ * Returns as vr_vfs_call. */
+long vr_vfs_path_call(uint32_t op, int dirfd, const char *path, int dirfd2, const char *path2,
+                      struct vk_call *c, unsigned nhandles);
 
 /* ---- stdio (stdio.c) and exit (exit.c) ---- */
 void vr_stdio_init(void);

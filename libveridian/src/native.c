@@ -2,6 +2,13 @@
  * Native helpers above the raw kernel calls: start a thread with its own stack and control
  * block, and spawn a program from the boot image with the standard start handles.
  * (posix_spawn and pthreads build on these later.)
+ *
+ * A child's standard handles: stdin/stdout/stderr are copies of the handles behind our fds
+ * 0, 1 and 2 (a closed or FD_CLOEXEC fd passes nothing), so redirections and pipes carry
+ * over, and console handles work as before; the boot image and the spawner are our start
+ * handles; and when we have a vfs session, the child gets a new one of its own
+ * (VFS_OP_SESSION: same cwd, credentials and umask), moved into it as VK_ROLE_NSROOT. A
+ * role the caller passes in `extra` replaces ours.
  */
 #include "libc.h"
 
@@ -9,6 +16,7 @@
 #include <string.h>
 
 #include "vl_bootfs.h"
+#include "veridian/vfs_proto.h"
 
 uintptr_t vr_kcall_page(void)
 {
@@ -100,6 +108,14 @@ long vr_spawn_image(const char *path, const char *const argv[], const char *cons
     return vr_spawn_image_notify(path, argv, envp, extra, nextra, 0, 0, proc_out);
 }
 
+static int in_extra(const struct vk_start_handle *extra, size_t nextra, uint32_t role)
+{
+    for (size_t i = 0; i < nextra; i++)
+        if ((extra[i].role & ~VK_START_MOVE) == role)
+            return 1;
+    return 0;
+}
+
 long vr_spawn_image_notify(const char *path, const char *const argv[], const char *const envp[],
                            const struct vk_start_handle *extra, size_t nextra, uint32_t notify,
                            uint64_t bits, uint32_t *proc_out)
@@ -110,17 +126,31 @@ long vr_spawn_image_notify(const char *path, const char *const argv[], const cha
     struct vl_bootfs_file f;
     if (vl_bootfs_find(&boot, path, &f))
         return -VK_ENOENT;
-    static const uint32_t roles[] = {VK_ROLE_STDIN, VK_ROLE_STDOUT, VK_ROLE_STDERR,
-                                     VK_ROLE_BOOTFS, VK_ROLE_SPAWNER};
     struct vk_start_handle hs[VK_SPAWN_MAX_HANDLES];
     size_t n = 0;
+    static const uint32_t std_roles[3] = {VK_ROLE_STDIN, VK_ROLE_STDOUT, VK_ROLE_STDERR};
+    for (int fd = 0; fd < 3; fd++) {
+        struct vr_fd e;
+        if (!in_extra(extra, nextra, std_roles[fd]) && vr_fd_get(fd, &e) == 0 &&
+            !(e.fdflags & VR_FD_CLOEXEC))
+            hs[n++] = (struct vk_start_handle){e.handle, std_roles[fd]};
+    }
+    static const uint32_t roles[] = {VK_ROLE_BOOTFS, VK_ROLE_SPAWNER};
     for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
         uint32_t h = vr_start_handle(roles[i]);
-        if (h)
+        if (h && !in_extra(extra, nextra, roles[i]))
             hs[n++] = (struct vk_start_handle){h, roles[i]};
     }
-    if (nextra > VK_SPAWN_MAX_HANDLES - n)
+    if (nextra > VK_SPAWN_MAX_HANDLES - 1 - n)
         return -VK_E2BIG;
+    uint32_t session = 0;
+    if (vr_vfs_session() && !in_extra(extra, nextra, VK_ROLE_NSROOT)) {
+        struct vk_call c = {.msg = {.opcode = VFS_OP_SESSION}};
+        if ((rc = vr_vfs_call(vr_vfs_session(), &c, VK_DEADLINE_NEVER, 1)) < 0)
+            return rc;
+        session = c.msg.handles[0];
+        hs[n++] = (struct vk_start_handle){session, VK_ROLE_NSROOT | VK_START_MOVE};
+    }
     memcpy(hs + n, extra, nextra * sizeof *extra);
     n += nextra;
     struct vk_spawn s = {
@@ -136,7 +166,10 @@ long vr_spawn_image_notify(const char *path, const char *const argv[], const cha
         .exit_notify = notify,
         .exit_bits = bits,
     };
-    return vk_spawn(&s, proc_out);
+    rc = vk_spawn(&s, proc_out);
+    if (rc < 0 && session)
+        vk_handle_close(session); /* a failed spawn leaves moved handles with us */
+    return rc;
 }
 
 long vr_service_ready(void)

@@ -3,8 +3,9 @@
  * and the aux vector, finds the kernel-call page (AT_VERIDIAN_KCALL: without a valid one
  * there is no way to report anything, so it executes ud2), the self word
  * (AT_VERIDIAN_SELF), the start handles (AT_VERIDIAN_HANDLES/NHANDLES) and AT_RANDOM;
- * registers the main thread's control block as its self value; sets environ; opens fds
- * 0-2 and stdio; calls main and exits with its result.
+ * registers the main thread's control block as its self value; sets environ; remembers the
+ * vfs session (VK_ROLE_NSROOT, if any: vfs.c) and announces the process to vfs (VFS_OP_HELLO,
+ * for /proc/<pid>); opens fds 0-2 and stdio; calls main and exits with its result.
  * Nothing here allocates memory: malloc starts lazily on first use.
  */
 #include "libc.h"
@@ -89,6 +90,8 @@ _Noreturn void __vr_start_c(long *sp)
     if (vr_self_word)
         vk_thread_set_self(&vr_main_tcb);
     environ = envp;
+    vr_vfs_init();
+    vr_vfs_hello(argv, envp);
     vr_fd_init();
     vr_stdio_init();
     exit(main(argc, argv, envp));

@@ -1,15 +1,21 @@
 /*
- * stdio: FILE streams over file descriptors, and the printf family on top of the format
- * engine (format.c).
+ * stdio: FILE streams over file descriptors, fopen and friends, seeking, and the printf
+ * family on top of the format engine (format.c).
  *
- * A FILE is an fd, a buffer and a mode: reading ([rpos, rend) is unread data) or writing
- * (wlen bytes pending at buf). Full buffering writes when the buffer fills; line buffering
- * also writes through each '\n'; an unbuffered stream writes each call's data at once (a
- * printf to stderr is formatted into a stack buffer first, so it is still one write).
- * Reading a line- or unbuffered stream first flushes a line-buffered stdout, so prompts
- * appear. There is no seeking (no file system yet): switching a stream from reading to
- * writing drops unread input. fopen will add FILEs to the same list (`streams`), which is
- * what fflush(NULL) and exit flush.
+ * A FILE is an fd, a buffer and a mode: idle, reading ([rpos, rend) is unread data) or
+ * writing (wlen bytes pending at buf). Full buffering writes when the buffer fills; line
+ * buffering also writes through each '\n'; an unbuffered stream writes each call's data at
+ * once (a printf to stderr is formatted into a stack buffer first, so it is still one
+ * write). Reading a line- or unbuffered stream first flushes a line-buffered stdout, so
+ * prompts appear. Streams fopen/fdopen make are fully buffered, or line-buffered on a
+ * terminal (the console). The stream's position is the fd's offset minus unread input plus
+ * pending output: fseek/ftell compute it that way, and switching from reading to writing
+ * seeks the fd back over unread input (where the fd cannot seek, unread input is dropped).
+ *
+ * All streams are on one list (`streams`, the three standard ones first), which is what
+ * fflush(NULL) and exit flush. fclose unlinks a stream before locking it, the reverse of
+ * fflush(NULL)'s order, so the two never deadlock. fclose of stdin/stdout/stderr closes the
+ * fd and leaves the static stream closed (freopen can reopen it).
  *
  * Locking: every public function holds the stream's lock, which is recursive per thread
  * (flockfile). Errors: a failed write sets the error flag and errno (from write); printf
@@ -18,6 +24,7 @@
 #include "libc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,6 +40,8 @@
 #define F_ERR 8u
 #define F_LBF 16u
 #define F_NBF 32u
+#define F_APP 64u   /* opened for appending: writes go to the end (O_APPEND) */
+#define F_HEAP 128u /* made by fopen/fdopen: fclose frees it */
 
 enum stream_mode { MODE_IDLE, MODE_READ, MODE_WRITE };
 
@@ -48,6 +57,7 @@ struct vr_file {
     struct vr_tcb *owner; /* holder of lock, for recursion */
     int depth;
     struct vr_file *next; /* in `streams` */
+    void *owned_buf;      /* a buffer setvbuf allocated, freed by fclose */
     unsigned char one[1]; /* the buffer of an unbuffered stream */
 };
 
@@ -171,8 +181,15 @@ static int to_write(FILE *f)
         errno = EBADF;
         return -1;
     }
-    if (f->mode == MODE_READ)
-        f->rpos = f->rend = f->buf; /* unread input is dropped: no seeking back */
+    if (f->mode == MODE_READ) {
+        size_t unread = (size_t)(f->rend - f->rpos);
+        if (unread) {
+            int saved = errno;
+            lseek(f->fd, -(off_t)unread, SEEK_CUR); /* cannot seek: unread input is dropped */
+            errno = saved;
+        }
+        f->rpos = f->rend = f->buf;
+    }
     f->mode = MODE_WRITE;
     return 0;
 }
@@ -317,7 +334,9 @@ int setvbuf(FILE *restrict f, char *restrict buf, int mode, size_t size)
                 rc = -1;
                 goto out;
             }
-            f->buf = b; /* lives as long as the stream */
+            free(f->owned_buf);
+            f->owned_buf = b; /* lives as long as the stream */
+            f->buf = b;
             f->size = BUFSIZ;
         }
     }
@@ -330,6 +349,266 @@ out:
 void setbuf(FILE *restrict f, char *restrict buf)
 {
     setvbuf(f, buf, buf ? _IOFBF : _IONBF, BUFSIZ);
+}
+
+/* ---- opening, closing and seeking ---- */
+
+/* Buffering for a stream on fd: line-buffered on a terminal, else fully buffered. */
+static unsigned buffering(int fd)
+{
+    int saved = errno;
+    unsigned lbf = isatty(fd) ? F_LBF : 0;
+
+    errno = saved;
+    return lbf;
+}
+
+static unsigned mode_flags(int fmode)
+{
+    return ((fmode & VR_FMODE_READ) ? F_READ : 0) | ((fmode & VR_FMODE_WRITE) ? F_WRITE : 0) |
+           ((fmode & VR_FMODE_APPEND) ? F_APP : 0);
+}
+
+/* A new heap stream on fd with a BUFSIZ buffer after it, on the stream list; or NULL. */
+static FILE *stream_new(int fd, int fmode)
+{
+    FILE *f = malloc(sizeof *f + BUFSIZ);
+
+    if (!f)
+        return NULL;
+    memset(f, 0, sizeof *f);
+    f->fd = fd;
+    f->flags = mode_flags(fmode) | buffering(fd) | F_HEAP;
+    f->mode = MODE_IDLE;
+    f->buf = (unsigned char *)(f + 1);
+    f->size = BUFSIZ;
+    f->rpos = f->rend = f->buf;
+    f->lock = (struct vr_lock)VR_LOCK_INIT;
+    vr_lock_acquire(&streams_lock);
+    f->next = streams;
+    streams = f;
+    vr_lock_release(&streams_lock);
+    return f;
+}
+
+FILE *fopen(const char *restrict path, const char *restrict mode)
+{
+    int oflags;
+    int fmode = vr_fopen_mode(mode, &oflags);
+
+    if (fmode < 0) {
+        errno = EINVAL;
+        return NULL;
+    }
+    int fd = open(path, oflags, 0666);
+    if (fd < 0)
+        return NULL;
+    FILE *f = stream_new(fd, fmode);
+    if (!f) {
+        close(fd);
+        errno = ENOMEM;
+    }
+    return f;
+}
+
+/* Can a stream with fopen mode fmode use fd? Sets O_APPEND (and with `exact`, as freopen
+ * wants, also clears it) and FD_CLOEXEC as the mode says: 0, or -1 with errno. */
+static int adapt_fd(int fd, int fmode, int oflags, int exact)
+{
+    int fl = fcntl(fd, F_GETFL);
+
+    if (fl < 0)
+        return -1;
+    int acc = fl & O_ACCMODE;
+    if (((fmode & VR_FMODE_READ) && acc == O_WRONLY) ||
+        ((fmode & VR_FMODE_WRITE) && acc == O_RDONLY)) {
+        errno = EINVAL;
+        return -1;
+    }
+    int app = (fmode & VR_FMODE_APPEND) ? O_APPEND : 0;
+    if ((app || exact) && (fl & O_APPEND) != app && fcntl(fd, F_SETFL, (fl & ~O_APPEND) | app) < 0)
+        return -1;
+    if ((oflags & O_CLOEXEC) && fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+        return -1;
+    return 0;
+}
+
+FILE *fdopen(int fd, const char *mode)
+{
+    int oflags;
+    int fmode = vr_fopen_mode(mode, &oflags);
+
+    if (fmode < 0) {
+        errno = EINVAL;
+        return NULL;
+    }
+    if (adapt_fd(fd, fmode, oflags, 0) < 0)
+        return NULL;
+    FILE *f = stream_new(fd, fmode);
+    if (!f)
+        errno = ENOMEM;
+    return f;
+}
+
+/* Forget buffered data and state: the stream is idle at the fd's offset. */
+static void reset_unlocked(FILE *f)
+{
+    f->mode = MODE_IDLE;
+    f->rpos = f->rend = f->buf;
+    f->wlen = 0;
+    f->flags &= ~(F_EOF | F_ERR);
+}
+
+FILE *freopen(const char *restrict path, const char *restrict mode, FILE *restrict f)
+{
+    int oflags, fd;
+    int fmode = vr_fopen_mode(mode, &oflags);
+
+    flockfile(f);
+    flush_unlocked(f);
+    reset_unlocked(f);
+    if (fmode < 0) {
+        errno = EINVAL;
+        goto fail;
+    }
+    if (path) {
+        int old = f->fd;
+        if (old >= 0)
+            close(old);
+        f->fd = -1;
+        if ((fd = open(path, oflags, 0666)) < 0)
+            goto fail;
+        /* keep the fd number (stdout stays fd 1) */
+        if (old >= 0 && fd != old && dup3(fd, old, oflags & O_CLOEXEC) >= 0) {
+            close(fd);
+            fd = old;
+        }
+    } else {
+        fd = f->fd; /* the same file with a new mode */
+        if (fd < 0 || adapt_fd(fd, fmode, oflags, 1) < 0)
+            goto fail;
+    }
+    f->fd = fd;
+    f->flags = (f->flags & (F_NBF | F_HEAP)) | mode_flags(fmode);
+    if (!(f->flags & F_NBF))
+        f->flags |= buffering(fd);
+    funlockfile(f);
+    return f;
+fail:
+    /* POSIX: the original stream is closed either way */
+    if (f->fd >= 0)
+        close(f->fd);
+    f->fd = -1;
+    f->flags &= ~(F_READ | F_WRITE);
+    funlockfile(f);
+    return NULL;
+}
+
+int fclose(FILE *f)
+{
+    int rc = 0;
+
+    if (f->flags & F_HEAP) {
+        vr_lock_acquire(&streams_lock);
+        for (FILE **p = &streams; *p; p = &(*p)->next) {
+            if (*p == f) {
+                *p = f->next;
+                break;
+            }
+        }
+        vr_lock_release(&streams_lock);
+    }
+    flockfile(f);
+    if (flush_unlocked(f) < 0)
+        rc = EOF;
+    if (f->fd >= 0 && close(f->fd) < 0)
+        rc = EOF;
+    f->fd = -1;
+    f->flags &= ~(F_READ | F_WRITE);
+    reset_unlocked(f);
+    funlockfile(f);
+    if (f->flags & F_HEAP) {
+        free(f->owned_buf);
+        free(f);
+    }
+    return rc;
+}
+
+int fseeko(FILE *f, off_t off, int whence)
+{
+    int rc = -1;
+
+    if (whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END) {
+        errno = EINVAL;
+        return -1;
+    }
+    flockfile(f);
+    if (flush_unlocked(f) < 0)
+        goto out;
+    if (f->mode == MODE_READ && whence == SEEK_CUR)
+        off -= (off_t)(f->rend - f->rpos);
+    if (lseek(f->fd, off, whence) < 0)
+        goto out;
+    reset_unlocked(f);
+    rc = 0;
+out:
+    funlockfile(f);
+    return rc;
+}
+
+int fseek(FILE *f, long off, int whence)
+{
+    return fseeko(f, off, whence);
+}
+
+off_t ftello(FILE *f)
+{
+    off_t pos = -1;
+
+    flockfile(f);
+    if ((f->flags & F_APP) && flush_unlocked(f) < 0)
+        goto out; /* appending: where the data lands is only known once written */
+    if ((pos = lseek(f->fd, 0, SEEK_CUR)) < 0)
+        goto out;
+    if (f->mode == MODE_READ)
+        pos -= (off_t)(f->rend - f->rpos);
+    else if (f->mode == MODE_WRITE)
+        pos += (off_t)f->wlen;
+    if (pos < 0) {
+        errno = EIO; /* more pushed back than was ever read */
+        pos = -1;
+    }
+out:
+    funlockfile(f);
+    return pos;
+}
+
+long ftell(FILE *f)
+{
+    return ftello(f);
+}
+
+void rewind(FILE *f)
+{
+    flockfile(f);
+    fseeko(f, 0, SEEK_SET);
+    f->flags &= ~F_ERR;
+    funlockfile(f);
+}
+
+int fgetpos(FILE *restrict f, fpos_t *restrict pos)
+{
+    off_t p = ftello(f);
+
+    if (p < 0)
+        return -1;
+    pos->__pos = p;
+    return 0;
+}
+
+int fsetpos(FILE *f, const fpos_t *pos)
+{
+    return fseeko(f, pos->__pos, SEEK_SET);
 }
 
 /* ---- state ---- */

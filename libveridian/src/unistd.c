@@ -1,38 +1,54 @@
 /*
- * The <unistd.h> subset: read, write and close through the fd table, isatty, getpid,
- * _exit, and sleep/usleep on the virtual clock (see time.c). The POSIX boundary: kernel
- * errors become -1 + errno here.
+ * The fd-level part of <unistd.h>: read, write, pread, pwrite, lseek, close, dup, dup2,
+ * dup3, ftruncate, fsync and isatty through the fd table and each fd's kind (fd.c, vfs.c);
+ * getpid, _exit, and sleep/usleep on the virtual clock (see time.c). Path calls are in
+ * file.c. The POSIX boundary: kernel and vfs errors become -1 + errno here.
  */
 #include "libc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
 
 ssize_t read(int fd, void *buf, size_t n)
 {
-    const struct vr_fd_ops *ops;
-    uint32_t h;
-    int rc = vr_fd_get(fd, &ops, &h);
+    struct vr_fd e;
+    long rc = vr_fd_get(fd, &e);
 
-    if (rc < 0)
-        return vr_posix(rc);
-    if (!ops->read)
-        return vr_posix(-VK_EBADF);
-    return vr_posix(ops->read(h, buf, n));
+    return vr_posix(rc < 0 ? rc : e.ops->read(e.handle, buf, n));
 }
 
 ssize_t write(int fd, const void *buf, size_t n)
 {
-    const struct vr_fd_ops *ops;
-    uint32_t h;
-    int rc = vr_fd_get(fd, &ops, &h);
+    struct vr_fd e;
+    long rc = vr_fd_get(fd, &e);
 
-    if (rc < 0)
-        return vr_posix(rc);
-    if (!ops->write)
-        return vr_posix(-VK_EBADF);
-    return vr_posix(ops->write(h, buf, n));
+    return vr_posix(rc < 0 ? rc : e.ops->write(e.handle, buf, n));
+}
+
+ssize_t pread(int fd, void *buf, size_t n, off_t off)
+{
+    struct vr_fd e;
+    long rc = vr_fd_get(fd, &e);
+
+    return vr_posix(rc < 0 ? rc : e.ops->pread(e.handle, buf, n, off));
+}
+
+ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+    struct vr_fd e;
+    long rc = vr_fd_get(fd, &e);
+
+    return vr_posix(rc < 0 ? rc : e.ops->pwrite(e.handle, buf, n, off));
+}
+
+off_t lseek(int fd, off_t off, int whence)
+{
+    struct vr_fd e;
+    long rc = vr_fd_get(fd, &e);
+
+    return vr_posix(rc < 0 ? rc : e.ops->lseek(e.handle, off, whence));
 }
 
 int close(int fd)
@@ -40,16 +56,53 @@ int close(int fd)
     return (int)vr_posix(vr_fd_close(fd));
 }
 
+int dup(int fd)
+{
+    return (int)vr_posix(vr_fd_dup(fd, 0, 0));
+}
+
+int dup2(int fd, int newfd)
+{
+    return (int)vr_posix(vr_fd_dup2(fd, newfd, 0));
+}
+
+int dup3(int fd, int newfd, int flags)
+{
+    if ((flags & ~O_CLOEXEC) || fd == newfd)
+        return (int)vr_posix(-VK_EINVAL);
+    return (int)vr_posix(vr_fd_dup2(fd, newfd, (flags & O_CLOEXEC) ? VR_FD_CLOEXEC : 0));
+}
+
+int ftruncate(int fd, off_t length)
+{
+    struct vr_fd e;
+    long rc = vr_fd_get(fd, &e);
+
+    return (int)vr_posix(rc < 0 ? rc : e.ops->ftruncate(e.handle, length));
+}
+
+int fsync(int fd)
+{
+    struct vr_fd e;
+    long rc = vr_fd_get(fd, &e);
+
+    return (int)vr_posix(rc < 0 ? rc : e.ops->fsync(e.handle));
+}
+
+int fdatasync(int fd)
+{
+    return fsync(fd);
+}
+
 int isatty(int fd)
 {
-    const struct vr_fd_ops *ops;
-    uint32_t h;
+    struct vr_fd e;
 
-    if (vr_fd_get(fd, &ops, &h) < 0) {
+    if (vr_fd_get(fd, &e) < 0) {
         errno = EBADF;
         return 0;
     }
-    if (!ops->is_tty) {
+    if (!e.ops->is_tty) {
         errno = ENOTTY;
         return 0;
     }

@@ -718,9 +718,9 @@ static int attempt(struct ofile *of, struct pending *p, long *rc)
     case VFS_OP_WRITE:
         *rc = do_write(of, p, 0, 0);
         break;
-    case VFS_OP_POLL: {
+    case VFS_OP_POLL: { /* poll waits whatever O_NONBLOCK says */
         uint32_t ev = poll_of(of) & ((uint32_t)p->events | VFS_POLLERR | VFS_POLLHUP);
-        if (!ev && blocking && !p->look)
+        if (!ev && !of->dev && !p->look)
             return 0;
         p->msg.data[0] = ev;
         *rc = 0;

@@ -235,9 +235,6 @@ uintptr_t vr_kcall_page(void);
  * block (errno...); returning from fn ends the thread. 0 and *handle, or -VK_E*. */
 long vr_thread_start(void (*fn)(void *), void *arg, size_t stack_size, uint32_t *handle);
 
-/* Spawn the program at path in the boot image, passing our stdin/stdout/stderr, bootfs and
- * spawner start handles plus extra[0..nextra); envp NULL means environ. 0 and *proc_out,
- * or -VK_E*. */
 /* Tell init this service is ready (veridian/init.h: readiness "notify"): signals the
  * VK_ROLE_READY notification. 0, or -VK_ENOENT when init passed none. */
 long vr_service_ready(void);
@@ -245,6 +242,11 @@ long vr_service_ready(void);
 long vr_bootfs_find(const char *path, uint64_t *offset, uint64_t *size);
 /* The contents of the file at path in the boot image (read-only), or NULL. */
 const void *vr_bootfs_file(const char *path, size_t *size);
+/* Spawn the program at path in the boot image, passing the handles behind our fds 0, 1 and 2
+ * as its stdin/stdout/stderr (fds that are closed or FD_CLOEXEC pass nothing), our bootfs
+ * and spawner start handles, a new vfs session when we have one (VFS_OP_SESSION), plus
+ * extra[0..nextra), whose roles replace ours; envp NULL means environ. 0 and *proc_out, or
+ * -VK_E* (a failed VFS_OP_SESSION fails the spawn with its errno). */
 long vr_spawn_image(const char *path, const char *const argv[], const char *const envp[],
                     const struct vk_start_handle *extra, size_t nextra, uint32_t *proc_out);
 /* The same, and the kernel signals bits on notification `notify` when the child exits. */

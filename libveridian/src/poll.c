@@ -1,0 +1,140 @@
+/*
+ * poll() over the fd kinds. Each round first *looks* at every fd (the console: a
+ * wait_many with deadline 0 on its input signal, always writable; a vfs file: VFS_OP_POLL
+ * with data[1]=1, which never waits). When nothing is ready and the timeout allows, it
+ * waits:
+ *  - only kernel-waitable fds (the console): one vk_wait_many on their signals until the
+ *    deadline, then look again;
+ *  - exactly one vfs file and nothing kernel-waitable: one waiting VFS_OP_POLL whose call
+ *    deadline is the poll deadline (vfs replies when the file becomes ready; the kernel ends
+ *    the call with ETIMEDOUT at the deadline). Should vfs answer a waiting poll with nothing
+ *    ready (it does not wait for O_NONBLOCK files), the rest of the wait retries as below
+ *    instead of spinning;
+ *  - anything else (several vfs files, or vfs files and the console): look, then sleep 1 ms
+ *    of virtual time (a vk_wait_many on the kernel-waitable fds with that deadline, so
+ *    console input still ends the sleep at once), and retry until the deadline.
+ * Limitation: in the last case a vfs file's readiness is noticed up to 1 ms late, and every
+ * millisecond of waiting costs one VFS_OP_POLL per vfs file. vfs offers a waiting poll on one
+ * file per call only; a poll set kept in vfs (or a notification vfs signals) would remove
+ * the polling.
+ *
+ * Errors: nfds above the fd table size is EINVAL; an fd that is not open reports POLLNVAL;
+ * a negative fd is skipped. A failure on one fd reports POLLNVAL for it when its handle went
+ * stale (closed by another thread), else POLLERR (vfs gone).
+ */
+#include "libc.h"
+
+#include <poll.h>
+
+#include "core.h"
+
+#define RETRY_NS 1000000ull /* the sleep between looks with several vfs files: 1 ms */
+#define MAX_ITEMS 64u       /* the kernel's wait_many limit */
+
+struct poll_plan {
+    struct vk_wait items[MAX_ITEMS];
+    unsigned nitems;
+    unsigned nserver;    /* fds whose kind waits in its own poll (vfs files) */
+    nfds_t server_index; /* the last of them */
+    int overflow;        /* more kernel-waitable fds than items: fall back to retrying */
+};
+
+static uint32_t wanted(const struct pollfd *p)
+{
+    return (uint16_t)p->events | POLLERR | POLLHUP;
+}
+
+/* What a kind's poll result means for p: a stale handle (closed meanwhile) is POLLNVAL,
+ * any other failure POLLERR. */
+static short revents_of(const struct pollfd *p, long r)
+{
+    if (r < 0)
+        return r == -VK_EBADF ? POLLNVAL : POLLERR;
+    return (short)(r & (long)wanted(p));
+}
+
+/* One look at every fd: the number ready; the plan for waiting is filled on the way. */
+static int look(struct pollfd *fds, nfds_t n, struct poll_plan *plan)
+{
+    int ready = 0;
+
+    plan->nitems = plan->nserver = 0;
+    plan->overflow = 0;
+    for (nfds_t i = 0; i < n; i++) {
+        struct pollfd *p = &fds[i];
+        struct vr_fd e;
+
+        p->revents = 0;
+        if (p->fd < 0)
+            continue;
+        if (vr_fd_get(p->fd, &e) < 0) {
+            p->revents = POLLNVAL;
+            ready++;
+            continue;
+        }
+        p->revents = revents_of(p, e.ops->poll(e.handle, wanted(p), 0));
+        if (p->revents) {
+            ready++;
+            continue;
+        }
+        if (!e.ops->poll_item) {
+            plan->nserver++;
+            plan->server_index = i;
+        } else if (plan->nitems < MAX_ITEMS) {
+            plan->nitems +=
+                (unsigned)e.ops->poll_item(e.handle, wanted(p), &plan->items[plan->nitems]);
+        } else {
+            plan->overflow = 1;
+        }
+    }
+    return ready;
+}
+
+static uint64_t now_ns(void)
+{
+    long t = vk_clock_get();
+    return t < 0 ? 0 : (uint64_t)t;
+}
+
+static long poll_fds(struct pollfd *fds, nfds_t n, int timeout)
+{
+    struct poll_plan plan;
+    int server_waits = 1; /* a waiting VFS_OP_POLL really waits */
+    uint64_t deadline = timeout == 0 ? 0 : vr_deadline_after_ms(now_ns(), timeout);
+
+    if (n > VR_FD_MAX)
+        return -VK_EINVAL;
+    for (;;) {
+        int ready = look(fds, n, &plan);
+        if (ready || deadline == 0)
+            return ready;
+        uint64_t now = now_ns();
+        if (now >= deadline)
+            return 0;
+        if (plan.nserver == 1 && plan.nitems == 0 && !plan.overflow && server_waits) {
+            struct pollfd *p = &fds[plan.server_index];
+            struct vr_fd e;
+            if (vr_fd_get(p->fd, &e) < 0)
+                continue; /* closed meanwhile: the next look says POLLNVAL */
+            long r = e.ops->poll(e.handle, wanted(p), deadline);
+            if (r == -VK_ETIMEDOUT)
+                return 0;
+            p->revents = revents_of(p, r);
+            if (p->revents)
+                return 1;
+            server_waits = 0; /* answered with nothing ready: retry from now on */
+            continue;
+        }
+        uint64_t until = deadline;
+        if (plan.nserver || plan.overflow)
+            until = deadline - now > RETRY_NS ? now + RETRY_NS : deadline;
+        long rc = vk_wait_many(plan.nitems ? plan.items : NULL, plan.nitems, until);
+        if (rc < 0 && rc != -VK_ETIMEDOUT)
+            return rc;
+    }
+}
+
+int poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+    return (int)vr_posix(poll_fds(fds, n, timeout));
+}
