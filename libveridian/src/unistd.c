@@ -30,6 +30,8 @@ ssize_t write(int fd, const void *buf, size_t n)
 ssize_t pread(int fd, void *buf, size_t n, off_t off)
 {
     struct vr_fd e;
+    if (off < 0) /* Linux checks the offset before the fd */
+        return vr_posix(-VK_EINVAL);
     long rc = vr_fd_get(fd, &e);
 
     return vr_posix(rc < 0 ? rc : e.ops->pread(e.handle, buf, n, off));
@@ -38,6 +40,8 @@ ssize_t pread(int fd, void *buf, size_t n, off_t off)
 ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 {
     struct vr_fd e;
+    if (off < 0) /* Linux checks the offset before the fd */
+        return vr_posix(-VK_EINVAL);
     long rc = vr_fd_get(fd, &e);
 
     return vr_posix(rc < 0 ? rc : e.ops->pwrite(e.handle, buf, n, off));
@@ -76,6 +80,8 @@ int dup3(int fd, int newfd, int flags)
 int ftruncate(int fd, off_t length)
 {
     struct vr_fd e;
+    if (length < 0) /* Linux checks the length before the fd */
+        return (int)vr_posix(-VK_EINVAL);
     long rc = vr_fd_get(fd, &e);
 
     return (int)vr_posix(rc < 0 ? rc : e.ops->ftruncate(e.handle, length));

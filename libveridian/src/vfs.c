@@ -147,8 +147,14 @@ long vr_vfs_path_call(uint32_t op, int dirfd, const char *path, int dirfd2, cons
         return -VK_ENOSYS;
     if ((len1 = vr_path_length(path)) < 0)
         return len1;
-    if (path2 && (len2 = vr_path_length(path2)) < 0)
-        return len2;
+    /* the second path may run long: vfs reports its ENAMETOOLONG in Linux's order (after
+     * resolving the first), so it travels as is, up to twice the limit */
+    if (path2) {
+        size_t n2 = strnlen(path2, 2 * VFS_PROTO_PATH_MAX);
+        if (n2 >= 2 * VFS_PROTO_PATH_MAX)
+            return -VK_ENAMETOOLONG;
+        len2 = (long)n2;
+    }
 
     int want0 = needs_dir(dirfd, path), want1 = needs_dir(dirfd2, path2);
     if (op == VFS_OP_SYMLINK) { /* only the link is resolved: its directory is argument 0 */

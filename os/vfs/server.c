@@ -66,7 +66,7 @@ static struct ofile *files;
 static size_t nfiles;
 static struct pending pend[MAX_PENDING];
 static uint8_t buf[CHUNK];
-static char path0[VFS_PROTO_PATH_MAX], path1[VFS_PROTO_PATH_MAX];
+static char path0[VFS_PROTO_PATH_MAX], path1[2 * VFS_PROTO_PATH_MAX];
 static uint64_t rng[2]; /* /dev/random: xorshift128+, seeded from AT_RANDOM (the run's seed) */
 static struct vfs_fs *procfs;
 static uint32_t in_handles[VK_MSG_MAX_HANDLES]; /* handles that came with the request */
@@ -173,9 +173,11 @@ static long new_file(struct vfs_file *f, int dev, const struct vfs_cred *cred, u
 /* The path(s) of a request: one, or two separated by a NUL. */
 static long get_paths(const struct vk_recv *r, int two)
 {
-    if (r->send_len >= VFS_PROTO_PATH_MAX * (two ? 2 : 1))
+    /* a second path may be up to twice the limit: the library reports its ENAMETOOLONG in
+     * Linux's order, after resolving the first */
+    if (r->send_len >= VFS_PROTO_PATH_MAX * (two ? 3 : 1))
         return -VK_ENAMETOOLONG;
-    static char raw[2 * VFS_PROTO_PATH_MAX];
+    static char raw[3 * VFS_PROTO_PATH_MAX];
     long n = vk_msg_read(r->token, 0, raw, r->send_len);
     if (n < 0)
         return n;
@@ -196,7 +198,7 @@ static long get_paths(const struct vk_recv *r, int two)
             return -VK_EINVAL;
         const char *p1 = raw + l0 + 1;
         size_t l1 = strnlen(p1, (size_t)(n - (long)l0 - 1));
-        if (l1 >= VFS_PROTO_PATH_MAX)
+        if (l1 >= sizeof path1)
             return -VK_ENAMETOOLONG;
         memcpy(path1, p1, l1);
         path1[l1] = 0;
@@ -622,6 +624,8 @@ static int64_t dev_read(int dev, void *b, size_t len)
 static long do_read(struct ofile *of, struct pending *p, int positional, int64_t off)
 {
     uint64_t want = p->len;
+    if (want == 0 && !of->dev) /* nothing to move, but the library still checks the call */
+        return positional ? vfs_pread(of->f, buf, 0, off) : vfs_read(of->f, buf, 0);
     while (p->done < want) {
         size_t n = want - p->done < CHUNK ? (size_t)(want - p->done) : CHUNK;
         int64_t got;
@@ -646,6 +650,8 @@ static long do_read(struct ofile *of, struct pending *p, int positional, int64_t
 
 static long do_write(struct ofile *of, struct pending *p, int positional, int64_t off)
 {
+    if (p->len == 0 && !of->dev)
+        return positional ? vfs_pwrite(of->f, buf, 0, off) : vfs_write(of->f, buf, 0);
     while (p->done < p->len) {
         size_t n = p->len - p->done < CHUNK ? (size_t)(p->len - p->done) : CHUNK;
         long got = vk_msg_read(p->token, p->done, buf, n);
