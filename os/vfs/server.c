@@ -68,7 +68,16 @@ static struct pending pend[MAX_PENDING];
 static uint8_t buf[CHUNK];
 static char path0[VFS_PROTO_PATH_MAX], path1[2 * VFS_PROTO_PATH_MAX];
 static uint64_t rng[2]; /* /dev/random: xorshift128+, seeded from AT_RANDOM (the run's seed) */
-static struct vfs_fs *procfs;
+static struct vfs_fs *procfs, *devfs;
+
+/* Device nodes registered by other servers: opens get a handle to them, minted here. */
+struct device {
+    uint64_t rdev;
+    uint32_t endpoint; /* CALL|MINT|DUP|TRANSFER, unbadged */
+};
+static struct device *devices;
+static size_t ndevices;
+static uint64_t device_opens;
 static uint32_t in_handles[VK_MSG_MAX_HANDLES]; /* handles that came with the request */
 static uint32_t n_in;
 static uint64_t args[VK_MSG_DATA_WORDS]; /* the request's data words; replies start zeroed */
@@ -380,6 +389,19 @@ static long op_open(struct session *s, struct vk_recv *r)
         r->msg.data[1] = VFS_OPEN_CONSOLE;
     } else {
         int dev = dev_of(vn);
+        for (size_t i = 0; dev < 0 && i < ndevices; i++) {
+            if (devices[i].rdev == vn->rdev) { /* its server talks to the client directly */
+                vfs_close(f);
+                if ((rc = vk_handle_mint(devices[i].endpoint,
+                                         VK_RIGHT_CALL | VK_RIGHT_DUP | VK_RIGHT_TRANSFER |
+                                             VK_MINT_TRACK_CLOSE,
+                                         VFS_BADGE_DEVICE | ++device_opens, &h)))
+                    return rc;
+                r->msg.flags = 1;
+                r->msg.handles[0] = h;
+                return 0;
+            }
+        }
         if (dev < 0) {
             vfs_close(f);
             return -VK_ENXIO; /* a device no server has claimed */
@@ -440,6 +462,35 @@ static long op_mount(struct session *s, struct vk_recv *r, int mount)
     if ((rc = vfs_mount(&s->ctx, dir, path0, fs, (uint32_t)args[1] & VFS_MNT_RDONLY)))
         vfs_fs_destroy(fs);
     return rc;
+}
+
+static long op_register(struct vk_recv *r)
+{
+    struct vk_handle_info hr, he;
+    if (n_in < 2 || vk_handle_info(in_handles[1], &hr) || hr.type != VK_OBJ_RESOURCE ||
+        !(hr.rights & VK_RIGHT_IPC_CREATE))
+        return -VK_EPERM; /* CAP_IPC_CREATE is needed */
+    uint32_t need = VK_RIGHT_CALL | VK_RIGHT_MINT | VK_RIGHT_DUP;
+    if (vk_handle_info(in_handles[0], &he) || he.type != VK_OBJ_ENDPOINT ||
+        (he.rights & need) != need || he.badge)
+        return -VK_EINVAL;
+    long rc = get_paths(r, 0);
+    if (rc)
+        return rc;
+    if (!path0[0] || strchr(path0, '/') || path0[0] == '.' || strlen(path0) > VFS_NAME_MAX)
+        return -VK_EINVAL;
+    struct device *nd = realloc(devices, (ndevices + 1) * sizeof *nd);
+    if (!nd)
+        return -VK_ENOMEM;
+    devices = nd;
+    uint64_t rdev = (200ull << 8) | ndevices; /* major 200: servers' devices */
+    if ((rc = rofs_add_dev(devfs, path0, VFS_S_IFCHR | 0666, rdev)))
+        return rc;
+    devices[ndevices].rdev = rdev;
+    devices[ndevices].endpoint = in_handles[0];
+    ndevices++;
+    in_handles[0] = 0; /* kept: not closed with the request's other handles */
+    return 0;
 }
 
 static long session_request(struct session *s, struct vk_recv *r)
@@ -570,6 +621,8 @@ static long session_request(struct session *s, struct vk_recv *r)
         proc_hello(s, r);
         proc_cwd(s);
         return 0;
+    case VFS_OP_REGISTER:
+        return op_register(r);
     case VFS_OP_CHROOT: {
         struct vfs_vnode *nd;
         if ((rc = get_paths(r, 0)) || (rc = dir_arg(r, 0, &d0)) ||
@@ -930,6 +983,7 @@ static int make_devfs(struct vfs_ctx *ctx)
     struct vfs_fs *fs;
     if (rofs_create_fs(V, &fs))
         return -VK_ENOMEM;
+    devfs = fs;
     static const struct {
         const char *name;
         uint32_t perm, major, minor;
@@ -1022,7 +1076,8 @@ int main(void)
             else
                 reply(r.token, &r.msg, -VK_EBADF);
             for (uint32_t i = 0; i < n_in; i++)
-                vk_handle_close(in_handles[i]);
+                if (in_handles[i])
+                    vk_handle_close(in_handles[i]);
             n_in = 0;
         }
         retry_pending();

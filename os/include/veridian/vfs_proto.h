@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #define VFS_BADGE_FILE (1ull << 62)
+#define VFS_BADGE_DEVICE (1ull << 61) /* opens of a registered device node */
 #define VFS_BADGE_ROOT_SESSION 1ull /* init's own session: uid 0, cwd / */
 #define VFS_PROTO_PATH_MAX 4096
 
@@ -69,6 +70,13 @@ enum vfs_op {
                             only themselves (tests drop privileges with it) */
     VFS_OP_CHROOT = 23,  /* path: the session's root and cwd become that directory. Allowed
                             to anyone: it only narrows what the session can name */
+    VFS_OP_REGISTER = 24, /* "name": a device node /dev/name served by the caller. handles[0]:
+                             a send handle to the caller's endpoint with CALL|MINT|DUP|TRANSFER
+                             and no badge; handles[1]: the caller's resource handle with
+                             VK_RIGHT_IPC_CREATE. Each open of the node gets its own badged,
+                             tracked handle to that endpoint (VFS_BADGE_DEVICE | n), so the
+                             server speaks this file protocol directly with its clients and
+                             learns of each close. */
 
     /* ---- on a file handle ---- */
     VFS_OP_READ = 32,      /* data[0]=length -> bytes in recv buffer, data[0]=count */
