@@ -211,6 +211,17 @@ static int install_locked(const struct vr_fd_ops *ops, uint32_t handle, int min_
     return -VK_EMFILE;
 }
 
+int vr_fd_lowest_free(void)
+{
+    vr_lock_acquire(&fd_lock);
+    int fd = -1;
+    for (int i = 0; i < VR_FD_MAX && fd < 0; i++)
+        if (!fds[i].ops)
+            fd = i;
+    vr_lock_release(&fd_lock);
+    return fd;
+}
+
 int vr_fd_install(const struct vr_fd_ops *ops, uint32_t handle, int min_fd, uint32_t fdflags)
 {
     vr_lock_acquire(&fd_lock);

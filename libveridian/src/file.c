@@ -48,7 +48,9 @@ static void to_stat(const struct vfs_proto_stat *ps, struct stat *st)
 
 static long open_at(int dirfd, const char *path, int flags, mode_t mode)
 {
-    struct vk_call c = {.msg = {.data = {(uint32_t)flags & ~(uint32_t)O_CLOEXEC, mode}}};
+    /* data[2]: the fd this will probably become, for /proc/<pid>/fd (a hint, 0: none) */
+    struct vk_call c = {.msg = {.data = {(uint32_t)flags & ~(uint32_t)O_CLOEXEC, mode,
+                                         (uint64_t)(vr_fd_lowest_free() + 1)}}};
     long rc = vr_vfs_path_call(VFS_OP_OPEN, dirfd, path, AT_FDCWD, NULL, &c, 1);
 
     if (rc < 0)

@@ -107,6 +107,8 @@ const struct vr_fd_ops *vr_fd_ops_for_handle(uint32_t handle);
 int vr_fd_install(const struct vr_fd_ops *ops, uint32_t handle, int min_fd, uint32_t fdflags);
 /* vr_fd_install at the lowest free fd, closing the handle when the table is full. */
 int vr_fd_adopt(const struct vr_fd_ops *ops, uint32_t handle, uint32_t fdflags);
+/* The fd the next open would get (a hint: another thread may take it), or -1. */
+int vr_fd_lowest_free(void);
 /* Look up fd: 0 with *out, or -VK_EBADF. */
 int vr_fd_get(int fd, struct vr_fd *out);
 /* Another fd for the same handle at the lowest free fd >= min_fd (F_DUPFD): the new fd,

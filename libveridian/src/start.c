@@ -91,8 +91,8 @@ _Noreturn void __vr_start_c(long *sp)
         vk_thread_set_self(&vr_main_tcb);
     environ = envp;
     vr_vfs_init();
-    vr_vfs_hello(argv, envp);
     vr_fd_init();
+    vr_vfs_hello(argv, envp);
     vr_stdio_init();
     exit(main(argc, argv, envp));
 }

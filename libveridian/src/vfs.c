@@ -81,6 +81,10 @@ __attribute__((noinline)) void vr_vfs_hello(char *const argv[], char *const envp
     off = pack_strings(buf, off, HELLO_MAX, envp);
     struct vk_call c = {
         .msg = {.opcode = VFS_OP_HELLO}, .send_buf = (uint64_t)(uintptr_t)buf, .send_len = off};
+    struct vr_fd e;
+    for (int fd = 0; fd < 3; fd++) /* data[0]: which of fds 0-2 are the console */
+        if (vr_fd_get(fd, &e) == 0 && e.ops == &vr_console_ops)
+            c.msg.data[0] |= 1u << fd;
     vr_vfs_call(session, &c, VK_DEADLINE_NEVER, 0); /* EBUSY: our parent's session; ignored */
 }
 

@@ -41,6 +41,7 @@ struct ofile {
     struct vfs_file *f;
     int dev;              /* enum dev_minor: served here, not by the library */
     struct vfs_cred cred; /* of the opener (fchmod) */
+    uint32_t pid, fd;     /* shown as /proc/<pid>/fd/<fd> (pid 0: not shown) */
 };
 
 struct session {
@@ -345,7 +346,38 @@ static void proc_hello(struct session *s, const struct vk_recv *r)
                       s->ctx.cred.gid);
     snprintf(path, sizeof path, "%u/status", pid);
     rofs_set_file(procfs, path, 0444, status, (size_t)sl);
+    snprintf(path, sizeof path, "%u/fd", pid);
+    rofs_add_dir(procfs, path);
+    for (unsigned fd = 0; fd < 3; fd++) {
+        if (args[0] & (1u << fd)) {
+            snprintf(path, sizeof path, "%u/fd/%u", pid, fd);
+            rofs_set_symlink(procfs, path, "/dev/console");
+        }
+    }
     s->pid = pid;
+}
+
+/* /proc/<pid>/fd/<fd> -> the path the file was opened by (made absolute). */
+static void proc_fd_link(struct session *s, struct ofile *of, uint32_t fd, const char *path)
+{
+    char link[48], target[2 * VFS_PROTO_PATH_MAX];
+    if (path[0] == '/') {
+        snprintf(target, sizeof target, "%s", path);
+    } else {
+        struct vfs_vnode *root = s->ctx.cwd ? NULL : vfs_root(V);
+        int64_t n = vfs_getcwd(&s->ctx, s->ctx.cwd ? s->ctx.cwd : root, target, sizeof target);
+        if (root)
+            vfs_vnode_put(root);
+        if (n <= 0)
+            return;
+        snprintf(target + n - 1, sizeof target - (size_t)n + 1, "%s%s",
+                 n > 2 ? "/" : "", path);
+    }
+    snprintf(link, sizeof link, "%u/fd/%u", s->pid, fd);
+    if (rofs_set_symlink(procfs, link, target) == 0) {
+        of->pid = s->pid;
+        of->fd = fd;
+    }
 }
 
 static void proc_cwd(struct session *s)
@@ -406,10 +438,13 @@ static long op_open(struct session *s, struct vk_recv *r)
             vfs_close(f);
             return -VK_ENXIO; /* a device no server has claimed */
         }
-        if ((rc = new_file(f, dev, &s->ctx.cred, &h)) < 0) {
+        long id = new_file(f, dev, &s->ctx.cred, &h);
+        if (id < 0) {
             vfs_close(f);
-            return rc;
+            return id;
         }
+        if (s->pid && args[2] && args[2] <= 65536)
+            proc_fd_link(s, &files[id], (uint32_t)(args[2] - 1), path0);
     }
     r->msg.flags = 1;
     r->msg.handles[0] = h;
@@ -918,6 +953,11 @@ static void closed(uint64_t badge)
 {
     struct ofile *of = file_of(badge);
     if (of) {
+        if (of->pid) {
+            char link[48];
+            snprintf(link, sizeof link, "%u/fd/%u", of->pid, of->fd);
+            rofs_remove_path(procfs, link);
+        }
         vfs_close(of->f);
         memset(of, 0, sizeof *of);
         return;

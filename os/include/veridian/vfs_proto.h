@@ -39,7 +39,8 @@
 
 enum vfs_op {
     /* ---- on a session handle ---- */
-    VFS_OP_OPEN = 1,     /* path; data[0]=flags (O_*), data[1]=mode -> handles[0]=file,
+    VFS_OP_OPEN = 1,     /* path; data[0]=flags (O_*), data[1]=mode, data[2]=fd+1 it will be
+                            (for /proc/<pid>/fd, 0: unknown) -> handles[0]=file,
                             data[0]=st_mode, data[1]=VFS_OPEN_* */
     VFS_OP_STAT = 2,     /* path; data[0]=AT_* flags -> struct vfs_proto_stat in recv buffer */
     VFS_OP_ACCESS = 3,   /* path; data[0]=amode, data[1]=AT_* flags */
@@ -65,7 +66,8 @@ enum vfs_op {
                             publishes /proc/services) */
     VFS_OP_HELLO = 21,   /* "arg0\0arg1\0...\0\0env0\0env1\0...": the calling process (the
                             kernel names it: sender_pid) appears as /proc/<pid>, tied to this
-                            session; libveridian sends it at start-up */
+                            session; libveridian sends it at start-up; data[0] bit n: fd n
+                            (0-2) is the console */
     VFS_OP_SETUID = 22,  /* data[0]=uid, data[1]=gid: uid 0 sessions may become anyone, others
                             only themselves (tests drop privileges with it) */
     VFS_OP_CHROOT = 23,  /* path: the session's root and cwd become that directory. Allowed
