@@ -177,3 +177,23 @@ long vr_service_ready(void)
     uint32_t h = vr_start_handle(VK_ROLE_READY);
     return h ? vk_notify_signal(h, 1 /* VK_INIT_READY_BIT */) : -VK_ENOENT;
 }
+
+long vr_request(uint32_t h, uint32_t op, const void *send, size_t send_len, void *recv,
+                size_t recv_len, uint64_t d0, uint64_t d1, struct vk_msg *reply)
+{
+    struct vk_call c;
+    memset(&c, 0, sizeof c);
+    c.msg.opcode = op;
+    c.msg.data[0] = d0;
+    c.msg.data[1] = d1;
+    c.send_buf = (uint64_t)(uintptr_t)send;
+    c.send_len = send ? send_len : 0;
+    c.recv_buf = (uint64_t)(uintptr_t)recv;
+    c.recv_len = recv ? recv_len : 0;
+    long rc = vk_call(h, &c, VK_DEADLINE_NEVER);
+    if (reply)
+        *reply = c.msg;
+    if (rc)
+        return rc;
+    return c.msg.opcode ? -(long)c.msg.opcode : (long)c.msg.data[0];
+}

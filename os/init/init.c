@@ -94,13 +94,11 @@ static uint32_t new_session(void)
 {
     if (!ns_session || ns_service < 0 || rt[ns_service].state != VK_SVC_RUNNING)
         return 0;
-    struct vk_call c;
-    memset(&c, 0, sizeof c);
-    c.msg.opcode = VFS_OP_SESSION;
-    if (vk_call(ns_session, &c, VK_DEADLINE_NEVER) || c.msg.opcode ||
-        VK_MSG_NHANDLES(c.msg.flags) != 1)
+    struct vk_msg m;
+    if (vr_request(ns_session, VFS_OP_SESSION, NULL, 0, NULL, 0, 0, 0, &m) < 0 ||
+        VK_MSG_NHANDLES(m.flags) != 1)
         return 0;
-    return c.msg.handles[0];
+    return m.handles[0];
 }
 
 /* Before the vfs starts: a fresh endpoint whose receive end goes to it, and our session. */
@@ -142,12 +140,7 @@ static void publish_services(void)
         off += (size_t)snprintf(text + off, sizeof text - off, "%-16s %-9s %5u %8u\n",
                                 cfg.svc[i].name, state_names[rt[i].state], rt[i].pid,
                                 rt[i].restarts);
-    struct vk_call c;
-    memset(&c, 0, sizeof c);
-    c.msg.opcode = VFS_OP_PUBLISH;
-    c.send_buf = (uint64_t)(uintptr_t)text;
-    c.send_len = off;
-    if (vk_call(ns_session, &c, VK_DEADLINE_NEVER) == 0 && c.msg.opcode == 0)
+    if (vr_request(ns_session, VFS_OP_PUBLISH, text, off, NULL, 0, 0, 0, NULL) >= 0)
         services_dirty = 0;
 }
 

@@ -8,7 +8,8 @@
  * on the covered vnode, which is how "busy" is decided: a filesystem is busy when its vnodes
  * hold references beyond the mount's own (open files, a cwd, a mount on one of its
  * directories). Mounting over a path that is already a mount point covers the root of the
- * top mount, so mounts stack and umount reveals the one below. Only uid 0 mounts.
+ * top mount, so mounts stack and umount reveals the one below. Only uid 0 mounts, remounts
+ * and unmounts; a remount read-only waits for no writer but fails with -EBUSY instead.
  * vfs_destroy takes everything down, newest mount first.
  */
 #include "vfs_internal.h"
@@ -117,23 +118,50 @@ static void mount_teardown(struct vfs *vfs, struct vfs_mount *m)
     vfs_fs_destroy(fs);
 }
 
-int vfs_umount(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path)
+/* The mount whose root `path` names: 0 and *out, or -EINVAL when it names no mount root. */
+static int mount_at(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path,
+                    struct vfs_mount **out)
 {
     struct vfs_vnode *vn;
+    int err = vfs_lookup(ctx, dir, path, 0, &vn);
+
+    if (err)
+        return err;
+    *out = vn->fs->mount;
+    if (vn != vn->fs->root || !*out)
+        err = -VK_EINVAL;
+    vfs_vnode_put(vn);
+    return err;
+}
+
+int vfs_remount(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path, uint32_t mnt_flags)
+{
     struct vfs_mount *m;
     int err;
 
     if (ctx->cred.uid != 0)
         return -VK_EPERM;
-    err = vfs_lookup(ctx, dir, path, 0, &vn);
+    err = mount_at(ctx, dir, path, &m);
     if (err)
         return err;
-    m = vn->fs->mount;
-    if (vn != vn->fs->root || !m) {
-        vfs_vnode_put(vn);
-        return -VK_EINVAL;
-    }
-    vfs_vnode_put(vn);
+    mnt_flags &= VFS_MNT_RDONLY;
+    if ((mnt_flags & VFS_MNT_RDONLY) && !(m->flags & VFS_MNT_RDONLY) && m->fs->writers)
+        return -VK_EBUSY;
+    m->flags = mnt_flags;
+    m->fs->flags = mnt_flags;
+    return 0;
+}
+
+int vfs_umount(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path)
+{
+    struct vfs_mount *m;
+    int err;
+
+    if (ctx->cred.uid != 0)
+        return -VK_EPERM;
+    err = mount_at(ctx, dir, path, &m);
+    if (err)
+        return err;
     if (!m->covered || m->fs->refs > 1)
         return -VK_EBUSY;
     mount_teardown(ctx->vfs, m);

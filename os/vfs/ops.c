@@ -134,8 +134,8 @@ static int nd_create(struct vfs_nd *nd, struct vfs_ctx *ctx, struct vfs_vnode *d
     return rofs;
 }
 
-static int path_lookup(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path,
-                       unsigned flags, struct vfs_vnode **out)
+static int path_lookup(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path, unsigned flags,
+                       struct vfs_vnode **out)
 {
     struct vfs_nd nd;
     int err = vfs_nd_init(&nd, ctx, dir, path, flags);
@@ -171,8 +171,7 @@ int vfs_lookup(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path, int
     return path_lookup(ctx, dir, path, at_flags_to_lookup(flags), out);
 }
 
-int vfs_chdir(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path,
-              struct vfs_vnode **out)
+int vfs_chdir(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path, struct vfs_vnode **out)
 {
     struct vfs_vnode *vn;
     int err = path_lookup(ctx, dir, path, VFS_LOOKUP_FOLLOW | VFS_LOOKUP_DIRECTORY, &vn);
@@ -188,8 +187,8 @@ int vfs_chdir(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path,
     return 0;
 }
 
-int vfs_fstatat(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path,
-                struct vfs_stat *st, int flags)
+int vfs_fstatat(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path, struct vfs_stat *st,
+                int flags)
 {
     struct vfs_vnode *vn;
     int err;
@@ -214,8 +213,7 @@ int vfs_lstat(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path, stru
     return vfs_fstatat(ctx, dir, path, st, VFS_AT_SYMLINK_NOFOLLOW);
 }
 
-int vfs_access(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path, int amode,
-               int flags)
+int vfs_access(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path, int amode, int flags)
 {
     struct vfs_vnode *vn;
     int err;
@@ -232,20 +230,27 @@ int vfs_access(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path, int
     return err;
 }
 
+/* Linux setattr_prepare for ATTR_MODE: owner or root; setgid only within one's groups. */
+static int chmod_attrs(struct vfs_ctx *ctx, uint32_t *mode_p, uint32_t uid, uint32_t gid,
+                       int64_t *ctime_p, uint32_t mode)
+{
+    if (ctx->cred.uid != 0 && ctx->cred.uid != uid)
+        return -VK_EPERM;
+    mode &= VFS_S_IALLUGO;
+    if (ctx->cred.uid != 0 && !vfs_in_group(&ctx->cred, gid))
+        mode &= ~(uint32_t)VFS_S_ISGID;
+    *mode_p = (*mode_p & VFS_S_IFMT) | mode;
+    *ctime_p = vfs_now(ctx->vfs);
+    return 0;
+}
+
 static int chmod_vnode(struct vfs_ctx *ctx, struct vfs_vnode *vn, uint32_t mode)
 {
     if (vfs_fs_rdonly(vn->fs))
         return -VK_EROFS;
     if (vfs_s_islnk(vn->mode))
         return -VK_ENOTSUP;
-    if (ctx->cred.uid != 0 && ctx->cred.uid != vn->uid)
-        return -VK_EPERM;
-    mode &= VFS_S_IALLUGO;
-    if (ctx->cred.uid != 0 && !vfs_in_group(&ctx->cred, vn->gid))
-        mode &= ~(uint32_t)VFS_S_ISGID;
-    vn->mode = (vn->mode & VFS_S_IFMT) | mode;
-    vn->ctime = vfs_now(ctx->vfs);
-    return 0;
+    return chmod_attrs(ctx, &vn->mode, vn->uid, vn->gid, &vn->ctime, mode);
 }
 
 int vfs_chmod(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path, uint32_t mode,
@@ -267,7 +272,7 @@ int vfs_chmod(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path, uint
 int vfs_fchmod(struct vfs_ctx *ctx, struct vfs_file *f, uint32_t mode)
 {
     if (!f->vn)
-        return 0; /* an anonymous pipe has no attributes worth keeping */
+        return chmod_attrs(ctx, &f->pipe->mode, f->pipe->uid, f->pipe->gid, &f->pipe->ctime, mode);
     return chmod_vnode(ctx, f->vn, mode);
 }
 
@@ -389,8 +394,7 @@ int vfs_mknod(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path, uint
     return err;
 }
 
-int vfs_symlink(struct vfs_ctx *ctx, const char *target, struct vfs_vnode *dir,
-                const char *path)
+int vfs_symlink(struct vfs_ctx *ctx, const char *target, struct vfs_vnode *dir, const char *path)
 {
     struct vfs_nd nd;
     struct vfs_vnode *vn;
@@ -404,8 +408,8 @@ int vfs_symlink(struct vfs_ctx *ctx, const char *target, struct vfs_vnode *dir,
     if (!err) {
         struct vfs_attr a = new_attr(ctx, nd.cur, 0777, VFS_S_IFLNK);
         a.mode = VFS_S_IFLNK | 0777; /* no umask on symlinks */
-        err = nd.cur->fs->ops->symlink(nd.cur, nd.last, nd.last_len, target, strlen(target), &a,
-                                       &vn);
+        err =
+            nd.cur->fs->ops->symlink(nd.cur, nd.last, nd.last_len, target, strlen(target), &a, &vn);
         if (!err)
             vfs_vnode_put(vn);
     }
@@ -439,11 +443,6 @@ int vfs_link(struct vfs_ctx *ctx, struct vfs_vnode *olddir, const char *oldpath,
         lf |= VFS_LOOKUP_FOLLOW;
     if (flags & VFS_AT_EMPTY_PATH)
         lf |= VFS_LOOKUP_EMPTY;
-    err = check_name(oldpath, flags & VFS_AT_EMPTY_PATH);
-    if (!err)
-        err = check_name(newpath, false);
-    if (err)
-        return err;
     err = path_lookup(ctx, olddir, oldpath, lf, &vn);
     if (err)
         return err;
@@ -582,12 +581,9 @@ int vfs_rename(struct vfs_ctx *ctx, struct vfs_vnode *olddir, const char *oldpat
     struct vfs_nd on, nn;
     struct vfs_vnode *old = NULL, *new = NULL;
     bool isdir;
-    int err = check_name(oldpath, false);
+    int err;
 
-    if (!err)
-        err = check_name(newpath, false);
-    if (err)
-        return err;
+    /* as Linux: a bad new name is noticed only when the new path is walked, after the old */
     memset(&nn, 0, sizeof(nn));
     err = vfs_nd_init(&on, ctx, olddir, oldpath, 0);
     if (!err)
@@ -624,7 +620,7 @@ int vfs_rename(struct vfs_ctx *ctx, struct vfs_vnode *olddir, const char *oldpat
     if (is_ancestor_or_self(old, nn.cur))
         goto out;
     err = -VK_ENOTEMPTY;
-    if (new && is_ancestor_or_self(new, on.cur))
+    if (new &&is_ancestor_or_self(new, on.cur))
         goto out;
     err = 0;
     if (old == new)
@@ -634,11 +630,10 @@ int vfs_rename(struct vfs_ctx *ctx, struct vfs_vnode *olddir, const char *oldpat
         err = new ? may_delete(&ctx->cred, nn.cur, new, isdir) : may_create(&ctx->cred, nn.cur);
     if (!err && nn.cur != on.cur && isdir)
         err = vfs_permission(&ctx->cred, old, VFS_MAY_WRITE); /* its ".." changes */
-    if (!err && (old->mounted || (new && new->mounted)))
+    if (!err && (old->mounted || (new &&new->mounted)))
         err = -VK_EBUSY;
     if (!err)
-        err = on.cur->fs->ops->rename(on.cur, on.last, on.last_len, nn.cur, nn.last,
-                                      nn.last_len);
+        err = on.cur->fs->ops->rename(on.cur, on.last, on.last_len, nn.cur, nn.last, nn.last_len);
 out:
     vfs_vnode_put(old);
     vfs_vnode_put(new);
@@ -650,8 +645,7 @@ out:
 /* ---------------- getcwd ---------------- */
 
 /* The name under which child appears in parent (same filesystem): 0 and name copied. */
-static int name_in_parent(struct vfs_vnode *parent, struct vfs_vnode *child,
-                          struct vfs_dirent *de)
+static int name_in_parent(struct vfs_vnode *parent, struct vfs_vnode *child, struct vfs_dirent *de)
 {
     uint64_t cookie = 2;
 
@@ -924,6 +918,8 @@ static int do_open(struct vfs_ctx *ctx, struct vfs_vnode *vn, const struct open_
     }
     if (truncate)
         do_truncate(vn, 0, ctx->cred.uid); /* shrinking to 0 cannot fail in tmpfs */
+    if ((f->fmode & VFS_FMODE_WRITE) && vfs_s_isreg(vn->mode))
+        vn->fs->writers++; /* a remount read-only fails while this is open */
     vfs_vnode_ref(vn);
     *out = f;
     return 0;
@@ -953,8 +949,7 @@ out:
     return err;
 }
 
-int vfs_open_vnode(struct vfs_ctx *ctx, struct vfs_vnode *vn, uint32_t flags,
-                   struct vfs_file **out)
+int vfs_open_vnode(struct vfs_ctx *ctx, struct vfs_vnode *vn, uint32_t flags, struct vfs_file **out)
 {
     struct open_op op;
     int err;
@@ -967,8 +962,7 @@ int vfs_open_vnode(struct vfs_ctx *ctx, struct vfs_vnode *vn, uint32_t flags,
     return do_open(ctx, vn, &op, op.lookup, false, out);
 }
 
-int vfs_pipe_open(struct vfs_ctx *ctx, uint32_t flags, struct vfs_file **rd,
-                  struct vfs_file **wr)
+int vfs_pipe_open(struct vfs_ctx *ctx, uint32_t flags, struct vfs_file **rd, struct vfs_file **wr)
 {
     struct vfs_pipe *p;
     struct vfs_file *f[2];
@@ -996,6 +990,9 @@ int vfs_pipe_open(struct vfs_ctx *ctx, uint32_t flags, struct vfs_file **rd,
         f[i]->fmode = i ? VFS_FMODE_WRITE : VFS_FMODE_READ;
         ctx->vfs->stats.files++;
     }
+    p->uid = ctx->cred.uid;
+    p->gid = ctx->cred.gid;
+    p->ctime = vfs_now(ctx->vfs);
     vfs_pipe_attach(p, true, true);
     *rd = f[0];
     *wr = f[1];
@@ -1020,6 +1017,8 @@ int vfs_close(struct vfs_file *f)
                 vfs_pipe_destroy(p);
         }
     }
+    if (vn && (f->fmode & VFS_FMODE_WRITE) && vfs_s_isreg(vn->mode))
+        vn->fs->writers--;
     if (vn && vn->fs->ops->close)
         vn->fs->ops->close(vn, f->flags);
     file_free(f);
@@ -1087,9 +1086,9 @@ static int64_t file_read(struct vfs_file *f, void *buf, size_t len, int64_t *ppo
     if (!(f->fmode & VFS_FMODE_READ))
         return -VK_EBADF;
     if (f->pipe)
-        return len > (size_t)INT64_MAX ? -VK_EINVAL
-                                       : vfs_pipe_read(f->pipe, buf, len > VFS_MAX_RW ? VFS_MAX_RW
-                                                                                      : len);
+        return len > (size_t)INT64_MAX
+                   ? -VK_EINVAL
+                   : vfs_pipe_read(f->pipe, buf, len > VFS_MAX_RW ? VFS_MAX_RW : len);
     err = rw_verify(*ppos, len);
     if (err)
         return err;
@@ -1116,9 +1115,9 @@ static int64_t file_write(struct vfs_file *f, const void *buf, size_t len, int64
     if (!(f->fmode & VFS_FMODE_WRITE))
         return -VK_EBADF;
     if (f->pipe)
-        return len > (size_t)INT64_MAX ? -VK_EINVAL
-                                       : vfs_pipe_write(f->pipe, buf, len > VFS_MAX_RW ? VFS_MAX_RW
-                                                                                       : len);
+        return len > (size_t)INT64_MAX
+                   ? -VK_EINVAL
+                   : vfs_pipe_write(f->pipe, buf, len > VFS_MAX_RW ? VFS_MAX_RW : len);
     err = rw_verify(*ppos, len);
     if (err)
         return err;
@@ -1240,11 +1239,12 @@ int vfs_fstat(struct vfs_file *f, struct vfs_stat *st)
     }
     memset(st, 0, sizeof(*st));
     st->ino = vfs_pipe_id(f->pipe);
-    st->mode = VFS_S_IFIFO | 0600;
+    st->mode = f->pipe->mode;
     st->nlink = 1;
-    st->uid = f->uid;
-    st->gid = f->gid;
+    st->uid = f->pipe->uid;
+    st->gid = f->pipe->gid;
     st->blksize = VFS_PAGE_SIZE;
+    st->atime_ns = st->mtime_ns = st->ctime_ns = f->pipe->ctime;
     return 0;
 }
 

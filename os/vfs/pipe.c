@@ -14,16 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct vfs_pipe {
-    struct vfs *vfs;
-    uint8_t *buf;
-    size_t head;  /* next byte to read */
-    size_t count; /* bytes buffered */
-    uint32_t readers;
-    uint32_t writers;
-    uint64_t id;
-};
-
 int vfs_pipe_create(struct vfs *vfs, struct vfs_pipe **out)
 {
     struct vfs_pipe *p = calloc(1, sizeof(*p));
@@ -37,6 +27,7 @@ int vfs_pipe_create(struct vfs *vfs, struct vfs_pipe **out)
     }
     p->vfs = vfs;
     p->id = vfs->next_pipe_id++;
+    p->mode = VFS_S_IFIFO | 0600;
     vfs->stats.pipes++;
     *out = p;
     return 0;

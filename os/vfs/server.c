@@ -587,6 +587,8 @@ static long session_request(struct session *s, struct vk_recv *r)
             return rc;
         return vfs_chmod(ctx, d0, path0, (uint32_t)a[0], (int)a[1]);
     case VFS_OP_TRUNCATE:
+        if ((int64_t)a[0] < 0) /* Linux checks the length before the path */
+            return -VK_EINVAL;
         if ((rc = get_paths(r, 0)) || (rc = dir_arg(r, 0, &d0)))
             return rc;
         return vfs_truncate(ctx, d0, path0, (int64_t)a[0]);

@@ -195,8 +195,8 @@ static int radix_get_or_alloc(struct tmpfs *t, struct tmpfs_node *n, uint64_t id
 
 /* Frees every page with index >= first under node (of height h covering base..). Returns true
  * when node became empty (and was freed). */
-static bool radix_trim(struct tmpfs *t, struct tmpfs_node *n, struct tmpfs_radix *node,
-                       unsigned h, uint64_t base, uint64_t first)
+static bool radix_trim(struct tmpfs *t, struct tmpfs_node *n, struct tmpfs_radix *node, unsigned h,
+                       uint64_t base, uint64_t first)
 {
     uint64_t span = radix_span(h);
 
@@ -228,8 +228,7 @@ static bool radix_trim(struct tmpfs *t, struct tmpfs_node *n, struct tmpfs_radix
 
 static void radix_truncate(struct tmpfs *t, struct tmpfs_node *n, uint64_t first)
 {
-    if (n->u.file.root &&
-        radix_trim(t, n, n->u.file.root, n->u.file.height, 0, first)) {
+    if (n->u.file.root && radix_trim(t, n, n->u.file.root, n->u.file.height, 0, first)) {
         n->u.file.root = NULL;
         n->u.file.height = 0;
     }
@@ -445,8 +444,7 @@ static void dir_remove(struct tmpfs_node *d, struct tmpfs_dirent *e)
 
 /* ---------------- ops ---------------- */
 
-static int tmpfs_lookup(struct vfs_vnode *dir, const char *name, size_t len,
-                        struct vfs_vnode **out)
+static int tmpfs_lookup(struct vfs_vnode *dir, const char *name, size_t len, struct vfs_vnode **out)
 {
     struct tmpfs_node *d = to_node(dir), *n;
 

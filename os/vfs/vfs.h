@@ -18,6 +18,9 @@
  *    (tests/diff compares this library with Linux op by op). Deviations are listed in the
  *    comments of the functions concerned.
  *  - Single-threaded: the caller serialises calls (the server handles one message at a time).
+ *  - Not provided (yet): chown, utimes, O_PATH, O_TMPFILE, RENAME_* flags, and Linux's
+ *    fs.protected_symlinks/protected_regular hardening (both default to 0 in the kernel);
+ *    fs.protected_hardlinks=1 is implemented.
  *
  * References: a struct vfs_vnode * handed out by this API (vfs_lookup, vfs_root, ...) carries
  * one reference that the caller drops with vfs_vnode_put. struct vfs_ctx does not own its
@@ -33,42 +36,13 @@
 
 #include "veridian/errors.h"
 
-/* Error numbers errors.h does not have yet (Linux's values). */
-#ifndef VK_ENXIO
-#define VK_ENXIO 6
-#endif
-#ifndef VK_EXDEV
-#define VK_EXDEV 18
-#endif
-#ifndef VK_ENODEV
-#define VK_ENODEV 19
-#endif
-#ifndef VK_EFBIG
-#define VK_EFBIG 27
-#endif
-#ifndef VK_ESPIPE
-#define VK_ESPIPE 29
-#endif
-#ifndef VK_EROFS
-#define VK_EROFS 30
-#endif
-#ifndef VK_EMLINK
-#define VK_EMLINK 31
-#endif
-#ifndef VK_ENOTEMPTY
-#define VK_ENOTEMPTY 39
-#endif
-#ifndef VK_EOVERFLOW
-#define VK_EOVERFLOW 75
-#endif
-
 /* ---- limits ---- */
-#define VFS_PATH_MAX 4096   /* including the NUL: a path of 4096 bytes or more is too long */
-#define VFS_NAME_MAX 255    /* bytes in one component */
-#define VFS_SYMLOOP_MAX 40  /* symlinks followed in one resolution; the 41st gives ELOOP */
-#define VFS_PIPE_BUF 4096   /* writes up to this size are atomic */
-#define VFS_PIPE_SIZE 65536 /* pipe buffer capacity */
-#define VFS_PAGE_SIZE 4096  /* tmpfs allocation unit */
+#define VFS_PATH_MAX 4096      /* including the NUL: a path of 4096 bytes or more is too long */
+#define VFS_NAME_MAX 255       /* bytes in one component */
+#define VFS_SYMLOOP_MAX 40     /* symlinks followed in one resolution; the 41st gives ELOOP */
+#define VFS_PIPE_BUF 4096      /* writes up to this size are atomic */
+#define VFS_PIPE_SIZE 65536    /* pipe buffer capacity */
+#define VFS_PAGE_SIZE 4096     /* tmpfs allocation unit */
 #define VFS_MAX_RW 0x7ffff000u /* one read/write moves at most this much (Linux MAX_RW_COUNT) */
 
 /* ---- open flags (Linux x86_64 values) ---- */
@@ -237,10 +211,15 @@ void vfs_vnode_put(struct vfs_vnode *vn);
 int vfs_mount_root(struct vfs *vfs, struct vfs_fs *fs, uint32_t mnt_flags);
 /* Mounts fs on the directory `path` names (after following symlinks and mounts, so a second
  * mount on the same path stacks on top of the first and hides it). uid 0 only (-VK_EPERM);
- * -VK_ENOTDIR if the target is not a directory; -VK_EBUSY if fs is already mounted. On
+ * -VK_ENOTDIR if the target is not a directory, -VK_ENOENT if it was removed, -VK_EBUSY if
+ * fs is already mounted or the target is the namespace root (a mount there would be
+ * invisible, as on Linux). On
  * success the vfs owns fs (umount destroys it); on failure the caller still does. */
 int vfs_mount(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path, struct vfs_fs *fs,
               uint32_t mnt_flags);
+/* Changes the flags (VFS_MNT_RDONLY) of the mount whose root `path` names. uid 0 only.
+ * Going read-only while a regular file of it is open for writing is -VK_EBUSY (Linux). */
+int vfs_remount(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path, uint32_t mnt_flags);
 /* Unmounts the filesystem whose root `path` names (the topmost on a stack) and destroys it.
  * -VK_EINVAL if path is not a mount root, -VK_EBUSY for the namespace root or while any
  * vnode of it is referenced (open files, a cwd, a mount on one of its directories). */
@@ -285,10 +264,11 @@ int vfs_lookup(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path, int
                struct vfs_vnode **out);
 /* chdir: like vfs_lookup following symlinks, then -VK_ENOTDIR unless a directory and
  * -VK_EACCES without search permission. The caller swaps it into ctx->cwd. */
-int vfs_chdir(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path,
-              struct vfs_vnode **out);
-/* getcwd: the path of directory vn as seen from ctx->root; -VK_ENOENT if vn was removed,
- * -VK_ERANGE if it does not fit in size bytes (with the NUL). Returns the length + 1. */
+int vfs_chdir(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path, struct vfs_vnode **out);
+/* getcwd: the path of directory vn as seen from ctx->root (a directory outside it is shown
+ * from the namespace root); -VK_ENOENT if vn was removed, -VK_ENAMETOOLONG beyond
+ * VFS_PATH_MAX, -VK_ERANGE if it does not fit in size bytes (with the NUL). Returns the
+ * length + 1, like the Linux system call. */
 int64_t vfs_getcwd(struct vfs_ctx *ctx, struct vfs_vnode *vn, char *buf, size_t size);
 
 /* open/openat. mode (with VFS_O_CREAT) is masked with 07777 and ctx->umask. Opening a FIFO
@@ -304,11 +284,10 @@ int vfs_open_vnode(struct vfs_ctx *ctx, struct vfs_vnode *vn, uint32_t flags,
 int vfs_stat(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path, struct vfs_stat *st);
 int vfs_lstat(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path, struct vfs_stat *st);
 /* flags: VFS_AT_SYMLINK_NOFOLLOW, VFS_AT_EMPTY_PATH (stat dir itself when path is ""). */
-int vfs_fstatat(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path,
-                struct vfs_stat *st, int flags);
+int vfs_fstatat(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path, struct vfs_stat *st,
+                int flags);
 /* amode: VFS_F_OK or an OR of R/W/X_OK; flags: VFS_AT_SYMLINK_NOFOLLOW, VFS_AT_EACCESS. */
-int vfs_access(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path, int amode,
-               int flags);
+int vfs_access(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path, int amode, int flags);
 int vfs_mkdir(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path, uint32_t mode);
 /* mode's type: VFS_S_IFREG (or 0), IFIFO, IFSOCK, or IFCHR/IFBLK (uid 0 only). */
 int vfs_mknod(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path, uint32_t mode,
@@ -323,9 +302,10 @@ int vfs_rename(struct vfs_ctx *ctx, struct vfs_vnode *olddir, const char *oldpat
  * Linux link(2)). Linux's fs.protected_hardlinks=1 rule applies to non-root callers. */
 int vfs_link(struct vfs_ctx *ctx, struct vfs_vnode *olddir, const char *oldpath,
              struct vfs_vnode *newdir, const char *newpath, int flags);
-int vfs_symlink(struct vfs_ctx *ctx, const char *target, struct vfs_vnode *dir,
-                const char *path);
-/* Copies at most size bytes of the target (no NUL) and returns how many. */
+int vfs_symlink(struct vfs_ctx *ctx, const char *target, struct vfs_vnode *dir, const char *path);
+/* Copies at most size bytes of the target (no NUL) and returns how many. size 0 or above
+ * INT32_MAX: -VK_EINVAL; not a symlink: -VK_EINVAL; path "" reads dir itself when it is a
+ * symlink (readlinkat(fd, "")), else -VK_ENOENT. */
 int64_t vfs_readlink(struct vfs_ctx *ctx, struct vfs_vnode *dir, const char *path, char *buf,
                      size_t size);
 /* fchmodat: flags VFS_AT_SYMLINK_NOFOLLOW gives -VK_ENOTSUP on a symlink (Linux fchmodat2). */
@@ -368,9 +348,9 @@ int vfs_readdir_vnode(struct vfs_vnode *dir, uint64_t *cookie, struct vfs_dirent
 
 /* ================= pipes ================= */
 
-/* pipe2(): a new pipe and its two ends; flags: VFS_O_NONBLOCK, VFS_O_CLOEXEC (kept). */
-int vfs_pipe_open(struct vfs_ctx *ctx, uint32_t flags, struct vfs_file **rd,
-                  struct vfs_file **wr);
+/* pipe2(): a new pipe and its two ends; flags: VFS_O_NONBLOCK, VFS_O_CLOEXEC (kept), others
+ * -VK_EINVAL. fstat shows a FIFO of mode 0600 owned by ctx's uid/gid (vfs_fchmod changes it). */
+int vfs_pipe_open(struct vfs_ctx *ctx, uint32_t flags, struct vfs_file **rd, struct vfs_file **wr);
 
 /* The buffer itself, for shells that manage ends without files. A pipe starts with no
  * readers or writers; the ends are counted with vfs_pipe_attach/detach. */
@@ -409,8 +389,8 @@ struct vfs_fs_ops {
     /* name in dir, or ".." (the parent; a filesystem root returns itself). -VK_ENOENT. */
     int (*lookup)(struct vfs_vnode *dir, const char *name, size_t len, struct vfs_vnode **out);
     /* A new entry for any type but symlinks (directories included). The name is absent. */
-    int (*create)(struct vfs_vnode *dir, const char *name, size_t len,
-                  const struct vfs_attr *attr, struct vfs_vnode **out);
+    int (*create)(struct vfs_vnode *dir, const char *name, size_t len, const struct vfs_attr *attr,
+                  struct vfs_vnode **out);
     int (*symlink)(struct vfs_vnode *dir, const char *name, size_t len, const char *target,
                    size_t target_len, const struct vfs_attr *attr, struct vfs_vnode **out);
     /* New name for vn (not a directory) in dir; the name is absent. */
@@ -431,7 +411,8 @@ struct vfs_fs_ops {
     /* The entry at or after *cookie (cookies >= 2; 0 and 1 are "." and ".." from the generic
      * layer): 1 and *cookie advanced past it, or 0 at the end. */
     int (*readdir)(struct vfs_vnode *dir, uint64_t *cookie, struct vfs_dirent *out);
-    /* The target of a symlink; stays valid while a reference on vn is held. */
+    /* The target of a symlink, NUL-terminated (the walker reads it as a C string); stays
+     * valid while a reference on vn is held. */
     int (*readlink)(struct vfs_vnode *vn, const char **target, size_t *len);
     /* SEEK_DATA/SEEK_HOLE for regular files (optional: NULL treats the file as all data). */
     int64_t (*seek_data)(struct vfs_vnode *vn, int64_t off, bool hole);
@@ -448,12 +429,13 @@ struct vfs_fs_ops {
 struct vfs_fs {
     const struct vfs_fs_ops *ops;
     struct vfs *vfs;
-    struct vfs_vnode *root; /* set by the filesystem when it is created */
+    struct vfs_vnode *root;  /* set by the filesystem when it is created */
     struct vfs_mount *mount; /* NULL while not mounted */
     uint64_t dev;
     uint64_t next_ino;
-    uint64_t refs; /* references held on this filesystem's vnodes */
-    uint32_t flags; /* VFS_MNT_* while mounted */
+    uint64_t refs;    /* references held on this filesystem's vnodes */
+    uint64_t writers; /* open files that may write to its regular files */
+    uint32_t flags;   /* VFS_MNT_* while mounted */
 };
 
 /* The generic part of a vnode, embedded in the filesystem's node. The filesystem maintains

@@ -41,10 +41,10 @@ struct vfs_mount {
 
 struct vfs_file {
     struct vfs *vfs;
-    struct vfs_vnode *vn;   /* referenced; NULL for an anonymous pipe */
-    struct vfs_pipe *pipe;  /* FIFO or anonymous pipe */
-    uint32_t flags;         /* open flags */
-    uint32_t fmode;         /* VFS_FMODE_* */
+    struct vfs_vnode *vn;  /* referenced; NULL for an anonymous pipe */
+    struct vfs_pipe *pipe; /* FIFO or anonymous pipe */
+    uint32_t flags;        /* open flags */
+    uint32_t fmode;        /* VFS_FMODE_* */
     int64_t off;
     uint32_t refs;
     uint32_t uid; /* opener, for clearing set-id bits on write */
@@ -119,6 +119,21 @@ int vfs_lookup_child(struct vfs_vnode *dir, const char *name, size_t len, struct
 struct vfs_vnode *vfs_cross_mounts(struct vfs_vnode *vn);
 
 /* ---- pipes (pipe.c) ---- */
+struct vfs_pipe {
+    struct vfs *vfs;
+    uint8_t *buf;
+    size_t head;  /* next byte to read */
+    size_t count; /* bytes buffered */
+    uint32_t readers;
+    uint32_t writers;
+    uint64_t id;
+    /* attributes of an anonymous pipe (Linux keeps them in a pipefs inode) */
+    uint32_t mode;
+    uint32_t uid;
+    uint32_t gid;
+    int64_t ctime;
+};
+
 uint64_t vfs_pipe_id(const struct vfs_pipe *p);
 
 #endif

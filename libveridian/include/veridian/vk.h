@@ -238,6 +238,12 @@ long vr_thread_start(void (*fn)(void *), void *arg, size_t stack_size, uint32_t 
 /* Tell init this service is ready (veridian/init.h: readiness "notify"): signals the
  * VK_ROLE_READY notification. 0, or -VK_ENOENT when init passed none. */
 long vr_service_ready(void);
+/* One request in the servers' common shape (vfs, init): opcode op with data[0..1], bulk
+ * bytes in send/recv; the reply's opcode is 0 or an errno. Returns the reply's data[0], or
+ * -errno (a kernel error from the call, or the server's). *reply (may be NULL) gets the
+ * whole reply message, handles included. */
+long vr_request(uint32_t h, uint32_t op, const void *send, size_t send_len, void *recv,
+                size_t recv_len, uint64_t d0, uint64_t d1, struct vk_msg *reply);
 /* Where the file at path lies in the boot image (VK_ROLE_BOOTFS): 0, or -VK_ENOENT. */
 long vr_bootfs_find(const char *path, uint64_t *offset, uint64_t *size);
 /* The contents of the file at path in the boot image (read-only), or NULL. */

@@ -21,17 +21,8 @@ static uint32_t init_h;
 
 static long call(uint32_t op, const char *name, void *buf, size_t len, struct vk_msg *out)
 {
-    struct vk_call c;
-    memset(&c, 0, sizeof c);
-    c.msg.opcode = op;
-    c.send_buf = (uint64_t)(uintptr_t)name;
-    c.send_len = name ? strlen(name) : 0;
-    c.recv_buf = (uint64_t)(uintptr_t)buf;
-    c.recv_len = len;
-    long rc = vk_call(init_h, &c, VK_DEADLINE_NEVER);
-    if (out)
-        *out = c.msg;
-    return rc ? rc : -(long)c.msg.opcode;
+    long rc = vr_request(init_h, op, name, name ? strlen(name) : 0, buf, len, 0, 0, out);
+    return rc > 0 ? 0 : rc;
 }
 
 /* Wait until NAME has restarted at least n times and is running again. */

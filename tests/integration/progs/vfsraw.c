@@ -26,21 +26,7 @@ static void expect(const char *what, long got, long want)
 static long req(uint32_t h, uint32_t op, const void *send, size_t slen, void *recv, size_t rlen,
                 uint64_t d0, uint64_t d1, struct vk_msg *out)
 {
-    struct vk_call c;
-    memset(&c, 0, sizeof c);
-    c.msg.opcode = op;
-    c.msg.data[0] = d0;
-    c.msg.data[1] = d1;
-    c.send_buf = (uint64_t)(uintptr_t)send;
-    c.send_len = slen;
-    c.recv_buf = (uint64_t)(uintptr_t)recv;
-    c.recv_len = rlen;
-    long rc = vk_call(h, &c, VK_DEADLINE_NEVER);
-    if (out)
-        *out = c.msg;
-    if (rc)
-        return rc;
-    return c.msg.opcode ? -(long)c.msg.opcode : (long)c.msg.data[0];
+    return vr_request(h, op, send, slen, recv, rlen, d0, d1, out);
 }
 
 static uint32_t late_writer_pipe;
