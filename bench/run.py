@@ -119,7 +119,7 @@ def main():
     for r in results:
         lin = f"{r['linux_ns']:>12.1f}" if r["linux_ns"] else f"{'-':>12}"
         ratio = f"{r['ratio']:>7.2f}" if r["ratio"] else f"{'-':>7}"
-        unit = "" if "KiB" in r["name"] else " ns"
+        unit = "" if r["name"].startswith("vrsim peak RSS") else " ns"
         print(f"{r['name']:<{w}}  {r['ours_ns']:>9.1f}{unit:3}  {lin}  {ratio}")
     print(f"(written to {out}; goals: IPC < 150 ns, spawn+wait < 100000 ns, "
           f"service start < 1000000 ns, file open < 2000 ns, RSS < 65536 KiB)")
