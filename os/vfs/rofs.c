@@ -199,6 +199,20 @@ int rofs_remove_path(struct vfs_fs *fs, const char *path)
     return 0;
 }
 
+int rofs_empty_dir(struct vfs_fs *fs, const char *path)
+{
+    struct rofs *r = to_rofs(fs);
+    const char *name;
+    size_t len;
+    struct rofs_node *d = walk_dirs(r, path, &name, &len);
+    struct rofs_node *n = d && len ? find_child(d, name, len) : NULL;
+    if (!n || !vfs_s_isdir(n->vn.mode))
+        return -VK_ENOENT;
+    while (n->nchild)
+        node_detach(r, n->child[n->nchild - 1]);
+    return 0;
+}
+
 static struct rofs_node *find_child(struct rofs_node *d, const char *name, size_t len)
 {
     for (size_t i = 0; i < d->nchild; i++)

@@ -20,5 +20,7 @@ int rofs_set_file(struct vfs_fs *fs, const char *path, uint32_t perm, const void
 int rofs_set_symlink(struct vfs_fs *fs, const char *path, const char *target);
 /* Remove a node and its subtree; open files keep their (detached) vnodes. */
 int rofs_remove_path(struct vfs_fs *fs, const char *path);
+/* Remove everything inside a directory, keeping the directory (open handles stay valid). */
+int rofs_empty_dir(struct vfs_fs *fs, const char *path);
 
 #endif

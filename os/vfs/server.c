@@ -42,11 +42,13 @@ struct ofile {
     int dev;              /* enum dev_minor: served here, not by the library */
     struct vfs_cred cred; /* of the opener (fchmod) */
     uint32_t pid, fd;     /* shown as /proc/<pid>/fd/<fd> (pid 0: not shown) */
+    char *path;           /* ... pointing here (absolute) */
 };
 
 struct session {
     int used;
-    uint32_t pid; /* announced with VFS_OP_HELLO, 0 if not */
+    uint32_t pid;          /* announced with VFS_OP_HELLO, 0 if not */
+    uint32_t console_fds;  /* which of its fds 0-2 are the console (HELLO) */
     struct vfs_ctx ctx;
 };
 
@@ -88,6 +90,8 @@ static int64_t clock_ns(void *arg)
     (void)arg;
     return vk_clock_get() + 1767225600000000000ll; /* 2026-01-01, as CLOCK_REALTIME */
 }
+
+static void proc_fd_rebuild(uint32_t pid);
 
 /* ---- ids ---- */
 
@@ -203,6 +207,8 @@ static long get_paths(const struct vk_recv *r, int two)
             sizeof path0)
             return -VK_ENAMETOOLONG;
     }
+    if (!strncmp(path0, "/proc/", 6) && path0[6] >= '1' && path0[6] <= '9')
+        proc_fd_rebuild((uint32_t)strtoul(path0 + 6, NULL, 10));
     if (two) {
         if ((long)l0 >= n)
             return -VK_EINVAL;
@@ -346,21 +352,43 @@ static void proc_hello(struct session *s, const struct vk_recv *r)
                       s->ctx.cred.gid);
     snprintf(path, sizeof path, "%u/status", pid);
     rofs_set_file(procfs, path, 0444, status, (size_t)sl);
+    s->pid = pid;
+    s->console_fds = (uint32_t)args[0] & 7;
+}
+
+/* /proc/<pid>/fd is built when someone looks (a path under /proc/<pid>), from what vfs
+ * already knows: the console fds the process announced and the files it opened, so opens
+ * and closes pay nothing for it. */
+static void proc_fd_rebuild(uint32_t pid)
+{
+    struct session *owner = NULL;
+    for (size_t i = 1; i < nsessions && !owner; i++)
+        if (sessions[i].used && sessions[i].pid == pid)
+            owner = &sessions[i];
+    if (!owner)
+        return;
+    char path[48];
     snprintf(path, sizeof path, "%u/fd", pid);
-    rofs_add_dir(procfs, path);
+    if (rofs_empty_dir(procfs, path))
+        rofs_add_dir(procfs, path);
     for (unsigned fd = 0; fd < 3; fd++) {
-        if (args[0] & (1u << fd)) {
+        if (owner->console_fds & (1u << fd)) {
             snprintf(path, sizeof path, "%u/fd/%u", pid, fd);
             rofs_set_symlink(procfs, path, "/dev/console");
         }
     }
-    s->pid = pid;
+    for (size_t i = 1; i < nfiles; i++) {
+        if (files[i].used && files[i].pid == pid && files[i].path) {
+            snprintf(path, sizeof path, "%u/fd/%u", pid, files[i].fd);
+            rofs_set_symlink(procfs, path, files[i].path);
+        }
+    }
 }
 
-/* /proc/<pid>/fd/<fd> -> the path the file was opened by (made absolute). */
-static void proc_fd_link(struct session *s, struct ofile *of, uint32_t fd, const char *path)
+/* Remember that the file is fd `fd` of the session's process, opened by `path`. */
+static void proc_fd_note(struct session *s, struct ofile *of, uint32_t fd, const char *path)
 {
-    char link[48], target[2 * VFS_PROTO_PATH_MAX];
+    char target[2 * VFS_PROTO_PATH_MAX];
     if (path[0] == '/') {
         snprintf(target, sizeof target, "%s", path);
     } else {
@@ -373,11 +401,12 @@ static void proc_fd_link(struct session *s, struct ofile *of, uint32_t fd, const
         snprintf(target + n - 1, sizeof target - (size_t)n + 1, "%s%s",
                  n > 2 ? "/" : "", path);
     }
-    snprintf(link, sizeof link, "%u/fd/%u", s->pid, fd);
-    if (rofs_set_symlink(procfs, link, target) == 0) {
-        of->pid = s->pid;
-        of->fd = fd;
-    }
+    size_t len = strlen(target);
+    if (!(of->path = malloc(len + 1)))
+        return;
+    memcpy(of->path, target, len + 1);
+    of->pid = s->pid;
+    of->fd = fd;
 }
 
 static void proc_cwd(struct session *s)
@@ -443,8 +472,11 @@ static long op_open(struct session *s, struct vk_recv *r)
             vfs_close(f);
             return id;
         }
-        if (s->pid && args[2] && args[2] <= 65536)
-            proc_fd_link(s, &files[id], (uint32_t)(args[2] - 1), path0);
+        if (s->pid && args[2] && args[2] <= 65536) {
+            proc_fd_note(s, &files[id], (uint32_t)(args[2] - 1), path0);
+            if (!strncmp(path0, "/proc/", 6)) /* a listing of /proc/<pid>/fd shows itself */
+                proc_fd_rebuild(s->pid);
+        }
     }
     r->msg.flags = 1;
     r->msg.handles[0] = h;
@@ -955,11 +987,7 @@ static void closed(uint64_t badge)
 {
     struct ofile *of = file_of(badge);
     if (of) {
-        if (of->pid) {
-            char link[48];
-            snprintf(link, sizeof link, "%u/fd/%u", of->pid, of->fd);
-            rofs_remove_path(procfs, link);
-        }
+        free(of->path);
         vfs_close(of->f);
         memset(of, 0, sizeof *of);
         return;
