@@ -249,6 +249,8 @@ int vk_plat_pages_alloc(struct vk_kernel *k, uint64_t size, uint64_t *addr)
 {
     struct vk_machine *m = k->platform;
     struct vs_arena *a = &m->arena;
+    if (a->pages_in_use + size > VS_MEMORY_QUOTA)
+        return -VK_ENOMEM; /* the machine's memory: guests cannot take the host's */
     for (uint32_t i = a->nfree_pages; i-- > 0;) {
         if (a->free_pages[i].size == size) {
             *addr = a->free_pages[i].addr;
@@ -273,8 +275,15 @@ void vk_plat_pages_free(struct vk_kernel *k, uint64_t addr, uint64_t size)
 {
     struct vk_machine *m = k->platform;
     struct vs_arena *a = &m->arena;
-    mprotect((void *)(uintptr_t)addr, size, PROT_READ | PROT_WRITE);
-    memset((void *)(uintptr_t)addr, 0, size);
+    if (size <= VS_RECYCLE_ZERO_MAX) {
+        /* small: clear it ourselves and keep the pages warm for the next object */
+        mprotect((void *)(uintptr_t)addr, size, PROT_READ | PROT_WRITE);
+        memset((void *)(uintptr_t)addr, 0, size);
+    } else {
+        /* large: give the pages back (they read as zero when touched again); clearing them
+         * by hand would first make every page of a huge, never-touched object resident */
+        madvise((void *)(uintptr_t)addr, size, MADV_DONTNEED);
+    }
     mprotect((void *)(uintptr_t)addr, size, PROT_NONE);
     a->pages_in_use -= size;
     if (a->nfree_pages == a->capfree_pages) {

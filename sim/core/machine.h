@@ -26,6 +26,8 @@
 #define VS_USTACK_SIZE (256ull << 10)
 #define VS_KSTACK_SIZE (64ull << 10)
 #define VS_VMO_REGION_OFF ((uint64_t)VS_SLOTS * VS_SLOT_SIZE + VS_SLOT_SIZE)
+#define VS_MEMORY_QUOTA (2ull << 30)      /* memory objects of one machine, in bytes */
+#define VS_RECYCLE_ZERO_MAX (256ull << 10) /* freed objects up to this are cleared by hand */
 
 struct vs_free_pages {
     uint64_t addr, size;

@@ -6,5 +6,5 @@ out kabuse
 expect_eq "kabuse exit status (failures)" "$(status kabuse)" 0
 expect_no_match "no failed check" "$(out kabuse)" '^FAIL'
 expect_match "summary" "$(out kabuse)" 'kabuse: 0 failure\(s\)'
-expect_eq "checks run" "$(out kabuse | grep -c '^ok ')" 31
+expect_eq "checks run" "$(out kabuse | grep -c '^ok ')" 35
 finish
