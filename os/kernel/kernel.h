@@ -20,6 +20,12 @@
 #include <stdint.h>
 
 #include "veridian/kcall.h"
+/* The platform's part of a thread (struct vk_plat_thread): vrsim's unless a build names
+ * another. */
+#ifndef VK_PLATFORM_THREAD_H
+#define VK_PLATFORM_THREAD_H "sim/core/plat_thread.h"
+#endif
+#include VK_PLATFORM_THREAD_H
 #include "sim/core/evq.h"
 #include "sim/core/prng.h"
 #include "sim/trace/trace.h"
@@ -185,15 +191,8 @@ struct vk_thread {
     struct vk_list futex_link;
     uint64_t futex_addr;
     struct vk_proc_info fault; /* filled by the platform when the thread faults */
-    /* watchdog bookkeeping (platform) */
-    uint64_t wd_seen;
-    uint32_t wd_strikes;
-    /* platform context */
-    void *ctx_sp;
-    void *kstack; /* bottom of the kernel stack (usable part) */
-    size_t kstack_size;
-    void *asan_fake;
-    uint64_t entry, entry_sp, entry_arg;
+    struct vk_plat_thread plat; /* the platform's part (context, kernel stack, ...) */
+    uint64_t entry, entry_sp, entry_arg; /* where the thread starts in user mode */
     /* a kernel thread runs this host function instead of guest code (tests, services) */
     void (*kfn)(void *arg);
     void *karg;

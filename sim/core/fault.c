@@ -113,12 +113,12 @@ static void on_watchdog(int sig, siginfo_t *si, void *ucv)
     (void)si;
     if (!t || t->in_kernel)
         return; /* never stop host code */
-    if (t->kcalls != t->wd_seen) {
-        t->wd_seen = t->kcalls;
-        t->wd_strikes = 0;
+    if (t->kcalls != t->plat.wd_seen) {
+        t->plat.wd_seen = t->kcalls;
+        t->plat.wd_strikes = 0;
         return;
     }
-    if (++t->wd_strikes < watchdog_strikes_max)
+    if (++t->plat.wd_strikes < watchdog_strikes_max)
         return;
     memset(&t->fault, 0, sizeof t->fault);
     t->fault.exit_kind = VK_EXIT_WATCHDOG;

@@ -85,16 +85,16 @@ static void *kstack_bottom(struct vs_kstack *s) { return (char *)s->map + VS_PAG
 void vk_plat_thread_release(struct vk_kernel *k, struct vk_thread *t)
 {
     struct vk_machine *m = k->platform;
-    if (!t->kstack)
+    if (!t->plat.kstack)
         return;
-    struct vs_kstack *s = (struct vs_kstack *)((char *)t->kstack + VS_KSTACK_SIZE - 64);
+    struct vs_kstack *s = (struct vs_kstack *)((char *)t->plat.kstack + VS_KSTACK_SIZE - 64);
 #ifdef VS_ASAN
     /* frames abandoned on this stack left poisoned redzones; munmap/reuse does not clear them */
-    ASAN_UNPOISON_MEMORY_REGION(t->kstack, VS_KSTACK_SIZE);
+    ASAN_UNPOISON_MEMORY_REGION(t->plat.kstack, VS_KSTACK_SIZE);
 #endif
     s->next = m->kstack_pool;
     m->kstack_pool = s;
-    t->kstack = NULL;
+    t->plat.kstack = NULL;
 }
 
 static void thread_first_run(struct vk_thread *t)
@@ -118,9 +118,9 @@ int vk_plat_thread_init(struct vk_kernel *k, struct vk_thread *t)
     struct vs_kstack *s = kstack_get(m);
     if (!s)
         return -VK_ENOMEM;
-    t->kstack = kstack_bottom(s);
-    t->kstack_size = VS_KSTACK_SIZE;
-    uint64_t top = ((uint64_t)(uintptr_t)t->kstack + VS_KSTACK_SIZE - 64) & ~15ull;
+    t->plat.kstack = kstack_bottom(s);
+    t->plat.kstack_size = VS_KSTACK_SIZE;
+    uint64_t top = ((uint64_t)(uintptr_t)t->plat.kstack + VS_KSTACK_SIZE - 64) & ~15ull;
     t->ktop = top;
     uint64_t *sp = (uint64_t *)(uintptr_t)(top - 64);
     sp[0] = 0x1f80 | (0x37full << 32); /* MXCSR, x87 CW */
@@ -129,21 +129,21 @@ int vk_plat_thread_init(struct vk_kernel *k, struct vk_thread *t)
     sp[5] = (uint64_t)(uintptr_t)thread_first_run; /* rbx: function */
     sp[6] = 0;                                     /* rbp */
     sp[7] = (uint64_t)(uintptr_t)vs_coro_entry;    /* return address */
-    t->ctx_sp = sp;
-    t->asan_fake = NULL;
+    t->plat.ctx_sp = sp;
+    t->plat.asan_fake = NULL;
     return 0;
 }
 
 void vk_plat_switch(struct vk_kernel *k, struct vk_thread *from, struct vk_thread *to, int dying)
 {
     struct vk_machine *m = k->platform;
-    void **save = from ? &from->ctx_sp : &m->idle_sp;
-    void *target = to ? to->ctx_sp : m->idle_sp;
+    void **save = from ? &from->plat.ctx_sp : &m->idle_sp;
+    void *target = to ? to->plat.ctx_sp : m->idle_sp;
     vs_cur = to;
 #ifdef VS_ASAN
-    void **fake = from ? &from->asan_fake : &m->idle_fake;
-    const void *bottom = to ? to->kstack : m->idle_stack;
-    size_t size = to ? to->kstack_size : m->idle_stack_size;
+    void **fake = from ? &from->plat.asan_fake : &m->idle_fake;
+    const void *bottom = to ? to->plat.kstack : m->idle_stack;
+    size_t size = to ? to->plat.kstack_size : m->idle_stack_size;
     __sanitizer_start_switch_fiber(dying ? NULL : fake, bottom, size);
 #else
     (void)dying;
