@@ -95,12 +95,18 @@ static void proc_fd_rebuild(uint32_t pid);
 
 /* ---- ids ---- */
 
-static long slot_alloc(void **arr, size_t *n, size_t size)
+/* The lowest free id >= 1 of an array of structs that start with an `int used`. *hint is a
+ * lower bound of the free ids (moved back when one is freed), so a scan rarely starts at 1:
+ * ids stay the lowest free ones (deterministic) without an O(n) walk per open. */
+static long slot_alloc(void **arr, size_t *n, size_t size, size_t *hint)
 {
     char *a = *arr;
-    for (size_t i = 1; i < *n; i++)
-        if (!*(int *)(a + i * size))
+    for (size_t i = *hint > 1 ? *hint : 1; i < *n; i++) {
+        if (!*(int *)(a + i * size)) {
+            *hint = i + 1;
             return (long)i;
+        }
+    }
     size_t nn = *n ? *n * 2 : 16;
     char *na = realloc(a, nn * size);
     if (!na)
@@ -109,8 +115,11 @@ static long slot_alloc(void **arr, size_t *n, size_t size)
     *arr = na;
     long idx = *n ? (long)*n : 1;
     *n = nn;
+    *hint = (size_t)idx + 1;
     return idx;
 }
+
+static size_t session_hint, file_hint;
 
 static struct session *session_of(uint64_t badge)
 {
@@ -135,7 +144,7 @@ static long mint(uint64_t badge, uint32_t *h)
 
 static long new_session(const struct vfs_ctx *from, uint32_t *h)
 {
-    long id = slot_alloc((void **)&sessions, &nsessions, sizeof *sessions);
+    long id = slot_alloc((void **)&sessions, &nsessions, sizeof *sessions, &session_hint);
     if (id < 0)
         return id;
     struct session *s = &sessions[id];
@@ -152,6 +161,8 @@ static long new_session(const struct vfs_ctx *from, uint32_t *h)
         if (s->ctx.root)
             vfs_vnode_put(s->ctx.root);
         s->used = 0;
+        if ((size_t)id < session_hint)
+            session_hint = (size_t)id;
     }
     return rc ? rc : id;
 }
@@ -167,17 +178,22 @@ static void session_free(struct session *s)
         vfs_vnode_put(s->ctx.cwd);
     if (s->ctx.root)
         vfs_vnode_put(s->ctx.root);
+    if ((size_t)(s - sessions) < session_hint)
+        session_hint = (size_t)(s - sessions);
     memset(s, 0, sizeof *s);
 }
 
 static long new_file(struct vfs_file *f, int dev, const struct vfs_cred *cred, uint32_t *h)
 {
-    long id = slot_alloc((void **)&files, &nfiles, sizeof *files);
+    long id = slot_alloc((void **)&files, &nfiles, sizeof *files, &file_hint);
     if (id < 0)
         return id;
     long rc = mint(VFS_BADGE_FILE | (uint64_t)id, h);
-    if (rc)
+    if (rc) {
+        if ((size_t)id < file_hint)
+            file_hint = (size_t)id;
         return rc;
+    }
     files[id] = (struct ofile){.used = 1, .f = f, .dev = dev, .cred = *cred};
     return id;
 }
@@ -989,6 +1005,8 @@ static void closed(uint64_t badge)
     if (of) {
         free(of->path);
         vfs_close(of->f);
+        if ((size_t)(of - files) < file_hint)
+            file_hint = (size_t)(of - files);
         memset(of, 0, sizeof *of);
         return;
     }
