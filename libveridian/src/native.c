@@ -197,3 +197,8 @@ long vr_request(uint32_t h, uint32_t op, const void *send, size_t send_len, void
         return rc;
     return c.msg.opcode ? -(long)c.msg.opcode : (long)c.msg.data[0];
 }
+
+const unsigned char *vr_auxv_random(void)
+{
+    return vr_at_random;
+}

@@ -1128,9 +1128,9 @@ int main(void)
         fprintf(stderr, "vfs: no endpoint to serve (VK_ROLE_SERVE): started outside init?\n");
         return 1;
     }
-    extern const unsigned char *vr_at_random; /* libveridian: AT_RANDOM, from the run's seed */
-    if (vr_at_random)
-        memcpy(rng, vr_at_random, sizeof rng);
+    const unsigned char *seed = vr_auxv_random(); /* AT_RANDOM: from the run's seed */
+    if (seed)
+        memcpy(rng, seed, sizeof rng);
     rng[0] |= 1;
     int rc = build_namespace();
     if (rc) {

@@ -238,6 +238,9 @@ long vr_thread_start(void (*fn)(void *), void *arg, size_t stack_size, uint32_t 
 /* Tell init this service is ready (veridian/init.h: readiness "notify"): signals the
  * VK_ROLE_READY notification. 0, or -VK_ENOENT when init passed none. */
 long vr_service_ready(void);
+/* The 16 bytes of AT_RANDOM (derived from the run's seed in vrsim), or NULL. */
+const unsigned char *vr_auxv_random(void);
+
 /* One request in the servers' common shape (vfs, init): opcode op with data[0..1], bulk
  * bytes in send/recv; the reply's opcode is 0 or an errno. Returns the reply's data[0], or
  * -errno (a kernel error from the call, or the server's). *reply (may be NULL) gets the
