@@ -17,4 +17,9 @@ err vfs
 expect_eq "status" "$(status vfs)" 0
 expect_match "summary" "$(out vfs)" 'vfsraw: 0 failure\(s\)'
 expect_no_match "no failed check" "$(out vfs)" '^FAIL'
+# /dev/urandom comes from the run's seed: same seed, same bytes
+run_vrsim vfs2 "$img" -- /test/vfsraw
+run_vrsim vfs3 --seed 99 "$img" -- /test/vfsraw
+expect_eq "urandom: same seed, same bytes" "$(out vfs2 | grep urandom)" "$(out vfs | grep urandom)"
+expect_ne "urandom: other seed, other bytes" "$(out vfs3 | grep urandom)" "$(out vfs | grep urandom)"
 finish

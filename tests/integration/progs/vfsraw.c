@@ -104,6 +104,12 @@ int main(void)
     expect("read zeros", req(f, VFS_OP_READ, NULL, 0, buf, 16, 16, 0, NULL), 16);
     expect("zeros", buf[0] == 0 && buf[15] == 0, 1);
     vk_handle_close(f);
+    expect("open /dev/urandom", open_("/dev/urandom", 0, 0, &f), 0);
+    unsigned char rnd[8];
+    expect("read random", req(f, VFS_OP_READ, NULL, 0, rnd, 8, 8, 0, NULL), 8);
+    printf("urandom: %02x%02x%02x%02x%02x%02x%02x%02x\n", rnd[0], rnd[1], rnd[2], rnd[3],
+           rnd[4], rnd[5], rnd[6], rnd[7]);
+    vk_handle_close(f);
     expect("open /dev/full", open_("/dev/full", 1, 0, &f), 0);
     expect("write /dev/full", req(f, VFS_OP_WRITE, "x", 1, NULL, 0, 0, 0, NULL), -28);
     vk_handle_close(f);
