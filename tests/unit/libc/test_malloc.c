@@ -205,7 +205,7 @@ START_TEST(test_stress)
 
     for (int op = 0; op < 100000; op++) {
         uint64_t k = rng_below(&r, 100);
-        int want_alloc = n < 50 || (n < MAX_LIVE && k < 50 + (n < 1500 ? 5 : -5));
+        int want_alloc = n < 50 || (n < MAX_LIVE && k < (n < 1500 ? 55u : 45u));
 
         if (want_alloc) {
             struct live *l = &lv[n];

@@ -17,8 +17,10 @@
 #include "core.h"
 #include "libc_test.h"
 
-/* strncpy and strncat are exercised on purpose with truncating sizes */
+/* strncpy and strncat are exercised on purpose with truncating sizes (a gcc warning) */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wstringop-truncation"
+#endif
 
 #define AREA 1024
 

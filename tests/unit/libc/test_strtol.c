@@ -100,8 +100,7 @@ START_TEST(test_edges)
         "zz",
         "ZZ",
         "1z",
-        "\x80"
-        "1",
+        "\2001", /* 0x80, then '1' (an octal escape stops after three digits) */
         "1\x80",
         "  -  1",
     };
