@@ -132,6 +132,9 @@ void vr_vfs_hello(char *const argv[], char *const envp[]);
 /* The session handle, or 0: then every path call fails with ENOSYS. */
 uint32_t vr_vfs_session(void);
 extern const struct vr_fd_ops vr_vfs_file_ops;
+/* Ask vfs to signal bits on notification `notify` once file h is ready for events (add), or
+ * drop that watch (!add). 0 or -VK_E*. */
+long vr_vfs_watch(uint32_t h, uint32_t notify, uint32_t events, uint64_t bits, int add);
 
 /* One call to vfs (or a server speaking its file protocol) on handle h: vk_call with the
  * deadline, the outcome through vr_vfs_status. On success the reply carried at least

@@ -10,13 +10,12 @@
  *    the call with ETIMEDOUT at the deadline). Should vfs answer a waiting poll with nothing
  *    ready (it does not wait for O_NONBLOCK files), the rest of the wait retries as below
  *    instead of spinning;
- *  - anything else (several vfs files, or vfs files and the console): look, then sleep 1 ms
- *    of virtual time (a vk_wait_many on the kernel-waitable fds with that deadline, so
- *    console input still ends the sleep at once), and retry until the deadline.
- * Limitation: in the last case a vfs file's readiness is noticed up to 1 ms late, and every
- * millisecond of waiting costs one VFS_OP_POLL per vfs file. vfs offers a waiting poll on one
- * file per call only; a poll set kept in vfs (or a notification vfs signals) would remove
- * the polling.
+ *  - anything else (several vfs files, or vfs files and the console): one notification for
+ *    the whole call; each vfs file gets a one-shot watch on it (VFS_OP_WATCH: vfs signals the
+ *    file's bit when it is ready), and one vk_wait_many waits for the notification and the
+ *    kernel-waitable fds together; the watches left are dropped (VFS_OP_UNWATCH) and the
+ *    fds looked at again. Should vfs refuse a watch (its table is full), that round falls
+ *    back to sleeping 1 ms of virtual time between looks.
  *
  * Errors: nfds above the fd table size is EINVAL; an fd that is not open reports POLLNVAL;
  * a negative fd is skipped. A failure on one fd reports POLLNVAL for it when its handle went
@@ -90,13 +89,51 @@ static int look(struct pollfd *fds, nfds_t n, struct poll_plan *plan)
     return ready;
 }
 
+/* Watch (add) or unwatch every vfs file that is not ready, bit k for the k-th one, on the
+ * notification *notify (made on first use; one per poll call, so threads never share one),
+ * added to the plan's wait items. 0, or -VK_E* (add: the watches made so far are dropped). */
+static long watch_all(struct pollfd *fds, nfds_t n, struct poll_plan *plan, int add,
+                      uint32_t *notify)
+{
+    long rc = 0;
+    unsigned k = 0;
+    if (add && !*notify && (rc = vk_notify_create(notify)))
+        return rc;
+    uint32_t poll_notify = *notify;
+    for (nfds_t i = 0; i < n && rc == 0; i++) {
+        struct vr_fd e;
+        if (fds[i].fd < 0 || fds[i].revents || vr_fd_get(fds[i].fd, &e) < 0 || e.ops->poll_item)
+            continue;
+        rc = vr_vfs_watch(e.handle, poll_notify, wanted(&fds[i]), 1ull << (k++ % 63), add);
+    }
+    if (add && rc) {
+        watch_all(fds, n, plan, 0, notify);
+        return rc;
+    }
+    if (add)
+        plan->items[plan->nitems++] =
+            (struct vk_wait){.handle = poll_notify, .flags = VK_WAIT_CLEAR, .mask = ~0ull};
+    return rc;
+}
+
 static uint64_t now_ns(void)
 {
     long t = vk_clock_get();
     return t < 0 ? 0 : (uint64_t)t;
 }
 
+static long poll_wait(struct pollfd *fds, nfds_t n, int timeout, uint32_t *notify);
+
 static long poll_fds(struct pollfd *fds, nfds_t n, int timeout)
+{
+    uint32_t notify = 0;
+    long rc = poll_wait(fds, n, timeout, &notify);
+    if (notify)
+        vk_handle_close(notify);
+    return rc;
+}
+
+static long poll_wait(struct pollfd *fds, nfds_t n, int timeout, uint32_t *notify)
 {
     struct poll_plan plan;
     int server_waits = 1; /* a waiting VFS_OP_POLL really waits */
@@ -126,9 +163,13 @@ static long poll_fds(struct pollfd *fds, nfds_t n, int timeout)
             continue;
         }
         uint64_t until = deadline;
-        if (plan.nserver || plan.overflow)
+        int watched = plan.nserver && !plan.overflow && plan.nitems < MAX_ITEMS &&
+                      watch_all(fds, n, &plan, 1, notify) == 0;
+        if ((plan.nserver && !watched) || plan.overflow)
             until = deadline - now > RETRY_NS ? now + RETRY_NS : deadline;
         long rc = vk_wait_many(plan.nitems ? plan.items : NULL, plan.nitems, until);
+        if (watched)
+            watch_all(fds, n, &plan, 0, notify);
         if (rc < 0 && rc != -VK_ETIMEDOUT)
             return rc;
     }

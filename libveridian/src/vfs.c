@@ -330,6 +330,19 @@ static long file_poll(uint32_t h, uint32_t events, uint64_t deadline)
     return rc < 0 ? rc : (long)(c.msg.data[0] & 0xffffu);
 }
 
+long vr_vfs_watch(uint32_t h, uint32_t notify, uint32_t events, uint64_t bits, int add)
+{
+    uint32_t copy;
+    long rc = vk_handle_dup(notify, VK_RIGHT_SIGNAL | VK_RIGHT_TRANSFER, &copy);
+    if (rc)
+        return rc;
+    struct vk_call c = {.msg = {.opcode = add ? VFS_OP_WATCH : VFS_OP_UNWATCH,
+                                .flags = 1,
+                                .data = {events, bits},
+                                .handles = {copy}}};
+    return vr_vfs_call(h, &c, VK_DEADLINE_NEVER, 0);
+}
+
 const struct vr_fd_ops vr_vfs_file_ops = {
     .name = "vfs",
     .read = file_read,

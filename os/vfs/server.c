@@ -82,6 +82,18 @@ static struct device *devices;
 static size_t ndevices;
 static uint64_t device_opens;
 static uint32_t in_handles[VK_MSG_MAX_HANDLES]; /* handles that came with the request */
+
+/* One-shot readiness watches (VFS_OP_WATCH): a notification to signal when a file is ready. */
+#define MAX_WATCHES 1024u
+struct watch {
+    int used;
+    uint32_t file;   /* id */
+    uint32_t notify; /* our handle to the client's notification */
+    uint32_t events;
+    uint64_t object; /* the notification's kernel object id, to match UNWATCH */
+    uint64_t bits;
+};
+static struct watch watches[MAX_WATCHES];
 static uint32_t n_in;
 static uint64_t args[VK_MSG_DATA_WORDS]; /* the request's data words; replies start zeroed */
 
@@ -890,6 +902,46 @@ static void reply(uint64_t token, struct vk_msg *m, long rc)
     vk_reply(token, m);
 }
 
+static long watch_op(struct ofile *of, int add)
+{
+    struct vk_handle_info hi;
+    if (n_in < 1 || vk_handle_info(in_handles[0], &hi) || hi.type != VK_OBJ_NOTIFICATION ||
+        !(hi.rights & VK_RIGHT_SIGNAL) || !args[1])
+        return -VK_EINVAL;
+    uint32_t id = (uint32_t)(of - files);
+    for (size_t i = 0; i < MAX_WATCHES; i++) {
+        struct watch *w = &watches[i];
+        if (!add && w->used && w->file == id && w->object == hi.object_id && w->bits == args[1]) {
+            vk_handle_close(w->notify);
+            w->used = 0;
+        } else if (add && !w->used) {
+            *w = (struct watch){1, id, in_handles[0], (uint32_t)args[0], hi.object_id, args[1]};
+            in_handles[0] = 0; /* kept until the watch fires or is dropped */
+            return 0;
+        }
+    }
+    return add ? -VK_EAGAIN : 0;
+}
+
+/* Fire the watches whose files are ready (after every message: any of them may have changed
+ * some file's readiness); drop those whose file is gone. */
+static void check_watches(void)
+{
+    for (size_t i = 0; i < MAX_WATCHES; i++) {
+        struct watch *w = &watches[i];
+        if (!w->used)
+            continue;
+        struct ofile *of = w->file < nfiles ? &files[w->file] : NULL;
+        uint32_t ev = of && of->used ? poll_of(of) & (w->events | VFS_POLLERR | VFS_POLLHUP)
+                                     : VFS_POLLERR;
+        if (!ev)
+            continue;
+        vk_notify_signal(w->notify, w->bits);
+        vk_handle_close(w->notify);
+        w->used = 0;
+    }
+}
+
 /* 1 when the request was answered (or dropped), 0 when it was deferred. */
 static int file_request(struct ofile *of, struct vk_recv *r)
 {
@@ -966,6 +1018,10 @@ static int file_request(struct ofile *of, struct vk_recv *r)
     case VFS_OP_SETFL:
         vfs_file_set_flags(of->f, (uint32_t)a[0]);
         rc = 0;
+        break;
+    case VFS_OP_WATCH:
+    case VFS_OP_UNWATCH:
+        rc = watch_op(of, r->msg.opcode == VFS_OP_WATCH);
         break;
     default:
         rc = -VK_ENOSYS;
@@ -1169,5 +1225,6 @@ int main(void)
             n_in = 0;
         }
         retry_pending();
+        check_watches();
     }
 }

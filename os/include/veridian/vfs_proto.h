@@ -95,6 +95,13 @@ enum vfs_op {
     VFS_OP_SETFL = 43,     /* data[0]=flags (O_APPEND, O_NONBLOCK change) */
     VFS_OP_POLL = 44,      /* data[0]=POLL* events -> data[0]=revents; waits until one is
                               ready unless data[1]=1 (just look) */
+    VFS_OP_WATCH = 45,     /* handles[0]=a notification (SIGNAL right), data[0]=events,
+                              data[1]=bits: vfs signals those bits on it once, as soon as the
+                              file is ready for one of the events (POLLERR/POLLHUP always
+                              count), then forgets the watch. poll() over several files and
+                              the console waits on one notification this way */
+    VFS_OP_UNWATCH = 46,   /* handles[0]=the same notification, data[1]=bits: drop the watch
+                              if it has not fired */
 };
 
 #define VFS_OPEN_CONSOLE 1u /* data[1] of an OPEN reply: handles[0] is the console */
