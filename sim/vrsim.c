@@ -43,12 +43,18 @@ static const char usage[] =
     "  --quiet           do not report crashed processes\n";
 
 static const char *const kind_names[VS_TR_KIND_COUNT] = {
-    [VS_TR_KCALL] = "kcall",       [VS_TR_IPC_SEND] = "ipc.send",
-    [VS_TR_IPC_RECV] = "ipc.recv", [VS_TR_IPC_REPLY] = "ipc.reply",
-    [VS_TR_NOTIFY] = "notify",     [VS_TR_PROC_SPAWN] = "proc.spawn",
-    [VS_TR_PROC_EXIT] = "proc.exit", [VS_TR_THREAD_CREATE] = "thread.create",
-    [VS_TR_THREAD_EXIT] = "thread.exit", [VS_TR_SCHED] = "sched",
-    [VS_TR_TIMER] = "timer",       [VS_TR_CONSOLE] = "console",
+    [VS_TR_KCALL] = "kcall",
+    [VS_TR_IPC_SEND] = "ipc.send",
+    [VS_TR_IPC_RECV] = "ipc.recv",
+    [VS_TR_IPC_REPLY] = "ipc.reply",
+    [VS_TR_NOTIFY] = "notify",
+    [VS_TR_PROC_SPAWN] = "proc.spawn",
+    [VS_TR_PROC_EXIT] = "proc.exit",
+    [VS_TR_THREAD_CREATE] = "thread.create",
+    [VS_TR_THREAD_EXIT] = "thread.exit",
+    [VS_TR_SCHED] = "sched",
+    [VS_TR_TIMER] = "timer",
+    [VS_TR_CONSOLE] = "console",
     [VS_TR_MARK] = "mark",
 };
 
@@ -63,8 +69,8 @@ static int namer(void *ctx, const struct vs_trace_event *e, char *name, size_t l
         snprintf(args, alen, "\"ret\":%lld", (long long)e->a[4]);
         return 0;
     }
-    const char *n = e->kind < VS_TR_KIND_COUNT && kind_names[e->kind] ? kind_names[e->kind]
-                                                                        : "event";
+    const char *n =
+        e->kind < VS_TR_KIND_COUNT && kind_names[e->kind] ? kind_names[e->kind] : "event";
     snprintf(name, len, "%s", n);
     if (alen)
         args[0] = 0;

@@ -24,8 +24,7 @@ static const char *const state_names[] = {
 
 static const char *state_name(uint32_t s)
 {
-    return s < sizeof state_names / sizeof state_names[0] && state_names[s] ? state_names[s]
-                                                                             : "?";
+    return s < sizeof state_names / sizeof state_names[0] && state_names[s] ? state_names[s] : "?";
 }
 
 static long request(uint32_t op, const char *name, void *buf, size_t len, struct vk_msg *out)
@@ -61,8 +60,8 @@ static int cmd_list(void)
     for (uint64_t i = 0; i < m.data[0]; i++) {
         char ex[32];
         describe_exit(&st[i], ex, sizeof ex);
-        printf("%-16s %-9s %5u %8u %-12s %12.3f\n", st[i].name, state_name(st[i].state),
-               st[i].pid, st[i].restarts, ex, (double)st[i].start_time_ns / 1e6);
+        printf("%-16s %-9s %5u %8u %-12s %12.3f\n", st[i].name, state_name(st[i].state), st[i].pid,
+               st[i].restarts, ex, (double)st[i].start_time_ns / 1e6);
     }
     return 0;
 }
@@ -71,8 +70,8 @@ static int get_status(const char *name, struct vk_init_status *st)
 {
     long rc = request(VK_INIT_STATUS, name, st, sizeof *st, NULL);
     if (rc) {
-        fprintf(stderr, "svc: %s: %s\n", name, rc == -VK_ENOENT ? "no such service"
-                                                                 : strerror((int)-rc));
+        fprintf(stderr, "svc: %s: %s\n", name,
+                rc == -VK_ENOENT ? "no such service" : strerror((int)-rc));
         return 1;
     }
     return 0;

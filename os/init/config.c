@@ -74,8 +74,8 @@ static int get_str(struct ctx *c, const struct vl_toml_value *v, const char *wha
         return -1;
     }
     if (memchr(s, 0, len) || len >= max || len == 0) {
-        report(c, v, 0, 0, "%s: expected a non-empty string of at most %zu bytes without NUL",
-               what, max - 1);
+        report(c, v, 0, 0, "%s: expected a non-empty string of at most %zu bytes without NUL", what,
+               max - 1);
         return -1;
     }
     memcpy(buf, s, len + 1);
@@ -95,8 +95,8 @@ static char *dup_str(struct ctx *c, const struct vl_toml_value *v, const char *w
     return p;
 }
 
-static int get_uint(struct ctx *c, const struct vl_toml_value *v, const char *what,
-                    uint64_t max, uint64_t *out)
+static int get_uint(struct ctx *c, const struct vl_toml_value *v, const char *what, uint64_t max,
+                    uint64_t *out)
 {
     int64_t x;
     if (vl_toml_int(v, &x)) {
@@ -139,8 +139,7 @@ static const struct vl_toml_value *array_of(struct ctx *c, const struct vl_toml_
     return v;
 }
 
-static void parse_init_table(struct ctx *c, struct init_config *cfg,
-                             const struct vl_toml_value *t)
+static void parse_init_table(struct ctx *c, struct init_config *cfg, const struct vl_toml_value *t)
 {
     if (vl_toml_type_of(t) != VL_TOML_TABLE) {
         report(c, t, 0, 0, "init: expected a table");
@@ -181,8 +180,9 @@ static void parse_init_table(struct ctx *c, struct init_config *cfg,
         }
     }
     if (cap < base) {
-        report(c, t, 0, 0, "init: restart_backoff_max_ms (%llu) is below restart_backoff_ms "
-                           "(%llu)",
+        report(c, t, 0, 0,
+               "init: restart_backoff_max_ms (%llu) is below restart_backoff_ms "
+               "(%llu)",
                (unsigned long long)cap, (unsigned long long)base);
         cap = base;
     }
@@ -209,8 +209,7 @@ static void parse_service(struct ctx *c, struct init_config *cfg, const struct v
             if (get_str(c, v, "name", s->name, sizeof s->name))
                 continue;
             if (!valid_name(s->name)) {
-                report(c, v, 0, 0, "name '%s': expected letters, digits, '-', '_' or '.'",
-                       s->name);
+                report(c, v, 0, 0, "name '%s': expected letters, digits, '-', '_' or '.'", s->name);
                 continue;
             }
             name_ok = 1;
@@ -312,8 +311,7 @@ static void parse_service(struct ctx *c, struct init_config *cfg, const struct v
                name_ok ? s->name : "");
     for (size_t k = 0; s->is_namespace && k < cfg->n; k++)
         if (cfg->svc[k].is_namespace)
-            report(c, t, 0, 0, "only one service can be the namespace ('%s' is)",
-                   cfg->svc[k].name);
+            report(c, t, 0, 0, "only one service can be the namespace ('%s' is)", cfg->svc[k].name);
     for (size_t k = 0; name_ok && k < cfg->n; k++)
         if (!strcmp(cfg->svc[k].name, s->name))
             report(c, t, 0, 0, "service '%s' is defined twice (first at line %u)", s->name,

@@ -62,8 +62,8 @@ size_t init_graph_check(struct init_config *c, uint32_t order[INIT_MAX_SERVICES]
         for (size_t j = 0; j < s->ndeps; j++) {
             int d = find(c, s->dep_names[j]);
             if (d < 0) {
-                snprintf(msg, sizeof msg, "service '%s' depends on unknown service '%s'",
-                         s->name, s->dep_names[j]);
+                snprintf(msg, sizeof msg, "service '%s' depends on unknown service '%s'", s->name,
+                         s->dep_names[j]);
                 diag(diags, max_diags, &nd, s->line, s->col, msg);
                 s->deps[j] = (uint32_t)i; /* placeholder, never used */
             } else if ((size_t)d == i) {

@@ -54,7 +54,10 @@ static uint32_t ns_session; /* init's session with the namespace, once the vfs r
 static int ns_service = -1;
 static int console_done, console_status;
 
-static uint64_t now(void) { return (uint64_t)vk_clock_get(); }
+static uint64_t now(void)
+{
+    return (uint64_t)vk_clock_get();
+}
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void logf_(const char *fmt, ...)
@@ -76,7 +79,10 @@ static void mark(const char *what, const char *name)
     vk_trace_mark(buf, (size_t)n);
 }
 
-static uint64_t exit_bit(uint32_t i) { return 1ull << (i % 62 + 1); }
+static uint64_t exit_bit(uint32_t i)
+{
+    return 1ull << (i % 62 + 1);
+}
 
 static int services_dirty = 1; /* /proc/services needs publishing */
 
@@ -128,18 +134,17 @@ static const char *const state_names[] = {
 /* /proc/services: what `svc list` shows, for anyone who can read files. */
 static void publish_services(void)
 {
-    if (!services_dirty || !ns_session || ns_service < 0 ||
-        rt[ns_service].state != VK_SVC_RUNNING)
+    if (!services_dirty || !ns_session || ns_service < 0 || rt[ns_service].state != VK_SVC_RUNNING)
         return;
     static char text[8192];
     size_t off = (size_t)snprintf(text, sizeof text, "services");
     off++; /* the NUL between the name and the content */
-    off += (size_t)snprintf(text + off, sizeof text - off, "%-16s %-9s %5s %8s\n", "NAME",
-                            "STATE", "PID", "RESTARTS");
+    off += (size_t)snprintf(text + off, sizeof text - off, "%-16s %-9s %5s %8s\n", "NAME", "STATE",
+                            "PID", "RESTARTS");
     for (uint32_t i = 0; i < cfg.n && off < sizeof text - 64; i++)
-        off += (size_t)snprintf(text + off, sizeof text - off, "%-16s %-9s %5u %8u\n",
-                                cfg.svc[i].name, state_names[rt[i].state], rt[i].pid,
-                                rt[i].restarts);
+        off +=
+            (size_t)snprintf(text + off, sizeof text - off, "%-16s %-9s %5u %8u\n", cfg.svc[i].name,
+                             state_names[rt[i].state], rt[i].pid, rt[i].restarts);
     if (vr_request(ns_session, VFS_OP_PUBLISH, text, off, NULL, 0, 0, 0, NULL) >= 0)
         services_dirty = 0;
 }
@@ -361,8 +366,8 @@ static void exited(uint32_t i)
     }
     if (!init_restart_record(&r->window, now(), cfg.restart_limit, cfg.restart_window_ns)) {
         char msg[VK_INIT_REASON_MAX];
-        snprintf(msg, sizeof msg, "%s; restarted too often (%u in %llu ms)", why,
-                 cfg.restart_limit, (unsigned long long)(cfg.restart_window_ns / 1000000));
+        snprintf(msg, sizeof msg, "%s; restarted too often (%u in %llu ms)", why, cfg.restart_limit,
+                 (unsigned long long)(cfg.restart_window_ns / 1000000));
         logf_("init: %s failed: %s\n", s->name, msg);
         set_state(i, VK_SVC_FAILED, msg);
         mark("failed", s->name);
@@ -540,8 +545,8 @@ static void wait_events(void)
     for (uint32_t i = 0; i < cfg.n && n < 64; i++) {
         if (rt[i].state == VK_SVC_STARTING && rt[i].ready) {
             who[n] = i;
-            w[n++] = (struct vk_wait){.handle = rt[i].ready, .flags = VK_WAIT_CLEAR,
-                                      .mask = VK_INIT_READY_BIT};
+            w[n++] = (struct vk_wait){
+                .handle = rt[i].ready, .flags = VK_WAIT_CLEAR, .mask = VK_INIT_READY_BIT};
         }
     }
     long f = vk_wait_many(w, n, next_deadline());
@@ -572,8 +577,11 @@ static void start_console(char **argv, size_t argc)
     uint32_t bh;
     vk_handle_dup(bootfs, VK_RIGHT_READ | VK_RIGHT_MAP | VK_RIGHT_TRANSFER, &bh);
     struct vk_start_handle hs[] = {
-        {console_in, VK_ROLE_STDIN}, {console_out, VK_ROLE_STDOUT}, {console_err, VK_ROLE_STDERR},
-        {bh, VK_ROLE_BOOTFS | VK_START_MOVE}, extra,
+        {console_in, VK_ROLE_STDIN},
+        {console_out, VK_ROLE_STDOUT},
+        {console_err, VK_ROLE_STDERR},
+        {bh, VK_ROLE_BOOTFS | VK_START_MOVE},
+        extra,
     };
     /* the console program may start programs: it gets the spawn right, nothing more */
     uint32_t sh = 0, ns = new_session();
@@ -586,10 +594,17 @@ static void start_console(char **argv, size_t argc)
     if (ns)
         all[nh++] = (struct vk_start_handle){ns, VK_ROLE_NSROOT | VK_START_MOVE};
     struct vk_spawn sp = {
-        .spawner = root, .image = bootfs, .image_off = off, .image_len = size,
-        .name = (uint64_t)(uintptr_t)argv[0], .argv = (uint64_t)(uintptr_t)argv,
-        .envp = (uint64_t)(uintptr_t)environ, .handles = (uint64_t)(uintptr_t)all,
-        .nhandles = (uint32_t)nh, .exit_notify = events, .exit_bits = CONSOLE_BIT,
+        .spawner = root,
+        .image = bootfs,
+        .image_off = off,
+        .image_len = size,
+        .name = (uint64_t)(uintptr_t)argv[0],
+        .argv = (uint64_t)(uintptr_t)argv,
+        .envp = (uint64_t)(uintptr_t)environ,
+        .handles = (uint64_t)(uintptr_t)all,
+        .nhandles = (uint32_t)nh,
+        .exit_notify = events,
+        .exit_bits = CONSOLE_BIT,
     };
     long rc = vk_spawn(&sp, &console_proc);
     if (rc) {
@@ -659,8 +674,7 @@ int main(int argc, char **argv)
     }
     if (nd) {
         for (size_t i = 0; i < nd && i < MAX_DIAGS; i++)
-            logf_("init: %s:%u:%u: %s\n", CONFIG_PATH, diags[i].line, diags[i].col,
-                  diags[i].msg);
+            logf_("init: %s:%u:%u: %s\n", CONFIG_PATH, diags[i].line, diags[i].col, diags[i].msg);
         if (nd > MAX_DIAGS)
             logf_("init: ... and %zu more\n", nd - MAX_DIAGS);
         logf_("init: %s has %zu error(s): no service started\n", CONFIG_PATH, nd);

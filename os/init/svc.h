@@ -32,7 +32,7 @@ struct init_service {
     uint32_t rights; /* the union of its capabilities' rights */
     int policy;      /* enum init_policy */
     int ready_notify;
-    int is_namespace; /* the vfs: gets the namespace endpoint; later services get sessions */
+    int is_namespace;   /* the vfs: gets the namespace endpoint; later services get sessions */
     uint32_t line, col; /* of its [[services]] header, for messages */
 };
 
@@ -40,7 +40,7 @@ struct init_config {
     struct init_service svc[INIT_MAX_SERVICES];
     size_t n;
     uint64_t backoff_base_ns, backoff_cap_ns;
-    uint32_t restart_limit;      /* restarts allowed within restart_window_ns */
+    uint32_t restart_limit; /* restarts allowed within restart_window_ns */
     uint64_t restart_window_ns;
     char *console[INIT_MAX_ARGS + 1]; /* the console program and its args, or empty */
     size_t nconsole;

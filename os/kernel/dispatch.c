@@ -15,23 +15,40 @@
 #define CONSOLE_CHUNK 4096u
 
 static const char *const kcall_names[VK_NR_COUNT] = {
-    [VK_NR_HANDLE_CLOSE] = "handle_close",   [VK_NR_HANDLE_DUP] = "handle_dup",
-    [VK_NR_HANDLE_MINT] = "handle_mint",     [VK_NR_HANDLE_INFO] = "handle_info",
-    [VK_NR_ENDPOINT_CREATE] = "endpoint_create", [VK_NR_CALL] = "call",
-    [VK_NR_RECEIVE] = "receive",             [VK_NR_REPLY] = "reply",
-    [VK_NR_REPLY_RECEIVE] = "reply_receive", [VK_NR_MSG_READ] = "msg_read",
-    [VK_NR_MSG_WRITE] = "msg_write",         [VK_NR_NOTIFY_CREATE] = "notify_create",
-    [VK_NR_NOTIFY_SIGNAL] = "notify_signal", [VK_NR_NOTIFY_BIND] = "notify_bind",
-    [VK_NR_WAIT_MANY] = "wait_many",         [VK_NR_FUTEX_WAIT] = "futex_wait",
-    [VK_NR_FUTEX_WAKE] = "futex_wake",       [VK_NR_VMO_CREATE] = "vmo_create",
-    [VK_NR_VMO_MAP] = "vmo_map",             [VK_NR_VMO_UNMAP] = "vmo_unmap",
-    [VK_NR_SPAWN] = "spawn",                 [VK_NR_PROCESS_EXIT] = "process_exit",
-    [VK_NR_PROCESS_INFO] = "process_info",   [VK_NR_PROCESS_KILL] = "process_kill",
-    [VK_NR_THREAD_CREATE] = "thread_create", [VK_NR_THREAD_EXIT] = "thread_exit",
-    [VK_NR_THREAD_YIELD] = "thread_yield",   [VK_NR_THREAD_SET_SELF] = "thread_set_self",
-    [VK_NR_CONSOLE_WRITE] = "console_write", [VK_NR_CONSOLE_READ] = "console_read",
-    [VK_NR_CLOCK_GET] = "clock_get",         [VK_NR_GETPID] = "getpid",
-    [VK_NR_TRACE_MARK] = "trace_mark",       [VK_NR_KERNEL_INFO] = "kernel_info",
+    [VK_NR_HANDLE_CLOSE] = "handle_close",
+    [VK_NR_HANDLE_DUP] = "handle_dup",
+    [VK_NR_HANDLE_MINT] = "handle_mint",
+    [VK_NR_HANDLE_INFO] = "handle_info",
+    [VK_NR_ENDPOINT_CREATE] = "endpoint_create",
+    [VK_NR_CALL] = "call",
+    [VK_NR_RECEIVE] = "receive",
+    [VK_NR_REPLY] = "reply",
+    [VK_NR_REPLY_RECEIVE] = "reply_receive",
+    [VK_NR_MSG_READ] = "msg_read",
+    [VK_NR_MSG_WRITE] = "msg_write",
+    [VK_NR_NOTIFY_CREATE] = "notify_create",
+    [VK_NR_NOTIFY_SIGNAL] = "notify_signal",
+    [VK_NR_NOTIFY_BIND] = "notify_bind",
+    [VK_NR_WAIT_MANY] = "wait_many",
+    [VK_NR_FUTEX_WAIT] = "futex_wait",
+    [VK_NR_FUTEX_WAKE] = "futex_wake",
+    [VK_NR_VMO_CREATE] = "vmo_create",
+    [VK_NR_VMO_MAP] = "vmo_map",
+    [VK_NR_VMO_UNMAP] = "vmo_unmap",
+    [VK_NR_SPAWN] = "spawn",
+    [VK_NR_PROCESS_EXIT] = "process_exit",
+    [VK_NR_PROCESS_INFO] = "process_info",
+    [VK_NR_PROCESS_KILL] = "process_kill",
+    [VK_NR_THREAD_CREATE] = "thread_create",
+    [VK_NR_THREAD_EXIT] = "thread_exit",
+    [VK_NR_THREAD_YIELD] = "thread_yield",
+    [VK_NR_THREAD_SET_SELF] = "thread_set_self",
+    [VK_NR_CONSOLE_WRITE] = "console_write",
+    [VK_NR_CONSOLE_READ] = "console_read",
+    [VK_NR_CLOCK_GET] = "clock_get",
+    [VK_NR_GETPID] = "getpid",
+    [VK_NR_TRACE_MARK] = "trace_mark",
+    [VK_NR_KERNEL_INFO] = "kernel_info",
 };
 
 const char *vk_kcall_name(uint32_t nr)
@@ -39,8 +56,8 @@ const char *vk_kcall_name(uint32_t nr)
     return nr < VK_NR_COUNT && kcall_names[nr] ? kcall_names[nr] : "invalid";
 }
 
-static long sys_handle_dup(struct vk_kernel *k, uint32_t h, uint32_t rights, uint64_t out,
-                           int mint, uint64_t badge)
+static long sys_handle_dup(struct vk_kernel *k, uint32_t h, uint32_t rights, uint64_t out, int mint,
+                           uint64_t badge)
 {
     struct vk_process *p = k->cur->proc;
     struct vk_handle_entry *e;

@@ -87,9 +87,8 @@ int vk_handle_install(struct vk_kernel *k, struct vk_handle_table *t, struct vk_
     return install(k, t, obj, rights, badge, out, 0);
 }
 
-int vk_handle_install_moved(struct vk_kernel *k, struct vk_handle_table *t,
-                            struct vk_object *obj, uint32_t rights, uint64_t badge,
-                            uint32_t *out)
+int vk_handle_install_moved(struct vk_kernel *k, struct vk_handle_table *t, struct vk_object *obj,
+                            uint32_t rights, uint64_t badge, uint32_t *out)
 {
     return install(k, t, obj, rights, badge, out, 1);
 }

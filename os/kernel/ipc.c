@@ -94,13 +94,12 @@ void vk_ipc_drop_objects(struct vk_kernel *k, struct vk_thread *t)
 
 /* Install t's in-flight objects into table `to`, writing the values into t->ipc_msg.
  * All or nothing: on failure nothing is installed and the objects stay in flight. */
-static int install_msg_handles(struct vk_kernel *k, struct vk_handle_table *to,
-                               struct vk_thread *t)
+static int install_msg_handles(struct vk_kernel *k, struct vk_handle_table *to, struct vk_thread *t)
 {
     uint32_t n = VK_MSG_NHANDLES(t->ipc_msg.flags);
     for (uint32_t i = 0; i < n; i++) {
-        int rc = vk_handle_install_moved(k, to, t->ipc_objs[i], t->ipc_rights[i],
-                                         t->ipc_badges[i], &t->ipc_msg.handles[i]);
+        int rc = vk_handle_install_moved(k, to, t->ipc_objs[i], t->ipc_rights[i], t->ipc_badges[i],
+                                         &t->ipc_msg.handles[i]);
         if (rc) {
             while (i--) {
                 struct vk_handle_entry e;
@@ -389,8 +388,7 @@ static long bulk_target(struct vk_kernel *k, uint64_t token, uint64_t off, uint6
     return (long)n;
 }
 
-long vk_sys_msg_read(struct vk_kernel *k, uint64_t token, uint64_t off, uint64_t ubuf,
-                     uint64_t len)
+long vk_sys_msg_read(struct vk_kernel *k, uint64_t token, uint64_t off, uint64_t ubuf, uint64_t len)
 {
     uint64_t src;
     long n = bulk_target(k, token, off, len, ubuf, VK_RIGHT_WRITE, 1, &src);

@@ -36,9 +36,18 @@
 struct vk_list {
     struct vk_list *next, *prev;
 };
-static inline void vk_list_init(struct vk_list *l) { l->next = l->prev = l; }
-static inline int vk_list_empty(const struct vk_list *l) { return l->next == l; }
-static inline int vk_list_linked(const struct vk_list *n) { return n->next != NULL; }
+static inline void vk_list_init(struct vk_list *l)
+{
+    l->next = l->prev = l;
+}
+static inline int vk_list_empty(const struct vk_list *l)
+{
+    return l->next == l;
+}
+static inline int vk_list_linked(const struct vk_list *n)
+{
+    return n->next != NULL;
+}
 static inline void vk_list_add_tail(struct vk_list *l, struct vk_list *n)
 {
     n->prev = l->prev;
@@ -190,8 +199,8 @@ struct vk_thread {
     /* futex wait */
     struct vk_list futex_link;
     uint64_t futex_addr;
-    struct vk_proc_info fault; /* filled by the platform when the thread faults */
-    struct vk_plat_thread plat; /* the platform's part (context, kernel stack, ...) */
+    struct vk_proc_info fault;           /* filled by the platform when the thread faults */
+    struct vk_plat_thread plat;          /* the platform's part (context, kernel stack, ...) */
     uint64_t entry, entry_sp, entry_arg; /* where the thread starts in user mode */
     /* a kernel thread runs this host function instead of guest code (tests, services) */
     void (*kfn)(void *arg);
@@ -290,9 +299,8 @@ int vk_handle_get(struct vk_handle_table *t, uint32_t h, uint32_t type, uint32_t
 int vk_handle_close(struct vk_kernel *k, struct vk_handle_table *t, uint32_t h);
 /* Install an object that was moved out of another table (vk_handle_take): the reference
  * and the receive-side count travel with it. */
-int vk_handle_install_moved(struct vk_kernel *k, struct vk_handle_table *t,
-                            struct vk_object *obj, uint32_t rights, uint64_t badge,
-                            uint32_t *out);
+int vk_handle_install_moved(struct vk_kernel *k, struct vk_handle_table *t, struct vk_object *obj,
+                            uint32_t rights, uint64_t badge, uint32_t *out);
 /* Drop a moved-out (in-flight) handle's reference, with its rights' side effects. */
 void vk_handle_drop_moved(struct vk_kernel *k, struct vk_object *obj, uint32_t rights,
                           uint64_t badge);
@@ -373,15 +381,14 @@ void vk_process_destroy(struct vk_kernel *k, struct vk_process *p);
 void vk_kernel_reap(struct vk_kernel *k);
 /* Create a process from an ELF image in host memory (boot path and spawn). */
 int vk_process_create(struct vk_kernel *k, const char *name, const void *image, size_t len,
-                      const char *const *argv, size_t argc, const char *const *envp,
-                      size_t envc, struct vk_process *parent,
-                      const struct vk_start_handle *hs, struct vk_object **hobjs,
-                      const uint32_t *hrights, const uint64_t *hbadges, size_t nh,
-                      struct vk_process **out, char *err, size_t errlen);
+                      const char *const *argv, size_t argc, const char *const *envp, size_t envc,
+                      struct vk_process *parent, const struct vk_start_handle *hs,
+                      struct vk_object **hobjs, const uint32_t *hrights, const uint64_t *hbadges,
+                      size_t nh, struct vk_process **out, char *err, size_t errlen);
 /* A process with a region but no image whose main thread runs fn(arg) in kernel mode;
  * kernel calls are direct vk_dispatch() calls. Used by unit tests of the kernel. */
-int vk_process_create_kthread(struct vk_kernel *k, const char *name, void (*fn)(void *),
-                              void *arg, struct vk_process **out);
+int vk_process_create_kthread(struct vk_kernel *k, const char *name, void (*fn)(void *), void *arg,
+                              struct vk_process **out);
 int vk_thread_create_kthread(struct vk_kernel *k, struct vk_process *p, void (*fn)(void *),
                              void *arg, struct vk_thread **out);
 const char *vk_exit_describe(const struct vk_proc_info *e, char *buf, size_t len);

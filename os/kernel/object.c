@@ -30,7 +30,10 @@ void *vk_object_new(struct vk_kernel *k, uint32_t type, size_t size)
     return o;
 }
 
-void vk_object_ref(struct vk_object *o) { o->refs++; }
+void vk_object_ref(struct vk_object *o)
+{
+    o->refs++;
+}
 
 static void object_destroy(struct vk_kernel *k, struct vk_object *o)
 {

@@ -20,8 +20,7 @@ int vk_plat_thread_init(struct vk_kernel *k, struct vk_thread *t);
 void vk_plat_thread_release(struct vk_kernel *k, struct vk_thread *t);
 /* Leave the current thread `from` for `to` (NULL: the platform's idle loop). Returns when
  * `from` runs again; never returns when dying is set. */
-void vk_plat_switch(struct vk_kernel *k, struct vk_thread *from, struct vk_thread *to,
-                    int dying);
+void vk_plat_switch(struct vk_kernel *k, struct vk_thread *from, struct vk_thread *to, int dying);
 /* Copy between host and guest memory; a missing guest page gives -VK_EFAULT. */
 int vk_plat_copy(void *dst, const void *src, size_t len);
 int vk_plat_zero(void *dst, size_t len);

@@ -18,13 +18,20 @@
 static const char *signame(uint32_t sig)
 {
     switch (sig) {
-    case 4: return "SIGILL";
-    case 5: return "SIGTRAP";
-    case 7: return "SIGBUS";
-    case 8: return "SIGFPE";
-    case 11: return "SIGSEGV";
-    case 31: return "SIGSYS";
-    default: return "signal";
+    case 4:
+        return "SIGILL";
+    case 5:
+        return "SIGTRAP";
+    case 7:
+        return "SIGBUS";
+    case 8:
+        return "SIGFPE";
+    case 11:
+        return "SIGSEGV";
+    case 31:
+        return "SIGSYS";
+    default:
+        return "signal";
     }
 }
 
@@ -129,8 +136,8 @@ static void process_finalize(struct vk_kernel *k, struct vk_process *p)
     if (p->exit_notify) {
         vk_object_signal(k, &p->exit_notify->o, p->exit_bits, 0);
         if (p->exit_notify->bound && !vk_list_empty(&p->exit_notify->bound->receivers)) {
-            struct vk_thread *r = VK_CONTAINER_OF(p->exit_notify->bound->receivers.next,
-                                                  struct vk_thread, ipc_link);
+            struct vk_thread *r =
+                VK_CONTAINER_OF(p->exit_notify->bound->receivers.next, struct vk_thread, ipc_link);
             vk_wake(k, r, 0);
         }
         vk_object_unref(k, &p->exit_notify->o);
@@ -196,11 +203,10 @@ void vk_kernel_reap(struct vk_kernel *k)
 }
 
 int vk_process_create(struct vk_kernel *k, const char *name, const void *image, size_t len,
-                      const char *const *argv, size_t argc, const char *const *envp,
-                      size_t envc, struct vk_process *parent,
-                      const struct vk_start_handle *hs, struct vk_object **hobjs,
-                      const uint32_t *hrights, const uint64_t *hbadges, size_t nh,
-                      struct vk_process **out, char *err, size_t errlen)
+                      const char *const *argv, size_t argc, const char *const *envp, size_t envc,
+                      struct vk_process *parent, const struct vk_start_handle *hs,
+                      struct vk_object **hobjs, const uint32_t *hrights, const uint64_t *hbadges,
+                      size_t nh, struct vk_process **out, char *err, size_t errlen)
 {
     (void)parent;
     if (nh > VK_SPAWN_MAX_HANDLES)
@@ -225,8 +231,14 @@ int vk_process_create(struct vk_kernel *k, const char *name, const void *image, 
     if ((rc = vk_plat_proc_region_alloc(k, p)))
         goto fail_handles;
     struct vk_load_args la = {
-        .image = image, .len = len, .argv = argv, .argc = argc, .envp = envp, .envc = envc,
-        .handles = child_hs, .nhandles = nh,
+        .image = image,
+        .len = len,
+        .argv = argv,
+        .argc = argc,
+        .envp = envp,
+        .envc = envc,
+        .handles = child_hs,
+        .nhandles = nh,
     };
     if ((rc = vk_plat_proc_load(k, p, &la, err, errlen)))
         goto fail_region;
@@ -332,8 +344,8 @@ long vk_sys_spawn(struct vk_kernel *k, uint64_t uspawn, uint64_t out)
         return -VK_EINVAL;
     struct vk_notification *notify = NULL;
     if (s.exit_notify) {
-        if ((rc = vk_handle_get(&p->handles, s.exit_notify, VK_OBJ_NOTIFICATION,
-                                VK_RIGHT_SIGNAL, &e)))
+        if ((rc = vk_handle_get(&p->handles, s.exit_notify, VK_OBJ_NOTIFICATION, VK_RIGHT_SIGNAL,
+                                &e)))
             return rc;
         if (!s.exit_bits)
             return -VK_EINVAL;
@@ -377,10 +389,10 @@ long vk_sys_spawn(struct vk_kernel *k, uint64_t uspawn, uint64_t out)
 
     /* invoke */
     struct vk_process *child;
-    rc = vk_process_create(k, name, (const void *)(uintptr_t)(img->addr + s.image_off),
-                           s.image_len, sc->argv.ptrs, sc->argv.n, sc->envp.ptrs, sc->envp.n, p,
-                           sc->hs, sc->objs, sc->rights, sc->badges, s.nhandles, &child, sc->err,
-                           sizeof sc->err);
+    rc =
+        vk_process_create(k, name, (const void *)(uintptr_t)(img->addr + s.image_off), s.image_len,
+                          sc->argv.ptrs, sc->argv.n, sc->envp.ptrs, sc->envp.n, p, sc->hs, sc->objs,
+                          sc->rights, sc->badges, s.nhandles, &child, sc->err, sizeof sc->err);
     if (rc) {
         vk_trace_str(k, VS_TR_PROC_SPAWN, sc->err, strlen(sc->err), 0, (uint64_t)(int64_t)rc);
         goto out;
@@ -394,10 +406,9 @@ long vk_sys_spawn(struct vk_kernel *k, uint64_t uspawn, uint64_t out)
         child->exit_bits = s.exit_bits;
     }
     uint32_t h;
-    rc = vk_handle_install(k, &p->handles, &child->o,
-                           VK_RIGHT_READ | VK_RIGHT_WAIT | VK_RIGHT_KILL | VK_RIGHT_DUP |
-                               VK_RIGHT_TRANSFER,
-                           0, &h);
+    rc = vk_handle_install(
+        k, &p->handles, &child->o,
+        VK_RIGHT_READ | VK_RIGHT_WAIT | VK_RIGHT_KILL | VK_RIGHT_DUP | VK_RIGHT_TRANSFER, 0, &h);
     if (rc == 0 && (rc = vk_copy_out(k, out, &h, 4)))
         vk_handle_close(k, &p->handles, h);
 out:
@@ -446,8 +457,8 @@ long vk_sys_thread_create(struct vk_kernel *k, uint64_t entry, uint64_t arg, uin
         return -VK_ENOMEM;
     t->self_value = self;
     uint32_t h;
-    int rc = vk_handle_install(k, &p->handles, &t->o, VK_RIGHT_WAIT | VK_RIGHT_DUP | VK_RIGHT_TRANSFER,
-                               0, &h);
+    int rc = vk_handle_install(k, &p->handles, &t->o,
+                               VK_RIGHT_WAIT | VK_RIGHT_DUP | VK_RIGHT_TRANSFER, 0, &h);
     if (rc)
         goto fail;
     if ((rc = vk_copy_out(k, out, &h, 4))) {
@@ -487,8 +498,8 @@ int vk_thread_create_kthread(struct vk_kernel *k, struct vk_process *p, void (*f
     return 0;
 }
 
-int vk_process_create_kthread(struct vk_kernel *k, const char *name, void (*fn)(void *),
-                              void *arg, struct vk_process **out)
+int vk_process_create_kthread(struct vk_kernel *k, const char *name, void (*fn)(void *), void *arg,
+                              struct vk_process **out)
 {
     struct vk_process *p = vk_object_new(k, VK_OBJ_PROCESS, sizeof *p);
     if (!p)

@@ -121,10 +121,9 @@ long vk_sys_vmo_create(struct vk_kernel *k, uint64_t size, uint64_t out)
     if (!v)
         return -VK_ENOMEM;
     uint32_t h;
-    int rc = vk_handle_install(k, &p->handles, &v->o,
-                               VK_RIGHT_READ | VK_RIGHT_WRITE | VK_RIGHT_MAP | VK_RIGHT_DUP |
-                                   VK_RIGHT_TRANSFER,
-                               0, &h);
+    int rc = vk_handle_install(
+        k, &p->handles, &v->o,
+        VK_RIGHT_READ | VK_RIGHT_WRITE | VK_RIGHT_MAP | VK_RIGHT_DUP | VK_RIGHT_TRANSFER, 0, &h);
     vk_object_unref(k, &v->o);
     if (rc)
         return rc;

@@ -23,10 +23,9 @@ long vk_sys_notify_create(struct vk_kernel *k, uint64_t out)
     if (!n)
         return -VK_ENOMEM;
     uint32_t h;
-    int rc = vk_handle_install(k, &p->handles, &n->o,
-                               VK_RIGHT_SIGNAL | VK_RIGHT_WAIT | VK_RIGHT_MINT | VK_RIGHT_DUP |
-                                   VK_RIGHT_TRANSFER,
-                               0, &h);
+    int rc = vk_handle_install(
+        k, &p->handles, &n->o,
+        VK_RIGHT_SIGNAL | VK_RIGHT_WAIT | VK_RIGHT_MINT | VK_RIGHT_DUP | VK_RIGHT_TRANSFER, 0, &h);
     vk_object_unref(k, &n->o);
     if (rc)
         return rc;
@@ -39,8 +38,7 @@ static void notification_raise(struct vk_kernel *k, struct vk_notification *n, u
 {
     vk_object_signal(k, &n->o, bits, 0);
     if (n->bound && !vk_list_empty(&n->bound->receivers)) {
-        struct vk_thread *r =
-            VK_CONTAINER_OF(n->bound->receivers.next, struct vk_thread, ipc_link);
+        struct vk_thread *r = VK_CONTAINER_OF(n->bound->receivers.next, struct vk_thread, ipc_link);
         vk_wake(k, r, 0);
     }
 }
@@ -121,9 +119,8 @@ long vk_sys_wait_many(struct vk_kernel *k, uint64_t uitems, uint64_t n, uint64_t
         if ((rc = vk_handle_get(&p->handles, items[i].handle, 0, 0, &e)))
             return rc;
         if (!wait_rights_ok(e))
-            return e->obj->type == VK_OBJ_VMO || e->obj->type == VK_OBJ_RESOURCE
-                       ? -VK_EWRONGTYPE
-                       : -VK_EPERM;
+            return e->obj->type == VK_OBJ_VMO || e->obj->type == VK_OBJ_RESOURCE ? -VK_EWRONGTYPE
+                                                                                 : -VK_EPERM;
         if (items[i].flags & ~VK_WAIT_CLEAR)
             return -VK_EINVAL;
         if ((items[i].flags & VK_WAIT_CLEAR) && e->obj->type != VK_OBJ_NOTIFICATION)

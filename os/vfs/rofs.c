@@ -35,8 +35,14 @@ struct rofs {
     size_t nall, capall;
 };
 
-static struct rofs_node *to_node(struct vfs_vnode *vn) { return (struct rofs_node *)vn; }
-static struct rofs *to_rofs(struct vfs_fs *fs) { return (struct rofs *)fs; }
+static struct rofs_node *to_node(struct vfs_vnode *vn)
+{
+    return (struct rofs_node *)vn;
+}
+static struct rofs *to_rofs(struct vfs_fs *fs)
+{
+    return (struct rofs *)fs;
+}
 
 static struct rofs_node *node_new(struct rofs *r, struct rofs_node *parent, const char *name,
                                   size_t len, uint32_t mode, uint64_t rdev)
@@ -128,8 +134,7 @@ static struct rofs_node *find_child(struct rofs_node *d, const char *name, size_
 static struct rofs_node *walk_dirs(struct rofs *r, const char *path, const char **last,
                                    size_t *lastlen);
 
-int rofs_set_file(struct vfs_fs *fs, const char *path, uint32_t perm, const void *data,
-                  size_t size)
+int rofs_set_file(struct vfs_fs *fs, const char *path, uint32_t perm, const void *data, size_t size)
 {
     struct rofs *r = to_rofs(fs);
     const char *name;
@@ -253,8 +258,8 @@ static struct rofs_node *walk_dirs(struct rofs *r, const char *path, const char 
     }
 }
 
-static int add(struct vfs_fs *fs, const char *path, uint32_t mode, uint64_t rdev,
-               const void *data, uint64_t size)
+static int add(struct vfs_fs *fs, const char *path, uint32_t mode, uint64_t rdev, const void *data,
+               uint64_t size)
 {
     struct rofs *r = to_rofs(fs);
     const char *name;
@@ -289,8 +294,7 @@ int rofs_add_dir(struct vfs_fs *fs, const char *path)
     return add(fs, path, VFS_S_IFDIR | 0755, 0, NULL, 0);
 }
 
-static int rofs_lookup(struct vfs_vnode *dir, const char *name, size_t len,
-                       struct vfs_vnode **out)
+static int rofs_lookup(struct vfs_vnode *dir, const char *name, size_t len, struct vfs_vnode **out)
 {
     struct rofs_node *d = to_node(dir), *n;
     if (len == 2 && name[0] == '.' && name[1] == '.')
@@ -330,7 +334,10 @@ static int rofs_readdir(struct vfs_vnode *dir, uint64_t *cookie, struct vfs_dire
     return 1;
 }
 
-static int rofs_refuse(void) { return -VK_EROFS; }
+static int rofs_refuse(void)
+{
+    return -VK_EROFS;
+}
 
 static int rofs_create(struct vfs_vnode *dir, const char *name, size_t len,
                        const struct vfs_attr *attr, struct vfs_vnode **out)

@@ -47,8 +47,8 @@ struct ofile {
 
 struct session {
     int used;
-    uint32_t pid;          /* announced with VFS_OP_HELLO, 0 if not */
-    uint32_t console_fds;  /* which of its fds 0-2 are the console (HELLO) */
+    uint32_t pid;         /* announced with VFS_OP_HELLO, 0 if not */
+    uint32_t console_fds; /* which of its fds 0-2 are the console (HELLO) */
     struct vfs_ctx ctx;
 };
 
@@ -150,8 +150,8 @@ static struct ofile *file_of(uint64_t badge)
 
 static long mint(uint64_t badge, uint32_t *h)
 {
-    return vk_handle_mint(ep, VK_RIGHT_CALL | VK_RIGHT_DUP | VK_RIGHT_TRANSFER | VK_MINT_TRACK_CLOSE,
-                          badge, h);
+    return vk_handle_mint(
+        ep, VK_RIGHT_CALL | VK_RIGHT_DUP | VK_RIGHT_TRANSFER | VK_MINT_TRACK_CLOSE, badge, h);
 }
 
 static long new_session(const struct vfs_ctx *from, uint32_t *h)
@@ -273,10 +273,9 @@ static long dir_arg(const struct vk_recv *r, unsigned which, struct vfs_vnode **
 
 static void to_proto(const struct vfs_stat *st, struct vfs_proto_stat *p)
 {
-    *p = (struct vfs_proto_stat){st->dev,      st->ino,      st->mode,     st->nlink,
-                                 st->uid,      st->gid,      st->rdev,     st->size,
-                                 st->blksize,  st->blocks,   st->atime_ns, st->mtime_ns,
-                                 st->ctime_ns};
+    *p = (struct vfs_proto_stat){st->dev,      st->ino,      st->mode,    st->nlink,   st->uid,
+                                 st->gid,      st->rdev,     st->size,    st->blksize, st->blocks,
+                                 st->atime_ns, st->mtime_ns, st->ctime_ns};
 }
 
 static long reply_stat(const struct vk_recv *r, const struct vfs_stat *st)
@@ -293,12 +292,17 @@ static int dev_of(struct vfs_vnode *vn)
     if (!vn || (vn->mode & VFS_S_IFMT) != VFS_S_IFCHR)
         return DEV_NONE;
     switch (vn->rdev) {
-    case (1 << 8) | 3: return DEV_NULL;
-    case (1 << 8) | 5: return DEV_ZERO;
-    case (1 << 8) | 7: return DEV_FULL;
+    case (1 << 8) | 3:
+        return DEV_NULL;
+    case (1 << 8) | 5:
+        return DEV_ZERO;
+    case (1 << 8) | 7:
+        return DEV_FULL;
     case (1 << 8) | 8:
-    case (1 << 8) | 9: return DEV_RANDOM;
-    default: return -1; /* the console, or a node some server registered */
+    case (1 << 8) | 9:
+        return DEV_RANDOM;
+    default:
+        return -1; /* the console, or a node some server registered */
     }
 }
 
@@ -341,8 +345,8 @@ static void proc_refresh(void)
             snprintf(at, sizeof at, "?");
         const char *type = at[0] == '/' && !strcmp(at, "/proc") ? "proc"
                            : !strcmp(at, "/dev")                ? "devfs"
-                           : mi.flags & VFS_MNT_RDONLY           ? "bootfs"
-                                                                 : "tmpfs";
+                           : mi.flags & VFS_MNT_RDONLY          ? "bootfs"
+                                                                : "tmpfs";
         off += (size_t)snprintf(b + off, sizeof b - off, "%s %s %s %s 0 0\n", type, at, type,
                                 mi.flags & VFS_MNT_RDONLY ? "ro" : "rw");
     }
@@ -373,8 +377,9 @@ static void proc_hello(struct session *s, const struct vk_recv *r)
         name = slash + 1;
         slash = strchr(name, '/');
     }
-    int sl = snprintf(status, sizeof status, "Name:\t%.64s\nState:\tR (running)\nPid:\t%u\n"
-                                             "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n",
+    int sl = snprintf(status, sizeof status,
+                      "Name:\t%.64s\nState:\tR (running)\nPid:\t%u\n"
+                      "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n",
                       n ? name : "?", pid, s->ctx.cred.uid, s->ctx.cred.uid, s->ctx.cred.uid,
                       s->ctx.cred.uid, s->ctx.cred.gid, s->ctx.cred.gid, s->ctx.cred.gid,
                       s->ctx.cred.gid);
@@ -426,8 +431,7 @@ static void proc_fd_note(struct session *s, struct ofile *of, uint32_t fd, const
             vfs_vnode_put(root);
         if (n <= 0)
             return;
-        snprintf(target + n - 1, sizeof target - (size_t)n + 1, "%s%s",
-                 n > 2 ? "/" : "", path);
+        snprintf(target + n - 1, sizeof target - (size_t)n + 1, "%s%s", n > 2 ? "/" : "", path);
     }
     size_t len = strlen(target);
     if (!(of->path = malloc(len + 1)))
@@ -471,8 +475,9 @@ static long op_open(struct session *s, struct vk_recv *r)
     r->msg.data[0] = vn ? vn->mode : 0;
     if (is_console(vn)) { /* the console is the kernel's: hand out the handle itself */
         vfs_close(f);
-        if ((rc = vk_handle_dup(console, VK_RIGHT_READ | VK_RIGHT_WRITE | VK_RIGHT_WAIT |
-                                             VK_RIGHT_DUP | VK_RIGHT_TRANSFER,
+        if ((rc = vk_handle_dup(console,
+                                VK_RIGHT_READ | VK_RIGHT_WRITE | VK_RIGHT_WAIT | VK_RIGHT_DUP |
+                                    VK_RIGHT_TRANSFER,
                                 &h)))
             return rc;
         r->msg.data[1] = VFS_OPEN_CONSOLE;
@@ -539,8 +544,8 @@ static long op_pipe(struct session *s, struct vk_recv *r)
 static long op_mount(struct session *s, struct vk_recv *r, int mount)
 {
     struct vk_handle_info hi;
-    if (n_in < 2 || vk_handle_info(in_handles[1], &hi) ||
-        hi.type != VK_OBJ_RESOURCE || !(hi.rights & VK_RIGHT_FS_MOUNT))
+    if (n_in < 2 || vk_handle_info(in_handles[1], &hi) || hi.type != VK_OBJ_RESOURCE ||
+        !(hi.rights & VK_RIGHT_FS_MOUNT))
         return -VK_EPERM; /* CAP_FS_MOUNT is needed */
     struct vfs_vnode *dir;
     long rc = get_paths(r, 0);
@@ -595,7 +600,7 @@ static long session_request(struct session *s, struct vk_recv *r)
     struct vfs_stat st;
     long rc;
     uint64_t *d = r->msg.data; /* results */
-    const uint64_t *a = args; /* arguments */
+    const uint64_t *a = args;  /* arguments */
     switch (r->msg.opcode) {
     case VFS_OP_OPEN:
         return op_open(s, r);
@@ -845,8 +850,7 @@ static long readdir_op(struct ofile *of, struct vk_recv *r)
         }
         uint8_t rec[sizeof(struct vfs_proto_dirent) + VFS_NAME_MAX + 8];
         memset(rec, 0, reclen);
-        struct vfs_proto_dirent h = {de.ino, de.next, (uint16_t)reclen, de.type, 0, de.namelen,
-                                     0};
+        struct vfs_proto_dirent h = {de.ino, de.next, (uint16_t)reclen, de.type, 0, de.namelen, 0};
         memcpy(rec, &h, sizeof h);
         memcpy(rec + sizeof h, de.name, de.namelen);
         if (vk_msg_write(r->token, off, rec, reclen) < 0)
@@ -932,8 +936,8 @@ static void check_watches(void)
         if (!w->used)
             continue;
         struct ofile *of = w->file < nfiles ? &files[w->file] : NULL;
-        uint32_t ev = of && of->used ? poll_of(of) & (w->events | VFS_POLLERR | VFS_POLLHUP)
-                                     : VFS_POLLERR;
+        uint32_t ev =
+            of && of->used ? poll_of(of) & (w->events | VFS_POLLERR | VFS_POLLHUP) : VFS_POLLERR;
         if (!ev)
             continue;
         vk_notify_signal(w->notify, w->bits);
@@ -949,8 +953,14 @@ static int file_request(struct ofile *of, struct vk_recv *r)
     const uint64_t *a = args;  /* arguments */
     struct vfs_stat st;
     long rc;
-    struct pending p = {.used = 1, .token = r->token, .op = r->msg.opcode, .id = 0,
-                        .len = 0, .done = 0, .events = 0, .msg = r->msg};
+    struct pending p = {.used = 1,
+                        .token = r->token,
+                        .op = r->msg.opcode,
+                        .id = 0,
+                        .len = 0,
+                        .done = 0,
+                        .events = 0,
+                        .msg = r->msg};
     switch (r->msg.opcode) {
     case VFS_OP_READ:
     case VFS_OP_PREAD:
@@ -1100,8 +1110,7 @@ static int mount_boot_image(struct vfs_ctx *ctx)
             char at[VFS_NAME_MAX + 3];
             snprintf(at, sizeof at, "/%s", top);
             int rc = vfs_mkdir(ctx, NULL, at, 0755);
-            if ((rc && rc != -VK_EEXIST) ||
-                (rc = vfs_mount(ctx, NULL, at, fs, VFS_MNT_RDONLY))) {
+            if ((rc && rc != -VK_EEXIST) || (rc = vfs_mount(ctx, NULL, at, fs, VFS_MNT_RDONLY))) {
                 vfs_fs_destroy(fs);
                 return rc;
             }
@@ -1132,8 +1141,8 @@ static int make_devfs(struct vfs_ctx *ctx)
         const char *name;
         uint32_t perm, major, minor;
     } nodes[] = {
-        {"null", 0666, 1, 3},   {"zero", 0666, 1, 5},    {"full", 0666, 1, 7},
-        {"random", 0666, 1, 8}, {"urandom", 0666, 1, 9}, {"tty", 0666, 5, 0},
+        {"null", 0666, 1, 3},    {"zero", 0666, 1, 5},    {"full", 0666, 1, 7},
+        {"random", 0666, 1, 8},  {"urandom", 0666, 1, 9}, {"tty", 0666, 5, 0},
         {"console", 0600, 5, 1},
     };
     for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++)

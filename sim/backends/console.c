@@ -21,7 +21,10 @@ static uint64_t wall_ns(void);
 static struct termios saved_termios;
 static int termios_saved;
 
-uint64_t vs_host_ns(void) { return wall_ns(); }
+uint64_t vs_host_ns(void)
+{
+    return wall_ns();
+}
 
 static uint64_t wall_ns(void)
 {
@@ -30,7 +33,10 @@ static uint64_t wall_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-uint64_t vs_wall_elapsed_ns(const struct vs_console *c) { return wall_ns() - c->wall_start_ns; }
+uint64_t vs_wall_elapsed_ns(const struct vs_console *c)
+{
+    return wall_ns() - c->wall_start_ns;
+}
 
 static void restore_tty(void)
 {

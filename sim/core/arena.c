@@ -34,15 +34,18 @@ static uint64_t slot_base(const struct vs_arena *a, uint32_t slot)
     return a->base + VS_SLOT_REGION + (uint64_t)slot * VS_SLOT_SIZE;
 }
 
-uint64_t vs_arena_vdso(const struct vs_arena *a) { return a->base; }
+uint64_t vs_arena_vdso(const struct vs_arena *a)
+{
+    return a->base;
+}
 
 static int vdso_init(struct vs_arena *a)
 {
     unsigned char *v = (unsigned char *)(uintptr_t)a->base;
     if (mprotect(v, VS_PAGE, PROT_READ | PROT_WRITE))
         return -errno;
-    struct vk_kcall_page hdr = {.magic = VK_KCALL_MAGIC, .version = VK_KCALL_VERSION,
-                                .nr_count = VK_NR_COUNT};
+    struct vk_kcall_page hdr = {
+        .magic = VK_KCALL_MAGIC, .version = VK_KCALL_VERSION, .nr_count = VK_NR_COUNT};
     memcpy(v, &hdr, sizeof hdr);
     size_t n = (size_t)(vs_stub_tmpl_end - vs_stub_tmpl);
     uint64_t entry = (uint64_t)(uintptr_t)vs_kentry;
@@ -117,8 +120,7 @@ int vk_plat_proc_region_alloc(struct vk_kernel *k, struct vk_process *p)
         return -VK_ENOMEM;
     uint64_t b = slot_base(a, slot);
     if (mprotect((void *)(uintptr_t)(b + SLOT_PROCPAGE_OFF), VS_PAGE, PROT_READ | PROT_WRITE) ||
-        mprotect((void *)(uintptr_t)(b + SLOT_STACK_OFF), VS_USTACK_SIZE,
-                 PROT_READ | PROT_WRITE)) {
+        mprotect((void *)(uintptr_t)(b + SLOT_STACK_OFF), VS_USTACK_SIZE, PROT_READ | PROT_WRITE)) {
         a->free_slots[a->nfree_slots++] = slot;
         return -VK_ENOMEM;
     }
@@ -189,8 +191,8 @@ static int protect_segments(uint64_t base, const struct vl_elf_info *info)
     return 0;
 }
 
-int vk_plat_proc_load(struct vk_kernel *k, struct vk_process *p, struct vk_load_args *la,
-                      char *err, size_t errlen)
+int vk_plat_proc_load(struct vk_kernel *k, struct vk_process *p, struct vk_load_args *la, char *err,
+                      size_t errlen)
 {
     struct vk_machine *m = k->platform;
     struct vl_elf_info info;
@@ -229,9 +231,14 @@ int vk_plat_proc_load(struct vk_kernel *k, struct vk_process *p, struct vk_load_
         {AT_VERIDIAN_HANDLES, la->handles, la->nhandles * sizeof(struct vk_start_handle)},
     };
     struct vs_stack_spec spec = {
-        .argv = la->argv, .argc = la->argc, .envp = la->envp, .envc = la->envc,
-        .aux = aux, .naux = sizeof aux / sizeof aux[0],
-        .blobs = blobs, .nblobs = la->nhandles ? 2 : 1,
+        .argv = la->argv,
+        .argc = la->argc,
+        .envp = la->envp,
+        .envc = la->envc,
+        .aux = aux,
+        .naux = sizeof aux / sizeof aux[0],
+        .blobs = blobs,
+        .nblobs = la->nhandles ? 2 : 1,
     };
     uint64_t top = p->base + SLOT_STACK_OFF + VS_USTACK_SIZE;
     rc = vs_stack_build(&spec, (uint8_t *)(uintptr_t)top, top, VS_USTACK_SIZE / 2, &la->sp);

@@ -79,11 +79,13 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
     struct vk_thread *t = vs_cur;
     if (t && t->in_kernel) {
         if ((sig == SIGSEGV || sig == SIGBUS) && in_arenas(addr)) {
-            if (pc >= (uint64_t)(uintptr_t)vs_copy_user && pc < (uint64_t)(uintptr_t)vs_copy_user_end) {
+            if (pc >= (uint64_t)(uintptr_t)vs_copy_user &&
+                pc < (uint64_t)(uintptr_t)vs_copy_user_end) {
                 uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)vs_copy_user_fixup;
                 return;
             }
-            if (pc >= (uint64_t)(uintptr_t)vs_zero_user && pc < (uint64_t)(uintptr_t)vs_zero_user_end) {
+            if (pc >= (uint64_t)(uintptr_t)vs_zero_user &&
+                pc < (uint64_t)(uintptr_t)vs_zero_user_end) {
                 uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)vs_zero_user_fixup;
                 return;
             }
@@ -203,7 +205,10 @@ int vs_watchdog_start(uint32_t budget_ms)
     return timer_settime(watchdog_timer, 0, &its, NULL) ? -errno : 0;
 }
 
-void vs_watchdog_stop(void) { timer_delete(watchdog_timer); }
+void vs_watchdog_stop(void)
+{
+    timer_delete(watchdog_timer);
+}
 
 int vs_host_signal_state_ok(char *why, size_t len)
 {

@@ -54,7 +54,10 @@ int vk_plat_copy(void *dst, const void *src, size_t len)
     return len ? (int)vs_copy_user(dst, src, len) : 0;
 }
 
-int vk_plat_zero(void *dst, size_t len) { return len ? (int)vs_zero_user(dst, len) : 0; }
+int vk_plat_zero(void *dst, size_t len)
+{
+    return len ? (int)vs_zero_user(dst, len) : 0;
+}
 
 /* ---- kernel stacks ---- */
 
@@ -80,7 +83,10 @@ static void *kstack_get(struct vk_machine *m)
     return s;
 }
 
-static void *kstack_bottom(struct vs_kstack *s) { return (char *)s->map + VS_PAGE; }
+static void *kstack_bottom(struct vs_kstack *s)
+{
+    return (char *)s->map + VS_PAGE;
+}
 
 void vk_plat_thread_release(struct vk_kernel *k, struct vk_thread *t)
 {
@@ -123,9 +129,9 @@ int vk_plat_thread_init(struct vk_kernel *k, struct vk_thread *t)
     uint64_t top = ((uint64_t)(uintptr_t)t->plat.kstack + VS_KSTACK_SIZE - 64) & ~15ull;
     t->ktop = top;
     uint64_t *sp = (uint64_t *)(uintptr_t)(top - 64);
-    sp[0] = 0x1f80 | (0x37full << 32); /* MXCSR, x87 CW */
-    sp[1] = sp[2] = sp[3] = 0;         /* r15 r14 r13 */
-    sp[4] = (uint64_t)(uintptr_t)t;    /* r12: argument */
+    sp[0] = 0x1f80 | (0x37full << 32);             /* MXCSR, x87 CW */
+    sp[1] = sp[2] = sp[3] = 0;                     /* r15 r14 r13 */
+    sp[4] = (uint64_t)(uintptr_t)t;                /* r12: argument */
     sp[5] = (uint64_t)(uintptr_t)thread_first_run; /* rbx: function */
     sp[6] = 0;                                     /* rbp */
     sp[7] = (uint64_t)(uintptr_t)vs_coro_entry;    /* return address */
@@ -323,7 +329,10 @@ uint64_t vs_proc_scratch(const struct vk_process *p, size_t *len)
     return p->base + VS_SLOT_SIZE - VS_PAGE - VS_USTACK_SIZE;
 }
 
-uint64_t vs_machine_digest(const struct vk_machine *m) { return vs_trace_digest(&m->trace); }
+uint64_t vs_machine_digest(const struct vk_machine *m)
+{
+    return vs_trace_digest(&m->trace);
+}
 
 int vs_machine_load_bootfs(struct vk_machine *m, const char *path, char *err, size_t errlen)
 {
@@ -336,8 +345,7 @@ int vs_machine_load_bootfs(struct vk_machine *m, const char *path, char *err, si
         return -errno;
     }
     int rc = 0;
-    struct vk_vmo *v = st.st_size > 0 ? vk_vmo_create_kernel(&m->k, (uint64_t)st.st_size, 1)
-                                      : NULL;
+    struct vk_vmo *v = st.st_size > 0 ? vk_vmo_create_kernel(&m->k, (uint64_t)st.st_size, 1) : NULL;
     if (!v) {
         snprintf(err, errlen, "%s: empty or too large for a boot image", path);
         close(fd);
@@ -371,9 +379,8 @@ int vs_machine_load_bootfs(struct vk_machine *m, const char *path, char *err, si
     return 0;
 }
 
-int vs_machine_spawn(struct vk_machine *m, const char *path, const char *const *argv,
-                     size_t argc, int console, struct vk_process **out, char *err,
-                     size_t errlen)
+int vs_machine_spawn(struct vk_machine *m, const char *path, const char *const *argv, size_t argc,
+                     int console, struct vk_process **out, char *err, size_t errlen)
 {
     struct vk_kernel *k = &m->k;
     if (!m->bootfs) {
@@ -387,10 +394,10 @@ int vs_machine_spawn(struct vk_machine *m, const char *path, const char *const *
         snprintf(err, errlen, "%s: no such program in the boot image", path);
         return -VK_ENOENT;
     }
-    const uint32_t con_rights = VK_RIGHT_READ | VK_RIGHT_WRITE | VK_RIGHT_WAIT | VK_RIGHT_DUP |
-                                VK_RIGHT_TRANSFER;
+    const uint32_t con_rights =
+        VK_RIGHT_READ | VK_RIGHT_WRITE | VK_RIGHT_WAIT | VK_RIGHT_DUP | VK_RIGHT_TRANSFER;
     struct vk_start_handle hs[] = {
-        {0, VK_ROLE_STDIN}, {0, VK_ROLE_STDOUT}, {0, VK_ROLE_STDERR},
+        {0, VK_ROLE_STDIN},  {0, VK_ROLE_STDOUT},  {0, VK_ROLE_STDERR},
         {0, VK_ROLE_BOOTFS}, {0, VK_ROLE_SPAWNER},
     };
     struct vk_object *objs[] = {&k->console->o, &k->console->o, &k->console->o, &m->bootfs->o,
@@ -401,8 +408,8 @@ int vs_machine_spawn(struct vk_machine *m, const char *path, const char *const *
     uint64_t badges[] = {0, 1, 2, 0, 0};
     const char *envp[] = {"PATH=/bin:/sbin", "HOME=/", "TERM=vt100", NULL};
     struct vk_process *p;
-    int rc = vk_process_create(k, path, f.data, f.size, argv, argc, envp, 3, NULL, hs, objs,
-                               rights, badges, 5, &p, err, errlen);
+    int rc = vk_process_create(k, path, f.data, f.size, argv, argc, envp, 3, NULL, hs, objs, rights,
+                               badges, 5, &p, err, errlen);
     if (rc)
         return rc;
     if (console) {

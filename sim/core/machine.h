@@ -26,7 +26,7 @@
 #define VS_USTACK_SIZE (256ull << 10)
 #define VS_KSTACK_SIZE (64ull << 10)
 #define VS_VMO_REGION_OFF ((uint64_t)VS_SLOTS * VS_SLOT_SIZE + VS_SLOT_SIZE)
-#define VS_MEMORY_QUOTA (2ull << 30)      /* memory objects of one machine, in bytes */
+#define VS_MEMORY_QUOTA (2ull << 30)       /* memory objects of one machine, in bytes */
 #define VS_RECYCLE_ZERO_MAX (256ull << 10) /* freed objects up to this are cleared by hand */
 
 struct vs_free_pages {
@@ -110,9 +110,8 @@ void vs_machine_destroy(struct vk_machine *m);
 int vs_machine_load_bootfs(struct vk_machine *m, const char *path, char *err, size_t errlen);
 /* Spawn a program from the boot image as a child of the machine, with the console, the
  * boot image and a spawn right. If console is set, its exit stops the machine. */
-int vs_machine_spawn(struct vk_machine *m, const char *path, const char *const *argv,
-                     size_t argc, int console, struct vk_process **out, char *err,
-                     size_t errlen);
+int vs_machine_spawn(struct vk_machine *m, const char *path, const char *const *argv, size_t argc,
+                     int console, struct vk_process **out, char *err, size_t errlen);
 /* Run until the console program exits (then shut down) or nothing can run any more. */
 int vs_machine_run(struct vk_machine *m);
 uint64_t vs_machine_digest(const struct vk_machine *m);

@@ -11,11 +11,11 @@
 #include <stdint.h>
 
 struct vk_plat_thread {
-    void *ctx_sp;       /* saved stack pointer of the coroutine (vs_switch) */
-    void *kstack;       /* bottom of the usable kernel stack */
+    void *ctx_sp; /* saved stack pointer of the coroutine (vs_switch) */
+    void *kstack; /* bottom of the usable kernel stack */
     size_t kstack_size;
-    void *asan_fake;    /* ASan's fake stack while switched out */
-    uint64_t wd_seen;   /* kernel calls seen at the last watchdog tick */
+    void *asan_fake;  /* ASan's fake stack while switched out */
+    uint64_t wd_seen; /* kernel calls seen at the last watchdog tick */
     uint32_t wd_strikes;
     uint32_t reserved;
 };

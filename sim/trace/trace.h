@@ -157,7 +157,7 @@ void vs_trace__log_grow(struct vs_trace *t, const struct vs_trace_event *e);
 /* Hot path: digest, ring, and the full log when keep_all. No allocation but the log's growth,
  * no I/O. */
 __attribute__((always_inline)) static inline void vs_trace_emit(struct vs_trace *t,
-                                                           const struct vs_trace_event *e)
+                                                                const struct vs_trace_event *e)
 {
     vs_trace__stripe(t->lane, e->time, e->kind | (uint64_t)e->pid << 32,
                      e->tid | (uint64_t)e->str << 32, e->a[0]);

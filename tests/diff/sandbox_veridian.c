@@ -18,8 +18,8 @@ int fsops_enter_root(const char *dir);
 
 static long session_call(uint32_t op, const char *path, uint64_t d0, uint64_t d1)
 {
-    long rc = vr_request(vr_start_handle(VK_ROLE_NSROOT), op, path, path ? strlen(path) : 0,
-                         NULL, 0, d0, d1, NULL);
+    long rc = vr_request(vr_start_handle(VK_ROLE_NSROOT), op, path, path ? strlen(path) : 0, NULL,
+                         0, d0, d1, NULL);
     return rc > 0 ? 0 : rc;
 }
 

@@ -32,8 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct tmpfs_config tc = {.max_bytes = 1 << 20, .root_mode = 0777};
     if (vfs_create(&cfg, &v) || tmpfs_create(v, &tc, &root) || vfs_mount_root(v, root, 0))
         abort();
-    struct vfs_ctx ctx = {.vfs = v, .cred = {(uint32_t)(size & 1) ? 0 : 1000, 1000, 0, NULL},
-                          .umask = 022};
+    struct vfs_ctx ctx = {
+        .vfs = v, .cred = {(uint32_t)(size & 1) ? 0 : 1000, 1000, 0, NULL}, .umask = 022};
     struct vfs_vnode *cwd = NULL;
     struct vfs_file *open_files[8] = {0};
     static char a[5000], b[5000];
@@ -45,8 +45,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct vfs_vnode *vn;
         struct vfs_file *f;
         switch (op % 12) {
-        case 0: vfs_mkdir(&ctx, NULL, a, 0755); break;
-        case 1: take_path(&p, end, b, sizeof b); vfs_symlink(&ctx, a, NULL, b); break;
+        case 0:
+            vfs_mkdir(&ctx, NULL, a, 0755);
+            break;
+        case 1:
+            take_path(&p, end, b, sizeof b);
+            vfs_symlink(&ctx, a, NULL, b);
+            break;
         case 2:
             if (!vfs_open(&ctx, NULL, a, (uint32_t)(op >> 4) * 0101, 0644, &f)) {
                 int slot = op & 7;
@@ -56,11 +61,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 vfs_write(f, a, strlen(a));
             }
             break;
-        case 3: take_path(&p, end, b, sizeof b); vfs_rename(&ctx, NULL, a, NULL, b); break;
-        case 4: take_path(&p, end, b, sizeof b); vfs_link(&ctx, NULL, a, NULL, b, 0); break;
-        case 5: vfs_unlink(&ctx, NULL, a); break;
-        case 6: vfs_rmdir(&ctx, NULL, a); break;
-        case 7: vfs_stat(&ctx, NULL, a, &st); vfs_lstat(&ctx, NULL, a, &st); break;
+        case 3:
+            take_path(&p, end, b, sizeof b);
+            vfs_rename(&ctx, NULL, a, NULL, b);
+            break;
+        case 4:
+            take_path(&p, end, b, sizeof b);
+            vfs_link(&ctx, NULL, a, NULL, b, 0);
+            break;
+        case 5:
+            vfs_unlink(&ctx, NULL, a);
+            break;
+        case 6:
+            vfs_rmdir(&ctx, NULL, a);
+            break;
+        case 7:
+            vfs_stat(&ctx, NULL, a, &st);
+            vfs_lstat(&ctx, NULL, a, &st);
+            break;
         case 8:
             if (!vfs_chdir(&ctx, NULL, a, &vn)) {
                 if (cwd)
@@ -68,9 +86,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 cwd = ctx.cwd = vn;
             }
             break;
-        case 9: vfs_readlink(&ctx, NULL, a, b, sizeof b); break;
-        case 10: vfs_truncate(&ctx, NULL, a, (int64_t)(op >> 4) * 1000); break;
-        default: vfs_access(&ctx, NULL, a, op >> 5 & 7, 0); break;
+        case 9:
+            vfs_readlink(&ctx, NULL, a, b, sizeof b);
+            break;
+        case 10:
+            vfs_truncate(&ctx, NULL, a, (int64_t)(op >> 4) * 1000);
+            break;
+        default:
+            vfs_access(&ctx, NULL, a, op >> 5 & 7, 0);
+            break;
         }
     }
     for (int i = 0; i < 8; i++)

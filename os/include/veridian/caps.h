@@ -48,8 +48,8 @@ static const struct vk_cap_name vk_cap_names[] = {
 #define VK_CAP_COUNT (sizeof vk_cap_names / sizeof vk_cap_names[0])
 
 /* Every right a capability can grant: what init's root resource holds. */
-#define VK_CAP_RIGHTS_ALL                                                                     \
-    (VK_RIGHT_SPAWN | VK_RIGHT_FS_MOUNT | VK_RIGHT_IPC_CREATE | VK_RIGHT_NET_ADMIN |          \
+#define VK_CAP_RIGHTS_ALL                                                                          \
+    (VK_RIGHT_SPAWN | VK_RIGHT_FS_MOUNT | VK_RIGHT_IPC_CREATE | VK_RIGHT_NET_ADMIN |               \
      VK_RIGHT_NET_RAW | VK_RIGHT_MMIO | VK_RIGHT_IRQ | VK_RIGHT_DMA)
 
 #endif

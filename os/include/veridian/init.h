@@ -32,9 +32,9 @@ enum vk_init_state {
     VK_SVC_WAITING = 1,  /* for its dependencies */
     VK_SVC_STARTING = 2, /* spawned, not ready yet */
     VK_SVC_RUNNING = 3,
-    VK_SVC_BACKOFF = 4,  /* exited; restarts after the back-off delay */
-    VK_SVC_STOPPED = 5,  /* exited and stays down (policy, svc stop, a dependency) */
-    VK_SVC_FAILED = 6,   /* restarted too often, or could not be started */
+    VK_SVC_BACKOFF = 4, /* exited; restarts after the back-off delay */
+    VK_SVC_STOPPED = 5, /* exited and stays down (policy, svc stop, a dependency) */
+    VK_SVC_FAILED = 6,  /* restarted too often, or could not be started */
 };
 
 #define VK_INIT_NAME_MAX 32
@@ -48,8 +48,8 @@ struct vk_init_status {
     uint32_t last_exit_kind; /* enum vk_exit_kind of the last exit */
     int32_t last_exit_code;
     uint32_t last_signo;
-    uint64_t start_time_ns; /* virtual time of the last start */
-    uint64_t ready_time_ns; /* and of the readiness that followed (0: not yet) */
+    uint64_t start_time_ns;          /* virtual time of the last start */
+    uint64_t ready_time_ns;          /* and of the readiness that followed (0: not yet) */
     char reason[VK_INIT_REASON_MAX]; /* why it is in this state, for people */
 };
 

@@ -67,12 +67,12 @@ enum vk_nr {
     VK_NR_THREAD_EXIT = 26,    /* (code): does not return */
     VK_NR_THREAD_YIELD = 27,   /* () */
     VK_NR_THREAD_SET_SELF = 28, /* (value): the word at AT_VERIDIAN_SELF while this thread runs */
-    VK_NR_CONSOLE_WRITE = 29,  /* (h, const void *buf, len) -> bytes written; needs WRITE */
-    VK_NR_CONSOLE_READ = 30,   /* (h, void *buf, len, deadline) -> bytes, 0 at EOF; needs READ */
-    VK_NR_CLOCK_GET = 31,      /* () -> virtual time in ns since boot */
-    VK_NR_GETPID = 32,         /* () -> pid of the caller */
-    VK_NR_TRACE_MARK = 33,     /* (const char *s, len): a user event in the trace */
-    VK_NR_KERNEL_INFO = 34,    /* (struct vk_kernel_info *out): live object counts */
+    VK_NR_CONSOLE_WRITE = 29,   /* (h, const void *buf, len) -> bytes written; needs WRITE */
+    VK_NR_CONSOLE_READ = 30,    /* (h, void *buf, len, deadline) -> bytes, 0 at EOF; needs READ */
+    VK_NR_CLOCK_GET = 31,       /* () -> virtual time in ns since boot */
+    VK_NR_GETPID = 32,          /* () -> pid of the caller */
+    VK_NR_TRACE_MARK = 33,      /* (const char *s, len): a user event in the trace */
+    VK_NR_KERNEL_INFO = 34,     /* (struct vk_kernel_info *out): live object counts */
     VK_NR_COUNT = 35
 };
 
@@ -143,7 +143,7 @@ struct vk_wait {
 /* ---- messages ---- */
 #define VK_MSG_DATA_WORDS 6u
 #define VK_MSG_MAX_HANDLES 4u
-#define VK_MSG_NHANDLES(flags) ((flags) & 7u) /* low 3 bits of flags: handles carried */
+#define VK_MSG_NHANDLES(flags) ((flags)&7u) /* low 3 bits of flags: handles carried */
 
 struct vk_msg {
     uint32_t opcode;
@@ -188,9 +188,9 @@ enum vk_role {
     VK_ROLE_BOOTFS = 6,  /* read-only vmo holding the boot archive */
     VK_ROLE_SPAWNER = 7, /* resource with VK_RIGHT_SPAWN */
     VK_ROLE_CONSOLE = 8,
-    VK_ROLE_INIT = 9,  /* send handle to init's control endpoint (veridian/init.h) */
-    VK_ROLE_READY = 10, /* notification a service signals when ready (veridian/init.h) */
-    VK_ROLE_SERVE = 11, /* the receive end of the endpoint a server serves (vfs, ...) */
+    VK_ROLE_INIT = 9,     /* send handle to init's control endpoint (veridian/init.h) */
+    VK_ROLE_READY = 10,   /* notification a service signals when ready (veridian/init.h) */
+    VK_ROLE_SERVE = 11,   /* the receive end of the endpoint a server serves (vfs, ...) */
     VK_ROLE_USER = 0x100, /* VK_ROLE_USER + n: meaning agreed between parent and child */
 };
 #define VK_START_MOVE 0x80000000u /* role flag: move the handle to the child instead of copying */
@@ -205,14 +205,14 @@ struct vk_start_handle {
 #define VK_SPAWN_MAX_STRINGS (128u * 1024u) /* argv + envp bytes */
 
 struct vk_spawn {
-    uint32_t spawner;     /* resource handle with VK_RIGHT_SPAWN */
-    uint32_t image;       /* vmo handle with VK_RIGHT_READ holding the ELF file */
-    uint64_t image_off;   /* where the ELF starts in the vmo */
+    uint32_t spawner;   /* resource handle with VK_RIGHT_SPAWN */
+    uint32_t image;     /* vmo handle with VK_RIGHT_READ holding the ELF file */
+    uint64_t image_off; /* where the ELF starts in the vmo */
     uint64_t image_len;
-    uint64_t name;        /* const char *: shown in reports and the trace */
-    uint64_t argv;        /* const char *const *, NULL-terminated */
-    uint64_t envp;        /* const char *const *, NULL-terminated, may be 0 */
-    uint64_t handles;     /* const struct vk_start_handle * */
+    uint64_t name;    /* const char *: shown in reports and the trace */
+    uint64_t argv;    /* const char *const *, NULL-terminated */
+    uint64_t envp;    /* const char *const *, NULL-terminated, may be 0 */
+    uint64_t handles; /* const struct vk_start_handle * */
     uint32_t nhandles;
     uint32_t exit_notify; /* notification signalled with exit_bits on exit, or 0 */
     uint64_t exit_bits;

@@ -31,7 +31,7 @@
 
 #define VFS_BADGE_FILE (1ull << 62)
 #define VFS_BADGE_DEVICE (1ull << 61) /* opens of a registered device node */
-#define VFS_BADGE_ROOT_SESSION 1ull /* init's own session: uid 0, cwd / */
+#define VFS_BADGE_ROOT_SESSION 1ull   /* init's own session: uid 0, cwd / */
 #define VFS_PROTO_PATH_MAX 4096
 
 #define VFS_AT_DIR0 1u /* data[3]: handles[0] is the directory of the first path */
@@ -39,39 +39,39 @@
 
 enum vfs_op {
     /* ---- on a session handle ---- */
-    VFS_OP_OPEN = 1,     /* path; data[0]=flags (O_*), data[1]=mode, data[2]=fd+1 it will be
-                            (for /proc/<pid>/fd, 0: unknown) -> handles[0]=file,
-                            data[0]=st_mode, data[1]=VFS_OPEN_* */
-    VFS_OP_STAT = 2,     /* path; data[0]=AT_* flags -> struct vfs_proto_stat in recv buffer */
-    VFS_OP_ACCESS = 3,   /* path; data[0]=amode, data[1]=AT_* flags */
-    VFS_OP_MKDIR = 4,    /* path; data[0]=mode */
-    VFS_OP_MKNOD = 5,    /* path; data[0]=mode, data[1]=rdev */
-    VFS_OP_UNLINK = 6,   /* path; data[0]=AT_REMOVEDIR or 0 */
-    VFS_OP_RENAME = 7,   /* "old\0new" */
-    VFS_OP_LINK = 8,     /* "old\0new"; data[0]=AT_SYMLINK_FOLLOW or 0 */
-    VFS_OP_SYMLINK = 9,  /* "target\0path" */
+    VFS_OP_OPEN = 1,      /* path; data[0]=flags (O_*), data[1]=mode, data[2]=fd+1 it will be
+                             (for /proc/<pid>/fd, 0: unknown) -> handles[0]=file,
+                             data[0]=st_mode, data[1]=VFS_OPEN_* */
+    VFS_OP_STAT = 2,      /* path; data[0]=AT_* flags -> struct vfs_proto_stat in recv buffer */
+    VFS_OP_ACCESS = 3,    /* path; data[0]=amode, data[1]=AT_* flags */
+    VFS_OP_MKDIR = 4,     /* path; data[0]=mode */
+    VFS_OP_MKNOD = 5,     /* path; data[0]=mode, data[1]=rdev */
+    VFS_OP_UNLINK = 6,    /* path; data[0]=AT_REMOVEDIR or 0 */
+    VFS_OP_RENAME = 7,    /* "old\0new" */
+    VFS_OP_LINK = 8,      /* "old\0new"; data[0]=AT_SYMLINK_FOLLOW or 0 */
+    VFS_OP_SYMLINK = 9,   /* "target\0path" */
     VFS_OP_READLINK = 10, /* path -> bytes in recv buffer, data[0]=length */
-    VFS_OP_CHMOD = 11,   /* path; data[0]=mode, data[1]=AT_* flags */
+    VFS_OP_CHMOD = 11,    /* path; data[0]=mode, data[1]=AT_* flags */
     VFS_OP_TRUNCATE = 12, /* path; data[0]=length */
-    VFS_OP_CHDIR = 13,   /* path (empty with VFS_AT_DIR0: fchdir) */
-    VFS_OP_GETCWD = 14,  /* -> path in recv buffer (with NUL), data[0]=length+1 */
-    VFS_OP_UMASK = 15,   /* data[0]=new mask -> data[0]=old mask */
-    VFS_OP_PIPE = 16,    /* data[0]=flags (O_NONBLOCK) -> handles[0]=read end, [1]=write end */
-    VFS_OP_SESSION = 17, /* -> handles[0]: a new session (same cwd, credentials, umask) for a
-                            child process */
-    VFS_OP_MOUNT = 18,   /* path; data[0]=filesystem (VFS_FS_*), data[1]=flags; needs the
-                            caller's resource handle with VK_RIGHT_FS_MOUNT in handles[1] */
-    VFS_OP_UMOUNT = 19,  /* path; resource handle in handles[1] */
-    VFS_OP_PUBLISH = 20, /* "name\0content": (re)write /proc/name; uid 0 sessions only (init
-                            publishes /proc/services) */
-    VFS_OP_HELLO = 21,   /* "arg0\0arg1\0...\0\0env0\0env1\0...": the calling process (the
-                            kernel names it: sender_pid) appears as /proc/<pid>, tied to this
-                            session; libveridian sends it at start-up; data[0] bit n: fd n
-                            (0-2) is the console */
-    VFS_OP_SETUID = 22,  /* data[0]=uid, data[1]=gid: uid 0 sessions may become anyone, others
-                            only themselves (tests drop privileges with it) */
-    VFS_OP_CHROOT = 23,  /* path: the session's root and cwd become that directory. Allowed
-                            to anyone: it only narrows what the session can name */
+    VFS_OP_CHDIR = 13,    /* path (empty with VFS_AT_DIR0: fchdir) */
+    VFS_OP_GETCWD = 14,   /* -> path in recv buffer (with NUL), data[0]=length+1 */
+    VFS_OP_UMASK = 15,    /* data[0]=new mask -> data[0]=old mask */
+    VFS_OP_PIPE = 16,     /* data[0]=flags (O_NONBLOCK) -> handles[0]=read end, [1]=write end */
+    VFS_OP_SESSION = 17,  /* -> handles[0]: a new session (same cwd, credentials, umask) for a
+                             child process */
+    VFS_OP_MOUNT = 18,    /* path; data[0]=filesystem (VFS_FS_*), data[1]=flags; needs the
+                             caller's resource handle with VK_RIGHT_FS_MOUNT in handles[1] */
+    VFS_OP_UMOUNT = 19,   /* path; resource handle in handles[1] */
+    VFS_OP_PUBLISH = 20,  /* "name\0content": (re)write /proc/name; uid 0 sessions only (init
+                             publishes /proc/services) */
+    VFS_OP_HELLO = 21,    /* "arg0\0arg1\0...\0\0env0\0env1\0...": the calling process (the
+                             kernel names it: sender_pid) appears as /proc/<pid>, tied to this
+                             session; libveridian sends it at start-up; data[0] bit n: fd n
+                             (0-2) is the console */
+    VFS_OP_SETUID = 22,   /* data[0]=uid, data[1]=gid: uid 0 sessions may become anyone, others
+                             only themselves (tests drop privileges with it) */
+    VFS_OP_CHROOT = 23,   /* path: the session's root and cwd become that directory. Allowed
+                             to anyone: it only narrows what the session can name */
     VFS_OP_REGISTER = 24, /* "name": a device node /dev/name served by the caller. handles[0]:
                              a send handle to the caller's endpoint with CALL|MINT|DUP|TRANSFER
                              and no badge; handles[1]: the caller's resource handle with
@@ -89,19 +89,19 @@ enum vfs_op {
     VFS_OP_FSTAT = 37,     /* -> struct vfs_proto_stat in recv buffer */
     VFS_OP_FTRUNCATE = 38, /* data[0]=length */
     VFS_OP_FSYNC = 39,
-    VFS_OP_READDIR = 40,   /* -> packed struct vfs_proto_dirent records, data[0]=count */
-    VFS_OP_FCHMOD = 41,    /* data[0]=mode */
-    VFS_OP_GETFL = 42,     /* -> data[0]=flags */
-    VFS_OP_SETFL = 43,     /* data[0]=flags (O_APPEND, O_NONBLOCK change) */
-    VFS_OP_POLL = 44,      /* data[0]=POLL* events -> data[0]=revents; waits until one is
-                              ready unless data[1]=1 (just look) */
-    VFS_OP_WATCH = 45,     /* handles[0]=a notification (SIGNAL right), data[0]=events,
-                              data[1]=bits: vfs signals those bits on it once, as soon as the
-                              file is ready for one of the events (POLLERR/POLLHUP always
-                              count), then forgets the watch. poll() over several files and
-                              the console waits on one notification this way */
-    VFS_OP_UNWATCH = 46,   /* handles[0]=the same notification, data[1]=bits: drop the watch
-                              if it has not fired */
+    VFS_OP_READDIR = 40, /* -> packed struct vfs_proto_dirent records, data[0]=count */
+    VFS_OP_FCHMOD = 41,  /* data[0]=mode */
+    VFS_OP_GETFL = 42,   /* -> data[0]=flags */
+    VFS_OP_SETFL = 43,   /* data[0]=flags (O_APPEND, O_NONBLOCK change) */
+    VFS_OP_POLL = 44,    /* data[0]=POLL* events -> data[0]=revents; waits until one is
+                            ready unless data[1]=1 (just look) */
+    VFS_OP_WATCH = 45,   /* handles[0]=a notification (SIGNAL right), data[0]=events,
+                            data[1]=bits: vfs signals those bits on it once, as soon as the
+                            file is ready for one of the events (POLLERR/POLLHUP always
+                            count), then forgets the watch. poll() over several files and
+                            the console waits on one notification this way */
+    VFS_OP_UNWATCH = 46, /* handles[0]=the same notification, data[1]=bits: drop the watch
+                            if it has not fired */
 };
 
 #define VFS_OPEN_CONSOLE 1u /* data[1] of an OPEN reply: handles[0] is the console */

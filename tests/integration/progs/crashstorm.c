@@ -16,7 +16,7 @@ struct kind {
 };
 
 static const struct kind kinds[] = {
-    {"null", VK_EXIT_FAULT, 11}, {"ill", VK_EXIT_FAULT, 4},   {"div", VK_EXIT_FAULT, 8},
+    {"null", VK_EXIT_FAULT, 11},  {"ill", VK_EXIT_FAULT, 4},   {"div", VK_EXIT_FAULT, 8},
     {"stack", VK_EXIT_FAULT, 11}, {"wild", VK_EXIT_FAULT, 11}, {"syscall", VK_EXIT_SYSCALL, 31},
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
@@ -26,8 +26,8 @@ static int check(uint32_t h, const struct kind *k, long *bad)
     struct vk_proc_info pi;
     long rc = vk_process_info(h, &pi);
     vk_handle_close(h);
-    if (rc || pi.state != VK_PROC_EXITED || pi.exit_kind != k->exit_kind ||
-        pi.signo != k->signo || pi.exit_code != (int32_t)(128 + k->signo)) {
+    if (rc || pi.state != VK_PROC_EXITED || pi.exit_kind != k->exit_kind || pi.signo != k->signo ||
+        pi.exit_code != (int32_t)(128 + k->signo)) {
         if (*bad < 5)
             printf("crashstorm: %s: rc %ld state %u kind %u signo %u code %d\n", k->mode, rc,
                    pi.state, pi.exit_kind, pi.signo, pi.exit_code);

@@ -15,8 +15,7 @@ int main(int argc, char **argv)
     const char *name = argc > 1 ? argv[1] : "echo";
     uint32_t ep, give;
     if (vk_endpoint_create(&ep) ||
-        vk_handle_dup(ep, VK_RIGHT_CALL | VK_RIGHT_MINT | VK_RIGHT_DUP | VK_RIGHT_TRANSFER,
-                      &give))
+        vk_handle_dup(ep, VK_RIGHT_CALL | VK_RIGHT_MINT | VK_RIGHT_DUP | VK_RIGHT_TRANSFER, &give))
         return 1;
     uint32_t res = 0, mine = vr_start_handle(VK_ROLE_SPAWNER);
     struct vk_handle_info hi;

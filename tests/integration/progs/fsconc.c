@@ -105,8 +105,8 @@ int main(int argc, char **argv)
     for (char *p = log, *e; *p; p = e + 1) {
         e = strchr(p, '\n');
         int id, i;
-        if (!e || parse_name(p, "w", &id, &i) || id < 0 || id >= workers || i < 0 ||
-            i >= rounds || seen[id][i]++) {
+        if (!e || parse_name(p, "w", &id, &i) || id < 0 || id >= workers || i < 0 || i >= rounds ||
+            seen[id][i]++) {
             printf("fsconc: bad log line at %d\n", (int)(p - log));
             bad++;
             break;

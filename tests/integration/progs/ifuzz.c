@@ -25,7 +25,8 @@ int main(int argc, char **argv)
     long n = argc > 1 ? atol(argv[1]) : 1000;
     rng = argc > 2 ? strtoull(argv[2], NULL, 0) | 1 : 0x2545f4914f6cdd1dull;
     uint32_t init = vr_start_handle(VK_ROLE_INIT);
-    static const char *names[] = {"vfs", "a", "b", "nosuch", "", "vfs\nx", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+    static const char *names[] = {
+        "vfs", "a", "b", "nosuch", "", "vfs\nx", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
     static char buf[20000];
     long answered = 0, refused = 0;
     for (long i = 0; i < n; i++) {

@@ -22,8 +22,8 @@ static void expect(const char *what, long got, long want)
 
 static long raw(uint32_t nr, long a0, long a1, long a2, long a3, long a4)
 {
-    vk_kcall_fn f = (vk_kcall_fn)(vr_kcall_page() + VK_KCALL_STUB_OFFSET +
-                                  nr * VK_KCALL_STUB_STRIDE);
+    vk_kcall_fn f =
+        (vk_kcall_fn)(vr_kcall_page() + VK_KCALL_STUB_OFFSET + nr * VK_KCALL_STUB_STRIDE);
     return f(a0, a1, a2, a3, a4, 0);
 }
 
@@ -52,8 +52,7 @@ int main(void)
            -VK_EFAULT);
     expect("length that wraps around", vk_console_write(out, buf, (size_t)-8), -VK_EFAULT);
     expect("out pointer in a hole", vk_endpoint_create((uint32_t *)hole), -VK_EFAULT);
-    expect("wait items outside memory", vk_wait_many((struct vk_wait *)0x1000, 1, 0),
-           -VK_EFAULT);
+    expect("wait items outside memory", vk_wait_many((struct vk_wait *)0x1000, 1, 0), -VK_EFAULT);
     expect("thread entry outside memory",
            vk_thread_create((vk_thread_entry_fn)0x1000, 0, buf + 64, 0, &n), -VK_EFAULT);
 
@@ -76,8 +75,7 @@ int main(void)
     expect("memory object of 1 TiB", vk_vmo_create(1ull << 40, &n), -VK_EINVAL);
     expect("unaligned futex", vk_futex_wait((uint32_t *)(buf + 1), 0, 0), -VK_EINVAL);
     expect("kernel call number 0", raw(0, 0, 0, 0, 0, 0), -VK_ENOSYS);
-    expect("kernel call past the table", raw(VK_NR_COUNT - 1, 0, 0, 0, 0, 0) != -VK_ENOSYS,
-           1);
+    expect("kernel call past the table", raw(VK_NR_COUNT - 1, 0, 0, 0, 0, 0) != -VK_ENOSYS, 1);
 
     /* rights */
     uint32_t weak;
@@ -85,8 +83,7 @@ int main(void)
     expect("dup asking for more rights", vk_handle_dup(weak, VK_RIGHT_WRITE, &n), -VK_EPERM);
     expect("write without WRITE", vk_console_write(weak, buf, 1), -VK_EPERM);
     uint64_t addr;
-    expect("map the boot image writable", vk_vmo_map(bootfs, VK_RIGHT_READ | VK_RIGHT_WRITE,
-                                                      &addr),
+    expect("map the boot image writable", vk_vmo_map(bootfs, VK_RIGHT_READ | VK_RIGHT_WRITE, &addr),
            -VK_EPERM);
     uint32_t nospawn;
     vk_handle_dup(spawner, VK_RIGHT_DUP, &nospawn);
@@ -101,8 +98,7 @@ int main(void)
     expect("spawn from beyond the image", vk_spawn(&s, &n), -VK_EINVAL);
     s.image_off = 0; /* the archive header: not an ELF */
     expect("spawn of something that is not an ELF", vk_spawn(&s, &n), -VK_ENOEXEC);
-    expect("spawn with a bad argument block", vk_spawn((struct vk_spawn *)hole, &n),
-           -VK_EFAULT);
+    expect("spawn with a bad argument block", vk_spawn((struct vk_spawn *)hole, &n), -VK_EFAULT);
     s.flags = 1;
     expect("spawn with unknown flags", vk_spawn(&s, &n), -VK_EINVAL);
 
@@ -110,8 +106,7 @@ int main(void)
     uint32_t big[3];
     expect("768 MiB object", vk_vmo_create(768ull << 20, &big[0]), 0);
     expect("another", vk_vmo_create(768ull << 20, &big[1]), 0);
-    expect("a third: over the machine's quota", vk_vmo_create(768ull << 20, &big[2]),
-           -VK_ENOMEM);
+    expect("a third: over the machine's quota", vk_vmo_create(768ull << 20, &big[2]), -VK_ENOMEM);
     vk_handle_close(big[0]);
     expect("room again after closing one", vk_vmo_create(768ull << 20, &big[2]), 0);
     vk_handle_close(big[1]);

@@ -29,16 +29,26 @@ static unsigned nhandles;
 static long arg(void)
 {
     switch (next() % 10) {
-    case 0: return 0;
-    case 1: return (long)(next() % 64);
-    case 2: return (long)handles[next() % (nhandles ? nhandles : 1)];
-    case 3: return (long)(uintptr_t)(arena + next() % (sizeof arena - 256)); /* ours */
-    case 4: return (long)(((uintptr_t)&main & ~((64ul << 20) - 1)) + (32ul << 20)); /* hole */
-    case 5: return (long)(next() | 1ull << 63); /* far outside */
-    case 6: return (long)vk_clock_get() + (long)(next() % 100000); /* a near deadline */
-    case 7: return (long)(uintptr_t)(arena + 1 + next() % 100); /* misaligned */
-    case 8: return -1;
-    default: return (long)next();
+    case 0:
+        return 0;
+    case 1:
+        return (long)(next() % 64);
+    case 2:
+        return (long)handles[next() % (nhandles ? nhandles : 1)];
+    case 3:
+        return (long)(uintptr_t)(arena + next() % (sizeof arena - 256)); /* ours */
+    case 4:
+        return (long)(((uintptr_t)&main & ~((64ul << 20) - 1)) + (32ul << 20)); /* hole */
+    case 5:
+        return (long)(next() | 1ull << 63); /* far outside */
+    case 6:
+        return (long)vk_clock_get() + (long)(next() % 100000); /* a near deadline */
+    case 7:
+        return (long)(uintptr_t)(arena + 1 + next() % 100); /* misaligned */
+    case 8:
+        return -1;
+    default:
+        return (long)next();
     }
 }
 
@@ -72,22 +82,22 @@ int main(int argc, char **argv)
             a[4] = (long)vk_clock_get() + 1000;
         if (nr == VK_NR_CONSOLE_WRITE && (next() & 1))
             a[2] &= 63; /* keep the console readable */
-        vk_kcall_fn f = (vk_kcall_fn)(vr_kcall_page() + VK_KCALL_STUB_OFFSET +
-                                      nr * VK_KCALL_STUB_STRIDE);
+        vk_kcall_fn f =
+            (vk_kcall_fn)(vr_kcall_page() + VK_KCALL_STUB_OFFSET + nr * VK_KCALL_STUB_STRIDE);
         long r = f(a[0], a[1], a[2], a[3], a[4], a[5]);
         /* new handles we were given become arguments for later calls */
-        if ((nr == VK_NR_ENDPOINT_CREATE || nr == VK_NR_NOTIFY_CREATE ||
-             nr == VK_NR_HANDLE_DUP) && r == 0 && nhandles < 64 &&
+        if ((nr == VK_NR_ENDPOINT_CREATE || nr == VK_NR_NOTIFY_CREATE || nr == VK_NR_HANDLE_DUP) &&
+            r == 0 && nhandles < 64 &&
             (uintptr_t)a[nr == VK_NR_HANDLE_DUP ? 2 : 0] >= (uintptr_t)arena &&
             (uintptr_t)a[nr == VK_NR_HANDLE_DUP ? 2 : 0] < (uintptr_t)arena + sizeof arena - 4)
             memcpy(&handles[nhandles++], (void *)a[nr == VK_NR_HANDLE_DUP ? 2 : 0], 4);
-        int bucket = r >= 0 ? 0
-                     : r == -VK_EBADH ? 1
-                     : r == -VK_EFAULT ? 2
-                     : r == -VK_EINVAL ? 3
+        int bucket = r >= 0                                  ? 0
+                     : r == -VK_EBADH                        ? 1
+                     : r == -VK_EFAULT                       ? 2
+                     : r == -VK_EINVAL                       ? 3
                      : r == -VK_EPERM || r == -VK_EWRONGTYPE ? 4
-                     : r == -VK_ETIMEDOUT ? 5
-                                          : 6;
+                     : r == -VK_ETIMEDOUT                    ? 5
+                                                             : 6;
         hist[bucket]++;
     }
     printf("\nkfuzz: done: ok %ld, EBADH %ld, EFAULT %ld, EINVAL %ld, EPERM/EWRONGTYPE %ld, "

@@ -107,8 +107,8 @@ int main(void)
     expect("open /dev/urandom", open_("/dev/urandom", 0, 0, &f), 0);
     unsigned char rnd[8];
     expect("read random", req(f, VFS_OP_READ, NULL, 0, rnd, 8, 8, 0, NULL), 8);
-    printf("urandom: %02x%02x%02x%02x%02x%02x%02x%02x\n", rnd[0], rnd[1], rnd[2], rnd[3],
-           rnd[4], rnd[5], rnd[6], rnd[7]);
+    printf("urandom: %02x%02x%02x%02x%02x%02x%02x%02x\n", rnd[0], rnd[1], rnd[2], rnd[3], rnd[4],
+           rnd[5], rnd[6], rnd[7]);
     vk_handle_close(f);
     expect("open /dev/full", open_("/dev/full", 1, 0, &f), 0);
     expect("write /dev/full", req(f, VFS_OP_WRITE, "x", 1, NULL, 0, 0, 0, NULL), -28);
@@ -138,8 +138,8 @@ int main(void)
     late_writer_pipe = m.handles[1];
     uint32_t th;
     vr_thread_start(late_writer, NULL, 16384, &th);
-    expect("blocking read waits for the writer",
-           req(rd, VFS_OP_READ, NULL, 0, buf, 8, 8, 0, NULL), 3);
+    expect("blocking read waits for the writer", req(rd, VFS_OP_READ, NULL, 0, buf, 8, 8, 0, NULL),
+           3);
     expect("the writer's bytes", !memcmp(buf, "xyz", 3), 1);
     struct vk_call c;
     memset(&c, 0, sizeof c);
@@ -147,10 +147,10 @@ int main(void)
     c.msg.data[0] = 8;
     c.recv_buf = (uint64_t)(uintptr_t)buf;
     c.recv_len = 8;
-    expect("read with a deadline times out",
-           vk_call(rd, &c, (uint64_t)vk_clock_get() + 1000000), -VK_ETIMEDOUT);
-    expect("write after the timeout", req(late_writer_pipe, VFS_OP_WRITE, "q", 1, NULL, 0, 0, 0,
-                                          NULL), 1);
+    expect("read with a deadline times out", vk_call(rd, &c, (uint64_t)vk_clock_get() + 1000000),
+           -VK_ETIMEDOUT);
+    expect("write after the timeout",
+           req(late_writer_pipe, VFS_OP_WRITE, "q", 1, NULL, 0, 0, 0, NULL), 1);
     expect("the next read gets it", req(rd, VFS_OP_READ, NULL, 0, buf, 8, 8, 0, NULL), 1);
     vk_handle_close(rd);
     expect("write without a reader: EPIPE",
@@ -191,8 +191,7 @@ int main(void)
     expect("open /proc/mounts", open_("/proc/mounts", 0, 0, &f), 0);
     n = req(f, VFS_OP_READ, NULL, 0, buf, sizeof buf - 1, sizeof buf - 1, 0, NULL);
     buf[n > 0 ? n : 0] = 0;
-    expect("mounts lists / and /bin", strstr(buf, "tmpfs / tmpfs rw") && strstr(buf, " /bin "),
-           1);
+    expect("mounts lists / and /bin", strstr(buf, "tmpfs / tmpfs rw") && strstr(buf, " /bin "), 1);
     vk_handle_close(f);
     expect("open /proc/services", open_("/proc/services", 0, 0, &f), 0);
     n = req(f, VFS_OP_READ, NULL, 0, buf, sizeof buf - 1, sizeof buf - 1, 0, NULL);

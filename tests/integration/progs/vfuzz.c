@@ -27,8 +27,8 @@ static unsigned ntargets;
 
 static size_t random_path(void)
 {
-    static const char *parts[] = {"/", "tmp", "a", "..", ".", "//", "b/", "proc", "self",
-                                  "dev", "null", "x", "etc", "motd", "bin"};
+    static const char *parts[] = {"/",    "tmp", "a",    "..", ".",   "//",   "b/", "proc",
+                                  "self", "dev", "null", "x",  "etc", "motd", "bin"};
     size_t n = 0, want = next() % 40;
     if (next() % 50 == 0)
         want = 5000; /* too long */

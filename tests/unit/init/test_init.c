@@ -31,7 +31,10 @@ static void add(const char *name, const char *deps)
     }
 }
 
-static void setup(void) { memset(&cfg, 0, sizeof cfg); }
+static void setup(void)
+{
+    memset(&cfg, 0, sizeof cfg);
+}
 
 static int pos(const uint32_t *order, const char *name)
 {
@@ -170,7 +173,10 @@ START_TEST(test_caps)
 }
 END_TEST
 
-static size_t parse(const char *text) { return init_config_parse(&cfg, text, strlen(text), d, 16); }
+static size_t parse(const char *text)
+{
+    return init_config_parse(&cfg, text, strlen(text), d, 16);
+}
 
 START_TEST(test_config_ok)
 {

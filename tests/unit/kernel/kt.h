@@ -72,10 +72,10 @@ static inline uint32_t kt_give(struct kt *t, struct vk_process *p, struct vk_obj
 }
 
 /* Let other threads run until cond holds (kernel threads cooperate through yields). */
-#define KT_WAIT_FOR(k, cond)                                                                  \
-    do {                                                                                      \
-        while (!(cond))                                                                       \
-            kc((k), VK_NR_THREAD_YIELD, 0, 0, 0, 0, 0);                                        \
+#define KT_WAIT_FOR(k, cond)                                                                       \
+    do {                                                                                           \
+        while (!(cond))                                                                            \
+            kc((k), VK_NR_THREAD_YIELD, 0, 0, 0, 0, 0);                                            \
     } while (0)
 
 #endif

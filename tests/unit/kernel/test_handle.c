@@ -15,7 +15,10 @@ static void setup(void)
     kt_init(&T, 1);
 }
 
-static void teardown(void) { kt_fini(&T); }
+static void teardown(void)
+{
+    kt_fini(&T);
+}
 
 static void staleness(void *arg)
 {
@@ -26,7 +29,8 @@ static void staleness(void *arg)
     R[0] = kc(k, VK_NR_HANDLE_CLOSE, h[0], 0, 0, 0, 0);
     R[1] = kc(k, VK_NR_NOTIFY_SIGNAL, h[0], 1, 0, 0, 0); /* stale */
     kc(k, VK_NR_NOTIFY_CREATE, U(&h[1]), 0, 0, 0, 0);    /* reuses the slot... */
-    V[0] = (h[0] & ((1u << VK_HANDLE_INDEX_BITS) - 1)) == (h[1] & ((1u << VK_HANDLE_INDEX_BITS) - 1));
+    V[0] =
+        (h[0] & ((1u << VK_HANDLE_INDEX_BITS) - 1)) == (h[1] & ((1u << VK_HANDLE_INDEX_BITS) - 1));
     V[1] = h[0] != h[1]; /* ...with a new generation */
     R[2] = kc(k, VK_NR_NOTIFY_SIGNAL, h[0], 1, 0, 0, 0);
     R[3] = kc(k, VK_NR_NOTIFY_SIGNAL, h[1], 1, 0, 0, 0);
@@ -93,7 +97,7 @@ static void rights(void *arg)
     R[1] = kc(k, VK_NR_HANDLE_DUP, h[0], VK_RIGHT_WAIT, U(&h[1]), 0, 0);
     R[2] = kc(k, VK_NR_HANDLE_DUP, h[1], VK_RIGHT_WAIT | VK_RIGHT_SIGNAL, U(&h[2]), 0, 0);
     R[3] = kc(k, VK_NR_HANDLE_DUP, h[1], VK_RIGHT_WAIT, U(&h[2]), 0, 0); /* h[1] lacks DUP */
-    R[4] = kc(k, VK_NR_NOTIFY_SIGNAL, h[1], 1, 0, 0, 0);                /* lacks SIGNAL */
+    R[4] = kc(k, VK_NR_NOTIFY_SIGNAL, h[1], 1, 0, 0, 0);                 /* lacks SIGNAL */
     /* badges: minted once, kept by dup, never re-minted */
     R[5] = kc(k, VK_NR_HANDLE_MINT, h[0], VK_RIGHT_SIGNAL | VK_RIGHT_DUP | VK_RIGHT_MINT, 42,
               U(&h[3]));

@@ -23,7 +23,10 @@ static void setup(void)
     kt_init(&C.t, 1);
 }
 
-static void teardown(void) { kt_fini(&C.t); }
+static void teardown(void)
+{
+    kt_fini(&C.t);
+}
 
 /* The server creates an endpoint and hands the client a badged send handle. */
 static uint32_t make_endpoint_for_client(struct vk_kernel *k, uint64_t badge)
@@ -156,7 +159,7 @@ static void bulk_server(void *arg)
     C.r[2] = kc(k, VK_NR_MSG_READ, r->token, 13, U(buf), 1); /* past the end */
     strcpy(buf, "reply-bytes");
     C.r[3] = kc(k, VK_NR_MSG_WRITE, r->token, 0, U(buf), 12);
-    C.r[4] = kc(k, VK_NR_MSG_WRITE, r->token, 0, U(buf), 1000); /* clipped to recv_len */
+    C.r[4] = kc(k, VK_NR_MSG_WRITE, r->token, 0, U(buf), 1000);            /* clipped to recv_len */
     C.r[5] = kc(k, VK_NR_MSG_READ, r->token, 0, U(s) - 4096 * 4096ull, 4); /* not our memory */
     kc(k, VK_NR_REPLY, r->token, U(&r->msg), 0, 0, 0);
     C.r[6] = kc(k, VK_NR_MSG_READ, r->token, 0, U(buf), 4); /* token used up */
@@ -237,8 +240,8 @@ static void transfer_client(void *arg)
     /* rights never grow */
     C.r[9] = kc(k, VK_NR_HANDLE_DUP, *weak, VK_RIGHT_WAIT | VK_RIGHT_SIGNAL, U(weak + 1), 0);
     uint32_t full;
-    kc(k, VK_NR_HANDLE_DUP, *n, VK_RIGHT_SIGNAL | VK_RIGHT_WAIT | VK_RIGHT_TRANSFER,
-       U(weak + 1), 0);
+    kc(k, VK_NR_HANDLE_DUP, *n, VK_RIGHT_SIGNAL | VK_RIGHT_WAIT | VK_RIGHT_TRANSFER, U(weak + 1),
+       0);
     full = weak[1];
     memset(c, 0, sizeof *c);
     c->msg.flags = 1;
@@ -306,8 +309,8 @@ static void badmsg_client(void *arg)
     c->send_buf = 0x1000; /* not our memory */
     c->send_len = 16;
     C.r[5] = kc(k, VK_NR_CALL, h[0], U(c), 0, 0, 0);
-    C.r[6] = kc(k, VK_NR_CALL, h[0], 0x10, 0, 0, 0);             /* struct outside memory */
-    C.r[7] = kc(k, VK_NR_CALL, h[1], U(c), 0, 0, 0);             /* a notification */
+    C.r[6] = kc(k, VK_NR_CALL, h[0], 0x10, 0, 0, 0);              /* struct outside memory */
+    C.r[7] = kc(k, VK_NR_CALL, h[1], U(c), 0, 0, 0);              /* a notification */
     C.r[8] = kc(k, VK_NR_CALL, h[0] + (1u << 14), U(c), 0, 0, 0); /* stale generation */
     /* the refused calls moved nothing: the notification handle is still ours */
     C.r[9] = kc(k, VK_NR_NOTIFY_SIGNAL, h[1], 1, 0, 0, 0);
@@ -454,8 +457,8 @@ static void killer(void *arg)
     struct vk_kernel *k = C.t.k;
     struct vk_process *victim = arg;
     KT_WAIT_FOR(k, C.ready);
-    uint32_t h = kt_give(&C.t, k->cur->proc, &victim->o,
-                         VK_RIGHT_KILL | VK_RIGHT_READ | VK_RIGHT_WAIT, 0);
+    uint32_t h =
+        kt_give(&C.t, k->cur->proc, &victim->o, VK_RIGHT_KILL | VK_RIGHT_READ | VK_RIGHT_WAIT, 0);
     struct vk_proc_info *pi = kt_scratch(k);
     struct vk_wait *w = (struct vk_wait *)(pi + 1);
     C.r[1] = kc(k, VK_NR_PROCESS_KILL, h, 0, 0, 0, 0);
@@ -569,7 +572,7 @@ static void tracking_client(void *arg)
     kc(k, VK_NR_HANDLE_INFO, h[0], U(hi));
     C.v[12] = hi->rights; /* the tracking bit is not a right anyone sees */
     C.done = 1;
-    kc(k, VK_NR_HANDLE_CLOSE, C.ep_cli); /* the copy keeps badge 5 alive */
+    kc(k, VK_NR_HANDLE_CLOSE, C.ep_cli);            /* the copy keeps badge 5 alive */
     kc(k, VK_NR_WAIT_MANY, 0, 0, k->now + 1000000); /* a wrong notice would be taken now */
     C.done = 2;
     kc(k, VK_NR_HANDLE_CLOSE, h[0]); /* last one: notice */
@@ -589,7 +592,7 @@ START_TEST(test_close_notices)
     ck_assert_int_eq(C.r[2], 0);
     ck_assert_uint_eq(C.v[2], VK_RECV_CLOSED);
     ck_assert_uint_eq(C.v[3], 5);
-    ck_assert_uint_ge(C.v[8], 2); /* only after the last copy went */
+    ck_assert_uint_ge(C.v[8], 2);            /* only after the last copy went */
     ck_assert_int_eq(C.r[3], -VK_ETIMEDOUT); /* untracked badge 6: nothing */
 }
 END_TEST
