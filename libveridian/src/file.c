@@ -350,6 +350,8 @@ int fchmod(int fd, mode_t mode)
 
 int truncate(const char *path, off_t length)
 {
+    if (length < 0) /* before the path, as Linux does */
+        return (int)vr_posix(-VK_EINVAL);
     struct vk_call c = {.msg = {.data = {(uint64_t)length}}};
     return (int)vr_posix(vr_vfs_path_call(VFS_OP_TRUNCATE, AT_FDCWD, path, AT_FDCWD, NULL, &c, 0));
 }

@@ -243,6 +243,7 @@ static void test_dirs(void)
     for (int i = 100; i < 4999; i += 100)
         longpath[i] = '/';
     expect_err("a 4999-byte path", stat(longpath, &st), ENAMETOOLONG);
+    expect_err("truncate: a negative length before the path", truncate(longpath, -1), EINVAL);
     longpath[4096] = 0;
     expect_err("a 4096-byte path", stat(longpath, &st), ENAMETOOLONG);
     longpath[4095] = 0;
