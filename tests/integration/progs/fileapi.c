@@ -22,19 +22,9 @@
 #include <unistd.h>
 
 #include "veridian/vk.h"
+#include "expect.h"
 
-static int failures;
 static char top[256]; /* BASE/fileapi, our working directory */
-
-static void expect(const char *what, long got, long want)
-{
-    if (got == want) {
-        printf("ok   %s\n", what);
-    } else {
-        printf("FAIL %s: got %ld, want %ld\n", what, got, want);
-        failures++;
-    }
-}
 
 /* A call that must fail with errno want (its result is -1). */
 static void expect_err(const char *what, long rc, int want)
@@ -795,6 +785,5 @@ int main(int argc, char **argv)
     rmdir("at");
     chdir(base);
     expect("the work directory is empty again", rmdir(top), 0);
-    printf("fileapi: %d failure(s)\n", failures);
-    return failures;
+    return expect_summary("fileapi");
 }

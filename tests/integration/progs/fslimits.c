@@ -14,18 +14,7 @@
 
 #include "veridian/vfs_proto.h"
 #include "veridian/vk.h"
-
-static int failures;
-
-static void expect(const char *what, long got, long want)
-{
-    printf("%s %s", got == want ? "ok  " : "FAIL", what);
-    if (got != want) {
-        printf(": got %ld, want %ld", got, want);
-        failures++;
-    }
-    printf("\n");
-}
+#include "expect.h"
 
 static long mount_tmpfs(const char *at, int with_caps)
 {
@@ -108,6 +97,5 @@ int main(int argc, char **argv)
             fclose(f);
         expect("/proc/mounts lists /mnt", seen, 1);
     }
-    printf("fslimits: %d failure(s)\n", failures);
-    return failures;
+    return expect_summary("fslimits");
 }

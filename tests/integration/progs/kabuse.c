@@ -7,18 +7,7 @@
 #include <string.h>
 
 #include "veridian/vk.h"
-
-static int failures;
-
-static void expect(const char *what, long got, long want)
-{
-    if (got == want) {
-        printf("ok   %s\n", what);
-    } else {
-        printf("FAIL %s: got %ld, want %ld\n", what, got, want);
-        failures++;
-    }
-}
+#include "expect.h"
 
 static long raw(uint32_t nr, long a0, long a1, long a2, long a3, long a4)
 {
@@ -112,6 +101,5 @@ int main(void)
     vk_handle_close(big[1]);
     vk_handle_close(big[2]);
 
-    printf("kabuse: %d failure(s)\n", failures);
-    return failures;
+    return expect_summary("kabuse");
 }

@@ -10,18 +10,7 @@
 #include <string.h>
 
 #include "veridian/vk.h"
-
-static int failures;
-
-static void expect(const char *what, long got, long want)
-{
-    printf("%s %s", got == want ? "ok  " : "FAIL", what);
-    if (got != want) {
-        printf(": got %ld, want %ld", got, want);
-        failures++;
-    }
-    printf("\n");
-}
+#include "expect.h"
 
 static int child(const char *mode)
 {
@@ -87,6 +76,5 @@ int main(int argc, char **argv)
     vk_process_info(proc, &pi);
     expect("client saw our reply", pi.exit_code, 42);
     expect("bits taken by the receive", vk_receive(ep, &r, 0), -VK_ETIMEDOUT);
-    printf("notify: %d failure(s)\n", failures);
-    return failures;
+    return expect_summary("notify");
 }

@@ -8,8 +8,9 @@
 #include <unistd.h>
 
 #include "veridian/vk.h"
+#include "expect.h"
 
-static int a[2], b[2], failures;
+static int a[2], b[2];
 
 static long now_us(void)
 {
@@ -24,16 +25,6 @@ static void late_write(void *arg)
     struct timespec d = {0, 5300000}; /* 5.3 ms */
     nanosleep(&d, NULL);
     write(b[1], "x", 1);
-}
-
-static void expect(const char *what, long got, long want)
-{
-    printf("%s %s", got == want ? "ok  " : "FAIL", what);
-    if (got != want) {
-        printf(": got %ld, want %ld", got, want);
-        failures++;
-    }
-    printf("\n");
 }
 
 int main(void)
@@ -60,6 +51,5 @@ int main(void)
     close(a[1]);
     expect("writer gone: POLLHUP", poll(p, 2, 1000), 1);
     expect("on that pipe", p[0].revents & POLLHUP, POLLHUP);
-    printf("polltest: %d failure(s)\n", failures);
-    return failures;
+    return expect_summary("polltest");
 }

@@ -8,19 +8,9 @@
 
 #include "veridian/vfs_proto.h"
 #include "veridian/vk.h"
+#include "expect.h"
 
-static int failures;
 static uint32_t ns;
-
-static void expect(const char *what, long got, long want)
-{
-    printf("%s %s", got == want ? "ok  " : "FAIL", what);
-    if (got != want) {
-        printf(": got %ld, want %ld", got, want);
-        failures++;
-    }
-    printf("\n");
-}
 
 /* One request; returns -errno or data[0]. */
 static long req(uint32_t h, uint32_t op, const void *send, size_t slen, void *recv, size_t rlen,
@@ -220,6 +210,5 @@ int main(void)
     expect("/.. stays inside", req(ns, VFS_OP_STAT, "/../../x", 8, &st, sizeof st, 0, 0, NULL), 0);
     expect("/etc is out of reach", open_("/etc/motd", 0, 0, &f), -2);
 
-    printf("vfsraw: %d failure(s)\n", failures);
-    return failures;
+    return expect_summary("vfsraw");
 }
