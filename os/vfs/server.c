@@ -94,6 +94,7 @@ struct watch {
     uint64_t bits;
 };
 static struct watch watches[MAX_WATCHES];
+static size_t watch_top; /* watches[watch_top..] are all unused: the scans stop there */
 static uint32_t n_in;
 static uint64_t args[VK_MSG_DATA_WORDS]; /* the request's data words; replies start zeroed */
 
@@ -906,6 +907,14 @@ static void reply(uint64_t token, struct vk_msg *m, long rc)
     vk_reply(token, m);
 }
 
+static void watch_drop(struct watch *w)
+{
+    vk_handle_close(w->notify);
+    w->used = 0;
+    while (watch_top && !watches[watch_top - 1].used)
+        watch_top--;
+}
+
 static long watch_op(struct ofile *of, int add)
 {
     struct vk_handle_info hi;
@@ -913,14 +922,16 @@ static long watch_op(struct ofile *of, int add)
         !(hi.rights & VK_RIGHT_SIGNAL) || !args[1])
         return -VK_EINVAL;
     uint32_t id = (uint32_t)(of - files);
-    for (size_t i = 0; i < MAX_WATCHES; i++) {
+    size_t end = add ? MAX_WATCHES : watch_top;
+    for (size_t i = 0; i < end; i++) {
         struct watch *w = &watches[i];
         if (!add && w->used && w->file == id && w->object == hi.object_id && w->bits == args[1]) {
-            vk_handle_close(w->notify);
-            w->used = 0;
+            watch_drop(w);
         } else if (add && !w->used) {
             *w = (struct watch){1, id, in_handles[0], (uint32_t)args[0], hi.object_id, args[1]};
             in_handles[0] = 0; /* kept until the watch fires or is dropped */
+            if (i >= watch_top)
+                watch_top = i + 1;
             return 0;
         }
     }
@@ -931,7 +942,7 @@ static long watch_op(struct ofile *of, int add)
  * some file's readiness); drop those whose file is gone. */
 static void check_watches(void)
 {
-    for (size_t i = 0; i < MAX_WATCHES; i++) {
+    for (size_t i = 0; i < watch_top; i++) {
         struct watch *w = &watches[i];
         if (!w->used)
             continue;
@@ -941,8 +952,7 @@ static void check_watches(void)
         if (!ev)
             continue;
         vk_notify_signal(w->notify, w->bits);
-        vk_handle_close(w->notify);
-        w->used = 0;
+        watch_drop(w);
     }
 }
 
