@@ -202,6 +202,28 @@ void vk_kernel_reap(struct vk_kernel *k)
     }
 }
 
+/* A new process object, running, with no handles, threads or memory yet. */
+static struct vk_process *process_new(struct vk_kernel *k, const char *name)
+{
+    struct vk_process *p = vk_object_new(k, VK_OBJ_PROCESS, sizeof *p);
+    if (!p)
+        return NULL;
+    p->pid = k->next_pid++;
+    p->state = VK_PROC_RUNNING;
+    snprintf(p->name, sizeof p->name, "%s", name);
+    vk_handles_init(&p->handles);
+    vk_list_init(&p->threads);
+    return p;
+}
+
+/* A fully built process joins the process list (traced with its first thread's tid). */
+static void process_publish(struct vk_kernel *k, struct vk_process *p, uint32_t tid)
+{
+    vk_list_add_tail(&k->procs, &p->link);
+    k->live_procs++;
+    vk_trace_str(k, VS_TR_PROC_SPAWN, p->name, strlen(p->name), p->pid, tid);
+}
+
 int vk_process_create(struct vk_kernel *k, const char *name, const void *image, size_t len,
                       const char *const *argv, size_t argc, const char *const *envp, size_t envc,
                       struct vk_process *parent, const struct vk_start_handle *hs,
@@ -211,14 +233,9 @@ int vk_process_create(struct vk_kernel *k, const char *name, const void *image, 
     (void)parent;
     if (nh > VK_SPAWN_MAX_HANDLES)
         return -VK_EINVAL;
-    struct vk_process *p = vk_object_new(k, VK_OBJ_PROCESS, sizeof *p);
+    struct vk_process *p = process_new(k, name);
     if (!p)
         return -VK_ENOMEM;
-    p->pid = k->next_pid++;
-    p->state = VK_PROC_RUNNING;
-    snprintf(p->name, sizeof p->name, "%s", name);
-    vk_handles_init(&p->handles);
-    vk_list_init(&p->threads);
     struct vk_start_handle child_hs[VK_SPAWN_MAX_HANDLES];
     int rc;
     for (size_t i = 0; i < nh; i++) {
@@ -252,10 +269,8 @@ int vk_process_create(struct vk_kernel *k, const char *name, const void *image, 
         vk_object_unref(k, &t->o);
         goto fail_region;
     }
-    vk_list_add_tail(&k->procs, &p->link);
-    k->live_procs++;
     k->stats.spawns++;
-    vk_trace_str(k, VS_TR_PROC_SPAWN, p->name, strlen(p->name), p->pid, t->tid);
+    process_publish(k, p, t->tid);
     *out = p;
     return 0;
 
@@ -501,14 +516,9 @@ int vk_thread_create_kthread(struct vk_kernel *k, struct vk_process *p, void (*f
 int vk_process_create_kthread(struct vk_kernel *k, const char *name, void (*fn)(void *), void *arg,
                               struct vk_process **out)
 {
-    struct vk_process *p = vk_object_new(k, VK_OBJ_PROCESS, sizeof *p);
+    struct vk_process *p = process_new(k, name);
     if (!p)
         return -VK_ENOMEM;
-    p->pid = k->next_pid++;
-    p->state = VK_PROC_RUNNING;
-    snprintf(p->name, sizeof p->name, "%s", name);
-    vk_handles_init(&p->handles);
-    vk_list_init(&p->threads);
     int rc = vk_plat_proc_region_alloc(k, p);
     if (rc) {
         vk_object_unref(k, &p->o);
@@ -519,9 +529,7 @@ int vk_process_create_kthread(struct vk_kernel *k, const char *name, void (*fn)(
         vk_object_unref(k, &p->o);
         return rc;
     }
-    vk_list_add_tail(&k->procs, &p->link);
-    k->live_procs++;
-    vk_trace_str(k, VS_TR_PROC_SPAWN, p->name, strlen(p->name), p->pid, 0);
+    process_publish(k, p, 0);
     *out = p;
     return 0;
 }
