@@ -81,12 +81,7 @@ static long sys_handle_dup(struct vk_kernel *k, uint32_t h, uint32_t rights, uin
     rights |= track;
     if (vk_uaccess_ok(p, out, 4, VK_RIGHT_WRITE))
         return -VK_EFAULT;
-    uint32_t nh;
-    if ((rc = vk_handle_install(k, &p->handles, e->obj, rights, badge, &nh)))
-        return rc;
-    if ((rc = vk_copy_out(k, out, &nh, 4)))
-        vk_handle_close(k, &p->handles, nh);
-    return rc;
+    return vk_handle_install_out(k, e->obj, rights, badge, out, NULL);
 }
 
 static long sys_handle_info(struct vk_kernel *k, uint32_t h, uint64_t out)

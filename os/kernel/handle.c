@@ -93,6 +93,23 @@ int vk_handle_install_moved(struct vk_kernel *k, struct vk_handle_table *t, stru
     return install(k, t, obj, rights, badge, out, 1);
 }
 
+int vk_handle_install_out(struct vk_kernel *k, struct vk_object *obj, uint32_t rights,
+                          uint64_t badge, uint64_t uaddr, uint32_t *h)
+{
+    struct vk_handle_table *t = &k->cur->proc->handles;
+    uint32_t v;
+    int rc = vk_handle_install(k, t, obj, rights, badge, &v);
+    if (rc)
+        return rc;
+    if ((rc = vk_copy_out(k, uaddr, &v, sizeof v))) {
+        vk_handle_close(k, t, v);
+        return rc;
+    }
+    if (h)
+        *h = v;
+    return 0;
+}
+
 int vk_handle_get(struct vk_handle_table *t, uint32_t h, uint32_t type, uint32_t rights,
                   struct vk_handle_entry **out)
 {

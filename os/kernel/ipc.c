@@ -33,17 +33,11 @@ long vk_sys_endpoint_create(struct vk_kernel *k, uint64_t out)
         return -VK_ENOMEM;
     vk_list_init(&ep->callers);
     vk_list_init(&ep->receivers);
-    uint32_t h;
-    int rc = vk_handle_install(k, &p->handles, &ep->o,
-                               VK_RIGHT_RECV | VK_RIGHT_CALL | VK_RIGHT_MINT | VK_RIGHT_DUP |
-                                   VK_RIGHT_TRANSFER | VK_RIGHT_WAIT,
-                               0, &h);
+    int rc = vk_handle_install_out(k, &ep->o,
+                                   VK_RIGHT_RECV | VK_RIGHT_CALL | VK_RIGHT_MINT | VK_RIGHT_DUP |
+                                       VK_RIGHT_TRANSFER | VK_RIGHT_WAIT,
+                                   0, out, NULL);
     vk_object_unref(k, &ep->o);
-    if (rc)
-        return rc;
-    rc = vk_copy_out(k, out, &h, 4);
-    if (rc)
-        vk_handle_close(k, &p->handles, h);
     return rc;
 }
 

@@ -292,6 +292,10 @@ void vk_handles_close_all(struct vk_kernel *k, struct vk_handle_table *t);
 /* Install obj (takes a reference). 0 + *out, or -VK_ENOSPC when the table is full. */
 int vk_handle_install(struct vk_kernel *k, struct vk_handle_table *t, struct vk_object *obj,
                       uint32_t rights, uint64_t badge, uint32_t *out);
+/* Install obj in the current process's table and write the handle to the guest's uaddr (the
+ * handle is closed again if that write faults). 0 + *h (h may be NULL), or -VK_E*. */
+int vk_handle_install_out(struct vk_kernel *k, struct vk_object *obj, uint32_t rights,
+                          uint64_t badge, uint64_t uaddr, uint32_t *h);
 /* Look up h: -VK_EBADH (stale/unknown), -VK_EWRONGTYPE (type != 0 and differs),
  * -VK_EPERM (missing rights). */
 int vk_handle_get(struct vk_handle_table *t, uint32_t h, uint32_t type, uint32_t rights,

@@ -420,12 +420,10 @@ long vk_sys_spawn(struct vk_kernel *k, uint64_t uspawn, uint64_t out)
         child->exit_notify = notify;
         child->exit_bits = s.exit_bits;
     }
-    uint32_t h;
-    rc = vk_handle_install(
-        k, &p->handles, &child->o,
-        VK_RIGHT_READ | VK_RIGHT_WAIT | VK_RIGHT_KILL | VK_RIGHT_DUP | VK_RIGHT_TRANSFER, 0, &h);
-    if (rc == 0 && (rc = vk_copy_out(k, out, &h, 4)))
-        vk_handle_close(k, &p->handles, h);
+    rc = vk_handle_install_out(k, &child->o,
+                               VK_RIGHT_READ | VK_RIGHT_WAIT | VK_RIGHT_KILL | VK_RIGHT_DUP |
+                                   VK_RIGHT_TRANSFER,
+                               0, out, NULL);
 out:
     return rc;
 }
@@ -472,14 +470,10 @@ long vk_sys_thread_create(struct vk_kernel *k, uint64_t entry, uint64_t arg, uin
         return -VK_ENOMEM;
     t->self_value = self;
     uint32_t h;
-    int rc = vk_handle_install(k, &p->handles, &t->o,
-                               VK_RIGHT_WAIT | VK_RIGHT_DUP | VK_RIGHT_TRANSFER, 0, &h);
+    int rc = vk_handle_install_out(k, &t->o, VK_RIGHT_WAIT | VK_RIGHT_DUP | VK_RIGHT_TRANSFER, 0,
+                                   out, &h);
     if (rc)
         goto fail;
-    if ((rc = vk_copy_out(k, out, &h, 4))) {
-        vk_handle_close(k, &p->handles, h);
-        goto fail;
-    }
     /* the new thread starts as if called: return address 0 at its stack top */
     uint64_t zero = 0, sp = stack_top - 8;
     if ((rc = vk_copy_out(k, sp, &zero, 8)) || (rc = thread_start(k, t, entry, sp, arg))) {

@@ -120,15 +120,10 @@ long vk_sys_vmo_create(struct vk_kernel *k, uint64_t size, uint64_t out)
     struct vk_vmo *v = vk_vmo_create_kernel(k, size, 0);
     if (!v)
         return -VK_ENOMEM;
-    uint32_t h;
-    int rc = vk_handle_install(
-        k, &p->handles, &v->o,
-        VK_RIGHT_READ | VK_RIGHT_WRITE | VK_RIGHT_MAP | VK_RIGHT_DUP | VK_RIGHT_TRANSFER, 0, &h);
+    int rc = vk_handle_install_out(
+        k, &v->o, VK_RIGHT_READ | VK_RIGHT_WRITE | VK_RIGHT_MAP | VK_RIGHT_DUP | VK_RIGHT_TRANSFER,
+        0, out, NULL);
     vk_object_unref(k, &v->o);
-    if (rc)
-        return rc;
-    if ((rc = vk_copy_out(k, out, &h, 4)))
-        vk_handle_close(k, &p->handles, h);
     return rc;
 }
 

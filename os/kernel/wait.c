@@ -22,15 +22,11 @@ long vk_sys_notify_create(struct vk_kernel *k, uint64_t out)
     struct vk_notification *n = vk_object_new(k, VK_OBJ_NOTIFICATION, sizeof *n);
     if (!n)
         return -VK_ENOMEM;
-    uint32_t h;
-    int rc = vk_handle_install(
-        k, &p->handles, &n->o,
-        VK_RIGHT_SIGNAL | VK_RIGHT_WAIT | VK_RIGHT_MINT | VK_RIGHT_DUP | VK_RIGHT_TRANSFER, 0, &h);
+    int rc = vk_handle_install_out(k, &n->o,
+                                   VK_RIGHT_SIGNAL | VK_RIGHT_WAIT | VK_RIGHT_MINT | VK_RIGHT_DUP |
+                                       VK_RIGHT_TRANSFER,
+                                   0, out, NULL);
     vk_object_unref(k, &n->o);
-    if (rc)
-        return rc;
-    if ((rc = vk_copy_out(k, out, &h, 4)))
-        vk_handle_close(k, &p->handles, h);
     return rc;
 }
 
