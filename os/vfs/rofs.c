@@ -191,13 +191,19 @@ int rofs_set_symlink(struct vfs_fs *fs, const char *path, const char *target)
     return 0;
 }
 
-int rofs_remove_path(struct vfs_fs *fs, const char *path)
+/* The node at path, or NULL. */
+static struct rofs_node *find_path(struct rofs *r, const char *path)
 {
-    struct rofs *r = to_rofs(fs);
     const char *name;
     size_t len;
     struct rofs_node *d = walk_dirs(r, path, &name, &len);
-    struct rofs_node *n = d && len ? find_child(d, name, len) : NULL;
+    return d && len ? find_child(d, name, len) : NULL;
+}
+
+int rofs_remove_path(struct vfs_fs *fs, const char *path)
+{
+    struct rofs *r = to_rofs(fs);
+    struct rofs_node *n = find_path(r, path);
     if (!n)
         return -VK_ENOENT;
     node_detach(r, n);
@@ -207,10 +213,7 @@ int rofs_remove_path(struct vfs_fs *fs, const char *path)
 int rofs_empty_dir(struct vfs_fs *fs, const char *path)
 {
     struct rofs *r = to_rofs(fs);
-    const char *name;
-    size_t len;
-    struct rofs_node *d = walk_dirs(r, path, &name, &len);
-    struct rofs_node *n = d && len ? find_child(d, name, len) : NULL;
+    struct rofs_node *n = find_path(r, path);
     if (!n || !vfs_s_isdir(n->vn.mode))
         return -VK_ENOENT;
     while (n->nchild)
