@@ -58,6 +58,14 @@ finish() {
     echo "all checks passed"
 }
 
+# The vfs service stanza for make_image's services.toml (the namespace; everything after it
+# depends on it).
+VFS_SERVICE='[[services]]
+name = "vfs"
+path = "/sbin/vfs"
+namespace = true
+readiness = "notify"
+'
 # make_image NAME SERVICES_TOML: a boot image with everything in the test image and the given
 # /etc/services.toml; prints its path.
 make_image() {

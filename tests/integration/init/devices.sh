@@ -3,13 +3,7 @@
 # serves reads and writes itself (vfs is not in the path) and learns of each close. A
 # service without CAP_IPC_CREATE cannot register one.
 . "$(dirname "$0")/../lib.sh"
-img=$(make_image devices '
-[[services]]
-name = "vfs"
-path = "/sbin/vfs"
-namespace = true
-readiness = "notify"
-
+img=$(make_image devices "$VFS_SERVICE"'
 [[services]]
 name = "echo"
 path = "/test/devecho"

@@ -2,13 +2,7 @@
 # ENOSPC keeps stored data; mounting takes CAP_FS_MOUNT: a service that has it mounts a tmpfs
 # everyone then uses, the console program (without it) is refused.
 . "$(dirname "$0")/../lib.sh"
-img=$(make_image limits '
-[[services]]
-name = "vfs"
-path = "/sbin/vfs"
-namespace = true
-readiness = "notify"
-
+img=$(make_image limits "$VFS_SERVICE"'
 [[services]]
 name = "mounter"
 path = "/test/fslimits"

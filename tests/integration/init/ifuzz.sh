@@ -7,12 +7,7 @@ restart_backoff_ms = 1
 restart_backoff_max_ms = 2
 restart_limit = 0
 
-[[services]]
-name = "vfs"
-path = "/sbin/vfs"
-namespace = true
-readiness = "notify"
-
+'"$VFS_SERVICE"'
 [[services]]
 name = "a"
 path = "/test/svcdemo"

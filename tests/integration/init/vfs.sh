@@ -3,13 +3,7 @@
 # program gets a session; files, directories, devices, pipes and sessions through the raw
 # protocol.
 . "$(dirname "$0")/../lib.sh"
-img=$(make_image vfs '
-[[services]]
-name = "vfs"
-path = "/sbin/vfs"
-namespace = true
-readiness = "notify"
-capabilities = ["CAP_FS_MOUNT", "CAP_IPC_CREATE"]
+img=$(make_image vfs "$VFS_SERVICE"'capabilities = ["CAP_FS_MOUNT", "CAP_IPC_CREATE"]
 ')
 run_vrsim vfs "$img" -- /test/vfsraw
 out vfs
