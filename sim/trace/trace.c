@@ -353,40 +353,15 @@ static size_t utf8_seq_len(const uint8_t *s, size_t len)
 static size_t escape_unit(const uint8_t *s, size_t len, size_t *used, char out[7])
 {
     static const char hex[] = "0123456789abcdef";
+    static const char plain[] = "\"\\\n\r\t\b\f", named[] = "\"\\nrtbf";
     uint8_t c = s[0];
 
     *used = 1;
-    switch (c) {
-    case '"':
+    const char *e = c ? strchr(plain, c) : NULL;
+    if (e) { /* the two-character escapes */
         out[0] = '\\';
-        out[1] = '"';
+        out[1] = named[e - plain];
         return 2;
-    case '\\':
-        out[0] = '\\';
-        out[1] = '\\';
-        return 2;
-    case '\n':
-        out[0] = '\\';
-        out[1] = 'n';
-        return 2;
-    case '\r':
-        out[0] = '\\';
-        out[1] = 'r';
-        return 2;
-    case '\t':
-        out[0] = '\\';
-        out[1] = 't';
-        return 2;
-    case '\b':
-        out[0] = '\\';
-        out[1] = 'b';
-        return 2;
-    case '\f':
-        out[0] = '\\';
-        out[1] = 'f';
-        return 2;
-    default:
-        break;
     }
     if (c < 0x20 || c == 0x7f) {
         memcpy(out, "\\u00", 4);

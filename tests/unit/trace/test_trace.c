@@ -537,9 +537,10 @@ static char *read_file(FILE *f, size_t *len)
     return buf;
 }
 
-static const char nasty[] = "say \"hi\" \\ back\\slash\n\ttab\x01\x1f\x7f caf\xc3\xa9 bad\xff end";
+static const char nasty[] =
+    "say \"hi\" \\ back\\slash\n\ttab\r\b\f\x01\x1f\x7f caf\xc3\xa9 bad\xff end";
 #define NASTY_ESCAPED                                                                              \
-    "say \\\"hi\\\" \\\\ back\\\\slash\\n\\ttab\\u0001\\u001f\\u007f "                             \
+    "say \\\"hi\\\" \\\\ back\\\\slash\\n\\ttab\\r\\b\\f\\u0001\\u001f\\u007f "                    \
     "caf\xc3\xa9 bad\\ufffd end"
 
 static int python_ok(void)
@@ -652,14 +653,15 @@ START_TEST(test_json_export)
         ck_assert_ptr_nonnull(out);
         ck_assert_int_eq(vs_trace_write_json(&tr, out, test_namer, &tr), 0);
         fclose(out);
-        snprintf(cmd, sizeof(cmd),
-                 "python3 -c 'import json,sys; d=json.load(open(sys.argv[1], encoding=\"utf-8\"));"
-                 "ev=d[\"traceEvents\"]; m=[e for e in ev if e[\"ph\"]==\"M\"];"
-                 "want=\"say \\\"hi\\\" \\\\ back\\\\slash\\n\\ttab\\x01\\x1f\\x7f caf\\xe9 "
-                 "bad\\ufffd end\";"
-                 "assert m[0][\"args\"][\"name\"]==want, repr(m[0]);"
-                 "assert any(e.get(\"name\")==\"kcall \\\"42\\\"\" for e in ev)' %s",
-                 path);
+        snprintf(
+            cmd, sizeof(cmd),
+            "python3 -c 'import json,sys; d=json.load(open(sys.argv[1], encoding=\"utf-8\"));"
+            "ev=d[\"traceEvents\"]; m=[e for e in ev if e[\"ph\"]==\"M\"];"
+            "want=\"say \\\"hi\\\" \\\\ back\\\\slash\\n\\ttab\\r\\b\\f\\x01\\x1f\\x7f caf\\xe9 "
+            "bad\\ufffd end\";"
+            "assert m[0][\"args\"][\"name\"]==want, repr(m[0]);"
+            "assert any(e.get(\"name\")==\"kcall \\\"42\\\"\" for e in ev)' %s",
+            path);
         int rc = system(cmd);
         unlink(path);
         ck_assert_int_eq(rc, 0);
