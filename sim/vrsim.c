@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -40,7 +41,9 @@ static const char usage[] =
     "  --kcall-ns N      virtual nanoseconds charged per kernel call (default 100)\n"
     "  --no-init         run PROGRAM itself as the first process, without /sbin/init\n"
     "  --stats           print run statistics to stderr at exit\n"
-    "  --quiet           do not report crashed processes\n";
+    "  --quiet           do not report crashed processes\n"
+    "  --host-aslr       keep the host's address randomisation (by default vrsim re-runs\n"
+    "                    itself without it, so host addresses a guest can read repeat)\n";
 
 static const char *const kind_names[VS_TR_KIND_COUNT] = {
     [VS_TR_KCALL] = "kcall",
@@ -162,6 +165,8 @@ static int cmd_run(int argc, char **argv)
             stats = 1;
         } else if (!strcmp(a, "--quiet")) {
             opt.quiet = 1;
+        } else if (!strcmp(a, "--host-aslr")) {
+            /* handled by main() before anything else */
         } else if (a[0] == '-') {
             fprintf(stderr, "vrsim: unknown option '%s' (see vrsim --help)\n", a);
             return 2;
@@ -258,6 +263,25 @@ out:
     return status;
 }
 
+/* The kernel-call stubs hold vrsim's entry address and %fs:0 the host thread's control
+ * block: host addresses a guest can read. They repeat from run to run only without address
+ * randomisation, so `vrsim run` re-executes itself with it off (personality
+ * ADDR_NO_RANDOMIZE, as rr does for its tracees) unless --host-aslr asks to keep it. If that
+ * cannot be done the run goes on, randomised. */
+static void run_without_aslr(int argc, char **argv)
+{
+    for (int i = 2; i < argc && strcmp(argv[i], "--"); i++)
+        if (!strcmp(argv[i], "--host-aslr"))
+            return;
+    int pers = personality(0xffffffff);
+    if (pers == -1 || (pers & ADDR_NO_RANDOMIZE))
+        return;
+    if (personality((unsigned long)pers | ADDR_NO_RANDOMIZE) == -1)
+        return;
+    execv("/proc/self/exe", argv);
+    personality((unsigned long)pers);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
@@ -265,8 +289,10 @@ int main(int argc, char **argv)
         fputs(usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
-    if (!strcmp(argv[1], "run"))
+    if (!strcmp(argv[1], "run")) {
+        run_without_aslr(argc, argv);
         return cmd_run(argc - 2, argv + 2);
+    }
     fprintf(stderr, "vrsim: unknown command '%s' (see vrsim --help)\n", argv[1]);
     return 2;
 }

@@ -52,6 +52,12 @@ const char *vk_exit_describe(const struct vk_proc_info *e, char *buf, size_t len
         snprintf(buf, len, "stopped by the watchdog: spinning without kernel calls at pc 0x%llx",
                  (unsigned long long)e->fault_pc);
         break;
+    case VK_EXIT_FSBASE:
+        snprintf(buf, len,
+                 "killed: changed its FS base (not supported: %%fs belongs to the host) near pc "
+                 "0x%llx",
+                 (unsigned long long)e->fault_pc);
+        break;
     case VK_EXIT_SYSCALL:
         snprintf(buf, len, "killed: raw host syscall instruction at pc 0x%llx",
                  (unsigned long long)e->fault_pc);
@@ -124,13 +130,13 @@ static void process_finalize(struct vk_kernel *k, struct vk_process *p)
     vk_maps_release(k, p);
     vk_plat_proc_region_free(k, p);
     k->stats.exits++;
-    if (p->exit.exit_kind == VK_EXIT_FAULT || p->exit.exit_kind == VK_EXIT_WATCHDOG ||
-        p->exit.exit_kind == VK_EXIT_SYSCALL)
+    int crashed = p->exit.exit_kind == VK_EXIT_FAULT || p->exit.exit_kind == VK_EXIT_WATCHDOG ||
+                  p->exit.exit_kind == VK_EXIT_SYSCALL || p->exit.exit_kind == VK_EXIT_FSBASE;
+    if (crashed)
         k->stats.faults++;
     vk_trace_str(k, VS_TR_PROC_EXIT, p->name, strlen(p->name), p->pid,
                  ((uint64_t)p->exit.exit_kind << 32) | (uint32_t)p->exit.exit_code);
-    if (p->exit.exit_kind == VK_EXIT_FAULT || p->exit.exit_kind == VK_EXIT_WATCHDOG ||
-        p->exit.exit_kind == VK_EXIT_SYSCALL)
+    if (crashed)
         vk_plat_report_exit(k, p); /* crashes, not deliberate kills */
     vk_object_signal(k, &p->o, VK_SIG_EXITED, 0);
     if (p->exit_notify) {

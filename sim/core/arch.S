@@ -2,18 +2,29 @@
  * vrsim's x86_64 mechanics: coroutine switch, kernel-call trampoline, first entry into a
  * guest, fault entry, and the guest-memory copy routine with its fault fixup.
  *
- * Contract with C (sim/core/cpu.h):
- *  - struct vs_kthread starts with { uint64_t usp; uint64_t ktop; uint8_t in_kernel; } at
+ * Contract with C (sim/core/machine.c, fault.c):
+ *  - struct vk_thread starts with { uint64_t usp; uint64_t ktop; uint8_t in_kernel; } at
  *    offsets 0, 8, 16 (static asserts there).
- *  - vs_cur is a _Thread_local pointer to the running simulated thread (local-exec TLS:
- *    vrsim and the tests are executables).
+ *  - vs_cur is a plain global pointer to the running simulated thread, not thread-local:
+ *    a guest can change the FS base (wrfsbase, a segment load), so nothing that runs before
+ *    the FS base is checked may reach host state through %fs. One host thread runs guests.
+ *  - vs_host_fsbase is the FS base of that host thread; vs_fsgsbase says whether rdfsbase and
+ *    wrfsbase may be used (CPU and kernel support, found at start-up); vs_scrub_level says
+ *    which vector state the CPU has (0 SSE, 1 AVX, 2 AVX-512).
  *  - vs_kdispatch(a0..a5, nr) is the C dispatcher; nr arrives as the 7th (stack) argument.
- * Never: run host code on a guest stack, or return to a guest with host values in a
- * caller-saved register (they would leak host addresses into guest state and traces).
+ *  - vs_kentry_badfs() ends the current guest (its FS base was not the host's); it never
+ *    returns. vs_on_fault/vs_on_watchdog are the C signal handlers, reached through
+ *    vs_sigfault_entry/vs_sigwd_entry with a 4th argument: 1 if the FS base was foreign.
+ * Never: run host code on a guest stack, run C code with a guest's FS base or EFLAGS.AC, or
+ * return to a guest with host values in any register it can read (they would leak host
+ * addresses into guest state and traces).
  */
 #define T_USP 0
 #define T_KTOP 8
 #define T_INKERNEL 16
+#define EFLAGS_AC 0x40000
+
+    .hidden vs_cur, vs_host_fsbase, vs_fsgsbase, vs_scrub_level
 
 /* Every SSE register the guest can read after we return to it: zeroed, so no host value
  * (a pointer) leaks into guest state. */
@@ -65,20 +76,36 @@ vs_coro_entry:
     .size vs_coro_entry, .-vs_coro_entry
 
 /* Kernel-call trampoline, reached from a vDSO stub with eax = call number and the six
- * arguments in rdi, rsi, rdx, rcx, r8, r9 (the stub clobbers r11 only). */
+ * arguments in rdi, rsi, rdx, rcx, r8, r9 (the stub clobbers r11 only). Trusts nothing the
+ * guest can change: DF and AC are cleared (AC is given back on return: it is the guest's),
+ * and the FS base is compared with the host's (a compare, not a write: wrfsbase costs more
+ * than the whole check). On return every register the guest can read holds zero, its own
+ * callee-saved values, or the result in rax. */
     .globl vs_kentry
     .hidden vs_kentry
     .type vs_kentry,@function
 vs_kentry:
-    movq  %fs:vs_cur@tpoff, %r11
+    movq  vs_cur(%rip), %r11
     movq  %rsp, T_USP(%r11)
     movq  T_KTOP(%r11), %rsp          /* 16-aligned */
     movb  $1, T_INKERNEL(%r11)
     cld
-    subq  $8, %rsp
+    pushfq                            /* the guest's flags, for AC on the way back */
+    testl $EFLAGS_AC, (%rsp)
+    jnz   .Lkentry_ac
+.Lkentry_flags_ok:
+    testb $1, vs_fsgsbase(%rip)
+    jz    .Lkentry_fs_ok
+    rdfsbase %r10
+    cmpq  vs_host_fsbase(%rip), %r10
+    jne   .Lkentry_badfs
+.Lkentry_fs_ok:
     pushq %rax                          /* 7th argument: nr */
     call  vs_kdispatch
-    movq  %fs:vs_cur@tpoff, %r11
+    testl $EFLAGS_AC, 8(%rsp)
+    jnz   .Lkentry_ret_ac
+.Lkentry_ret:
+    movq  vs_cur(%rip), %r11
     movb  $0, T_INKERNEL(%r11)
     movq  T_USP(%r11), %rsp
     xorl  %ecx, %ecx
@@ -89,9 +116,47 @@ vs_kentry:
     xorl  %r9d, %r9d
     xorl  %r10d, %r10d
     xorl  %r11d, %r11d
+    jmp   vs_scrub_vectors
+
+.Lkentry_ac:
+    pushq (%rsp)
+    andl  $~EFLAGS_AC, (%rsp)
+    popfq                               /* AC clear; the saved copy below keeps it */
+    jmp   .Lkentry_flags_ok
+.Lkentry_ret_ac:
+    addq  $8, %rsp
+    popfq                               /* AC (and the guest's other flags) back */
+    jmp   .Lkentry_ret
+.Lkentry_badfs:
+    xorl  %r10d, %r10d
+    movl  %r10d, %fs                    /* a null selector first, so no descriptor reloads it */
+    movq  vs_host_fsbase(%rip), %r10
+    wrfsbase %r10
+    subq  $8, %rsp                      /* 16-aligned for the call */
+    call  vs_kentry_badfs
+    ud2
+    .size vs_kentry, .-vs_kentry
+
+/* Clear the vector state the CPU has, per vs_scrub_level, and return (to the guest, from
+ * vs_kentry; rax is preserved). Host code (glibc's string routines above all) leaves host
+ * pointers and strings in ymm upper halves, zmm16-31 and the mask registers. */
+    .type vs_scrub_vectors,@function
+vs_scrub_vectors:
+    cmpb  $1, vs_scrub_level(%rip)
+    jae   1f
     ZERO_XMM
     ret
-    .size vs_kentry, .-vs_kentry
+1:  vzeroall                            /* ymm/zmm 0-15, whole */
+    ja    2f
+    ret
+2:  .irp r, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+    vpxord %zmm\r, %zmm\r, %zmm\r
+    .endr
+    .irp r, 0, 1, 2, 3, 4, 5, 6, 7
+    kxorw %k\r, %k\r, %k\r
+    .endr
+    ret
+    .size vs_scrub_vectors, .-vs_scrub_vectors
 
 /* noreturn void vs_enter_user(uint64_t entry, uint64_t usp, uint64_t arg):
  * leave the kernel stack for a guest's first instruction with a deterministic register
@@ -100,7 +165,7 @@ vs_kentry:
     .hidden vs_enter_user
     .type vs_enter_user,@function
 vs_enter_user:
-    movq  %fs:vs_cur@tpoff, %r11
+    movq  vs_cur(%rip), %r11
     movb  $0, T_INKERNEL(%r11)
     movq  %rdi, %r11
     movq  %rdx, %rdi
@@ -127,6 +192,32 @@ vs_enter_user:
     cld
     jmp   *%r11
     .size vs_enter_user, .-vs_enter_user
+
+/* Signal handler entries (SA_SIGINFO; rdi, rsi, rdx = sig, info, ucontext): before any C
+ * code runs, put the host's FS base back if a guest changed it, and tell the handler so in
+ * a 4th argument. The kernel already cleared DF and AC for the handler. The handlers never
+ * restore the guest's FS base: whatever returns into guest code leaves the host's. */
+.macro SIG_ENTRY name, handler
+    .globl \name
+    .hidden \name
+    .type \name,@function
+\name:
+    xorl  %ecx, %ecx
+    testb $1, vs_fsgsbase(%rip)
+    jz    1f
+    rdfsbase %rax
+    cmpq  vs_host_fsbase(%rip), %rax
+    je    1f
+    xorl  %eax, %eax
+    movl  %eax, %fs
+    movq  vs_host_fsbase(%rip), %rax
+    wrfsbase %rax
+    movl  $1, %ecx
+1:  jmp   \handler
+    .size \name, .-\name
+.endm
+    SIG_ENTRY vs_sigfault_entry, vs_on_fault
+    SIG_ENTRY vs_sigwd_entry, vs_on_watchdog
 
 /* Where a faulting guest thread resumes after the signal handler rewrote its ucontext:
  * rsp = the thread's kernel-stack top, in_kernel already set. */

@@ -35,7 +35,7 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
-_Thread_local struct vk_thread *vs_cur;
+VS_HIDDEN struct vk_thread *vs_cur;
 
 void vs_switch(void **save_sp, void *new_sp);
 void vs_coro_entry(void);
@@ -167,6 +167,23 @@ long vs_kdispatch(long a0, long a1, long a2, long a3, long a4, long a5, long nr)
     struct vk_thread *t = vs_cur;
     return vk_dispatch(t->kernel, (uint32_t)nr, (uint64_t)a0, (uint64_t)a1, (uint64_t)a2,
                        (uint64_t)a3, (uint64_t)a4, (uint64_t)a5);
+}
+
+/* The kcall trampoline found a foreign FS base (and put the host's back): the guest changed
+ * it (wrfsbase, a segment load), which the guest ABI leaves to the host. It ends here, with
+ * the kernel call's return address as its pc. */
+_Noreturn void vs_kentry_badfs(void);
+_Noreturn void vs_kentry_badfs(void)
+{
+    struct vk_thread *t = vs_cur;
+    uint64_t pc = 0;
+    vs_copy_user(&pc, (const void *)(uintptr_t)t->usp, sizeof pc);
+    memset(&t->fault, 0, sizeof t->fault);
+    t->fault.exit_kind = VK_EXIT_FSBASE;
+    t->fault.signo = 11;
+    t->fault.exit_code = 128 + 11;
+    t->fault.fault_pc = pc;
+    vk_process_exit_current(t->kernel, &t->fault);
 }
 
 /* Where a faulting guest thread continues, on its kernel stack (fault.c set it up). */

@@ -4,8 +4,8 @@
  *
  * All state of one machine hangs off struct vk_machine; several machines can live in one
  * vrsim (each gets its own arena, at a base derived from its index). The only per-host
- * state is in fault.c (signal handlers, seccomp, the alternate signal stack), which all
- * machines of a host thread share, and vs_cur, the running simulated thread.
+ * state is in fault.c (signal handlers, seccomp, the alternate signal stack, the TSC and
+ * CPUID traps), which all machines share, and vs_cur, the running simulated thread.
  */
 #ifndef VS_MACHINE_H
 #define VS_MACHINE_H
@@ -93,14 +93,20 @@ struct vk_machine {
     int stop;
 };
 
-/* The simulated thread running on this host thread (read by the kcall trampoline). */
-extern _Thread_local struct vk_thread *vs_cur;
+#define VS_HIDDEN __attribute__((visibility("hidden")))
+
+/* The simulated thread running now (read by the kcall trampoline and the signal handlers,
+ * which must not reach it through %fs: a guest can change the FS base). One host thread
+ * runs guests. */
+extern VS_HIDDEN struct vk_thread *vs_cur;
 
 /* Once per host process: signal handlers, alt stack, seccomp filter for guest syscalls. */
 int vs_host_init(FILE *err);
 /* Start/stop the CPU-time watchdog for the calling host thread. */
 int vs_watchdog_start(uint32_t budget_ms);
 void vs_watchdog_stop(void);
+/* What cpuid answers in a guest: vrsim's fixed CPU model (fault.c; README). */
+void vs_cpu_model(uint32_t leaf, uint32_t sub, uint32_t r[4]);
 /* Host-state probes for the fault-survival tests: blocked signals, alt stack. */
 int vs_host_signal_state_ok(char *why, size_t len);
 

@@ -227,6 +227,7 @@ enum vk_exit_kind {
     VK_EXIT_WATCHDOG = 3, /* spun without kernel calls past the watchdog's budget */
     VK_EXIT_SYSCALL = 4,  /* executed a raw host `syscall` instruction */
     VK_EXIT_LOAD = 5,     /* never started: the image was refused */
+    VK_EXIT_FSBASE = 6,   /* changed its FS base (wrfsbase, a %fs load): the host's, in vrsim */
 };
 
 struct vk_proc_info {
