@@ -45,22 +45,6 @@ static const char usage[] =
     "  --host-aslr       keep the host's address randomisation (by default vrsim re-runs\n"
     "                    itself without it, so host addresses a guest can read repeat)\n";
 
-static const char *const kind_names[VS_TR_KIND_COUNT] = {
-    [VS_TR_KCALL] = "kcall",
-    [VS_TR_IPC_SEND] = "ipc.send",
-    [VS_TR_IPC_RECV] = "ipc.recv",
-    [VS_TR_IPC_REPLY] = "ipc.reply",
-    [VS_TR_NOTIFY] = "notify",
-    [VS_TR_PROC_SPAWN] = "proc.spawn",
-    [VS_TR_PROC_EXIT] = "proc.exit",
-    [VS_TR_THREAD_CREATE] = "thread.create",
-    [VS_TR_THREAD_EXIT] = "thread.exit",
-    [VS_TR_SCHED] = "sched",
-    [VS_TR_TIMER] = "timer",
-    [VS_TR_CONSOLE] = "console",
-    [VS_TR_MARK] = "mark",
-};
-
 /* Names for the Perfetto view: kernel calls by their call name, with the result as an extra
  * member; other events by kind (the generic a0..a4 members carry their fields). */
 static int namer(void *ctx, const struct vs_trace_event *e, char *name, size_t len, char *args,
@@ -72,8 +56,9 @@ static int namer(void *ctx, const struct vs_trace_event *e, char *name, size_t l
         snprintf(args, alen, "\"ret\":%lld", (long long)e->a[4]);
         return 0;
     }
-    const char *n =
-        e->kind < VS_TR_KIND_COUNT && kind_names[e->kind] ? kind_names[e->kind] : "event";
+    const char *n = vs_trace_kind_name(e->kind);
+    if (!n)
+        n = "event";
     snprintf(name, len, "%s", n);
     if (alen)
         args[0] = 0;

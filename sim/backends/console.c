@@ -19,8 +19,6 @@
 #include "sim/core/machine.h"
 
 static uint64_t wall_ns(void);
-static struct termios saved_termios;
-static int termios_saved;
 
 uint64_t vs_host_ns(void)
 {
@@ -28,7 +26,7 @@ uint64_t vs_host_ns(void)
 }
 
 /* Through the system call, not the vDSO: the vDSO reads the TSC, and vrsim traps rdtsc
- * (fault.c) to answer guests from virtual time; a host read would cost a signal. */
+ * (trap.c) to answer guests from virtual time; a host read would cost a signal. */
 static uint64_t wall_ns(void)
 {
     struct timespec ts;
@@ -41,13 +39,6 @@ uint64_t vs_wall_elapsed_ns(const struct vs_console *c)
     return wall_ns() - c->wall_start_ns;
 }
 
-static void restore_tty(void)
-{
-    if (termios_saved)
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_termios);
-    termios_saved = 0;
-}
-
 int vs_console_open(struct vs_console *c, int pace_wall)
 {
     memset(c, 0, sizeof *c);
@@ -57,17 +48,14 @@ int vs_console_open(struct vs_console *c, int pace_wall)
     c->tty = isatty(c->in_fd);
     c->wall_start_ns = wall_ns();
     (void)pace_wall;
-    if (c->tty && !termios_saved && tcgetattr(c->in_fd, &saved_termios) == 0) {
-        struct termios raw = saved_termios;
+    if (c->tty && tcgetattr(c->in_fd, &c->saved_termios) == 0) {
+        struct termios raw = c->saved_termios;
         raw.c_iflag &= ~(unsigned)(BRKINT | INPCK | ISTRIP | IXON); /* keep ICRNL: Enter is \n */
         raw.c_lflag &= ~(unsigned)(ECHO | ICANON | IEXTEN | ISIG);
         raw.c_cc[VMIN] = 1;
         raw.c_cc[VTIME] = 0;
-        if (tcsetattr(c->in_fd, TCSAFLUSH, &raw) == 0) {
-            termios_saved = 1;
+        if (tcsetattr(c->in_fd, TCSAFLUSH, &raw) == 0)
             c->raw_active = 1;
-            atexit(restore_tty);
-        }
     }
     return 0;
 }
@@ -75,7 +63,7 @@ int vs_console_open(struct vs_console *c, int pace_wall)
 void vs_console_close(struct vs_console *c)
 {
     if (c->raw_active)
-        restore_tty();
+        tcsetattr(c->in_fd, TCSAFLUSH, &c->saved_termios);
     free(c->buf);
     memset(c, 0, sizeof *c);
 }
@@ -100,11 +88,11 @@ static int append(struct vs_console *c, const char *b, size_t n)
 /* In raw mode, Ctrl-A x stops vrsim; Ctrl-A Ctrl-A sends one Ctrl-A. */
 static size_t filter_escape(struct vk_machine *m, char *b, size_t n)
 {
-    static int pending;
+    struct vs_console *c = &m->con;
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
-        if (pending) {
-            pending = 0;
+        if (c->escape_pending) {
+            c->escape_pending = 0;
             if (b[i] == 'x') {
                 m->stop = 1;
                 continue;
@@ -113,7 +101,7 @@ static size_t filter_escape(struct vk_machine *m, char *b, size_t n)
                 b[o++] = 1;
             b[o++] = b[i];
         } else if (b[i] == 1) {
-            pending = 1;
+            c->escape_pending = 1;
         } else {
             b[o++] = b[i];
         }

@@ -2,7 +2,7 @@
  * vrsim's x86_64 mechanics: coroutine switch, kernel-call trampoline, first entry into a
  * guest, fault entry, and the guest-memory copy routine with its fault fixup.
  *
- * Contract with C (sim/core/machine.c, fault.c):
+ * Contract with C (sim/core/machine.c, trap.c):
  *  - struct vk_thread starts with { uint64_t usp; uint64_t ktop; uint8_t in_kernel; } at
  *    offsets 0, 8, 16 (static asserts there).
  *  - vs_cur is a plain global pointer to the running simulated thread, not thread-local:

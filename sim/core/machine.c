@@ -186,7 +186,7 @@ _Noreturn void vs_kentry_badfs(void)
     vk_process_exit_current(t->kernel, &t->fault);
 }
 
-/* Where a faulting guest thread continues, on its kernel stack (fault.c set it up). */
+/* Where a faulting guest thread continues, on its kernel stack (trap.c set it up). */
 _Noreturn void vs_thread_fault(void);
 _Noreturn void vs_thread_fault(void)
 {

@@ -4,7 +4,7 @@
  *
  * All state of one machine hangs off struct vk_machine; several machines can live in one
  * vrsim (each gets its own arena, at a base derived from its index). The only per-host
- * state is in fault.c (signal handlers, seccomp, the alternate signal stack, the TSC and
+ * state is in trap.c (signal handlers, seccomp, the alternate signal stack, the TSC and
  * CPUID traps), which all machines share, and vs_cur, the running simulated thread.
  */
 #ifndef VS_MACHINE_H
@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <termios.h>
 
 #include "os/kernel/kernel.h"
 #include "sim/trace/trace.h"
@@ -66,6 +67,8 @@ struct vs_options {
 struct vs_console {
     int in_fd, out_fd, err_fd;
     int tty, raw_active, eof;
+    int escape_pending;           /* Ctrl-A seen, the next byte says what to do */
+    struct termios saved_termios; /* the terminal's settings before raw mode */
     char *buf;
     size_t len, cap;
     uint32_t want;
@@ -105,7 +108,7 @@ int vs_host_init(FILE *err);
 /* Start/stop the CPU-time watchdog for the calling host thread. */
 int vs_watchdog_start(uint32_t budget_ms);
 void vs_watchdog_stop(void);
-/* What cpuid answers in a guest: vrsim's fixed CPU model (fault.c; README). */
+/* What cpuid answers in a guest: vrsim's fixed CPU model (trap.c; README). */
 void vs_cpu_model(uint32_t leaf, uint32_t sub, uint32_t r[4]);
 /* Host-state probes for the fault-survival tests: blocked signals, alt stack. */
 int vs_host_signal_state_ok(char *why, size_t len);

@@ -1,13 +1,14 @@
 /*
- * Host-side fault handling for guests: SIGSEGV/SIGBUS/SIGILL/SIGFPE/SIGTRAP in guest code,
- * SIGSYS from raw `syscall` instructions (seccomp), and the CPU-time watchdog that stops a
- * guest spinning without kernel calls.
+ * Traps: how the host catches what guests do natively. CPU faults (SIGSEGV, SIGBUS, SIGILL,
+ * SIGFPE, SIGTRAP) in guest code, SIGSYS from raw system calls through any gate (seccomp),
+ * the trapped rdtsc/rdtscp/cpuid, and the CPU-time watchdog that stops a guest spinning
+ * without kernel calls. (Fault injection, the deliberate kind, is another module.)
  *
  * A fault in a guest ends that process only. The handlers are entered through arch.S
  * (vs_sigfault_entry, vs_sigwd_entry), which put the host's FS base back first if a guest
- * had changed it, so no C code here ever runs with a guest's %fs. The handler never longjmps or
- * switches out: it rewrites the ucontext so that the return from the handler lands on the thread's
- * kernel stack at vs_fault_entry, and rt_sigreturn restores the signal mask and the
+ * had changed it, so no C code here ever runs with a guest's %fs. A handler never longjmps
+ * or switches out: it rewrites the ucontext so that the return from the handler lands on the
+ * thread's kernel stack at vs_fault_entry, and rt_sigreturn restores the signal mask and the
  * alternate stack for us. A fault inside the kernel's guest-memory copy becomes -EFAULT
  * (the handler moves rip to the copy's fixup). Any other fault is a host bug: it is
  * chained to the previous handler (ASan's, or the default action).
