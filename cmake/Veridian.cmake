@@ -89,7 +89,9 @@ function(veridian_add_program name)
   set_property(GLOBAL APPEND PROPERTY VERIDIAN_PROGRAM_FILES "${A_DEST}/${name}")
 endfunction()
 
-# Unit tests: Check suites in the host build, label `unit`.
+# Unit tests: Check suites in the host build, label `unit`. The executable is NAME
+# (test_<module>); the CTest name is unit.<subsys>.<module>, <subsys> being the directory
+# under tests/unit/, so `ctest -R unit.kernel` finds the kernel's tests.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(CHECK REQUIRED IMPORTED_TARGET check)
 
@@ -102,8 +104,11 @@ function(veridian_add_unit_test name)
   if(NOT A_TIMEOUT)
     set(A_TIMEOUT 120)
   endif()
-  add_test(NAME ${name} COMMAND ${name})
-  set_tests_properties(${name} PROPERTIES LABELS unit TIMEOUT ${A_TIMEOUT}
+  get_filename_component(subsys ${CMAKE_CURRENT_SOURCE_DIR} NAME)
+  string(REGEX REPLACE "^test_" "" module ${name})
+  string(REGEX REPLACE "^${subsys}_" "" module ${module})
+  add_test(NAME unit.${subsys}.${module} COMMAND ${name})
+  set_tests_properties(unit.${subsys}.${module} PROPERTIES LABELS unit TIMEOUT ${A_TIMEOUT}
                        ENVIRONMENT "CK_DEFAULT_TIMEOUT=60")
 endfunction()
 
