@@ -702,16 +702,16 @@ int main(int argc, char **argv)
         nd = init_config_parse(&cfg, text, len, diags, MAX_DIAGS);
         if (!nd)
             nd = init_graph_check(&cfg, order, diags, MAX_DIAGS);
-        if (!nd) {
-            size_t plen = 0, glen = 0;
-            const char *passwd = vr_bootfs_file(PASSWD_PATH, &plen);
-            const char *group = vr_bootfs_file(GROUP_PATH, &glen);
-            nd = init_users_resolve(&cfg, passwd, plen, group, glen, diags, MAX_DIAGS);
-            if (nd)
-                init_config_free(&cfg);
-        }
     } else {
         init_config_parse(&cfg, "", 0, diags, MAX_DIAGS); /* defaults, no services */
+    }
+    if (!nd) { /* who each program runs as */
+        size_t plen = 0, glen = 0;
+        const char *passwd = vr_bootfs_file(PASSWD_PATH, &plen);
+        const char *group = vr_bootfs_file(GROUP_PATH, &glen);
+        nd = init_users_resolve(&cfg, passwd, plen, group, glen, diags, MAX_DIAGS);
+        if (nd)
+            init_config_free(&cfg);
     }
     if (nd) {
         for (size_t i = 0; i < nd && i < MAX_DIAGS; i++)
