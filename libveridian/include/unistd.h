@@ -63,6 +63,14 @@ char *getcwd(char *buf, size_t size);
 
 _Noreturn void _exit(int status);
 pid_t getpid(void);
+uid_t getuid(void);
+uid_t geteuid(void);
+gid_t getgid(void);
+gid_t getegid(void);
+int setuid(uid_t uid);
+int seteuid(uid_t uid);
+int setgid(gid_t gid);
+int setegid(gid_t gid);
 int isatty(int fd);
 unsigned int sleep(unsigned int seconds);
 int usleep(useconds_t usec);

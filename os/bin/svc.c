@@ -2,7 +2,8 @@
  * svc: talk to init's control channel.
  *   svc list                      every service: state, pid, restarts, last exit, start time
  *   svc status NAME               one service, in detail
- *   svc start|stop|restart NAME
+ *   svc start|stop|restart NAME   needs CAP_SVC_CONTROL (services.toml; for the console
+ *                                 program [init] console_caps): else "Operation not permitted"
  *   svc stats                     init's heap and the kernel's live object counts
  *   svc wait NAME STATE [SECONDS] wait (virtual time) until NAME is in STATE
  * Several commands can be chained with "," as a separate argument: svc wait x failed , list

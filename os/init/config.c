@@ -3,6 +3,10 @@
  *
  *   [init]                          optional
  *   console = ["/bin/vsh"]          the console program, when vrsim names none
+ *   console_user = "root"           who the console program runs as (default: uid 1000)
+ *   console_group = "wheel"         its group (default: the user's primary group)
+ *   console_caps = ["CAP_SVC_CONTROL"]  its capabilities beyond CAP_SPAWN, which it always
+ *                                   has (default: none)
  *   restart_backoff_ms = 100        first restart delay; doubles per restart...
  *   restart_backoff_max_ms = 5000   ...up to this
  *   restart_limit = 5               restarts allowed within restart_window_ms (0: no limit);
@@ -14,6 +18,9 @@
  *   depends_on = ["devmgr"]         started once these are ready
  *   restart_policy = "always"       "never" (default) | "on-failure" | "always"
  *   capabilities = ["CAP_FS_MOUNT"] names from veridian/caps.h
+ *   user = "netd"                   runs as this user of /etc/passwd (default: a uid of
+ *                                   its own, INIT_UID_SERVICE_BASE + its index)
+ *   group = "net"                   ... and group of /etc/group (default: the user's)
  *   args = ["--verbose"]            argv[1..]
  *   env = { LOG = "debug" }         environment (strings)
  *   readiness = "notify"            "none" (default): ready when spawned; "notify": when
@@ -21,6 +28,9 @@
  *   namespace = true                this service is the vfs: it receives the namespace
  *                                   endpoint (VK_ROLE_SERVE); every program started after
  *                                   it is ready gets a session of its own (VK_ROLE_NSROOT)
+ *
+ * The namespace service (vfs) has no session, so no user or group. Names are resolved
+ * against /etc/passwd and /etc/group by users.c, after this parse.
  *
  * Every problem is a diagnostic with the line:col of the offending value and what was
  * expected there; nothing is half-applied (the caller starts nothing on any diagnostic).
@@ -139,6 +149,39 @@ static const struct vl_toml_value *array_of(struct ctx *c, const struct vl_toml_
     return v;
 }
 
+/* A user or group name (checked like a service name), remembered with its position. */
+static void get_idname(struct ctx *c, const struct vl_toml_value *v, const char *what,
+                       struct init_idname *out)
+{
+    if (get_str(c, v, what, out->name, sizeof out->name))
+        return;
+    if (!valid_name(out->name)) {
+        report(c, v, 0, 0, "%s '%s': expected letters, digits, '-', '_' or '.'", what, out->name);
+        out->name[0] = 0;
+        return;
+    }
+    vl_toml_pos(v, &out->line, &out->col);
+}
+
+/* An array of capability names: the union of their rights into *rights. */
+static void get_caps(struct ctx *c, const struct vl_toml_value *v, const char *what,
+                     uint32_t *rights)
+{
+    char buf[INIT_PATH_MAX];
+    if (!array_of(c, v, what, 32))
+        return;
+    for (size_t a = 0; a < vl_toml_array_len(v); a++) {
+        const struct vl_toml_value *e = vl_toml_array_at(v, a);
+        uint32_t r;
+        if (get_str(c, e, what, buf, sizeof buf))
+            continue;
+        if (init_cap_rights(buf, &r))
+            report(c, e, 0, 0, "unknown capability '%s'", buf);
+        else
+            *rights |= r;
+    }
+}
+
 static void parse_init_table(struct ctx *c, struct init_config *cfg, const struct vl_toml_value *t)
 {
     if (vl_toml_type_of(t) != VL_TOML_TABLE) {
@@ -160,6 +203,12 @@ static void parse_init_table(struct ctx *c, struct init_config *cfg, const struc
                 if (s)
                     cfg->console[cfg->nconsole++] = s;
             }
+        } else if (!strcmp(key, "console_user")) {
+            get_idname(c, v, "init.console_user", &cfg->console_user);
+        } else if (!strcmp(key, "console_group")) {
+            get_idname(c, v, "init.console_group", &cfg->console_group);
+        } else if (!strcmp(key, "console_caps")) {
+            get_caps(c, v, "init.console_caps", &cfg->console_rights);
         } else if (!strcmp(key, "restart_backoff_ms")) {
             if (!get_uint(c, v, "init.restart_backoff_ms", 3600000, &x))
                 base = x;
@@ -174,8 +223,9 @@ static void parse_init_table(struct ctx *c, struct init_config *cfg, const struc
                 cfg->restart_window_ns = x * MS;
         } else {
             report(c, v, 0, 0,
-                   "unknown key 'init.%s': expected console, restart_backoff_ms, "
-                   "restart_backoff_max_ms, restart_limit or restart_window_ms",
+                   "unknown key 'init.%s': expected console, console_user, console_group, "
+                   "console_caps, restart_backoff_ms, restart_backoff_max_ms, restart_limit "
+                   "or restart_window_ms",
                    key);
         }
     }
@@ -240,18 +290,11 @@ static void parse_service(struct ctx *c, struct init_config *cfg, const struct v
                        "restart_policy '%s': expected \"never\", \"on-failure\" or \"always\"",
                        buf);
         } else if (!strcmp(key, "capabilities")) {
-            if (!array_of(c, v, "capabilities", 32))
-                continue;
-            for (size_t a = 0; a < vl_toml_array_len(v); a++) {
-                const struct vl_toml_value *e = vl_toml_array_at(v, a);
-                uint32_t r;
-                if (get_str(c, e, "capabilities", buf, sizeof buf))
-                    continue;
-                if (init_cap_rights(buf, &r))
-                    report(c, e, 0, 0, "unknown capability '%s'", buf);
-                else
-                    s->rights |= r;
-            }
+            get_caps(c, v, "capabilities", &s->rights);
+        } else if (!strcmp(key, "user")) {
+            get_idname(c, v, "user", &s->user);
+        } else if (!strcmp(key, "group")) {
+            get_idname(c, v, "group", &s->group);
         } else if (!strcmp(key, "args")) {
             if (!array_of(c, v, "args", INIT_MAX_ARGS))
                 continue;
@@ -300,7 +343,7 @@ static void parse_service(struct ctx *c, struct init_config *cfg, const struct v
         } else {
             report(c, v, 0, 0,
                    "unknown key '%s': expected name, path, depends_on, restart_policy, "
-                   "capabilities, args, env, readiness or namespace",
+                   "capabilities, user, group, args, env, readiness or namespace",
                    key);
         }
     }
@@ -309,6 +352,12 @@ static void parse_service(struct ctx *c, struct init_config *cfg, const struct v
     if (!have_path)
         report(c, t, 0, 0, "service%s%s: 'path' is required", name_ok ? " " : "",
                name_ok ? s->name : "");
+    if (s->is_namespace && (s->user.name[0] || s->group.name[0])) {
+        const struct init_idname *at = s->user.name[0] ? &s->user : &s->group;
+        report(c, NULL, at->line, at->col,
+               "%s: the namespace service has no session, so no user or group",
+               s->user.name[0] ? "user" : "group");
+    }
     for (size_t k = 0; s->is_namespace && k < cfg->n; k++)
         if (cfg->svc[k].is_namespace)
             report(c, t, 0, 0, "only one service can be the namespace ('%s' is)", cfg->svc[k].name);

@@ -9,6 +9,13 @@
  * Usage: init [-- PROGRAM ARGS...]  (vrsim passes the program given after its own --;
  * without one, the console program is [init] console from services.toml).
  *
+ * Credentials: init keeps uid 0 (its own vfs session, session 1); every other program gets a
+ * session of its own set to the uid/gid its configuration names (users.c: /etc/passwd and
+ * /etc/group from the boot image, else a distinct non-zero default), so that services cannot
+ * overwrite each other's files or publish in init's name. The init handle a program gets is
+ * badged VK_INIT_BADGE_CONTROL only if it holds CAP_SVC_CONTROL: START/STOP/RESTART check
+ * that badge (the kernel's word), nothing in the message.
+ *
  * A broken services.toml: init prints every problem with line:col, starts nothing from it,
  * and runs /sbin/emergency on the console if the image has one, else halts (exit 1).
  * init never trusts what it reads: every value is checked by config.c before use.
@@ -25,6 +32,8 @@
 #include "veridian/vk.h"
 
 #define CONFIG_PATH "/etc/services.toml"
+#define PASSWD_PATH "/etc/passwd"
+#define GROUP_PATH "/etc/group"
 #define EMERGENCY_PATH "/sbin/emergency"
 #define CONSOLE_BIT (1ull << 63)
 #define MAX_DIAGS 32
@@ -95,8 +104,9 @@ static void set_state(uint32_t i, uint32_t state, const char *reason)
 
 /* ---- the namespace ---- */
 
-/* A session of its own for a program we start: a copy of ours (cwd /, uid 0). */
-static uint32_t new_session(void)
+/* A session of its own for a program we start: a copy of ours (cwd /), whose real,
+ * effective and saved ids we (uid 0) set to the program's before it gets the handle. */
+static uint32_t new_session(uint32_t uid, uint32_t gid)
 {
     if (!ns_session || ns_service < 0 || rt[ns_service].state != VK_SVC_RUNNING)
         return 0;
@@ -104,7 +114,22 @@ static uint32_t new_session(void)
     if (vr_request(ns_session, VFS_OP_SESSION, NULL, 0, NULL, 0, 0, 0, &m) < 0 ||
         VK_MSG_NHANDLES(m.flags) != 1)
         return 0;
-    return m.handles[0];
+    uint32_t h = m.handles[0];
+    if (vr_request(h, VFS_OP_SETUID, NULL, 0, NULL, 0, uid, gid, NULL) < 0) {
+        logf_("init: cannot set uid %u gid %u on a session\n", uid, gid);
+        vk_handle_close(h); /* no session rather than a root one */
+        return 0;
+    }
+    return h;
+}
+
+/* Our control endpoint for a program: badged with its number, and with the control bit
+ * when its capabilities include CAP_SVC_CONTROL. */
+static long control_handle(uint64_t badge, uint32_t rights, uint32_t *h)
+{
+    if (rights & VK_RIGHT_SVC_CONTROL)
+        badge |= VK_INIT_BADGE_CONTROL;
+    return vk_handle_mint(ctl, VK_RIGHT_CALL | VK_RIGHT_TRANSFER, badge, h);
 }
 
 /* Before the vfs starts: a fresh endpoint whose receive end goes to it, and our session. */
@@ -170,13 +195,14 @@ static long spawn_service(uint32_t i)
         owned[nowned++] = h;
         hs[nh++] = (struct vk_start_handle){h, VK_ROLE_BOOTFS | VK_START_MOVE};
     }
-    if (s->rights) { /* exactly the rights its capabilities grant */
-        if ((rc = vk_handle_dup(root, s->rights | VK_RIGHT_DUP | VK_RIGHT_TRANSFER, &h)))
+    if (s->rights & VK_CAP_RIGHTS_ALL) { /* exactly the rights its capabilities grant */
+        uint32_t res = (s->rights & VK_CAP_RIGHTS_ALL) | VK_RIGHT_DUP | VK_RIGHT_TRANSFER;
+        if ((rc = vk_handle_dup(root, res, &h)))
             goto out;
         owned[nowned++] = h;
         hs[nh++] = (struct vk_start_handle){h, VK_ROLE_SPAWNER | VK_START_MOVE};
     }
-    if ((rc = vk_handle_mint(ctl, VK_RIGHT_CALL | VK_RIGHT_TRANSFER, i + 1, &h)))
+    if ((rc = control_handle(i + 1, s->rights, &h)))
         goto out;
     owned[nowned++] = h;
     hs[nh++] = (struct vk_start_handle){h, VK_ROLE_INIT | VK_START_MOVE};
@@ -186,7 +212,7 @@ static long spawn_service(uint32_t i)
         owned[nowned++] = h;
         hs[nh++] = (struct vk_start_handle){h, VK_ROLE_SERVE | VK_START_MOVE};
         hs[nh++] = (struct vk_start_handle){console_out, VK_ROLE_CONSOLE};
-    } else if ((h = new_session())) {
+    } else if ((h = new_session(s->uid, s->gid))) {
         owned[nowned++] = h;
         hs[nh++] = (struct vk_start_handle){h, VK_ROLE_NSROOT | VK_START_MOVE};
     }
@@ -455,6 +481,11 @@ static long control(struct vk_recv *r)
     char name[VK_INIT_NAME_MAX] = "";
     int idx = -1;
     uint32_t op = r->msg.opcode;
+    /* changing what runs takes CAP_SVC_CONTROL: the badge of the handle the call came
+     * through, as the kernel reports it */
+    if ((op == VK_INIT_START || op == VK_INIT_STOP || op == VK_INIT_RESTART) &&
+        !(r->badge & VK_INIT_BADGE_CONTROL))
+        return -VK_EPERM;
     if (op >= VK_INIT_STATUS && op <= VK_INIT_RESTART) {
         if (r->send_len == 0 || r->send_len >= sizeof name)
             return -VK_EINVAL;
@@ -571,8 +602,8 @@ static void start_console(char **argv, size_t argc)
         console_status = 127;
         return;
     }
-    uint32_t ih;
-    vk_handle_mint(ctl, VK_RIGHT_CALL | VK_RIGHT_TRANSFER, 0, &ih);
+    uint32_t ih = 0;
+    control_handle(0, cfg.console_rights, &ih);
     struct vk_start_handle extra = {ih, VK_ROLE_INIT | VK_START_MOVE};
     uint32_t bh;
     vk_handle_dup(bootfs, VK_RIGHT_READ | VK_RIGHT_MAP | VK_RIGHT_TRANSFER, &bh);
@@ -583,9 +614,11 @@ static void start_console(char **argv, size_t argc)
         {bh, VK_ROLE_BOOTFS | VK_START_MOVE},
         extra,
     };
-    /* the console program may start programs: it gets the spawn right, nothing more */
-    uint32_t sh = 0, ns = new_session();
-    vk_handle_dup(root, VK_RIGHT_SPAWN | VK_RIGHT_DUP | VK_RIGHT_TRANSFER, &sh);
+    /* the console program may start programs: it gets the spawn right, and what
+     * [init] console_caps grants */
+    uint32_t sh = 0, ns = new_session(cfg.console_uid, cfg.console_gid);
+    uint32_t res = VK_RIGHT_SPAWN | (cfg.console_rights & VK_CAP_RIGHTS_ALL);
+    vk_handle_dup(root, res | VK_RIGHT_DUP | VK_RIGHT_TRANSFER, &sh);
     struct vk_start_handle all[7];
     memcpy(all, hs, sizeof hs);
     size_t nh = sizeof hs / sizeof hs[0];
@@ -671,6 +704,14 @@ int main(int argc, char **argv)
             nd = init_graph_check(&cfg, order, diags, MAX_DIAGS);
     } else {
         init_config_parse(&cfg, "", 0, diags, MAX_DIAGS); /* defaults, no services */
+    }
+    if (!nd) { /* who each program runs as */
+        size_t plen = 0, glen = 0;
+        const char *passwd = vr_bootfs_file(PASSWD_PATH, &plen);
+        const char *group = vr_bootfs_file(GROUP_PATH, &glen);
+        nd = init_users_resolve(&cfg, passwd, plen, group, glen, diags, MAX_DIAGS);
+        if (nd)
+            init_config_free(&cfg);
     }
     if (nd) {
         for (size_t i = 0; i < nd && i < MAX_DIAGS; i++)

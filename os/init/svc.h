@@ -1,8 +1,8 @@
 /*
  * init's model of services, and the pure logic that decides what to do with them:
  * configuration (config.c), dependency order (graph.c), restart policy and back-off
- * (policy.c), capability names (caps.c). No kernel calls here: init.c runs the machine
- * side; these modules are unit-tested on the host.
+ * (policy.c), capability names (caps.c), users and groups (users.c). No kernel calls here: init.c
+ * runs the machine side; these modules are unit-tested on the host.
  */
 #ifndef INIT_SVC_H
 #define INIT_SVC_H
@@ -18,6 +18,20 @@ enum init_policy { INIT_NEVER = 0, INIT_ON_FAILURE = 1, INIT_ALWAYS = 2 };
 #define INIT_MAX_DEPS 16
 #define INIT_MAX_ARGS 32
 #define INIT_PATH_MAX 128
+#define INIT_USER_MAX 32
+
+/* Default credentials (README: "Users"): a service without `user` runs as
+ * INIT_UID_SERVICE_BASE + its index in services.toml (gid the same number), the console
+ * program without `[init] console_user` as INIT_UID_CONSOLE. None of them is 0. */
+#define INIT_UID_SERVICE_BASE 60000u
+#define INIT_UID_CONSOLE 1000u
+
+/* A user or group name as written in services.toml, with its position; name[0] == 0 when
+ * the key is absent. */
+struct init_idname {
+    char name[INIT_USER_MAX];
+    uint32_t line, col;
+};
 
 struct init_service {
     char name[VK_INIT_NAME_MAX];
@@ -30,7 +44,9 @@ struct init_service {
     uint32_t deps[INIT_MAX_DEPS]; /* indices, after init_graph_resolve */
     size_t ndeps;
     uint32_t rights; /* the union of its capabilities' rights */
-    int policy;      /* enum init_policy */
+    struct init_idname user, group;
+    uint32_t uid, gid; /* after init_users_resolve */
+    int policy;        /* enum init_policy */
     int ready_notify;
     int is_namespace;   /* the vfs: gets the namespace endpoint; later services get sessions */
     uint32_t line, col; /* of its [[services]] header, for messages */
@@ -44,6 +60,9 @@ struct init_config {
     uint64_t restart_window_ns;
     char *console[INIT_MAX_ARGS + 1]; /* the console program and its args, or empty */
     size_t nconsole;
+    uint32_t console_rights; /* [init] console_caps */
+    struct init_idname console_user, console_group;
+    uint32_t console_uid, console_gid; /* after init_users_resolve */
 };
 
 struct init_diag {
@@ -56,6 +75,19 @@ struct init_diag {
 size_t init_config_parse(struct init_config *c, const char *text, size_t len,
                          struct init_diag *diags, size_t max_diags);
 void init_config_free(struct init_config *c);
+
+/* users.c: give every service and the console program its uid and gid: the defaults above,
+ * or the names of `user`/`group` looked up in /etc/passwd and /etc/group (the texts given;
+ * NULL/0 when the image has none). A user's primary group is its gid unless `group` names
+ * another; a name of decimal digits alone is taken as the number itself when no entry has
+ * that name. An unknown name is a diagnostic at its line:col. Returns the number of
+ * diagnostics (0: every uid/gid is set). */
+size_t init_users_resolve(struct init_config *c, const char *passwd, size_t passwd_len,
+                          const char *group, size_t group_len, struct init_diag *diags,
+                          size_t max_diags);
+/* One /etc/passwd (fields 0, 2, 3) or /etc/group (fields 0, 2) lookup by name: 0 and the
+ * ids, or -1. Malformed lines are skipped. gid may be NULL. */
+int init_id_lookup(const char *text, size_t len, const char *name, uint32_t *id, uint32_t *gid);
 
 /* caps.c: the rights a capability name grants; -1 for an unknown name. */
 int init_cap_rights(const char *name, uint32_t *rights);

@@ -15,6 +15,17 @@
  * reports the last copy of a badge gone, the session or description is freed and its id can
  * be reused. Session 1 is init's own (uid 0, cwd /).
  *
+ * Credentials: a session has real, effective and saved uid and gid (the effective ones are
+ * its vfs_ctx's, what permission checks use). init sets each program's before handing the
+ * session over; a SETUID then follows POSIX (a caller without effective uid 0 or CAP_SETUID
+ * moves its effective ids among its real and saved ones only). Requests on a file handle
+ * that need the caller's identity (FCHMOD) use the session of the calling process (the
+ * kernel names it: sender_pid, matched to the session that process announced itself on),
+ * never the opener's: a handle passed to another process carries no credentials.
+ * /proc/<name> entries published with VFS_OP_PUBLISH belong to the uid that created them
+ * (uid 0 only); only that uid rewrites them, and vfs's own entries and the /proc/<pid>
+ * directories are nobody's to publish.
+ *
  * Blocking: a read of an empty pipe, a write to a full one, or a waiting poll becomes a
  * pending request whose reply is deferred; after every message pending requests are
  * retried. The server handles one message at a time: the library is single-threaded.
@@ -40,7 +51,7 @@ struct ofile {
     int used;
     struct vfs_file *f;
     int dev;              /* enum dev_minor: served here, not by the library */
-    struct vfs_cred cred; /* of the opener (fchmod) */
+    struct vfs_cred cred; /* of the opener (FCHMOD checks the caller's session instead) */
     uint32_t pid, fd;     /* shown as /proc/<pid>/fd/<fd> (pid 0: not shown) */
     char *path;           /* ... pointing here (absolute) */
 };
@@ -49,7 +60,9 @@ struct session {
     int used;
     uint32_t pid;         /* announced with VFS_OP_HELLO, 0 if not */
     uint32_t console_fds; /* which of its fds 0-2 are the console (HELLO) */
-    struct vfs_ctx ctx;
+    struct vfs_ctx ctx;   /* ctx.cred: the effective uid and gid */
+    uint32_t ruid, suid;  /* real and saved uid */
+    uint32_t rgid, sgid;  /* real and saved gid */
 };
 
 struct pending {
@@ -72,6 +85,14 @@ static uint8_t buf[CHUNK];
 static char path0[VFS_PROTO_PATH_MAX], path1[2 * VFS_PROTO_PATH_MAX];
 static uint64_t rng[2]; /* /dev/random: xorshift128+, seeded from AT_RANDOM (the run's seed) */
 static struct vfs_fs *procfs, *devfs;
+
+/* /proc/<name> files published with VFS_OP_PUBLISH, and the uid each belongs to. */
+struct published {
+    char name[VFS_NAME_MAX + 1];
+    uint32_t owner;
+};
+static struct published *published;
+static size_t npublished;
 
 /* Device nodes registered by other servers: opens get a handle to them, minted here. */
 struct device {
@@ -194,6 +215,15 @@ static void session_free(struct session *s)
     if ((size_t)(s - sessions) < session_hint)
         session_hint = (size_t)(s - sessions);
     memset(s, 0, sizeof *s);
+}
+
+/* The session the process `pid` announced itself on (VFS_OP_HELLO), or NULL. */
+static struct session *session_of_pid(uint32_t pid)
+{
+    for (size_t i = 1; pid && i < nsessions; i++)
+        if (sessions[i].used && sessions[i].pid == pid)
+            return &sessions[i];
+    return NULL;
 }
 
 static long new_file(struct vfs_file *f, int dev, const struct vfs_cred *cred, uint32_t *h)
@@ -381,9 +411,8 @@ static void proc_hello(struct session *s, const struct vk_recv *r)
     int sl = snprintf(status, sizeof status,
                       "Name:\t%.64s\nState:\tR (running)\nPid:\t%u\n"
                       "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n",
-                      n ? name : "?", pid, s->ctx.cred.uid, s->ctx.cred.uid, s->ctx.cred.uid,
-                      s->ctx.cred.uid, s->ctx.cred.gid, s->ctx.cred.gid, s->ctx.cred.gid,
-                      s->ctx.cred.gid);
+                      n ? name : "?", pid, s->ruid, s->ctx.cred.uid, s->suid, s->ctx.cred.uid,
+                      s->rgid, s->ctx.cred.gid, s->sgid, s->ctx.cred.gid);
     snprintf(path, sizeof path, "%u/status", pid);
     rofs_set_file(procfs, path, 0444, status, (size_t)sl);
     s->pid = pid;
@@ -594,6 +623,96 @@ static long op_register(struct vk_recv *r)
     return 0;
 }
 
+/* PUBLISH "name\0content": /proc/name, owned by the uid that created it (uid 0 only);
+ * vfs's own entries and /proc/<pid> (a process announces its own, with HELLO) are no one's
+ * to publish. */
+static long op_publish(struct session *s, struct vk_recv *r)
+{
+    static const char *const own[] = {"self", "uptime", "meminfo", "mounts"};
+    static char raw[16384];
+    uint32_t uid = s->ctx.cred.uid;
+    if (r->send_len >= sizeof raw)
+        return -VK_E2BIG;
+    long n = vk_msg_read(r->token, 0, raw, r->send_len);
+    if (n < 0)
+        return n;
+    raw[n] = 0;
+    size_t nl = strlen(raw);
+    if (!nl || nl >= (size_t)n || nl > VFS_NAME_MAX || strchr(raw, '/') || raw[0] == '.')
+        return -VK_EINVAL;
+    if (strspn(raw, "0123456789") == nl)
+        return -VK_EPERM; /* /proc/<pid> */
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        if (!strcmp(raw, own[i]))
+            return -VK_EPERM;
+    struct published *p = NULL;
+    for (size_t i = 0; i < npublished && !p; i++)
+        if (!strcmp(published[i].name, raw))
+            p = &published[i];
+    if (p ? p->owner != uid : uid != 0)
+        return -VK_EPERM;
+    if (!p) {
+        struct published *np = realloc(published, (npublished + 1) * sizeof *np);
+        if (!np)
+            return -VK_ENOMEM;
+        published = np;
+        p = &published[npublished];
+        memcpy(p->name, raw, nl + 1);
+        p->owner = uid;
+    }
+    long rc = rofs_set_file(procfs, raw, 0444, raw + nl + 1, (size_t)n - nl - 1);
+    if (!rc && p == &published[npublished])
+        npublished++;
+    return rc;
+}
+
+/* Does a request carry a resource handle with `right` (a capability the kernel vouches
+ * for: resources are made only by the kernel, and rights only shrink)? */
+static int has_capability(uint32_t right)
+{
+    struct vk_handle_info hi;
+    for (uint32_t i = 0; i < n_in && i < VK_MSG_MAX_HANDLES; i++)
+        if (in_handles[i] && !vk_handle_info(in_handles[i], &hi) && hi.type == VK_OBJ_RESOURCE &&
+            (hi.rights & right))
+            return 1;
+    return 0;
+}
+
+/* SETUID: data[0] = uid, data[1] = gid (VFS_ID_KEEP: unchanged), data[2] = VFS_SETID_*.
+ * POSIX setuid()/setgid() (seteuid()/setegid() with VFS_SETID_EFFECTIVE): a privileged
+ * caller (effective uid 0, or CAP_SETUID: its resource handle in the message) sets the real,
+ * effective and saved id (only the effective one with VFS_SETID_EFFECTIVE); anyone else only
+ * the effective id, and only to its real or saved one. Both ids are checked before either
+ * changes, against the privilege the session had when the call came. */
+static long op_setuid(struct session *s)
+{
+    struct vfs_cred *c = &s->ctx.cred;
+    uint64_t uid = args[0], gid = args[1];
+    int effective = (args[2] & VFS_SETID_EFFECTIVE) != 0;
+    int priv = c->uid == 0 || has_capability(VK_RIGHT_SETUID);
+    if (args[2] & ~(uint64_t)VFS_SETID_EFFECTIVE)
+        return -VK_EINVAL;
+    if ((uid != VFS_ID_KEEP && uid > 0xfffffffeu) || (gid != VFS_ID_KEEP && gid > 0xfffffffeu))
+        return -VK_EINVAL;
+    /* unprivileged: to the real or saved id (seteuid also to the effective one, a no-op) */
+    if (!priv &&
+        ((uid != VFS_ID_KEEP && uid != s->ruid && uid != s->suid &&
+          !(effective && uid == c->uid)) ||
+         (gid != VFS_ID_KEEP && gid != s->rgid && gid != s->sgid && !(effective && gid == c->gid))))
+        return -VK_EPERM;
+    if (gid != VFS_ID_KEEP) {
+        if (priv && !effective)
+            s->rgid = s->sgid = (uint32_t)gid;
+        c->gid = (uint32_t)gid;
+    }
+    if (uid != VFS_ID_KEEP) {
+        if (priv && !effective)
+            s->ruid = s->suid = (uint32_t)uid;
+        c->uid = (uint32_t)uid;
+    }
+    return 0;
+}
+
 static long session_request(struct session *s, struct vk_recv *r)
 {
     struct vfs_ctx *ctx = &s->ctx;
@@ -703,21 +822,8 @@ static long session_request(struct session *s, struct vk_recv *r)
     case VFS_OP_MOUNT:
     case VFS_OP_UMOUNT:
         return op_mount(s, r, r->msg.opcode == VFS_OP_MOUNT);
-    case VFS_OP_PUBLISH: {
-        static char raw[16384];
-        if (ctx->cred.uid != 0)
-            return -VK_EPERM;
-        if (r->send_len >= sizeof raw)
-            return -VK_E2BIG;
-        long n = vk_msg_read(r->token, 0, raw, r->send_len);
-        if (n < 0)
-            return n;
-        raw[n] = 0;
-        size_t nl = strlen(raw);
-        if (!nl || nl >= (size_t)n || strchr(raw, '/') || raw[0] == '.')
-            return -VK_EINVAL;
-        return rofs_set_file(procfs, raw, 0444, raw + nl + 1, (size_t)n - nl - 1);
-    }
+    case VFS_OP_PUBLISH:
+        return op_publish(s, r);
     case VFS_OP_HELLO:
         if (s->pid && s->pid != r->sender_pid)
             return -VK_EBUSY; /* a session belongs to one process */
@@ -741,10 +847,14 @@ static long session_request(struct session *s, struct vk_recv *r)
         return 0;
     }
     case VFS_OP_SETUID:
-        if (ctx->cred.uid != 0 && (a[0] != ctx->cred.uid || a[1] != ctx->cred.gid))
-            return -VK_EPERM;
-        ctx->cred.uid = (uint32_t)a[0];
-        ctx->cred.gid = (uint32_t)a[1];
+        return op_setuid(s);
+    case VFS_OP_GETUID:
+        d[0] = s->ruid;
+        d[1] = ctx->cred.uid;
+        d[2] = s->suid;
+        d[3] = s->rgid;
+        d[4] = ctx->cred.gid;
+        d[5] = s->sgid;
         return 0;
     default:
         return -VK_ENOSYS;
@@ -1026,8 +1136,13 @@ static int file_request(struct ofile *of, struct vk_recv *r)
     case VFS_OP_READDIR:
         rc = readdir_op(of, r);
         break;
-    case VFS_OP_FCHMOD: {
-        struct vfs_ctx ctx = {.vfs = V, .cred = of->cred};
+    case VFS_OP_FCHMOD: { /* as the caller, whoever opened the file */
+        struct session *caller = session_of_pid(r->sender_pid);
+        if (!caller) {
+            rc = -VK_EPERM;
+            break;
+        }
+        struct vfs_ctx ctx = {.vfs = V, .cred = caller->ctx.cred};
         rc = vfs_fchmod(&ctx, of->f, (uint32_t)a[0]);
         break;
     }

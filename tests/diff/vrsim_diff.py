@@ -2,12 +2,15 @@
 """vrsim_diff.py: the vfs differential test, Linux against Veridian running in vrsim.
 
     vrsim_diff.py --host FSOPS_HOST --vrsim VRSIM --image TESTIMAGE [--count N] [--seed S]
-                  [--nops K] [--keep DIR]
+                  [--nops K] [--keep DIR] [--mkbootfs MKBOOTFS --testroot TESTROOT]
 
 For seeds S..S+N-1: generate a script with gen.py, run it with fsops_host (Linux tmpfs under
 /dev/shm, chrooted, as nobody) and with /test/fsops inside vrsim (the real vfs server through
 libveridian's file API, as nobody in a chroot of its session), and compare the outputs byte for
-byte. Exit status: 0 all equal, 1 differences, 77 skipped (not root).
+byte. /test/fsops starts as root and drops to nobody itself (like fsops_host): the console
+program of the default configuration is not root, so with --mkbootfs and --testroot the image
+is repacked from TESTROOT with `[init] console_user = "root"` added to its services.toml.
+Exit status: 0 all equal, 1 differences, 77 skipped (not root).
 """
 import argparse
 import os
@@ -30,6 +33,8 @@ def main():
     ap.add_argument('--seed', type=int, default=1)
     ap.add_argument('--nops', type=int, default=150)
     ap.add_argument('--keep')
+    ap.add_argument('--mkbootfs')
+    ap.add_argument('--testroot')
     args = ap.parse_args()
     if os.geteuid() != 0:
         print('vrsim_diff: skipped: fsops_host must start as root (it chroots, then drops)')
@@ -38,6 +43,21 @@ def main():
     os.chmod(base, 0o755)
     failures, ops = [], 0
     try:
+        if args.mkbootfs and args.testroot:
+            root = os.path.join(base, 'image')
+            shutil.copytree(args.testroot, root)
+            toml = os.path.join(root, 'etc', 'services.toml')
+            with open(toml) as f:
+                text = f.read()
+            with open(toml, 'w') as f:
+                if '\n[init]\n' in '\n' + text:
+                    f.write(('\n' + text).replace('\n[init]\n', '\n[init]\nconsole_user = "root"\n',
+                                                   1)[1:])
+                else:
+                    f.write('[init]\nconsole_user = "root"\n\n' + text)
+            args.image = os.path.join(base, 'test.bootfs')
+            subprocess.run([args.mkbootfs, '-o', args.image, root], check=True,
+                           stdout=subprocess.DEVNULL)
         for seed in range(args.seed, args.seed + args.count):
             script = gen.generate(seed, args.nops)
             spath = os.path.join(base, 'script')

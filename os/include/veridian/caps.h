@@ -14,7 +14,16 @@
  *   CAP_DMA         devmgr and the kernel's device objects (MMIO/IRQ and DMA mappings).
  *   CAP_IPC_CREATE  servers that publish endpoints in the namespace (vfs registers a
  *                   service node only for a caller with it).
- * A service with no capabilities gets no resource handle.
+ *   CAP_SETUID      vfs, on VFS_OP_SETUID (the caller sends its resource handle): without
+ *                   it (and without effective uid 0) a session changes its uid/gid only to
+ *                   its real or saved ones, as POSIX says.
+ * A service with no resource capabilities gets no resource handle.
+ *
+ * CAP_SVC_CONTROL is not a resource right but init's own: a program started with it gets
+ * an init handle whose badge carries VK_INIT_BADGE_CONTROL (veridian/init.h), and init
+ * carries out START/STOP/RESTART only for calls made through such a handle. The kernel
+ * vouches for the badge (only init can mint handles to its endpoint); nothing in a message
+ * can claim it.
  */
 #ifndef VERIDIAN_CAPS_H
 #define VERIDIAN_CAPS_H
@@ -29,6 +38,10 @@
 #define VK_RIGHT_NET_ADMIN (1u << 16)
 #define VK_RIGHT_NET_RAW (1u << 17)
 #define VK_RIGHT_IPC_CREATE (1u << 18)
+#define VK_RIGHT_SETUID (1u << 19)
+/* init's control right (CAP_SVC_CONTROL): becomes a badge bit on the init handle, never a
+ * right on the resource handle */
+#define VK_RIGHT_SVC_CONTROL (1u << 20)
 
 struct vk_cap_name {
     const char *name;
@@ -43,13 +56,17 @@ static const struct vk_cap_name vk_cap_names[] = {
     {"CAP_NET_RAW", VK_RIGHT_NET_RAW},
     {"CAP_DEVICE", VK_RIGHT_MMIO | VK_RIGHT_IRQ},
     {"CAP_DMA", VK_RIGHT_DMA},
+    {"CAP_SETUID", VK_RIGHT_SETUID},
+    {"CAP_SVC_CONTROL", VK_RIGHT_SVC_CONTROL},
 };
 
 #define VK_CAP_COUNT (sizeof vk_cap_names / sizeof vk_cap_names[0])
 
-/* Every right a capability can grant: what init's root resource holds. */
+/* Every resource right a capability can grant: what init's root resource holds. */
 #define VK_CAP_RIGHTS_ALL                                                                          \
     (VK_RIGHT_SPAWN | VK_RIGHT_FS_MOUNT | VK_RIGHT_IPC_CREATE | VK_RIGHT_NET_ADMIN |               \
-     VK_RIGHT_NET_RAW | VK_RIGHT_MMIO | VK_RIGHT_IRQ | VK_RIGHT_DMA)
+     VK_RIGHT_NET_RAW | VK_RIGHT_MMIO | VK_RIGHT_IRQ | VK_RIGHT_DMA | VK_RIGHT_SETUID)
+/* Rights that init keeps for itself (checked by init, carried as a badge bit). */
+#define VK_CAP_INIT_RIGHTS VK_RIGHT_SVC_CONTROL
 
 #endif

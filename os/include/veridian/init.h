@@ -8,9 +8,14 @@
  *
  * Control channel: init's endpoint; programs started by init receive a send handle to it
  * with role VK_ROLE_INIT (badged with their service number; the console program's badge is
- * 0). A request names a service in the call's send buffer (not NUL-terminated); the reply's
- * opcode is 0 or a VK_E* error number, and data[0] is the count of records written into the
- * receive buffer (struct vk_init_status each) for LIST and STATUS.
+ * 0), plus VK_INIT_BADGE_CONTROL when they hold CAP_SVC_CONTROL (services.toml
+ * `capabilities`, or `[init] console_caps` for the console program). LIST, STATUS, STATS
+ * are open to every holder; START, STOP and RESTART need the control badge (else VK_EPERM).
+ * The badge is the kernel's word (only init mints handles to its endpoint, and a handle
+ * passed on keeps its badge), never the message's. A request names a service in the call's
+ * send buffer (not NUL-terminated); the reply's opcode is 0 or a VK_E* error number, and
+ * data[0] is the count of records written into the receive buffer (struct vk_init_status
+ * each) for LIST and STATUS.
  */
 #ifndef VERIDIAN_INIT_H
 #define VERIDIAN_INIT_H
@@ -18,6 +23,7 @@
 #include <stdint.h>
 
 #define VK_INIT_READY_BIT 1ull
+#define VK_INIT_BADGE_CONTROL (1ull << 62) /* this init handle may start/stop/restart */
 
 enum vk_init_op {
     VK_INIT_LIST = 1,    /* every service, in configuration order */

@@ -34,6 +34,9 @@
 #define VFS_BADGE_ROOT_SESSION 1ull   /* init's own session: uid 0, cwd / */
 #define VFS_PROTO_PATH_MAX 4096
 
+#define VFS_ID_KEEP 0xffffffffull /* VFS_OP_SETUID: leave this id as it is */
+#define VFS_SETID_EFFECTIVE 1u    /* VFS_OP_SETUID: seteuid()/setegid() semantics */
+
 #define VFS_AT_DIR0 1u /* data[3]: handles[0] is the directory of the first path */
 #define VFS_AT_DIR1 2u /* data[3]: handles[1] is the directory of the second path */
 
@@ -62,14 +65,22 @@ enum vfs_op {
     VFS_OP_MOUNT = 18,    /* path; data[0]=filesystem (VFS_FS_*), data[1]=flags; needs the
                              caller's resource handle with VK_RIGHT_FS_MOUNT in handles[1] */
     VFS_OP_UMOUNT = 19,   /* path; resource handle in handles[1] */
-    VFS_OP_PUBLISH = 20,  /* "name\0content": (re)write /proc/name; uid 0 sessions only (init
-                             publishes /proc/services) */
+    VFS_OP_PUBLISH = 20,  /* "name\0content": (re)write /proc/name. A new name: effective uid
+                             0 only, and the entry belongs to that uid; an existing one: its
+                             owner only; numeric names (/proc/<pid>, announced by each process
+                             with HELLO) and vfs's own entries: no one (VK_EPERM). init
+                             publishes /proc/services */
     VFS_OP_HELLO = 21,    /* "arg0\0arg1\0...\0\0env0\0env1\0...": the calling process (the
                              kernel names it: sender_pid) appears as /proc/<pid>, tied to this
                              session; libveridian sends it at start-up; data[0] bit n: fd n
                              (0-2) is the console */
-    VFS_OP_SETUID = 22,   /* data[0]=uid, data[1]=gid: uid 0 sessions may become anyone, others
-                             only themselves (tests drop privileges with it) */
+    VFS_OP_SETUID = 22,   /* data[0]=uid, data[1]=gid (VFS_ID_KEEP: unchanged), data[2]=
+                             VFS_SETID_* flags; optional resource handle with VK_RIGHT_SETUID
+                             (CAP_SETUID) in handles[]. POSIX setuid()+setgid(): a privileged
+                             session (effective uid 0, or the capability) sets real, effective
+                             and saved ids; any other sets only the effective ids, and only to
+                             its real or saved ones (else VK_EPERM). With VFS_SETID_EFFECTIVE:
+                             seteuid()+setegid(), only the effective ids change */
     VFS_OP_CHROOT = 23,   /* path: the session's root and cwd become that directory. Allowed
                              to anyone: it only narrows what the session can name */
     VFS_OP_REGISTER = 24, /* "name": a device node /dev/name served by the caller. handles[0]:
@@ -79,6 +90,8 @@ enum vfs_op {
                              tracked handle to that endpoint (VFS_BADGE_DEVICE | n), so the
                              server speaks this file protocol directly with its clients and
                              learns of each close. */
+    VFS_OP_GETUID = 25,   /* -> data[0..5] = real, effective, saved uid; real, effective,
+                             saved gid of the session */
 
     /* ---- on a file handle ---- */
     VFS_OP_READ = 32,      /* data[0]=length -> bytes in recv buffer, data[0]=count */

@@ -68,6 +68,24 @@ depends_on = ["ghost"]
 run_vrsim missing "$img" -- /bin/svc list
 expect_match "unknown dependency names both" "$(err missing)" "service 'a' depends on unknown service 'ghost'"
 
+# unknown users and groups: resolved against /etc/passwd and /etc/group, reported in place
+img=$(make_image users '
+[init]
+console_user = "nobody"
+console_group = "ghosts"
+
+[[services]]
+name = "a"
+path = "/test/svcdemo"
+user = "ghost"
+')
+run_vrsim users "$img" -- /bin/svc list
+err users
+expect_eq "users: status" "$(status users)" 1
+expect_match "unknown user" "$(err users)" ":9:8: unknown user 'ghost' \(not in /etc/passwd\)"
+expect_match "unknown group" "$(err users)" ":4:17: unknown group 'ghosts' \(not in /etc/group\)"
+expect_no_match "users: no service ran" "$(err users)" 'init: started'
+
 # with an emergency console in the image, init runs it instead of halting
 mkdir -p "$TMP/root-syntax/sbin"
 cp "$TESTROOT/bin/hello" "$TMP/root-syntax/sbin/emergency"

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # svc start/stop/restart through the control channel; status shows state, pid, restarts,
-# last exit, start time.
+# last exit, start time. The console program holds CAP_SVC_CONTROL here ([init] console_caps).
 . "$(dirname "$0")/../lib.sh"
 img=$(make_image control '
+[init]
+console_caps = ["CAP_SVC_CONTROL"]
+
 [[services]]
 name = "base"
 path = "/test/svcdemo"

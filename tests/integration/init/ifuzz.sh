@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Random requests on init's control channel: init answers or refuses each and keeps serving.
+# The console program holds CAP_SVC_CONTROL, so start/stop/restart are carried out too.
 . "$(dirname "$0")/../lib.sh"
 img=$(make_image ifuzz '
 [init]
+console_caps = ["CAP_SVC_CONTROL"]
 restart_backoff_ms = 1
 restart_backoff_max_ms = 2
 restart_limit = 0

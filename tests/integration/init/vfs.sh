@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # The namespace service: init starts vfs first, hands it the endpoint, and every later
 # program gets a session; files, directories, devices, pipes and sessions through the raw
-# protocol.
+# protocol. The console program runs as root here: vfsraw opens /dev/console (0600 root) and
+# checks that root can drop to nobody and not come back.
 . "$(dirname "$0")/../lib.sh"
-img=$(make_image vfs "$VFS_SERVICE"'capabilities = ["CAP_FS_MOUNT", "CAP_IPC_CREATE"]
+img=$(make_image vfs '[init]
+console_user = "root"
+
+'"$VFS_SERVICE"'capabilities = ["CAP_FS_MOUNT", "CAP_IPC_CREATE"]
 ')
 run_vrsim vfs "$img" -- /test/vfsraw
 out vfs

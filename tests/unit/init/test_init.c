@@ -1,7 +1,8 @@
 /*
  * init's logic: dependency ordering (chains, diamonds, cycles, unknown names), restart
- * policy decisions, back-off arithmetic and the restart window, capability names, and the
- * services.toml schema with its line:col diagnostics.
+ * policy decisions, back-off arithmetic and the restart window, capability names, the
+ * services.toml schema with its line:col diagnostics, and users: /etc/passwd and /etc/group
+ * lookups, the default uids, user/group names and the console's credentials and capabilities.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -161,7 +162,8 @@ START_TEST(test_caps)
         ck_assert_int_eq(init_cap_rights(vk_cap_names[i].name, &r), 0);
         ck_assert_uint_eq(r, vk_cap_names[i].rights);
         ck_assert_uint_ne(r, 0);
-        ck_assert_uint_eq(r & ~VK_CAP_RIGHTS_ALL, 0);
+        ck_assert_uint_eq(r & ~(VK_CAP_RIGHTS_ALL | VK_CAP_INIT_RIGHTS), 0);
+        ck_assert_uint_eq(r & VK_CAP_RIGHTS_ALL & VK_CAP_INIT_RIGHTS, 0);
     }
     ck_assert_int_eq(init_cap_rights("CAP_SPAWN", &r), 0);
     ck_assert_uint_eq(r, VK_RIGHT_SPAWN);
@@ -249,6 +251,143 @@ START_TEST(test_config_errors)
 }
 END_TEST
 
+static const char passwd[] = "root:x:0:0:root:/:/bin/vsh\n"
+                             "# a comment, and malformed lines: skipped\n"
+                             "broken:x:12\n"
+                             "huge:x:99999999999:1:\n"
+                             "neg:x:-1:1:\n"
+                             "netd:x:101:102:network:/:/bin/false\n"
+                             "user:x:1000:1000::/tmp:/bin/vsh\n"
+                             "4242:x:7:7::/:\n"
+                             "last:x:300:301"; /* no final newline */
+static const char group[] = "root:x:0:\nwheel:x:10:user\nnet:x:102:\nbad:x:1x:\n";
+
+static size_t resolve(void)
+{
+    return init_users_resolve(&cfg, passwd, sizeof passwd - 1, group, sizeof group - 1, d, 16);
+}
+
+START_TEST(test_id_lookup)
+{
+    uint32_t u = 9, g = 9;
+    ck_assert_int_eq(init_id_lookup(passwd, sizeof passwd - 1, "netd", &u, &g), 0);
+    ck_assert_uint_eq(u, 101);
+    ck_assert_uint_eq(g, 102);
+    ck_assert_int_eq(init_id_lookup(passwd, sizeof passwd - 1, "last", &u, &g), 0);
+    ck_assert_uint_eq(u, 300);
+    ck_assert_uint_eq(g, 301);
+    ck_assert_int_eq(init_id_lookup(passwd, sizeof passwd - 1, "root", &u, &g), 0);
+    ck_assert_uint_eq(u, 0);
+    /* malformed or missing: not found, never half-read */
+    ck_assert_int_eq(init_id_lookup(passwd, sizeof passwd - 1, "broken", &u, &g), -1);
+    ck_assert_int_eq(init_id_lookup(passwd, sizeof passwd - 1, "huge", &u, &g), -1);
+    ck_assert_int_eq(init_id_lookup(passwd, sizeof passwd - 1, "neg", &u, &g), -1);
+    ck_assert_int_eq(init_id_lookup(passwd, sizeof passwd - 1, "net", &u, &g), -1);
+    ck_assert_int_eq(init_id_lookup(passwd, sizeof passwd - 1, "", &u, &g), -1);
+    ck_assert_int_eq(init_id_lookup(NULL, 0, "root", &u, &g), -1);
+    /* a prefix of the text is all there is */
+    ck_assert_int_eq(init_id_lookup(passwd, 9, "root", &u, &g), -1);
+    ck_assert_int_eq(init_id_lookup(group, sizeof group - 1, "wheel", &g, NULL), 0);
+    ck_assert_uint_eq(g, 10);
+    ck_assert_int_eq(init_id_lookup(group, sizeof group - 1, "bad", &g, NULL), -1);
+}
+END_TEST
+
+START_TEST(test_users)
+{
+    const char *t = "[init]\nconsole_user = \"netd\"\nconsole_group = \"wheel\"\n"
+                    "console_caps = [\"CAP_SVC_CONTROL\", \"CAP_SETUID\"]\n"
+                    "[[services]]\nname = \"vfs\"\npath = \"/sbin/vfs\"\nnamespace = true\n"
+                    "[[services]]\nname = \"a\"\npath = \"/bin/a\"\n"
+                    "[[services]]\nname = \"b\"\npath = \"/bin/b\"\nuser = \"netd\"\n"
+                    "capabilities = [\"CAP_SVC_CONTROL\"]\n"
+                    "[[services]]\nname = \"c\"\npath = \"/bin/c\"\nuser = \"root\"\n"
+                    "group = \"net\"\n"
+                    "[[services]]\nname = \"d\"\npath = \"/bin/d\"\nuser = \"2000\"\n"
+                    "[[services]]\nname = \"e\"\npath = \"/bin/e\"\nuser = \"4242\"\n"
+                    "group = \"55\"\n";
+    ck_assert_uint_eq(parse(t), 0);
+    ck_assert_uint_eq(resolve(), 0);
+    /* defaults: a distinct non-zero uid per service */
+    ck_assert_uint_eq(cfg.svc[1].uid, INIT_UID_SERVICE_BASE + 1);
+    ck_assert_uint_eq(cfg.svc[1].gid, INIT_UID_SERVICE_BASE + 1);
+    ck_assert_uint_ne(cfg.svc[1].uid, 0);
+    /* a user's primary group, unless `group` names another */
+    ck_assert_uint_eq(cfg.svc[2].uid, 101);
+    ck_assert_uint_eq(cfg.svc[2].gid, 102);
+    ck_assert_uint_eq(cfg.svc[2].rights, VK_RIGHT_SVC_CONTROL);
+    ck_assert_uint_eq(cfg.svc[3].uid, 0);
+    ck_assert_uint_eq(cfg.svc[3].gid, 102);
+    /* numbers: the number itself, unless an entry has that name */
+    ck_assert_uint_eq(cfg.svc[4].uid, 2000);
+    ck_assert_uint_eq(cfg.svc[4].gid, 2000);
+    ck_assert_uint_eq(cfg.svc[5].uid, 7);
+    ck_assert_uint_eq(cfg.svc[5].gid, 55);
+    /* the console */
+    ck_assert_uint_eq(cfg.console_uid, 101);
+    ck_assert_uint_eq(cfg.console_gid, 10);
+    ck_assert_uint_eq(cfg.console_rights, VK_RIGHT_SVC_CONTROL | VK_RIGHT_SETUID);
+    init_config_free(&cfg);
+
+    /* no [init] keys: the console is uid 1000 with no capabilities; no /etc/passwd at all */
+    ck_assert_uint_eq(parse("[[services]]\nname = \"a\"\npath = \"/bin/a\"\n"), 0);
+    ck_assert_uint_eq(init_users_resolve(&cfg, NULL, 0, NULL, 0, d, 16), 0);
+    ck_assert_uint_eq(cfg.console_uid, INIT_UID_CONSOLE);
+    ck_assert_uint_eq(cfg.console_gid, INIT_UID_CONSOLE);
+    ck_assert_uint_eq(cfg.console_rights, 0);
+    ck_assert_uint_eq(cfg.svc[0].uid, INIT_UID_SERVICE_BASE);
+    init_config_free(&cfg);
+}
+END_TEST
+
+START_TEST(test_users_errors)
+{
+    /* unknown names: one diagnostic each, at the value */
+    ck_assert_uint_eq(parse("[init]\nconsole_user = \"ghost\"\nconsole_group = \"spooks\"\n"
+                            "[[services]]\nname = \"a\"\npath = \"/bin/a\"\n"
+                            "user = \"nosuch\"\n"
+                            "[[services]]\nname = \"b\"\npath = \"/bin/b\"\n"
+                            "group = \"nogroup\"\nuser = \"99999999999\"\n"),
+                      0);
+    ck_assert_uint_eq(resolve(), 5);
+    ck_assert_uint_eq(d[0].line, 7);
+    ck_assert_uint_eq(d[0].col, 8);
+    ck_assert_str_eq(d[0].msg, "unknown user 'nosuch' (not in /etc/passwd)");
+    ck_assert_uint_eq(d[1].line, 12);
+    ck_assert_str_eq(d[1].msg, "unknown user '99999999999' (not in /etc/passwd)");
+    ck_assert_uint_eq(d[2].line, 11);
+    ck_assert_uint_eq(d[2].col, 9);
+    ck_assert_str_eq(d[2].msg, "unknown group 'nogroup' (not in /etc/group)");
+    ck_assert_uint_eq(d[3].line, 2);
+    ck_assert_uint_eq(d[3].col, 16);
+    ck_assert_str_eq(d[3].msg, "unknown user 'ghost' (not in /etc/passwd)");
+    ck_assert_uint_eq(d[4].line, 3);
+    ck_assert_str_eq(d[4].msg, "unknown group 'spooks' (not in /etc/group)");
+    init_config_free(&cfg);
+
+    /* schema: shapes, names, capabilities, and no user for the namespace */
+    ck_assert_uint_eq(parse("[init]\nconsole_user = 3\nconsole_caps = [\"CAP_NOPE\"]\n"
+                            "console_group = \"a b\"\n"
+                            "[[services]]\nname = \"vfs\"\npath = \"/sbin/vfs\"\n"
+                            "user = \"root\"\nnamespace = true\n"
+                            "[[services]]\nname = \"x\"\npath = \"/bin/x\"\n"
+                            "group = [\"wheel\"]\n"),
+                      5);
+    ck_assert_uint_eq(d[0].line, 2);
+    ck_assert_str_eq(d[0].msg, "init.console_user: expected a string, found integer");
+    ck_assert_uint_eq(d[1].line, 3);
+    ck_assert_uint_eq(d[1].col, 17);
+    ck_assert_str_eq(d[1].msg, "unknown capability 'CAP_NOPE'");
+    ck_assert_uint_eq(d[2].line, 4);
+    ck_assert(strstr(d[2].msg, "init.console_group 'a b': expected letters"));
+    ck_assert_uint_eq(d[3].line, 8);
+    ck_assert_uint_eq(d[3].col, 8);
+    ck_assert_str_eq(d[3].msg, "user: the namespace service has no session, so no user or group");
+    ck_assert_uint_eq(d[4].line, 13);
+    ck_assert_str_eq(d[4].msg, "group: expected a string, found array");
+}
+END_TEST
+
 static Suite *init_suite(void)
 {
     Suite *s = suite_create("init");
@@ -263,6 +402,9 @@ static Suite *init_suite(void)
     tcase_add_test(tc, test_caps);
     tcase_add_test(tc, test_config_ok);
     tcase_add_test(tc, test_config_errors);
+    tcase_add_test(tc, test_id_lookup);
+    tcase_add_test(tc, test_users);
+    tcase_add_test(tc, test_users_errors);
     suite_add_tcase(s, tc);
     return s;
 }
