@@ -12,6 +12,8 @@
  *                    child (the creator stays at its limit, the child is not charged), until
  *                    the object is destroyed.
  *   memquota big M   (child) allocates, maps and touches an object of M MiB.
+ *   memquota churn N K  creates, maps, touches and closes N objects of K KiB (a timing loop
+ *                    for the allocator's hot path: compare host_ms of two N with --stats).
  *   memquota holder  (child of charge) maps the object it was given, allocates for itself,
  *                    and waits for the parent's signal before it exits.
  *
@@ -199,6 +201,12 @@ int main(int argc, char **argv)
         if (rc)
             printf("big %s MiB: %ld\n", argv[2], rc);
         return rc != 0;
+    }
+    if (!strcmp(mode, "churn") && argc > 3) {
+        long n = atol(argv[2]), bad = 0;
+        for (long i = 0; i < n; i++)
+            bad += touch_object((uint64_t)atol(argv[3]) << 10, NULL) != 0;
+        return bad != 0;
     }
     printf("usage: memquota frag|limit|charge\n");
     return 2;
