@@ -136,6 +136,7 @@ struct vk_vmo {
     uint64_t addr, size; /* canonical address in the arena; size page-rounded */
     uint32_t mappings;
     uint32_t readonly;
+    struct vk_process *owner; /* charged for it until it is destroyed (a reference), or NULL */
 };
 
 struct vk_resource {
@@ -224,6 +225,8 @@ struct vk_process {
     struct vk_mapping *maps;
     uint32_t nmaps, capmaps;
     uint64_t self_addr;
+    uint64_t vmo_bytes; /* memory objects it created that still exist: VK_PROC_VMO_*_MAX */
+    uint32_t vmo_count;
     /* IPC server side */
     struct vk_pending_reply *pending;
     uint32_t npending, cappending;

@@ -43,7 +43,9 @@ struct vk_load_args {
 int vk_plat_proc_load(struct vk_kernel *k, struct vk_process *p, struct vk_load_args *a, char *err,
                       size_t errlen);
 
-/* Pages for memory objects: canonical arena addresses, zero-filled. */
+/* Pages for memory objects: canonical arena addresses, zero-filled; size is a multiple of
+ * the page size. -VK_ENOMEM when the machine's limits on memory objects (bytes, count) or
+ * its address space are exhausted; the per-process limits are the kernel's (vmo.c). */
 int vk_plat_pages_alloc(struct vk_kernel *k, uint64_t size, uint64_t *addr);
 void vk_plat_pages_free(struct vk_kernel *k, uint64_t addr, uint64_t size);
 uint64_t vk_plat_pages_in_use(struct vk_kernel *k);

@@ -6,6 +6,13 @@
  * consults for every guest pointer it is handed. The check is the API-level enforcement
  * of capabilities; the platform's fault-fixup copy catches holes that a range check cannot
  * see (unmapped pages inside a process's own region).
+ *
+ * Accounting: an object created by a process is charged to it (vmo_bytes, vmo_count) from
+ * creation until destruction, and holds a reference to it for that long, so the charge
+ * follows the creator and not the handles: passing objects to others does not escape the
+ * limits (VK_PROC_VMO_BYTES_MAX, VK_PROC_VMO_MAX in kcall.h). The platform enforces the
+ * machine's limits in vk_plat_pages_alloc. Objects the kernel makes for itself (the boot
+ * image) have no owner.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -86,7 +93,8 @@ void vk_maps_release(struct vk_kernel *k, struct vk_process *p)
     p->capmaps = 0;
 }
 
-struct vk_vmo *vk_vmo_create_kernel(struct vk_kernel *k, uint64_t size, int readonly)
+static struct vk_vmo *vmo_new(struct vk_kernel *k, uint64_t size, int readonly,
+                              struct vk_process *owner)
 {
     if (size == 0 || size > VMO_MAX_SIZE)
         return NULL;
@@ -101,13 +109,31 @@ struct vk_vmo *vk_vmo_create_kernel(struct vk_kernel *k, uint64_t size, int read
     }
     v->size = size;
     v->readonly = readonly;
+    if (owner) {
+        vk_object_ref(&owner->o);
+        owner->vmo_bytes += size;
+        owner->vmo_count++;
+        v->owner = owner;
+    }
     return v;
+}
+
+struct vk_vmo *vk_vmo_create_kernel(struct vk_kernel *k, uint64_t size, int readonly)
+{
+    return vmo_new(k, size, readonly, NULL);
 }
 
 void vk_vmo_destroy(struct vk_kernel *k, struct vk_vmo *v)
 {
     if (v->size)
         vk_plat_pages_free(k, v->addr, v->size);
+    struct vk_process *owner = v->owner;
+    if (owner) {
+        owner->vmo_bytes -= v->size;
+        owner->vmo_count--;
+        v->owner = NULL;
+        vk_object_unref(k, &owner->o);
+    }
 }
 
 long vk_sys_vmo_create(struct vk_kernel *k, uint64_t size, uint64_t out)
@@ -117,7 +143,10 @@ long vk_sys_vmo_create(struct vk_kernel *k, uint64_t size, uint64_t out)
         return -VK_EINVAL;
     if (vk_uaccess_ok(p, out, 4, VK_RIGHT_WRITE))
         return -VK_EFAULT;
-    struct vk_vmo *v = vk_vmo_create_kernel(k, size, 0);
+    uint64_t rounded = (size + PAGE - 1) & ~(PAGE - 1);
+    if (p->vmo_count >= VK_PROC_VMO_MAX || rounded > VK_PROC_VMO_BYTES_MAX - p->vmo_bytes)
+        return -VK_ENOMEM; /* this process's share of the machine */
+    struct vk_vmo *v = vmo_new(k, size, 0, p);
     if (!v)
         return -VK_ENOMEM;
     int rc = vk_handle_install_out(

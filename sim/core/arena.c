@@ -7,8 +7,15 @@
  * then VS_SLOTS process slots of 64 MiB (image at the start, the process page, a guard
  * page and the main stack at the top, a guard page between slots); then the region for
  * memory objects, each followed by a guard page. Everything not in use is PROT_NONE.
- * Memory is recycled, not returned: released pages are zeroed and protected, and handed
- * out again last-freed-first, so hot paths make few host syscalls and touch warm pages.
+ *
+ * Memory objects are placed by a free-extent allocator (extent.h): first fit by address, a
+ * freed object (with its guard page) merged with the free space on both sides, so space
+ * freed at one size serves any other size. Released pages are protected and read as zero:
+ * small objects are cleared by hand and stay resident (warm for the next object at that
+ * address), large ones go back to the host with MADV_DONTNEED (clearing them would first
+ * fault in every page of a huge, never-touched object). The machine's limits on memory
+ * objects (VS_MEMORY_QUOTA bytes, VS_MEMORY_OBJECTS_MAX objects) keep the host's memory and
+ * mapping count out of a guest's reach; the kernel adds its per-process limits on top.
  * Allocation decisions depend only on the sequence of requests: deterministic.
  */
 #include <errno.h>
@@ -92,7 +99,12 @@ int vs_arena_init(struct vs_arena *a, uint32_t index, char *err, size_t errlen)
         munmap(p, a->size);
         return -ENOMEM;
     }
-    a->vmo_bump = a->base + VS_VMO_REGION_OFF;
+    rc = vs_extents_init(&a->vmo_space, a->base + VS_VMO_REGION_OFF, a->size - VS_VMO_REGION_OFF);
+    if (rc) {
+        free(a->free_slots);
+        munmap(p, a->size);
+        return rc;
+    }
     return 0;
 }
 
@@ -101,7 +113,7 @@ void vs_arena_fini(struct vs_arena *a)
     if (a->base)
         munmap((void *)(uintptr_t)a->base, a->size);
     free(a->free_slots);
-    free(a->free_pages);
+    vs_extents_fini(&a->vmo_space);
     memset(a, 0, sizeof *a);
 }
 
@@ -256,25 +268,20 @@ int vk_plat_pages_alloc(struct vk_kernel *k, uint64_t size, uint64_t *addr)
 {
     struct vk_machine *m = k->platform;
     struct vs_arena *a = &m->arena;
-    if (a->pages_in_use + size > VS_MEMORY_QUOTA)
-        return -VK_ENOMEM; /* the machine's memory: guests cannot take the host's */
-    for (uint32_t i = a->nfree_pages; i-- > 0;) {
-        if (a->free_pages[i].size == size) {
-            *addr = a->free_pages[i].addr;
-            a->free_pages[i] = a->free_pages[--a->nfree_pages];
-            if (mprotect((void *)(uintptr_t)*addr, size, PROT_READ | PROT_WRITE))
-                return -VK_ENOMEM;
-            a->pages_in_use += size;
-            return 0;
-        }
+    uint64_t at;
+    /* the machine's memory: guests cannot take the host's memory or its mappings */
+    if (size == 0 || size > VS_MEMORY_QUOTA - a->pages_in_use ||
+        a->objects_live >= VS_MEMORY_OBJECTS_MAX)
+        return -VK_ENOMEM;
+    if (vs_extents_alloc(&a->vmo_space, size + VS_PAGE, &at)) /* a guard page after each */
+        return -VK_ENOMEM;
+    if (mprotect((void *)(uintptr_t)at, size, PROT_READ | PROT_WRITE)) {
+        vs_extents_free(&a->vmo_space, at, size + VS_PAGE);
+        return -VK_ENOMEM;
     }
-    if (a->vmo_bump + size + VS_PAGE > a->base + a->size)
-        return -VK_ENOMEM;
-    *addr = a->vmo_bump;
-    if (mprotect((void *)(uintptr_t)*addr, size, PROT_READ | PROT_WRITE))
-        return -VK_ENOMEM;
-    a->vmo_bump += size + VS_PAGE; /* guard page after each object */
     a->pages_in_use += size;
+    a->objects_live++;
+    *addr = at;
     return 0;
 }
 
@@ -293,15 +300,9 @@ void vk_plat_pages_free(struct vk_kernel *k, uint64_t addr, uint64_t size)
     }
     mprotect((void *)(uintptr_t)addr, size, PROT_NONE);
     a->pages_in_use -= size;
-    if (a->nfree_pages == a->capfree_pages) {
-        uint32_t cap = a->capfree_pages ? a->capfree_pages * 2 : 32;
-        struct vs_free_pages *n = realloc(a->free_pages, cap * sizeof *n);
-        if (!n)
-            return; /* the range is simply never reused */
-        a->free_pages = n;
-        a->capfree_pages = cap;
-    }
-    a->free_pages[a->nfree_pages++] = (struct vs_free_pages){addr, size};
+    a->objects_live--;
+    /* cannot fail for a range vk_plat_pages_alloc handed out */
+    vs_extents_free(&a->vmo_space, addr, size + VS_PAGE);
 }
 
 uint64_t vk_plat_pages_in_use(struct vk_kernel *k)

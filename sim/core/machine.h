@@ -15,6 +15,7 @@
 #include <termios.h>
 
 #include "os/kernel/kernel.h"
+#include "sim/core/extent.h"
 #include "sim/trace/trace.h"
 
 #define VS_ARENA_BASE 0x200000000000ull
@@ -27,22 +28,20 @@
 #define VS_USTACK_SIZE (256ull << 10)
 #define VS_KSTACK_SIZE (64ull << 10)
 #define VS_VMO_REGION_OFF ((uint64_t)VS_SLOTS * VS_SLOT_SIZE + VS_SLOT_SIZE)
-#define VS_MEMORY_QUOTA (2ull << 30)       /* memory objects of one machine, in bytes */
+#define VS_MEMORY_QUOTA (2ull << 30) /* memory objects of one machine, in bytes */
+/* Live memory objects of one machine: each costs the host two mappings (the object and the
+ * guard page after it split the reserved range), and a host process has ~65530 in all. */
+#define VS_MEMORY_OBJECTS_MAX 16384u
 #define VS_RECYCLE_ZERO_MAX (256ull << 10) /* freed objects up to this are cleared by hand */
-
-struct vs_free_pages {
-    uint64_t addr, size;
-};
 
 struct vs_arena {
     uint64_t base, size;
     uint32_t *free_slots; /* LIFO of free slot numbers */
     uint32_t nfree_slots, next_slot;
     uint64_t slot_span[VS_SLOTS]; /* image bytes in use per slot, to clear on release */
-    uint64_t vmo_bump;
-    struct vs_free_pages *free_pages;
-    uint32_t nfree_pages, capfree_pages;
-    uint64_t pages_in_use;
+    struct vs_extents vmo_space;  /* the memory-object region: objects + their guard pages */
+    uint64_t pages_in_use;        /* bytes of live memory objects (guard pages not counted) */
+    uint32_t objects_live;
 };
 
 struct vs_kstack {

@@ -177,6 +177,15 @@ struct vk_recv {
     uint64_t notify_bits; /* VK_RECV_NOTIFY: the bound notification's bits, now cleared */
 };
 
+/* ---- limits on memory objects ----
+ * A memory object is charged to the process that created it until the object is destroyed,
+ * wherever its handles went and whether or not its creator still runs. VK_NR_VMO_CREATE
+ * fails with -VK_ENOMEM when the caller's charge would pass either limit below, and when the
+ * machine's own limits are reached (vrsim: 2 GiB and 16384 memory objects in all, boot image
+ * included), so one process can take at most half of the machine's memory. */
+#define VK_PROC_VMO_BYTES_MAX (1ull << 30) /* bytes, each object's size rounded up to 4 KiB */
+#define VK_PROC_VMO_MAX 8192u              /* live memory objects */
+
 /* ---- processes ---- */
 enum vk_role {
     VK_ROLE_NONE = 0,
