@@ -3,20 +3,38 @@
 
 Each guest figure is a difference of two runs with different iteration counts, divided by
 the difference in iterations, so boot and teardown cancel out. Timings come from vrsim's
-own --stats (host_ms, from start to exit). Writes build/bench/results.json as a list of
-{"name", "ours_ns", "linux_ns", "ratio"} and prints a table.
+own --stats (host_ms, from start to exit). Every figure is measured REPS times (a small and
+a big run back to back make one sample); a row reports the median and the spread.
+
+build/bench/results.json is a list of rows, one per benchmark:
+  name        what was measured; the key of the row. Today's names never change; a new row
+              takes a name no other row has (say which implementation it measures, e.g.
+              "MMIO read, our device model" beside "MMIO read, QEMU bridge"): main() refuses
+              a duplicate.
+  ours_ns     the median of our samples, in ns (unit says so)
+  unit        "ns"
+  min, max    the smallest and largest of our samples, in unit
+  linux_ns    the median of the Linux-native samples (null when there is none)
+  linux_min, linux_max  their spread (null likewise)
+  ratio       ours_ns / linux_ns (null when there is no Linux figure)
+  samples     how many samples each figure has
+Memory is not a time: vrsim's peak RSS is the field peak_rss_kib (KiB, the largest of the
+boot runs) of the row that boots the default image, not a row of its own.
 """
 import json
 import os
 import re
+import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
 
 BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
 VRSIM = os.path.join(BUILD, "bin", "vrsim")
 IMAGE = os.path.join(BUILD, "veridian.bootfs")
 TESTIMAGE = os.path.join(BUILD, "test.bootfs")
-REPS = 5
+REPS = int(os.environ.get("VERIDIAN_BENCH_REPS", "7"))
 
 
 def vrsim_stats(image, *prog):
@@ -30,45 +48,49 @@ def vrsim_stats(image, *prog):
             for k, v in re.findall(r"(\w+)=(\S+)", line)}
 
 
-def best(f, reps=REPS):
-    return min(f() for _ in range(reps))
+def spread(samples):
+    """(median, min, max) of a list of numbers."""
+    return statistics.median(samples), min(samples), max(samples)
 
 
 def per_op(prog, small, big, key=None):
-    """host ns per operation: (t(big) - t(small)) / (ops(big) - ops(small))."""
+    """host ns per operation, one sample per small/big pair:
+    (t(big) - t(small)) / (ops(big) - ops(small))."""
     def measure(n):
         s = vrsim_stats(TESTIMAGE, *prog, str(n))
         return s["host_ms"] * 1e6, (s[key] if key else n)
-    runs_s = [measure(small) for _ in range(REPS)]
-    runs_b = [measure(big) for _ in range(REPS)]
-    ts, os_ = min(runs_s)
-    tb, ob = min(runs_b)
-    return (tb - ts) / (ob - os_)
+    samples = []
+    for _ in range(REPS):
+        ts, os_ = measure(small)
+        tb, ob = measure(big)
+        samples.append((tb - ts) / (ob - os_))
+    return samples
 
 
 def service_start_ns():
     """host ns from spawn to ready per service: init starting N services that signal
-    readiness, difference of N=5 and N=45."""
-    import shutil
-    import tempfile
+    readiness, difference of N=5 and N=45 (one sample per pair)."""
     root = os.path.join(BUILD, "testfs")
     mkbootfs = os.path.join(BUILD, "bin", "mkbootfs")
     tmp = tempfile.mkdtemp()
     try:
         def image(n):
-            r = os.path.join(tmp, f"root{n}")
-            shutil.copytree(root, r)
-            with open(os.path.join(r, "etc", "services.toml"), "w") as f:
+            toml = os.path.join(tmp, f"services{n}.toml")
+            with open(toml, "w") as f:
                 for i in range(n):
                     f.write(f'[[services]]\nname = "s{i}"\npath = "/test/svcdemo"\n'
                             f'args = ["ready"]\nreadiness = "notify"\n')
             img = os.path.join(tmp, f"s{n}.bootfs")
-            subprocess.run([mkbootfs, "-o", img, r], check=True, stdout=subprocess.DEVNULL)
+            subprocess.run([mkbootfs, "-o", img, root, "--add", f"/etc/services.toml={toml}"],
+                           check=True, stdout=subprocess.DEVNULL)
             return img
         small, big = image(5), image(45)
-        ts = min(vrsim_stats(small, "/bin/true")["host_ms"] for _ in range(REPS))
-        tb = min(vrsim_stats(big, "/bin/true")["host_ms"] for _ in range(REPS))
-        return (tb - ts) * 1e6 / 40
+        samples = []
+        for _ in range(REPS):
+            ts = vrsim_stats(small, "/bin/true")["host_ms"]
+            tb = vrsim_stats(big, "/bin/true")["host_ms"]
+            samples.append((tb - ts) * 1e6 / 40)
+        return samples
     finally:
         shutil.rmtree(tmp)
 
@@ -79,16 +101,31 @@ def linux(name, n, *args):
     for _ in range(REPS):
         r = subprocess.run([exe, *args, str(n)], stdout=subprocess.PIPE, text=True, check=True)
         vals.append(float(r.stdout.strip()))
-    return min(vals)
+    return vals
+
+
+def fmt(v, width):
+    if v is None:
+        return f"{'-':>{width}}"
+    return f"{v:>{width}.1f}"
 
 
 def main():
     results = []
 
-    def add(name, ours, lin, unit_note=""):
-        results.append({"name": name, "ours_ns": round(ours, 1),
-                        "linux_ns": round(lin, 1) if lin else None,
-                        "ratio": round(ours / lin, 3) if lin else None})
+    def add(name, ours, lin=None, unit="ns", **extra):
+        if any(r["name"] == name for r in results):
+            raise SystemExit(f"bench: two rows named {name!r}: give the new one its own name")
+        med, lo, hi = spread(ours)
+        row = {"name": name, "ours_ns": round(med, 1), "linux_ns": None, "ratio": None,
+               "unit": unit, "min": round(lo, 1), "max": round(hi, 1), "linux_min": None,
+               "linux_max": None, "samples": len(ours)}
+        if lin:
+            lmed, llo, lhi = spread(lin)
+            row.update(linux_ns=round(lmed, 1), linux_min=round(llo, 1), linux_max=round(lhi, 1),
+                       ratio=round(med / lmed, 3))
+        row.update(extra)
+        results.append(row)
 
     add("ipc call+reply round trip (vs pipe ping-pong, 2 threads)",
         per_op(["/test/pingpong"], 20000, 220000), linux("ipc_pipe", 100000))
@@ -101,28 +138,28 @@ def main():
         add(f"file {what} on tmpfs (vs Linux tmpfs /dev/shm)",
             per_op(["/test/fsbench", op], 2000, 22000), linux("fsbench", 200000, op))
     add("service start: spawn to ready, per service (init, 45 vs 5 services)",
-        service_start_ns(), None)
+        service_start_ns())
     boot = [vrsim_stats(IMAGE, "/bin/hello") for _ in range(REPS)]
     add("vrsim start to first program's exit (/bin/hello)",
-        min(s["host_ms"] for s in boot) * 1e6, None)
-    rss_kb = max(s["peak_rss_kb"] for s in boot)
+        [s["host_ms"] * 1e6 for s in boot],
+        peak_rss_kib=int(max(s["peak_rss_kb"] for s in boot)))
 
     os.makedirs(os.path.join(BUILD, "bench"), exist_ok=True)
     out = os.path.join(BUILD, "bench", "results.json")
-    results.append({"name": "vrsim peak RSS booting the default image (KiB)",
-                    "ours_ns": rss_kb, "linux_ns": None, "ratio": None})
     with open(out, "w") as f:
         json.dump(results, f, indent=2)
 
     w = max(len(r["name"]) for r in results)
-    print(f"{'benchmark':<{w}}  {'ours':>12}  {'linux':>12}  {'ratio':>7}")
+    print(f"{'benchmark':<{w}}  {'median':>11}  {'min - max':>23}  {'linux':>11}  {'ratio':>6}")
     for r in results:
-        lin = f"{r['linux_ns']:>12.1f}" if r["linux_ns"] else f"{'-':>12}"
-        ratio = f"{r['ratio']:>7.2f}" if r["ratio"] else f"{'-':>7}"
-        unit = "" if r["name"].startswith("vrsim peak RSS") else " ns"
-        print(f"{r['name']:<{w}}  {r['ours_ns']:>9.1f}{unit:3}  {lin}  {ratio}")
-    print(f"(written to {out}; goals: IPC < 150 ns, spawn+wait < 100000 ns, "
-          f"service start < 1000000 ns, file open < 2000 ns, RSS < 65536 KiB)")
+        rng = f"{r['min']:.1f} - {r['max']:.1f}"
+        ratio = f"{r['ratio']:>6.2f}" if r["ratio"] is not None else f"{'-':>6}"
+        print(f"{r['name']:<{w}}  {fmt(r['ours_ns'], 8)} {r['unit']:<2}  {rng:>23}  "
+              f"{fmt(r['linux_ns'], 11)}  {ratio}")
+    rss = [r for r in results if "peak_rss_kib" in r][0]["peak_rss_kib"]
+    print(f"vrsim peak RSS booting the default image: {rss} KiB")
+    print(f"({REPS} samples per figure, ns; written to {out}; goals: IPC < 150 ns, spawn+wait "
+          f"< 100000 ns, service start < 1000000 ns, file open < 2000 ns, RSS < 65536 KiB)")
 
 
 if __name__ == "__main__":

@@ -21,12 +21,16 @@ execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=include
 
 # Guest code: no host headers, no host libc, no TLS, no stack protector (no canary source),
 # position independent (the loader applies R_X86_64_RELATIVE and nothing else).
-set(VERIDIAN_GUEST_CFLAGS
+# VERIDIAN_GUEST_BASE_CFLAGS is everything but the compiler's own include directory (which
+# depends on the compiler), so the SDK (cmake/VeridianSdk.cmake) hands out the same flags.
+set(VERIDIAN_GUEST_BASE_CFLAGS
     -ffreestanding -fPIE -fno-plt -fno-stack-protector -fno-asynchronous-unwind-tables
-    -fno-exceptions -fcf-protection=none -nostdinc -isystem ${VERIDIAN_CC_INCLUDE}
+    -fno-exceptions -fcf-protection=none -nostdinc
     $<$<C_COMPILER_ID:GNU>:-fno-tree-loop-distribute-patterns>)
+set(VERIDIAN_GUEST_CFLAGS ${VERIDIAN_GUEST_BASE_CFLAGS} -isystem ${VERIDIAN_CC_INCLUDE})
 set(VERIDIAN_GUEST_LDFLAGS -nostdlib -static-pie -Wl,-z,noexecstack -Wl,--build-id=none
     -Wl,-z,norelro -Wl,--hash-style=gnu)
+set(VERIDIAN_GUEST_DEFINES VERIDIAN_GUEST=1)
 
 function(veridian_host_target t)
   target_compile_options(${t} PRIVATE ${VERIDIAN_WARNINGS})
@@ -47,7 +51,7 @@ function(veridian_guest_target t)
   target_compile_options(${t} PRIVATE ${VERIDIAN_WARNINGS} ${VERIDIAN_GUEST_CFLAGS})
   target_include_directories(${t} BEFORE PRIVATE ${PROJECT_SOURCE_DIR}/libveridian/include
                              ${PROJECT_SOURCE_DIR}/os/include ${PROJECT_SOURCE_DIR})
-  target_compile_definitions(${t} PRIVATE VERIDIAN_GUEST=1)
+  target_compile_definitions(${t} PRIVATE ${VERIDIAN_GUEST_DEFINES})
 endfunction()
 
 function(veridian_add_dual_library name)

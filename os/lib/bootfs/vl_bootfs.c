@@ -64,8 +64,7 @@ int vl_bootfs_name_cmp(const char *a, size_t a_len, const char *b, size_t b_len)
     return a_len < b_len ? -1 : a_len > b_len ? 1 : 0;
 }
 
-/* A relative path: no NUL, no leading or trailing '/', no empty, "." or ".." component. */
-static int name_ok(const char *s, size_t len)
+int vl_bootfs_name_ok(const char *s, size_t len)
 {
     size_t start = 0;
 
@@ -129,7 +128,7 @@ int vl_bootfs_open(struct vl_bootfs *fs, const void *image, size_t len)
             e.name_len >= names_end - e.name_off)
             return -VK_EINVAL;
         const char *name = (const char *)base + e.name_off;
-        if (name[e.name_len] != '\0' || !name_ok(name, e.name_len))
+        if (name[e.name_len] != '\0' || !vl_bootfs_name_ok(name, e.name_len))
             return -VK_EINVAL;
         if (prev && vl_bootfs_name_cmp(prev, prev_len, name, e.name_len) >= 0)
             return -VK_EINVAL;

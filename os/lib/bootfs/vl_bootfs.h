@@ -80,4 +80,8 @@ void vl_bootfs_encode_entry(uint8_t out[VL_BOOTFS_ENTRY_SIZE], uint64_t name_off
 /* Bytewise order of two names (like memcmp, then the shorter first): < 0, 0 or > 0. */
 int vl_bootfs_name_cmp(const char *a, size_t a_len, const char *b, size_t b_len);
 
+/* Whether s[0..len) is a valid entry name: a relative path, no NUL, no leading or trailing '/',
+ * no empty, "." or ".." component. 1 or 0. Writers check names with it before packing. */
+int vl_bootfs_name_ok(const char *s, size_t len);
+
 #endif

@@ -4,8 +4,9 @@
  * (bad header fields, truncation at every length, offsets and lengths out of range or
  * overflowing, misaligned data, names unterminated / outside the name table / malformed /
  * unsorted / duplicated), random mutations that must never crash, and mkbootfs run on temp
- * trees (determinism, modes, symlinks, error cases). Teardown frees the image buffer and
- * removes temp trees; the ASan build checks for leaks and out-of-bounds reads.
+ * trees (determinism, modes, symlinks, error cases) and on existing images (--from/--add: the
+ * result is byte-identical to packing the edited tree; bad input leaves no output). Teardown frees
+ * the image buffer and removes temp trees; the ASan build checks for leaks and out-of-bounds reads.
  */
 #include <check.h>
 #include <errno.h>
@@ -697,6 +698,182 @@ START_TEST(test_mkbootfs_errors)
 }
 END_TEST
 
+/* Runs mkbootfs with args (shell words) inside tmpdir; stderr to tmpdir/stderr.txt. */
+static int run_mk(const char *args)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof(cmd), "cd '%s' && '%s' %s 2>stderr.txt", tmpdir, MKBOOTFS_PATH, args);
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static void expect_stderr(const char *needle)
+{
+    size_t n;
+    char *err = (char *)slurp("stderr.txt", &n);
+    ck_assert_ptr_nonnull(err);
+    err[n] = '\0';
+    ck_assert_msg(strstr(err, needle) != NULL, "stderr [%s] lacks [%s]", err, needle);
+    free(err);
+}
+
+static void expect_same_file(const char *a, const char *b)
+{
+    size_t na, nb;
+    uint8_t *pa = slurp(a, &na), *pb = slurp(b, &nb);
+    ck_assert_ptr_nonnull(pa);
+    ck_assert_ptr_nonnull(pb);
+    ck_assert_uint_eq(na, nb);
+    ck_assert_mem_eq(pa, pb, na);
+    free(pa);
+    free(pb);
+}
+
+START_TEST(test_mkbootfs_from_add)
+{
+    make_tmpdir();
+    populate("base", 0);
+    ck_assert_int_eq(run_mkbootfs("base", "base.img"), 0);
+    /* The same tree edited by hand: one file replaced (and made non-executable), one added
+     * in a new directory, one added executable. */
+    populate("edited", 0);
+    write_tree_file("edited/bin/hello", "replaced", 0644);
+    mkdir_tree("edited/new");
+    write_tree_file("edited/new/prog",
+                    "\x7f"
+                    "ELF",
+                    0755);
+    write_tree_file("edited/etc/services.toml", "[[services]]\n", 0644);
+    ck_assert_int_eq(run_mkbootfs("edited", "edited.img"), 0);
+    write_tree_file("hello2", "replaced", 0644);
+    write_tree_file("prog",
+                    "\x7f"
+                    "ELF",
+                    0755);
+    write_tree_file("svc", "[[services]]\n", 0644);
+
+    /* --from + --add gives the bytes of packing the edited tree, whatever the order of the
+     * --add options and with or without a leading '/'. */
+    ck_assert_int_eq(run_mk("-o out1.img --from base.img --add /bin/hello=hello2 "
+                            "--add /new/prog=./prog --add etc/services.toml=svc"),
+                     0);
+    expect_same_file("out1.img", "edited.img");
+    ck_assert_int_eq(run_mk("--add etc/services.toml=svc --add new/prog=prog -o out2.img "
+                            "--add bin/hello=hello2 --from base.img"),
+                     0);
+    expect_same_file("out2.img", "edited.img");
+
+    /* --from alone re-packs the image unchanged; --add alone starts from nothing. */
+    ck_assert_int_eq(run_mk("-o same.img --from base.img"), 0);
+    expect_same_file("same.img", "base.img");
+    ck_assert_int_eq(run_mk("-o one.img --add /bin/prog=prog"), 0);
+    size_t n;
+    uint8_t *one = slurp("one.img", &n);
+    struct vl_bootfs fs;
+    struct vl_bootfs_file f;
+    ck_assert_int_eq(vl_bootfs_open(&fs, one, n), 0);
+    ck_assert_uint_eq(fs.count, 1);
+    ck_assert_int_eq(vl_bootfs_find(&fs, "bin/prog", &f), 0);
+    ck_assert_uint_eq(f.mode, 0755);
+    ck_assert_mem_eq(f.data,
+                     "\x7f"
+                     "ELF",
+                     4);
+    free(one);
+
+    /* A ROOTDIR layer over --from, with --add over both. */
+    mkdir_tree("overlay");
+    mkdir_tree("overlay/bin");
+    write_tree_file("overlay/bin/hello", "from overlay", 0755);
+    ck_assert_int_eq(run_mk("-o layered.img --from base.img --add etc/motd=svc overlay"), 0);
+    one = slurp("layered.img", &n);
+    ck_assert_int_eq(vl_bootfs_open(&fs, one, n), 0);
+    ck_assert_uint_eq(fs.count, 5);
+    ck_assert_int_eq(vl_bootfs_find(&fs, "bin/hello", &f), 0);
+    ck_assert_uint_eq(f.size, 12);
+    ck_assert_mem_eq(f.data, "from overlay", 12);
+    ck_assert_int_eq(vl_bootfs_find(&fs, "etc/motd", &f), 0);
+    ck_assert_mem_eq(f.data, "[[services]]\n", 13);
+    ck_assert_int_eq(vl_bootfs_find(&fs, "a/b/deep", &f), 0);
+    ck_assert_mem_eq(f.data, "deep data", 9);
+    free(one);
+
+    /* OUT may be the --from image itself. */
+    ck_assert_int_eq(run_mk("-o base.img --from base.img --add /bin/hello=hello2 "
+                            "--add /new/prog=./prog --add etc/services.toml=svc"),
+                     0);
+    expect_same_file("base.img", "edited.img");
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "ls '%s' | grep -q tmp", tmpdir);
+    ck_assert_int_ne(system(cmd), 0);
+}
+END_TEST
+
+START_TEST(test_mkbootfs_from_add_errors)
+{
+    make_tmpdir();
+    populate("base", 0);
+    ck_assert_int_eq(run_mkbootfs("base", "base.img"), 0);
+    write_tree_file("f", "data", 0644);
+    static const struct {
+        const char *args, *err;
+    } bad[] = {
+        {"-o out.img --from missing.img", "missing.img: No such file"},
+        {"-o out.img --from base --add x=f", "base: not a regular file"},
+        {"-o out.img --from trunc.img", "trunc.img: not a valid boot image"},
+        {"-o out.img --from magic.img", "magic.img: not a valid boot image"},
+        {"-o out.img --from empty.img", "empty.img: not a valid boot image"},
+        {"-o out.img --from base.img --add x=missing", "missing: No such file"},
+        {"-o out.img --from base.img --add x=base", "base: not a regular file"},
+        {"-o out.img --from base.img --add x", "expected NAME=FILE"},
+        {"-o out.img --from base.img --add x=", "expected NAME=FILE"},
+        {"-o out.img --from base.img --add =f", "bad name"},
+        {"-o out.img --from base.img --add /=f", "bad name"},
+        {"-o out.img --from base.img --add ../x=f", "bad name"},
+        {"-o out.img --from base.img --add a//b=f", "bad name"},
+        {"-o out.img --from base.img --add a/./b=f", "bad name"},
+        {"-o out.img --from base.img --add bin/=f", "bad name"},
+        {"-o out.img --from base.img --add bin/x=f --add /bin/x=f", "given twice"},
+        {"-o out.img --from base.img --add bin/hello/x=f", "'bin/hello' is a file"},
+        {"-o out.img --from base.img --add a/b=f", "'a/b' is a file"},
+        {"-o out.img --from base.img --from base.img", "--from given twice"},
+        {"-o out.img --from base.img base missing", "usage"},
+        {"-o out.img", "usage"},
+        {"--from base.img --add x=f", "usage"},
+    };
+
+    /* Corrupt images: truncated, wrong magic, empty. */
+    size_t n;
+    uint8_t *img_bytes = slurp("base.img", &n);
+    ck_assert_ptr_nonnull(img_bytes);
+    char path[512];
+    snprintf(path, sizeof(path), "%s/trunc.img", tmpdir);
+    FILE *f = fopen(path, "wb");
+    ck_assert_uint_eq(fwrite(img_bytes, 1, n - 1, f), n - 1);
+    fclose(f);
+    img_bytes[0] ^= 0xff;
+    snprintf(path, sizeof(path), "%s/magic.img", tmpdir);
+    f = fopen(path, "wb");
+    ck_assert_uint_eq(fwrite(img_bytes, 1, n, f), n);
+    fclose(f);
+    free(img_bytes);
+    write_tree_file("empty.img", "", 0644);
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ck_assert_msg(run_mk(bad[i].args) != 0, "%s succeeded", bad[i].args);
+        expect_stderr(bad[i].err);
+        ck_assert_msg(!exists("out.img"), "%s left out.img", bad[i].args);
+    }
+    /* A failed run leaves an existing OUT alone, also when OUT is the --from image. */
+    ck_assert_int_eq(run_mk("-o keep.img --from base.img"), 0);
+    ck_assert_int_ne(run_mk("-o keep.img --from keep.img --add x=missing"), 0);
+    expect_same_file("keep.img", "base.img");
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "ls '%s' | grep -q tmp", tmpdir);
+    ck_assert_int_ne(system(cmd), 0);
+}
+END_TEST
+
 #endif /* MKBOOTFS_PATH */
 
 Suite *bootfs_suite(void);
@@ -719,6 +896,8 @@ Suite *bootfs_suite(void)
 #ifdef MKBOOTFS_PATH
     tcase_add_test(tc, test_mkbootfs_roundtrip);
     tcase_add_test(tc, test_mkbootfs_errors);
+    tcase_add_test(tc, test_mkbootfs_from_add);
+    tcase_add_test(tc, test_mkbootfs_from_add_errors);
 #endif
     suite_add_tcase(s, tc);
     return s;
