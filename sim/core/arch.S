@@ -12,8 +12,8 @@
  *    wrfsbase may be used (CPU and kernel support, found at start-up); vs_scrub_level says
  *    which vector state the CPU has (0 SSE, 1 AVX, 2 AVX-512).
  *  - vs_kdispatch(a0..a5, nr) is the C dispatcher; nr arrives as the 7th (stack) argument.
- *  - vs_kentry_badfs() ends the current guest (its FS base was not the host's); it never
- *    returns. vs_on_fault/vs_on_watchdog are the C signal handlers, reached through
+ *  - vs_kentry_refuse(why) ends the current guest: its FS base was not the host's, or it
+ *    left an unmasked x87 exception pending; it never returns. vs_on_fault/vs_on_watchdog are the C signal handlers, reached through
  *    vs_sigfault_entry/vs_sigwd_entry with a 4th argument: 1 if the FS base was foreign.
  * Never: run host code on a guest stack, run C code with a guest's FS base or EFLAGS.AC, or
  * return to a guest with host values in any register it can read (they would leak host
@@ -23,6 +23,8 @@
 #define T_KTOP 8
 #define T_INKERNEL 16
 #define EFLAGS_AC 0x40000
+#define VS_KENTRY_BADFS 1 /* enum vs_kentry_refusal, machine.c */
+#define VS_KENTRY_X87 2
 
     .hidden vs_cur, vs_host_fsbase, vs_fsgsbase, vs_scrub_level
 
@@ -101,6 +103,9 @@ vs_kentry:
     jne   .Lkentry_badfs
 .Lkentry_fs_ok:
     pushq %rax                          /* 7th argument: nr */
+    fnstsw %ax                          /* an unmasked x87 exception left pending would */
+    testb $0x80, %al                    /* fire at the host's next x87 instruction */
+    jnz   .Lkentry_x87
     call  vs_kdispatch
     testl $EFLAGS_AC, 8(%rsp)
     jnz   .Lkentry_ret_ac
@@ -132,8 +137,14 @@ vs_kentry:
     movl  %r10d, %fs                    /* a null selector first, so no descriptor reloads it */
     movq  vs_host_fsbase(%rip), %r10
     wrfsbase %r10
+    movl  $VS_KENTRY_BADFS, %edi
     subq  $8, %rsp                      /* 16-aligned for the call */
-    call  vs_kentry_badfs
+    call  vs_kentry_refuse
+    ud2
+.Lkentry_x87:
+    fnclex
+    movl  $VS_KENTRY_X87, %edi
+    call  vs_kentry_refuse              /* rsp is 16-aligned: flags and nr are pushed */
     ud2
     .size vs_kentry, .-vs_kentry
 
@@ -157,6 +168,9 @@ vs_scrub_vectors:
     .endr
     ret
     .size vs_scrub_vectors, .-vs_scrub_vectors
+    .globl vs_kentry_end
+    .hidden vs_kentry_end
+vs_kentry_end:                          /* the trampoline's code ends here (trap.c) */
 
 /* noreturn void vs_enter_user(uint64_t entry, uint64_t usp, uint64_t arg):
  * leave the kernel stack for a guest's first instruction with a deterministic register
@@ -194,14 +208,17 @@ vs_enter_user:
     .size vs_enter_user, .-vs_enter_user
 
 /* Signal handler entries (SA_SIGINFO; rdi, rsi, rdx = sig, info, ucontext): before any C
- * code runs, put the host's FS base back if a guest changed it, and tell the handler so in
- * a 4th argument. The kernel already cleared DF and AC for the handler. The handlers never
+ * code runs, clear AC (Linux clears DF and TF for a handler, not AC), put the host's FS base
+ * back if a guest changed it, and tell the handler so in a 4th argument. The handlers never
  * restore the guest's FS base: whatever returns into guest code leaves the host's. */
 .macro SIG_ENTRY name, handler
     .globl \name
     .hidden \name
     .type \name,@function
 \name:
+    pushfq
+    andl  $~EFLAGS_AC, (%rsp)
+    popfq
     xorl  %ecx, %ecx
     testb $1, vs_fsgsbase(%rip)
     jz    1f

@@ -169,19 +169,22 @@ long vs_kdispatch(long a0, long a1, long a2, long a3, long a4, long a5, long nr)
                        (uint64_t)a3, (uint64_t)a4, (uint64_t)a5);
 }
 
-/* The kcall trampoline found a foreign FS base (and put the host's back): the guest changed
- * it (wrfsbase, a segment load), which the guest ABI leaves to the host. It ends here, with
- * the kernel call's return address as its pc. */
-_Noreturn void vs_kentry_badfs(void);
-_Noreturn void vs_kentry_badfs(void)
+/* The kcall trampoline refuses to run a kernel call (arch.S, VS_KENTRY_*) when the guest
+ * changed its FS base (wrfsbase, a segment load: the guest ABI leaves %fs to the host; the
+ * trampoline already put the host's back) or left an unmasked x87 exception pending (the
+ * host's next x87 instruction would take it; the trampoline cleared it). The guest ends
+ * here, with the kernel call's return address as its pc. */
+enum vs_kentry_refusal { VS_KENTRY_BADFS = 1, VS_KENTRY_X87 = 2 };
+_Noreturn void vs_kentry_refuse(uint32_t why);
+_Noreturn void vs_kentry_refuse(uint32_t why)
 {
     struct vk_thread *t = vs_cur;
     uint64_t pc = 0;
     vs_copy_user(&pc, (const void *)(uintptr_t)t->usp, sizeof pc);
     memset(&t->fault, 0, sizeof t->fault);
-    t->fault.exit_kind = VK_EXIT_FSBASE;
-    t->fault.signo = 11;
-    t->fault.exit_code = 128 + 11;
+    t->fault.exit_kind = why == VS_KENTRY_BADFS ? VK_EXIT_FSBASE : VK_EXIT_FAULT;
+    t->fault.signo = why == VS_KENTRY_BADFS ? 11 : 8;
+    t->fault.exit_code = 128 + (int32_t)t->fault.signo;
     t->fault.fault_pc = pc;
     vk_process_exit_current(t->kernel, &t->fault);
 }

@@ -49,6 +49,8 @@ long vs_zero_user(void *dst, size_t n);
 extern const char vs_copy_user_fixup[], vs_copy_user_end[];
 extern const char vs_zero_user_fixup[], vs_zero_user_end[];
 void vs_fault_entry(void);
+long vs_kentry(void);
+extern const char vs_kentry_end[];
 void vs_sigfault_entry(int sig, siginfo_t *si, void *ucv);
 void vs_sigwd_entry(int sig, siginfo_t *si, void *ucv);
 void vs_on_fault(int sig, siginfo_t *si, void *ucv, int fs_foreign);
@@ -99,9 +101,10 @@ static void redirect(ucontext_t *uc, struct vk_thread *t)
     if (uc->uc_flags & VS_UC_SIGCONTEXT_SS)
         g[REG_CSGSFS] =
             (greg_t)(((uint64_t)g[REG_CSGSFS] & ~(0xffffull << 48)) | ((uint64_t)host_ss << 48));
-    if (uc->uc_mcontext.fpregs) {
+    if (uc->uc_mcontext.fpregs) { /* host defaults, and no x87 exception left pending */
         uc->uc_mcontext.fpregs->mxcsr = 0x1f80;
         uc->uc_mcontext.fpregs->cwd = 0x37f;
+        uc->uc_mcontext.fpregs->swd = 0;
     }
     t->in_kernel = 1;
 }
@@ -280,6 +283,9 @@ void vs_on_fault(int sig, siginfo_t *si, void *ucv, int fs_foreign)
         emulate(uc, t, insn, len);
         return;
     }
+    if (pc >= (uint64_t)(uintptr_t)vs_kentry && pc < (uint64_t)(uintptr_t)vs_kentry_end)
+        pc = 0; /* the trampoline's return to a guest stack that is not there: no host address
+                 * in the report (it would differ from run to run with --host-aslr) */
     if (sig == SIGSYS)
         guest_dies(uc, t, VK_EXIT_SYSCALL, sig, pc, pc);
     else

@@ -22,6 +22,9 @@ killed fsbase-kcall 139 "$fsre near pc 0x2000[0-9a-f]+"
 killed fsbase-fault 139 "$fsre"
 killed fsbase-spin 139 "$fsre"
 killed fssel 139 "$fsre"
+killed acfault 132 'killed by SIGILL at pc 0x2000[0-9a-f]+'
+killed x87 136 'killed by SIGFPE at pc 0x2000[0-9a-f]+'
+killed jmpstub 139 'killed by SIGSEGV at pc 0x0, '
 killed int80 159 'killed: raw host syscall instruction at pc 0x2000[0-9a-f]+'
 killed far 139 'killed by SIGSEGV at pc 0x1000'
 # sysenter is #UD on AMD and a 32-bit system call on Intel: killed either way

@@ -8,6 +8,11 @@
  *   fssel         load %fs with the user data selector     (its base is 0: killed)
  *   fsnull        load %fs with a null selector            (the base may stay: either way)
  *   ac            set EFLAGS.AC and DF, then kernel calls  (they work; AC is still set)
+ *   acfault       set EFLAGS.AC, then ud2 (the signal handler runs with the guest's flags)
+ *   x87           leave an unmasked x87 exception pending, then a kernel call
+ *                 (killed by SIGFPE: the host's next x87 instruction would have taken it)
+ *   jmpstub       jump (not call) to a kernel-call stub with rsp pointing nowhere: the
+ *                 trampoline's return faults (killed by SIGSEGV, reported without a host pc)
  *   int80         int $0x80, the i386 system call gate     (killed: raw host syscall)
  *   sysenter      sysenter                                 (killed)
  *   far           far return into 32-bit code              (killed by SIGSEGV)
@@ -175,6 +180,15 @@ int main(int argc, char **argv)
         printf("ac: kcalls returned %ld %ld %ld, AC %s after them\n", pid, w, pid2,
                flags & 0x40000 ? "still set" : "lost");
         return 0;
+    } else if (!strcmp(m, "acfault")) {
+        __asm__ volatile("pushfq; orl $0x40000, (%%rsp); popfq; ud2" ::: "memory", "cc");
+    } else if (!strcmp(m, "x87")) {
+        uint16_t cw = 0x340; /* every exception unmasked */
+        __asm__ volatile("fninit; fldcw %0; fldz; fld1; fdivp" ::"m"(cw));
+        vk_getpid();
+    } else if (!strcmp(m, "jmpstub")) {
+        uint64_t fn = vr_kcall_page() + VK_KCALL_STUB_OFFSET + VK_NR_GETPID * VK_KCALL_STUB_STRIDE;
+        __asm__ volatile("movq $0x1000, %%rsp; jmp *%0" ::"r"(fn) : "memory");
     } else if (!strcmp(m, "int80")) {
         long r;
         __asm__ volatile("int $0x80" : "=a"(r) : "a"(20L) : "memory");
