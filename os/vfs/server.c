@@ -253,19 +253,18 @@ static long get_paths(const struct vk_recv *r, int two)
     return 0;
 }
 
-/* The directory a handle in the message stands for (a vfs file of a directory), or NULL. */
+/* The directory a handle in the message stands for: one of our open files of a directory,
+ * as the kernel unwrapped it (vk_recv.unwrapped: a handle minted on our endpoint, so the
+ * badge is ours). Any other handle, a client's endpoint with a badge it chose included, is
+ * -VK_EBADF: it names nothing of ours. */
 static long dir_arg(const struct vk_recv *r, unsigned which, struct vfs_vnode **dir)
 {
     *dir = NULL;
-    (void)r;
     if (!(args[3] & (which ? VFS_AT_DIR1 : VFS_AT_DIR0)))
         return 0;
-    if (which >= n_in)
+    if (which >= n_in || !(r->unwrapped & (1u << which)))
         return -VK_EBADF;
-    struct vk_handle_info hi;
-    if (vk_handle_info(in_handles[which], &hi) || hi.type != VK_OBJ_ENDPOINT)
-        return -VK_EBADF;
-    struct ofile *of = file_of(hi.badge);
+    struct ofile *of = file_of(r->handle_badges[which]);
     if (!of || !vfs_file_vnode(of->f))
         return -VK_EBADF;
     *dir = vfs_file_vnode(of->f);

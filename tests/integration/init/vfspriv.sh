@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Least privilege in vfs (issue 9): forged badges name none of vfs's files (no *at() escape
+# from a chroot); callers that give up mid-request leave no handles behind (100,000 of them,
+# while another client keeps working).
+. "$(dirname "$0")/../lib.sh"
+run_vrsim forge --quiet "$TESTIMAGE" -- /test/vfspriv forge
+out forge | grep -v '^ok'
+expect_eq "forge: status" "$(status forge)" 0
+expect_no_match "forge: nothing escaped" "$(out forge)" '^escaped'
+expect_match "forge: all checks" "$(out forge)" 'vfspriv forge: 0 failure\(s\)'
+
+run_vrsim flood --quiet "$TESTIMAGE" -- /test/vfspriv flood 100000
+out flood | grep -v '^ok'
+expect_eq "flood: status" "$(status flood)" 0
+expect_match "flood: handles as before" "$(out flood)" '^ok   handle count as before$'
+expect_match "flood: the other client" "$(out flood)" '^steady: 2000 rounds, 0 failed$'
+run_vrsim flood2 --quiet "$TESTIMAGE" -- /test/vfspriv flood 100000
+expect_eq "flood: same seed, same run" "$(digest flood2)" "$(digest flood)"
+finish
