@@ -16,9 +16,13 @@
  * be reused. Session 1 is init's own (uid 0, cwd /).
  *
  * Blocking: a read of an empty pipe, a write to a full one, or a waiting poll becomes a
- * pending request whose reply is deferred; after every message pending requests are
- * retried. The server handles one message at a time: the library is single-threaded.
- * The server never trusts a request: lengths are bounded, paths checked, ids validated.
+ * pending request whose reply is deferred (see "waiting requests": indexed by pipe, a bounded
+ * share per client). The server handles one message at a time: the library is
+ * single-threaded. The server never trusts a request: lengths are bounded, paths checked, ids
+ * validated, and a handle that stands for one of our own files (the directory of an *at()
+ * call) counts only when the kernel unwrapped it, i.e. it was minted on our endpoint.
+ * No request and no kernel error ends the server: a failed receive is logged and the loop
+ * goes on; a full handle table fails the one request that needed a handle.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +36,6 @@
 #include "vl_bootfs.h"
 
 #define CHUNK 65536u
-#define MAX_PENDING 256u
 
 enum dev_minor { DEV_NONE, DEV_NULL, DEV_ZERO, DEV_FULL, DEV_RANDOM };
 
@@ -52,8 +55,12 @@ struct session {
     struct vfs_ctx ctx;
 };
 
+/* A request waiting for a pipe (see "waiting requests"). */
 struct pending {
-    int used;
+    struct pending *next, *prev;   /* in its pipe's bucket, oldest first */
+    struct pending *cnext, *cprev; /* in its client's list, oldest first */
+    struct client *client;
+    uint64_t pipe; /* vfs_pipe_id of the file's pipe */
     uint64_t token;
     uint32_t op, id;
     uint64_t len, done, events;
@@ -67,7 +74,6 @@ static struct session *sessions;
 static size_t nsessions;
 static struct ofile *files;
 static size_t nfiles;
-static struct pending pend[MAX_PENDING];
 static uint8_t buf[CHUNK];
 static char path0[VFS_PROTO_PATH_MAX], path1[2 * VFS_PROTO_PATH_MAX];
 static uint64_t rng[2]; /* /dev/random: xorshift128+, seeded from AT_RANDOM (the run's seed) */
@@ -955,15 +961,246 @@ static void check_watches(void)
     }
 }
 
+/* ---- waiting requests ----
+ *
+ * Only pipes make requests wait, so waiting requests are indexed by pipe (its id hashed to a
+ * FIFO bucket): after a message only the pipes it touched are retried, and only requests
+ * that can progress cost kernel calls (a probe that the caller still waits, so no pipe data
+ * is consumed for nobody, then the work and the reply). Fair share: a client (sender pid)
+ * parks at most PARK_PER_CLIENT requests, and what it asks beyond that fails with EAGAIN for
+ * it alone: no client's requests make another's fail, and one client's memory here is
+ * bounded. Callers that gave up (deadline, death) are found when their request would be
+ * attempted, when their client reaches its share (its oldest few are probed), or by a sweep
+ * of all waiting requests each time their number has doubled since the last sweep
+ * (amortised O(1) probes per request). Closing a file answers its waiters with EBADF.
+ */
+#define PARK_BUCKETS 256u     /* pipes hash into this many FIFO lists */
+#define PARK_PER_CLIENT 1024u /* waiting requests one process may have */
+#define PARK_RECLAIM 8u       /* probes of a client's oldest requests when at its share */
+#define CLIENT_BUCKETS 64u
+#define SWEEP_MIN 256u
+
+struct client {
+    uint32_t pid;
+    uint32_t parked;
+    struct client *hnext;            /* in its hash chain */
+    struct pending *oldest, *newest; /* its requests */
+};
+
+struct park {
+    struct pending *head[PARK_BUCKETS], *tail[PARK_BUCKETS];
+    struct client *clients[CLIENT_BUCKETS];
+    size_t n, sweep_at;
+    uint64_t touched[4]; /* pipes the current message may have changed */
+    unsigned ntouched;
+};
+static struct park park_state = {.sweep_at = SWEEP_MIN};
+
+/* Remember that the current message may have changed of's pipe (retried after it). */
+static void touch(struct ofile *of)
+{
+    struct park *ps = &park_state;
+    struct vfs_pipe *pp = of && of->f ? vfs_file_pipe(of->f) : NULL;
+    if (!pp)
+        return;
+    uint64_t id = vfs_pipe_id(pp);
+    for (unsigned i = 0; i < ps->ntouched; i++)
+        if (ps->touched[i] == id)
+            return;
+    if (ps->ntouched < sizeof ps->touched / sizeof ps->touched[0])
+        ps->touched[ps->ntouched++] = id;
+}
+
+static struct client **client_slot(uint32_t pid)
+{
+    struct client **c = &park_state.clients[pid % CLIENT_BUCKETS];
+    while (*c && (*c)->pid != pid)
+        c = &(*c)->hnext;
+    return c;
+}
+
+/* Still waiting for our reply? (A zero-length msg_write to a gone caller is -VK_ESRCH.) */
+static int caller_gone(const struct pending *p)
+{
+    return vk_msg_write(p->token, 0, buf, 0) == -VK_ESRCH;
+}
+
+static void unpark(struct pending *p)
+{
+    struct park *ps = &park_state;
+    unsigned b = (unsigned)(p->pipe % PARK_BUCKETS);
+    *(p->prev ? &p->prev->next : &ps->head[b]) = p->next;
+    *(p->next ? &p->next->prev : &ps->tail[b]) = p->prev;
+    struct client *c = p->client;
+    *(p->cprev ? &p->cprev->cnext : &c->oldest) = p->cnext;
+    *(p->cnext ? &p->cnext->cprev : &c->newest) = p->cprev;
+    ps->n--;
+    free(p);
+    if (--c->parked == 0) {
+        *client_slot(c->pid) = c->hnext;
+        free(c);
+    }
+}
+
+/* Probe up to max of c's oldest requests, dropping those whose caller has gone; survivors
+ * go to the back, so the next probe looks at others. */
+static void reclaim(struct client *c, size_t max)
+{
+    for (size_t i = 0; i < max && c->parked; i++) {
+        struct pending *p = c->oldest;
+        uint32_t left = c->parked;
+        if (caller_gone(p)) {
+            unpark(p); /* may free c when it was the last */
+            if (left == 1)
+                return;
+            continue;
+        }
+        if (p == c->newest)
+            return;
+        c->oldest = p->cnext;
+        c->oldest->cprev = NULL;
+        p->cprev = c->newest;
+        p->cnext = NULL;
+        c->newest->cnext = p;
+        c->newest = p;
+    }
+}
+
+static void sweep(void)
+{
+    struct park *ps = &park_state;
+    for (unsigned b = 0; b < CLIENT_BUCKETS; b++) {
+        for (struct client *c = ps->clients[b], *next; c; c = next) {
+            next = c->hnext;
+            reclaim(c, c->parked);
+        }
+    }
+    ps->sweep_at = ps->n * 2 > SWEEP_MIN ? ps->n * 2 : SWEEP_MIN;
+}
+
+/* Keep a copy of *w waiting on of's pipe for client pid: 0, -VK_EAGAIN (its share is
+ * used), -VK_ENOMEM. */
+static long park(struct ofile *of, const struct pending *w, uint32_t pid)
+{
+    struct park *ps = &park_state;
+    struct vfs_pipe *pp = vfs_file_pipe(of->f);
+    if (!pp)
+        return -VK_EAGAIN; /* only pipes wait */
+    if (ps->n >= ps->sweep_at)
+        sweep();
+    struct client **slot = client_slot(pid), *c = *slot;
+    if (c && c->parked >= PARK_PER_CLIENT) {
+        reclaim(c, PARK_RECLAIM);
+        slot = client_slot(pid);
+        c = *slot;
+        if (c && c->parked >= PARK_PER_CLIENT)
+            return -VK_EAGAIN;
+    }
+    struct pending *p = malloc(sizeof *p);
+    if (!p)
+        return -VK_ENOMEM;
+    if (!c) {
+        if (!(c = calloc(1, sizeof *c))) {
+            free(p);
+            return -VK_ENOMEM;
+        }
+        c->pid = pid;
+        *slot = c;
+    }
+    *p = *w;
+    p->pipe = vfs_pipe_id(pp);
+    p->id = (uint32_t)(of - files);
+    p->client = c;
+    unsigned b = (unsigned)(p->pipe % PARK_BUCKETS);
+    p->next = NULL;
+    p->prev = ps->tail[b];
+    *(p->prev ? &p->prev->next : &ps->head[b]) = p;
+    ps->tail[b] = p;
+    p->cnext = NULL;
+    p->cprev = c->newest;
+    *(p->cprev ? &p->cprev->cnext : &c->oldest) = p;
+    c->newest = p;
+    c->parked++;
+    ps->n++;
+    return 0;
+}
+
+/* Could p progress now? Decided from the pipe's state, without kernel calls. */
+static int can_progress(struct ofile *of, const struct pending *p)
+{
+    struct vfs_pipe *pp = vfs_file_pipe(of->f);
+    switch (p->op) {
+    case VFS_OP_READ:
+        return vfs_pipe_bytes(pp) || !vfs_pipe_writers(pp);
+    case VFS_OP_WRITE:
+        return vfs_pipe_space(pp) || !vfs_pipe_readers(pp);
+    default:
+        return (poll_of(of) & ((uint32_t)p->events | VFS_POLLERR | VFS_POLLHUP)) != 0;
+    }
+}
+
+/* Retry the requests waiting on one pipe, oldest first, while any of them progresses. */
+static void retry_pipe(uint64_t pipe)
+{
+    unsigned b = (unsigned)(pipe % PARK_BUCKETS);
+    for (int progress = 1; progress;) {
+        progress = 0;
+        for (struct pending *p = park_state.head[b], *next; p; p = next) {
+            next = p->next;
+            struct ofile *of = &files[p->id];
+            if (p->pipe != pipe || !can_progress(of, p))
+                continue;
+            if (caller_gone(p)) {
+                unpark(p);
+                continue;
+            }
+            uint64_t done = p->done;
+            long rc;
+            if (attempt(of, p, &rc)) {
+                reply(p->token, &p->msg, rc);
+                unpark(p);
+                progress = 1;
+            } else if (p->done != done) {
+                progress = 1;
+            }
+        }
+    }
+}
+
+static void retry_touched(void)
+{
+    struct park *ps = &park_state;
+    for (unsigned i = 0; i < ps->ntouched; i++)
+        retry_pipe(ps->touched[i]);
+    ps->ntouched = 0;
+}
+
+/* of is being closed: its waiters get EBADF (the description they used is gone). */
+static void drop_waiters(struct ofile *of)
+{
+    struct vfs_pipe *pp = of->f ? vfs_file_pipe(of->f) : NULL;
+    if (!pp)
+        return;
+    uint64_t pipe = vfs_pipe_id(pp);
+    uint32_t id = (uint32_t)(of - files);
+    for (struct pending *p = park_state.head[pipe % PARK_BUCKETS], *next; p; p = next) {
+        next = p->next;
+        if (p->pipe == pipe && p->id == id) {
+            reply(p->token, &p->msg, -VK_EBADF);
+            unpark(p);
+        }
+    }
+}
+
 /* 1 when the request was answered (or dropped), 0 when it was deferred. */
 static int file_request(struct ofile *of, struct vk_recv *r)
 {
+    touch(of);
     uint64_t *d = r->msg.data; /* results */
     const uint64_t *a = args;  /* arguments */
     struct vfs_stat st;
     long rc;
-    struct pending p = {.used = 1,
-                        .token = r->token,
+    struct pending p = {.token = r->token,
                         .op = r->msg.opcode,
                         .id = 0,
                         .len = 0,
@@ -993,16 +1230,8 @@ static int file_request(struct ofile *of, struct vk_recv *r)
         p.events = a[0];
         p.look = a[1] != 0;
     maybe_block:
-        if (!attempt(of, &p, &rc)) {
-            for (size_t i = 0; i < MAX_PENDING; i++) {
-                if (!pend[i].used) {
-                    p.id = (uint32_t)(of - files);
-                    pend[i] = p;
-                    return 0;
-                }
-            }
-            rc = -VK_EAGAIN; /* too many waiting requests */
-        }
+        if (!attempt(of, &p, &rc) && (rc = park(of, &p, r->sender_pid)) == 0)
+            return 0;
         r->msg = p.msg;
         break;
     case VFS_OP_LSEEK: {
@@ -1050,34 +1279,12 @@ static int file_request(struct ofile *of, struct vk_recv *r)
     return 1;
 }
 
-static void retry_pending(void)
-{
-    int progress = 1;
-    while (progress) {
-        progress = 0;
-        for (size_t i = 0; i < MAX_PENDING; i++) {
-            struct pending *p = &pend[i];
-            if (!p->used)
-                continue;
-            /* a caller that gave up (deadline, death) no longer has a token here */
-            if (vk_msg_write(p->token, 0, buf, 0) == -VK_ESRCH || !files[p->id].used) {
-                p->used = 0;
-                continue;
-            }
-            long rc;
-            if (attempt(&files[p->id], p, &rc)) {
-                reply(p->token, &p->msg, rc);
-                p->used = 0;
-                progress = 1;
-            }
-        }
-    }
-}
-
 static void closed(uint64_t badge)
 {
     struct ofile *of = file_of(badge);
     if (of) {
+        touch(of); /* the peers of a pipe end see EOF or EPIPE */
+        drop_waiters(of);
         free(of->path);
         vfs_close(of->f);
         if ((size_t)(of - files) < file_hint)
@@ -1213,11 +1420,17 @@ int main(void)
     }
     vr_service_ready();
     struct vk_recv r;
+    uint64_t receive_errors = 0; /* bit e: -e was reported */
     for (;;) {
         long rrc = vk_receive(ep, &r, VK_DEADLINE_NEVER);
         if (rrc) {
-            fprintf(stderr, "vfs: receive: %s\n", strerror((int)-rrc));
-            return 1;
+            /* nothing was taken (the kernel fails a request it cannot deliver to its caller,
+             * not to us): say so once per kind of error and go on serving */
+            if (rrc < 0 && rrc > -64 && !(receive_errors & (1ull << -rrc))) {
+                receive_errors |= 1ull << -rrc;
+                fprintf(stderr, "vfs: receive: %s (going on)\n", strerror((int)-rrc));
+            }
+            continue;
         }
         if (r.kind == VK_RECV_CLOSED) {
             closed(r.badge);
@@ -1242,7 +1455,7 @@ int main(void)
                     vk_handle_close(in_handles[i]);
             n_in = 0;
         }
-        retry_pending();
+        retry_touched();
         check_watches();
     }
 }
