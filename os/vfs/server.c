@@ -89,8 +89,10 @@ static size_t ndevices;
 static uint64_t device_opens;
 static uint32_t in_handles[VK_MSG_MAX_HANDLES]; /* handles that came with the request */
 
-/* One-shot readiness watches (VFS_OP_WATCH): a notification to signal when a file is ready. */
-#define MAX_WATCHES 1024u
+/* One-shot readiness watches (VFS_OP_WATCH): a notification to signal when a file is ready.
+ * The table grows as needed; each client (sender pid) may keep WATCH_PER_CLIENT, so none can
+ * take the slots of another's poll(). */
+#define WATCH_PER_CLIENT 256u
 struct watch {
     int used;
     uint32_t file;   /* id */
@@ -98,8 +100,12 @@ struct watch {
     uint32_t events;
     uint64_t object; /* the notification's kernel object id, to match UNWATCH */
     uint64_t bits;
+    uint64_t pipe; /* vfs_pipe_id of the file's pipe (0: not a pipe, ready at once) */
+    uint32_t pid;  /* the client */
+    uint32_t reserved;
 };
-static struct watch watches[MAX_WATCHES];
+static struct watch *watches;
+static size_t nwatches;  /* allocated */
 static size_t watch_top; /* watches[watch_top..] are all unused: the scans stop there */
 static uint32_t n_in;
 static uint64_t args[VK_MSG_DATA_WORDS]; /* the request's data words; replies start zeroed */
@@ -920,36 +926,57 @@ static void watch_drop(struct watch *w)
         watch_top--;
 }
 
-static long watch_op(struct ofile *of, int add)
+static int touched_pipe(uint64_t id);
+
+static long watch_op(struct ofile *of, int add, uint32_t pid)
 {
     struct vk_handle_info hi;
     if (n_in < 1 || vk_handle_info(in_handles[0], &hi) || hi.type != VK_OBJ_NOTIFICATION ||
         !(hi.rights & VK_RIGHT_SIGNAL) || !args[1])
         return -VK_EINVAL;
     uint32_t id = (uint32_t)(of - files);
-    size_t end = add ? MAX_WATCHES : watch_top;
-    for (size_t i = 0; i < end; i++) {
+    size_t free_slot = watch_top, mine = 0;
+    for (size_t i = 0; i < watch_top; i++) {
         struct watch *w = &watches[i];
-        if (!add && w->used && w->file == id && w->object == hi.object_id && w->bits == args[1]) {
-            watch_drop(w);
-        } else if (add && !w->used) {
-            *w = (struct watch){1, id, in_handles[0], (uint32_t)args[0], hi.object_id, args[1]};
-            in_handles[0] = 0; /* kept until the watch fires or is dropped */
-            if (i >= watch_top)
-                watch_top = i + 1;
-            return 0;
+        if (!w->used) {
+            free_slot = free_slot < i ? free_slot : i;
+            continue;
         }
+        if (!add && w->file == id && w->object == hi.object_id && w->bits == args[1])
+            watch_drop(w);
+        else
+            mine += w->pid == pid;
     }
-    return add ? -VK_EAGAIN : 0;
+    if (!add)
+        return 0;
+    if (mine >= WATCH_PER_CLIENT)
+        return -VK_EAGAIN; /* this client's share; poll() falls back to looking again */
+    if (free_slot == nwatches) {
+        size_t n = nwatches ? nwatches * 2 : 64;
+        struct watch *nw = realloc(watches, n * sizeof *nw);
+        if (!nw)
+            return -VK_ENOMEM;
+        memset(nw + nwatches, 0, (n - nwatches) * sizeof *nw);
+        watches = nw;
+        nwatches = n;
+    }
+    struct vfs_pipe *pp = vfs_file_pipe(of->f);
+    watches[free_slot] = (struct watch){
+        1,   id, in_handles[0], (uint32_t)args[0], hi.object_id, args[1], pp ? vfs_pipe_id(pp) : 0,
+        pid, 0};
+    in_handles[0] = 0; /* kept until the watch fires or is dropped */
+    if (free_slot >= watch_top)
+        watch_top = free_slot + 1;
+    return 0;
 }
 
-/* Fire the watches whose files are ready (after every message: any of them may have changed
- * some file's readiness); drop those whose file is gone. */
+/* Fire the watches whose files are ready; drop those whose file is gone. Only a pipe the
+ * message touched (or a file that is no pipe) can have become ready or gone. */
 static void check_watches(void)
 {
     for (size_t i = 0; i < watch_top; i++) {
         struct watch *w = &watches[i];
-        if (!w->used)
+        if (!w->used || (w->pipe && !touched_pipe(w->pipe)))
             continue;
         struct ofile *of = w->file < nfiles ? &files[w->file] : NULL;
         uint32_t ev =
@@ -991,7 +1018,7 @@ struct park {
     struct pending *head[PARK_BUCKETS], *tail[PARK_BUCKETS];
     struct client *clients[CLIENT_BUCKETS];
     size_t n, sweep_at;
-    uint64_t touched[4]; /* pipes the current message may have changed */
+    uint64_t touched[4]; /* pipes the current message may have changed (at most two) */
     unsigned ntouched;
 };
 static struct park park_state = {.sweep_at = SWEEP_MIN};
@@ -1172,7 +1199,15 @@ static void retry_touched(void)
     struct park *ps = &park_state;
     for (unsigned i = 0; i < ps->ntouched; i++)
         retry_pipe(ps->touched[i]);
-    ps->ntouched = 0;
+}
+
+static int touched_pipe(uint64_t id)
+{
+    struct park *ps = &park_state;
+    for (unsigned i = 0; i < ps->ntouched; i++)
+        if (ps->touched[i] == id)
+            return 1;
+    return 0;
 }
 
 /* of is being closed: its waiters get EBADF (the description they used is gone). */
@@ -1269,7 +1304,7 @@ static int file_request(struct ofile *of, struct vk_recv *r)
         break;
     case VFS_OP_WATCH:
     case VFS_OP_UNWATCH:
-        rc = watch_op(of, r->msg.opcode == VFS_OP_WATCH);
+        rc = watch_op(of, r->msg.opcode == VFS_OP_WATCH, r->sender_pid);
         break;
     default:
         rc = -VK_ENOSYS;
@@ -1457,5 +1492,6 @@ int main(void)
         }
         retry_touched();
         check_watches();
+        park_state.ntouched = 0;
     }
 }

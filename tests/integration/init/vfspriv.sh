@@ -3,7 +3,7 @@
 # from a chroot); callers that give up mid-request leave no handles behind (100,000 of them,
 # while another client keeps working); one client parking far more blocking reads than the
 # old 256 slots makes no other client's blocking read fail, and its own excess beyond its
-# share is refused to it alone.
+# share is refused to it alone; the same for poll's watches.
 . "$(dirname "$0")/../lib.sh"
 run_vrsim forge --quiet "$TESTIMAGE" -- /test/vfspriv forge
 out forge | grep -v '^ok'
@@ -28,4 +28,8 @@ out share | grep -v '^ok'
 expect_eq "park 1100 (share 1024): status" "$(status share)" 0
 run_vrsim share2 --quiet "$TESTIMAGE" -- /test/vfspriv park 1100 76
 expect_eq "park: same seed, same run" "$(digest share2)" "$(digest share)"
+
+run_vrsim watches --quiet "$TESTIMAGE" -- /test/vfspriv watches 1100 256
+out watches | grep -v '^ok'
+expect_eq "watches 1100 (share 256): status" "$(status watches)" 0
 finish

@@ -13,11 +13,18 @@
  *                       waits and succeeds; a request costs vfs a few kernel calls however
  *                       many wait; one write answers all
  *
+ *   vfspriv watches N [K]  N watches (poll's way to wait for several files) on one pipe: K
+ *                       kept (this client's share), the rest refused to it alone; another
+ *                       process's poll over two pipes still gets its watches and wakes at
+ *                       the write
+ *
  * Helpers run as children: hold DIR (keep DIR open for a while), steady N (N ordinary file
- * calls), otherread (one blocking pipe read that a thread satisfies later).
+ * calls), otherread (one blocking pipe read that a thread satisfies later), otherpoll (a
+ * poll over two pipes, one written 5.3 ms later).
  * Prints one line per check; exits with the number of failures.
  */
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -353,6 +360,60 @@ static int park(long n, long refused)
     return expect_summary("vfspriv park");
 }
 
+/* ---- watches (poll over several files): a share per client too ---- */
+
+static int poll_fds[2][2];
+
+static void late_poll_write(void *arg)
+{
+    (void)arg;
+    sleep_ns(5300000); /* 5.3 ms */
+    write(poll_fds[1][1], "z", 1);
+}
+
+static int otherpoll(void)
+{
+    if (pipe(poll_fds[0]) || pipe(poll_fds[1]))
+        return 2;
+    uint32_t th;
+    vr_thread_start(late_poll_write, NULL, 16384, &th);
+    struct pollfd p[2] = {{poll_fds[0][0], POLLIN, 0}, {poll_fds[1][0], POLLIN, 0}};
+    uint64_t t0 = (uint64_t)vk_clock_get();
+    int r = poll(p, 2, 1000);
+    uint64_t dt = (uint64_t)vk_clock_get() - t0;
+    printf("otherpoll: %d ready after %llu us\n", r, (unsigned long long)(dt / 1000));
+    /* woken by its watch at the write, not by a 1 ms look when vfs refused the watches */
+    return r == 1 && p[1].revents == POLLIN && dt >= 5300000 && dt < 5400000 ? 0 : 1;
+}
+
+static int watches_(long n, long accepted)
+{
+    struct vk_msg m;
+    expect("pipe", vr_request(ns, VFS_OP_PIPE, NULL, 0, NULL, 0, 0, 0, &m), 0);
+    uint32_t notify;
+    expect("notification", vk_notify_create(&notify), 0);
+    long ok = 0, eagain = 0;
+    for (long i = 0; i < n; i++) {
+        struct vk_call c;
+        memset(&c, 0, sizeof c);
+        c.msg.opcode = VFS_OP_WATCH;
+        c.msg.flags = 1;
+        vk_handle_dup(notify, VK_RIGHT_SIGNAL | VK_RIGHT_TRANSFER, &c.msg.handles[0]);
+        c.msg.data[0] = POLLIN;
+        c.msg.data[1] = 1ull << (i % 63);
+        long rc = vk_call(m.handles[0], &c, VK_DEADLINE_NEVER);
+        ok += rc == 0 && c.msg.opcode == 0;
+        eagain += rc == 0 && c.msg.opcode == 11;
+    }
+    expect("watches kept", ok, accepted);
+    expect("refused beyond our share", eagain, n - accepted);
+    uint32_t other;
+    const char *av[] = {"/test/vfspriv", "otherpoll", NULL};
+    expect("spawn another client", spawn(av, &other), 0);
+    expect("its poll over two pipes woke at the write", wait_exit(other), 0);
+    return expect_summary("vfspriv watches");
+}
+
 int main(int argc, char **argv)
 {
     ns = vr_start_handle(VK_ROLE_NSROOT);
@@ -364,6 +425,8 @@ int main(int argc, char **argv)
         return steady(n);
     if (!strcmp(mode, "otherread"))
         return otherread();
+    if (!strcmp(mode, "otherpoll"))
+        return otherpoll();
     if (!ns) {
         printf("vfspriv: no session\n");
         return 1;
@@ -374,6 +437,8 @@ int main(int argc, char **argv)
         return flood(n);
     if (!strcmp(mode, "park") && n > 0 && n <= 65536)
         return park(n, argc > 3 ? atol(argv[3]) : 0);
-    printf("usage: vfspriv forge | flood N | park N [REFUSED]\n");
+    if (!strcmp(mode, "watches") && n > 0)
+        return watches_(n, argc > 3 ? atol(argv[3]) : n);
+    printf("usage: vfspriv forge | flood N | park N [REFUSED] | watches N [KEPT]\n");
     return 2;
 }
