@@ -608,6 +608,7 @@ static void unwrap_server(void *arg)
     vk_handle_get(&k->cur->proc->handles, ep, VK_OBJ_ENDPOINT, 0, &e);
     C.ep_srv2 = kt_give(&C.t, C.cli, e->obj, VK_RIGHT_RECV | VK_RIGHT_TRANSFER, 0);
     C.ep_cli2 = kt_give(&C.t, C.cli, e->obj, VK_RIGHT_CALL | VK_RIGHT_TRANSFER, 0x5e55);
+    C.v[14] = kt_give(&C.t, C.cli, e->obj, VK_RIGHT_TRANSFER | VK_HANDLE_TRACKED, 0x7777);
     struct vk_recv *r = (struct vk_recv *)((char *)kt_scratch(k) + 256);
     struct vk_handle_info *hi = (struct vk_handle_info *)((char *)kt_scratch(k) + 1024);
     C.v[15] = k->cur->proc->handles.used;
@@ -631,6 +632,15 @@ static void unwrap_server(void *arg)
     kc(k, VK_NR_HANDLE_CLOSE, r->msg.handles[0], 0, 0, 0, 0);
     r->msg.flags = 0;
     kc(k, VK_NR_REPLY, r->token, U(&r->msg), 0, 0, 0);
+    /* the last copy of a tracked badge, unwrapped: its close notice comes after the call */
+    C.r[7] = kc(k, VK_NR_RECEIVE, ep, U(r), VK_DEADLINE_NEVER, 0, 0);
+    C.v[10] = r->kind;
+    C.v[11] = r->handle_badges[0];
+    r->msg.flags = 0;
+    kc(k, VK_NR_REPLY, r->token, U(&r->msg), 0, 0, 0);
+    C.r[8] = kc(k, VK_NR_RECEIVE, ep, U(r), VK_DEADLINE_NEVER, 0, 0);
+    C.v[12] = r->kind;
+    C.v[13] = r->badge;
 }
 
 static void unwrap_client(void *arg)
@@ -654,6 +664,10 @@ static void unwrap_client(void *arg)
     c->msg.flags = 1;
     c->msg.handles[0] = C.ep_srv2;
     C.r[6] = kc(k, VK_NR_CALL, C.ep_cli, U(c), VK_DEADLINE_NEVER, 0, 0);
+    memset(c, 0, sizeof *c);
+    c->msg.flags = 1;
+    c->msg.handles[0] = (uint32_t)C.v[14];
+    C.r[9] = kc(k, VK_NR_CALL, C.ep_cli, U(c), VK_DEADLINE_NEVER, 0, 0);
     kc(k, VK_NR_HANDLE_CLOSE, h[0], 0, 0, 0, 0);
 }
 
@@ -679,6 +693,13 @@ START_TEST(test_unwrap_own_badges)
     ck_assert_uint_eq(C.v[8], 0);
     ck_assert_uint_eq(C.v[9], 1);
     ck_assert_int_eq(C.r[6], 0);
+    ck_assert_int_eq(C.r[9], 0);
+    ck_assert_int_eq(C.r[7], 0);
+    ck_assert_uint_eq(C.v[10], VK_RECV_CALL);
+    ck_assert_uint_eq(C.v[11], 0x7777);
+    ck_assert_int_eq(C.r[8], 0);
+    ck_assert_uint_eq(C.v[12], VK_RECV_CLOSED);
+    ck_assert_uint_eq(C.v[13], 0x7777);
 }
 END_TEST
 
