@@ -61,6 +61,7 @@ struct pending {
     struct pending *cnext, *cprev; /* in its client's list, oldest first */
     struct client *client;
     uint64_t pipe; /* vfs_pipe_id of the file's pipe */
+    int active;    /* being tried (else waiting its client's turn) */
     uint64_t token;
     uint32_t op, id;
     uint64_t len, done, events;
@@ -993,49 +994,109 @@ static void check_watches(void)
  * Only pipes make requests wait, so waiting requests are indexed by pipe (its id hashed to a
  * FIFO bucket): after a message only the pipes it touched are retried, and only requests
  * that can progress cost kernel calls (a probe that the caller still waits, so no pipe data
- * is consumed for nobody, then the work and the reply). Fair share: a client (sender pid)
- * parks at most PARK_PER_CLIENT requests, and what it asks beyond that fails with EAGAIN for
- * it alone: no client's requests make another's fail, and one client's memory here is
- * bounded. Callers that gave up (deadline, death) are found when their request would be
- * attempted, when their client reaches its share (its oldest few are probed), or by a sweep
- * of all waiting requests each time their number has doubled since the last sweep
- * (amortised O(1) probes per request). Closing a file answers its waiters with EBADF.
+ * is consumed for nobody, then the work and the reply).
+ *
+ * Fair share: a client (sender pid) has at most PARK_ACTIVE requests being tried; the rest
+ * of its requests wait their turn (kept, not tried) and each takes its place at the back of
+ * its pipe's queue when one of the client's active requests is done, so a client with many
+ * requests on a pipe does not get ahead of others on it. A client keeps at most
+ * PARK_PER_CLIENT in all (its memory here is bounded); what it asks beyond that fails with
+ * EAGAIN for it alone. No client's requests make another's fail.
+ *
+ * Callers that gave up (deadline, death) are found when their request would be attempted,
+ * when their client reaches its limit (its oldest few are probed), or by a sweep of all
+ * waiting requests each time their number has doubled since the last sweep (amortised O(1)
+ * probes per request). Closing a file answers its waiters with EBADF.
  */
 #define PARK_BUCKETS 256u     /* pipes hash into this many FIFO lists */
-#define PARK_PER_CLIENT 1024u /* waiting requests one process may have */
-#define PARK_RECLAIM 8u       /* probes of a client's oldest requests when at its share */
+#define PARK_ACTIVE 64u       /* a client's fair share: its requests that are tried */
+#define PARK_PER_CLIENT 1024u /* all its waiting requests; the rest wait their turn */
+#define PARK_RECLAIM 8u       /* probes of a client's oldest requests when at its limit */
 #define CLIENT_BUCKETS 64u
 #define SWEEP_MIN 256u
+#define TOUCHED_MAX 16u
+
+struct plist {
+    struct pending *head, *tail;
+};
 
 struct client {
     uint32_t pid;
-    uint32_t parked;
-    struct client *hnext;            /* in its hash chain */
-    struct pending *oldest, *newest; /* its requests */
+    uint32_t nactive, waiting; /* requests being tried; all of them */
+    struct client *hnext;      /* in its hash chain */
+    struct plist active, queued;
 };
 
 struct park {
-    struct pending *head[PARK_BUCKETS], *tail[PARK_BUCKETS];
+    struct plist bucket[PARK_BUCKETS];
     struct client *clients[CLIENT_BUCKETS];
     size_t n, sweep_at;
-    uint64_t touched[4]; /* pipes the current message may have changed (at most two) */
+    uint64_t touched[TOUCHED_MAX]; /* pipes the current message may have changed */
     unsigned ntouched;
+    unsigned touched_all; /* bumped when touched[] overflowed: retry every bucket */
 };
 static struct park park_state = {.sweep_at = SWEEP_MIN};
 
-/* Remember that the current message may have changed of's pipe (retried after it). */
-static void touch(struct ofile *of)
+/* The two lists an entry is on: its pipe's bucket (next/prev), its client's (cnext/cprev). */
+static void bucket_add(struct pending *p)
+{
+    struct plist *l = &park_state.bucket[p->pipe % PARK_BUCKETS];
+    p->next = NULL;
+    p->prev = l->tail;
+    *(l->tail ? &l->tail->next : &l->head) = p;
+    l->tail = p;
+}
+
+static void bucket_del(struct pending *p)
+{
+    struct plist *l = &park_state.bucket[p->pipe % PARK_BUCKETS];
+    *(p->prev ? &p->prev->next : &l->head) = p->next;
+    *(p->next ? &p->next->prev : &l->tail) = p->prev;
+}
+
+static void clist_add(struct plist *l, struct pending *p)
+{
+    p->cnext = NULL;
+    p->cprev = l->tail;
+    *(l->tail ? &l->tail->cnext : &l->head) = p;
+    l->tail = p;
+}
+
+static void clist_del(struct plist *l, struct pending *p)
+{
+    *(p->cprev ? &p->cprev->cnext : &l->head) = p->cnext;
+    *(p->cnext ? &p->cnext->cprev : &l->tail) = p->cprev;
+}
+
+/* Remember that the current message may have changed pipe `id` (retried after it). */
+static void touch_pipe(uint64_t id)
 {
     struct park *ps = &park_state;
-    struct vfs_pipe *pp = of && of->f ? vfs_file_pipe(of->f) : NULL;
-    if (!pp)
-        return;
-    uint64_t id = vfs_pipe_id(pp);
     for (unsigned i = 0; i < ps->ntouched; i++)
         if (ps->touched[i] == id)
             return;
-    if (ps->ntouched < sizeof ps->touched / sizeof ps->touched[0])
+    if (ps->ntouched < TOUCHED_MAX)
         ps->touched[ps->ntouched++] = id;
+    else
+        ps->touched_all++;
+}
+
+static void touch(struct ofile *of)
+{
+    struct vfs_pipe *pp = of && of->f ? vfs_file_pipe(of->f) : NULL;
+    if (pp)
+        touch_pipe(vfs_pipe_id(pp));
+}
+
+static int touched_pipe(uint64_t id)
+{
+    struct park *ps = &park_state;
+    if (ps->touched_all)
+        return 1;
+    for (unsigned i = 0; i < ps->ntouched; i++)
+        if (ps->touched[i] == id)
+            return 1;
+    return 0;
 }
 
 static struct client **client_slot(uint32_t pid)
@@ -1052,45 +1113,50 @@ static int caller_gone(const struct pending *p)
     return vk_msg_write(p->token, 0, buf, 0) == -VK_ESRCH;
 }
 
-static void unpark(struct pending *p)
+/* Forget p (answered, or its caller gone). When it was being tried, the client's next
+ * queued request takes its turn: to the back of its pipe's queue, its pipe retried. 1 when
+ * that was the client's last request (the client is freed too). */
+static int unpark(struct pending *p)
 {
-    struct park *ps = &park_state;
-    unsigned b = (unsigned)(p->pipe % PARK_BUCKETS);
-    *(p->prev ? &p->prev->next : &ps->head[b]) = p->next;
-    *(p->next ? &p->next->prev : &ps->tail[b]) = p->prev;
     struct client *c = p->client;
-    *(p->cprev ? &p->cprev->cnext : &c->oldest) = p->cnext;
-    *(p->cnext ? &p->cnext->cprev : &c->newest) = p->cprev;
-    ps->n--;
-    free(p);
-    if (--c->parked == 0) {
-        *client_slot(c->pid) = c->hnext;
-        free(c);
+    bucket_del(p);
+    clist_del(p->active ? &c->active : &c->queued, p);
+    c->nactive -= p->active != 0;
+    if (p->active && c->queued.head) {
+        struct pending *q = c->queued.head;
+        clist_del(&c->queued, q);
+        clist_add(&c->active, q);
+        q->active = 1;
+        c->nactive++;
+        bucket_del(q);
+        bucket_add(q);
+        touch_pipe(q->pipe);
     }
+    park_state.n--;
+    free(p);
+    if (--c->waiting)
+        return 0;
+    *client_slot(c->pid) = c->hnext;
+    free(c);
+    return 1;
 }
 
-/* Probe up to max of c's oldest requests, dropping those whose caller has gone; survivors
- * go to the back, so the next probe looks at others. */
-static void reclaim(struct client *c, size_t max)
+/* Probe up to max of the oldest requests on list l (a client's), dropping those whose caller
+ * has gone. 1 when the client itself went (its last request). */
+static int reclaim_list(struct plist *l, size_t max)
 {
-    for (size_t i = 0; i < max && c->parked; i++) {
-        struct pending *p = c->oldest;
-        uint32_t left = c->parked;
-        if (caller_gone(p)) {
-            unpark(p); /* may free c when it was the last */
-            if (left == 1)
-                return;
-            continue;
-        }
-        if (p == c->newest)
-            return;
-        c->oldest = p->cnext;
-        c->oldest->cprev = NULL;
-        p->cprev = c->newest;
-        p->cnext = NULL;
-        c->newest->cnext = p;
-        c->newest = p;
+    struct pending *p = l->head, *next;
+    for (size_t i = 0; p && i < max; i++, p = next) {
+        next = p->cnext;
+        if (caller_gone(p) && unpark(p))
+            return 1;
     }
+    return 0;
+}
+
+static int reclaim(struct client *c, size_t max)
+{
+    return reclaim_list(&c->active, max) || reclaim_list(&c->queued, max);
 }
 
 static void sweep(void)
@@ -1099,14 +1165,14 @@ static void sweep(void)
     for (unsigned b = 0; b < CLIENT_BUCKETS; b++) {
         for (struct client *c = ps->clients[b], *next; c; c = next) {
             next = c->hnext;
-            reclaim(c, c->parked);
+            reclaim(c, c->waiting);
         }
     }
     ps->sweep_at = ps->n * 2 > SWEEP_MIN ? ps->n * 2 : SWEEP_MIN;
 }
 
-/* Keep a copy of *w waiting on of's pipe for client pid: 0, -VK_EAGAIN (its share is
- * used), -VK_ENOMEM. */
+/* Keep a copy of *w waiting on of's pipe for client pid: 0, -VK_EAGAIN (the client has
+ * PARK_PER_CLIENT waiting already), -VK_ENOMEM. */
 static long park(struct ofile *of, const struct pending *w, uint32_t pid)
 {
     struct park *ps = &park_state;
@@ -1116,11 +1182,11 @@ static long park(struct ofile *of, const struct pending *w, uint32_t pid)
     if (ps->n >= ps->sweep_at)
         sweep();
     struct client **slot = client_slot(pid), *c = *slot;
-    if (c && c->parked >= PARK_PER_CLIENT) {
+    if (c && c->waiting >= PARK_PER_CLIENT) {
         reclaim(c, PARK_RECLAIM);
         slot = client_slot(pid);
         c = *slot;
-        if (c && c->parked >= PARK_PER_CLIENT)
+        if (c && c->waiting >= PARK_PER_CLIENT)
             return -VK_EAGAIN;
     }
     struct pending *p = malloc(sizeof *p);
@@ -1138,16 +1204,11 @@ static long park(struct ofile *of, const struct pending *w, uint32_t pid)
     p->pipe = vfs_pipe_id(pp);
     p->id = (uint32_t)(of - files);
     p->client = c;
-    unsigned b = (unsigned)(p->pipe % PARK_BUCKETS);
-    p->next = NULL;
-    p->prev = ps->tail[b];
-    *(p->prev ? &p->prev->next : &ps->head[b]) = p;
-    ps->tail[b] = p;
-    p->cnext = NULL;
-    p->cprev = c->newest;
-    *(p->cprev ? &p->cprev->cnext : &c->oldest) = p;
-    c->newest = p;
-    c->parked++;
+    p->active = c->nactive < PARK_ACTIVE;
+    bucket_add(p);
+    clist_add(p->active ? &c->active : &c->queued, p);
+    c->nactive += p->active != 0;
+    c->waiting++;
     ps->n++;
     return 0;
 }
@@ -1166,24 +1227,23 @@ static int can_progress(struct ofile *of, const struct pending *p)
     }
 }
 
-/* Retry the requests waiting on one pipe, oldest first, while any of them progresses. */
-static void retry_pipe(uint64_t pipe)
+/* Retry the active requests in bucket b waiting on pipe `pipe` (any pipe: all of them),
+ * oldest first, while any of them progresses or goes. */
+static void retry_bucket(unsigned b, uint64_t pipe, int any)
 {
-    unsigned b = (unsigned)(pipe % PARK_BUCKETS);
     for (int progress = 1; progress;) {
         progress = 0;
-        for (struct pending *p = park_state.head[b], *next; p; p = next) {
-            next = p->next;
+        for (struct pending *p = park_state.bucket[b].head, *next; p; p = next) {
+            next = p->next; /* stays valid: unpark frees only p (a turn moves to the tail) */
             struct ofile *of = &files[p->id];
-            if (p->pipe != pipe || !can_progress(of, p))
+            if ((!any && p->pipe != pipe) || !p->active || !can_progress(of, p))
                 continue;
-            if (caller_gone(p)) {
-                unpark(p);
-                continue;
-            }
             uint64_t done = p->done;
             long rc;
-            if (attempt(of, p, &rc)) {
+            if (caller_gone(p)) {
+                unpark(p);
+                progress = 1;
+            } else if (attempt(of, p, &rc)) {
                 reply(p->token, &p->msg, rc);
                 unpark(p);
                 progress = 1;
@@ -1197,20 +1257,20 @@ static void retry_pipe(uint64_t pipe)
 static void retry_touched(void)
 {
     struct park *ps = &park_state;
-    for (unsigned i = 0; i < ps->ntouched; i++)
-        retry_pipe(ps->touched[i]);
+    unsigned all_done = 0;
+    for (unsigned i = 0;;) {
+        for (; i < ps->ntouched; i++) /* turns taken meanwhile may add pipes */
+            retry_bucket((unsigned)(ps->touched[i] % PARK_BUCKETS), ps->touched[i], 0);
+        if (ps->touched_all == all_done)
+            break;
+        all_done = ps->touched_all;
+        for (unsigned b = 0; b < PARK_BUCKETS; b++)
+            retry_bucket(b, 0, 1);
+    }
 }
 
-static int touched_pipe(uint64_t id)
-{
-    struct park *ps = &park_state;
-    for (unsigned i = 0; i < ps->ntouched; i++)
-        if (ps->touched[i] == id)
-            return 1;
-    return 0;
-}
-
-/* of is being closed: its waiters get EBADF (the description they used is gone). */
+/* of is being closed: its waiters get EBADF (the description they used is gone). They are
+ * collected first: a turn taken when one goes may move others within the bucket. */
 static void drop_waiters(struct ofile *of)
 {
     struct vfs_pipe *pp = of->f ? vfs_file_pipe(of->f) : NULL;
@@ -1218,13 +1278,32 @@ static void drop_waiters(struct ofile *of)
         return;
     uint64_t pipe = vfs_pipe_id(pp);
     uint32_t id = (uint32_t)(of - files);
-    for (struct pending *p = park_state.head[pipe % PARK_BUCKETS], *next; p; p = next) {
-        next = p->next;
-        if (p->pipe == pipe && p->id == id) {
-            reply(p->token, &p->msg, -VK_EBADF);
-            unpark(p);
+    struct plist *l = &park_state.bucket[pipe % PARK_BUCKETS];
+    size_t n = 0;
+    for (struct pending *p = l->head; p; p = p->next)
+        n += p->pipe == pipe && p->id == id;
+    struct pending **v = n ? malloc(n * sizeof *v) : NULL;
+    if (n && !v) { /* no memory for the list: one at a time, from the front each time */
+        for (struct pending *p = l->head; p;) {
+            if (p->pipe == pipe && p->id == id) {
+                reply(p->token, &p->msg, -VK_EBADF);
+                unpark(p);
+                p = l->head;
+            } else {
+                p = p->next;
+            }
         }
+        return;
     }
+    size_t k = 0;
+    for (struct pending *p = l->head; p && k < n; p = p->next)
+        if (p->pipe == pipe && p->id == id)
+            v[k++] = p;
+    for (size_t i = 0; i < k; i++) {
+        reply(v[i]->token, &v[i]->msg, -VK_EBADF);
+        unpark(v[i]);
+    }
+    free(v);
 }
 
 /* 1 when the request was answered (or dropped), 0 when it was deferred. */
@@ -1493,5 +1572,6 @@ int main(void)
         retry_touched();
         check_watches();
         park_state.ntouched = 0;
+        park_state.touched_all = 0;
     }
 }

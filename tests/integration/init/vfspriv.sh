@@ -3,7 +3,8 @@
 # from a chroot); callers that give up mid-request leave no handles behind (100,000 of them,
 # while another client keeps working); one client parking far more blocking reads than the
 # old 256 slots makes no other client's blocking read fail, and its own excess beyond its
-# share is refused to it alone; the same for poll's watches.
+# share is refused to it alone; requests beyond a client's share of 64 wait their turn behind
+# other clients'; poll's watches have a share per client too.
 . "$(dirname "$0")/../lib.sh"
 run_vrsim forge --quiet "$TESTIMAGE" -- /test/vfspriv forge
 out forge | grep -v '^ok'
@@ -28,6 +29,10 @@ out share | grep -v '^ok'
 expect_eq "park 1100 (share 1024): status" "$(status share)" 0
 run_vrsim share2 --quiet "$TESTIMAGE" -- /test/vfspriv park 1100 76
 expect_eq "park: same seed, same run" "$(digest share2)" "$(digest share)"
+
+run_vrsim fair --quiet "$TESTIMAGE" -- /test/vfspriv fair 100
+out fair | grep -v '^ok'
+expect_eq "fair: status" "$(status fair)" 0
 
 run_vrsim watches --quiet "$TESTIMAGE" -- /test/vfspriv watches 1100 256
 out watches | grep -v '^ok'

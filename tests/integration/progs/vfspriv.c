@@ -13,6 +13,9 @@
  *                       waits and succeeds; a request costs vfs a few kernel calls however
  *                       many wait; one write answers all
  *
+ *   vfspriv fair N      N (> 64) of our reads wait on a pipe, then another client's: one
+ *                       write of N + 1 bytes gives it the byte after our share of 64, not
+ *                       the last one (requests beyond a share wait their turn)
  *   vfspriv watches N [K]  N watches (poll's way to wait for several files) on one pipe: K
  *                       kept (this client's share), the rest refused to it alone; another
  *                       process's poll over two pipes still gets its watches and wakes at
@@ -20,7 +23,8 @@
  *
  * Helpers run as children: hold DIR (keep DIR open for a while), steady N (N ordinary file
  * calls), otherread (one blocking pipe read that a thread satisfies later), otherpoll (a
- * poll over two pipes, one written 5.3 ms later).
+ * poll over two pipes, one written 5.3 ms later), fairread (one read of the pipe it is
+ * given; exits with the byte).
  * Prints one line per check; exits with the number of failures.
  */
 #include <fcntl.h>
@@ -360,6 +364,47 @@ static int park(long n, long refused)
     return expect_summary("vfspriv park");
 }
 
+/* ---- turns: a client's requests beyond its share wait behind other clients' ---- */
+
+static int fairread(void)
+{
+    uint32_t h = vr_start_handle(VK_ROLE_USER + 1);
+    unsigned char c = 0;
+    long rc = vr_request(h, VFS_OP_READ, NULL, 0, &c, 1, 1, 0, NULL);
+    printf("fairread: %ld, byte %u\n", rc, c);
+    return rc == 1 ? c : 255;
+}
+
+/* n of our reads wait on a pipe, then another client's; one write of n + 1 distinct bytes:
+ * the other client gets the byte after our fair share (64), not the last one */
+static int fair(long n)
+{
+    struct vk_msg m;
+    expect("pipe", vr_request(ns, VFS_OP_PIPE, NULL, 0, NULL, 0, 0, 0, &m), 0);
+    park_rd = m.handles[0];
+    uint32_t wr = m.handles[1];
+    for (long i = 0; i < n; i++) {
+        uint32_t th;
+        vr_thread_start(parked_reader, NULL, 8192, &th);
+    }
+    sleep_ns(10 * MS);
+    uint32_t other, copy_rd = copy(park_rd);
+    struct vk_start_handle extra = {copy_rd, (VK_ROLE_USER + 1) | VK_START_MOVE};
+    const char *av[] = {"/test/vfspriv", "fairread", NULL};
+    expect("spawn another client", vr_spawn_image("/test/vfspriv", av, NULL, &extra, 1, &other), 0);
+    sleep_ns(10 * MS); /* its read waits behind ours */
+    static unsigned char bytes[256];
+    for (long i = 0; i <= n; i++)
+        bytes[i] = (unsigned char)i;
+    expect("one write", vr_request(wr, VFS_OP_WRITE, bytes, (size_t)n + 1, NULL, 0, 0, 0, NULL),
+           n + 1);
+    expect("the other client's turn came after our share", wait_exit(other), 64);
+    for (int i = 0; i < 1000 && park_done < n; i++)
+        sleep_ns(MS / 10);
+    expect("ours all answered", park_got, n);
+    return expect_summary("vfspriv fair");
+}
+
 /* ---- watches (poll over several files): a share per client too ---- */
 
 static int poll_fds[2][2];
@@ -427,6 +472,8 @@ int main(int argc, char **argv)
         return otherread();
     if (!strcmp(mode, "otherpoll"))
         return otherpoll();
+    if (!strcmp(mode, "fairread"))
+        return fairread();
     if (!ns) {
         printf("vfspriv: no session\n");
         return 1;
@@ -437,8 +484,10 @@ int main(int argc, char **argv)
         return flood(n);
     if (!strcmp(mode, "park") && n > 0 && n <= 65536)
         return park(n, argc > 3 ? atol(argv[3]) : 0);
+    if (!strcmp(mode, "fair") && n > 64 && n < 255)
+        return fair(n);
     if (!strcmp(mode, "watches") && n > 0)
         return watches_(n, argc > 3 ? atol(argv[3]) : n);
-    printf("usage: vfspriv forge | flood N | park N [REFUSED] | watches N [KEPT]\n");
+    printf("usage: vfspriv forge | flood N | park N [REFUSED] | fair N | watches N [KEPT]\n");
     return 2;
 }
