@@ -22,7 +22,8 @@
  * second path has one, handles[0] carries a filler copy of the same directory (not flagged),
  * so handles[1] still is the second path's directory. symlink resolves only its second
  * string (the link): that directory is argument 0 (handles[0], VFS_AT_DIR0). An absolute
- * path or AT_FDCWD sends none (AT_FDCWD: the session's cwd). vfs closes every handle it
+ * path or AT_FDCWD sends none (AT_FDCWD: the session's cwd). The kernel unwraps these
+ * copies for vfs (it sees their badges, not handles); vfs closes every other handle it
  * receives.
  *
  * Start-up: a process with a session announces itself (VFS_OP_HELLO with its argv and

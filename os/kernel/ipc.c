@@ -12,6 +12,12 @@
  * closed (Zircon's rule: simple and leak-free). Peer death: the last receive handle going
  * away fails queued and future calls with -VK_EPIPE; a server process dying fails the
  * calls it still owes a reply with -VK_EPIPE.
+ *
+ * Unwrapping: a request's handle to the endpoint it is received on becomes a badge in the
+ * vk_recv (kcall.h), never a handle, so servers can trust badges only they minted. A request
+ * whose handles the receiver's table cannot take fails alone; the receiver goes on. A reply
+ * to a caller that has gone closes the handles it carried (nothing a server minted for it
+ * stays behind).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -86,37 +92,59 @@ void vk_ipc_drop_objects(struct vk_kernel *k, struct vk_thread *t)
     }
 }
 
-/* Install t's in-flight objects into table `to`, writing the values into t->ipc_msg.
- * All or nothing: on failure nothing is installed and the objects stay in flight. */
-static int install_msg_handles(struct vk_kernel *k, struct vk_handle_table *to, struct vk_thread *t)
+/* A handle in a request is unwrapped when it names the very endpoint the request is received
+ * on (and cannot receive from it): the receiver learns its badge instead of getting a handle
+ * (seL4's rule), so a server can tell its own badges from ones a client minted elsewhere. */
+static int unwraps(const struct vk_thread *t, uint32_t i, const struct vk_endpoint *self)
 {
-    uint32_t n = VK_MSG_NHANDLES(t->ipc_msg.flags);
+    return self && t->ipc_objs[i] == &self->o && !(t->ipc_rights[i] & VK_RIGHT_RECV);
+}
+
+/* Install t's in-flight objects into table `to`, writing the values into t->ipc_msg; those
+ * `self` unwraps stay in flight (value 0, bit i of *unwrapped) for the caller to drop once the
+ * delivery is certain. All or nothing: on failure nothing is installed and the objects stay
+ * in flight. */
+static int install_msg_handles(struct vk_kernel *k, struct vk_handle_table *to, struct vk_thread *t,
+                               const struct vk_endpoint *self, uint32_t *unwrapped)
+{
+    uint32_t n = VK_MSG_NHANDLES(t->ipc_msg.flags), mask = 0;
     for (uint32_t i = 0; i < n; i++) {
+        if (unwraps(t, i, self)) {
+            mask |= 1u << i;
+            t->ipc_msg.handles[i] = 0;
+            continue;
+        }
         int rc = vk_handle_install_moved(k, to, t->ipc_objs[i], t->ipc_rights[i], t->ipc_badges[i],
                                          &t->ipc_msg.handles[i]);
         if (rc) {
             while (i--) {
                 struct vk_handle_entry e;
-                vk_handle_take(k, to, t->ipc_msg.handles[i], &e);
+                if (!(mask & (1u << i)))
+                    vk_handle_take(k, to, t->ipc_msg.handles[i], &e);
                 t->ipc_msg.handles[i] = 0;
             }
             return rc;
         }
     }
     for (uint32_t i = 0; i < n; i++)
-        t->ipc_objs[i] = NULL;
+        if (!(mask & (1u << i)))
+            t->ipc_objs[i] = NULL;
+    if (unwrapped)
+        *unwrapped = mask;
     return 0;
 }
 
 /* Take installed handles back out of `from` (a failed delivery): undo install_msg_handles. */
 static void uninstall_msg_handles(struct vk_kernel *k, struct vk_handle_table *from,
-                                  struct vk_thread *t)
+                                  struct vk_thread *t, uint32_t unwrapped)
 {
     uint32_t n = VK_MSG_NHANDLES(t->ipc_msg.flags);
     for (uint32_t i = 0; i < n; i++) {
-        struct vk_handle_entry e;
-        vk_handle_take(k, from, t->ipc_msg.handles[i], &e);
-        t->ipc_objs[i] = e.obj;
+        if (!(unwrapped & (1u << i))) {
+            struct vk_handle_entry e;
+            vk_handle_take(k, from, t->ipc_msg.handles[i], &e);
+            t->ipc_objs[i] = e.obj;
+        }
         t->ipc_msg.handles[i] = 0;
     }
 }
@@ -233,7 +261,7 @@ long vk_sys_call(struct vk_kernel *k, uint32_t h, uint64_t ucall, uint64_t deadl
         vk_ipc_drop_objects(k, t);
         return r;
     }
-    if ((rc = install_msg_handles(k, &p->handles, t))) {
+    if ((rc = install_msg_handles(k, &p->handles, t, NULL, NULL))) {
         vk_ipc_drop_objects(k, t);
         return rc;
     }
@@ -246,15 +274,33 @@ long vk_sys_call(struct vk_kernel *k, uint32_t h, uint64_t ucall, uint64_t deadl
     return rc;
 }
 
-/* Deliver the first queued caller of ep to the current thread. */
+#define DELIVER_NEXT 1 /* deliver(): that caller failed; try the next message */
+
+/* Fail a queued caller's call with rc (it is not delivered): its handles are closed. */
+static void fail_caller(struct vk_kernel *k, struct vk_thread *c, long rc)
+{
+    vk_list_del(&c->ipc_link);
+    vk_ipc_drop_objects(k, c);
+    c->ipc_state = VK_IPC_DONE;
+    vk_wake(k, c, rc);
+}
+
+/* Deliver the first queued caller of ep to the current thread. Its handles to ep are
+ * unwrapped (badges in the vk_recv, objects dropped); when the receiver's table cannot take
+ * the others, that call fails with the reason and the receiver goes on (DELIVER_NEXT): one
+ * request's handles never stop a server from receiving the next. */
 static long deliver(struct vk_kernel *k, struct vk_endpoint *ep, uint64_t urecv)
 {
     struct vk_thread *t = k->cur;
     struct vk_process *p = t->proc;
     struct vk_thread *c = VK_CONTAINER_OF(ep->callers.next, struct vk_thread, ipc_link);
-    int rc = install_msg_handles(k, &p->handles, c);
-    if (rc)
-        return rc;
+    uint32_t unwrapped;
+    int rc = install_msg_handles(k, &p->handles, c, ep, &unwrapped);
+    if (rc) {
+        fail_caller(k, c, rc);
+        ep_update_readable(k, ep);
+        return DELIVER_NEXT;
+    }
     uint64_t token = ++p->next_token;
     struct vk_recv r = {
         .msg = c->ipc_msg,
@@ -265,12 +311,18 @@ static long deliver(struct vk_kernel *k, struct vk_endpoint *ep, uint64_t urecv)
         .kind = VK_RECV_CALL,
         .sender_pid = c->proc->pid,
         .notify_bits = 0,
+        .unwrapped = unwrapped,
+        .reserved = 0,
+        .handle_badges = {0},
     };
+    for (uint32_t i = 0; i < VK_MSG_MAX_HANDLES; i++)
+        if (unwrapped & (1u << i))
+            r.handle_badges[i] = c->ipc_badges[i];
     if ((rc = pending_add(p, token, c)) || (rc = vk_copy_out(k, urecv, &r, sizeof r))) {
         struct vk_pending_reply *pr = pending_find(p, token);
         if (pr)
             pending_remove(p, pr);
-        uninstall_msg_handles(k, &p->handles, c);
+        uninstall_msg_handles(k, &p->handles, c, unwrapped);
         return rc;
     }
     vk_list_del(&c->ipc_link);
@@ -280,6 +332,12 @@ static long deliver(struct vk_kernel *k, struct vk_endpoint *ep, uint64_t urecv)
     ep_update_readable(k, ep);
     vk_trace(k, VS_TR_IPC_RECV, ep->o.id, r.msg.opcode, c->tid, token, 0);
     t->kcall_traced = 1;
+    for (uint32_t i = 0; i < VK_MSG_MAX_HANDLES; i++) {
+        if (unwrapped & (1u << i)) { /* last: a close notice it causes comes after the call */
+            vk_handle_drop_moved(k, c->ipc_objs[i], c->ipc_rights[i], c->ipc_badges[i]);
+            c->ipc_objs[i] = NULL;
+        }
+    }
     return 0;
 }
 
@@ -327,6 +385,8 @@ long vk_sys_receive(struct vk_kernel *k, uint32_t h, uint64_t urecv, uint64_t de
         }
         if (!vk_list_empty(&ep->callers)) {
             r = deliver(k, ep, urecv);
+            if (r == DELIVER_NEXT)
+                continue;
             break;
         }
         vk_list_add_tail(&ep->receivers, &t->ipc_link);
@@ -343,15 +403,21 @@ long vk_sys_receive(struct vk_kernel *k, uint32_t h, uint64_t urecv, uint64_t de
 long vk_sys_reply(struct vk_kernel *k, uint64_t token, uint64_t umsg)
 {
     struct vk_process *p = k->cur->proc;
-    struct vk_pending_reply *pr = pending_find(p, token);
-    if (!pr)
-        return -VK_ESRCH;
     struct vk_msg m;
     int rc = vk_copy_in(k, &m, umsg, sizeof m);
     if (rc)
         return rc;
     if ((rc = check_msg_handles(p, &m)))
         return rc;
+    struct vk_pending_reply *pr = pending_find(p, token);
+    if (!pr) {
+        /* the caller is gone (deadline, kill) or never was: what the reply carries would have
+         * been closed with it, so it is closed now, and no server keeps handles it minted for
+         * a caller that left */
+        for (uint32_t i = 0; i < VK_MSG_NHANDLES(m.flags); i++)
+            vk_handle_close(k, &p->handles, m.handles[i]);
+        return -VK_ESRCH;
+    }
     struct vk_thread *c = pr->caller;
     pending_remove(p, pr);
     take_msg_handles(k, p, c, &m);
@@ -509,10 +575,7 @@ static void fail_callers(struct vk_kernel *k, struct vk_endpoint *ep)
 {
     while (!vk_list_empty(&ep->callers)) {
         struct vk_thread *c = VK_CONTAINER_OF(ep->callers.next, struct vk_thread, ipc_link);
-        vk_list_del(&c->ipc_link);
-        vk_ipc_drop_objects(k, c);
-        c->ipc_state = VK_IPC_DONE;
-        vk_wake(k, c, -VK_EPIPE);
+        fail_caller(k, c, -VK_EPIPE);
     }
     ep_update_readable(k, ep);
 }

@@ -27,9 +27,13 @@
  * directories are nobody's to publish.
  *
  * Blocking: a read of an empty pipe, a write to a full one, or a waiting poll becomes a
- * pending request whose reply is deferred; after every message pending requests are
- * retried. The server handles one message at a time: the library is single-threaded.
- * The server never trusts a request: lengths are bounded, paths checked, ids validated.
+ * pending request whose reply is deferred (see "waiting requests": indexed by pipe, a bounded
+ * share per client). The server handles one message at a time: the library is
+ * single-threaded. The server never trusts a request: lengths are bounded, paths checked, ids
+ * validated, and a handle that stands for one of our own files (the directory of an *at()
+ * call) counts only when the kernel unwrapped it, i.e. it was minted on our endpoint.
+ * No request and no kernel error ends the server: a failed receive is logged and the loop
+ * goes on; a full handle table fails the one request that needed a handle.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +47,6 @@
 #include "vl_bootfs.h"
 
 #define CHUNK 65536u
-#define MAX_PENDING 256u
 
 enum dev_minor { DEV_NONE, DEV_NULL, DEV_ZERO, DEV_FULL, DEV_RANDOM };
 
@@ -65,8 +68,13 @@ struct session {
     uint32_t rgid, sgid;  /* real and saved gid */
 };
 
+/* A request waiting for a pipe (see "waiting requests"). */
 struct pending {
-    int used;
+    struct pending *next, *prev;   /* in its pipe's bucket, oldest first */
+    struct pending *cnext, *cprev; /* in its client's list, oldest first */
+    struct client *client;
+    uint64_t pipe; /* vfs_pipe_id of the file's pipe */
+    int active;    /* being tried (else waiting its client's turn) */
     uint64_t token;
     uint32_t op, id;
     uint64_t len, done, events;
@@ -80,7 +88,6 @@ static struct session *sessions;
 static size_t nsessions;
 static struct ofile *files;
 static size_t nfiles;
-static struct pending pend[MAX_PENDING];
 static uint8_t buf[CHUNK];
 static char path0[VFS_PROTO_PATH_MAX], path1[2 * VFS_PROTO_PATH_MAX];
 static uint64_t rng[2]; /* /dev/random: xorshift128+, seeded from AT_RANDOM (the run's seed) */
@@ -104,8 +111,10 @@ static size_t ndevices;
 static uint64_t device_opens;
 static uint32_t in_handles[VK_MSG_MAX_HANDLES]; /* handles that came with the request */
 
-/* One-shot readiness watches (VFS_OP_WATCH): a notification to signal when a file is ready. */
-#define MAX_WATCHES 1024u
+/* One-shot readiness watches (VFS_OP_WATCH): a notification to signal when a file is ready.
+ * The table grows as needed; each client (sender pid) may keep WATCH_PER_CLIENT, so none can
+ * take the slots of another's poll(). */
+#define WATCH_PER_CLIENT 256u
 struct watch {
     int used;
     uint32_t file;   /* id */
@@ -113,8 +122,12 @@ struct watch {
     uint32_t events;
     uint64_t object; /* the notification's kernel object id, to match UNWATCH */
     uint64_t bits;
+    uint64_t pipe; /* vfs_pipe_id of the file's pipe (0: not a pipe, ready at once) */
+    uint32_t pid;  /* the client */
+    uint32_t reserved;
 };
-static struct watch watches[MAX_WATCHES];
+static struct watch *watches;
+static size_t nwatches;  /* allocated */
 static size_t watch_top; /* watches[watch_top..] are all unused: the scans stop there */
 static uint32_t n_in;
 static uint64_t args[VK_MSG_DATA_WORDS]; /* the request's data words; replies start zeroed */
@@ -283,19 +296,18 @@ static long get_paths(const struct vk_recv *r, int two)
     return 0;
 }
 
-/* The directory a handle in the message stands for (a vfs file of a directory), or NULL. */
+/* The directory a handle in the message stands for: one of our open files of a directory,
+ * as the kernel unwrapped it (vk_recv.unwrapped: a handle minted on our endpoint, so the
+ * badge is ours). Any other handle, a client's endpoint with a badge it chose included, is
+ * -VK_EBADF: it names nothing of ours. */
 static long dir_arg(const struct vk_recv *r, unsigned which, struct vfs_vnode **dir)
 {
     *dir = NULL;
-    (void)r;
     if (!(args[3] & (which ? VFS_AT_DIR1 : VFS_AT_DIR0)))
         return 0;
-    if (which >= n_in)
+    if (which >= n_in || !(r->unwrapped & (1u << which)))
         return -VK_EBADF;
-    struct vk_handle_info hi;
-    if (vk_handle_info(in_handles[which], &hi) || hi.type != VK_OBJ_ENDPOINT)
-        return -VK_EBADF;
-    struct ofile *of = file_of(hi.badge);
+    struct ofile *of = file_of(r->handle_badges[which]);
     if (!of || !vfs_file_vnode(of->f))
         return -VK_EBADF;
     *dir = vfs_file_vnode(of->f);
@@ -1025,36 +1037,57 @@ static void watch_drop(struct watch *w)
         watch_top--;
 }
 
-static long watch_op(struct ofile *of, int add)
+static int touched_pipe(uint64_t id);
+
+static long watch_op(struct ofile *of, int add, uint32_t pid)
 {
     struct vk_handle_info hi;
     if (n_in < 1 || vk_handle_info(in_handles[0], &hi) || hi.type != VK_OBJ_NOTIFICATION ||
         !(hi.rights & VK_RIGHT_SIGNAL) || !args[1])
         return -VK_EINVAL;
     uint32_t id = (uint32_t)(of - files);
-    size_t end = add ? MAX_WATCHES : watch_top;
-    for (size_t i = 0; i < end; i++) {
+    size_t free_slot = watch_top, mine = 0;
+    for (size_t i = 0; i < watch_top; i++) {
         struct watch *w = &watches[i];
-        if (!add && w->used && w->file == id && w->object == hi.object_id && w->bits == args[1]) {
-            watch_drop(w);
-        } else if (add && !w->used) {
-            *w = (struct watch){1, id, in_handles[0], (uint32_t)args[0], hi.object_id, args[1]};
-            in_handles[0] = 0; /* kept until the watch fires or is dropped */
-            if (i >= watch_top)
-                watch_top = i + 1;
-            return 0;
+        if (!w->used) {
+            free_slot = free_slot < i ? free_slot : i;
+            continue;
         }
+        if (!add && w->file == id && w->object == hi.object_id && w->bits == args[1])
+            watch_drop(w);
+        else
+            mine += w->pid == pid;
     }
-    return add ? -VK_EAGAIN : 0;
+    if (!add)
+        return 0;
+    if (mine >= WATCH_PER_CLIENT)
+        return -VK_EAGAIN; /* this client's share; poll() falls back to looking again */
+    if (free_slot == nwatches) {
+        size_t n = nwatches ? nwatches * 2 : 64;
+        struct watch *nw = realloc(watches, n * sizeof *nw);
+        if (!nw)
+            return -VK_ENOMEM;
+        memset(nw + nwatches, 0, (n - nwatches) * sizeof *nw);
+        watches = nw;
+        nwatches = n;
+    }
+    struct vfs_pipe *pp = vfs_file_pipe(of->f);
+    watches[free_slot] = (struct watch){
+        1,   id, in_handles[0], (uint32_t)args[0], hi.object_id, args[1], pp ? vfs_pipe_id(pp) : 0,
+        pid, 0};
+    in_handles[0] = 0; /* kept until the watch fires or is dropped */
+    if (free_slot >= watch_top)
+        watch_top = free_slot + 1;
+    return 0;
 }
 
-/* Fire the watches whose files are ready (after every message: any of them may have changed
- * some file's readiness); drop those whose file is gone. */
+/* Fire the watches whose files are ready; drop those whose file is gone. Only a pipe the
+ * message touched (or a file that is no pipe) can have become ready or gone. */
 static void check_watches(void)
 {
     for (size_t i = 0; i < watch_top; i++) {
         struct watch *w = &watches[i];
-        if (!w->used)
+        if (!w->used || (w->pipe && !touched_pipe(w->pipe)))
             continue;
         struct ofile *of = w->file < nfiles ? &files[w->file] : NULL;
         uint32_t ev =
@@ -1066,15 +1099,332 @@ static void check_watches(void)
     }
 }
 
+/* ---- waiting requests ----
+ *
+ * Only pipes make requests wait, so waiting requests are indexed by pipe (its id hashed to a
+ * FIFO bucket): after a message only the pipes it touched are retried, and only requests
+ * that can progress cost kernel calls (a probe that the caller still waits, so no pipe data
+ * is consumed for nobody, then the work and the reply).
+ *
+ * Fair share: a client (sender pid) has at most PARK_ACTIVE requests being tried; the rest
+ * of its requests wait their turn (kept, not tried) and each takes its place at the back of
+ * its pipe's queue when one of the client's active requests is done, so a client with many
+ * requests on a pipe does not get ahead of others on it. A client keeps at most
+ * PARK_PER_CLIENT in all (its memory here is bounded); what it asks beyond that fails with
+ * EAGAIN for it alone. No client's requests make another's fail.
+ *
+ * Callers that gave up (deadline, death) are found when their request would be attempted,
+ * when their client reaches its limit (its oldest few are probed), or by a sweep of all
+ * waiting requests each time their number has doubled since the last sweep (amortised O(1)
+ * probes per request). Closing a file answers its waiters with EBADF.
+ */
+#define PARK_BUCKETS 256u     /* pipes hash into this many FIFO lists */
+#define PARK_ACTIVE 64u       /* a client's fair share: its requests that are tried */
+#define PARK_PER_CLIENT 1024u /* all its waiting requests; the rest wait their turn */
+#define PARK_RECLAIM 8u       /* probes of a client's oldest requests when at its limit */
+#define CLIENT_BUCKETS 64u
+#define SWEEP_MIN 256u
+#define TOUCHED_MAX 16u
+
+struct plist {
+    struct pending *head, *tail;
+};
+
+struct client {
+    uint32_t pid;
+    uint32_t nactive, waiting; /* requests being tried; all of them */
+    struct client *hnext;      /* in its hash chain */
+    struct plist active, queued;
+};
+
+struct park {
+    struct plist bucket[PARK_BUCKETS];
+    struct client *clients[CLIENT_BUCKETS];
+    size_t n, sweep_at;
+    uint64_t touched[TOUCHED_MAX]; /* pipes the current message may have changed */
+    unsigned ntouched;
+    unsigned touched_all; /* bumped when touched[] overflowed: retry every bucket */
+};
+static struct park park_state = {.sweep_at = SWEEP_MIN};
+
+/* The two lists an entry is on: its pipe's bucket (next/prev), its client's (cnext/cprev). */
+static void bucket_add(struct pending *p)
+{
+    struct plist *l = &park_state.bucket[p->pipe % PARK_BUCKETS];
+    p->next = NULL;
+    p->prev = l->tail;
+    *(l->tail ? &l->tail->next : &l->head) = p;
+    l->tail = p;
+}
+
+static void bucket_del(struct pending *p)
+{
+    struct plist *l = &park_state.bucket[p->pipe % PARK_BUCKETS];
+    *(p->prev ? &p->prev->next : &l->head) = p->next;
+    *(p->next ? &p->next->prev : &l->tail) = p->prev;
+}
+
+static void clist_add(struct plist *l, struct pending *p)
+{
+    p->cnext = NULL;
+    p->cprev = l->tail;
+    *(l->tail ? &l->tail->cnext : &l->head) = p;
+    l->tail = p;
+}
+
+static void clist_del(struct plist *l, struct pending *p)
+{
+    *(p->cprev ? &p->cprev->cnext : &l->head) = p->cnext;
+    *(p->cnext ? &p->cnext->cprev : &l->tail) = p->cprev;
+}
+
+/* Remember that the current message may have changed pipe `id` (retried after it). */
+static void touch_pipe(uint64_t id)
+{
+    struct park *ps = &park_state;
+    for (unsigned i = 0; i < ps->ntouched; i++)
+        if (ps->touched[i] == id)
+            return;
+    if (ps->ntouched < TOUCHED_MAX)
+        ps->touched[ps->ntouched++] = id;
+    else
+        ps->touched_all++;
+}
+
+static void touch(struct ofile *of)
+{
+    struct vfs_pipe *pp = of && of->f ? vfs_file_pipe(of->f) : NULL;
+    if (pp)
+        touch_pipe(vfs_pipe_id(pp));
+}
+
+static int touched_pipe(uint64_t id)
+{
+    struct park *ps = &park_state;
+    if (ps->touched_all)
+        return 1;
+    for (unsigned i = 0; i < ps->ntouched; i++)
+        if (ps->touched[i] == id)
+            return 1;
+    return 0;
+}
+
+static struct client **client_slot(uint32_t pid)
+{
+    struct client **c = &park_state.clients[pid % CLIENT_BUCKETS];
+    while (*c && (*c)->pid != pid)
+        c = &(*c)->hnext;
+    return c;
+}
+
+/* Still waiting for our reply? (A zero-length msg_write to a gone caller is -VK_ESRCH.) */
+static int caller_gone(const struct pending *p)
+{
+    return vk_msg_write(p->token, 0, buf, 0) == -VK_ESRCH;
+}
+
+/* Forget p (answered, or its caller gone). When it was being tried, the client's next
+ * queued request takes its turn: to the back of its pipe's queue, its pipe retried. 1 when
+ * that was the client's last request (the client is freed too). */
+static int unpark(struct pending *p)
+{
+    struct client *c = p->client;
+    bucket_del(p);
+    clist_del(p->active ? &c->active : &c->queued, p);
+    c->nactive -= p->active != 0;
+    if (p->active && c->queued.head) {
+        struct pending *q = c->queued.head;
+        clist_del(&c->queued, q);
+        clist_add(&c->active, q);
+        q->active = 1;
+        c->nactive++;
+        bucket_del(q);
+        bucket_add(q);
+        touch_pipe(q->pipe);
+    }
+    park_state.n--;
+    free(p);
+    if (--c->waiting)
+        return 0;
+    *client_slot(c->pid) = c->hnext;
+    free(c);
+    return 1;
+}
+
+/* Probe up to max of the oldest requests on list l (a client's), dropping those whose caller
+ * has gone. 1 when the client itself went (its last request). */
+static int reclaim_list(struct plist *l, size_t max)
+{
+    struct pending *p = l->head, *next;
+    for (size_t i = 0; p && i < max; i++, p = next) {
+        next = p->cnext;
+        if (caller_gone(p) && unpark(p))
+            return 1;
+    }
+    return 0;
+}
+
+static int reclaim(struct client *c, size_t max)
+{
+    return reclaim_list(&c->active, max) || reclaim_list(&c->queued, max);
+}
+
+static void sweep(void)
+{
+    struct park *ps = &park_state;
+    for (unsigned b = 0; b < CLIENT_BUCKETS; b++) {
+        for (struct client *c = ps->clients[b], *next; c; c = next) {
+            next = c->hnext;
+            reclaim(c, c->waiting);
+        }
+    }
+    ps->sweep_at = ps->n * 2 > SWEEP_MIN ? ps->n * 2 : SWEEP_MIN;
+}
+
+/* Keep a copy of *w waiting on of's pipe for client pid: 0, -VK_EAGAIN (the client has
+ * PARK_PER_CLIENT waiting already), -VK_ENOMEM. */
+static long park(struct ofile *of, const struct pending *w, uint32_t pid)
+{
+    struct park *ps = &park_state;
+    struct vfs_pipe *pp = vfs_file_pipe(of->f);
+    if (!pp)
+        return -VK_EAGAIN; /* only pipes wait */
+    if (ps->n >= ps->sweep_at)
+        sweep();
+    struct client **slot = client_slot(pid), *c = *slot;
+    if (c && c->waiting >= PARK_PER_CLIENT) {
+        reclaim(c, PARK_RECLAIM);
+        slot = client_slot(pid);
+        c = *slot;
+        if (c && c->waiting >= PARK_PER_CLIENT)
+            return -VK_EAGAIN;
+    }
+    struct pending *p = malloc(sizeof *p);
+    if (!p)
+        return -VK_ENOMEM;
+    if (!c) {
+        if (!(c = calloc(1, sizeof *c))) {
+            free(p);
+            return -VK_ENOMEM;
+        }
+        c->pid = pid;
+        *slot = c;
+    }
+    *p = *w;
+    p->pipe = vfs_pipe_id(pp);
+    p->id = (uint32_t)(of - files);
+    p->client = c;
+    p->active = c->nactive < PARK_ACTIVE;
+    bucket_add(p);
+    clist_add(p->active ? &c->active : &c->queued, p);
+    c->nactive += p->active != 0;
+    c->waiting++;
+    ps->n++;
+    return 0;
+}
+
+/* Could p progress now? Decided from the pipe's state, without kernel calls. */
+static int can_progress(struct ofile *of, const struct pending *p)
+{
+    struct vfs_pipe *pp = vfs_file_pipe(of->f);
+    switch (p->op) {
+    case VFS_OP_READ:
+        return vfs_pipe_bytes(pp) || !vfs_pipe_writers(pp);
+    case VFS_OP_WRITE:
+        return vfs_pipe_space(pp) || !vfs_pipe_readers(pp);
+    default:
+        return (poll_of(of) & ((uint32_t)p->events | VFS_POLLERR | VFS_POLLHUP)) != 0;
+    }
+}
+
+/* Retry the active requests in bucket b waiting on pipe `pipe` (any pipe: all of them),
+ * oldest first, while any of them progresses or goes. */
+static void retry_bucket(unsigned b, uint64_t pipe, int any)
+{
+    for (int progress = 1; progress;) {
+        progress = 0;
+        for (struct pending *p = park_state.bucket[b].head, *next; p; p = next) {
+            next = p->next; /* stays valid: unpark frees only p (a turn moves to the tail) */
+            struct ofile *of = &files[p->id];
+            if ((!any && p->pipe != pipe) || !p->active || !can_progress(of, p))
+                continue;
+            uint64_t done = p->done;
+            long rc;
+            if (caller_gone(p)) {
+                unpark(p);
+                progress = 1;
+            } else if (attempt(of, p, &rc)) {
+                reply(p->token, &p->msg, rc);
+                unpark(p);
+                progress = 1;
+            } else if (p->done != done) {
+                progress = 1;
+            }
+        }
+    }
+}
+
+static void retry_touched(void)
+{
+    struct park *ps = &park_state;
+    unsigned all_done = 0;
+    for (unsigned i = 0;;) {
+        for (; i < ps->ntouched; i++) /* turns taken meanwhile may add pipes */
+            retry_bucket((unsigned)(ps->touched[i] % PARK_BUCKETS), ps->touched[i], 0);
+        if (ps->touched_all == all_done)
+            break;
+        all_done = ps->touched_all;
+        for (unsigned b = 0; b < PARK_BUCKETS; b++)
+            retry_bucket(b, 0, 1);
+    }
+}
+
+/* of is being closed: its waiters get EBADF (the description they used is gone). They are
+ * collected first: a turn taken when one goes may move others within the bucket. */
+static void drop_waiters(struct ofile *of)
+{
+    struct vfs_pipe *pp = of->f ? vfs_file_pipe(of->f) : NULL;
+    if (!pp)
+        return;
+    uint64_t pipe = vfs_pipe_id(pp);
+    uint32_t id = (uint32_t)(of - files);
+    struct plist *l = &park_state.bucket[pipe % PARK_BUCKETS];
+    size_t n = 0;
+    for (struct pending *p = l->head; p; p = p->next)
+        n += p->pipe == pipe && p->id == id;
+    struct pending **v = n ? malloc(n * sizeof *v) : NULL;
+    if (n && !v) { /* no memory for the list: one at a time, from the front each time */
+        for (struct pending *p = l->head; p;) {
+            if (p->pipe == pipe && p->id == id) {
+                reply(p->token, &p->msg, -VK_EBADF);
+                unpark(p);
+                p = l->head;
+            } else {
+                p = p->next;
+            }
+        }
+        return;
+    }
+    size_t k = 0;
+    for (struct pending *p = l->head; p && k < n; p = p->next)
+        if (p->pipe == pipe && p->id == id)
+            v[k++] = p;
+    for (size_t i = 0; i < k; i++) {
+        reply(v[i]->token, &v[i]->msg, -VK_EBADF);
+        unpark(v[i]);
+    }
+    free(v);
+}
+
 /* 1 when the request was answered (or dropped), 0 when it was deferred. */
 static int file_request(struct ofile *of, struct vk_recv *r)
 {
+    touch(of);
     uint64_t *d = r->msg.data; /* results */
     const uint64_t *a = args;  /* arguments */
     struct vfs_stat st;
     long rc;
-    struct pending p = {.used = 1,
-                        .token = r->token,
+    struct pending p = {.token = r->token,
                         .op = r->msg.opcode,
                         .id = 0,
                         .len = 0,
@@ -1104,16 +1454,8 @@ static int file_request(struct ofile *of, struct vk_recv *r)
         p.events = a[0];
         p.look = a[1] != 0;
     maybe_block:
-        if (!attempt(of, &p, &rc)) {
-            for (size_t i = 0; i < MAX_PENDING; i++) {
-                if (!pend[i].used) {
-                    p.id = (uint32_t)(of - files);
-                    pend[i] = p;
-                    return 0;
-                }
-            }
-            rc = -VK_EAGAIN; /* too many waiting requests */
-        }
+        if (!attempt(of, &p, &rc) && (rc = park(of, &p, r->sender_pid)) == 0)
+            return 0;
         r->msg = p.msg;
         break;
     case VFS_OP_LSEEK: {
@@ -1156,7 +1498,7 @@ static int file_request(struct ofile *of, struct vk_recv *r)
         break;
     case VFS_OP_WATCH:
     case VFS_OP_UNWATCH:
-        rc = watch_op(of, r->msg.opcode == VFS_OP_WATCH);
+        rc = watch_op(of, r->msg.opcode == VFS_OP_WATCH, r->sender_pid);
         break;
     default:
         rc = -VK_ENOSYS;
@@ -1166,34 +1508,12 @@ static int file_request(struct ofile *of, struct vk_recv *r)
     return 1;
 }
 
-static void retry_pending(void)
-{
-    int progress = 1;
-    while (progress) {
-        progress = 0;
-        for (size_t i = 0; i < MAX_PENDING; i++) {
-            struct pending *p = &pend[i];
-            if (!p->used)
-                continue;
-            /* a caller that gave up (deadline, death) no longer has a token here */
-            if (vk_msg_write(p->token, 0, buf, 0) == -VK_ESRCH || !files[p->id].used) {
-                p->used = 0;
-                continue;
-            }
-            long rc;
-            if (attempt(&files[p->id], p, &rc)) {
-                reply(p->token, &p->msg, rc);
-                p->used = 0;
-                progress = 1;
-            }
-        }
-    }
-}
-
 static void closed(uint64_t badge)
 {
     struct ofile *of = file_of(badge);
     if (of) {
+        touch(of); /* the peers of a pipe end see EOF or EPIPE */
+        drop_waiters(of);
         free(of->path);
         vfs_close(of->f);
         if ((size_t)(of - files) < file_hint)
@@ -1329,11 +1649,17 @@ int main(void)
     }
     vr_service_ready();
     struct vk_recv r;
+    uint64_t receive_errors = 0; /* bit e: -e was reported */
     for (;;) {
         long rrc = vk_receive(ep, &r, VK_DEADLINE_NEVER);
         if (rrc) {
-            fprintf(stderr, "vfs: receive: %s\n", strerror((int)-rrc));
-            return 1;
+            /* nothing was taken (the kernel fails a request it cannot deliver to its caller,
+             * not to us): say so once per kind of error and go on serving */
+            if (rrc < 0 && rrc > -64 && !(receive_errors & (1ull << -rrc))) {
+                receive_errors |= 1ull << -rrc;
+                fprintf(stderr, "vfs: receive: %s (going on)\n", strerror((int)-rrc));
+            }
+            continue;
         }
         if (r.kind == VK_RECV_CLOSED) {
             closed(r.badge);
@@ -1358,7 +1684,9 @@ int main(void)
                     vk_handle_close(in_handles[i]);
             n_in = 0;
         }
-        retry_pending();
+        retry_touched();
         check_watches();
+        park_state.ntouched = 0;
+        park_state.touched_all = 0;
     }
 }

@@ -370,6 +370,7 @@ size_t vfs_pipe_bytes(const struct vfs_pipe *p); /* buffered */
 size_t vfs_pipe_space(const struct vfs_pipe *p); /* free */
 uint32_t vfs_pipe_readers(const struct vfs_pipe *p);
 uint32_t vfs_pipe_writers(const struct vfs_pipe *p);
+uint64_t vfs_pipe_id(const struct vfs_pipe *p); /* unique per vfs, never reused (st_ino) */
 
 /* ================= the filesystem interface ================= */
 /*

@@ -134,6 +134,4 @@ struct vfs_pipe {
     int64_t ctime;
 };
 
-uint64_t vfs_pipe_id(const struct vfs_pipe *p);
-
 #endif

@@ -46,7 +46,7 @@ enum vk_nr {
     VK_NR_ENDPOINT_CREATE = 5, /* (uint32_t *out): handle with RECV|CALL|MINT|DUP|TRANSFER */
     VK_NR_CALL = 6,            /* (h, struct vk_call *c, deadline): needs CALL */
     VK_NR_RECEIVE = 7,         /* (h, struct vk_recv *r, deadline): needs RECV */
-    VK_NR_REPLY = 8,           /* (token, const struct vk_msg *m) */
+    VK_NR_REPLY = 8,           /* (token, const struct vk_msg *m): see "Replies" below */
     VK_NR_REPLY_RECEIVE = 9,   /* (token, const struct vk_msg *m, h, struct vk_recv *r, deadline) */
     VK_NR_MSG_READ = 10,       /* (token, offset, void *buf, len): from the caller's send buffer */
     VK_NR_MSG_WRITE = 11,      /* (token, offset, const void *buf, len): into its recv buffer */
@@ -162,7 +162,28 @@ struct vk_call {
     uint64_t recv_len;
 };
 
-/* VK_RECV_CLOSED: the last handle carrying `badge` (minted with VK_MINT_TRACK_CLOSE) is
+/* Unwrapping (seL4's rule). A handle in a request that names the very endpoint the request
+ * is received on (without VK_RIGHT_RECV) is not installed in the receiver's table:
+ * msg.handles[i] is 0, bit i of vk_recv.unwrapped is set, and handle_badges[i] is the badge
+ * it carried. The kernel vouches for that badge: only a holder of MINT on the endpoint (the
+ * server, or whoever it gave MINT) can have set it, so a server that takes a client's handle
+ * as a reference to one of its own objects (vfs: the directory of an *at() call) reads the
+ * badge here and refuses anything that arrives as a plain handle: a handle to any other
+ * endpoint, whatever badge its minter chose, is just a handle. The unwrapped handle is gone
+ * (closed after the delivery; if it was the last copy of a tracked badge, its close notice
+ * follows the call). Every other handle is installed as usual.
+ *
+ * Delivery failures. When the receiver's table cannot take a request's handles, that call
+ * fails (-VK_ENOSPC or -VK_ENOMEM to the caller, its handles closed) and receive goes on with
+ * the next message: one request never stops a server from receiving.
+ *
+ * Replies. A reply whose caller is gone (it timed out or was killed: -VK_ESRCH, as for a
+ * token never issued) still consumes the handles it carries: they are closed, so a server
+ * never keeps what it minted for a caller that left. A reply refused for its own message
+ * (-VK_EFAULT, -VK_EINVAL, -VK_EBADH, -VK_EPERM) changes nothing; the message is checked
+ * before the token.
+ *
+ * VK_RECV_CLOSED: the last handle carrying `badge` (minted with VK_MINT_TRACK_CLOSE) is
  * gone, in every process: a server frees what the badge stood for (an open file, a socket). */
 enum vk_recv_kind { VK_RECV_CALL = 1, VK_RECV_NOTIFY = 2, VK_RECV_CLOSED = 3 };
 
@@ -175,6 +196,9 @@ struct vk_recv {
     uint32_t kind;     /* enum vk_recv_kind */
     uint32_t sender_pid;
     uint64_t notify_bits; /* VK_RECV_NOTIFY: the bound notification's bits, now cleared */
+    uint32_t unwrapped;   /* VK_RECV_CALL: bit i: handles[i] was unwrapped (see above) */
+    uint32_t reserved;
+    uint64_t handle_badges[VK_MSG_MAX_HANDLES]; /* badges of the unwrapped handles, else 0 */
 };
 
 /* ---- limits on memory objects ----
@@ -276,7 +300,8 @@ _Static_assert(sizeof(struct vk_msg) == 72, "vk_msg");
 _Static_assert(offsetof(struct vk_msg, data) == 8, "vk_msg.data");
 _Static_assert(offsetof(struct vk_msg, handles) == 56, "vk_msg.handles");
 _Static_assert(sizeof(struct vk_call) == 104, "vk_call");
-_Static_assert(sizeof(struct vk_recv) == 120, "vk_recv");
+_Static_assert(sizeof(struct vk_recv) == 160, "vk_recv");
+_Static_assert(offsetof(struct vk_recv, handle_badges) == 128, "vk_recv.handle_badges");
 _Static_assert(offsetof(struct vk_recv, kind) == 104, "vk_recv.kind");
 _Static_assert(sizeof(struct vk_start_handle) == 8, "vk_start_handle");
 _Static_assert(sizeof(struct vk_spawn) == 80, "vk_spawn");

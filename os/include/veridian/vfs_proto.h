@@ -18,11 +18,16 @@
  * errno (Linux numbers); data[0] is the call's result value. Directory arguments of *at()
  * calls travel as handles: a duplicate of the directory's file handle in handles[0] (and
  * handles[1] for the second path of rename/link), flagged in data[3] (VFS_AT_DIR0/1);
- * without one, relative paths start at the session's cwd.
+ * without one, relative paths start at the session's cwd. vfs takes such a handle only as
+ * the kernel unwraps it (kcall.h: a handle to vfs's own endpoint arrives as its badge, which
+ * only vfs can have minted); any other handle is EBADF, whatever badge it carries.
  *
  * Blocking. Reads of an empty pipe, writes to a full one and VFS_OP_POLL wait in vfs
  * (deferred reply) unless the description has O_NONBLOCK; the call's own deadline bounds the
- * wait (-VK_ETIMEDOUT), which is how poll timeouts work.
+ * wait (-VK_ETIMEDOUT), which is how poll timeouts work. Fair shares per client process: 64
+ * of its waiting requests are tried as their pipes change, the rest wait their turn (behind
+ * other processes' requests on the same pipe); beyond 1024 waiting requests, or 256 watches
+ * (VFS_OP_WATCH), its own requests fail with EAGAIN, never another process's.
  */
 #ifndef VERIDIAN_VFS_PROTO_H
 #define VERIDIAN_VFS_PROTO_H

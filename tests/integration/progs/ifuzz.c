@@ -1,7 +1,9 @@
 /*
  * ifuzz N SEED: N random requests on init's control channel (opcodes, names, buffer sizes,
- * handles). init must answer each (or refuse it) and keep serving: at the end LIST works
- * and names every service.
+ * handles: copies of our init handle, forgeries minted on an endpoint of our own, plain
+ * foreign endpoints, a notification), some with deadlines so short that they expire while
+ * init works on them. init must answer each (or refuse it) and keep serving: at the end LIST
+ * works and names every service.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +30,9 @@ int main(int argc, char **argv)
     static const char *names[] = {
         "vfs", "a", "b", "nosuch", "", "vfs\nx", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
     static char buf[20000];
+    uint32_t mine, notify;
+    if (vk_endpoint_create(&mine) || vk_notify_create(&notify))
+        return 1;
     long answered = 0, refused = 0;
     for (long i = 0; i < n; i++) {
         struct vk_call c;
@@ -44,12 +49,32 @@ int main(int argc, char **argv)
         c.send_len = next() % 8 ? strlen(name) : next() % 64;
         c.recv_buf = (uint64_t)(uintptr_t)buf;
         c.recv_len = next() % sizeof buf;
-        uint32_t dup;
-        if (next() % 8 == 0 && vk_handle_dup(init, VK_RIGHT_CALL | VK_RIGHT_TRANSFER, &dup) == 0) {
-            c.msg.flags = 1;
-            c.msg.handles[0] = dup;
+        uint32_t nh = next() % 4 == 0 ? 1 + (uint32_t)(next() % 3) : 0;
+        for (uint32_t k = 0; k < nh; k++) {
+            uint32_t h = 0;
+            switch (next() % 4) {
+            case 0: /* a forgery: init's own badge values, on our endpoint */
+                vk_handle_mint(mine, VK_RIGHT_CALL | VK_RIGHT_TRANSFER, next() % 4, &h);
+                break;
+            case 1:
+                vk_handle_dup(mine, VK_RIGHT_CALL | VK_RIGHT_TRANSFER, &h);
+                break;
+            case 2:
+                vk_handle_dup(notify, VK_RIGHT_SIGNAL | VK_RIGHT_TRANSFER, &h);
+                break;
+            default:
+                vk_handle_dup(init, VK_RIGHT_CALL | VK_RIGHT_TRANSFER, &h);
+                break;
+            }
+            if (h)
+                c.msg.handles[c.msg.flags++] = h;
         }
-        long rc = vk_call(init, &c, (uint64_t)vk_clock_get() + 100000000);
+        /* mostly patient; sometimes the deadline passes while init works on the request */
+        uint64_t wait = next() % 4 ? 100000000 : 100 + next() % 2000;
+        long rc = vk_call(init, &c, (uint64_t)vk_clock_get() + wait);
+        if (rc < 0) /* a refused call leaves its handles with us */
+            for (uint32_t k = 0; k < VK_MSG_NHANDLES(c.msg.flags); k++)
+                vk_handle_close(c.msg.handles[k]);
         if (rc == 0 && c.msg.opcode == 0)
             answered++;
         else

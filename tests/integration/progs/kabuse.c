@@ -55,6 +55,7 @@ int main(void)
     c.msg.flags = 1;
     c.msg.handles[0] = 0x7ffffff1;
     expect("message carrying a bad handle", vk_call(ep, &c, 0), -VK_EBADH);
+    c.msg.flags = 0; /* a reply's message is checked before its token */
     expect("reply with an unknown token", vk_reply(999, &c.msg), -VK_ESRCH);
     expect("msg_read with an unknown token", vk_msg_read(999, 0, buf, 8), -VK_ESRCH);
     struct vk_wait w[65];

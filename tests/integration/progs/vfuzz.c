@@ -1,8 +1,13 @@
 /*
  * vfuzz N SEED: N requests to vfs with random opcodes, data words, paths (random bytes,
  * dots, slashes, long runs), buffers and handles: to our session, to files we opened and to
- * handles it gave us. vfs must answer every one (or refuse it) and keep working: at the end a
- * plain open/write/read round trip must still succeed.
+ * handles it gave us. The handles a request carries are copies of those, forgeries (our own
+ * endpoint minted with badges vfs uses: file ids, session ids), plain handles to a foreign
+ * endpoint and a notification (for WATCH); deadlines are sometimes so short that they expire
+ * while vfs works on the request. vfs must answer every one (or refuse it) and keep working:
+ * at the end a plain open/write/read round trip must still succeed, and once everything we
+ * hold is closed the kernel holds as many handles as before the storm (nothing vfs minted or
+ * received stays behind).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +15,8 @@
 
 #include "veridian/vfs_proto.h"
 #include "veridian/vk.h"
+
+#define MS 1000000ull
 
 static uint64_t rng;
 
@@ -24,6 +31,36 @@ static uint64_t next(void)
 static char path[9000], buf[70000];
 static uint32_t targets[32];
 static unsigned ntargets;
+
+/* A handle for a request to carry: a copy of a target, a forged badge, a foreign endpoint or
+ * a notification. 0 if none could be made. */
+static uint32_t random_handle(uint32_t mine, uint32_t notify)
+{
+    uint32_t h = 0;
+    switch (next() % 5) {
+    case 0: /* forged: badges vfs hands out, minted on our own endpoint */
+        vk_handle_mint(mine, VK_RIGHT_CALL | VK_RIGHT_TRANSFER,
+                       next() % 2 ? VFS_BADGE_FILE | (next() % 64) : next() % 8, &h);
+        break;
+    case 1: /* a foreign endpoint, no badge */
+        vk_handle_mint(mine, VK_RIGHT_CALL | VK_RIGHT_TRANSFER, 0, &h);
+        break;
+    case 2:
+        vk_handle_dup(notify, VK_RIGHT_SIGNAL | VK_RIGHT_TRANSFER, &h);
+        break;
+    default:
+        vk_handle_dup(targets[next() % ntargets], VK_RIGHT_CALL | VK_RIGHT_TRANSFER, &h);
+        break;
+    }
+    return h;
+}
+
+static uint64_t kernel_handles(void)
+{
+    struct vk_kernel_info ki;
+    vk_kernel_info(&ki);
+    return ki.handles;
+}
 
 static size_t random_path(void)
 {
@@ -56,6 +93,12 @@ int main(int argc, char **argv)
     if (vr_request(ns, VFS_OP_SESSION, NULL, 0, NULL, 0, 0, 0, &m) < 0)
         return 1;
     pristine = m.handles[0];
+    /* one round trip first: vfs's one-time set-up is done before we count */
+    vr_request(pristine, VFS_OP_UMASK, NULL, 0, NULL, 0, 022, 0, NULL);
+    uint64_t handles_before = kernel_handles();
+    uint32_t mine, notify;
+    if (vk_endpoint_create(&mine) || vk_notify_create(&notify))
+        return 1;
     targets[ntargets++] = ns;
     long answered = 0, refused = 0;
     for (long i = 0; i < n; i++) {
@@ -70,15 +113,20 @@ int main(int argc, char **argv)
         c.recv_buf = (uint64_t)(uintptr_t)buf;
         c.recv_len = next() % 4 ? next() % 512 : next() % sizeof buf;
         uint32_t to = targets[next() % ntargets];
-        uint32_t dup;
-        if (next() % 6 == 0 && vk_handle_dup(targets[next() % ntargets],
-                                             VK_RIGHT_CALL | VK_RIGHT_TRANSFER, &dup) == 0) {
-            c.msg.flags = 1; /* a handle for the server to make sense of */
-            c.msg.handles[0] = dup;
+        if (next() % 5 == 0) { /* handles for the server to make sense of */
+            uint32_t nh = 1 + (uint32_t)(next() % 2);
+            for (uint32_t k = 0; k < nh; k++)
+                if ((c.msg.handles[c.msg.flags] = random_handle(mine, notify)))
+                    c.msg.flags++;
             c.msg.data[3] = next() % 4;
         }
-        /* never wait long: a blocking pipe read or poll would wait for nobody */
-        long rc = vk_call(to, &c, (uint64_t)vk_clock_get() + 2000000);
+        /* never wait long: a blocking pipe read or poll would wait for nobody; sometimes so
+         * short that the deadline passes while vfs works on the request */
+        uint64_t wait = next() % 4 ? 2 * MS : 100 + next() % 1200;
+        long rc = vk_call(to, &c, (uint64_t)vk_clock_get() + wait);
+        if (rc < 0) /* a refused call leaves its handles with us */
+            for (uint32_t k = 0; k < VK_MSG_NHANDLES(c.msg.flags); k++)
+                vk_handle_close(c.msg.handles[k]);
         if (rc == 0 && c.msg.opcode == 0)
             answered++;
         else
@@ -109,7 +157,17 @@ int main(int argc, char **argv)
              vr_request(c.msg.handles[0], VFS_OP_WRITE, "alive", 5, NULL, 0, 0, 0, NULL) == 5 &&
              vr_request(c.msg.handles[0], VFS_OP_PREAD, NULL, 0, buf, 5, 5, 0, NULL) == 5 &&
              !memcmp(buf, "alive", 5);
-    printf("vfuzz: %ld requests: %ld answered, %ld refused; vfs %s\n", n, answered, refused,
-           ok ? "still works" : "BROKEN");
-    return ok ? 0 : 1;
+    vk_handle_close(c.msg.handles[0]);
+    /* everything we hold goes; vfs then holds what it held before (watches fire on close:
+     * two round trips let it see every close notice and drop them) */
+    for (unsigned k = 1; k < ntargets; k++)
+        vk_handle_close(targets[k]);
+    vk_handle_close(mine);
+    vk_handle_close(notify);
+    for (int k = 0; k < 2; k++)
+        vr_request(pristine, VFS_OP_UMASK, NULL, 0, NULL, 0, 022, 0, NULL);
+    long leaked = (long)(kernel_handles() - handles_before);
+    printf("vfuzz: %ld requests: %ld answered, %ld refused; %ld handles left over; vfs %s\n", n,
+           answered, refused, leaked, ok && !leaked ? "still works" : "BROKEN");
+    return ok && !leaked ? 0 : 1;
 }

@@ -9,7 +9,7 @@
 struct ipc_ctx {
     struct kt t;
     struct vk_process *srv, *cli;
-    uint32_t ep_srv, ep_cli, ep_cli2;
+    uint32_t ep_srv, ep_cli, ep_cli2, ep_srv2;
     volatile int ready, done;
     long r[16];
     uint64_t v[16];
@@ -597,6 +597,213 @@ START_TEST(test_close_notices)
 }
 END_TEST
 
+/* ---- unwrapping: a handle to the receiving endpoint arrives as a trusted badge ---- */
+
+static void unwrap_server(void *arg)
+{
+    struct vk_kernel *k = C.t.k;
+    (void)arg;
+    uint32_t ep = make_endpoint_for_client(k, 0x5e55);
+    struct vk_handle_entry *e;
+    vk_handle_get(&k->cur->proc->handles, ep, VK_OBJ_ENDPOINT, 0, &e);
+    C.ep_srv2 = kt_give(&C.t, C.cli, e->obj, VK_RIGHT_RECV | VK_RIGHT_TRANSFER, 0);
+    C.ep_cli2 = kt_give(&C.t, C.cli, e->obj, VK_RIGHT_CALL | VK_RIGHT_TRANSFER, 0x5e55);
+    C.v[14] = kt_give(&C.t, C.cli, e->obj, VK_RIGHT_TRANSFER | VK_HANDLE_TRACKED, 0x7777);
+    struct vk_recv *r = (struct vk_recv *)((char *)kt_scratch(k) + 256);
+    struct vk_handle_info *hi = (struct vk_handle_info *)((char *)kt_scratch(k) + 1024);
+    C.v[15] = k->cur->proc->handles.used;
+    C.r[0] = kc(k, VK_NR_RECEIVE, ep, U(r), VK_DEADLINE_NEVER, 0, 0);
+    C.v[0] = VK_MSG_NHANDLES(r->msg.flags);
+    C.v[1] = r->unwrapped;
+    C.v[2] = r->handle_badges[0];
+    C.v[3] = r->msg.handles[0];
+    C.v[4] = r->handle_badges[1];
+    C.r[1] = kc(k, VK_NR_HANDLE_INFO, r->msg.handles[1], U(hi), 0, 0, 0);
+    C.v[5] = hi->badge; /* the forged one: an ordinary handle to another endpoint */
+    C.v[6] = hi->type;
+    C.v[7] = k->cur->proc->handles.used - C.v[15]; /* only the foreign handle was installed */
+    kc(k, VK_NR_HANDLE_CLOSE, r->msg.handles[1], 0, 0, 0, 0);
+    r->msg.flags = 0;
+    C.r[2] = kc(k, VK_NR_REPLY, r->token, U(&r->msg), 0, 0, 0);
+    /* a receive handle to ourselves is never unwrapped: it arrives as a handle */
+    C.r[3] = kc(k, VK_NR_RECEIVE, ep, U(r), VK_DEADLINE_NEVER, 0, 0);
+    C.v[8] = r->unwrapped;
+    C.v[9] = r->msg.handles[0] != 0;
+    kc(k, VK_NR_HANDLE_CLOSE, r->msg.handles[0], 0, 0, 0, 0);
+    r->msg.flags = 0;
+    kc(k, VK_NR_REPLY, r->token, U(&r->msg), 0, 0, 0);
+    /* the last copy of a tracked badge, unwrapped: its close notice comes after the call */
+    C.r[7] = kc(k, VK_NR_RECEIVE, ep, U(r), VK_DEADLINE_NEVER, 0, 0);
+    C.v[10] = r->kind;
+    C.v[11] = r->handle_badges[0];
+    r->msg.flags = 0;
+    kc(k, VK_NR_REPLY, r->token, U(&r->msg), 0, 0, 0);
+    C.r[8] = kc(k, VK_NR_RECEIVE, ep, U(r), VK_DEADLINE_NEVER, 0, 0);
+    C.v[12] = r->kind;
+    C.v[13] = r->badge;
+}
+
+static void unwrap_client(void *arg)
+{
+    struct vk_kernel *k = C.t.k;
+    (void)arg;
+    KT_WAIT_FOR(k, C.ready);
+    char *s = kt_scratch(k);
+    uint32_t *h = (uint32_t *)(s + 2048);
+    struct vk_call *c = (struct vk_call *)s;
+    kc(k, VK_NR_ENDPOINT_CREATE, U(h), 0, 0, 0, 0); /* our own endpoint, badge of our choice */
+    kc(k, VK_NR_HANDLE_MINT, h[0], VK_RIGHT_CALL | VK_RIGHT_TRANSFER, 0x5e55, U(h + 1));
+    h[2] = C.ep_cli2;
+    memset(c, 0, sizeof *c);
+    c->msg.flags = 2;
+    c->msg.handles[0] = h[2]; /* the server's own badge */
+    c->msg.handles[1] = h[1]; /* a forgery of it */
+    C.r[4] = kc(k, VK_NR_CALL, C.ep_cli, U(c), VK_DEADLINE_NEVER, 0, 0);
+    C.r[5] = kc(k, VK_NR_HANDLE_CLOSE, h[2], 0, 0, 0, 0); /* moved */
+    memset(c, 0, sizeof *c);
+    c->msg.flags = 1;
+    c->msg.handles[0] = C.ep_srv2;
+    C.r[6] = kc(k, VK_NR_CALL, C.ep_cli, U(c), VK_DEADLINE_NEVER, 0, 0);
+    memset(c, 0, sizeof *c);
+    c->msg.flags = 1;
+    c->msg.handles[0] = (uint32_t)C.v[14];
+    C.r[9] = kc(k, VK_NR_CALL, C.ep_cli, U(c), VK_DEADLINE_NEVER, 0, 0);
+    kc(k, VK_NR_HANDLE_CLOSE, h[0], 0, 0, 0, 0);
+}
+
+START_TEST(test_unwrap_own_badges)
+{
+    C.cli = kt_spawn(&C.t, "client", unwrap_client, NULL);
+    C.srv = kt_spawn(&C.t, "server", unwrap_server, NULL);
+    vs_machine_run(C.t.m);
+    ck_assert_int_eq(C.r[0], 0);
+    ck_assert_uint_eq(C.v[0], 2);
+    ck_assert_uint_eq(C.v[1], 1); /* handles[0] only */
+    ck_assert_uint_eq(C.v[2], 0x5e55);
+    ck_assert_uint_eq(C.v[3], 0);
+    ck_assert_uint_eq(C.v[4], 0);
+    ck_assert_int_eq(C.r[1], 0);
+    ck_assert_uint_eq(C.v[5], 0x5e55);
+    ck_assert_uint_eq(C.v[6], VK_OBJ_ENDPOINT);
+    ck_assert_uint_eq(C.v[7], 1);
+    ck_assert_int_eq(C.r[2], 0);
+    ck_assert_int_eq(C.r[4], 0);
+    ck_assert_int_eq(C.r[5], -VK_EBADH);
+    ck_assert_int_eq(C.r[3], 0);
+    ck_assert_uint_eq(C.v[8], 0);
+    ck_assert_uint_eq(C.v[9], 1);
+    ck_assert_int_eq(C.r[6], 0);
+    ck_assert_int_eq(C.r[9], 0);
+    ck_assert_int_eq(C.r[7], 0);
+    ck_assert_uint_eq(C.v[10], VK_RECV_CALL);
+    ck_assert_uint_eq(C.v[11], 0x7777);
+    ck_assert_int_eq(C.r[8], 0);
+    ck_assert_uint_eq(C.v[12], VK_RECV_CLOSED);
+    ck_assert_uint_eq(C.v[13], 0x7777);
+}
+END_TEST
+
+/* ---- a reply to a caller that gave up closes what it carries ---- */
+
+static void late_server(void *arg)
+{
+    struct vk_kernel *k = C.t.k;
+    (void)arg;
+    uint32_t ep = make_endpoint_for_client(k, 0);
+    char *s = kt_scratch(k);
+    struct vk_recv *r = (struct vk_recv *)(s + 256);
+    uint32_t *n = (uint32_t *)(s + 2048);
+    C.r[0] = kc(k, VK_NR_RECEIVE, ep, U(r), VK_DEADLINE_NEVER, 0, 0);
+    kc(k, VK_NR_NOTIFY_CREATE, U(n), 0, 0, 0, 0); /* minted for the caller... */
+    KT_WAIT_FOR(k, C.done);                       /* ...who gives up meanwhile */
+    uint32_t before = k->cur->proc->handles.used;
+    r->msg.flags = 1;
+    r->msg.handles[0] = n[0];
+    C.r[1] = kc(k, VK_NR_REPLY, r->token, 0x10, 0, 0, 0); /* a bad message: nothing happens */
+    C.r[2] = kc(k, VK_NR_NOTIFY_SIGNAL, n[0], 1, 0, 0, 0);
+    C.r[3] = kc(k, VK_NR_REPLY, r->token, U(&r->msg), 0, 0, 0);
+    C.r[4] = kc(k, VK_NR_NOTIFY_SIGNAL, n[0], 1, 0, 0, 0); /* closed by the failed reply */
+    C.v[0] = before - k->cur->proc->handles.used;
+}
+
+static void impatient_client(void *arg)
+{
+    struct vk_kernel *k = C.t.k;
+    (void)arg;
+    KT_WAIT_FOR(k, C.ready);
+    struct vk_call *c = kt_scratch(k);
+    memset(c, 0, sizeof *c);
+    C.r[5] = kc(k, VK_NR_CALL, C.ep_cli, U(c), k->now + 100000, 0, 0);
+    C.done = 1;
+}
+
+START_TEST(test_reply_to_gone_caller)
+{
+    C.cli = kt_spawn(&C.t, "client", impatient_client, NULL);
+    C.srv = kt_spawn(&C.t, "server", late_server, NULL);
+    vs_machine_run(C.t.m);
+    ck_assert_int_eq(C.r[0], 0);
+    ck_assert_int_eq(C.r[5], -VK_ETIMEDOUT);
+    ck_assert_int_eq(C.r[1], -VK_EFAULT);
+    ck_assert_int_eq(C.r[2], 0);
+    ck_assert_int_eq(C.r[3], -VK_ESRCH);
+    ck_assert_int_eq(C.r[4], -VK_EBADH);
+    ck_assert_uint_eq(C.v[0], 1);
+}
+END_TEST
+
+/* ---- a receiver with a full table fails that one call and receives the next ---- */
+
+static void full_server(void *arg)
+{
+    struct vk_kernel *k = C.t.k;
+    (void)arg;
+    uint32_t ep = make_endpoint_for_client(k, 0);
+    char *s = kt_scratch(k);
+    struct vk_recv *r = (struct vk_recv *)(s + 256);
+    uint32_t *out = (uint32_t *)(s + 2048);
+    long rc;
+    while ((rc = kc(k, VK_NR_HANDLE_DUP, ep, VK_RIGHT_CALL, U(out), 0)) == 0)
+        continue; /* fill the table; our exit empties it */
+    C.r[0] = rc;
+    C.done = 1;
+    C.r[1] = kc(k, VK_NR_RECEIVE, ep, U(r), VK_DEADLINE_NEVER, 0, 0);
+    C.v[0] = r->msg.data[0]; /* the second call, without handles */
+    kc(k, VK_NR_REPLY, r->token, U(&r->msg), 0, 0, 0);
+}
+
+static void full_client(void *arg)
+{
+    struct vk_kernel *k = C.t.k;
+    (void)arg;
+    KT_WAIT_FOR(k, C.done);
+    char *s = kt_scratch(k);
+    uint32_t *n = (uint32_t *)(s + 2048);
+    struct vk_call *c = (struct vk_call *)s;
+    kc(k, VK_NR_NOTIFY_CREATE, U(n), 0, 0, 0, 0);
+    memset(c, 0, sizeof *c);
+    c->msg.flags = 1;
+    c->msg.handles[0] = n[0];
+    c->msg.data[0] = 1;
+    C.r[2] = kc(k, VK_NR_CALL, C.ep_cli, U(c), VK_DEADLINE_NEVER, 0, 0);
+    memset(c, 0, sizeof *c);
+    c->msg.data[0] = 2;
+    C.r[3] = kc(k, VK_NR_CALL, C.ep_cli, U(c), VK_DEADLINE_NEVER, 0, 0);
+}
+
+START_TEST(test_receiver_table_full)
+{
+    C.cli = kt_spawn(&C.t, "client", full_client, NULL);
+    C.srv = kt_spawn(&C.t, "server", full_server, NULL);
+    vs_machine_run(C.t.m);
+    ck_assert_int_eq(C.r[0], -VK_ENOSPC);
+    ck_assert_int_eq(C.r[2], -VK_ENOSPC); /* that call alone fails */
+    ck_assert_int_eq(C.r[1], 0);          /* and the server receives the next */
+    ck_assert_uint_eq(C.v[0], 2);
+    ck_assert_int_eq(C.r[3], 0);
+}
+END_TEST
+
 Suite *ipc_suite(void);
 Suite *ipc_suite(void)
 {
@@ -614,6 +821,9 @@ Suite *ipc_suite(void)
     tcase_add_test(tc, test_kill_blocked);
     tcase_add_test(tc, test_futex);
     tcase_add_test(tc, test_close_notices);
+    tcase_add_test(tc, test_unwrap_own_badges);
+    tcase_add_test(tc, test_reply_to_gone_caller);
+    tcase_add_test(tc, test_receiver_table_full);
     suite_add_tcase(s, tc);
     return s;
 }
