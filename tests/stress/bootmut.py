@@ -178,7 +178,10 @@ class Mutator:
                 if r < w:
                     break
                 r -= w
-            m = fn(rng, buf)
+            try:
+                m = fn(rng, buf)
+            except (IndexError, ValueError):  # an earlier mutation (truncation) took its target
+                m = None
             if m is None:
                 continue
             apply(buf, [m])
@@ -231,6 +234,8 @@ class Mutator:
             return None
         name, (off, size) = t[0]
         text = bytes(buf[off:off + size])
+        if not text:
+            return None
         lines = text.split(b"\n")
         k = rng.randrange(len(lines))
         choice = rng.randrange(7)
