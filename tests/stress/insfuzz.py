@@ -25,6 +25,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 DIGEST_RE = re.compile(r"^trace-digest: [0-9a-f]{16}$")
@@ -42,18 +43,46 @@ class Fuzz:
                      str(o.watchdog_ms), o.image, "--", "/test/insfuzz"]
 
     def vrsim(self, args, timeout=None):
-        """(returncode or None when hung, stdout, stderr, verdict or None)"""
+        """(returncode or None when hung, stdout, stderr, verdict or None). Hung: no new
+        stdout line for --stall seconds (each run prints one; a run takes well under a
+        second), or past --timeout in all."""
         p = subprocess.Popen(self.base + args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, start_new_session=True)
-        try:
-            out, err = p.communicate(timeout=timeout or self.o.timeout)
-            rc = p.returncode
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
-            out, err = p.communicate()
-            rc = None
-        out = out.decode(errors="replace")
-        err = err.decode(errors="replace")
+        out, err, last = [], [b"", b""], [time.monotonic()]
+
+        def read_out():
+            for line in p.stdout:
+                out.append(line)
+                last[0] = time.monotonic()
+
+        def read_err():  # keep the head and the tail (a looping handler can print forever)
+            while True:
+                b = p.stderr.read1(65536)
+                if not b:
+                    break
+                if len(err[0]) < 65536:
+                    err[0] += b
+                else:
+                    err[1] = (err[1] + b)[-65536:]
+
+        threads = [threading.Thread(target=f, daemon=True) for f in (read_out, read_err)]
+        for t in threads:
+            t.start()
+        start, rc = time.monotonic(), None
+        while True:
+            try:
+                rc = p.wait(timeout=0.5)
+                break
+            except subprocess.TimeoutExpired:
+                now = time.monotonic()
+                if now - last[0] > self.o.stall or now - start > (timeout or self.o.timeout):
+                    os.killpg(p.pid, signal.SIGKILL)
+                    p.wait()
+                    break
+        for t in threads:
+            t.join(5)
+        out = b"".join(out).decode(errors="replace")
+        err = (err[0] + (b"\n[...]\n" if err[1] else b"") + err[1]).decode(errors="replace")
         return rc, out, err, verdict(rc, err)
 
     def chunk(self, first, count):
@@ -145,7 +174,9 @@ def main():
     ap.add_argument("--first", type=int, default=0)
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--chunk", type=int, default=0, help="runs per vrsim (default: runs/jobs/4)")
-    ap.add_argument("--timeout", type=float, default=300.0, help="seconds per vrsim run")
+    ap.add_argument("--timeout", type=float, default=600.0, help="seconds per vrsim run")
+    ap.add_argument("--stall", type=float, default=10.0,
+                    help="a vrsim that prints no run for this many seconds is hung")
     ap.add_argument("--watchdog-ms", type=int, default=20)
     ap.add_argument("--exclude", default="",
                     help="snippets and flags (ac,tf,df,nt) to leave out, comma-separated")

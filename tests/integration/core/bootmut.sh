@@ -17,7 +17,7 @@ count=${BOOTMUT_COUNT:-$count}
 seed=${BOOTMUT_SEED:-1}
 set +e
 python3 "$(dirname "$0")/../../stress/bootmut.py" --vrsim "$VRSIM" --image "$IMAGE" \
-    --count "$count" --seed "$seed" --jobs "$(nproc)" --timeout 60 --watchdog-ms 50 \
+    --count "$count" --seed "$seed" --jobs "$(nproc)" --timeout 20 --watchdog-ms 50 \
     >"$TMP/bootmut.out" 2>&1
 rc=$?
 set -e
