@@ -101,7 +101,8 @@ __asm__(".text\n"
 _Noreturn void insfuzz_enter(const struct fuzz_regs *r);
 
 /* The biased snippets, assembled by gas (never executed in place: copied into the code
- * buffer). Offsets from snip_base, so the table needs no relocation. */
+ * buffer). Offsets from snip_base, so the table needs no relocation. rdrand and rdseed are
+ * left out: their values cannot be made deterministic, and they touch no host state. */
 #define SNIPPETS(X)                                                                                \
     X(wrfsbase, "wrfsbase %rax")                                                                   \
     X(wrfsbase0, "xorl %eax, %eax; wrfsbase %rax")                                                 \
@@ -200,9 +201,7 @@ _Noreturn void insfuzz_enter(const struct fuzz_regs *r);
     X(lock_bad, ".byte 0xf0, 0x90")                                                                \
     X(xabort, "xbegin 1f; xabort $1; 1:")                                                          \
     X(umwait, "xorl %eax, %eax; xorl %edx, %edx; umwait %ecx")                                     \
-    X(clflush, "clflush (%rsp)")                                                                   \
-    X(rdrand_skip, "nop") /* rdrand/rdseed are left out: their value cannot be made */             \
-                          /* deterministic, and they touch no host state */
+    X(clflush, "clflush (%rsp)")
 
 #define SNIP_ASM(name, text) "snip_" #name ":\n" text "\n"
 #define SNIP_OFF(name, text) ".long snip_" #name " - snip_base\n"
@@ -375,7 +374,7 @@ static int put_snip(struct emit *e, struct rng *r)
     int k = (int)below(r, NSNIPS);
     for (int tries = 0; snip_excluded[k] && tries < 64; tries++)
         k = (int)below(r, NSNIPS);
-    put(e, snip_base + snip_table[k], snip_table[k + 1] - snip_table[k]);
+    put_snip_k(e, k);
     return k;
 }
 
@@ -404,11 +403,11 @@ static const char *put_kcall_tail(struct emit *e, struct rng *r)
         put(e, "\x41\xff\xd3", 3); /* call *%r11 */
         what = "call stub+5";
         break;
-    case 1: { /* jump to the stub (no return address) with a bad stack */
-        static const uint64_t sps[] = {0, 0x8000000000000000ull, 0x200000002000ull, 8, 0};
-        uint64_t sp = sps[below(r, 5)];
-        if (sp == 0)
-            sp = (uint64_t)(uintptr_t)(insfuzz_code + CODE_SIZE - 8);
+    case 1: { /* jump to the stub (no return address) with a bad stack: the top of the code
+               * buffer, non-canonical, the unmapped page after the vDSO, near zero */
+        uint64_t sps[] = {(uint64_t)(uintptr_t)(insfuzz_code + CODE_SIZE - 8),
+                          0x8000000000000000ull, vr_kcall_page() + 8192, 8};
+        uint64_t sp = sps[below(r, 4)];
         put_movabs(e, MOVABS_RSP, sp);
         put_movabs(e, MOVABS_R11, stub(nr));
         put(e, "\x41\xff\xe3", 3); /* jmp *%r11 */
