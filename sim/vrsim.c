@@ -243,6 +243,8 @@ static int cmd_run(int argc, char **argv)
     }
 out:
     fflush(stdout);
+    if (m->con.err_midline) /* the digest stays a line of its own, whatever guests wrote */
+        fputc('\n', stderr);
     fprintf(stderr, "trace-digest: %016llx\n", (unsigned long long)vs_machine_digest(m));
     vs_machine_destroy(m);
     return status;

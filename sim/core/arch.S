@@ -103,9 +103,10 @@ vs_kentry:
     jne   .Lkentry_badfs
 .Lkentry_fs_ok:
     pushq %rax                          /* 7th argument: nr */
-    fnstsw %ax                          /* an unmasked x87 exception left pending would */
-    testb $0x80, %al                    /* fire at the host's next x87 instruction */
-    jnz   .Lkentry_x87
+    fnstsw %ax                          /* an unmasked x87 exception left pending would fire */
+    testb $0xbf, %al                    /* at the host's next x87 instruction: any flag set? */
+    jnz   .Lkentry_x87_flags
+.Lkentry_call:
     call  vs_kdispatch
     testl $EFLAGS_AC, 8(%rsp)
     jnz   .Lkentry_ret_ac
@@ -141,8 +142,13 @@ vs_kentry:
     subq  $8, %rsp                      /* 16-aligned for the call */
     call  vs_kentry_refuse
     ud2
-.Lkentry_x87:
-    fnclex
+.Lkentry_x87_flags:                     /* flags (ax) & ~masks (control word): pending? */
+    fnstcw -8(%rsp)                     /* below rsp is ours: signals use the alt stack */
+    movzwl -8(%rsp), %r10d
+    notl  %r10d
+    andl  %r10d, %eax
+    testb $0x3f, %al
+    jz    .Lkentry_call
     movl  $VS_KENTRY_X87, %edi
     call  vs_kentry_refuse              /* rsp is 16-aligned: flags and nr are pushed */
     ud2

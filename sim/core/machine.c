@@ -172,15 +172,17 @@ long vs_kdispatch(long a0, long a1, long a2, long a3, long a4, long a5, long nr)
 /* The kcall trampoline refuses to run a kernel call (arch.S, VS_KENTRY_*) when the guest
  * changed its FS base (wrfsbase, a segment load: the guest ABI leaves %fs to the host; the
  * trampoline already put the host's back) or left an unmasked x87 exception pending (the
- * host's next x87 instruction would take it; the trampoline cleared it). The guest ends
- * here, with the kernel call's return address as its pc. */
+ * host's next x87 instruction would take it; cleared here). The guest ends here, with the
+ * kernel call's return address as its pc when its stack holds one. */
 enum vs_kentry_refusal { VS_KENTRY_BADFS = 1, VS_KENTRY_X87 = 2 };
 _Noreturn void vs_kentry_refuse(uint32_t why);
 _Noreturn void vs_kentry_refuse(uint32_t why)
 {
+    __asm__ volatile("fnclex"); /* before any x87 instruction of the host's */
     struct vk_thread *t = vs_cur;
     uint64_t pc = 0;
-    vs_copy_user(&pc, (const void *)(uintptr_t)t->usp, sizeof pc);
+    if (!vk_uaccess_ok(t->proc, t->usp, sizeof pc, VK_RIGHT_READ))
+        vs_copy_user(&pc, (const void *)(uintptr_t)t->usp, sizeof pc);
     memset(&t->fault, 0, sizeof t->fault);
     t->fault.exit_kind = why == VS_KENTRY_BADFS ? VK_EXIT_FSBASE : VK_EXIT_FAULT;
     t->fault.signo = why == VS_KENTRY_BADFS ? 11 : 8;
@@ -233,9 +235,13 @@ long vk_plat_console_write(struct vk_kernel *k, int err_stream, const void *buf,
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
-            return done ? (long)done : -VK_EIO;
+            break;
         done += (size_t)w;
     }
+    if (!done)
+        return len ? -VK_EIO : 0;
+    if (err_stream)
+        m->con.err_midline = ((const char *)buf)[done - 1] != '\n';
     return (long)done;
 }
 

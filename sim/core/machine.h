@@ -67,6 +67,7 @@ struct vs_console {
     int in_fd, out_fd, err_fd;
     int tty, raw_active, eof;
     int escape_pending;           /* Ctrl-A seen, the next byte says what to do */
+    int err_midline;              /* guests left stderr without a final newline */
     struct termios saved_termios; /* the terminal's settings before raw mode */
     char *buf;
     size_t len, cap;
