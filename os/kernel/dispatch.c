@@ -161,6 +161,8 @@ static long sys_trace_mark(struct vk_kernel *k, uint64_t us, uint64_t len)
     int rc = vk_copy_in(k, buf, us, (size_t)len);
     if (rc)
         return rc;
+    if (!vs_trace_intern(k->trace, buf, (size_t)len))
+        return -VK_ENOMEM; /* the trace's string table is full (it is bounded) */
     vk_trace_str(k, VS_TR_MARK, buf, (size_t)len, len, 0);
     return 0;
 }
