@@ -1,7 +1,8 @@
 /*
  * The kernel-call dispatcher: charges virtual time, fires due timers, lets --chaos preempt,
- * decodes the call number and hands the arguments to the call's implementation, traces the
- * call with its result, and finishes a thread that was killed while inside the kernel.
+ * decodes the call number, refuses handle arguments that do not fit in 32 bits (handle_args),
+ * hands the arguments to the call's implementation, traces the call with its result, and
+ * finishes a thread that was killed while inside the kernel.
  * Every kernel call leaves an event: a VS_TR_KCALL with its arguments and result, or, for a
  * successful IPC call, the IPC events that describe it (send, receive, reply), which carry
  * more than the raw arguments and keep the hot path short.
@@ -50,6 +51,24 @@ static const char *const kcall_names[VK_NR_COUNT] = {
     [VK_NR_TRACE_MARK] = "trace_mark",
     [VK_NR_KERNEL_INFO] = "kernel_info",
 };
+
+/* Which arguments are handles (bit i: argument i). Handles are 32-bit values passed in 64-bit
+ * registers: narrowing a register with high bits set would silently name the handle in its
+ * low half, so such a value is refused as no handle at all. */
+static const uint8_t handle_args[VK_NR_COUNT] = {
+    [VK_NR_HANDLE_CLOSE] = 1 << 0,  [VK_NR_HANDLE_DUP] = 1 << 0,    [VK_NR_HANDLE_MINT] = 1 << 0,
+    [VK_NR_HANDLE_INFO] = 1 << 0,   [VK_NR_CALL] = 1 << 0,          [VK_NR_RECEIVE] = 1 << 0,
+    [VK_NR_REPLY_RECEIVE] = 1 << 2, [VK_NR_NOTIFY_SIGNAL] = 1 << 0, [VK_NR_NOTIFY_BIND] = 3 << 0,
+    [VK_NR_VMO_MAP] = 1 << 0,       [VK_NR_PROCESS_INFO] = 1 << 0,  [VK_NR_PROCESS_KILL] = 1 << 0,
+    [VK_NR_CONSOLE_WRITE] = 1 << 0, [VK_NR_CONSOLE_READ] = 1 << 0,
+};
+
+static inline int wide_handle(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+    uint32_t m = nr < VK_NR_COUNT ? handle_args[nr] : 0;
+    uint64_t high = ((m & 1) ? a0 : 0) | ((m & 2) ? a1 : 0) | ((m & 4) ? a2 : 0);
+    return (high >> 32) != 0;
+}
 
 const char *vk_kcall_name(uint32_t nr)
 {
@@ -192,6 +211,8 @@ static long sys_set_self(struct vk_kernel *k, uint64_t value)
 static long invoke(struct vk_kernel *k, uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
                    uint64_t a3, uint64_t a4)
 {
+    if (wide_handle(nr, a0, a1, a2))
+        return -VK_EBADH;
     switch (nr) {
     case VK_NR_HANDLE_CLOSE:
         return vk_handle_close(k, &k->cur->proc->handles, (uint32_t)a0);
