@@ -97,9 +97,9 @@ static long sys_handle_dup(struct vk_kernel *k, uint32_t h, uint32_t rights, uin
     } else {
         badge = e->badge;
     }
+    if (track && (rc = vk_endpoint_track_room((struct vk_endpoint *)e->obj, badge)))
+        return rc;
     rights |= track;
-    if (vk_uaccess_ok(p, out, 4, VK_RIGHT_WRITE))
-        return -VK_EFAULT;
     return vk_handle_install_out(k, e->obj, rights, badge, out, NULL);
 }
 
@@ -230,10 +230,8 @@ static long invoke(struct vk_kernel *k, uint32_t nr, uint64_t a0, uint64_t a1, u
         return vk_sys_receive(k, (uint32_t)a0, a1, a2);
     case VK_NR_REPLY:
         return vk_sys_reply(k, a0, a1);
-    case VK_NR_REPLY_RECEIVE: {
-        long r = vk_sys_reply(k, a0, a1);
-        return r ? r : vk_sys_receive(k, (uint32_t)a2, a3, a4);
-    }
+    case VK_NR_REPLY_RECEIVE:
+        return vk_sys_reply_receive(k, a0, a1, (uint32_t)a2, a3, a4);
     case VK_NR_MSG_READ:
         return vk_sys_msg_read(k, a0, a1, a2, a3);
     case VK_NR_MSG_WRITE:
