@@ -50,6 +50,8 @@ int vk_copy_out(struct vk_kernel *k, uint64_t uaddr, const void *src, size_t len
 int vk_map_add(struct vk_process *p, uint64_t start, uint64_t end, uint32_t prot,
                struct vk_vmo *vmo)
 {
+    if (p->nmaps >= VK_PROCESS_MAPPINGS_MAX)
+        return -VK_ENOMEM; /* the mapping list is bounded (kcall.h) */
     if (p->nmaps == p->capmaps) {
         uint32_t cap = p->capmaps ? p->capmaps * 2 : 8;
         struct vk_mapping *m = realloc(p->maps, cap * sizeof *m);
