@@ -145,8 +145,9 @@ static long sys_console_read(struct vk_kernel *k, uint32_t h, uint64_t ubuf, uin
     int rc = vk_handle_get(&t->proc->handles, h, VK_OBJ_CONSOLE, VK_RIGHT_READ, &e);
     if (rc)
         return rc;
-    if (vk_uaccess_ok(t->proc, ubuf, len, VK_RIGHT_WRITE))
-        return -VK_EFAULT;
+    if (vk_uaccess_ok(t->proc, ubuf, len, VK_RIGHT_WRITE) ||
+        vk_uprobe_write(k, ubuf, len < CONSOLE_CHUNK ? len : CONSOLE_CHUNK))
+        return -VK_EFAULT; /* input taken from the console must reach the guest */
     if (len == 0)
         return 0;
     struct vk_console *con = (struct vk_console *)e->obj;

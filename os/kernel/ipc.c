@@ -203,7 +203,7 @@ long vk_sys_call(struct vk_kernel *k, uint32_t h, uint64_t ucall, uint64_t deadl
         return rc;
     if (vk_uaccess_ok(p, c.send_buf, c.send_len, VK_RIGHT_READ) ||
         vk_uaccess_ok(p, c.recv_buf, c.recv_len, VK_RIGHT_WRITE) ||
-        vk_uaccess_ok(p, ucall, sizeof c, VK_RIGHT_WRITE))
+        vk_uprobe_write(k, ucall, sizeof c)) /* the reply must land after the server acted */
         return -VK_EFAULT;
     struct vk_endpoint *ep = (struct vk_endpoint *)e->obj;
     if (ep->dead)

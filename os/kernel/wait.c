@@ -23,18 +23,21 @@
 
 long vk_sys_notify_create(struct vk_kernel *k, uint64_t out)
 {
-    struct vk_process *p = k->cur->proc;
-    if (vk_uaccess_ok(p, out, 4, VK_RIGHT_WRITE))
-        return -VK_EFAULT;
+    struct vk_handle_resv resv;
+    int rc = vk_handle_reserve_out(k, out, &resv);
+    if (rc)
+        return rc;
     struct vk_notification *n = vk_object_new(k, VK_OBJ_NOTIFICATION, sizeof *n);
-    if (!n)
+    if (!n) {
+        vk_handle_unreserve(k, &resv);
         return -VK_ENOMEM;
-    int rc = vk_handle_install_out(k, &n->o,
-                                   VK_RIGHT_SIGNAL | VK_RIGHT_WAIT | VK_RIGHT_MINT | VK_RIGHT_DUP |
-                                       VK_RIGHT_TRANSFER,
-                                   0, out, NULL);
+    }
+    vk_handle_commit_out(k, &resv, &n->o,
+                         VK_RIGHT_SIGNAL | VK_RIGHT_WAIT | VK_RIGHT_MINT | VK_RIGHT_DUP |
+                             VK_RIGHT_TRANSFER,
+                         0, NULL);
     vk_object_unref(k, &n->o);
-    return rc;
+    return 0;
 }
 
 static void notification_raise(struct vk_kernel *k, struct vk_notification *n, uint64_t bits)
@@ -114,7 +117,8 @@ long vk_sys_wait_many(struct vk_kernel *k, uint64_t uitems, uint64_t n, uint64_t
     int rc;
     if (n && (rc = vk_copy_in(k, items, uitems, n * sizeof items[0])))
         return rc;
-    if (n && vk_uaccess_ok(p, uitems, n * sizeof items[0], VK_RIGHT_WRITE))
+    /* written back at the end, after VK_WAIT_CLEAR took the bits: must not fail then */
+    if (n && vk_uprobe_write(k, uitems, n * sizeof items[0]))
         return -VK_EFAULT;
     int console = 0;
     for (uint32_t i = 0; i < n; i++) {

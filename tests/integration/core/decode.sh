@@ -5,12 +5,13 @@
 # bits set is no handle. The guest checks what it can see; this script checks that no wrongly
 # spawned child ever printed, and that vrsim ended normally with its digest.
 . "$(dirname "$0")/../lib.sh"
-run_vrsim kdecode "$TESTIMAGE" -- /test/kdecode
+printf 'input\n' >"$TMP/input"
+run_vrsim_input kdecode "$TMP/input" "$TESTIMAGE" -- /test/kdecode
 out kdecode
 expect_eq "kdecode exit status (failures)" "$(status kdecode)" 0
 expect_no_match "no failed check" "$(out kdecode)" '^FAIL'
 expect_match "summary" "$(out kdecode)" 'kdecode: 0 failure\(s\)'
-expect_eq "checks run" "$(out kdecode | grep -c '^ok ')" 57
+expect_eq "checks run" "$(out kdecode | grep -c '^ok ')" 62
 expect_eq "children that ran: the two good spawns only" \
     "$(out kdecode | sed -n 's/^kdecode-child ran: //p' | sort | tr '\n' ' ')" "control wide "
 expect_digest_line kdecode

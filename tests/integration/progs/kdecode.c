@@ -6,11 +6,13 @@
  *     on a read-only page, or with a full handle table: the error, and no child ever ran (the
  *     exit notification stays clear, the process count does not move, and the child would
  *     print "kdecode-child ran: TAG", which the script looks for);
- *   - reply_receive with a bad receive half: the error, and the caller was not replied;
+ *   - reply_receive with a bad receive half: the error, and the caller was not replied; a
+ *     call whose struct cannot take the reply and a console_read whose buffer cannot take the
+ *     input are refused before anything is sent or taken;
  *   - handle arguments with high register bits set: -VK_EBADH for every handle-taking call,
  *     never the handle in the low half.
- * "kdecode child TAG" is the child: it prints its line and exits with 7. One line per check;
- * the exit status is the number of failures.
+ * Standard input must hold the line "input". "kdecode child TAG" is the child: it prints its line
+ * and exits with 7. One line per check; the exit status is the number of failures.
  */
 #include <stdio.h>
 #include <string.h>
@@ -203,6 +205,11 @@ static void test_reply_receive(void)
     uint32_t th;
     if (vk_thread_create(rr_server, 0, rr_stack + sizeof rr_stack, 0, &th))
         expect("server thread", 1, 0);
+    /* a call whose struct is read-only could not take its reply: refused before it is sent
+     * (else the server would see it, act on it, and the reply would be lost) */
+    static const struct vk_call ro_call = {.msg = {.opcode = 1}};
+    expect("call with a read-only call struct", vk_call(rr_ep_call, (struct vk_call *)&ro_call, 0),
+           -VK_EFAULT);
     struct vk_call c;
     memset(&c, 0, sizeof c);
     c.msg.opcode = 1;
@@ -221,6 +228,21 @@ static void test_reply_receive(void)
     vk_handle_close(th);
     vk_handle_close(rr_ep_call);
     vk_handle_close(rr_ep);
+}
+
+/* ---- console_read: input taken from the console must reach the guest ---- */
+
+static void test_console_read(void)
+{
+    uint32_t si = vr_start_handle(VK_ROLE_STDIN);
+    char buf[16];
+    memset(buf, 0, sizeof buf);
+    expect("console_read into a read-only buffer",
+           vk_console_read(si, (void *)rodata, 16, VK_DEADLINE_NEVER), -VK_EFAULT);
+    expect("console_read into a hole", vk_console_read(si, (void *)hole, 16, VK_DEADLINE_NEVER),
+           -VK_EFAULT);
+    expect("the input is still there", vk_console_read(si, buf, sizeof buf, VK_DEADLINE_NEVER), 6);
+    expect("all of it", !strcmp(buf, "input\n"), 1);
 }
 
 /* ---- handle arguments with high bits set ---- */
@@ -288,6 +310,7 @@ int main(int argc, char **argv)
     }
     test_outputs();
     test_reply_receive();
+    test_console_read();
     test_wide_handles();
     return expect_summary("kdecode");
 }
