@@ -705,6 +705,50 @@ START_TEST(test_close_notices)
 }
 END_TEST
 
+/* ---- an endpoint's close notices are bounded: minting new tracked badges stops ---- */
+
+static void track_flood(void *arg)
+{
+    struct vk_kernel *k = C.t.k;
+    (void)arg;
+    uint32_t *h = kt_scratch(k);
+    struct vk_recv *r = (struct vk_recv *)(h + 64);
+    kc(k, VK_NR_ENDPOINT_CREATE, U(&h[0]));
+    long made = 0, rc = 0;
+    for (uint64_t b = 1; b <= VK_ENDPOINT_TRACKED_MAX + 10; b++) {
+        if ((rc = kc(k, VK_NR_HANDLE_MINT, h[0], VK_RIGHT_CALL | VK_MINT_TRACK_CLOSE, b, U(&h[1]))))
+            break;
+        made++;
+        kc(k, VK_NR_HANDLE_CLOSE, h[1]); /* a close notice waits for the receiver */
+    }
+    C.r[0] = made;
+    C.r[1] = rc;
+    C.r[2] = kc(k, VK_NR_RECEIVE, h[0], U(r), 0); /* taking one makes room for one */
+    C.v[0] = r->kind;
+    C.r[3] =
+        kc(k, VK_NR_HANDLE_MINT, h[0], VK_RIGHT_CALL | VK_MINT_TRACK_CLOSE, 1u << 30, U(&h[1]));
+    C.r[4] =
+        kc(k, VK_NR_HANDLE_MINT, h[0], VK_RIGHT_CALL | VK_MINT_TRACK_CLOSE, 1u << 31, U(&h[2]));
+    C.r[5] = kc(k, VK_NR_HANDLE_MINT, h[0], VK_RIGHT_CALL, 1u << 31, U(&h[2])); /* untracked */
+    kc(k, VK_NR_HANDLE_CLOSE, h[2]);
+    kc(k, VK_NR_HANDLE_CLOSE, h[1]);
+    kc(k, VK_NR_HANDLE_CLOSE, h[0]);
+}
+
+START_TEST(test_close_notices_bounded)
+{
+    kt_spawn(&C.t, "flood", track_flood, NULL);
+    vs_machine_run(C.t.m);
+    ck_assert_int_eq(C.r[0], VK_ENDPOINT_TRACKED_MAX);
+    ck_assert_int_eq(C.r[1], -VK_EAGAIN);
+    ck_assert_int_eq(C.r[2], 0);
+    ck_assert_uint_eq(C.v[0], VK_RECV_CLOSED);
+    ck_assert_int_eq(C.r[3], 0);
+    ck_assert_int_eq(C.r[4], -VK_EAGAIN);
+    ck_assert_int_eq(C.r[5], 0);
+}
+END_TEST
+
 Suite *ipc_suite(void);
 Suite *ipc_suite(void)
 {
@@ -723,6 +767,7 @@ Suite *ipc_suite(void)
     tcase_add_test(tc, test_futex);
     tcase_add_test(tc, test_futex_shared);
     tcase_add_test(tc, test_futex_reused_address);
+    tcase_add_test(tc, test_close_notices_bounded);
     tcase_add_test(tc, test_close_notices);
     suite_add_tcase(s, tc);
     return s;
