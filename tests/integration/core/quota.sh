@@ -2,7 +2,8 @@
 # Quotas (issue 8, part 4): a thread flood from one process stops at its limit with -EAGAIN
 # and leaves the machine usable for others; hogs fill the machine to its limit, vrsim stays up
 # and prints its digest, and killing one gives room back; futex wakes reach only waiters on
-# the same memory object (B's wait runs to its deadline; C, sharing with us, is woken).
+# the same memory object (B's wait runs to its deadline; C, sharing with us, is woken); a
+# process's mappings and the trace's string table stop growing with an error in the guest.
 . "$(dirname "$0")/../lib.sh"
 run_vrsim threads "$TESTIMAGE" -- /test/kquota threads
 out threads
@@ -29,4 +30,12 @@ expect_eq "futex: checks run" "$(out futex | grep -c '^ok ')" 10
 expect_match "futex: B timed out" "$(out futex)" 'futex-b: the waiter got -110'
 expect_match "futex: C was woken" "$(out futex)" 'futex-c: the waiter got 0'
 expect_digest_line futex
+
+run_vrsim growth "$TESTIMAGE" -- /test/kquota growth
+out growth
+expect_eq "growth: exit status (failures)" "$(status growth)" 0
+expect_no_match "growth: no failed check" "$(out growth)" '^FAIL'
+expect_match "growth: summary" "$(out growth)" 'kquota: 0 failure\(s\)'
+expect_eq "growth: checks run" "$(out growth | grep -c '^ok ')" 6
+expect_digest_line growth
 finish

@@ -8,6 +8,9 @@
  *                    be woken by another process that got the same address for a new object
  *                    (its wait runs to its deadline); processes sharing an object do wake
  *                    each other; an address without a mapping is -VK_EFAULT.
+ *   kquota growth    host structures a guest can make grow stop at their bound with an error
+ *                    the guest sees: mappings of one object (-VK_ENOMEM), distinct trace
+ *                    marks (-VK_ENOMEM, the trace's string table).
  * Helpers it spawns: "kquota worker N" (N threads that exit; exit 0 if all started),
  * "kquota hog" (floods, signals ready, sleeps), "kquota futex-b" / "kquota futex-c" (the
  * waiting processes of the futex test). One line per check; exit status = failures.
@@ -271,6 +274,54 @@ static void test_futex(void)
     vk_handle_close(sync);
 }
 
+/* ---- host structures a guest can make grow: mappings, trace strings ---- */
+
+/* A 256-byte trace mark, distinct for every i. */
+static long long_mark(long i)
+{
+    char mark[256];
+    memset(mark, 'm', sizeof mark);
+    int n = snprintf(mark, sizeof mark, "mark %ld", i);
+    mark[n] = 'm';
+    return vk_trace_mark(mark, sizeof mark);
+}
+
+static void test_growth(void)
+{
+    uint32_t v;
+    vk_vmo_create(4096, &v);
+    long made = 0, rc = 0, other = 0;
+    uint64_t addr = 0;
+    for (int i = 0; i < 5000; i++) {
+        long r = vk_vmo_map(v, VK_RIGHT_READ, &addr);
+        if (r == 0)
+            made++;
+        else if (!rc)
+            rc = r;
+        else if (r != rc)
+            other++;
+    }
+    printf("maps: %ld mappings of one object, then %ld\n", made, rc);
+    expect("mapping one object again and again stops", rc, -VK_ENOMEM);
+    expect("near the limit", made > (long)VK_PROCESS_MAPPINGS_MAX - 64, 1);
+    expect("every later try fails the same way", other, 0);
+    vk_vmo_unmap(addr);
+    expect("one unmapped makes room for one", vk_vmo_map(v, VK_RIGHT_READ, &addr), 0);
+    vk_handle_close(v);
+
+    /* distinct marks until the trace's string table is full; known ones still work */
+    long marks = 0;
+    rc = 0;
+    for (long i = 0; i < 200000; i++) {
+        if ((rc = long_mark(i)) != 0)
+            break;
+        marks++;
+    }
+    printf("marks: %ld distinct marks, then %ld\n", marks, rc);
+    expect("distinct trace marks stop", rc, -VK_ENOMEM);
+    expect("a known mark still goes in", long_mark(0), 0);
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
@@ -286,7 +337,9 @@ int main(int argc, char **argv)
         test_threads();
     else if (!strcmp(mode, "futex"))
         test_futex();
+    else if (!strcmp(mode, "growth"))
+        test_growth();
     else
-        printf("usage: kquota threads|futex\n");
+        printf("usage: kquota threads|futex|growth\n");
     return expect_summary("kquota");
 }
