@@ -11,7 +11,7 @@ out kdecode
 expect_eq "kdecode exit status (failures)" "$(status kdecode)" 0
 expect_no_match "no failed check" "$(out kdecode)" '^FAIL'
 expect_match "summary" "$(out kdecode)" 'kdecode: 0 failure\(s\)'
-expect_eq "checks run" "$(out kdecode | grep -c '^ok ')" 62
+expect_eq "checks run" "$(out kdecode | grep -c '^ok ')" 64
 expect_eq "children that ran: the two good spawns only" \
     "$(out kdecode | sed -n 's/^kdecode-child ran: //p' | sort | tr '\n' ' ')" "control wide "
 expect_digest_line kdecode

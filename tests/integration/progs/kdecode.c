@@ -82,6 +82,18 @@ static long notified(uint32_t n)
     return vk_wait_many(&w, 1, 0) == 0;
 }
 
+/* The id the kernel gives the next object: object ids are sequential, so a failed call that
+ * created and destroyed something shows in the gap. */
+static uint64_t next_object_id(void)
+{
+    uint32_t n;
+    struct vk_handle_info hi;
+    vk_notify_create(&n);
+    vk_handle_info(n, &hi);
+    vk_handle_close(n);
+    return hi.object_id + 1;
+}
+
 static volatile int thread_ran;
 static char tstack[4096] __attribute__((aligned(16)));
 
@@ -98,7 +110,7 @@ static void test_outputs(void)
 {
     uint32_t n, h = 0xdeadbeef;
     vk_notify_create(&n);
-    uint64_t procs = live_processes(), objs = live_objects();
+    uint64_t procs = live_processes(), objs = live_objects(), id = next_object_id();
     expect("spawn, output in an unmapped hole", spawn_child("hole", n, (uint32_t *)hole),
            -VK_EFAULT);
     expect("spawn, output on a read-only page", spawn_child("rodata", n, (uint32_t *)rodata),
@@ -116,6 +128,8 @@ static void test_outputs(void)
     expect("and its output word was left alone", h, 0xdeadbeef);
     expect("endpoint_create, output read-only", vk_endpoint_create((uint32_t *)rodata), -VK_EFAULT);
     expect("notify_create, output in a hole", vk_notify_create((uint32_t *)hole), -VK_EFAULT);
+    expect("vmo_create, output in a hole", vk_vmo_create(4096, (uint32_t *)hole), -VK_EFAULT);
+    expect("none of them created anything, even for a moment", (long)(next_object_id() - id), 1);
     uint32_t ep;
     vk_endpoint_create(&ep);
     expect("tracked mint, output in a hole",
