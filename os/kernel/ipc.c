@@ -318,7 +318,7 @@ static int receive_decode(struct vk_kernel *k, uint32_t h, uint64_t urecv, struc
 
 /* Always inlined: a thread blocks in here, and the calls that block must have the same depth
  * below the dispatcher as vk_sys_call (vk_sys_* -> vk_block) so that the returns after a
- * switch between caller and server stay predicted (~20 ns per round trip otherwise). */
+ * switch between caller and server stay predicted (~30 ns per round trip otherwise). */
 __attribute__((always_inline)) static inline long
 receive_invoke(struct vk_kernel *k, struct vk_endpoint *ep, uint64_t urecv, uint64_t deadline)
 {
