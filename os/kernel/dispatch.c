@@ -1,7 +1,8 @@
 /*
  * The kernel-call dispatcher: charges virtual time, fires due timers, lets --chaos preempt,
- * decodes the call number and hands the arguments to the call's implementation, traces the
- * call with its result, and finishes a thread that was killed while inside the kernel.
+ * decodes the call number, refuses handle arguments that do not fit in 32 bits (handle_args),
+ * hands the arguments to the call's implementation, traces the call with its result, and
+ * finishes a thread that was killed while inside the kernel.
  * Every kernel call leaves an event: a VS_TR_KCALL with its arguments and result, or, for a
  * successful IPC call, the IPC events that describe it (send, receive, reply), which carry
  * more than the raw arguments and keep the hot path short.
@@ -51,6 +52,24 @@ static const char *const kcall_names[VK_NR_COUNT] = {
     [VK_NR_KERNEL_INFO] = "kernel_info",
 };
 
+/* Which arguments are handles (bit i: argument i). Handles are 32-bit values passed in 64-bit
+ * registers: narrowing a register with high bits set would silently name the handle in its
+ * low half, so such a value is refused as no handle at all. */
+static const uint8_t handle_args[VK_NR_COUNT] = {
+    [VK_NR_HANDLE_CLOSE] = 1 << 0,  [VK_NR_HANDLE_DUP] = 1 << 0,    [VK_NR_HANDLE_MINT] = 1 << 0,
+    [VK_NR_HANDLE_INFO] = 1 << 0,   [VK_NR_CALL] = 1 << 0,          [VK_NR_RECEIVE] = 1 << 0,
+    [VK_NR_REPLY_RECEIVE] = 1 << 2, [VK_NR_NOTIFY_SIGNAL] = 1 << 0, [VK_NR_NOTIFY_BIND] = 3 << 0,
+    [VK_NR_VMO_MAP] = 1 << 0,       [VK_NR_PROCESS_INFO] = 1 << 0,  [VK_NR_PROCESS_KILL] = 1 << 0,
+    [VK_NR_CONSOLE_WRITE] = 1 << 0, [VK_NR_CONSOLE_READ] = 1 << 0,
+};
+
+static inline int wide_handle(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+    uint32_t m = nr < VK_NR_COUNT ? handle_args[nr] : 0;
+    uint64_t high = ((m & 1) ? a0 : 0) | ((m & 2) ? a1 : 0) | ((m & 4) ? a2 : 0);
+    return (high >> 32) != 0;
+}
+
 const char *vk_kcall_name(uint32_t nr)
 {
     return nr < VK_NR_COUNT && kcall_names[nr] ? kcall_names[nr] : "invalid";
@@ -78,9 +97,9 @@ static long sys_handle_dup(struct vk_kernel *k, uint32_t h, uint32_t rights, uin
     } else {
         badge = e->badge;
     }
+    if (track && (rc = vk_endpoint_track_room((struct vk_endpoint *)e->obj, badge)))
+        return rc;
     rights |= track;
-    if (vk_uaccess_ok(p, out, 4, VK_RIGHT_WRITE))
-        return -VK_EFAULT;
     return vk_handle_install_out(k, e->obj, rights, badge, out, NULL);
 }
 
@@ -126,8 +145,9 @@ static long sys_console_read(struct vk_kernel *k, uint32_t h, uint64_t ubuf, uin
     int rc = vk_handle_get(&t->proc->handles, h, VK_OBJ_CONSOLE, VK_RIGHT_READ, &e);
     if (rc)
         return rc;
-    if (vk_uaccess_ok(t->proc, ubuf, len, VK_RIGHT_WRITE))
-        return -VK_EFAULT;
+    if (vk_uaccess_ok(t->proc, ubuf, len, VK_RIGHT_WRITE) ||
+        vk_uprobe_write(k, ubuf, len < CONSOLE_CHUNK ? len : CONSOLE_CHUNK))
+        return -VK_EFAULT; /* input taken from the console must reach the guest */
     if (len == 0)
         return 0;
     struct vk_console *con = (struct vk_console *)e->obj;
@@ -161,6 +181,8 @@ static long sys_trace_mark(struct vk_kernel *k, uint64_t us, uint64_t len)
     int rc = vk_copy_in(k, buf, us, (size_t)len);
     if (rc)
         return rc;
+    if (!vs_trace_intern(k->trace, buf, (size_t)len))
+        return -VK_ENOMEM; /* the trace's string table is full (it is bounded) */
     vk_trace_str(k, VS_TR_MARK, buf, (size_t)len, len, 0);
     return 0;
 }
@@ -190,6 +212,8 @@ static long sys_set_self(struct vk_kernel *k, uint64_t value)
 static long invoke(struct vk_kernel *k, uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
                    uint64_t a3, uint64_t a4)
 {
+    if (wide_handle(nr, a0, a1, a2))
+        return -VK_EBADH;
     switch (nr) {
     case VK_NR_HANDLE_CLOSE:
         return vk_handle_close(k, &k->cur->proc->handles, (uint32_t)a0);
@@ -207,10 +231,8 @@ static long invoke(struct vk_kernel *k, uint32_t nr, uint64_t a0, uint64_t a1, u
         return vk_sys_receive(k, (uint32_t)a0, a1, a2);
     case VK_NR_REPLY:
         return vk_sys_reply(k, a0, a1);
-    case VK_NR_REPLY_RECEIVE: {
-        long r = vk_sys_reply(k, a0, a1);
-        return r ? r : vk_sys_receive(k, (uint32_t)a2, a3, a4);
-    }
+    case VK_NR_REPLY_RECEIVE:
+        return vk_sys_reply_receive(k, a0, a1, (uint32_t)a2, a3, a4);
     case VK_NR_MSG_READ:
         return vk_sys_msg_read(k, a0, a1, a2, a3);
     case VK_NR_MSG_WRITE:

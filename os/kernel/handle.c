@@ -6,11 +6,18 @@
  * names a newer object; a slot whose generation would pass VK_HANDLE_GEN_MAX is retired
  * for good instead of wrapping. Free slots are reused last-freed-first, which is
  * deterministic. Rights only ever shrink (dup/mint check subsets); badges are set once.
+ *
+ * A kernel call that hands a new handle to the guest reserves its slot and probes the guest
+ * word during decode (vk_handle_reserve_out), then commits after it acted: the commit cannot
+ * fail, so the call never reports failure for something it did. A reserved slot has no
+ * object (lookups fail with -VK_EBADH) and is on no free list. All tables of a machine
+ * together hold at most VK_MACHINE_HANDLES_MAX handles (reserved ones included).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "os/kernel/kernel.h"
+#include "os/kernel/platform.h"
 
 #define INDEX_MASK ((1u << VK_HANDLE_INDEX_BITS) - 1u)
 #define MAX_SLOTS (1u << VK_HANDLE_INDEX_BITS)
@@ -47,22 +54,35 @@ uint32_t vk_handle_slots_free(const struct vk_handle_table *t)
     return MAX_SLOTS - t->used; /* upper bound; retired slots are rare */
 }
 
-static int install(struct vk_kernel *k, struct vk_handle_table *t, struct vk_object *obj,
-                   uint32_t rights, uint64_t badge, uint32_t *out, int moved)
+/* Take a slot for a new handle (counted as live); *fresh tells whether it came from high. */
+static int slot_take(struct vk_kernel *k, struct vk_handle_table *t, uint32_t *idx, uint32_t *fresh)
 {
-    uint32_t idx;
+    if (k->stats.handles_live >= VK_MACHINE_HANDLES_MAX)
+        return -VK_ENOMEM;
     if (t->free_head) {
-        idx = t->free_head - 1;
-        t->free_head = t->slots[idx].next_free;
+        *idx = t->free_head - 1;
+        t->free_head = t->slots[*idx].next_free;
+        *fresh = 0;
     } else {
         if (t->high == t->cap) {
             int rc = grow(t);
             if (rc)
                 return rc;
         }
-        idx = t->high++;
-        t->slots[idx].gen = 1;
+        *idx = t->high++;
+        t->slots[*idx].gen = 1;
+        *fresh = 1;
     }
+    t->slots[*idx].next_free = 0;
+    t->used++;
+    k->stats.handles_live++;
+    return 0;
+}
+
+/* Put obj into the taken slot idx; returns the handle value. */
+static uint32_t slot_fill(struct vk_kernel *k, struct vk_handle_table *t, uint32_t idx,
+                          struct vk_object *obj, uint32_t rights, uint64_t badge, int moved)
+{
     struct vk_handle_entry *e = &t->slots[idx];
     e->obj = obj;
     e->rights = rights;
@@ -75,9 +95,17 @@ static int install(struct vk_kernel *k, struct vk_handle_table *t, struct vk_obj
         if (obj->type == VK_OBJ_ENDPOINT && (rights & VK_HANDLE_TRACKED))
             vk_endpoint_track(k, (struct vk_endpoint *)obj, badge, +1);
     }
-    t->used++;
-    k->stats.handles_live++;
-    *out = value_of(idx, e->gen);
+    return value_of(idx, e->gen);
+}
+
+static int install(struct vk_kernel *k, struct vk_handle_table *t, struct vk_object *obj,
+                   uint32_t rights, uint64_t badge, uint32_t *out, int moved)
+{
+    uint32_t idx, fresh;
+    int rc = slot_take(k, t, &idx, &fresh);
+    if (rc)
+        return rc;
+    *out = slot_fill(k, t, idx, obj, rights, badge, moved);
     return 0;
 }
 
@@ -93,20 +121,64 @@ int vk_handle_install_moved(struct vk_kernel *k, struct vk_handle_table *t, stru
     return install(k, t, obj, rights, badge, out, 1);
 }
 
+int vk_uprobe_write(struct vk_kernel *k, uint64_t uaddr, uint64_t len)
+{
+    if (vk_uaccess_ok(k->cur->proc, uaddr, len, VK_RIGHT_WRITE))
+        return -VK_EFAULT;
+    if (len == 0)
+        return 0;
+    /* copy a byte of every page onto itself: faults like a write, changes nothing */
+    uint64_t a = uaddr, last = uaddr + len - 1;
+    for (;;) {
+        if (vk_plat_copy((void *)(uintptr_t)a, (const void *)(uintptr_t)a, 1))
+            return -VK_EFAULT;
+        if (a >> 12 == last >> 12)
+            return 0;
+        a = (a | 4095) + 1;
+    }
+}
+
+int vk_handle_reserve_out(struct vk_kernel *k, uint64_t uaddr, struct vk_handle_resv *r)
+{
+    if (vk_uprobe_write(k, uaddr, sizeof(uint32_t)))
+        return -VK_EFAULT;
+    r->t = &k->cur->proc->handles;
+    r->uaddr = uaddr;
+    return slot_take(k, r->t, &r->idx, &r->fresh);
+}
+
+void vk_handle_commit_out(struct vk_kernel *k, struct vk_handle_resv *r, struct vk_object *obj,
+                          uint32_t rights, uint64_t badge, uint32_t *h)
+{
+    uint32_t v = slot_fill(k, r->t, r->idx, obj, rights, badge, 0);
+    /* probed writable during decode, and nothing since could unmap it */
+    vk_plat_copy((void *)(uintptr_t)r->uaddr, &v, sizeof v);
+    if (h)
+        *h = v;
+}
+
+void vk_handle_unreserve(struct vk_kernel *k, struct vk_handle_resv *r)
+{
+    struct vk_handle_table *t = r->t;
+    t->used--;
+    k->stats.handles_live--;
+    if (r->fresh && r->idx == t->high - 1) {
+        t->high--;
+        return;
+    }
+    /* its generation was never published: the slot goes back as it was taken */
+    t->slots[r->idx].next_free = t->free_head;
+    t->free_head = r->idx + 1;
+}
+
 int vk_handle_install_out(struct vk_kernel *k, struct vk_object *obj, uint32_t rights,
                           uint64_t badge, uint64_t uaddr, uint32_t *h)
 {
-    struct vk_handle_table *t = &k->cur->proc->handles;
-    uint32_t v;
-    int rc = vk_handle_install(k, t, obj, rights, badge, &v);
+    struct vk_handle_resv r;
+    int rc = vk_handle_reserve_out(k, uaddr, &r);
     if (rc)
         return rc;
-    if ((rc = vk_copy_out(k, uaddr, &v, sizeof v))) {
-        vk_handle_close(k, t, v);
-        return rc;
-    }
-    if (h)
-        *h = v;
+    vk_handle_commit_out(k, &r, obj, rights, badge, h);
     return 0;
 }
 

@@ -21,15 +21,23 @@ int vk_kernel_init(struct vk_kernel *k, const struct vk_config *cfg, struct vs_t
     vs_prng_split(&root, &k->seed_prng);
     vk_list_init(&k->procs);
     vk_list_init(&k->zombies);
-    vk_list_init(&k->futex_waiters);
+    for (uint32_t i = 0; i < VK_FUTEX_BUCKETS; i++)
+        vk_list_init(&k->futex_buckets[i]);
+    k->runq = calloc(VK_MACHINE_THREADS_MAX, sizeof *k->runq);
+    if (!k->runq)
+        return -VK_ENOMEM;
     if (vs_evq_init(&k->evq))
-        return -VK_ENOMEM;
+        goto fail_runq;
     k->console = vk_object_new(k, VK_OBJ_CONSOLE, sizeof *k->console);
-    if (!k->console) {
-        vs_evq_fini(&k->evq);
-        return -VK_ENOMEM;
-    }
+    if (!k->console)
+        goto fail_evq;
     return 0;
+fail_evq:
+    vs_evq_fini(&k->evq);
+fail_runq:
+    free(k->runq);
+    k->runq = NULL;
+    return -VK_ENOMEM;
 }
 
 void vk_kernel_fini(struct vk_kernel *k)

@@ -197,9 +197,9 @@ struct vk_thread {
     uint32_t ipc_rights[VK_MSG_MAX_HANDLES];
     uint64_t ipc_badges[VK_MSG_MAX_HANDLES];
     uint64_t send_buf, send_len, recv_buf, recv_len;
-    /* futex wait */
+    /* futex wait: the key of the word (see wait.c) */
     struct vk_list futex_link;
-    uint64_t futex_addr;
+    uint64_t futex_obj, futex_off;
     struct vk_proc_info fault;           /* filled by the platform when the thread faults */
     struct vk_plat_thread plat;          /* the platform's part (context, kernel stack, ...) */
     uint64_t entry, entry_sp, entry_arg; /* where the thread starts in user mode */
@@ -236,6 +236,16 @@ struct vk_process {
     uint64_t exit_bits;
 };
 
+/* Futex waiters, hashed by key (object id, offset): never by host pointer. */
+#define VK_FUTEX_BUCKETS 256u
+
+/* Live handles in all tables of a machine: bounds the host memory that handles and the
+ * objects they keep alive can take (each table is bounded too: 1 << VK_HANDLE_INDEX_BITS). */
+#define VK_MACHINE_HANDLES_MAX (1u << 19)
+/* Tracked badges plus undelivered close notices of one endpoint: bounds its close-notice
+ * queue (handle_mint with VK_MINT_TRACK_CLOSE fails with -VK_EAGAIN beyond it). */
+#define VK_ENDPOINT_TRACKED_MAX 16384u
+
 struct vk_stats {
     uint64_t kcalls, switches, spawns, exits, faults, ipc_calls;
     uint64_t objects_live, handles_live;
@@ -258,11 +268,12 @@ struct vk_kernel {
     struct vs_evq evq;
     struct vs_trace *trace;
     struct vk_thread *cur;
-    struct vk_thread **runq;
-    uint32_t nrun, caprun;
+    struct vk_thread **runq; /* VK_MACHINE_THREADS_MAX entries: never grows */
+    uint32_t nrun;
+    uint32_t nthreads; /* threads holding a kernel stack: created and not yet reaped */
     struct vk_list procs;
     struct vk_list zombies; /* dead threads whose kernel stacks await release */
-    struct vk_list futex_waiters;
+    struct vk_list futex_buckets[VK_FUTEX_BUCKETS];
     uint32_t live_procs;
     struct vk_console *console;
     struct vk_stats stats;
@@ -295,10 +306,32 @@ void vk_handles_close_all(struct vk_kernel *k, struct vk_handle_table *t);
 /* Install obj (takes a reference). 0 + *out, or -VK_ENOSPC when the table is full. */
 int vk_handle_install(struct vk_kernel *k, struct vk_handle_table *t, struct vk_object *obj,
                       uint32_t rights, uint64_t badge, uint32_t *out);
-/* Install obj in the current process's table and write the handle to the guest's uaddr (the
- * handle is closed again if that write faults). 0 + *h (h may be NULL), or -VK_E*. */
+/* Install obj in the current process's table and write the handle to the guest's uaddr. The
+ * word is probed and the slot reserved first, so nothing is installed unless the write can
+ * be done. 0 + *h (h may be NULL), or -VK_E*. */
 int vk_handle_install_out(struct vk_kernel *k, struct vk_object *obj, uint32_t rights,
                           uint64_t badge, uint64_t uaddr, uint32_t *h);
+/* An output handle reserved while a kernel call decodes (seL4's ensureEmptySlot): a slot of
+ * the current process's table is taken and the guest word it will be written to is probed
+ * writable, so the call can act and then report the handle without any way left to fail. */
+struct vk_handle_resv {
+    struct vk_handle_table *t;
+    uint64_t uaddr;
+    uint32_t idx;
+    uint32_t fresh; /* the slot was never used before: unreserving gives it back to high */
+};
+/* 0, -VK_EFAULT (uaddr not writable, holes included), -VK_ENOSPC (table full) or
+ * -VK_ENOMEM (the machine's handle limit). */
+int vk_handle_reserve_out(struct vk_kernel *k, uint64_t uaddr, struct vk_handle_resv *r);
+/* Install obj (takes a reference) in the reserved slot and write its value to the guest. */
+void vk_handle_commit_out(struct vk_kernel *k, struct vk_handle_resv *r, struct vk_object *obj,
+                          uint32_t rights, uint64_t badge, uint32_t *h);
+/* Give a reserved slot back: the table is as if the reservation never happened. */
+void vk_handle_unreserve(struct vk_kernel *k, struct vk_handle_resv *r);
+/* 0 if the current process may write [uaddr, uaddr + len) now: the range check plus a touch
+ * of every page (an unmapped hole or a read-only page fails with -VK_EFAULT). Changes no
+ * byte. */
+int vk_uprobe_write(struct vk_kernel *k, uint64_t uaddr, uint64_t len);
 /* Look up h: -VK_EBADH (stale/unknown), -VK_EWRONGTYPE (type != 0 and differs),
  * -VK_EPERM (missing rights). */
 int vk_handle_get(struct vk_handle_table *t, uint32_t h, uint32_t type, uint32_t rights,
@@ -351,6 +384,9 @@ long vk_sys_endpoint_create(struct vk_kernel *k, uint64_t out);
 long vk_sys_call(struct vk_kernel *k, uint32_t h, uint64_t ucall, uint64_t deadline);
 long vk_sys_receive(struct vk_kernel *k, uint32_t h, uint64_t urecv, uint64_t deadline);
 long vk_sys_reply(struct vk_kernel *k, uint64_t token, uint64_t umsg);
+/* Both halves are decoded before the reply is sent: a bad receive half replies nothing. */
+long vk_sys_reply_receive(struct vk_kernel *k, uint64_t token, uint64_t umsg, uint32_t h,
+                          uint64_t urecv, uint64_t deadline);
 long vk_sys_msg_read(struct vk_kernel *k, uint64_t token, uint64_t off, uint64_t ubuf,
                      uint64_t len);
 long vk_sys_msg_write(struct vk_kernel *k, uint64_t token, uint64_t off, uint64_t ubuf,
@@ -358,6 +394,9 @@ long vk_sys_msg_write(struct vk_kernel *k, uint64_t token, uint64_t off, uint64_
 void vk_endpoint_receiver_gone(struct vk_kernel *k, struct vk_endpoint *ep);
 /* A handle with VK_HANDLE_TRACKED appeared (+1) or went away (-1). */
 void vk_endpoint_track(struct vk_kernel *k, struct vk_endpoint *ep, uint64_t badge, int delta);
+/* 0 if one more handle with badge can be tracked on ep, -VK_EAGAIN when the endpoint holds
+ * VK_ENDPOINT_TRACKED_MAX tracked badges and close notices already. */
+int vk_endpoint_track_room(struct vk_endpoint *ep, uint64_t badge);
 void vk_endpoint_destroy(struct vk_kernel *k, struct vk_endpoint *ep);
 void vk_ipc_process_exit(struct vk_kernel *k, struct vk_process *p);
 void vk_ipc_thread_cancel(struct vk_kernel *k, struct vk_thread *t);

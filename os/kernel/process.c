@@ -7,6 +7,12 @@
  * finishes on its own kernel stack when its kernel call returns. The last thread out of a
  * process tears it down: pending replies fail, handles close, mappings and memory go back,
  * the process object signals VK_SIG_EXITED and the parent's notification fires.
+ *
+ * Quotas: a thread holds a kernel stack from its creation until the idle loop reaps it;
+ * k->nthreads counts those, and neither it nor a process's own count may pass
+ * VK_MACHINE_THREADS_MAX / VK_PROCESS_THREADS_MAX (-VK_EAGAIN, checked while decoding). The
+ * platform sizes its kernel-stack pool to the machine's limit, so starting a thread within
+ * the limits does not depend on the host.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,7 +88,18 @@ static struct vk_thread *thread_new(struct vk_kernel *k, struct vk_process *p)
     vk_object_ref(&p->o);
     vk_list_add_tail(&p->threads, &t->proc_link);
     p->nthreads++;
+    k->nthreads++;
     return t;
+}
+
+/* -VK_EAGAIN if p (NULL: a new process) may not have one more thread. */
+static int thread_quota(struct vk_kernel *k, const struct vk_process *p)
+{
+    if (k->nthreads >= VK_MACHINE_THREADS_MAX)
+        return -VK_EAGAIN;
+    if (p && p->nthreads >= VK_PROCESS_THREADS_MAX)
+        return -VK_EAGAIN;
+    return 0;
 }
 
 void vk_thread_destroy(struct vk_kernel *k, struct vk_thread *t)
@@ -118,6 +135,14 @@ static void thread_unlink(struct vk_kernel *k, struct vk_thread *t)
     vk_list_del(&t->proc_link);
     t->proc->nthreads--;
     (void)k;
+}
+
+/* Undo thread_new for a thread that never started. */
+static void thread_abandon(struct vk_kernel *k, struct vk_thread *t)
+{
+    thread_unlink(k, t);
+    k->nthreads--;
+    vk_object_unref(k, &t->o);
 }
 
 static void process_finalize(struct vk_kernel *k, struct vk_process *p)
@@ -204,6 +229,7 @@ void vk_kernel_reap(struct vk_kernel *k)
         struct vk_thread *t = VK_CONTAINER_OF(k->zombies.next, struct vk_thread, proc_link);
         vk_list_del(&t->proc_link);
         vk_plat_thread_release(k, t);
+        k->nthreads--;
         vk_object_unref(k, &t->o);
     }
 }
@@ -239,11 +265,13 @@ int vk_process_create(struct vk_kernel *k, const char *name, const void *image, 
     (void)parent;
     if (nh > VK_SPAWN_MAX_HANDLES)
         return -VK_EINVAL;
+    int rc = thread_quota(k, NULL);
+    if (rc)
+        return rc;
     struct vk_process *p = process_new(k, name);
     if (!p)
         return -VK_ENOMEM;
     struct vk_start_handle child_hs[VK_SPAWN_MAX_HANDLES];
-    int rc;
     for (size_t i = 0; i < nh; i++) {
         child_hs[i].role = hs[i].role & ~VK_START_MOVE;
         rc = vk_handle_install(k, &p->handles, hobjs[i], hrights[i], hbadges[i],
@@ -271,8 +299,7 @@ int vk_process_create(struct vk_kernel *k, const char *name, const void *image, 
         goto fail_region;
     }
     if ((rc = thread_start(k, t, la.entry, la.sp, 0))) {
-        thread_unlink(k, t);
-        vk_object_unref(k, &t->o);
+        thread_abandon(k, t);
         goto fail_region;
     }
     k->stats.spawns++;
@@ -372,8 +399,8 @@ long vk_sys_spawn(struct vk_kernel *k, uint64_t uspawn, uint64_t out)
             return -VK_EINVAL;
         notify = (struct vk_notification *)e->obj;
     }
-    if (vk_uaccess_ok(p, out, 4, VK_RIGHT_WRITE))
-        return -VK_EFAULT;
+    if ((rc = thread_quota(k, NULL)))
+        return rc;
     /* spawn never blocks, so one scratch area per kernel serves every call (it is large:
      * a fresh allocation per spawn would cost host syscalls and page faults) */
     if (!k->spawn_scratch && !(k->spawn_scratch = malloc(sizeof(struct spawn_scratch))))
@@ -407,14 +434,19 @@ long vk_sys_spawn(struct vk_kernel *k, uint64_t uspawn, uint64_t out)
         sc->rights[i] = e->rights;
         sc->badges[i] = e->badge;
     }
+    /* the child's handle: slot and guest word made sure of before the child exists */
+    struct vk_handle_resv resv;
+    if ((rc = vk_handle_reserve_out(k, out, &resv)))
+        goto out;
 
-    /* invoke */
+    /* invoke: from here on only vk_process_create can fail, and it leaves nothing behind */
     struct vk_process *child;
     rc =
         vk_process_create(k, name, (const void *)(uintptr_t)(img->addr + s.image_off), s.image_len,
                           sc->argv.ptrs, sc->argv.n, sc->envp.ptrs, sc->envp.n, p, sc->hs, sc->objs,
                           sc->rights, sc->badges, s.nhandles, &child, sc->err, sizeof sc->err);
     if (rc) {
+        vk_handle_unreserve(k, &resv);
         vk_trace_str(k, VS_TR_PROC_SPAWN, sc->err, strlen(sc->err), 0, (uint64_t)(int64_t)rc);
         goto out;
     }
@@ -426,10 +458,9 @@ long vk_sys_spawn(struct vk_kernel *k, uint64_t uspawn, uint64_t out)
         child->exit_notify = notify;
         child->exit_bits = s.exit_bits;
     }
-    rc = vk_handle_install_out(k, &child->o,
-                               VK_RIGHT_READ | VK_RIGHT_WAIT | VK_RIGHT_KILL | VK_RIGHT_DUP |
-                                   VK_RIGHT_TRANSFER,
-                               0, out, NULL);
+    vk_handle_commit_out(
+        k, &resv, &child->o,
+        VK_RIGHT_READ | VK_RIGHT_WAIT | VK_RIGHT_KILL | VK_RIGHT_DUP | VK_RIGHT_TRANSFER, 0, NULL);
 out:
     return rc;
 }
@@ -465,47 +496,54 @@ long vk_sys_thread_create(struct vk_kernel *k, uint64_t entry, uint64_t arg, uin
                           uint64_t self, uint64_t out)
 {
     struct vk_process *p = k->cur->proc;
+    /* the new thread starts as if called: return address 0 at its stack top */
+    uint64_t zero = 0, sp = stack_top - 8;
     if (vk_uaccess_ok(p, entry, 1, VK_RIGHT_READ) || (stack_top & 15) ||
-        vk_uaccess_ok(p, stack_top - 64, 64, VK_RIGHT_WRITE) ||
-        vk_uaccess_ok(p, out, 4, VK_RIGHT_WRITE))
+        vk_uaccess_ok(p, stack_top - 64, 64, VK_RIGHT_WRITE) || vk_uprobe_write(k, sp, 8))
         return -VK_EFAULT;
     if (p->exiting)
         return -VK_ESRCH;
-    struct vk_thread *t = thread_new(k, p);
-    if (!t)
-        return -VK_ENOMEM;
-    t->self_value = self;
-    uint32_t h;
-    int rc = vk_handle_install_out(k, &t->o, VK_RIGHT_WAIT | VK_RIGHT_DUP | VK_RIGHT_TRANSFER, 0,
-                                   out, &h);
+    int rc = thread_quota(k, p);
     if (rc)
-        goto fail;
-    /* the new thread starts as if called: return address 0 at its stack top */
-    uint64_t zero = 0, sp = stack_top - 8;
-    if ((rc = vk_copy_out(k, sp, &zero, 8)) || (rc = thread_start(k, t, entry, sp, arg))) {
-        vk_handle_close(k, &p->handles, h);
-        goto fail;
+        return rc;
+    struct vk_handle_resv resv;
+    if ((rc = vk_handle_reserve_out(k, out, &resv)))
+        return rc;
+
+    /* invoke */
+    struct vk_thread *t = thread_new(k, p);
+    if (!t) {
+        rc = -VK_ENOMEM;
+        goto fail_resv;
     }
+    t->self_value = self;
+    if ((rc = thread_start(k, t, entry, sp, arg))) { /* host memory only: the pool has room */
+        thread_abandon(k, t);
+        goto fail_resv;
+    }
+    vk_plat_copy((void *)(uintptr_t)sp, &zero, 8); /* probed above */
+    vk_handle_commit_out(k, &resv, &t->o, VK_RIGHT_WAIT | VK_RIGHT_DUP | VK_RIGHT_TRANSFER, 0,
+                         NULL);
     vk_trace(k, VS_TR_THREAD_CREATE, t->tid, entry, stack_top, 0, 0);
     return 0;
-fail:
-    thread_unlink(k, t);
-    vk_object_unref(k, &t->o);
+fail_resv:
+    vk_handle_unreserve(k, &resv);
     return rc;
 }
 
 int vk_thread_create_kthread(struct vk_kernel *k, struct vk_process *p, void (*fn)(void *),
                              void *arg, struct vk_thread **out)
 {
+    int rc = thread_quota(k, p);
+    if (rc)
+        return rc;
     struct vk_thread *t = thread_new(k, p);
     if (!t)
         return -VK_ENOMEM;
     t->kfn = fn;
     t->karg = arg;
-    int rc = thread_start(k, t, 0, 0, 0);
-    if (rc) {
-        thread_unlink(k, t);
-        vk_object_unref(k, &t->o);
+    if ((rc = thread_start(k, t, 0, 0, 0))) {
+        thread_abandon(k, t);
         return rc;
     }
     if (out)
@@ -516,11 +554,13 @@ int vk_thread_create_kthread(struct vk_kernel *k, struct vk_process *p, void (*f
 int vk_process_create_kthread(struct vk_kernel *k, const char *name, void (*fn)(void *), void *arg,
                               struct vk_process **out)
 {
+    int rc = thread_quota(k, NULL);
+    if (rc)
+        return rc;
     struct vk_process *p = process_new(k, name);
     if (!p)
         return -VK_ENOMEM;
-    int rc = vk_plat_proc_region_alloc(k, p);
-    if (rc) {
+    if ((rc = vk_plat_proc_region_alloc(k, p))) {
         vk_object_unref(k, &p->o);
         return rc;
     }

@@ -3,11 +3,12 @@
  *
  * Threads leave the CPU only inside kernel calls (vk_block, vk_yield). The run set is an
  * array; when more than one thread is runnable the next one is chosen with the kernel's
- * seeded PRNG, so the interleaving is a function of the seed. A deadline is a timer in the
- * event queue; a timeout or a kill first cancels what the thread was waiting in
+ * seeded PRNG, so the interleaving is a function of the seed. It holds at most
+ * VK_MACHINE_THREADS_MAX threads (the thread quota) and is allocated once. A deadline is a timer in
+ * the event queue; a timeout or a kill first cancels what the thread was waiting in
  * (vk_cancel_wait), then makes it runnable.
  */
-#include <stdlib.h>
+#include <assert.h>
 
 #include "os/kernel/kernel.h"
 #include "os/kernel/platform.h"
@@ -16,14 +17,8 @@ void vk_make_runnable(struct vk_kernel *k, struct vk_thread *t)
 {
     if (t->state == VK_T_RUNNABLE || t->state == VK_T_DEAD)
         return;
-    if (k->nrun == k->caprun) {
-        uint32_t cap = k->caprun ? k->caprun * 2 : 64;
-        struct vk_thread **q = realloc(k->runq, cap * sizeof *q);
-        if (!q)
-            abort(); /* host out of memory: nothing sane is left to do */
-        k->runq = q;
-        k->caprun = cap;
-    }
+    /* room for every thread the machine may have (allocated at init): never grows */
+    assert(k->nrun < VK_MACHINE_THREADS_MAX);
     t->run_index = k->nrun;
     k->runq[k->nrun++] = t;
     t->state = VK_T_RUNNABLE;

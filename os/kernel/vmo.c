@@ -57,6 +57,8 @@ int vk_copy_out(struct vk_kernel *k, uint64_t uaddr, const void *src, size_t len
 int vk_map_add(struct vk_process *p, uint64_t start, uint64_t end, uint32_t prot,
                struct vk_vmo *vmo)
 {
+    if (p->nmaps >= VK_PROCESS_MAPPINGS_MAX)
+        return -VK_ENOMEM; /* the mapping list is bounded (kcall.h) */
     if (p->nmaps == p->capmaps) {
         uint32_t cap = p->capmaps ? p->capmaps * 2 : 8;
         struct vk_mapping *m = realloc(p->maps, cap * sizeof *m);
@@ -138,22 +140,26 @@ void vk_vmo_destroy(struct vk_kernel *k, struct vk_vmo *v)
 
 long vk_sys_vmo_create(struct vk_kernel *k, uint64_t size, uint64_t out)
 {
-    struct vk_process *p = k->cur->proc;
     if (size == 0 || size > VMO_MAX_SIZE)
         return -VK_EINVAL;
-    if (vk_uaccess_ok(p, out, 4, VK_RIGHT_WRITE))
-        return -VK_EFAULT;
+    struct vk_process *p = k->cur->proc;
     uint64_t rounded = (size + PAGE - 1) & ~(PAGE - 1);
     if (p->vmo_count >= VK_PROC_VMO_MAX || rounded > VK_PROC_VMO_BYTES_MAX - p->vmo_bytes)
-        return -VK_ENOMEM; /* this process's share of the machine */
+        return -VK_ENOMEM;      /* this process's share of the machine */
+    struct vk_handle_resv resv; /* before the object exists: a failed call allocates nothing */
+    int rc = vk_handle_reserve_out(k, out, &resv);
+    if (rc)
+        return rc;
     struct vk_vmo *v = vmo_new(k, size, 0, p);
-    if (!v)
+    if (!v) {
+        vk_handle_unreserve(k, &resv);
         return -VK_ENOMEM;
-    int rc = vk_handle_install_out(
-        k, &v->o, VK_RIGHT_READ | VK_RIGHT_WRITE | VK_RIGHT_MAP | VK_RIGHT_DUP | VK_RIGHT_TRANSFER,
-        0, out, NULL);
+    }
+    vk_handle_commit_out(
+        k, &resv, &v->o,
+        VK_RIGHT_READ | VK_RIGHT_WRITE | VK_RIGHT_MAP | VK_RIGHT_DUP | VK_RIGHT_TRANSFER, 0, NULL);
     vk_object_unref(k, &v->o);
-    return rc;
+    return 0;
 }
 
 long vk_sys_vmo_map(struct vk_kernel *k, uint32_t h, uint32_t prot, uint64_t out)

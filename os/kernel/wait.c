@@ -4,8 +4,15 @@
  * A notification is a 64-bit signal word: signal ORs bits in, a wait with VK_WAIT_CLEAR
  * (or a receive on the endpoint it is bound to) takes them out. wait_many waits for any of
  * up to VK_WAIT_MAX objects' signals under a mask, with an absolute deadline; it is what
- * poll, nanosleep and timeouts are built on. Futex words live in guest memory and are keyed
- * by their canonical (arena) address; waiters are woken in arrival order.
+ * poll, nanosleep and timeouts are built on.
+ *
+ * Futex words live in guest memory and are keyed by what holds them, never by address alone
+ * (an address is reused once its memory object is gone): (memory object id, offset) for a
+ * word in a mapped object, (process id, address) for one in the process's own region. Ids
+ * are never reused and process and object ids share one counter, so keys never collide.
+ * Waiters hang in a fixed table of buckets hashed from the key (no host pointer in the hash,
+ * no allocation); within a bucket they are in arrival order, and wake goes through the
+ * bucket in that order, so who is woken is deterministic.
  */
 #include <string.h>
 
@@ -16,18 +23,21 @@
 
 long vk_sys_notify_create(struct vk_kernel *k, uint64_t out)
 {
-    struct vk_process *p = k->cur->proc;
-    if (vk_uaccess_ok(p, out, 4, VK_RIGHT_WRITE))
-        return -VK_EFAULT;
+    struct vk_handle_resv resv;
+    int rc = vk_handle_reserve_out(k, out, &resv);
+    if (rc)
+        return rc;
     struct vk_notification *n = vk_object_new(k, VK_OBJ_NOTIFICATION, sizeof *n);
-    if (!n)
+    if (!n) {
+        vk_handle_unreserve(k, &resv);
         return -VK_ENOMEM;
-    int rc = vk_handle_install_out(k, &n->o,
-                                   VK_RIGHT_SIGNAL | VK_RIGHT_WAIT | VK_RIGHT_MINT | VK_RIGHT_DUP |
-                                       VK_RIGHT_TRANSFER,
-                                   0, out, NULL);
+    }
+    vk_handle_commit_out(k, &resv, &n->o,
+                         VK_RIGHT_SIGNAL | VK_RIGHT_WAIT | VK_RIGHT_MINT | VK_RIGHT_DUP |
+                             VK_RIGHT_TRANSFER,
+                         0, NULL);
     vk_object_unref(k, &n->o);
-    return rc;
+    return 0;
 }
 
 static void notification_raise(struct vk_kernel *k, struct vk_notification *n, uint64_t bits)
@@ -107,7 +117,8 @@ long vk_sys_wait_many(struct vk_kernel *k, uint64_t uitems, uint64_t n, uint64_t
     int rc;
     if (n && (rc = vk_copy_in(k, items, uitems, n * sizeof items[0])))
         return rc;
-    if (n && vk_uaccess_ok(p, uitems, n * sizeof items[0], VK_RIGHT_WRITE))
+    /* written back at the end, after VK_WAIT_CLEAR took the bits: must not fail then */
+    if (n && vk_uprobe_write(k, uitems, n * sizeof items[0]))
         return -VK_EFAULT;
     int console = 0;
     for (uint32_t i = 0; i < n; i++) {
@@ -166,19 +177,53 @@ long vk_sys_wait_many(struct vk_kernel *k, uint64_t uitems, uint64_t n, uint64_t
     return r;
 }
 
+/* The key of the futex word at uaddr as the current process sees it; prot is the access the
+ * caller needs. -VK_EINVAL (unaligned), -VK_EFAULT (no such mapping). */
+static int futex_key(struct vk_process *p, uint64_t uaddr, uint32_t prot, uint64_t *obj,
+                     uint64_t *off)
+{
+    if (uaddr & 3)
+        return -VK_EINVAL;
+    if (uaddr >= p->base && uaddr + 4 <= p->limit) {
+        *obj = p->o.id;
+        *off = uaddr;
+        return 0;
+    }
+    for (uint32_t i = 0; i < p->nmaps; i++) {
+        const struct vk_mapping *m = &p->maps[i];
+        if (uaddr < m->start || uaddr + 4 > m->end)
+            continue;
+        if ((m->prot & prot) != prot)
+            return -VK_EFAULT;
+        *obj = m->vmo ? m->vmo->o.id : p->o.id;
+        *off = m->vmo ? uaddr - m->vmo->addr : uaddr;
+        return 0;
+    }
+    return -VK_EFAULT;
+}
+
+static struct vk_list *futex_bucket(struct vk_kernel *k, uint64_t obj, uint64_t off)
+{
+    uint64_t h = (obj * 0x9E3779B97F4A7C15ull) ^ (off >> 2);
+    h *= 0xC2B2AE3D27D4EB4Full;
+    return &k->futex_buckets[h >> 56 & (VK_FUTEX_BUCKETS - 1)];
+}
+
 long vk_sys_futex_wait(struct vk_kernel *k, uint64_t uaddr, uint32_t expected, uint64_t deadline)
 {
     struct vk_thread *t = k->cur;
-    if (uaddr & 3)
-        return -VK_EINVAL;
-    uint32_t v;
-    int rc = vk_copy_in(k, &v, uaddr, 4);
+    uint64_t obj, off;
+    int rc = futex_key(t->proc, uaddr, VK_RIGHT_READ, &obj, &off);
     if (rc)
+        return rc;
+    uint32_t v;
+    if ((rc = vk_copy_in(k, &v, uaddr, 4)))
         return rc;
     if (v != expected)
         return -VK_EAGAIN;
-    t->futex_addr = uaddr;
-    vk_list_add_tail(&k->futex_waiters, &t->futex_link);
+    t->futex_obj = obj;
+    t->futex_off = off;
+    vk_list_add_tail(futex_bucket(k, obj, off), &t->futex_link);
     long r = vk_block(k, deadline);
     if (vk_list_linked(&t->futex_link))
         vk_list_del(&t->futex_link);
@@ -187,16 +232,18 @@ long vk_sys_futex_wait(struct vk_kernel *k, uint64_t uaddr, uint32_t expected, u
 
 long vk_sys_futex_wake(struct vk_kernel *k, uint64_t uaddr, uint64_t count)
 {
-    if (uaddr & 3)
-        return -VK_EINVAL;
-    if (vk_uaccess_ok(k->cur->proc, uaddr, 4, VK_RIGHT_READ))
-        return -VK_EFAULT;
+    uint64_t obj, off;
+    uint32_t v;
+    int rc = futex_key(k->cur->proc, uaddr, VK_RIGHT_READ, &obj, &off);
+    if (rc || (rc = vk_copy_in(k, &v, uaddr, 4))) /* a hole in our region has no mapping */
+        return rc;
+    struct vk_list *b = futex_bucket(k, obj, off);
     long woken = 0;
-    struct vk_list *l = k->futex_waiters.next;
-    while (l != &k->futex_waiters && (uint64_t)woken < count) {
+    struct vk_list *l = b->next;
+    while (l != b && (uint64_t)woken < count) {
         struct vk_thread *w = VK_CONTAINER_OF(l, struct vk_thread, futex_link);
         l = l->next;
-        if (w->futex_addr != uaddr)
+        if (w->futex_obj != obj || w->futex_off != off)
             continue;
         vk_list_del(&w->futex_link);
         vk_wake(k, w, 0);

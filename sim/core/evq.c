@@ -65,7 +65,7 @@ static int evq_grow(struct vs_evq *q)
     uint32_t ncap;
     struct vs_timer **nheap;
 
-    if (q->cap >= UINT32_MAX / 2)
+    if (q->cap >= VS_EVQ_MAX)
         return -VK_ENOMEM;
     ncap = q->cap ? q->cap * 2 : EVQ_INITIAL_CAP;
     nheap = realloc(q->heap, (size_t)ncap * sizeof(*nheap));

@@ -13,11 +13,16 @@
  * Invariants: t->armed != 0 exactly when t is in some queue's heap, and then
  * q->heap[t->heap_index] == t. A timer belongs to at most one queue at a time.
  * Costs: add/cancel/pop O(log n), peek O(1); add allocates only when the heap must grow.
+ * Bound: at most VS_EVQ_MAX timers are armed at once (vs_evq_add fails with -VK_ENOMEM
+ * beyond), so guests that arm timers (every blocking call with a deadline) cannot grow it
+ * without limit; the kernel's thread quota keeps it far below that.
  */
 #ifndef VS_EVQ_H
 #define VS_EVQ_H
 
 #include <stdint.h>
+
+#define VS_EVQ_MAX (1u << 16)
 
 struct vs_timer;
 
@@ -56,8 +61,9 @@ int vs_evq_init(struct vs_evq *q);
 void vs_evq_fini(struct vs_evq *q);
 
 /* Arms t to fire at time (absolute virtual ns). Re-adding an armed timer moves it and gives
- * it a fresh seq, as if it had been cancelled and added. 0 or -VK_ENOMEM (t then unchanged:
- * an armed timer never needs memory to move, so only an unarmed one can fail). */
+ * it a fresh seq, as if it had been cancelled and added. 0 or -VK_ENOMEM (VS_EVQ_MAX timers
+ * are armed, or no host memory; t then unchanged: an armed timer never needs memory to move,
+ * so only an unarmed one can fail). */
 int vs_evq_add(struct vs_evq *q, struct vs_timer *t, uint64_t time);
 
 /* Removes t. A no-op when t is not armed. O(log n). */

@@ -4,7 +4,8 @@
  *
  * Simulated threads run on two stacks, as in a real kernel: the guest's own stack in the
  * arena, and a host-allocated kernel stack (with a guard page) that the kcall trampoline
- * switches to. Host code never runs on a guest stack. Kernel stacks are pooled. The idle
+ * switches to. Host code never runs on a guest stack. Kernel stacks come from a pool reserved
+ * at creation for the machine's thread quota (machine.h: struct vs_kstack_pool). The idle
  * loop runs on the host thread's own stack: it reaps exited threads, runs the next
  * runnable thread, fires timers (jumping virtual time forward), and waits for console
  * input when every thread waits for it.
@@ -61,45 +62,52 @@ int vk_plat_zero(void *dst, size_t len)
 
 /* ---- kernel stacks ---- */
 
-static void *kstack_get(struct vk_machine *m)
+static int kstack_pool_init(struct vs_kstack_pool *ks)
 {
-    struct vs_kstack *s = m->kstack_pool;
-    if (s) {
-        m->kstack_pool = s->next;
-        return s;
-    }
-    size_t sz = VS_KSTACK_SIZE + VS_PAGE;
-    char *map = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *map = mmap(NULL, (size_t)VS_KSTACKS * VS_KSTACK_STRIDE, PROT_NONE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (map == MAP_FAILED)
-        return NULL;
-    if (mprotect(map, VS_PAGE, PROT_NONE)) { /* guard below the stack */
-        munmap(map, sz);
-        return NULL;
-    }
-    /* the pool link lives at the very top of the usable area, above any frame */
-    s = (struct vs_kstack *)(map + sz - 64);
-    s->map = map;
-    s->map_size = sz;
-    return s;
+        return -errno;
+    ks->base = map;
+    ks->next = ks->nfree = 0;
+    return 0;
 }
 
-static void *kstack_bottom(struct vs_kstack *s)
+static void kstack_pool_fini(struct vs_kstack_pool *ks)
 {
-    return (char *)s->map + VS_PAGE;
+    if (ks->base)
+        munmap(ks->base, (size_t)VS_KSTACKS * VS_KSTACK_STRIDE);
+    ks->base = NULL;
+}
+
+/* The bottom of a free kernel stack, or NULL (the pool is exhausted, which the kernel's
+ * thread quota prevents, or the host refused to make a new one accessible). */
+static void *kstack_get(struct vk_machine *m)
+{
+    struct vs_kstack_pool *ks = &m->kstacks;
+    if (ks->nfree)
+        return ks->base + (size_t)ks->free[--ks->nfree] * VS_KSTACK_STRIDE + VS_PAGE;
+    if (ks->next == VS_KSTACKS)
+        return NULL;
+    char *stack = ks->base + (size_t)ks->next * VS_KSTACK_STRIDE + VS_PAGE;
+    if (mprotect(stack, VS_KSTACK_SIZE, PROT_READ | PROT_WRITE)) /* the guard stays PROT_NONE */
+        return NULL;
+    ks->next++;
+    return stack;
 }
 
 void vk_plat_thread_release(struct vk_kernel *k, struct vk_thread *t)
 {
     struct vk_machine *m = k->platform;
+    struct vs_kstack_pool *ks = &m->kstacks;
     if (!t->plat.kstack)
         return;
-    struct vs_kstack *s = (struct vs_kstack *)((char *)t->plat.kstack + VS_KSTACK_SIZE - 64);
 #ifdef VS_ASAN
-    /* frames abandoned on this stack left poisoned redzones; munmap/reuse does not clear them */
+    /* frames abandoned on this stack left poisoned redzones; reuse does not clear them */
     ASAN_UNPOISON_MEMORY_REGION(t->plat.kstack, VS_KSTACK_SIZE);
 #endif
-    s->next = m->kstack_pool;
-    m->kstack_pool = s;
+    size_t n = (size_t)((char *)t->plat.kstack - VS_PAGE - ks->base) / VS_KSTACK_STRIDE;
+    ks->free[ks->nfree++] = (uint32_t)n;
     t->plat.kstack = NULL;
 }
 
@@ -121,10 +129,10 @@ static void thread_first_run(struct vk_thread *t)
 int vk_plat_thread_init(struct vk_kernel *k, struct vk_thread *t)
 {
     struct vk_machine *m = k->platform;
-    struct vs_kstack *s = kstack_get(m);
-    if (!s)
+    void *stack = kstack_get(m);
+    if (!stack)
         return -VK_ENOMEM;
-    t->plat.kstack = kstack_bottom(s);
+    t->plat.kstack = stack;
     t->plat.kstack_size = VS_KSTACK_SIZE;
     uint64_t top = ((uint64_t)(uintptr_t)t->plat.kstack + VS_KSTACK_SIZE - 64) & ~15ull;
     t->ktop = top;
@@ -296,6 +304,8 @@ int vs_machine_create(struct vk_machine **out, const struct vs_options *opt)
         free(m);
         return rc;
     }
+    if ((rc = kstack_pool_init(&m->kstacks)))
+        goto fail_arena;
     if ((rc = vs_trace_init(&m->trace, 1u << 16, opt->keep_trace)))
         goto fail_arena;
     struct vk_config cfg = {
@@ -322,6 +332,7 @@ fail_kernel:
 fail_trace:
     vs_trace_fini(&m->trace);
 fail_arena:
+    kstack_pool_fini(&m->kstacks);
     vs_arena_fini(&m->arena);
     free(m);
     return rc;
@@ -339,11 +350,7 @@ void vs_machine_destroy(struct vk_machine *m)
         vk_object_unref(&m->k, &m->spawner->o);
     vk_kernel_fini(&m->k);
     vs_console_close(&m->con);
-    while (m->kstack_pool) {
-        struct vs_kstack *s = m->kstack_pool;
-        m->kstack_pool = s->next;
-        munmap(s->map, s->map_size);
-    }
+    kstack_pool_fini(&m->kstacks);
     vs_trace_fini(&m->trace);
     vs_arena_fini(&m->arena);
     free(m);

@@ -44,10 +44,19 @@ struct vs_arena {
     uint32_t objects_live;
 };
 
-struct vs_kstack {
-    struct vs_kstack *next;
-    void *map;
-    size_t map_size;
+/* Kernel stacks: one mapping reserved (PROT_NONE, nothing committed) at machine creation for
+ * the most threads a machine may have, VS_KSTACK_SIZE each above a guard page. A stack is
+ * made accessible the first time it is handed out and is pooled after its thread is reaped
+ * (last-released-first), so starting a thread within the kernel's quota does not depend on
+ * the host's mmap limits, and RSS is what threads actually touched. */
+#define VS_KSTACKS VK_MACHINE_THREADS_MAX
+#define VS_KSTACK_STRIDE (VS_KSTACK_SIZE + VS_PAGE)
+
+struct vs_kstack_pool {
+    char *base;    /* VS_KSTACKS strides: [guard page][stack] */
+    uint32_t next; /* stacks [0, next) have been made accessible */
+    uint32_t nfree;
+    uint32_t free[VS_KSTACKS]; /* released stack numbers, last released on top */
 };
 
 enum vs_pace { VS_PACE_FREE, VS_PACE_WALL };
@@ -81,7 +90,7 @@ struct vk_machine {
     struct vs_trace trace;
     struct vs_arena arena;
     struct vs_console con;
-    struct vs_kstack *kstack_pool;
+    struct vs_kstack_pool kstacks;
     void *idle_sp;
     void *idle_fake;
     const void *idle_stack;

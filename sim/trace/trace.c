@@ -145,7 +145,7 @@ void vs_trace__log_grow(struct vs_trace *t, const struct vs_trace_event *e)
     size_t ncap = t->log_cap ? t->log_cap * 2 : 4096;
     struct vs_trace_event *nlog;
 
-    if (ncap > SIZE_MAX / sizeof(*nlog) || !(nlog = realloc(t->log, ncap * sizeof(*nlog)))) {
+    if (ncap > VS_TRACE_LOG_MAX || !(nlog = realloc(t->log, ncap * sizeof(*nlog)))) {
         t->log_dropped++;
         return;
     }
@@ -198,6 +198,8 @@ static int strtab_reindex(struct vs_trace_strtab *st, uint32_t size)
 /* Makes room for one more string of len bytes (plus NUL). */
 static int strtab_reserve(struct vs_trace_strtab *st, size_t len)
 {
+    if (st->count >= VS_TRACE_STR_MAX || len + 1 > VS_TRACE_STR_BYTES - st->bytes_len)
+        return -VK_ENOMEM; /* the table's bound */
     if (st->count == st->cap) {
         uint32_t ncap = st->cap ? st->cap * 2 : 64;
         struct vs_trace_str *n;

@@ -30,6 +30,11 @@
  *
  * Ownership and rules: a struct vs_trace belongs to one machine (no globals). The hot path
  * never allocates except to grow the keep_all log (amortised doubling) and never does I/O.
+ * Bounds (a guest decides how many events and strings there are): the keep_all log holds at
+ * most VS_TRACE_LOG_MAX events (later ones are counted in log_dropped, and the JSON says so);
+ * the string table at most VS_TRACE_STR_MAX strings and VS_TRACE_STR_BYTES bytes (interning
+ * a new string beyond that returns 0, which the kernel reports to a trace_mark as
+ * -VK_ENOMEM). Both bounds depend only on the event stream: hitting them is deterministic.
  * Only vs_trace_write_json touches a FILE. Traced values must be deterministic: kernel
  * object ids and arena addresses, never host pointers.
  */
@@ -56,6 +61,10 @@ enum vs_trace_kind {
     VS_TR_MARK,    /* str = the label */
     VS_TR_KIND_COUNT
 };
+
+#define VS_TRACE_LOG_MAX ((size_t)1 << 22)    /* events: 256 MiB */
+#define VS_TRACE_STR_MAX (1u << 18)           /* interned strings */
+#define VS_TRACE_STR_BYTES ((size_t)16 << 20) /* their bytes, NULs included */
 
 /* 64 bytes. str is an id from vs_trace_intern, or 0 for none. kind 0 is reserved. */
 struct vs_trace_event {
@@ -105,7 +114,8 @@ void vs_trace_fini(struct vs_trace *t);
 
 /* Interns len bytes (any bytes, NUL included). Returns the same id for the same bytes; ids
  * are 1, 2, 3... in order of first use, so they are deterministic. A new string's bytes are
- * folded into the digest. Returns 0 (no string) if memory runs out or len >= 2^32 - 1. */
+ * folded into the digest. Returns 0 (no string) if the table is full (VS_TRACE_STR_MAX,
+ * VS_TRACE_STR_BYTES), memory runs out or len >= 2^32 - 1. */
 uint32_t vs_trace_intern(struct vs_trace *t, const char *s, size_t len);
 
 /* The bytes of string id (NUL-terminated; *len gets the length when len is not NULL), or NULL

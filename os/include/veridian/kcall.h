@@ -9,7 +9,12 @@
  *
  * Every call returns 0 (or a non-negative value) on success, or a negative VK_E* code.
  * Every call validates all its arguments before acting (decode, then invoke): a failed call
- * changes nothing. Every blocking call takes an absolute virtual-time deadline in ns:
+ * changes nothing. Output pointers are probed during decode (an unmapped hole or a read-only
+ * page gives -VK_EFAULT) and output handle slots reserved (a full table gives -VK_ENOSPC), so
+ * a call that created something (a process, a thread, an object) never reports failure.
+ * Handle arguments are 32-bit values passed in 64-bit registers: a register with any of its
+ * upper 32 bits set is no handle (-VK_EBADH), never the handle in its low half.
+ * Every blocking call takes an absolute virtual-time deadline in ns:
  * VK_DEADLINE_NEVER waits forever, 0 (or any past time) only polls.
  *
  * ABI structs have explicit sizes and no padding: see the static asserts at the bottom.
@@ -54,7 +59,7 @@ enum vk_nr {
     VK_NR_NOTIFY_SIGNAL = 13,  /* (h, bits): needs SIGNAL */
     VK_NR_NOTIFY_BIND = 14,    /* (notify h, endpoint h): receive also returns its signals */
     VK_NR_WAIT_MANY = 15,      /* (struct vk_wait *items, n, deadline) -> index that fired */
-    VK_NR_FUTEX_WAIT = 16,     /* (uint32_t *addr, expected, deadline) */
+    VK_NR_FUTEX_WAIT = 16,     /* (uint32_t *addr, expected, deadline): see "futexes" */
     VK_NR_FUTEX_WAKE = 17,     /* (uint32_t *addr, count) -> number woken */
     VK_NR_VMO_CREATE = 18,     /* (size, uint32_t *out): READ|WRITE|MAP|DUP|TRANSFER */
     VK_NR_VMO_MAP = 19,        /* (h, prot VK_RIGHT_READ|VK_RIGHT_WRITE, uint64_t *addr_out) */
@@ -77,6 +82,30 @@ enum vk_nr {
 };
 
 #define VK_DEADLINE_NEVER UINT64_MAX
+
+/* REPLY_RECEIVE checks both halves before the reply goes out: a bad receive handle or buffer
+ * fails the call with nothing replied; the reply may not carry h itself (-VK_EINVAL). */
+
+/* ---- quotas (deterministic: the same on every host, never the host's own limits) ----
+ * A process has at most VK_PROCESS_THREADS_MAX threads (its main thread included) and a
+ * machine at most VK_MACHINE_THREADS_MAX: thread_create beyond either, and spawn beyond the
+ * machine's, fail with -VK_EAGAIN (nothing is created). A handle table holds at most
+ * 1 << VK_HANDLE_INDEX_BITS handles (-VK_ENOSPC beyond); all tables of a machine together
+ * hold at most 2^19 (-VK_ENOMEM beyond). A process has at most VK_PROCESS_MAPPINGS_MAX
+ * memory-object mappings (vmo_map: -VK_ENOMEM beyond). An endpoint tracks at most 16384
+ * badges and undelivered close notices together (handle_mint with VK_MINT_TRACK_CLOSE of a
+ * new badge: -VK_EAGAIN beyond). trace_mark gives -VK_ENOMEM once the trace's string table
+ * (bounded in vrsim) is full. */
+#define VK_PROCESS_THREADS_MAX 1024u
+#define VK_MACHINE_THREADS_MAX 4096u
+#define VK_PROCESS_MAPPINGS_MAX 4096u
+
+/* ---- futexes ----
+ * A futex word is named by what it lies in, not by its address: a word in a mapped memory
+ * object by (object, offset), so every process that maps the object shares it; a word in the
+ * process's own memory by (process, address), so no other process can reach it. futex_wake
+ * wakes only waiters on the same word, in the order they started waiting. An address the
+ * caller has no mapping for gives -VK_EFAULT; one not 4-byte aligned -VK_EINVAL. */
 
 /* ---- handles ---- */
 /* A handle value is (generation << VK_HANDLE_INDEX_BITS) | index, always > 0 as an int32. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "sim/core/evq.h"
+#include "veridian/errors.h"
 
 static struct vs_evq q;
 
@@ -197,6 +198,26 @@ static int ref_min(const struct ref_entry *ref)
     return best;
 }
 
+/* At most VS_EVQ_MAX timers are armed: one more is refused (and left unarmed); moving an
+ * armed one still works; room comes back after a pop. */
+START_TEST(test_bounded)
+{
+    struct vs_timer *t = calloc(VS_EVQ_MAX + 1, sizeof *t);
+    ck_assert_ptr_nonnull(t);
+    for (uint32_t i = 0; i < VS_EVQ_MAX; i++)
+        ck_assert_int_eq(vs_evq_add(&q, &t[i], 1000 + i), 0);
+    ck_assert_int_eq(vs_evq_add(&q, &t[VS_EVQ_MAX], 5), -VK_ENOMEM);
+    ck_assert_uint_eq(t[VS_EVQ_MAX].armed, 0);
+    ck_assert_int_eq(vs_evq_add(&q, &t[7], 1), 0); /* re-adding an armed timer needs no room */
+    ck_assert_ptr_eq(vs_evq_pop(&q), &t[7]);
+    ck_assert_int_eq(vs_evq_add(&q, &t[VS_EVQ_MAX], 5), 0);
+    ck_assert_ptr_eq(vs_evq_peek(&q), &t[VS_EVQ_MAX]);
+    vs_evq_fini(&q);
+    free(t);
+    ck_assert_int_eq(vs_evq_init(&q), 0);
+}
+END_TEST
+
 START_TEST(test_random_vs_reference)
 {
     static struct vs_timer t[POOL];
@@ -273,6 +294,7 @@ Suite *evq_suite(void)
     tcase_add_test(tc, test_readd_moves);
     tcase_add_test(tc, test_fini_disarms);
     tcase_add_test(tc, test_callback_fields_kept);
+    tcase_add_test(tc, test_bounded);
     tcase_add_loop_test(tc, test_random_vs_reference, 0, 4);
     suite_add_tcase(s, tc);
     return s;

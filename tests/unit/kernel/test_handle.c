@@ -1,6 +1,7 @@
 /*
  * Handle tables: staleness (generations never alias, retired slots), rights that only
- * shrink, badges set once, handle_info, and rights enforcement at kernel calls.
+ * shrink, badges set once, handle_info, rights enforcement at kernel calls, and output
+ * handles reserved during decode (reserve, unreserve, commit; the machine's handle limit).
  */
 #include "kt.h"
 
@@ -146,6 +147,82 @@ START_TEST(test_rights)
 }
 END_TEST
 
+/* Output handles reserved while decoding: the reservation takes a slot and probes the guest
+ * word; giving it back leaves the table exactly as it was; a commit hands out the value a
+ * plain install would have. */
+static void reserve(void *arg)
+{
+    struct vk_kernel *k = T.k;
+    struct vk_handle_table *t = &k->cur->proc->handles;
+    (void)arg;
+    uint32_t *h = kt_scratch(k);
+    kc(k, VK_NR_NOTIFY_CREATE, U(&h[0]));
+    kc(k, VK_NR_NOTIFY_CREATE, U(&h[1]));
+    kc(k, VK_NR_HANDLE_CLOSE, h[1]); /* its slot is on the free list */
+    struct vk_handle_table before = *t;
+    uint64_t live = k->stats.handles_live;
+    struct vk_handle_resv r1, r2;
+    R[0] = vk_handle_reserve_out(k, U(&h[2]), &r1); /* from the free list */
+    R[1] = vk_handle_reserve_out(k, U(&h[3]), &r2); /* a never used slot */
+    V[0] = r1.fresh == 0 && r2.fresh == 1;
+    /* a reserved slot is no handle yet, under any generation */
+    struct vk_handle_entry *e;
+    long found = 0;
+    for (uint32_t g = 0; g < 4; g++)
+        found += vk_handle_get(t, (g << VK_HANDLE_INDEX_BITS) | r1.idx, 0, 0, &e) == 0;
+    V[1] = (uint64_t)found;
+    V[2] = k->stats.handles_live - live;
+    vk_handle_unreserve(k, &r2);
+    vk_handle_unreserve(k, &r1);
+    V[3] = t->free_head == before.free_head && t->high == before.high && t->used == before.used &&
+           k->stats.handles_live == live;
+    /* bad output words: nothing taken */
+    uint32_t *hole = (uint32_t *)(uintptr_t)(k->cur->proc->base + (32ull << 20));
+    R[2] = vk_handle_reserve_out(k, 0x1000, &r1);
+    R[3] = vk_handle_reserve_out(k, U(hole), &r1); /* passes the range check, not the probe */
+    V[4] = t->used == before.used && k->stats.handles_live == live;
+    /* commit: the value a plain create gets next, written to the guest */
+    R[4] = vk_handle_reserve_out(k, U(&h[2]), &r1);
+    struct vk_object *o = vk_object_new(k, VK_OBJ_NOTIFICATION, sizeof(struct vk_notification));
+    uint32_t v;
+    vk_handle_commit_out(k, &r1, o, VK_RIGHT_SIGNAL, 0, &v);
+    vk_object_unref(k, o);
+    V[5] = v == h[2] && (v & ((1u << VK_HANDLE_INDEX_BITS) - 1)) == (h[1] & 0x3fffu);
+    R[5] = kc(k, VK_NR_NOTIFY_SIGNAL, h[2], 1);
+    /* the machine's handle limit */
+    uint64_t saved = k->stats.handles_live;
+    k->stats.handles_live = VK_MACHINE_HANDLES_MAX;
+    R[6] = kc(k, VK_NR_NOTIFY_CREATE, U(&h[3]));
+    R[7] = kc(k, VK_NR_HANDLE_DUP, h[0], VK_RIGHT_WAIT, U(&h[3]));
+    k->stats.handles_live = saved;
+    R[8] = kc(k, VK_NR_HANDLE_DUP, h[0], VK_RIGHT_WAIT, U(&h[3]));
+    kc(k, VK_NR_HANDLE_CLOSE, h[0]);
+    kc(k, VK_NR_HANDLE_CLOSE, h[2]);
+    kc(k, VK_NR_HANDLE_CLOSE, h[3]);
+}
+
+START_TEST(test_reserve)
+{
+    kt_spawn(&T, "p", reserve, NULL);
+    vs_machine_run(T.m);
+    ck_assert_int_eq(R[0], 0);
+    ck_assert_int_eq(R[1], 0);
+    ck_assert_uint_eq(V[0], 1);
+    ck_assert_uint_eq(V[1], 0);
+    ck_assert_uint_eq(V[2], 2);
+    ck_assert_uint_eq(V[3], 1);
+    ck_assert_int_eq(R[2], -VK_EFAULT);
+    ck_assert_int_eq(R[3], -VK_EFAULT);
+    ck_assert_uint_eq(V[4], 1);
+    ck_assert_int_eq(R[4], 0);
+    ck_assert_uint_eq(V[5], 1);
+    ck_assert_int_eq(R[5], 0);
+    ck_assert_int_eq(R[6], -VK_ENOMEM);
+    ck_assert_int_eq(R[7], -VK_ENOMEM);
+    ck_assert_int_eq(R[8], 0);
+}
+END_TEST
+
 Suite *handle_suite(void);
 Suite *handle_suite(void)
 {
@@ -155,6 +232,7 @@ Suite *handle_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_staleness);
     tcase_add_test(tc, test_rights);
+    tcase_add_test(tc, test_reserve);
     suite_add_tcase(s, tc);
     return s;
 }

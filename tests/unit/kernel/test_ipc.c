@@ -527,6 +527,114 @@ START_TEST(test_futex)
 }
 END_TEST
 
+/* ---- futex keys: (memory object, offset) or (process, address), never the address ---- */
+
+static void fk_private_waiter(void *arg)
+{
+    struct vk_kernel *k = C.t.k;
+    (void)arg;
+    uint32_t *word = (uint32_t *)((char *)kt_scratch(k) + 512);
+    C.v[4] = U(word);
+    C.r[1] = kc(k, VK_NR_FUTEX_WAIT, U(word), 0, k->now + 5000000);
+}
+
+static void fk_owner(void *arg)
+{
+    struct vk_kernel *k = C.t.k;
+    (void)arg;
+    uint32_t *h = kt_scratch(k);
+    uint64_t *addr = (uint64_t *)(h + 8);
+    kc(k, VK_NR_VMO_CREATE, 65536, U(&h[0]));
+    kc(k, VK_NR_VMO_MAP, h[0], VK_RIGHT_READ | VK_RIGHT_WRITE, U(addr));
+    C.v[0] = *addr;
+    struct vk_handle_entry *e;
+    vk_handle_get(&k->cur->proc->handles, h[0], VK_OBJ_VMO, 0, &e);
+    C.ep_cli = kt_give(&C.t, C.cli, e->obj, VK_RIGHT_READ | VK_RIGHT_WRITE | VK_RIGHT_MAP, 0);
+    vk_thread_create_kthread(k, k->cur->proc, fk_private_waiter, NULL, NULL);
+    C.ready = 1;
+    C.r[0] = kc(k, VK_NR_FUTEX_WAIT, *addr, 0, k->now + 5000000);
+    kc(k, VK_NR_HANDLE_CLOSE, h[0]);
+}
+
+static void fk_other(void *arg)
+{
+    struct vk_kernel *k = C.t.k;
+    (void)arg;
+    KT_WAIT_FOR(k, C.ready);
+    uint64_t *addr = kt_scratch(k);
+    kc(k, VK_NR_VMO_MAP, C.ep_cli, VK_RIGHT_READ | VK_RIGHT_WRITE, U(addr));
+    C.v[1] = *addr;
+    for (int i = 0; i < 4; i++)
+        kc(k, VK_NR_THREAD_YIELD, 0);
+    C.r[2] = kc(k, VK_NR_FUTEX_WAKE, *addr, 10);
+    C.r[3] = kc(k, VK_NR_FUTEX_WAKE, C.v[4], 10); /* the owner's own memory: not ours */
+    kc(k, VK_NR_HANDLE_CLOSE, C.ep_cli);
+}
+
+START_TEST(test_futex_shared)
+{
+    C.cli = kt_spawn(&C.t, "other", fk_other, NULL);
+    kt_spawn(&C.t, "owner", fk_owner, NULL);
+    vs_machine_run(C.t.m);
+    ck_assert_uint_eq(C.v[0], C.v[1]); /* one object, one address */
+    ck_assert_int_eq(C.r[2], 1);       /* a sharer wakes the waiter on the object... */
+    ck_assert_int_eq(C.r[0], 0);
+    ck_assert_int_eq(C.r[3], -VK_EFAULT); /* ...and cannot reach the private word */
+    ck_assert_int_eq(C.r[1], -VK_ETIMEDOUT);
+}
+END_TEST
+
+static void fk_gone_waiter(void *arg)
+{
+    struct vk_kernel *k = C.t.k;
+    (void)arg;
+    C.ready = 1;
+    C.r[4] = kc(k, VK_NR_FUTEX_WAIT, C.v[2], 0, k->now + 5000000);
+}
+
+static void fk_gone(void *arg)
+{
+    struct vk_kernel *k = C.t.k;
+    (void)arg;
+    uint32_t *h = kt_scratch(k);
+    uint64_t *addr = (uint64_t *)(h + 8);
+    kc(k, VK_NR_VMO_CREATE, 65536, U(&h[0]));
+    kc(k, VK_NR_VMO_MAP, h[0], VK_RIGHT_READ | VK_RIGHT_WRITE, U(addr));
+    C.v[2] = *addr;
+    vk_thread_create_kthread(k, k->cur->proc, fk_gone_waiter, NULL, NULL);
+    KT_WAIT_FOR(k, C.ready);
+    kc(k, VK_NR_THREAD_YIELD, 0); /* the waiter is blocked now */
+    kc(k, VK_NR_VMO_UNMAP, *addr);
+    kc(k, VK_NR_HANDLE_CLOSE, h[0]); /* the object is freed; its address is free again */
+    C.done = 1;
+    kc(k, VK_NR_WAIT_MANY, 0, 0, k->now + 10000000);
+}
+
+static void fk_newcomer(void *arg)
+{
+    struct vk_kernel *k = C.t.k;
+    (void)arg;
+    KT_WAIT_FOR(k, C.done);
+    uint32_t *h = kt_scratch(k);
+    uint64_t *addr = (uint64_t *)(h + 8);
+    kc(k, VK_NR_VMO_CREATE, 65536, U(&h[0]));
+    kc(k, VK_NR_VMO_MAP, h[0], VK_RIGHT_READ | VK_RIGHT_WRITE, U(addr));
+    C.v[3] = *addr;
+    C.r[5] = kc(k, VK_NR_FUTEX_WAKE, *addr, 10);
+    kc(k, VK_NR_HANDLE_CLOSE, h[0]);
+}
+
+START_TEST(test_futex_reused_address)
+{
+    kt_spawn(&C.t, "gone", fk_gone, NULL);
+    kt_spawn(&C.t, "newcomer", fk_newcomer, NULL);
+    vs_machine_run(C.t.m);
+    ck_assert_uint_eq(C.v[2], C.v[3]); /* the new object got the old one's address */
+    ck_assert_int_eq(C.r[5], 0);       /* but not its waiters */
+    ck_assert_int_eq(C.r[4], -VK_ETIMEDOUT);
+}
+END_TEST
+
 /* ---- close notices for tracked badges ---- */
 
 static void tracking_server(void *arg)
@@ -804,6 +912,50 @@ START_TEST(test_receiver_table_full)
 }
 END_TEST
 
+/* ---- an endpoint's close notices are bounded: minting new tracked badges stops ---- */
+
+static void track_flood(void *arg)
+{
+    struct vk_kernel *k = C.t.k;
+    (void)arg;
+    uint32_t *h = kt_scratch(k);
+    struct vk_recv *r = (struct vk_recv *)(h + 64);
+    kc(k, VK_NR_ENDPOINT_CREATE, U(&h[0]));
+    long made = 0, rc = 0;
+    for (uint64_t b = 1; b <= VK_ENDPOINT_TRACKED_MAX + 10; b++) {
+        if ((rc = kc(k, VK_NR_HANDLE_MINT, h[0], VK_RIGHT_CALL | VK_MINT_TRACK_CLOSE, b, U(&h[1]))))
+            break;
+        made++;
+        kc(k, VK_NR_HANDLE_CLOSE, h[1]); /* a close notice waits for the receiver */
+    }
+    C.r[0] = made;
+    C.r[1] = rc;
+    C.r[2] = kc(k, VK_NR_RECEIVE, h[0], U(r), 0); /* taking one makes room for one */
+    C.v[0] = r->kind;
+    C.r[3] =
+        kc(k, VK_NR_HANDLE_MINT, h[0], VK_RIGHT_CALL | VK_MINT_TRACK_CLOSE, 1u << 30, U(&h[1]));
+    C.r[4] =
+        kc(k, VK_NR_HANDLE_MINT, h[0], VK_RIGHT_CALL | VK_MINT_TRACK_CLOSE, 1u << 31, U(&h[2]));
+    C.r[5] = kc(k, VK_NR_HANDLE_MINT, h[0], VK_RIGHT_CALL, 1u << 31, U(&h[2])); /* untracked */
+    kc(k, VK_NR_HANDLE_CLOSE, h[2]);
+    kc(k, VK_NR_HANDLE_CLOSE, h[1]);
+    kc(k, VK_NR_HANDLE_CLOSE, h[0]);
+}
+
+START_TEST(test_close_notices_bounded)
+{
+    kt_spawn(&C.t, "flood", track_flood, NULL);
+    vs_machine_run(C.t.m);
+    ck_assert_int_eq(C.r[0], VK_ENDPOINT_TRACKED_MAX);
+    ck_assert_int_eq(C.r[1], -VK_EAGAIN);
+    ck_assert_int_eq(C.r[2], 0);
+    ck_assert_uint_eq(C.v[0], VK_RECV_CLOSED);
+    ck_assert_int_eq(C.r[3], 0);
+    ck_assert_int_eq(C.r[4], -VK_EAGAIN);
+    ck_assert_int_eq(C.r[5], 0);
+}
+END_TEST
+
 Suite *ipc_suite(void);
 Suite *ipc_suite(void)
 {
@@ -820,6 +972,9 @@ Suite *ipc_suite(void)
     tcase_add_test(tc, test_deadlines);
     tcase_add_test(tc, test_kill_blocked);
     tcase_add_test(tc, test_futex);
+    tcase_add_test(tc, test_futex_shared);
+    tcase_add_test(tc, test_futex_reused_address);
+    tcase_add_test(tc, test_close_notices_bounded);
     tcase_add_test(tc, test_close_notices);
     tcase_add_test(tc, test_unwrap_own_badges);
     tcase_add_test(tc, test_reply_to_gone_caller);

@@ -324,6 +324,29 @@ START_TEST(test_keep_all_log)
 }
 END_TEST
 
+/* The string table is bounded: new strings past VS_TRACE_STR_BYTES get no id (0), known
+ * ones still do; the table never grew past the bound. */
+START_TEST(test_intern_bounded)
+{
+    static char big[4096];
+    ck_assert_int_eq(vs_trace_init(&tr, 8, 0), 0);
+    uint32_t n = 0, last = 0;
+    for (;; n++) {
+        snprintf(big, sizeof big, "%08u", n);
+        uint32_t id = vs_trace_intern(&tr, big, sizeof big - 1);
+        if (!id)
+            break;
+        last = id;
+    }
+    ck_assert_uint_eq(n, VS_TRACE_STR_BYTES / sizeof big);
+    ck_assert_uint_le(tr.strtab.bytes_cap, VS_TRACE_STR_BYTES);
+    snprintf(big, sizeof big, "%08u", 0u);
+    ck_assert_uint_eq(vs_trace_intern(&tr, big, sizeof big - 1), 1); /* known: found */
+    ck_assert_uint_eq(vs_trace_intern(&tr, "new", 3), 0);
+    ck_assert_uint_eq(last, n);
+}
+END_TEST
+
 START_TEST(test_intern_ids)
 {
     char buf[32];
@@ -782,6 +805,7 @@ Suite *trace_suite(void)
     tcase_add_test(tc, test_ring_last_n);
     tcase_add_test(tc, test_keep_all_log);
     tcase_add_test(tc, test_intern_ids);
+    tcase_add_test(tc, test_intern_bounded);
     tcase_add_test(tc, test_json_validator_self_check);
     tcase_add_test(tc, test_json_export);
     tcase_add_test(tc, test_json_ring_only);
