@@ -1118,10 +1118,12 @@ static void check_watches(void)
  * waiting requests each time their number has doubled since the last sweep (amortised O(1)
  * probes per request). Closing a file answers its waiters with EBADF.
  */
-#define PARK_BUCKETS 256u     /* pipes hash into this many FIFO lists */
-#define PARK_ACTIVE 64u       /* a client's fair share: its requests that are tried */
-#define PARK_PER_CLIENT 1024u /* all its waiting requests; the rest wait their turn */
-#define PARK_RECLAIM 8u       /* probes of a client's oldest requests when at its limit */
+#define PARK_BUCKETS 256u /* pipes hash into this many FIFO lists */
+#define PARK_ACTIVE 64u   /* a client's fair share: its requests that are tried */
+#define PARK_PER_CLIENT                                                                            \
+    512u                /* all its waiting requests (a process has at most 1024                    \
+                         * threads, so the bound must be below that to matter) */
+#define PARK_RECLAIM 8u /* probes of a client's oldest requests when at its limit */
 #define CLIENT_BUCKETS 64u
 #define SWEEP_MIN 256u
 #define TOUCHED_MAX 16u

@@ -20,14 +20,14 @@ expect_match "flood: the other client" "$(out flood)" '^steady: 2000 rounds, 0 f
 run_vrsim flood2 --quiet "$TESTIMAGE" -- /test/vfspriv flood 100000
 expect_eq "flood: same seed, same run" "$(digest flood2)" "$(digest flood)"
 
-run_vrsim park --quiet "$TESTIMAGE" -- /test/vfspriv park 600
+run_vrsim park --quiet "$TESTIMAGE" -- /test/vfspriv park 500
 out park | grep -v '^ok'
-expect_eq "park 600: status" "$(status park)" 0
-expect_match "park 600: the other client's read" "$(out park)" '^otherread: blocking read: 1 \(y\)$'
-run_vrsim share --quiet "$TESTIMAGE" -- /test/vfspriv park 1100 76
+expect_eq "park 500: status" "$(status park)" 0
+expect_match "park 500: the other client's read" "$(out park)" '^otherread: blocking read: 1 \(y\)$'
+run_vrsim share --quiet "$TESTIMAGE" -- /test/vfspriv park 600 88
 out share | grep -v '^ok'
-expect_eq "park 1100 (share 1024): status" "$(status share)" 0
-run_vrsim share2 --quiet "$TESTIMAGE" -- /test/vfspriv park 1100 76
+expect_eq "park 600 (share 512): status" "$(status share)" 0
+run_vrsim share2 --quiet "$TESTIMAGE" -- /test/vfspriv park 600 88
 expect_eq "park: same seed, same run" "$(digest share2)" "$(digest share)"
 
 run_vrsim fair --quiet "$TESTIMAGE" -- /test/vfspriv fair 100
