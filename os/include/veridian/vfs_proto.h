@@ -26,7 +26,7 @@
  * (deferred reply) unless the description has O_NONBLOCK; the call's own deadline bounds the
  * wait (-VK_ETIMEDOUT), which is how poll timeouts work. Fair shares per client process: 64
  * of its waiting requests are tried as their pipes change, the rest wait their turn (behind
- * other processes' requests on the same pipe); beyond 1024 waiting requests, or 256 watches
+ * other processes' requests on the same pipe); beyond 512 waiting requests, or 256 watches
  * (VFS_OP_WATCH), its own requests fail with EAGAIN, never another process's.
  */
 #ifndef VERIDIAN_VFS_PROTO_H
