@@ -25,7 +25,6 @@
 
 #include "os/kernel/platform.h"
 #include "sim/core/machine.h"
-#include "sim/loader/stack.h"
 #include "vl_elf.h"
 
 extern const unsigned char vs_stub_tmpl[], vs_stub_tmpl_end[];
@@ -166,48 +165,33 @@ void vk_plat_proc_region_free(struct vk_kernel *k, struct vk_process *p)
     p->base = p->limit = p->self_addr = 0;
 }
 
+/* ---- process images: vl_elf computes, the arena maps ---- */
+
 static int prot_of(uint32_t f)
 {
     return (f & VL_PROT_R ? PROT_READ : 0) | (f & VL_PROT_W ? PROT_WRITE : 0) |
            (f & VL_PROT_X ? PROT_EXEC : 0);
 }
 
-/* Page protections: the union of the flags of every segment touching a page. */
-static int protect_segments(uint64_t base, const struct vl_elf_info *info)
+static int apply_plan(uint64_t base, const struct vl_elf_plan *plan)
 {
-    uint64_t pages = info->span / VS_PAGE;
-    uint64_t pg = 0;
-    while (pg < pages) {
-        int prot = 0;
-        for (uint32_t i = 0; i < info->nloads; i++) {
-            const struct vl_elf_load *l = &info->loads[i];
-            if (pg * VS_PAGE < l->vaddr + l->memsz && (pg + 1) * VS_PAGE > l->vaddr)
-                prot |= prot_of(l->prot);
-        }
-        uint64_t run = 1;
-        for (; pg + run < pages; run++) {
-            int p2 = 0;
-            for (uint32_t i = 0; i < info->nloads; i++) {
-                const struct vl_elf_load *l = &info->loads[i];
-                if ((pg + run) * VS_PAGE < l->vaddr + l->memsz &&
-                    (pg + run + 1) * VS_PAGE > l->vaddr)
-                    p2 |= prot_of(l->prot);
-            }
-            if (p2 != prot)
-                break;
-        }
-        if (mprotect((void *)(uintptr_t)(base + pg * VS_PAGE), run * VS_PAGE, prot))
-            return -VK_ENOMEM;
-        pg += run;
+    for (uint32_t i = 0; i < plan->nruns; i++) {
+        const struct vl_elf_run *r = &plan->runs[i];
+        if (mprotect((void *)(uintptr_t)(base + r->offset), r->size, prot_of(r->prot)))
+            return -VK_ENOMEM; /* the host's mapping limit: the image cannot be mapped */
     }
     return 0;
 }
 
+/* The image at the start of the process's slot, the initial stack at the top of its main
+ * stack. Everything about the ELF file and the stack's content is vl_elf's; this function only
+ * makes memory accessible, protects it as planned and picks the guest addresses. */
 int vk_plat_proc_load(struct vk_kernel *k, struct vk_process *p, struct vk_load_args *la, char *err,
                       size_t errlen)
 {
     struct vk_machine *m = k->platform;
     struct vl_elf_info info;
+    struct vl_elf_plan plan;
     int rc = vl_elf_parse(la->image, la->len, &info, err, errlen);
     if (rc)
         return rc;
@@ -216,46 +200,37 @@ int vk_plat_proc_load(struct vk_kernel *k, struct vk_process *p, struct vk_load_
                  (unsigned long long)info.span, (unsigned long long)SLOT_IMAGE_MAX);
         return -VK_ENOEXEC;
     }
+    if ((rc = vl_elf_protect_plan(&info, &plan)))
+        return rc;
     void *dest = (void *)(uintptr_t)p->base;
     if (mprotect(dest, info.span, PROT_READ | PROT_WRITE))
         return -VK_ENOMEM;
     m->arena.slot_span[p->slot] = info.span;
     if ((rc = vl_elf_load(&info, la->image, la->len, dest, p->base, err, errlen)))
         return rc;
-    if ((rc = protect_segments(p->base, &info)))
+    if ((rc = apply_plan(p->base, &plan)))
         return rc;
 
-    uint8_t rnd[16];
-    vs_prng_fill(&k->seed_prng, rnd, sizeof rnd);
-    struct vs_aux aux[] = {
-        {3 /* AT_PHDR */, p->base + info.phdr_vaddr},
-        {4 /* AT_PHENT */, info.phentsize},
-        {5 /* AT_PHNUM */, info.phnum},
-        {6 /* AT_PAGESZ */, VS_PAGE},
-        {9 /* AT_ENTRY */, p->base + info.entry},
-        {AT_VERIDIAN_KCALL, vs_arena_vdso(&m->arena)},
-        {AT_VERIDIAN_SELF, p->self_addr},
-        {AT_VERIDIAN_NHANDLES, la->nhandles},
-        {AT_VERIDIAN_PID, p->pid},
-    };
-    struct vs_blob blobs[] = {
-        {25 /* AT_RANDOM */, rnd, sizeof rnd},
-        {AT_VERIDIAN_HANDLES, la->handles, la->nhandles * sizeof(struct vk_start_handle)},
-    };
-    struct vs_stack_spec spec = {
+    struct vl_elf_start start = {
         .argv = la->argv,
         .argc = la->argc,
         .envp = la->envp,
         .envc = la->envc,
-        .aux = aux,
-        .naux = sizeof aux / sizeof aux[0],
-        .blobs = blobs,
-        .nblobs = la->nhandles ? 2 : 1,
+        .base = p->base,
+        .kcall = vs_arena_vdso(&m->arena),
+        .self = p->self_addr,
+        .pid = p->pid,
+        .handles = la->handles,
+        .nhandles = la->nhandles,
     };
+    vs_prng_fill(&k->seed_prng, start.random, sizeof start.random);
     uint64_t top = p->base + SLOT_STACK_OFF + VS_USTACK_SIZE;
-    rc = vs_stack_build(&spec, (uint8_t *)(uintptr_t)top, top, VS_USTACK_SIZE / 2, &la->sp);
+    rc = vl_elf_start_stack(&info, &start, (uint8_t *)(uintptr_t)top, top, VS_USTACK_SIZE / 2,
+                            &la->sp);
     if (rc) {
-        snprintf(err, errlen, "arguments and environment do not fit on the initial stack");
+        snprintf(err, errlen, "%s",
+                 rc == -VK_E2BIG ? "arguments and environment do not fit on the initial stack"
+                                 : "invalid arguments, environment or handles for the new process");
         return rc;
     }
     la->entry = p->base + info.entry;

@@ -1,5 +1,6 @@
 /*
- * vl_elf: ELF64 static-PIE parser and loader (see vl_elf.h for the contract).
+ * vl_elf: parse, load and relocate an ELF64 static PIE, and plan its page protections (see
+ * vl_elf.h for the module's contract; the initial stack is in vl_elf_stack.c).
  *
  * Every multi-byte field is decoded explicitly as little-endian from a byte pointer that has
  * already been bounds-checked, so neither the file's alignment nor the host's struct layout
@@ -679,23 +680,34 @@ static int inconsistent(char *err, size_t errlen, const char *what)
                     what);
 }
 
-/* Decode, then act: every bound the copy and the relocation rely on is re-checked (the info
- * could come from another file) before the first byte of dest is written. */
-static int check_image(const struct vl_elf_info *info, const uint8_t *p, size_t len, char *err,
-                       size_t errlen)
+/* The segment table of an info from anywhere: sorted, non-overlapping, inside span. */
+static int loads_consistent(const struct vl_elf_info *info)
 {
     uint64_t cursor = 0;
 
     if (info->nloads == 0 || info->nloads > VL_ELF_MAX_LOADS || info->span > VL_ELF_MAX_SPAN ||
         info->span % VL_ELF_PAGE != 0)
-        return inconsistent(err, errlen, "header");
+        return 0;
     for (uint32_t i = 0; i < info->nloads; i++) {
         const struct vl_elf_load *l = &info->loads[i];
         if (l->vaddr < cursor || l->filesz > l->memsz || !range_in(l->vaddr, l->memsz, info->span))
-            return inconsistent(err, errlen, "segment bounds");
+            return 0;
+        cursor = l->vaddr + l->memsz;
+    }
+    return 1;
+}
+
+/* Decode, then act: every bound the copy and the relocation rely on is re-checked (the info
+ * could come from another file) before the first byte of dest is written. */
+static int check_image(const struct vl_elf_info *info, const uint8_t *p, size_t len, char *err,
+                       size_t errlen)
+{
+    if (!loads_consistent(info))
+        return inconsistent(err, errlen, "segment bounds");
+    for (uint32_t i = 0; i < info->nloads; i++) {
+        const struct vl_elf_load *l = &info->loads[i];
         if (!range_in(l->offset, l->filesz, len))
             return inconsistent(err, errlen, "segment outside the file");
-        cursor = l->vaddr + l->memsz;
     }
     if (info->rela_count == 0)
         return 0;
@@ -754,5 +766,70 @@ int vl_elf_load(const struct vl_elf_info *info, const void *file, size_t len, vo
         return rc;
     copy_segments(info, file, dest);
     apply_relocs(info, file, dest, base);
+    return 0;
+}
+
+/* ---- page protections ---- */
+
+/* The pages segment l touches: [*first, *end), empty when *first == *end. */
+static void load_pages(const struct vl_elf_load *l, uint64_t *first, uint64_t *end)
+{
+    *first = l->vaddr / VL_ELF_PAGE;
+    *end = (l->vaddr + l->memsz + VL_ELF_PAGE - 1) / VL_ELF_PAGE;
+}
+
+static uint32_t page_prot(const struct vl_elf_info *info, uint64_t page)
+{
+    uint32_t prot = 0;
+
+    for (uint32_t i = 0; i < info->nloads; i++) {
+        uint64_t first, end;
+        load_pages(&info->loads[i], &first, &end);
+        if (first <= page && page < end)
+            prot |= info->loads[i].prot & (VL_PROT_R | VL_PROT_W | VL_PROT_X);
+    }
+    return prot;
+}
+
+int vl_elf_protect_plan(const struct vl_elf_info *info, struct vl_elf_plan *plan)
+{
+    uint64_t cuts[2 * VL_ELF_MAX_LOADS + 2]; /* page numbers where the protection may change */
+    uint32_t ncuts = 0;
+
+    if (plan == NULL)
+        return -VK_EINVAL;
+    __builtin_memset(plan, 0, sizeof(*plan));
+    if (info == NULL || !loads_consistent(info))
+        return -VK_EINVAL;
+    cuts[ncuts++] = 0;
+    cuts[ncuts++] = info->span / VL_ELF_PAGE;
+    for (uint32_t i = 0; i < info->nloads; i++) {
+        load_pages(&info->loads[i], &cuts[ncuts], &cuts[ncuts + 1]);
+        ncuts += 2;
+    }
+    for (uint32_t i = 1; i < ncuts; i++) { /* insertion sort: at most 34 numbers */
+        uint64_t c = cuts[i];
+        uint32_t j = i;
+        for (; j > 0 && cuts[j - 1] > c; j--)
+            cuts[j] = cuts[j - 1];
+        cuts[j] = c;
+    }
+    /* between two neighbouring cuts every page has the same protection */
+    for (uint32_t i = 0; i + 1 < ncuts; i++) {
+        struct vl_elf_run *last = plan->nruns ? &plan->runs[plan->nruns - 1] : NULL;
+        uint32_t prot;
+        if (cuts[i] == cuts[i + 1])
+            continue;
+        prot = page_prot(info, cuts[i]);
+        if (last != NULL && last->prot == prot) {
+            last->size += (cuts[i + 1] - cuts[i]) * VL_ELF_PAGE;
+            continue;
+        }
+        /* ncuts - 1 intervals at most: plan->runs has room (VL_ELF_MAX_RUNS) */
+        plan->runs[plan->nruns].offset = cuts[i] * VL_ELF_PAGE;
+        plan->runs[plan->nruns].size = (cuts[i + 1] - cuts[i]) * VL_ELF_PAGE;
+        plan->runs[plan->nruns].prot = prot;
+        plan->nruns++;
+    }
     return 0;
 }

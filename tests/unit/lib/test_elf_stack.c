@@ -1,7 +1,8 @@
 /*
- * Unit tests for vs_stack (sim/loader/stack.c): the System V initial stack read back word by
- * word with guest addresses translated to the host buffer, alignment over many shapes, blobs,
- * zeroed padding, and -VK_E2BIG with no write outside the stack area.
+ * Unit tests for vl_elf's initial stack (os/lib/elf/vl_elf_stack.c): the System V initial stack
+ * read back word by word with guest addresses translated to the host buffer, alignment over
+ * many shapes, blobs, zeroed padding, and -VK_E2BIG with no write outside the stack area; then
+ * the aux vector vl_elf_start_stack() builds for a Veridian process from a parsed image.
  *
  * The host buffer is surrounded by guard bytes and the guest addresses differ from the host
  * ones, so a host/guest mix-up or a stray write shows up. Buffers hang off `t`; the teardown
@@ -12,12 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stack.h"
 #include "veridian/errors.h"
 #include "veridian/kcall.h"
 #include "vl_elf.h"
 
-Suite *stack_suite(void);
+Suite *elf_stack_suite(void);
 
 #define GUARD 256
 #define GUARD_BYTE 0xe5
@@ -94,13 +94,13 @@ static const char *str(uint64_t g)
     return s;
 }
 
-static int build(const struct vs_stack_spec *spec)
+static int build(const struct vl_elf_stack_spec *spec)
 {
-    return vs_stack_build(spec, host_top(), t.guest_top, t.size, &t.sp);
+    return vl_elf_stack_build(spec, host_top(), t.guest_top, t.size, &t.sp);
 }
 
 /* Reads the whole vector back and compares it with the spec. Returns the AT_NULL address. */
-static uint64_t check_layout(const struct vs_stack_spec *spec)
+static uint64_t check_layout(const struct vl_elf_stack_spec *spec)
 {
     uint64_t g = t.sp;
 
@@ -120,7 +120,7 @@ static uint64_t check_layout(const struct vs_stack_spec *spec)
         ck_assert_uint_eq(word(g + 8), spec->aux[i].value);
     }
     for (size_t i = 0; i < spec->nblobs; i++, g += 16) {
-        const struct vs_blob *b = &spec->blobs[i];
+        const struct vl_elf_blob *b = &spec->blobs[i];
         uint64_t addr = word(g + 8);
         ck_assert_uint_eq(word(g), b->type);
         ck_assert_uint_eq(addr % 16, 0);
@@ -140,7 +140,7 @@ START_TEST(test_layout)
 {
     static const char *const argv[] = {"/bin/vsh", "-c", "echo hi"};
     static const char *const envp[] = {"PATH=/bin", "HOME=/"};
-    static const struct vs_aux aux[] = {
+    static const struct vl_elf_aux aux[] = {
         {VL_AT_PHDR, 0x200000400040ull},
         {VL_AT_PHENT, 56},
         {VL_AT_PAGESZ, 4096},
@@ -149,11 +149,11 @@ START_TEST(test_layout)
     };
     static const struct vk_start_handle handles[2] = {{0x1001, VK_ROLE_STDIN},
                                                       {0x1002, VK_ROLE_STDOUT}};
-    const struct vs_blob blobs[] = {
+    const struct vl_elf_blob blobs[] = {
         {VL_AT_RANDOM, random16, sizeof(random16)},
         {AT_VERIDIAN_HANDLES, handles, sizeof(handles)},
     };
-    const struct vs_stack_spec spec = {argv, 3, envp, 2, aux, 5, blobs, 2};
+    const struct vl_elf_stack_spec spec = {argv, 3, envp, 2, aux, 5, blobs, 2};
     uint64_t last;
 
     ck_assert_int_eq(build(&spec), 0);
@@ -167,7 +167,7 @@ END_TEST
 
 START_TEST(test_empty)
 {
-    const struct vs_stack_spec spec = {0};
+    const struct vl_elf_stack_spec spec = {0};
 
     ck_assert_int_eq(build(&spec), 0);
     ck_assert_uint_eq(t.sp, t.guest_top - 48); /* argc, NULL, NULL, AT_NULL pair = 40 -> 48 */
@@ -180,8 +180,8 @@ END_TEST
 START_TEST(test_padding_zeroed)
 {
     static const char *const argv[] = {"a", "bc", "def"};
-    const struct vs_blob blobs[] = {{VL_AT_RANDOM, random16, 3}};
-    const struct vs_stack_spec spec = {argv, 3, NULL, 0, NULL, 0, blobs, 1};
+    const struct vl_elf_blob blobs[] = {{VL_AT_RANDOM, random16, 3}};
+    const struct vl_elf_stack_spec spec = {argv, 3, NULL, 0, NULL, 0, blobs, 1};
     uint8_t first[4096];
     uint64_t sp;
 
@@ -203,23 +203,24 @@ END_TEST
 START_TEST(test_alignment)
 {
     static const char *const strings[] = {"", "x", "yy", "zzz", "0123456789abcdef", "q"};
-    static const struct vs_aux aux[] = {{VL_AT_PAGESZ, 4096}, {VL_AT_ENTRY, 0x1000}};
+    static const struct vl_elf_aux aux[] = {{VL_AT_PAGESZ, 4096}, {VL_AT_ENTRY, 0x1000}};
     static const uint64_t tops[] = {GUEST_TOP, GUEST_TOP + 8, GUEST_TOP + 3, GUEST_TOP + 15};
 
     for (size_t ti = 0; ti < sizeof(tops) / sizeof(tops[0]); ti++) {
         for (size_t argc = 0; argc <= 6; argc++) {
             for (size_t envc = 0; envc <= 3; envc++) {
                 for (size_t blen = 0; blen <= 17; blen += 5) {
-                    const struct vs_blob blobs[] = {{VL_AT_RANDOM, random16, blen > 16 ? 16 : blen},
-                                                    {AT_VERIDIAN_HANDLES, random16, blen / 2}};
-                    const struct vs_stack_spec spec = {.argv = strings,
-                                                       .argc = argc,
-                                                       .envp = strings + 2,
-                                                       .envc = envc,
-                                                       .aux = aux,
-                                                       .naux = argc % 3,
-                                                       .blobs = blobs,
-                                                       .nblobs = envc % 3};
+                    const struct vl_elf_blob blobs[] = {
+                        {VL_AT_RANDOM, random16, blen > 16 ? 16 : blen},
+                        {AT_VERIDIAN_HANDLES, random16, blen / 2}};
+                    const struct vl_elf_stack_spec spec = {.argv = strings,
+                                                           .argc = argc,
+                                                           .envp = strings + 2,
+                                                           .envc = envc,
+                                                           .aux = aux,
+                                                           .naux = argc % 3,
+                                                           .blobs = blobs,
+                                                           .nblobs = envc % 3};
                     alloc_stack(1024, tops[ti]);
                     ck_assert_int_eq(build(&spec), 0);
                     check_layout(&spec);
@@ -235,9 +236,9 @@ START_TEST(test_e2big)
 {
     static const char *const argv[] = {"/bin/prog", "--flag", "argument"};
     static const char *const envp[] = {"A=1"};
-    static const struct vs_aux aux[] = {{VL_AT_PAGESZ, 4096}};
-    const struct vs_blob blobs[] = {{VL_AT_RANDOM, random16, 16}};
-    const struct vs_stack_spec spec = {argv, 3, envp, 1, aux, 1, blobs, 1};
+    static const struct vl_elf_aux aux[] = {{VL_AT_PAGESZ, 4096}};
+    const struct vl_elf_blob blobs[] = {{VL_AT_RANDOM, random16, 16}};
+    const struct vl_elf_stack_spec spec = {argv, 3, envp, 1, aux, 1, blobs, 1};
     size_t need;
 
     ck_assert_int_eq(build(&spec), 0);
@@ -259,8 +260,8 @@ END_TEST
 
 START_TEST(test_huge_blob)
 {
-    const struct vs_blob blobs[] = {{VL_AT_RANDOM, random16, SIZE_MAX}};
-    const struct vs_stack_spec spec = {.blobs = blobs, .nblobs = 1};
+    const struct vl_elf_blob blobs[] = {{VL_AT_RANDOM, random16, SIZE_MAX}};
+    const struct vl_elf_stack_spec spec = {.blobs = blobs, .nblobs = 1};
 
     ck_assert_int_eq(build(&spec), -VK_E2BIG);
     check_guards();
@@ -269,8 +270,8 @@ END_TEST
 
 START_TEST(test_huge_counts)
 {
-    static const struct vs_aux aux[1];
-    const struct vs_stack_spec spec = {.aux = aux, .naux = SIZE_MAX / 2};
+    static const struct vl_elf_aux aux[1];
+    const struct vl_elf_stack_spec spec = {.aux = aux, .naux = SIZE_MAX / 2};
 
     /* the size arithmetic overflows before anything is read */
     ck_assert_int_eq(build(&spec), -VK_E2BIG);
@@ -281,27 +282,137 @@ END_TEST
 START_TEST(test_invalid)
 {
     static const char *const argv[] = {"a", NULL};
-    const struct vs_stack_spec bad_argv = {.argv = argv, .argc = 2};
-    const struct vs_stack_spec no_envp = {.envc = 1};
-    const struct vs_blob blobs[] = {{VL_AT_RANDOM, NULL, 16}};
-    const struct vs_stack_spec bad_blob = {.blobs = blobs, .nblobs = 1};
-    const struct vs_stack_spec ok = {0};
+    const struct vl_elf_stack_spec bad_argv = {.argv = argv, .argc = 2};
+    const struct vl_elf_stack_spec no_envp = {.envc = 1};
+    const struct vl_elf_blob blobs[] = {{VL_AT_RANDOM, NULL, 16}};
+    const struct vl_elf_stack_spec bad_blob = {.blobs = blobs, .nblobs = 1};
+    const struct vl_elf_stack_spec ok = {0};
     uint64_t sp;
 
     ck_assert_int_eq(build(&bad_argv), -VK_EINVAL);
     ck_assert_int_eq(build(&no_envp), -VK_EINVAL);
     ck_assert_int_eq(build(&bad_blob), -VK_EINVAL);
-    ck_assert_int_eq(vs_stack_build(NULL, host_top(), t.guest_top, t.size, &sp), -VK_EINVAL);
-    ck_assert_int_eq(vs_stack_build(&ok, NULL, t.guest_top, t.size, &sp), -VK_EINVAL);
-    ck_assert_int_eq(vs_stack_build(&ok, host_top(), t.guest_top, t.size, NULL), -VK_EINVAL);
-    ck_assert_int_eq(vs_stack_build(&ok, host_top(), 100, t.size, &sp), -VK_EINVAL);
+    ck_assert_int_eq(vl_elf_stack_build(NULL, host_top(), t.guest_top, t.size, &sp), -VK_EINVAL);
+    ck_assert_int_eq(vl_elf_stack_build(&ok, NULL, t.guest_top, t.size, &sp), -VK_EINVAL);
+    ck_assert_int_eq(vl_elf_stack_build(&ok, host_top(), t.guest_top, t.size, NULL), -VK_EINVAL);
+    ck_assert_int_eq(vl_elf_stack_build(&ok, host_top(), 100, t.size, &sp), -VK_EINVAL);
     check_guards();
 }
 END_TEST
 
-Suite *stack_suite(void)
+/* ================================ the Veridian aux vector ================================ */
+
+#define START_BASE 0x200004000000ull
+
+static const struct vl_elf_info start_info = {
+    .entry = 0x1234, .span = 0x8000, .phdr_vaddr = 0x40, .phnum = 7, .phentsize = 56, .nloads = 1};
+
+static int start(const struct vl_elf_start *st)
 {
-    Suite *s = suite_create("stack");
+    return vl_elf_start_stack(&start_info, st, host_top(), t.guest_top, t.size, &t.sp);
+}
+
+/* Every pair in the documented order and with the documented value; the blobs hold the
+ * random bytes and the handle array. */
+START_TEST(test_start_vector)
+{
+    static const char *const argv[] = {"/bin/svc", "status"};
+    static const char *const envp[] = {"PATH=/bin"};
+    static const struct vk_start_handle handles[3] = {
+        {0x1001, VK_ROLE_STDIN}, {0x1002, VK_ROLE_STDOUT}, {0x1003, VK_ROLE_STDERR}};
+    struct vl_elf_start st = {.argv = argv,
+                              .argc = 2,
+                              .envp = envp,
+                              .envc = 1,
+                              .base = START_BASE,
+                              .kcall = 0x200000000000ull,
+                              .self = 0x200007ffb000ull,
+                              .pid = 42,
+                              .handles = handles,
+                              .nhandles = 3};
+    const struct vl_elf_aux aux[] = {
+        {VL_AT_PHDR, START_BASE + 0x40},
+        {VL_AT_PHENT, 56},
+        {VL_AT_PHNUM, 7},
+        {VL_AT_PAGESZ, 4096},
+        {VL_AT_ENTRY, START_BASE + 0x1234},
+        {AT_VERIDIAN_KCALL, 0x200000000000ull},
+        {AT_VERIDIAN_SELF, 0x200007ffb000ull},
+        {AT_VERIDIAN_NHANDLES, 3},
+        {AT_VERIDIAN_PID, 42},
+    };
+    const struct vl_elf_blob blobs[] = {
+        {VL_AT_RANDOM, random16, sizeof(random16)},
+        {AT_VERIDIAN_HANDLES, handles, sizeof(handles)},
+    };
+    const struct vl_elf_stack_spec want = {argv, 2, envp, 1, aux, 9, blobs, 2};
+    uint64_t sp;
+
+    memcpy(st.random, random16, sizeof(random16));
+    ck_assert_int_eq(start(&st), 0);
+    check_layout(&want);
+    /* the same as building that spec by hand, byte for byte */
+    sp = t.sp;
+    uint8_t *first = malloc(t.size);
+    ck_assert_ptr_nonnull(first);
+    memcpy(first, t.mem + GUARD, t.size);
+    ck_assert_int_eq(build(&want), 0);
+    ck_assert_uint_eq(t.sp, sp);
+    ck_assert_mem_eq(t.mem + GUARD, first, t.size);
+    free(first);
+}
+END_TEST
+
+/* No handles: AT_VERIDIAN_NHANDLES is 0 and there is no AT_VERIDIAN_HANDLES pair. */
+START_TEST(test_start_no_handles)
+{
+    struct vl_elf_start st = {.base = START_BASE, .kcall = 0x200000000000ull, .pid = 1};
+    const struct vl_elf_aux aux[] = {
+        {VL_AT_PHDR, START_BASE + 0x40},
+        {VL_AT_PHENT, 56},
+        {VL_AT_PHNUM, 7},
+        {VL_AT_PAGESZ, 4096},
+        {VL_AT_ENTRY, START_BASE + 0x1234},
+        {AT_VERIDIAN_KCALL, 0x200000000000ull},
+        {AT_VERIDIAN_SELF, 0},
+        {AT_VERIDIAN_NHANDLES, 0},
+        {AT_VERIDIAN_PID, 1},
+    };
+    const struct vl_elf_blob blobs[] = {{VL_AT_RANDOM, st.random, sizeof(st.random)}};
+    const struct vl_elf_stack_spec want = {NULL, 0, NULL, 0, aux, 9, blobs, 1};
+
+    memset(st.random, 0x77, sizeof(st.random));
+    ck_assert_int_eq(start(&st), 0);
+    check_layout(&want);
+}
+END_TEST
+
+START_TEST(test_start_invalid)
+{
+    static const struct vk_start_handle handles[1] = {{0x1001, VK_ROLE_STDIN}};
+    struct vl_elf_start st = {.base = START_BASE};
+    uint64_t sp;
+
+    ck_assert_int_eq(vl_elf_start_stack(NULL, &st, host_top(), t.guest_top, t.size, &sp),
+                     -VK_EINVAL);
+    ck_assert_int_eq(vl_elf_start_stack(&start_info, NULL, host_top(), t.guest_top, t.size, &sp),
+                     -VK_EINVAL);
+    st.nhandles = 1; /* handles NULL */
+    ck_assert_int_eq(start(&st), -VK_EINVAL);
+    st.handles = handles;
+    st.nhandles = SIZE_MAX / 4; /* the array's size overflows */
+    ck_assert_int_eq(start(&st), -VK_E2BIG);
+    st.nhandles = SIZE_MAX / 16; /* does not overflow, does not fit */
+    ck_assert_int_eq(start(&st), -VK_E2BIG);
+    for (size_t i = 0; i < t.size; i++)
+        ck_assert_msg(t.mem[GUARD + i] == FILL_BYTE, "write on a refused start");
+    check_guards();
+}
+END_TEST
+
+Suite *elf_stack_suite(void)
+{
+    Suite *s = suite_create("elf_stack");
     TCase *tc = tcase_create("stack");
 
     tcase_add_checked_fixture(tc, setup, teardown);
@@ -313,13 +424,16 @@ Suite *stack_suite(void)
     tcase_add_test(tc, test_huge_blob);
     tcase_add_test(tc, test_huge_counts);
     tcase_add_test(tc, test_invalid);
+    tcase_add_test(tc, test_start_vector);
+    tcase_add_test(tc, test_start_no_handles);
+    tcase_add_test(tc, test_start_invalid);
     suite_add_tcase(s, tc);
     return s;
 }
 
 int main(void)
 {
-    SRunner *sr = srunner_create(stack_suite());
+    SRunner *sr = srunner_create(elf_stack_suite());
     int failed;
 
     srunner_run_all(sr, CK_NORMAL);

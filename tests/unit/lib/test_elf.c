@@ -1,8 +1,9 @@
 /*
- * Unit tests for vl_elf (os/lib/elf): parsing and loading real static-PIE fixtures built by
- * this directory's CMakeLists.txt, one test per refusal (each a copy of a valid fixture with
- * one thing broken, or a tiny ELF built here), truncation at every length, and seeded random
- * mutations checked against a naive reference loader.
+ * Unit tests for vl_elf (os/lib/elf/vl_elf.c): parsing and loading real static-PIE fixtures
+ * built by this directory's CMakeLists.txt, one test per refusal (each a copy of a valid fixture
+ * with one thing broken, or a tiny ELF built here), truncation at every length, and seeded
+ * random mutations checked against a naive reference loader and a page-by-page reference of
+ * the protection plan. The initial stack has its own suite (test_elf_stack.c).
  *
  * The test side uses the host's <elf.h> to find and mutate fields; vl_elf itself never sees it.
  * Every buffer a test allocates hangs off `t` and is freed by the teardown.
@@ -193,8 +194,50 @@ static void reference_load(const struct vl_elf_info *info, const uint8_t *file, 
     }
 }
 
-/* Parse (and on success load and compare with the reference) a possibly broken file.
- * Returns 1 if it was accepted. */
+/* The protection of one page, as the arena computed it before the plan existed: the union of
+ * the flags of every segment whose memory image touches the page. */
+static uint32_t reference_prot(const struct vl_elf_info *info, uint64_t page)
+{
+    uint32_t prot = 0;
+
+    for (uint32_t i = 0; i < info->nloads; i++) {
+        const struct vl_elf_load *l = &info->loads[i];
+        if (page * 4096 < l->vaddr + l->memsz && (page + 1) * 4096 > l->vaddr)
+            prot |= l->prot;
+    }
+    return prot;
+}
+
+/* The plan is well formed (ascending, adjacent runs covering [0, span), neighbours differ)
+ * and gives every page the reference's protection. Returns the number of runs. */
+static uint32_t check_plan(const struct vl_elf_info *info)
+{
+    struct vl_elf_plan plan;
+    uint64_t at = 0;
+
+    memset(&plan, 0xa5, sizeof(plan));
+    ck_assert_int_eq(vl_elf_protect_plan(info, &plan), 0);
+    ck_assert_uint_ge(plan.nruns, 1);
+    ck_assert_uint_le(plan.nruns, VL_ELF_MAX_RUNS);
+    for (uint32_t i = 0; i < plan.nruns; i++) {
+        const struct vl_elf_run *r = &plan.runs[i];
+        ck_assert_uint_eq(r->offset, at);
+        ck_assert_uint_gt(r->size, 0);
+        ck_assert_uint_eq(r->size % 4096, 0);
+        ck_assert_uint_eq(r->prot & ~(VL_PROT_R | VL_PROT_W | VL_PROT_X), 0);
+        if (i > 0)
+            ck_assert_uint_ne(r->prot, plan.runs[i - 1].prot);
+        for (uint64_t pg = r->offset / 4096; pg < (r->offset + r->size) / 4096; pg++)
+            ck_assert_msg(reference_prot(info, pg) == r->prot, "page %lu: plan %u, reference %u",
+                          (unsigned long)pg, r->prot, reference_prot(info, pg));
+        at += r->size;
+    }
+    ck_assert_uint_eq(at, info->span);
+    return plan.nruns;
+}
+
+/* Parse (and on success load and compare with the reference, and check the protection plan)
+ * a possibly broken file. Returns 1 if it was accepted. */
 static int parse_and_load_any(const uint8_t *file, size_t len, uint64_t base)
 {
     struct vl_elf_info info;
@@ -219,6 +262,7 @@ static int parse_and_load_any(const uint8_t *file, size_t len, uint64_t base)
     ck_assert_msg(rc == 0, "parsed but failed to load: %s", err);
     reference_load(&info, file, ref, base);
     ck_assert_msg(memcmp(dest, ref, info.span) == 0, "load differs from the reference");
+    check_plan(&info);
     free(dest);
     free(ref);
     return 1;
@@ -884,6 +928,111 @@ START_TEST(test_reloc_in_text)
 }
 END_TEST
 
+/* ================================ protection plan ================================ */
+
+/* The fixture's four PT_LOADs (headers and relocations R, text R+X, read-only data R, data
+ * and bss R+W) on pages of their own: one run each, with the segment's flags. */
+START_TEST(test_plan_fixture)
+{
+    struct vl_elf_plan plan;
+
+    parse_ok();
+    ck_assert_uint_eq(check_plan(&t.info), 4);
+    ck_assert_int_eq(vl_elf_protect_plan(&t.info, &plan), 0);
+    for (unsigned i = 0; i < 4; i++) {
+        Elf64_Phdr *p = find_phdr(PT_LOAD, i);
+        ck_assert_uint_eq(plan.runs[i].offset, p->p_vaddr & ~4095ull);
+        ck_assert_uint_eq(plan.runs[i].prot, ((p->p_flags & PF_R) ? VL_PROT_R : 0) |
+                                                 ((p->p_flags & PF_W) ? VL_PROT_W : 0) |
+                                                 ((p->p_flags & PF_X) ? VL_PROT_X : 0));
+    }
+    use_fixture(VL_FIXTURE_RELRO);
+    parse_ok();
+    check_plan(&t.info);
+}
+END_TEST
+
+/* Segments that share pages and leave gaps: a shared page gets the union, a gap no access. */
+START_TEST(test_plan_shared_pages_and_gaps)
+{
+    struct vl_elf_plan plan;
+
+    build_mini(3);
+    phdr(0)->p_memsz = 0x1800; /* R+X, pages 0-1 */
+    phdr(1)->p_vaddr = 0x1800; /* R+W, pages 1-2: page 1 is shared */
+    phdr(1)->p_offset = 0x800;
+    phdr(1)->p_filesz = 0x800;
+    phdr(1)->p_memsz = 0x1000;
+    phdr(2)->p_vaddr = 0x5000; /* R+W after a gap of pages 3-4 */
+    parse_ok();
+    ck_assert_uint_eq(t.info.span, 0x6000);
+    ck_assert_uint_eq(check_plan(&t.info), 5);
+    ck_assert_int_eq(vl_elf_protect_plan(&t.info, &plan), 0);
+    ck_assert_uint_eq(plan.runs[0].prot, VL_PROT_R | VL_PROT_X);
+    ck_assert_uint_eq(plan.runs[1].prot, VL_PROT_R | VL_PROT_W | VL_PROT_X);
+    ck_assert_uint_eq(plan.runs[2].prot, VL_PROT_R | VL_PROT_W);
+    ck_assert_uint_eq(plan.runs[3].prot, 0);
+    ck_assert_uint_eq(plan.runs[3].offset, 0x3000);
+    ck_assert_uint_eq(plan.runs[3].size, 0x2000);
+    ck_assert_uint_eq(plan.runs[4].prot, VL_PROT_R | VL_PROT_W);
+}
+END_TEST
+
+/* VL_ELF_MAX_LOADS segments alternating R+X and R+W, each sharing its first page with the one
+ * before (that page is R+W+X) and holding one page of its own: the shared and the own pages
+ * alternate, every one a run of its own, the most runs an image can need. */
+START_TEST(test_plan_most_runs)
+{
+    build_mini(VL_ELF_MAX_LOADS);
+    phdr(0)->p_memsz = 0x2800; /* pages 0-2 */
+    for (unsigned i = 1; i < VL_ELF_MAX_LOADS; i++) {
+        Elf64_Phdr *p = phdr(i);
+        p->p_vaddr = p->p_paddr = 0x2800 + (uint64_t)(i - 1) * 0x2000; /* pages 2i to 2i + 2 */
+        p->p_offset = 0x800;
+        p->p_filesz = 0x800;
+        p->p_memsz = 0x2000;
+        p->p_flags = (i % 2) ? (PF_R | PF_W) : (PF_R | PF_X);
+    }
+    parse_ok();
+    ck_assert_uint_eq(check_plan(&t.info), 2 * VL_ELF_MAX_LOADS - 1);
+}
+END_TEST
+
+/* An info parse cannot have produced is refused and the plan zeroed, not read past. */
+START_TEST(test_plan_refuses_bad_info)
+{
+    struct vl_elf_plan plan, zero;
+    struct vl_elf_info good;
+
+    memset(&zero, 0, sizeof(zero));
+    parse_ok();
+    good = t.info;
+    ck_assert_int_eq(vl_elf_protect_plan(NULL, &plan), -VK_EINVAL);
+    ck_assert_int_eq(vl_elf_protect_plan(&good, NULL), -VK_EINVAL);
+    t.info.nloads = 0;
+    t.info.span = 0;
+    ck_assert_int_eq(vl_elf_protect_plan(&t.info, &plan), -VK_EINVAL);
+    ck_assert_mem_eq(&plan, &zero, sizeof(plan));
+    t.info = good;
+    t.info.nloads = VL_ELF_MAX_LOADS + 1;
+    ck_assert_int_eq(vl_elf_protect_plan(&t.info, &plan), -VK_EINVAL);
+    t.info = good;
+    t.info.span -= 8;
+    ck_assert_int_eq(vl_elf_protect_plan(&t.info, &plan), -VK_EINVAL);
+    t.info = good;
+    t.info.span -= 4096; /* the last segment no longer fits */
+    ck_assert_int_eq(vl_elf_protect_plan(&t.info, &plan), -VK_EINVAL);
+    t.info = good;
+    t.info.loads[1].vaddr = t.info.loads[0].vaddr; /* overlapping */
+    ck_assert_int_eq(vl_elf_protect_plan(&t.info, &plan), -VK_EINVAL);
+    t.info = good;
+    t.info.loads[2].memsz = UINT64_MAX; /* overflowing */
+    ck_assert_int_eq(vl_elf_protect_plan(&t.info, &plan), -VK_EINVAL);
+    ck_assert_mem_eq(&plan, &zero, sizeof(plan));
+    ck_assert_uint_eq(check_plan(&good), 4);
+}
+END_TEST
+
 /* ================================ robustness ================================ */
 
 START_TEST(test_load_refuses_bad_args)
@@ -974,8 +1123,9 @@ Suite *elf_suite(void)
     TCase *segments = tcase_create("segments");
     TCase *dynamic = tcase_create("dynamic");
     TCase *relocs = tcase_create("relocations");
+    TCase *plan = tcase_create("protection plan");
     TCase *robust = tcase_create("robustness");
-    TCase *all[] = {valid, header, segments, dynamic, relocs, robust};
+    TCase *all[] = {valid, header, segments, dynamic, relocs, plan, robust};
 
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
         tcase_add_checked_fixture(all[i], setup, teardown);
@@ -1048,6 +1198,11 @@ Suite *elf_suite(void)
     tcase_add_test(relocs, test_reloc_straddles_end);
     tcase_add_test(relocs, test_reloc_offset_overflow);
     tcase_add_test(relocs, test_reloc_in_text);
+
+    tcase_add_test(plan, test_plan_fixture);
+    tcase_add_test(plan, test_plan_shared_pages_and_gaps);
+    tcase_add_test(plan, test_plan_most_runs);
+    tcase_add_test(plan, test_plan_refuses_bad_info);
 
     tcase_add_test(robust, test_load_refuses_bad_args);
     tcase_add_test(robust, test_truncation_every_length);
