@@ -34,6 +34,12 @@
  * call) counts only when the kernel unwrapped it, i.e. it was minted on our endpoint.
  * No request and no kernel error ends the server: a failed receive is logged and the loop
  * goes on; a full handle table fails the one request that needed a handle.
+ *
+ * Structure: all the server keeps is one struct vfs_server, made in main() and passed to
+ * every function (no file-scope variables: a unit test runs nm on this object). Requests are
+ * dispatched through two const tables, session_ops and file_ops ({opcode, minimum length,
+ * decode flags, capability and handle checks, handler}); decode() does the argument checks
+ * they name, once, in the protocol's order, before any handler runs.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -538,18 +544,102 @@ static void proc_cwd(struct vfs_server *sv, struct session *s)
         vfs_vnode_put(root);
 }
 
+/* ---- request tables ----
+ *
+ * A request is looked up by opcode in a const table (session_ops for a session badge,
+ * file_ops for an open file's): what the request must carry, checked once by decode() in a
+ * fixed order, then the handler over the server's state. The order is the protocol's (it
+ * decides which error a request with several faults gets): the capability handle, then
+ * handles[0], then the data words, then the sent bytes, then the path(s), then the
+ * directories of *at() calls. Handlers see only decoded requests; what they check is what
+ * depends on the state (a file, a session, the library's answer).
+ */
+#define REQ_PATH 1u  /* one path in the sent bytes: sv->path0 */
+#define REQ_PATH2 2u /* two, "first\0second": sv->path0, sv->path1 */
+#define REQ_DIR0 4u  /* data[3] & VFS_AT_DIR0: handles[0] is the first path's directory */
+#define REQ_DIR1 8u  /* data[3] & VFS_AT_DIR1: handles[1] is the second path's directory */
+#define REQ_LEN0                                                                                   \
+    16u              /* data[0] is a length: negative is EINVAL (before the paths: Linux's order)  \
+                      */
+#define REQ_ARG1 32u /* data[1] must not be 0 (EINVAL) */
+#define REQ_H0_UNBADGED 64u /* handles[0] (h0_type) must carry no badge (EINVAL) */
+
+/* A decoded request. */
+struct vfs_req {
+    struct vk_recv *r;
+    const uint64_t *a;        /* its data words (sv->args) */
+    uint64_t *d;              /* the reply's data words (r->msg.data, zeroed) */
+    struct vfs_vnode *dir[2]; /* REQ_DIR0/1: the directories of its paths (NULL: the cwd) */
+    struct vk_handle_info h0; /* h0_type: what handles[0] is */
+};
+
+#define REQ_DEFERRED 1 /* a file handler parked the request: no reply now */
+
+struct vfs_req_op {
+    uint32_t opcode;
+    uint32_t min_send; /* bytes the request must send, else EINVAL */
+    uint32_t decode;   /* REQ_* */
+    uint32_t cap;      /* handles[1] must be a resource handle with this right, else EPERM */
+    uint32_t h0_type;  /* VK_OBJ_*: handles[0] must be one, with all of h0_rights, else EINVAL */
+    uint32_t h0_rights;
+    /* one of the two, as the table is for sessions or for open files: 0 or a negative errno
+     * for the reply (file handlers: or REQ_DEFERRED) */
+    long (*session)(struct vfs_server *sv, struct session *s, struct vfs_req *q);
+    long (*file)(struct vfs_server *sv, struct ofile *of, struct vfs_req *q);
+};
+
+/* The entry for opcode in table t (n entries, sorted by opcode), or NULL. A dense table is
+ * indexed directly; a gap in the numbering costs a scan. */
+static const struct vfs_req_op *op_find(const struct vfs_req_op *t, size_t n, uint32_t opcode)
+{
+    size_t i = (size_t)(opcode - t[0].opcode);
+    if (opcode >= t[0].opcode && i < n && t[i].opcode == opcode)
+        return &t[i];
+    for (i = 0; i < n; i++)
+        if (t[i].opcode == opcode)
+            return &t[i];
+    return NULL;
+}
+
+/* Check what op says the request carries and fill q: 0, or the error to reply with. */
+static long decode(struct vfs_server *sv, const struct vfs_req_op *op, struct vk_recv *r,
+                   struct vfs_req *q)
+{
+    *q = (struct vfs_req){.r = r, .a = sv->args, .d = r->msg.data};
+    struct vk_handle_info hi;
+    long rc;
+    if (op->cap && (sv->n_in < 2 || vk_handle_info(sv->in_handles[1], &hi) ||
+                    hi.type != VK_OBJ_RESOURCE || !(hi.rights & op->cap)))
+        return -VK_EPERM; /* the capability is missing */
+    if (op->h0_type &&
+        (sv->n_in < 1 || vk_handle_info(sv->in_handles[0], &q->h0) || q->h0.type != op->h0_type ||
+         (q->h0.rights & op->h0_rights) != op->h0_rights ||
+         (op->decode & REQ_H0_UNBADGED && q->h0.badge)))
+        return -VK_EINVAL;
+    if ((op->decode & REQ_LEN0 && (int64_t)q->a[0] < 0) || (op->decode & REQ_ARG1 && !q->a[1]))
+        return -VK_EINVAL;
+    if (r->send_len < op->min_send)
+        return -VK_EINVAL;
+    if (op->decode & (REQ_PATH | REQ_PATH2) &&
+        (rc = get_paths(sv, r, (op->decode & REQ_PATH2) != 0)))
+        return rc;
+    if (op->decode & REQ_DIR0 && (rc = dir_arg(sv, r, 0, &q->dir[0])))
+        return rc;
+    if (op->decode & REQ_DIR1 && (rc = dir_arg(sv, r, 1, &q->dir[1])))
+        return rc;
+    return 0;
+}
+
 /* ---- session requests ---- */
 
-static long op_open(struct vfs_server *sv, struct session *s, struct vk_recv *r)
+static long op_open(struct vfs_server *sv, struct session *s, struct vfs_req *q)
 {
-    struct vfs_vnode *dir;
-    long rc = get_paths(sv, r, 0);
-    if (rc || (rc = dir_arg(sv, r, 0, &dir)))
-        return rc;
+    struct vk_recv *r = q->r;
+    long rc;
     if (!strncmp(sv->path0, "/proc/", 6))
         proc_refresh(sv);
     struct vfs_file *f;
-    rc = vfs_open(&s->ctx, dir, sv->path0, (uint32_t)sv->args[0], (uint32_t)sv->args[1], &f);
+    rc = vfs_open(&s->ctx, q->dir[0], sv->path0, (uint32_t)q->a[0], (uint32_t)q->a[1], &f);
     if (rc)
         return rc;
     struct vfs_vnode *vn = vfs_file_vnode(f);
@@ -588,8 +678,8 @@ static long op_open(struct vfs_server *sv, struct session *s, struct vk_recv *r)
             vfs_close(f);
             return id;
         }
-        if (s->pid && sv->args[2] && sv->args[2] <= 65536) {
-            proc_fd_note(sv, s, &sv->files[id], (uint32_t)(sv->args[2] - 1), sv->path0);
+        if (s->pid && q->a[2] && q->a[2] <= 65536) {
+            proc_fd_note(sv, s, &sv->files[id], (uint32_t)(q->a[2] - 1), sv->path0);
             if (!strncmp(sv->path0, "/proc/", 6)) /* a listing of /proc/<pid>/fd shows itself */
                 proc_fd_rebuild(sv, s->pid);
         }
@@ -599,10 +689,10 @@ static long op_open(struct vfs_server *sv, struct session *s, struct vk_recv *r)
     return 0;
 }
 
-static long op_pipe(struct vfs_server *sv, struct session *s, struct vk_recv *r)
+static long op_pipe(struct vfs_server *sv, struct session *s, struct vfs_req *q)
 {
     struct vfs_file *rd, *wr;
-    long rc = vfs_pipe_open(&s->ctx, (uint32_t)sv->args[0], &rd, &wr);
+    long rc = vfs_pipe_open(&s->ctx, (uint32_t)q->a[0], &rd, &wr);
     if (rc)
         return rc;
     uint32_t h0, h1;
@@ -618,71 +708,60 @@ static long op_pipe(struct vfs_server *sv, struct session *s, struct vk_recv *r)
         vfs_close(wr);
         return id1;
     }
-    r->msg.flags = 2;
-    r->msg.handles[0] = h0;
-    r->msg.handles[1] = h1;
+    q->r->msg.flags = 2;
+    q->r->msg.handles[0] = h0;
+    q->r->msg.handles[1] = h1;
     return 0;
 }
 
-static long op_mount(struct vfs_server *sv, struct session *s, struct vk_recv *r, int mount)
+static long op_mount(struct vfs_server *sv, struct session *s, struct vfs_req *q)
 {
-    struct vk_handle_info hi;
-    if (sv->n_in < 2 || vk_handle_info(sv->in_handles[1], &hi) || hi.type != VK_OBJ_RESOURCE ||
-        !(hi.rights & VK_RIGHT_FS_MOUNT))
-        return -VK_EPERM; /* CAP_FS_MOUNT is needed */
-    struct vfs_vnode *dir;
-    long rc = get_paths(sv, r, 0);
-    if (rc || (rc = dir_arg(sv, r, 0, &dir)))
-        return rc;
-    if (!mount)
-        return vfs_umount(&s->ctx, dir, sv->path0);
-    if (sv->args[0] != VFS_FS_TMPFS)
+    if (q->a[0] != VFS_FS_TMPFS)
         return -VK_ENODEV;
     struct vfs_fs *fs;
     struct tmpfs_config tc = {.max_bytes = 64u << 20, .root_mode = 01777};
-    if ((rc = tmpfs_create(sv->vfs, &tc, &fs)))
+    long rc = tmpfs_create(sv->vfs, &tc, &fs);
+    if (rc)
         return rc;
-    if ((rc = vfs_mount(&s->ctx, dir, sv->path0, fs, (uint32_t)sv->args[1] & VFS_MNT_RDONLY)))
+    if ((rc = vfs_mount(&s->ctx, q->dir[0], sv->path0, fs, (uint32_t)q->a[1] & VFS_MNT_RDONLY)))
         vfs_fs_destroy(fs);
     return rc;
 }
 
-static long op_register(struct vfs_server *sv, struct vk_recv *r)
+static long op_umount(struct vfs_server *sv, struct session *s, struct vfs_req *q)
 {
-    struct vk_handle_info hr, he;
-    if (sv->n_in < 2 || vk_handle_info(sv->in_handles[1], &hr) || hr.type != VK_OBJ_RESOURCE ||
-        !(hr.rights & VK_RIGHT_IPC_CREATE))
-        return -VK_EPERM; /* CAP_IPC_CREATE is needed */
-    uint32_t need = VK_RIGHT_CALL | VK_RIGHT_MINT | VK_RIGHT_DUP;
-    if (vk_handle_info(sv->in_handles[0], &he) || he.type != VK_OBJ_ENDPOINT ||
-        (he.rights & need) != need || he.badge)
-        return -VK_EINVAL;
-    long rc = get_paths(sv, r, 0);
-    if (rc)
-        return rc;
-    if (!sv->path0[0] || strchr(sv->path0, '/') || sv->path0[0] == '.' ||
-        strlen(sv->path0) > VFS_NAME_MAX)
+    return vfs_umount(&s->ctx, q->dir[0], sv->path0);
+}
+
+static long op_register(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    (void)s;
+    const char *name = sv->path0;
+    if (!name[0] || strchr(name, '/') || name[0] == '.' || strlen(name) > VFS_NAME_MAX)
         return -VK_EINVAL;
     struct device *nd = realloc(sv->devices, (sv->ndevices + 1) * sizeof *nd);
     if (!nd)
         return -VK_ENOMEM;
     sv->devices = nd;
     uint64_t rdev = (200ull << 8) | sv->ndevices; /* major 200: servers' devices */
-    if ((rc = rofs_add_dev(sv->devfs, sv->path0, VFS_S_IFCHR | 0666, rdev)))
+    long rc = rofs_add_dev(sv->devfs, name, VFS_S_IFCHR | 0666, rdev);
+    if (rc)
         return rc;
     sv->devices[sv->ndevices].rdev = rdev;
     sv->devices[sv->ndevices].endpoint = sv->in_handles[0];
     sv->ndevices++;
     sv->in_handles[0] = 0; /* kept: not closed with the request's other handles */
+    (void)q;
     return 0;
 }
 
 /* PUBLISH "name\0content": /proc/name, owned by the uid that created it (uid 0 only);
  * vfs's own entries and /proc/<pid> (a process announces its own, with HELLO) are no one's
  * to publish. */
-static long op_publish(struct vfs_server *sv, struct session *s, struct vk_recv *r)
+static long op_publish(struct vfs_server *sv, struct session *s, struct vfs_req *q)
 {
     static const char *const own[] = {"self", "uptime", "meminfo", "mounts"};
+    struct vk_recv *r = q->r;
     char *raw = sv->raw;
     uint32_t uid = s->ctx.cred.uid;
     if (r->send_len >= sizeof sv->raw)
@@ -738,13 +817,13 @@ static int has_capability(struct vfs_server *sv, uint32_t right)
  * effective and saved id (only the effective one with VFS_SETID_EFFECTIVE); anyone else only
  * the effective id, and only to its real or saved one. Both ids are checked before either
  * changes, against the privilege the session had when the call came. */
-static long op_setuid(struct vfs_server *sv, struct session *s)
+static long op_setuid(struct vfs_server *sv, struct session *s, struct vfs_req *q)
 {
     struct vfs_cred *c = &s->ctx.cred;
-    uint64_t uid = sv->args[0], gid = sv->args[1];
-    int effective = (sv->args[2] & VFS_SETID_EFFECTIVE) != 0;
+    uint64_t uid = q->a[0], gid = q->a[1];
+    int effective = (q->a[2] & VFS_SETID_EFFECTIVE) != 0;
     int priv = c->uid == 0 || has_capability(sv, VK_RIGHT_SETUID);
-    if (sv->args[2] & ~(uint64_t)VFS_SETID_EFFECTIVE)
+    if (q->a[2] & ~(uint64_t)VFS_SETID_EFFECTIVE)
         return -VK_EINVAL;
     if ((uid != VFS_ID_KEEP && uid > 0xfffffffeu) || (gid != VFS_ID_KEEP && gid > 0xfffffffeu))
         return -VK_EINVAL;
@@ -767,154 +846,201 @@ static long op_setuid(struct vfs_server *sv, struct session *s)
     return 0;
 }
 
-static long session_request(struct vfs_server *sv, struct session *s, struct vk_recv *r)
+static long op_stat(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    struct vfs_stat st;
+    long rc = vfs_fstatat(&s->ctx, q->dir[0], sv->path0, &st, (int)q->a[0]);
+    return rc ? rc : reply_stat(q->r, &st);
+}
+
+static long op_access(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    return vfs_access(&s->ctx, q->dir[0], sv->path0, (int)q->a[0], (int)q->a[1]);
+}
+
+static long op_mkdir(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    return vfs_mkdir(&s->ctx, q->dir[0], sv->path0, (uint32_t)q->a[0]);
+}
+
+static long op_mknod(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    return vfs_mknod(&s->ctx, q->dir[0], sv->path0, (uint32_t)q->a[0], q->a[1]);
+}
+
+static long op_unlink(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    return vfs_unlinkat(&s->ctx, q->dir[0], sv->path0, (int)q->a[0]);
+}
+
+static long op_rename(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    return vfs_rename(&s->ctx, q->dir[0], sv->path0, q->dir[1], sv->path1);
+}
+
+static long op_link(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    return vfs_link(&s->ctx, q->dir[0], sv->path0, q->dir[1], sv->path1, (int)q->a[0]);
+}
+
+static long op_symlink(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    return vfs_symlink(&s->ctx, sv->path0, q->dir[0], sv->path1);
+}
+
+static long op_readlink(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    size_t cap = q->r->recv_len < sizeof sv->path1 ? (size_t)q->r->recv_len : sizeof sv->path1;
+    if (!cap)
+        return -VK_EINVAL;
+    int64_t n = vfs_readlink(&s->ctx, q->dir[0], sv->path0, sv->path1, cap);
+    if (n < 0)
+        return n;
+    q->d[0] = (uint64_t)n;
+    return vk_msg_write(q->r->token, 0, sv->path1, (size_t)n) < 0 ? -VK_EFAULT : 0;
+}
+
+static long op_chmod(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    return vfs_chmod(&s->ctx, q->dir[0], sv->path0, (uint32_t)q->a[0], (int)q->a[1]);
+}
+
+static long op_truncate(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    return vfs_truncate(&s->ctx, q->dir[0], sv->path0, (int64_t)q->a[0]);
+}
+
+static long op_chdir(struct vfs_server *sv, struct session *s, struct vfs_req *q)
 {
     struct vfs_ctx *ctx = &s->ctx;
-    struct vfs_vnode *d0, *d1;
-    struct vfs_stat st;
-    long rc;
-    uint64_t *d = r->msg.data;    /* results */
-    const uint64_t *a = sv->args; /* arguments */
-    switch (r->msg.opcode) {
-    case VFS_OP_OPEN:
-        return op_open(sv, s, r);
-    case VFS_OP_STAT:
-        if ((rc = get_paths(sv, r, 0)) || (rc = dir_arg(sv, r, 0, &d0)) ||
-            (rc = vfs_fstatat(ctx, d0, sv->path0, &st, (int)a[0])))
-            return rc;
-        return reply_stat(r, &st);
-    case VFS_OP_ACCESS:
-        if ((rc = get_paths(sv, r, 0)) || (rc = dir_arg(sv, r, 0, &d0)))
-            return rc;
-        return vfs_access(ctx, d0, sv->path0, (int)a[0], (int)a[1]);
-    case VFS_OP_MKDIR:
-        if ((rc = get_paths(sv, r, 0)) || (rc = dir_arg(sv, r, 0, &d0)))
-            return rc;
-        return vfs_mkdir(ctx, d0, sv->path0, (uint32_t)a[0]);
-    case VFS_OP_MKNOD:
-        if ((rc = get_paths(sv, r, 0)) || (rc = dir_arg(sv, r, 0, &d0)))
-            return rc;
-        return vfs_mknod(ctx, d0, sv->path0, (uint32_t)a[0], a[1]);
-    case VFS_OP_UNLINK:
-        if ((rc = get_paths(sv, r, 0)) || (rc = dir_arg(sv, r, 0, &d0)))
-            return rc;
-        return vfs_unlinkat(ctx, d0, sv->path0, (int)a[0]);
-    case VFS_OP_RENAME:
-    case VFS_OP_LINK:
-        if ((rc = get_paths(sv, r, 1)) || (rc = dir_arg(sv, r, 0, &d0)) ||
-            (rc = dir_arg(sv, r, 1, &d1)))
-            return rc;
-        return r->msg.opcode == VFS_OP_RENAME
-                   ? vfs_rename(ctx, d0, sv->path0, d1, sv->path1)
-                   : vfs_link(ctx, d0, sv->path0, d1, sv->path1, (int)a[0]);
-    case VFS_OP_SYMLINK:
-        if ((rc = get_paths(sv, r, 1)) || (rc = dir_arg(sv, r, 0, &d0)))
-            return rc;
-        return vfs_symlink(ctx, sv->path0, d0, sv->path1);
-    case VFS_OP_READLINK: {
-        if ((rc = get_paths(sv, r, 0)) || (rc = dir_arg(sv, r, 0, &d0)))
-            return rc;
-        size_t cap = r->recv_len < sizeof sv->path1 ? (size_t)r->recv_len : sizeof sv->path1;
-        if (!cap)
-            return -VK_EINVAL;
-        int64_t n = vfs_readlink(ctx, d0, sv->path0, sv->path1, cap);
-        if (n < 0)
-            return n;
-        d[0] = (uint64_t)n;
-        return vk_msg_write(r->token, 0, sv->path1, (size_t)n) < 0 ? -VK_EFAULT : 0;
-    }
-    case VFS_OP_CHMOD:
-        if ((rc = get_paths(sv, r, 0)) || (rc = dir_arg(sv, r, 0, &d0)))
-            return rc;
-        return vfs_chmod(ctx, d0, sv->path0, (uint32_t)a[0], (int)a[1]);
-    case VFS_OP_TRUNCATE:
-        if ((int64_t)a[0] < 0) /* Linux checks the length before the path */
-            return -VK_EINVAL;
-        if ((rc = get_paths(sv, r, 0)) || (rc = dir_arg(sv, r, 0, &d0)))
-            return rc;
-        return vfs_truncate(ctx, d0, sv->path0, (int64_t)a[0]);
-    case VFS_OP_CHDIR: {
-        struct vfs_vnode *nd;
-        if ((rc = get_paths(sv, r, 0)) || (rc = dir_arg(sv, r, 0, &d0)))
-            return rc;
-        if ((rc = vfs_chdir(ctx, d0, sv->path0[0] || !d0 ? sv->path0 : ".", &nd)))
-            return rc;
-        if (ctx->cwd)
-            vfs_vnode_put(ctx->cwd);
-        ctx->cwd = nd;
-        proc_cwd(sv, s);
-        return 0;
-    }
-    case VFS_OP_GETCWD: {
-        struct vfs_vnode *cwd = ctx->cwd ? ctx->cwd : ctx->root;
-        struct vfs_vnode *root = NULL;
-        if (!cwd)
-            cwd = root = vfs_root(sv->vfs);
-        size_t cap = r->recv_len < sizeof sv->path1 ? (size_t)r->recv_len : sizeof sv->path1;
-        int64_t n = vfs_getcwd(ctx, cwd, sv->path1, cap);
-        if (root)
-            vfs_vnode_put(root);
-        if (n < 0)
-            return n;
-        d[0] = (uint64_t)n;
-        return vk_msg_write(r->token, 0, sv->path1, (size_t)n) < 0 ? -VK_EFAULT : 0;
-    }
-    case VFS_OP_UMASK: {
-        uint32_t old = ctx->umask;
-        ctx->umask = (uint32_t)a[0] & 0777;
-        d[0] = old;
-        return 0;
-    }
-    case VFS_OP_PIPE:
-        return op_pipe(sv, s, r);
-    case VFS_OP_SESSION: {
-        uint32_t h;
-        if ((rc = new_session(sv, ctx, &h)) < 0)
-            return rc;
-        r->msg.flags = 1;
-        r->msg.handles[0] = h;
-        return 0;
-    }
-    case VFS_OP_MOUNT:
-    case VFS_OP_UMOUNT:
-        return op_mount(sv, s, r, r->msg.opcode == VFS_OP_MOUNT);
-    case VFS_OP_PUBLISH:
-        return op_publish(sv, s, r);
-    case VFS_OP_HELLO:
-        if (s->pid && s->pid != r->sender_pid)
-            return -VK_EBUSY; /* a session belongs to one process */
-        proc_hello(sv, s, r);
-        proc_cwd(sv, s);
-        return 0;
-    case VFS_OP_REGISTER:
-        return op_register(sv, r);
-    case VFS_OP_CHROOT: {
-        struct vfs_vnode *nd;
-        if ((rc = get_paths(sv, r, 0)) || (rc = dir_arg(sv, r, 0, &d0)) ||
-            (rc = vfs_chdir(ctx, d0, sv->path0, &nd)))
-            return rc;
-        if (ctx->root)
-            vfs_vnode_put(ctx->root);
-        if (ctx->cwd)
-            vfs_vnode_put(ctx->cwd);
-        vfs_vnode_ref(nd);
-        ctx->root = nd;
-        ctx->cwd = nd;
-        return 0;
-    }
-    case VFS_OP_SETUID:
-        return op_setuid(sv, s);
-    case VFS_OP_GETUID:
-        d[0] = s->ruid;
-        d[1] = ctx->cred.uid;
-        d[2] = s->suid;
-        d[3] = s->rgid;
-        d[4] = ctx->cred.gid;
-        d[5] = s->sgid;
-        return 0;
-    default:
+    struct vfs_vnode *nd, *d0 = q->dir[0];
+    long rc = vfs_chdir(ctx, d0, sv->path0[0] || !d0 ? sv->path0 : ".", &nd);
+    if (rc)
+        return rc;
+    if (ctx->cwd)
+        vfs_vnode_put(ctx->cwd);
+    ctx->cwd = nd;
+    proc_cwd(sv, s);
+    return 0;
+}
+
+static long op_getcwd(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    struct vfs_ctx *ctx = &s->ctx;
+    struct vfs_vnode *cwd = ctx->cwd ? ctx->cwd : ctx->root;
+    struct vfs_vnode *root = NULL;
+    if (!cwd)
+        cwd = root = vfs_root(sv->vfs);
+    size_t cap = q->r->recv_len < sizeof sv->path1 ? (size_t)q->r->recv_len : sizeof sv->path1;
+    int64_t n = vfs_getcwd(ctx, cwd, sv->path1, cap);
+    if (root)
+        vfs_vnode_put(root);
+    if (n < 0)
+        return n;
+    q->d[0] = (uint64_t)n;
+    return vk_msg_write(q->r->token, 0, sv->path1, (size_t)n) < 0 ? -VK_EFAULT : 0;
+}
+
+static long op_umask(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    (void)sv;
+    uint32_t old = s->ctx.umask;
+    s->ctx.umask = (uint32_t)q->a[0] & 0777;
+    q->d[0] = old;
+    return 0;
+}
+
+static long op_session(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    uint32_t h;
+    long rc = new_session(sv, &s->ctx, &h);
+    if (rc < 0)
+        return rc;
+    q->r->msg.flags = 1;
+    q->r->msg.handles[0] = h;
+    return 0;
+}
+
+static long op_hello(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    if (s->pid && s->pid != q->r->sender_pid)
+        return -VK_EBUSY; /* a session belongs to one process */
+    proc_hello(sv, s, q->r);
+    proc_cwd(sv, s);
+    return 0;
+}
+
+static long op_chroot(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    struct vfs_ctx *ctx = &s->ctx;
+    struct vfs_vnode *nd;
+    long rc = vfs_chdir(ctx, q->dir[0], sv->path0, &nd);
+    if (rc)
+        return rc;
+    if (ctx->root)
+        vfs_vnode_put(ctx->root);
+    if (ctx->cwd)
+        vfs_vnode_put(ctx->cwd);
+    vfs_vnode_ref(nd);
+    ctx->root = nd;
+    ctx->cwd = nd;
+    return 0;
+}
+
+static long op_getuid(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    (void)sv;
+    q->d[0] = s->ruid;
+    q->d[1] = s->ctx.cred.uid;
+    q->d[2] = s->suid;
+    q->d[3] = s->rgid;
+    q->d[4] = s->ctx.cred.gid;
+    q->d[5] = s->sgid;
+    return 0;
+}
+
+#define AT_PATH (REQ_PATH | REQ_DIR0) /* a path, maybe relative to a directory handle */
+#define AT_PATH2 (REQ_PATH2 | REQ_DIR0 | REQ_DIR1)
+
+/* Requests on a session (veridian/vfs_proto.h), by opcode. */
+static const struct vfs_req_op session_ops[] = {
+    {VFS_OP_OPEN, 0, AT_PATH, 0, 0, 0, op_open, NULL},
+    {VFS_OP_STAT, 0, AT_PATH, 0, 0, 0, op_stat, NULL},
+    {VFS_OP_ACCESS, 0, AT_PATH, 0, 0, 0, op_access, NULL},
+    {VFS_OP_MKDIR, 0, AT_PATH, 0, 0, 0, op_mkdir, NULL},
+    {VFS_OP_MKNOD, 0, AT_PATH, 0, 0, 0, op_mknod, NULL},
+    {VFS_OP_UNLINK, 0, AT_PATH, 0, 0, 0, op_unlink, NULL},
+    {VFS_OP_RENAME, 0, AT_PATH2, 0, 0, 0, op_rename, NULL},
+    {VFS_OP_LINK, 0, AT_PATH2, 0, 0, 0, op_link, NULL},
+    {VFS_OP_SYMLINK, 0, REQ_PATH2 | REQ_DIR0, 0, 0, 0, op_symlink, NULL},
+    {VFS_OP_READLINK, 0, AT_PATH, 0, 0, 0, op_readlink, NULL},
+    {VFS_OP_CHMOD, 0, AT_PATH, 0, 0, 0, op_chmod, NULL},
+    {VFS_OP_TRUNCATE, 0, REQ_LEN0 | AT_PATH, 0, 0, 0, op_truncate, NULL},
+    {VFS_OP_CHDIR, 0, AT_PATH, 0, 0, 0, op_chdir, NULL},
+    {VFS_OP_GETCWD, 0, 0, 0, 0, 0, op_getcwd, NULL},
+    {VFS_OP_UMASK, 0, 0, 0, 0, 0, op_umask, NULL},
+    {VFS_OP_PIPE, 0, 0, 0, 0, 0, op_pipe, NULL},
+    {VFS_OP_SESSION, 0, 0, 0, 0, 0, op_session, NULL},
+    {VFS_OP_MOUNT, 0, AT_PATH, VK_RIGHT_FS_MOUNT, 0, 0, op_mount, NULL},
+    {VFS_OP_UMOUNT, 0, AT_PATH, VK_RIGHT_FS_MOUNT, 0, 0, op_umount, NULL},
+    {VFS_OP_PUBLISH, 1, 0, 0, 0, 0, op_publish, NULL},
+    {VFS_OP_HELLO, 0, 0, 0, 0, 0, op_hello, NULL},
+    {VFS_OP_SETUID, 0, 0, 0, 0, 0, op_setuid, NULL},
+    {VFS_OP_CHROOT, 0, AT_PATH, 0, 0, 0, op_chroot, NULL},
+    {VFS_OP_REGISTER, 0, REQ_PATH | REQ_H0_UNBADGED, VK_RIGHT_IPC_CREATE, VK_OBJ_ENDPOINT,
+     VK_RIGHT_CALL | VK_RIGHT_MINT | VK_RIGHT_DUP, op_register, NULL},
+    {VFS_OP_GETUID, 0, 0, 0, 0, 0, op_getuid, NULL},
+};
+
+static long session_request(struct vfs_server *sv, struct session *s, struct vk_recv *r)
+{
+    const struct vfs_req_op *op =
+        op_find(session_ops, sizeof session_ops / sizeof session_ops[0], r->msg.opcode);
+    struct vfs_req q;
+    if (!op || !op->session)
         return -VK_ENOSYS;
-    }
+    long rc = decode(sv, op, r, &q);
+    return rc ? rc : op->session(sv, s, &q);
 }
 
 /* ---- file requests ---- */
@@ -999,8 +1125,10 @@ static long do_write(struct vfs_server *sv, struct ofile *of, struct pending *p,
     return 0;
 }
 
-static long readdir_op(struct ofile *of, struct vk_recv *r)
+static long op_readdir(struct vfs_server *sv, struct ofile *of, struct vfs_req *q)
 {
+    (void)sv;
+    struct vk_recv *r = q->r;
     uint64_t off = 0, count = 0;
     struct vfs_dirent de;
     for (;;) {
@@ -1085,12 +1213,12 @@ static void watch_drop(struct vfs_server *sv, struct watch *w)
 
 static int touched_pipe(struct vfs_server *sv, uint64_t id);
 
-static long watch_op(struct vfs_server *sv, struct ofile *of, int add, uint32_t pid)
+/* WATCH, UNWATCH: handles[0] is a notification (decode checked it is, with SIGNAL). */
+static long op_watch(struct vfs_server *sv, struct ofile *of, struct vfs_req *q)
 {
-    struct vk_handle_info hi;
-    if (sv->n_in < 1 || vk_handle_info(sv->in_handles[0], &hi) || hi.type != VK_OBJ_NOTIFICATION ||
-        !(hi.rights & VK_RIGHT_SIGNAL) || !sv->args[1])
-        return -VK_EINVAL;
+    int add = q->r->msg.opcode == VFS_OP_WATCH;
+    uint32_t pid = q->r->sender_pid;
+    const struct vk_handle_info hi = q->h0;
     uint32_t id = (uint32_t)(of - sv->files);
     size_t free_slot = sv->watch_top, mine = 0;
     for (size_t i = 0; i < sv->watch_top; i++) {
@@ -1168,7 +1296,8 @@ static void check_watches(struct vfs_server *sv)
  * Callers that gave up (deadline, death) are found when their request would be attempted,
  * when their client reaches its limit (its oldest few are probed), or by a sweep of all
  * waiting requests each time their number has doubled since the last sweep (amortised O(1)
- * probes per request). Closing a file answers its waiters with EBADF.
+ * probes per request). Closing a file answers its waiters with EBADF. The limits (PARK_*) and
+ * struct park are defined at the top, with the server's state.
  */
 
 /* The two lists an entry is on: its pipe's bucket (next/prev), its client's (cnext/cprev). */
@@ -1440,94 +1569,148 @@ static void drop_waiters(struct vfs_server *sv, struct ofile *of)
     free(v);
 }
 
+/* READ, WRITE, POLL: answered now, or parked until the pipe can progress. */
+static long maybe_block(struct vfs_server *sv, struct ofile *of, struct vfs_req *q,
+                        struct pending *p)
+{
+    long rc;
+    if (!attempt(sv, of, p, &rc) && (rc = park(sv, of, p, q->r->sender_pid)) == 0)
+        return REQ_DEFERRED;
+    q->r->msg = p->msg;
+    return rc;
+}
+
+/* The request as it may wait: its reply token and message (data zeroed). */
+static struct pending pending_of(const struct vk_recv *r)
+{
+    return (struct pending){.token = r->token, .op = r->msg.opcode, .msg = r->msg};
+}
+
+static long op_read(struct vfs_server *sv, struct ofile *of, struct vfs_req *q)
+{
+    struct pending p = pending_of(q->r);
+    p.len = q->a[0] < q->r->recv_len ? q->a[0] : q->r->recv_len;
+    return maybe_block(sv, of, q, &p);
+}
+
+static long op_pread(struct vfs_server *sv, struct ofile *of, struct vfs_req *q)
+{
+    struct pending p = pending_of(q->r);
+    p.len = q->a[0] < q->r->recv_len ? q->a[0] : q->r->recv_len;
+    long rc = do_read(sv, of, &p, 1, (int64_t)q->a[1]);
+    q->d[0] = p.done;
+    return rc;
+}
+
+static long op_write(struct vfs_server *sv, struct ofile *of, struct vfs_req *q)
+{
+    struct pending p = pending_of(q->r);
+    p.len = q->r->send_len;
+    return maybe_block(sv, of, q, &p);
+}
+
+static long op_pwrite(struct vfs_server *sv, struct ofile *of, struct vfs_req *q)
+{
+    struct pending p = pending_of(q->r);
+    p.len = q->r->send_len;
+    long rc = do_write(sv, of, &p, 1, (int64_t)q->a[1]);
+    q->d[0] = p.done;
+    return rc;
+}
+
+static long op_poll(struct vfs_server *sv, struct ofile *of, struct vfs_req *q)
+{
+    struct pending p = pending_of(q->r);
+    p.events = q->a[0];
+    p.look = q->a[1] != 0;
+    return maybe_block(sv, of, q, &p);
+}
+
+static long op_lseek(struct vfs_server *sv, struct ofile *of, struct vfs_req *q)
+{
+    (void)sv;
+    int64_t o = of->dev ? 0 : vfs_lseek(of->f, (int64_t)q->a[0], (int)q->a[1]);
+    q->d[0] = (uint64_t)o;
+    return o < 0 ? o : 0;
+}
+
+static long op_fstat(struct vfs_server *sv, struct ofile *of, struct vfs_req *q)
+{
+    (void)sv;
+    struct vfs_stat st;
+    long rc = vfs_fstat(of->f, &st);
+    return rc ? rc : reply_stat(q->r, &st);
+}
+
+static long op_ftruncate(struct vfs_server *sv, struct ofile *of, struct vfs_req *q)
+{
+    (void)sv;
+    return vfs_ftruncate(of->f, (int64_t)q->a[0]);
+}
+
+static long op_fsync(struct vfs_server *sv, struct ofile *of, struct vfs_req *q)
+{
+    (void)sv;
+    (void)q;
+    return of->dev ? 0 : vfs_fsync(of->f);
+}
+
+/* FCHMOD: as the caller, whoever opened the file. */
+static long op_fchmod(struct vfs_server *sv, struct ofile *of, struct vfs_req *q)
+{
+    struct session *caller = session_of_pid(sv, q->r->sender_pid);
+    if (!caller)
+        return -VK_EPERM;
+    struct vfs_ctx ctx = {.vfs = sv->vfs, .cred = caller->ctx.cred};
+    return vfs_fchmod(&ctx, of->f, (uint32_t)q->a[0]);
+}
+
+static long op_getfl(struct vfs_server *sv, struct ofile *of, struct vfs_req *q)
+{
+    (void)sv;
+    q->d[0] = vfs_file_flags(of->f);
+    return 0;
+}
+
+static long op_setfl(struct vfs_server *sv, struct ofile *of, struct vfs_req *q)
+{
+    (void)sv;
+    vfs_file_set_flags(of->f, (uint32_t)q->a[0]);
+    return 0;
+}
+
+#define NOTIFY VK_OBJ_NOTIFICATION, VK_RIGHT_SIGNAL /* h0_type, h0_rights: WATCH's handle */
+
+/* Requests on an open file (veridian/vfs_proto.h), by opcode. */
+static const struct vfs_req_op file_ops[] = {
+    {VFS_OP_READ, 0, 0, 0, 0, 0, NULL, op_read},
+    {VFS_OP_WRITE, 0, 0, 0, 0, 0, NULL, op_write},
+    {VFS_OP_PREAD, 0, 0, 0, 0, 0, NULL, op_pread},
+    {VFS_OP_PWRITE, 0, 0, 0, 0, 0, NULL, op_pwrite},
+    {VFS_OP_LSEEK, 0, 0, 0, 0, 0, NULL, op_lseek},
+    {VFS_OP_FSTAT, 0, 0, 0, 0, 0, NULL, op_fstat},
+    {VFS_OP_FTRUNCATE, 0, 0, 0, 0, 0, NULL, op_ftruncate},
+    {VFS_OP_FSYNC, 0, 0, 0, 0, 0, NULL, op_fsync},
+    {VFS_OP_READDIR, 0, 0, 0, 0, 0, NULL, op_readdir},
+    {VFS_OP_FCHMOD, 0, 0, 0, 0, 0, NULL, op_fchmod},
+    {VFS_OP_GETFL, 0, 0, 0, 0, 0, NULL, op_getfl},
+    {VFS_OP_SETFL, 0, 0, 0, 0, 0, NULL, op_setfl},
+    {VFS_OP_POLL, 0, 0, 0, 0, 0, NULL, op_poll},
+    {VFS_OP_WATCH, 0, REQ_ARG1, 0, NOTIFY, NULL, op_watch},
+    {VFS_OP_UNWATCH, 0, REQ_ARG1, 0, NOTIFY, NULL, op_watch},
+};
+
 /* 1 when the request was answered (or dropped), 0 when it was deferred. */
 static int file_request(struct vfs_server *sv, struct ofile *of, struct vk_recv *r)
 {
     touch(sv, of);
-    uint64_t *d = r->msg.data;    /* results */
-    const uint64_t *a = sv->args; /* arguments */
-    struct vfs_stat st;
-    long rc;
-    struct pending p = {.token = r->token,
-                        .op = r->msg.opcode,
-                        .id = 0,
-                        .len = 0,
-                        .done = 0,
-                        .events = 0,
-                        .msg = r->msg};
-    switch (r->msg.opcode) {
-    case VFS_OP_READ:
-    case VFS_OP_PREAD:
-        p.len = a[0] < r->recv_len ? a[0] : r->recv_len;
-        if (r->msg.opcode == VFS_OP_PREAD) {
-            rc = do_read(sv, of, &p, 1, (int64_t)a[1]);
-            d[0] = p.done;
-            break;
-        }
-        goto maybe_block;
-    case VFS_OP_WRITE:
-    case VFS_OP_PWRITE:
-        p.len = r->send_len;
-        if (r->msg.opcode == VFS_OP_PWRITE) {
-            rc = do_write(sv, of, &p, 1, (int64_t)a[1]);
-            d[0] = p.done;
-            break;
-        }
-        goto maybe_block;
-    case VFS_OP_POLL:
-        p.events = a[0];
-        p.look = a[1] != 0;
-    maybe_block:
-        if (!attempt(sv, of, &p, &rc) && (rc = park(sv, of, &p, r->sender_pid)) == 0)
-            return 0;
-        r->msg = p.msg;
-        break;
-    case VFS_OP_LSEEK: {
-        int64_t o = of->dev ? 0 : vfs_lseek(of->f, (int64_t)a[0], (int)a[1]);
-        rc = o < 0 ? o : 0;
-        d[0] = (uint64_t)o;
-        break;
-    }
-    case VFS_OP_FSTAT:
-        rc = vfs_fstat(of->f, &st);
-        if (!rc)
-            rc = reply_stat(r, &st);
-        break;
-    case VFS_OP_FTRUNCATE:
-        rc = vfs_ftruncate(of->f, (int64_t)a[0]);
-        break;
-    case VFS_OP_FSYNC:
-        rc = of->dev ? 0 : vfs_fsync(of->f);
-        break;
-    case VFS_OP_READDIR:
-        rc = readdir_op(of, r);
-        break;
-    case VFS_OP_FCHMOD: { /* as the caller, whoever opened the file */
-        struct session *caller = session_of_pid(sv, r->sender_pid);
-        if (!caller) {
-            rc = -VK_EPERM;
-            break;
-        }
-        struct vfs_ctx ctx = {.vfs = sv->vfs, .cred = caller->ctx.cred};
-        rc = vfs_fchmod(&ctx, of->f, (uint32_t)a[0]);
-        break;
-    }
-    case VFS_OP_GETFL:
-        d[0] = vfs_file_flags(of->f);
-        rc = 0;
-        break;
-    case VFS_OP_SETFL:
-        vfs_file_set_flags(of->f, (uint32_t)a[0]);
-        rc = 0;
-        break;
-    case VFS_OP_WATCH:
-    case VFS_OP_UNWATCH:
-        rc = watch_op(sv, of, r->msg.opcode == VFS_OP_WATCH, r->sender_pid);
-        break;
-    default:
-        rc = -VK_ENOSYS;
-        break;
-    }
+    const struct vfs_req_op *op =
+        op_find(file_ops, sizeof file_ops / sizeof file_ops[0], r->msg.opcode);
+    struct vfs_req q;
+    long rc = -VK_ENOSYS;
+    if (op && op->file && !(rc = decode(sv, op, r, &q)) &&
+        (rc = op->file(sv, of, &q)) == REQ_DEFERRED)
+        return 0;
     reply(r->token, &r->msg, rc);
     return 1;
 }
