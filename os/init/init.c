@@ -110,32 +110,28 @@ static void set_state(struct init_state *init, uint32_t i, uint32_t state, const
 /* ---- the namespace ---- */
 
 /* A session of its own for a program we start: a copy of ours (cwd /), whose real,
- * effective and saved ids we (uid 0) set to the program's before it gets the handle. */
-static uint32_t new_session(struct init_state *init, uint32_t uid, uint32_t gid)
+ * effective and saved ids we (uid 0) set to the program's before it gets the handle. 0 with
+ * *out 0 when the namespace does not run; an error when it did not give one. */
+static long new_session(struct init_state *init, uint32_t uid, uint32_t gid, uint32_t *out)
 {
+    *out = 0;
     if (!init->ns_session || init->ns_service < 0 ||
         init->rt[init->ns_service].state != VK_SVC_RUNNING)
         return 0;
     struct vk_msg m;
-    if (vr_request(init->ns_session, VFS_OP_SESSION, NULL, 0, NULL, 0, 0, 0, &m) < 0 ||
-        VK_MSG_NHANDLES(m.flags) != 1)
-        return 0;
+    long rc = vr_request(init->ns_session, VFS_OP_SESSION, NULL, 0, NULL, 0, 0, 0, &m);
+    if (rc < 0)
+        return rc;
+    if (VK_MSG_NHANDLES(m.flags) != 1)
+        return -VK_EIO;
     uint32_t h = m.handles[0];
-    if (vr_request(h, VFS_OP_SETUID, NULL, 0, NULL, 0, uid, gid, NULL) < 0) {
+    if ((rc = vr_request(h, VFS_OP_SETUID, NULL, 0, NULL, 0, uid, gid, NULL)) < 0) {
         logf_("init: cannot set uid %u gid %u on a session\n", uid, gid);
         vk_handle_close(h); /* no session rather than a root one */
-        return 0;
+        return rc;
     }
-    return h;
-}
-
-/* Our control endpoint for a program: badged with its number, and with the control bit
- * when its capabilities include CAP_SVC_CONTROL. */
-static long control_handle(struct init_state *init, uint64_t badge, uint32_t rights, uint32_t *h)
-{
-    if (rights & VK_RIGHT_SVC_CONTROL)
-        badge |= VK_INIT_BADGE_CONTROL;
-    return vk_handle_mint(init->ctl, VK_RIGHT_CALL | VK_RIGHT_TRANSFER, badge, h);
+    *out = h;
+    return 0;
 }
 
 /* Before the vfs starts: a fresh endpoint whose receive end goes to it, and our session. */
@@ -183,6 +179,81 @@ static void publish_services(struct init_state *init)
 
 /* ---- starting ---- */
 
+/* The kernel calls of the start-handle assembly (start.c), over our state. */
+static long op_dup(void *ctx, uint32_t h, uint32_t rights, uint32_t *out)
+{
+    (void)ctx;
+    return vk_handle_dup(h, rights, out);
+}
+
+static long op_mint_control(void *ctx, uint64_t badge, uint32_t *out)
+{
+    struct init_state *init = ctx;
+    return vk_handle_mint(init->ctl, VK_RIGHT_CALL | VK_RIGHT_TRANSFER, badge, out);
+}
+
+static long op_serve(void *ctx, uint32_t *out)
+{
+    return namespace_endpoint(ctx, out);
+}
+
+static long op_session(void *ctx, uint32_t uid, uint32_t gid, uint32_t *out)
+{
+    return new_session(ctx, uid, gid, out);
+}
+
+static void op_close(void *ctx, uint32_t h)
+{
+    (void)ctx;
+    vk_handle_close(h);
+}
+
+static const struct init_start_ops start_ops = {
+    .dup = op_dup,
+    .mint_control = op_mint_control,
+    .serve = op_serve,
+    .session = op_session,
+    .close = op_close,
+};
+
+/* What every program we start shares: the console and our own handles. */
+static struct init_start_spec start_spec(const struct init_state *init)
+{
+    return (struct init_start_spec){
+        .console_in = init->console_in,
+        .console_out = init->console_out,
+        .console_err = init->console_err,
+        .bootfs = init->bootfs,
+        .root = init->root,
+    };
+}
+
+/* Spawn path (in the boot image, at off/size) with the handles st holds: those we made move
+ * to the child, or are closed when the spawn fails. */
+static long spawn_with(struct init_state *init, const char *path, uint64_t off, uint64_t size,
+                       const char *const *argv, char *const *envp, struct init_start *st,
+                       uint64_t exit_bits, uint32_t *proc)
+{
+    struct vk_spawn sp = {
+        .spawner = init->root,
+        .image = init->bootfs,
+        .image_off = off,
+        .image_len = size,
+        .name = (uint64_t)(uintptr_t)path,
+        .argv = (uint64_t)(uintptr_t)argv,
+        .envp = (uint64_t)(uintptr_t)envp,
+        .handles = (uint64_t)(uintptr_t)st->hs,
+        .nhandles = (uint32_t)st->n,
+        .exit_notify = init->events,
+        .exit_bits = exit_bits,
+    };
+    long rc = vk_spawn(&sp, proc);
+    if (rc == 0)
+        st->nowned = 0; /* moved to the child */
+    init_start_release(&start_ops, init, st);
+    return rc;
+}
+
 static long spawn_service(struct init_state *init, uint32_t i)
 {
     struct init_service *s = &init->cfg.svc[i];
@@ -191,75 +262,30 @@ static long spawn_service(struct init_state *init, uint32_t i)
     long rc = vr_bootfs_find(s->path, &off, &size);
     if (rc)
         return rc;
-    struct vk_start_handle hs[10];
-    uint32_t owned[10];
-    size_t nh = 0, nowned = 0;
-    hs[nh++] = (struct vk_start_handle){init->console_in, VK_ROLE_STDIN};
-    hs[nh++] = (struct vk_start_handle){init->console_out, VK_ROLE_STDOUT};
-    hs[nh++] = (struct vk_start_handle){init->console_err, VK_ROLE_STDERR};
-    uint32_t h;
-    if (!vk_handle_dup(init->bootfs, VK_RIGHT_READ | VK_RIGHT_MAP | VK_RIGHT_TRANSFER, &h)) {
-        owned[nowned++] = h;
-        hs[nh++] = (struct vk_start_handle){h, VK_ROLE_BOOTFS | VK_START_MOVE};
-    }
-    if (s->rights & VK_CAP_RIGHTS_ALL) { /* exactly the rights its capabilities grant */
-        uint32_t res = (s->rights & VK_CAP_RIGHTS_ALL) | VK_RIGHT_DUP | VK_RIGHT_TRANSFER;
-        if ((rc = vk_handle_dup(init->root, res, &h)))
-            goto out;
-        owned[nowned++] = h;
-        hs[nh++] = (struct vk_start_handle){h, VK_ROLE_SPAWNER | VK_START_MOVE};
-    }
-    if ((rc = control_handle(init, i + 1, s->rights, &h)))
-        goto out;
-    owned[nowned++] = h;
-    hs[nh++] = (struct vk_start_handle){h, VK_ROLE_INIT | VK_START_MOVE};
-    if (s->is_namespace) {
-        if ((rc = namespace_endpoint(init, &h)))
-            goto out;
-        owned[nowned++] = h;
-        hs[nh++] = (struct vk_start_handle){h, VK_ROLE_SERVE | VK_START_MOVE};
-        hs[nh++] = (struct vk_start_handle){init->console_out, VK_ROLE_CONSOLE};
-    } else if ((h = new_session(init, s->uid, s->gid))) {
-        owned[nowned++] = h;
-        hs[nh++] = (struct vk_start_handle){h, VK_ROLE_NSROOT | VK_START_MOVE};
-    }
-    if (s->ready_notify) {
-        if (!r->ready && (rc = vk_notify_create(&r->ready)))
-            goto out;
-        if ((rc = vk_handle_dup(r->ready, VK_RIGHT_SIGNAL | VK_RIGHT_TRANSFER, &h)))
-            goto out;
-        owned[nowned++] = h;
-        hs[nh++] = (struct vk_start_handle){h, VK_ROLE_READY | VK_START_MOVE};
-    }
+    if (s->ready_notify && !r->ready && (rc = vk_notify_create(&r->ready)))
+        return rc;
+    struct init_start_spec sp = start_spec(init);
+    sp.resource_rights = s->rights & VK_CAP_RIGHTS_ALL;
+    sp.control_badge = i + 1;
+    sp.caps = s->rights;
+    sp.is_namespace = s->is_namespace;
+    sp.uid = s->uid;
+    sp.gid = s->gid;
+    sp.ready = s->ready_notify ? r->ready : 0;
+    struct init_start st;
+    if ((rc = init_start_assemble(&start_ops, init, &sp, &st)))
+        return rc;
     const char *argv[INIT_MAX_ARGS + 2];
     argv[0] = s->path;
     for (size_t a = 0; a < s->nargs; a++)
         argv[a + 1] = s->args[a];
     argv[s->nargs + 1] = NULL;
-    struct vk_spawn sp = {
-        .spawner = init->root,
-        .image = init->bootfs,
-        .image_off = off,
-        .image_len = size,
-        .name = (uint64_t)(uintptr_t)s->path,
-        .argv = (uint64_t)(uintptr_t)argv,
-        .envp = (uint64_t)(uintptr_t)s->env,
-        .handles = (uint64_t)(uintptr_t)hs,
-        .nhandles = (uint32_t)nh,
-        .exit_notify = init->events,
-        .exit_bits = exit_bit(i),
-    };
-    rc = vk_spawn(&sp, &r->proc);
-    if (rc == 0) {
-        nowned = 0; /* moved to the child */
-        struct vk_proc_info pi;
-        vk_process_info(r->proc, &pi);
-        r->pid = pi.pid;
-    }
-out:
-    for (size_t k = 0; k < nowned; k++)
-        vk_handle_close(owned[k]);
-    return rc;
+    if ((rc = spawn_with(init, s->path, off, size, argv, s->env, &st, exit_bit(i), &r->proc)))
+        return rc;
+    struct vk_proc_info pi;
+    vk_process_info(r->proc, &pi);
+    r->pid = pi.pid;
+    return 0;
 }
 
 static void became_ready(struct init_state *init, uint32_t i)
@@ -612,52 +638,21 @@ static void start_console(struct init_state *init, char **argv, size_t argc)
         init->console_status = 127;
         return;
     }
-    uint32_t ih = 0;
-    control_handle(init, 0, init->cfg.console_rights, &ih);
-    struct vk_start_handle extra = {ih, VK_ROLE_INIT | VK_START_MOVE};
-    uint32_t bh;
-    vk_handle_dup(init->bootfs, VK_RIGHT_READ | VK_RIGHT_MAP | VK_RIGHT_TRANSFER, &bh);
-    struct vk_start_handle hs[] = {
-        {init->console_in, VK_ROLE_STDIN},
-        {init->console_out, VK_ROLE_STDOUT},
-        {init->console_err, VK_ROLE_STDERR},
-        {bh, VK_ROLE_BOOTFS | VK_START_MOVE},
-        extra,
-    };
     /* the console program may start programs: it gets the spawn right, and what
      * [init] console_caps grants */
-    uint32_t sh = 0, ns = new_session(init, init->cfg.console_uid, init->cfg.console_gid);
-    uint32_t res = VK_RIGHT_SPAWN | (init->cfg.console_rights & VK_CAP_RIGHTS_ALL);
-    vk_handle_dup(init->root, res | VK_RIGHT_DUP | VK_RIGHT_TRANSFER, &sh);
-    struct vk_start_handle all[7];
-    memcpy(all, hs, sizeof hs);
-    size_t nh = sizeof hs / sizeof hs[0];
-    if (sh)
-        all[nh++] = (struct vk_start_handle){sh, VK_ROLE_SPAWNER | VK_START_MOVE};
-    if (ns)
-        all[nh++] = (struct vk_start_handle){ns, VK_ROLE_NSROOT | VK_START_MOVE};
-    struct vk_spawn sp = {
-        .spawner = init->root,
-        .image = init->bootfs,
-        .image_off = off,
-        .image_len = size,
-        .name = (uint64_t)(uintptr_t)argv[0],
-        .argv = (uint64_t)(uintptr_t)argv,
-        .envp = (uint64_t)(uintptr_t)environ,
-        .handles = (uint64_t)(uintptr_t)all,
-        .nhandles = (uint32_t)nh,
-        .exit_notify = init->events,
-        .exit_bits = CONSOLE_BIT,
-    };
-    long rc = vk_spawn(&sp, &init->console_proc);
+    struct init_start_spec sp = start_spec(init);
+    sp.resource_rights = VK_RIGHT_SPAWN | (init->cfg.console_rights & VK_CAP_RIGHTS_ALL);
+    sp.control_badge = 0;
+    sp.caps = init->cfg.console_rights;
+    sp.uid = init->cfg.console_uid;
+    sp.gid = init->cfg.console_gid;
+    struct init_start st;
+    long rc = init_start_assemble(&start_ops, init, &sp, &st);
+    if (!rc)
+        rc = spawn_with(init, argv[0], off, size, (const char *const *)argv, environ, &st,
+                        CONSOLE_BIT, &init->console_proc);
     if (rc) {
         logf_("init: cannot start %s: %s\n", argv[0], strerror((int)-rc));
-        vk_handle_close(ih);
-        vk_handle_close(bh);
-        if (sh)
-            vk_handle_close(sh);
-        if (ns)
-            vk_handle_close(ns);
         init->console_done = 1;
         init->console_status = 127;
     }
