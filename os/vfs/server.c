@@ -176,6 +176,8 @@ struct vfs_server {
     char raw[16384];    /* what it sent: paths, HELLO's lists, PUBLISH's name and content */
     uint8_t buf[CHUNK]; /* data on its way between a client and a file */
 };
+_Static_assert(sizeof(((struct vfs_server *)0)->raw) > 3 * VFS_PROTO_PATH_MAX,
+               "raw holds two paths of a request (get_paths)");
 
 static int64_t clock_ns(void *arg)
 {
