@@ -34,8 +34,12 @@
  *
  * Every problem is a diagnostic with the line:col of the offending value and what was
  * expected there; nothing is half-applied (the caller starts nothing on any diagnostic).
+ *
+ * The keys of each table are const tables below (top_keys, init_keys, service_keys): a new
+ * key is one entry there, and the unknown-key messages list the keys from them.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,63 +186,284 @@ static void get_caps(struct ctx *c, const struct vl_toml_value *v, const char *w
     }
 }
 
-static void parse_init_table(struct ctx *c, struct init_config *cfg, const struct vl_toml_value *t)
+/* ---- the key tables ----
+ *
+ * Each table of services.toml ([init], a [[services]] entry, the top level) is a const table
+ * of its keys: the type of each value, where it goes (an offset into the struct being
+ * filled) and, for the few that need more than a type, a function. parse_table() walks a
+ * TOML table against one; a key not in it is reported with the list of the keys it has, in
+ * table order (so a new key is one line here, and the message stays right).
+ */
+enum key_type {
+    KEY_UINT,   /* an integer 0..max, stored times scale in a uint32_t or uint64_t (size) */
+    KEY_IDNAME, /* a user or group name: struct init_idname */
+    KEY_CAPS,   /* capability names: their rights or'ed into a uint32_t */
+    KEY_STRS,   /* strings: char *[max + 1] at offset, its count (size_t) at count_offset */
+    KEY_ENUM,   /* one of the strings of values[]: its value stored in an int */
+    KEY_BOOL,   /* true or false: an int */
+    KEY_FUNC,   /* parse() does it */
+};
+
+struct key_value {
+    const char *name;
+    int value;
+};
+
+struct key_spec {
+    const char *key;
+    const char *shown; /* in the unknown-key message (NULL: the key) */
+    enum key_type type;
+    size_t offset; /* of the field in the struct being filled */
+    size_t size;   /* KEY_UINT: of the field */
+    size_t count_offset;
+    uint64_t max; /* KEY_UINT: the largest value; KEY_STRS: the most entries */
+    uint64_t scale;
+    const struct key_value *values; /* KEY_ENUM, ended by {NULL} */
+    void (*parse)(struct ctx *c, void *obj, const struct vl_toml_value *v);
+};
+
+struct key_table {
+    const char *prefix; /* of the key in messages: "init." */
+    const struct key_spec *keys;
+    size_t n;
+};
+
+/* One key's value into obj, as k says (messages name it prefix.key). */
+static void parse_key(struct ctx *c, const struct key_table *t, const struct key_spec *k, void *obj,
+                      const struct vl_toml_value *v)
 {
+    char what[64];
+    snprintf(what, sizeof what, "%s%s", t->prefix, k->key);
+    char *field = (char *)obj + k->offset;
+    switch (k->type) {
+    case KEY_UINT: {
+        uint64_t x;
+        if (get_uint(c, v, what, k->max, &x))
+            return;
+        x *= k->scale;
+        if (k->size == sizeof(uint32_t)) {
+            uint32_t y = (uint32_t)x;
+            memcpy(field, &y, sizeof y);
+        } else {
+            memcpy(field, &x, sizeof x);
+        }
+        return;
+    }
+    case KEY_IDNAME:
+        get_idname(c, v, what, (struct init_idname *)(void *)field);
+        return;
+    case KEY_CAPS:
+        get_caps(c, v, what, (uint32_t *)(void *)field);
+        return;
+    case KEY_STRS: {
+        char **strs = (char **)(void *)field;
+        size_t *n = (size_t *)(void *)((char *)obj + k->count_offset);
+        if (!array_of(c, v, what, k->max))
+            return;
+        for (size_t a = 0; a < vl_toml_array_len(v); a++) {
+            char *p = dup_str(c, vl_toml_array_at(v, a), what);
+            if (p)
+                strs[(*n)++] = p;
+        }
+        return;
+    }
+    case KEY_ENUM: {
+        char buf[INIT_PATH_MAX], expected[160] = "";
+        if (get_str(c, v, what, buf, sizeof buf))
+            return;
+        size_t nv = 0, off = 0;
+        while (k->values[nv].name)
+            nv++;
+        for (size_t i = 0; i < nv; i++) {
+            if (!strcmp(buf, k->values[i].name)) {
+                memcpy(field, &k->values[i].value, sizeof(int));
+                return;
+            }
+            off += (size_t)snprintf(expected + off, sizeof expected - off, "%s\"%s\"",
+                                    !i           ? ""
+                                    : i + 1 < nv ? ", "
+                                                 : " or ",
+                                    k->values[i].name);
+            if (off >= sizeof expected)
+                off = sizeof expected - 1;
+        }
+        report(c, v, 0, 0, "%s '%s': expected %s", what, buf, expected);
+        return;
+    }
+    case KEY_BOOL: {
+        int b;
+        if (vl_toml_bool(v, &b))
+            report(c, v, 0, 0, "%s: expected true or false", what);
+        else
+            memcpy(field, &b, sizeof b);
+        return;
+    }
+    case KEY_FUNC:
+        k->parse(c, obj, v);
+        return;
+    }
+}
+
+/* Every key of TOML table v against t, into obj. */
+static void parse_table(struct ctx *c, const struct key_table *t, void *obj,
+                        const struct vl_toml_value *v)
+{
+    for (size_t i = 0; i < vl_toml_table_len(v); i++) {
+        const char *key;
+        const struct vl_toml_value *e = vl_toml_table_at(v, i, &key, NULL);
+        const struct key_spec *k = NULL;
+        for (size_t j = 0; j < t->n && !k; j++)
+            if (!strcmp(key, t->keys[j].key))
+                k = &t->keys[j];
+        if (k) {
+            parse_key(c, t, k, obj, e);
+            continue;
+        }
+        char expected[256];
+        size_t off = 0;
+        for (size_t j = 0; j < t->n && off < sizeof expected; j++)
+            off += (size_t)snprintf(expected + off, sizeof expected - off, "%s%s",
+                                    !j             ? ""
+                                    : j + 1 < t->n ? ", "
+                                                   : " or ",
+                                    t->keys[j].shown ? t->keys[j].shown : t->keys[j].key);
+        report(c, e, 0, 0, "unknown key '%s%s': expected %s", t->prefix, key, expected);
+    }
+}
+
+/* ---- [init] ---- */
+
+static void parse_console(struct ctx *c, void *obj, const struct vl_toml_value *v)
+{
+    struct init_config *cfg = obj;
+    if (!array_of(c, v, "init.console", INIT_MAX_ARGS))
+        return;
+    if (!vl_toml_array_len(v))
+        report(c, v, 0, 0, "init.console: expected the program and its arguments");
+    for (size_t a = 0; a < vl_toml_array_len(v); a++) {
+        char *s = dup_str(c, vl_toml_array_at(v, a), "init.console");
+        if (s)
+            cfg->console[cfg->nconsole++] = s;
+    }
+}
+
+#define CFG(field) offsetof(struct init_config, field)
+#define U64(field) CFG(field), sizeof(uint64_t)
+
+static const struct key_spec init_keys[] = {
+    {"console", NULL, KEY_FUNC, 0, 0, 0, 0, 0, NULL, parse_console},
+    {"console_user", NULL, KEY_IDNAME, CFG(console_user), 0, 0, 0, 0, NULL, NULL},
+    {"console_group", NULL, KEY_IDNAME, CFG(console_group), 0, 0, 0, 0, NULL, NULL},
+    {"console_caps", NULL, KEY_CAPS, CFG(console_rights), 0, 0, 0, 0, NULL, NULL},
+    {"restart_backoff_ms", NULL, KEY_UINT, U64(backoff_base_ns), 0, 3600000, MS, NULL, NULL},
+    {"restart_backoff_max_ms", NULL, KEY_UINT, U64(backoff_cap_ns), 0, 3600000, MS, NULL, NULL},
+    {"restart_limit", NULL, KEY_UINT, CFG(restart_limit), sizeof(uint32_t), 0, 1000000, 1, NULL,
+     NULL},
+    {"restart_window_ms", NULL, KEY_UINT, U64(restart_window_ns), 0, 86400000, MS, NULL, NULL},
+};
+
+static const struct key_table init_table = {"init.", init_keys,
+                                            sizeof init_keys / sizeof init_keys[0]};
+
+static void parse_init_table(struct ctx *c, void *obj, const struct vl_toml_value *t)
+{
+    struct init_config *cfg = obj;
     if (vl_toml_type_of(t) != VL_TOML_TABLE) {
         report(c, t, 0, 0, "init: expected a table");
         return;
     }
-    uint64_t base = cfg->backoff_base_ns / MS, cap = cfg->backoff_cap_ns / MS;
-    for (size_t i = 0; i < vl_toml_table_len(t); i++) {
-        const char *key;
-        const struct vl_toml_value *v = vl_toml_table_at(t, i, &key, NULL);
-        uint64_t x;
-        if (!strcmp(key, "console")) {
-            if (!array_of(c, v, "init.console", INIT_MAX_ARGS))
-                continue;
-            if (!vl_toml_array_len(v))
-                report(c, v, 0, 0, "init.console: expected the program and its arguments");
-            for (size_t a = 0; a < vl_toml_array_len(v); a++) {
-                char *s = dup_str(c, vl_toml_array_at(v, a), "init.console");
-                if (s)
-                    cfg->console[cfg->nconsole++] = s;
-            }
-        } else if (!strcmp(key, "console_user")) {
-            get_idname(c, v, "init.console_user", &cfg->console_user);
-        } else if (!strcmp(key, "console_group")) {
-            get_idname(c, v, "init.console_group", &cfg->console_group);
-        } else if (!strcmp(key, "console_caps")) {
-            get_caps(c, v, "init.console_caps", &cfg->console_rights);
-        } else if (!strcmp(key, "restart_backoff_ms")) {
-            if (!get_uint(c, v, "init.restart_backoff_ms", 3600000, &x))
-                base = x;
-        } else if (!strcmp(key, "restart_backoff_max_ms")) {
-            if (!get_uint(c, v, "init.restart_backoff_max_ms", 3600000, &x))
-                cap = x;
-        } else if (!strcmp(key, "restart_limit")) {
-            if (!get_uint(c, v, "init.restart_limit", 1000000, &x))
-                cfg->restart_limit = (uint32_t)x;
-        } else if (!strcmp(key, "restart_window_ms")) {
-            if (!get_uint(c, v, "init.restart_window_ms", 86400000, &x))
-                cfg->restart_window_ns = x * MS;
-        } else {
-            report(c, v, 0, 0,
-                   "unknown key 'init.%s': expected console, console_user, console_group, "
-                   "console_caps, restart_backoff_ms, restart_backoff_max_ms, restart_limit "
-                   "or restart_window_ms",
-                   key);
-        }
-    }
-    if (cap < base) {
+    parse_table(c, &init_table, cfg, t);
+    if (cfg->backoff_cap_ns < cfg->backoff_base_ns) {
         report(c, t, 0, 0,
                "init: restart_backoff_max_ms (%llu) is below restart_backoff_ms "
                "(%llu)",
-               (unsigned long long)cap, (unsigned long long)base);
-        cap = base;
+               (unsigned long long)(cfg->backoff_cap_ns / MS),
+               (unsigned long long)(cfg->backoff_base_ns / MS));
+        cfg->backoff_cap_ns = cfg->backoff_base_ns;
     }
-    cfg->backoff_base_ns = base * MS;
-    cfg->backoff_cap_ns = cap * MS;
 }
+
+/* ---- [[services]] ---- */
+
+static void parse_name(struct ctx *c, void *obj, const struct vl_toml_value *v)
+{
+    struct init_service *s = obj;
+    if (get_str(c, v, "name", s->name, sizeof s->name))
+        return;
+    if (!valid_name(s->name))
+        report(c, v, 0, 0, "name '%s': expected letters, digits, '-', '_' or '.'", s->name);
+}
+
+static void parse_path(struct ctx *c, void *obj, const struct vl_toml_value *v)
+{
+    struct init_service *s = obj;
+    if (get_str(c, v, "path", s->path, sizeof s->path))
+        return;
+    if (s->path[0] != '/')
+        report(c, v, 0, 0, "path '%s': expected an absolute path", s->path);
+}
+
+static void parse_depends(struct ctx *c, void *obj, const struct vl_toml_value *v)
+{
+    struct init_service *s = obj;
+    if (!array_of(c, v, "depends_on", INIT_MAX_DEPS))
+        return;
+    for (size_t a = 0; a < vl_toml_array_len(v); a++)
+        if (!get_str(c, vl_toml_array_at(v, a), "depends_on", s->dep_names[s->ndeps],
+                     sizeof s->dep_names[0]))
+            s->ndeps++;
+}
+
+static void parse_env(struct ctx *c, void *obj, const struct vl_toml_value *v)
+{
+    struct init_service *s = obj;
+    if (vl_toml_type_of(v) != VL_TOML_TABLE) {
+        report(c, v, 0, 0, "env: expected a table of strings");
+        return;
+    }
+    for (size_t a = 0; a < vl_toml_table_len(v) && s->nenv < INIT_MAX_ARGS; a++) {
+        const char *k;
+        size_t klen;
+        const struct vl_toml_value *e = vl_toml_table_at(v, a, &k, &klen);
+        char val[200];
+        if (get_str(c, e, "env value", val, sizeof val))
+            continue;
+        if (klen == 0 || klen > 60 || memchr(k, '=', klen) || memchr(k, 0, klen)) {
+            report(c, e, 0, 0, "env: expected a variable name without '='");
+            continue;
+        }
+        char *p = malloc(klen + strlen(val) + 2);
+        if (!p)
+            continue;
+        memcpy(p, k, klen);
+        p[klen] = '=';
+        strcpy(p + klen + 1, val);
+        s->env[s->nenv++] = p;
+    }
+}
+
+static const struct key_value policies[] = {
+    {"never", INIT_NEVER}, {"on-failure", INIT_ON_FAILURE}, {"always", INIT_ALWAYS}, {NULL, 0}};
+static const struct key_value readiness[] = {{"none", 0}, {"notify", 1}, {NULL, 0}};
+
+#define SVC(field) offsetof(struct init_service, field)
+
+static const struct key_spec service_keys[] = {
+    {"name", NULL, KEY_FUNC, 0, 0, 0, 0, 0, NULL, parse_name},
+    {"path", NULL, KEY_FUNC, 0, 0, 0, 0, 0, NULL, parse_path},
+    {"depends_on", NULL, KEY_FUNC, 0, 0, 0, 0, 0, NULL, parse_depends},
+    {"restart_policy", NULL, KEY_ENUM, SVC(policy), 0, 0, 0, 0, policies, NULL},
+    {"capabilities", NULL, KEY_CAPS, SVC(rights), 0, 0, 0, 0, NULL, NULL},
+    {"user", NULL, KEY_IDNAME, SVC(user), 0, 0, 0, 0, NULL, NULL},
+    {"group", NULL, KEY_IDNAME, SVC(group), 0, 0, 0, 0, NULL, NULL},
+    {"args", NULL, KEY_STRS, SVC(args), 0, SVC(nargs), INIT_MAX_ARGS, 0, NULL, NULL},
+    {"env", NULL, KEY_FUNC, 0, 0, 0, 0, 0, NULL, parse_env},
+    {"readiness", NULL, KEY_ENUM, SVC(ready_notify), 0, 0, 0, 0, readiness, NULL},
+    {"namespace", NULL, KEY_BOOL, SVC(is_namespace), 0, 0, 0, 0, NULL, NULL},
+};
+
+static const struct key_table service_table = {"", service_keys,
+                                               sizeof service_keys / sizeof service_keys[0]};
 
 static void parse_service(struct ctx *c, struct init_config *cfg, const struct vl_toml_value *t)
 {
@@ -249,104 +474,11 @@ static void parse_service(struct ctx *c, struct init_config *cfg, const struct v
         report(c, t, 0, 0, "services: expected a table ([[services]])");
         return;
     }
-    int have_name = 0, have_path = 0, name_ok = 0; /* present / present and valid */
-    for (size_t i = 0; i < vl_toml_table_len(t); i++) {
-        const char *key;
-        const struct vl_toml_value *v = vl_toml_table_at(t, i, &key, NULL);
-        char buf[INIT_PATH_MAX];
-        if (!strcmp(key, "name")) {
-            have_name = 1;
-            if (get_str(c, v, "name", s->name, sizeof s->name))
-                continue;
-            if (!valid_name(s->name)) {
-                report(c, v, 0, 0, "name '%s': expected letters, digits, '-', '_' or '.'", s->name);
-                continue;
-            }
-            name_ok = 1;
-        } else if (!strcmp(key, "path")) {
-            have_path = 1;
-            if (get_str(c, v, "path", s->path, sizeof s->path))
-                continue;
-            if (s->path[0] != '/')
-                report(c, v, 0, 0, "path '%s': expected an absolute path", s->path);
-        } else if (!strcmp(key, "depends_on")) {
-            if (!array_of(c, v, "depends_on", INIT_MAX_DEPS))
-                continue;
-            for (size_t a = 0; a < vl_toml_array_len(v); a++)
-                if (!get_str(c, vl_toml_array_at(v, a), "depends_on", s->dep_names[s->ndeps],
-                             sizeof s->dep_names[0]))
-                    s->ndeps++;
-        } else if (!strcmp(key, "restart_policy")) {
-            if (get_str(c, v, "restart_policy", buf, sizeof buf))
-                continue;
-            if (!strcmp(buf, "never"))
-                s->policy = INIT_NEVER;
-            else if (!strcmp(buf, "on-failure"))
-                s->policy = INIT_ON_FAILURE;
-            else if (!strcmp(buf, "always"))
-                s->policy = INIT_ALWAYS;
-            else
-                report(c, v, 0, 0,
-                       "restart_policy '%s': expected \"never\", \"on-failure\" or \"always\"",
-                       buf);
-        } else if (!strcmp(key, "capabilities")) {
-            get_caps(c, v, "capabilities", &s->rights);
-        } else if (!strcmp(key, "user")) {
-            get_idname(c, v, "user", &s->user);
-        } else if (!strcmp(key, "group")) {
-            get_idname(c, v, "group", &s->group);
-        } else if (!strcmp(key, "args")) {
-            if (!array_of(c, v, "args", INIT_MAX_ARGS))
-                continue;
-            for (size_t a = 0; a < vl_toml_array_len(v); a++) {
-                char *p = dup_str(c, vl_toml_array_at(v, a), "args");
-                if (p)
-                    s->args[s->nargs++] = p;
-            }
-        } else if (!strcmp(key, "env")) {
-            if (vl_toml_type_of(v) != VL_TOML_TABLE) {
-                report(c, v, 0, 0, "env: expected a table of strings");
-                continue;
-            }
-            for (size_t a = 0; a < vl_toml_table_len(v) && s->nenv < INIT_MAX_ARGS; a++) {
-                const char *k;
-                size_t klen;
-                const struct vl_toml_value *e = vl_toml_table_at(v, a, &k, &klen);
-                char val[200];
-                if (get_str(c, e, "env value", val, sizeof val))
-                    continue;
-                if (klen == 0 || klen > 60 || memchr(k, '=', klen) || memchr(k, 0, klen)) {
-                    report(c, e, 0, 0, "env: expected a variable name without '='");
-                    continue;
-                }
-                char *p = malloc(klen + strlen(val) + 2);
-                if (!p)
-                    continue;
-                memcpy(p, k, klen);
-                p[klen] = '=';
-                strcpy(p + klen + 1, val);
-                s->env[s->nenv++] = p;
-            }
-        } else if (!strcmp(key, "namespace")) {
-            int b;
-            if (vl_toml_bool(v, &b))
-                report(c, v, 0, 0, "namespace: expected true or false");
-            else
-                s->is_namespace = b;
-        } else if (!strcmp(key, "readiness")) {
-            if (get_str(c, v, "readiness", buf, sizeof buf))
-                continue;
-            if (!strcmp(buf, "notify"))
-                s->ready_notify = 1;
-            else if (strcmp(buf, "none"))
-                report(c, v, 0, 0, "readiness '%s': expected \"none\" or \"notify\"", buf);
-        } else {
-            report(c, v, 0, 0,
-                   "unknown key '%s': expected name, path, depends_on, restart_policy, "
-                   "capabilities, user, group, args, env, readiness or namespace",
-                   key);
-        }
-    }
+    parse_table(c, &service_table, s, t);
+    /* present / present and valid */
+    int have_name = vl_toml_table_get(t, "name") != NULL;
+    int have_path = vl_toml_table_get(t, "path") != NULL;
+    int name_ok = s->name[0] && valid_name(s->name);
     if (!have_name)
         report(c, t, 0, 0, "service: 'name' is required");
     if (!have_path)
@@ -368,6 +500,24 @@ static void parse_service(struct ctx *c, struct init_config *cfg, const struct v
     cfg->n++;
 }
 
+/* ---- the top level ---- */
+
+static void parse_services(struct ctx *c, void *obj, const struct vl_toml_value *v)
+{
+    struct init_config *cfg = obj;
+    if (!array_of(c, v, "services", INIT_MAX_SERVICES))
+        return;
+    for (size_t s = 0; s < vl_toml_array_len(v); s++)
+        parse_service(c, cfg, vl_toml_array_at(v, s));
+}
+
+static const struct key_spec top_keys[] = {
+    {"services", "[[services]]", KEY_FUNC, 0, 0, 0, 0, 0, NULL, parse_services},
+    {"init", "[init]", KEY_FUNC, 0, 0, 0, 0, 0, NULL, parse_init_table},
+};
+
+static const struct key_table top_table = {"", top_keys, sizeof top_keys / sizeof top_keys[0]};
+
 size_t init_config_parse(struct init_config *cfg, const char *text, size_t len,
                          struct init_diag *diags, size_t max_diags)
 {
@@ -388,20 +538,7 @@ size_t init_config_parse(struct init_config *cfg, const char *text, size_t len,
             report(&c, NULL, 1, 1, "cannot parse (out of memory)");
         return c.n;
     }
-    for (size_t i = 0; i < vl_toml_table_len(root); i++) {
-        const char *key;
-        const struct vl_toml_value *v = vl_toml_table_at(root, i, &key, NULL);
-        if (!strcmp(key, "services")) {
-            if (!array_of(&c, v, "services", INIT_MAX_SERVICES))
-                continue;
-            for (size_t s = 0; s < vl_toml_array_len(v); s++)
-                parse_service(&c, cfg, vl_toml_array_at(v, s));
-        } else if (!strcmp(key, "init")) {
-            parse_init_table(&c, cfg, v);
-        } else {
-            report(&c, v, 0, 0, "unknown key '%s': expected [[services]] or [init]", key);
-        }
-    }
+    parse_table(&c, &top_table, cfg, root);
     vl_toml_free(root);
     if (c.n)
         init_config_free(cfg);

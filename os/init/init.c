@@ -53,15 +53,22 @@ struct rt {
     char reason[VK_INIT_REASON_MAX];
 };
 
-static struct init_config cfg;
-static struct rt rt[INIT_MAX_SERVICES];
-static uint32_t order[INIT_MAX_SERVICES];
-static uint32_t root, bootfs, console_in, console_out, console_err;
-static uint32_t ctl, events; /* control endpoint; exit notification */
-static uint32_t console_proc;
-static uint32_t ns_session; /* init's session with the namespace, once the vfs runs */
-static int ns_service = -1;
-static int console_done, console_status;
+/* init's state: one instance, made by main() and passed to every function (no file-scope
+ * variables: a unit test runs nm on this object). */
+struct init_state {
+    struct init_config cfg;
+    struct rt rt[INIT_MAX_SERVICES];
+    uint32_t order[INIT_MAX_SERVICES]; /* start order: dependencies first */
+    uint32_t root, bootfs;             /* our root resource and the boot image */
+    uint32_t console_in, console_out, console_err;
+    uint32_t ctl, events; /* control endpoint; exit notification */
+    uint32_t console_proc;
+    uint32_t ns_session; /* our session with the namespace, once the vfs runs */
+    int ns_service;      /* the namespace service's index, -1 if none */
+    int console_done, console_status;
+    int services_dirty; /* /proc/services needs publishing */
+    char text[8192];    /* /proc/services as published */
+};
 
 static uint64_t now(void)
 {
@@ -93,57 +100,52 @@ static uint64_t exit_bit(uint32_t i)
     return 1ull << (i % 62 + 1);
 }
 
-static int services_dirty = 1; /* /proc/services needs publishing */
-
-static void set_state(uint32_t i, uint32_t state, const char *reason)
+static void set_state(struct init_state *init, uint32_t i, uint32_t state, const char *reason)
 {
-    services_dirty = 1;
-    rt[i].state = state;
-    snprintf(rt[i].reason, sizeof rt[i].reason, "%s", reason);
+    init->services_dirty = 1;
+    init->rt[i].state = state;
+    snprintf(init->rt[i].reason, sizeof init->rt[i].reason, "%s", reason);
 }
 
 /* ---- the namespace ---- */
 
 /* A session of its own for a program we start: a copy of ours (cwd /), whose real,
- * effective and saved ids we (uid 0) set to the program's before it gets the handle. */
-static uint32_t new_session(uint32_t uid, uint32_t gid)
+ * effective and saved ids we (uid 0) set to the program's before it gets the handle. 0 with
+ * *out 0 when the namespace does not run; an error when it did not give one. */
+static long new_session(struct init_state *init, uint32_t uid, uint32_t gid, uint32_t *out)
 {
-    if (!ns_session || ns_service < 0 || rt[ns_service].state != VK_SVC_RUNNING)
+    *out = 0;
+    if (!init->ns_session || init->ns_service < 0 ||
+        init->rt[init->ns_service].state != VK_SVC_RUNNING)
         return 0;
     struct vk_msg m;
-    if (vr_request(ns_session, VFS_OP_SESSION, NULL, 0, NULL, 0, 0, 0, &m) < 0 ||
-        VK_MSG_NHANDLES(m.flags) != 1)
-        return 0;
+    long rc = vr_request(init->ns_session, VFS_OP_SESSION, NULL, 0, NULL, 0, 0, 0, &m);
+    if (rc < 0)
+        return rc;
+    if (VK_MSG_NHANDLES(m.flags) != 1)
+        return -VK_EIO;
     uint32_t h = m.handles[0];
-    if (vr_request(h, VFS_OP_SETUID, NULL, 0, NULL, 0, uid, gid, NULL) < 0) {
+    if ((rc = vr_request(h, VFS_OP_SETUID, NULL, 0, NULL, 0, uid, gid, NULL)) < 0) {
         logf_("init: cannot set uid %u gid %u on a session\n", uid, gid);
         vk_handle_close(h); /* no session rather than a root one */
-        return 0;
+        return rc;
     }
-    return h;
-}
-
-/* Our control endpoint for a program: badged with its number, and with the control bit
- * when its capabilities include CAP_SVC_CONTROL. */
-static long control_handle(uint64_t badge, uint32_t rights, uint32_t *h)
-{
-    if (rights & VK_RIGHT_SVC_CONTROL)
-        badge |= VK_INIT_BADGE_CONTROL;
-    return vk_handle_mint(ctl, VK_RIGHT_CALL | VK_RIGHT_TRANSFER, badge, h);
+    *out = h;
+    return 0;
 }
 
 /* Before the vfs starts: a fresh endpoint whose receive end goes to it, and our session. */
-static long namespace_endpoint(uint32_t *serve)
+static long namespace_endpoint(struct init_state *init, uint32_t *serve)
 {
     uint32_t e;
     long rc = vk_endpoint_create(&e);
     if (rc)
         return rc;
-    if (ns_session)
-        vk_handle_close(ns_session);
-    ns_session = 0;
+    if (init->ns_session)
+        vk_handle_close(init->ns_session);
+    init->ns_session = 0;
     if ((rc = vk_handle_mint(e, VK_RIGHT_CALL | VK_RIGHT_TRANSFER, VFS_BADGE_ROOT_SESSION,
-                             &ns_session))) {
+                             &init->ns_session))) {
         vk_handle_close(e);
         return rc;
     }
@@ -157,161 +159,192 @@ static const char *const state_names[] = {
 };
 
 /* /proc/services: what `svc list` shows, for anyone who can read files. */
-static void publish_services(void)
+static void publish_services(struct init_state *init)
 {
-    if (!services_dirty || !ns_session || ns_service < 0 || rt[ns_service].state != VK_SVC_RUNNING)
+    if (!init->services_dirty || !init->ns_session || init->ns_service < 0 ||
+        init->rt[init->ns_service].state != VK_SVC_RUNNING)
         return;
-    static char text[8192];
-    size_t off = (size_t)snprintf(text, sizeof text, "services");
+    char *text = init->text;
+    size_t off = (size_t)snprintf(text, sizeof init->text, "services");
     off++; /* the NUL between the name and the content */
-    off += (size_t)snprintf(text + off, sizeof text - off, "%-16s %-9s %5s %8s\n", "NAME", "STATE",
-                            "PID", "RESTARTS");
-    for (uint32_t i = 0; i < cfg.n && off < sizeof text - 64; i++)
-        off +=
-            (size_t)snprintf(text + off, sizeof text - off, "%-16s %-9s %5u %8u\n", cfg.svc[i].name,
-                             state_names[rt[i].state], rt[i].pid, rt[i].restarts);
-    if (vr_request(ns_session, VFS_OP_PUBLISH, text, off, NULL, 0, 0, 0, NULL) >= 0)
-        services_dirty = 0;
+    off += (size_t)snprintf(text + off, sizeof init->text - off, "%-16s %-9s %5s %8s\n", "NAME",
+                            "STATE", "PID", "RESTARTS");
+    for (uint32_t i = 0; i < init->cfg.n && off < sizeof init->text - 64; i++)
+        off += (size_t)snprintf(text + off, sizeof init->text - off, "%-16s %-9s %5u %8u\n",
+                                init->cfg.svc[i].name, state_names[init->rt[i].state],
+                                init->rt[i].pid, init->rt[i].restarts);
+    if (vr_request(init->ns_session, VFS_OP_PUBLISH, text, off, NULL, 0, 0, 0, NULL) >= 0)
+        init->services_dirty = 0;
 }
 
 /* ---- starting ---- */
 
-static long spawn_service(uint32_t i)
+/* The kernel calls of the start-handle assembly (start.c), over our state. */
+static long op_dup(void *ctx, uint32_t h, uint32_t rights, uint32_t *out)
 {
-    struct init_service *s = &cfg.svc[i];
-    struct rt *r = &rt[i];
+    (void)ctx;
+    return vk_handle_dup(h, rights, out);
+}
+
+static long op_mint_control(void *ctx, uint64_t badge, uint32_t *out)
+{
+    struct init_state *init = ctx;
+    return vk_handle_mint(init->ctl, VK_RIGHT_CALL | VK_RIGHT_TRANSFER, badge, out);
+}
+
+static long op_serve(void *ctx, uint32_t *out)
+{
+    return namespace_endpoint(ctx, out);
+}
+
+static long op_session(void *ctx, uint32_t uid, uint32_t gid, uint32_t *out)
+{
+    return new_session(ctx, uid, gid, out);
+}
+
+static void op_close(void *ctx, uint32_t h)
+{
+    (void)ctx;
+    vk_handle_close(h);
+}
+
+static const struct init_start_ops start_ops = {
+    .dup = op_dup,
+    .mint_control = op_mint_control,
+    .serve = op_serve,
+    .session = op_session,
+    .close = op_close,
+};
+
+/* What every program we start shares: the console and our own handles. */
+static struct init_start_spec start_spec(const struct init_state *init)
+{
+    return (struct init_start_spec){
+        .console_in = init->console_in,
+        .console_out = init->console_out,
+        .console_err = init->console_err,
+        .bootfs = init->bootfs,
+        .root = init->root,
+    };
+}
+
+/* Spawn path (in the boot image, at off/size) with the handles st holds: those we made move
+ * to the child, or are closed when the spawn fails. */
+static long spawn_with(struct init_state *init, const char *path, uint64_t off, uint64_t size,
+                       const char *const *argv, char *const *envp, struct init_start *st,
+                       uint64_t exit_bits, uint32_t *proc)
+{
+    struct vk_spawn sp = {
+        .spawner = init->root,
+        .image = init->bootfs,
+        .image_off = off,
+        .image_len = size,
+        .name = (uint64_t)(uintptr_t)path,
+        .argv = (uint64_t)(uintptr_t)argv,
+        .envp = (uint64_t)(uintptr_t)envp,
+        .handles = (uint64_t)(uintptr_t)st->hs,
+        .nhandles = (uint32_t)st->n,
+        .exit_notify = init->events,
+        .exit_bits = exit_bits,
+    };
+    long rc = vk_spawn(&sp, proc);
+    if (rc == 0)
+        st->nowned = 0; /* moved to the child */
+    init_start_release(&start_ops, init, st);
+    return rc;
+}
+
+static long spawn_service(struct init_state *init, uint32_t i)
+{
+    struct init_service *s = &init->cfg.svc[i];
+    struct rt *r = &init->rt[i];
     uint64_t off, size;
     long rc = vr_bootfs_find(s->path, &off, &size);
     if (rc)
         return rc;
-    struct vk_start_handle hs[10];
-    uint32_t owned[10];
-    size_t nh = 0, nowned = 0;
-    hs[nh++] = (struct vk_start_handle){console_in, VK_ROLE_STDIN};
-    hs[nh++] = (struct vk_start_handle){console_out, VK_ROLE_STDOUT};
-    hs[nh++] = (struct vk_start_handle){console_err, VK_ROLE_STDERR};
-    uint32_t h;
-    if (!vk_handle_dup(bootfs, VK_RIGHT_READ | VK_RIGHT_MAP | VK_RIGHT_TRANSFER, &h)) {
-        owned[nowned++] = h;
-        hs[nh++] = (struct vk_start_handle){h, VK_ROLE_BOOTFS | VK_START_MOVE};
-    }
-    if (s->rights & VK_CAP_RIGHTS_ALL) { /* exactly the rights its capabilities grant */
-        uint32_t res = (s->rights & VK_CAP_RIGHTS_ALL) | VK_RIGHT_DUP | VK_RIGHT_TRANSFER;
-        if ((rc = vk_handle_dup(root, res, &h)))
-            goto out;
-        owned[nowned++] = h;
-        hs[nh++] = (struct vk_start_handle){h, VK_ROLE_SPAWNER | VK_START_MOVE};
-    }
-    if ((rc = control_handle(i + 1, s->rights, &h)))
-        goto out;
-    owned[nowned++] = h;
-    hs[nh++] = (struct vk_start_handle){h, VK_ROLE_INIT | VK_START_MOVE};
-    if (s->is_namespace) {
-        if ((rc = namespace_endpoint(&h)))
-            goto out;
-        owned[nowned++] = h;
-        hs[nh++] = (struct vk_start_handle){h, VK_ROLE_SERVE | VK_START_MOVE};
-        hs[nh++] = (struct vk_start_handle){console_out, VK_ROLE_CONSOLE};
-    } else if ((h = new_session(s->uid, s->gid))) {
-        owned[nowned++] = h;
-        hs[nh++] = (struct vk_start_handle){h, VK_ROLE_NSROOT | VK_START_MOVE};
-    }
-    if (s->ready_notify) {
-        if (!r->ready && (rc = vk_notify_create(&r->ready)))
-            goto out;
-        if ((rc = vk_handle_dup(r->ready, VK_RIGHT_SIGNAL | VK_RIGHT_TRANSFER, &h)))
-            goto out;
-        owned[nowned++] = h;
-        hs[nh++] = (struct vk_start_handle){h, VK_ROLE_READY | VK_START_MOVE};
-    }
+    if (s->ready_notify && !r->ready && (rc = vk_notify_create(&r->ready)))
+        return rc;
+    struct init_start_spec sp = start_spec(init);
+    sp.resource_rights = s->rights & VK_CAP_RIGHTS_ALL;
+    sp.control_badge = i + 1;
+    sp.caps = s->rights;
+    sp.is_namespace = s->is_namespace;
+    sp.uid = s->uid;
+    sp.gid = s->gid;
+    sp.ready = s->ready_notify ? r->ready : 0;
+    struct init_start st;
+    if ((rc = init_start_assemble(&start_ops, init, &sp, &st)))
+        return rc;
     const char *argv[INIT_MAX_ARGS + 2];
     argv[0] = s->path;
     for (size_t a = 0; a < s->nargs; a++)
         argv[a + 1] = s->args[a];
     argv[s->nargs + 1] = NULL;
-    struct vk_spawn sp = {
-        .spawner = root,
-        .image = bootfs,
-        .image_off = off,
-        .image_len = size,
-        .name = (uint64_t)(uintptr_t)s->path,
-        .argv = (uint64_t)(uintptr_t)argv,
-        .envp = (uint64_t)(uintptr_t)s->env,
-        .handles = (uint64_t)(uintptr_t)hs,
-        .nhandles = (uint32_t)nh,
-        .exit_notify = events,
-        .exit_bits = exit_bit(i),
-    };
-    rc = vk_spawn(&sp, &r->proc);
-    if (rc == 0) {
-        nowned = 0; /* moved to the child */
-        struct vk_proc_info pi;
-        vk_process_info(r->proc, &pi);
-        r->pid = pi.pid;
-    }
-out:
-    for (size_t k = 0; k < nowned; k++)
-        vk_handle_close(owned[k]);
-    return rc;
+    if ((rc = spawn_with(init, s->path, off, size, argv, s->env, &st, exit_bit(i), &r->proc)))
+        return rc;
+    struct vk_proc_info pi;
+    vk_process_info(r->proc, &pi);
+    r->pid = pi.pid;
+    return 0;
 }
 
-static void became_ready(uint32_t i)
+static void became_ready(struct init_state *init, uint32_t i)
 {
-    rt[i].ready_ns = now();
-    set_state(i, VK_SVC_RUNNING, "ready");
-    mark("ready", cfg.svc[i].name);
+    init->rt[i].ready_ns = now();
+    set_state(init, i, VK_SVC_RUNNING, "ready");
+    mark("ready", init->cfg.svc[i].name);
 }
 
-static int deps_running(uint32_t i)
+static int deps_running(struct init_state *init, uint32_t i)
 {
-    for (size_t j = 0; j < cfg.svc[i].ndeps; j++)
-        if (rt[cfg.svc[i].deps[j]].state != VK_SVC_RUNNING)
+    for (size_t j = 0; j < init->cfg.svc[i].ndeps; j++)
+        if (init->rt[init->cfg.svc[i].deps[j]].state != VK_SVC_RUNNING)
             return 0;
     return 1;
 }
 
-static void start(uint32_t i)
+static void start(struct init_state *init, uint32_t i)
 {
-    struct rt *r = &rt[i];
+    struct rt *r = &init->rt[i];
     r->start_ns = now();
     r->ready_ns = 0;
     r->stopping = 0;
-    mark("start", cfg.svc[i].name);
-    long rc = spawn_service(i);
+    mark("start", init->cfg.svc[i].name);
+    long rc = spawn_service(init, i);
     if (rc) {
         char why[VK_INIT_REASON_MAX];
-        snprintf(why, sizeof why, "cannot start %s: %s", cfg.svc[i].path, strerror((int)-rc));
-        logf_("init: %s: %s\n", cfg.svc[i].name, why);
-        set_state(i, VK_SVC_FAILED, why);
+        snprintf(why, sizeof why, "cannot start %s: %s", init->cfg.svc[i].path, strerror((int)-rc));
+        logf_("init: %s: %s\n", init->cfg.svc[i].name, why);
+        set_state(init, i, VK_SVC_FAILED, why);
         return;
     }
-    logf_("init: started %s (pid %u)\n", cfg.svc[i].name, r->pid);
-    if (cfg.svc[i].ready_notify)
-        set_state(i, VK_SVC_STARTING, "waiting for readiness");
+    logf_("init: started %s (pid %u)\n", init->cfg.svc[i].name, r->pid);
+    if (init->cfg.svc[i].ready_notify)
+        set_state(init, i, VK_SVC_STARTING, "waiting for readiness");
     else
-        became_ready(i);
+        became_ready(init, i);
 }
 
 /* Start every waiting service whose dependencies are all running; independent services
  * start together, without waiting for each other's readiness. */
-static void reconcile(void)
+static void reconcile(struct init_state *init)
 {
-    for (size_t k = 0; k < cfg.n; k++) {
-        uint32_t i = order[k];
-        if (rt[i].state == VK_SVC_WAITING && deps_running(i))
-            start(i);
+    for (size_t k = 0; k < init->cfg.n; k++) {
+        uint32_t i = init->order[k];
+        if (init->rt[i].state == VK_SVC_WAITING && deps_running(init, i))
+            start(init, i);
     }
 }
 
-static int settled(void)
+static int settled(struct init_state *init)
 {
-    for (size_t i = 0; i < cfg.n; i++)
-        if (rt[i].state == VK_SVC_WAITING || rt[i].state == VK_SVC_STARTING) {
+    for (size_t i = 0; i < init->cfg.n; i++)
+        if (init->rt[i].state == VK_SVC_WAITING || init->rt[i].state == VK_SVC_STARTING) {
             /* waiting on a dependency that will never run counts as settled */
-            if (rt[i].state == VK_SVC_WAITING) {
+            if (init->rt[i].state == VK_SVC_WAITING) {
                 int blocked = 0;
-                for (size_t j = 0; j < cfg.svc[i].ndeps; j++) {
-                    uint32_t st = rt[cfg.svc[i].deps[j]].state;
+                for (size_t j = 0; j < init->cfg.svc[i].ndeps; j++) {
+                    uint32_t st = init->rt[init->cfg.svc[i].deps[j]].state;
                     blocked |= st == VK_SVC_FAILED || st == VK_SVC_STOPPED;
                 }
                 if (blocked)
@@ -331,9 +364,9 @@ static void kill_and_wait(uint32_t proc)
     vk_wait_many(&w, 1, VK_DEADLINE_NEVER);
 }
 
-static void record_exit(uint32_t i)
+static void record_exit(struct init_state *init, uint32_t i)
 {
-    struct rt *r = &rt[i];
+    struct rt *r = &init->rt[i];
     struct vk_proc_info pi;
     vk_process_info(r->proc, &pi);
     r->last_kind = pi.exit_kind;
@@ -344,35 +377,35 @@ static void record_exit(uint32_t i)
     r->pid = 0;
 }
 
-static void stop_one(uint32_t i, const char *reason)
+static void stop_one(struct init_state *init, uint32_t i, const char *reason)
 {
-    struct rt *r = &rt[i];
+    struct rt *r = &init->rt[i];
     r->stopping = 1;
     if (r->proc) {
         kill_and_wait(r->proc);
-        record_exit(i);
-        logf_("init: stopped %s\n", cfg.svc[i].name);
+        record_exit(init, i);
+        logf_("init: stopped %s\n", init->cfg.svc[i].name);
     }
-    set_state(i, VK_SVC_STOPPED, reason);
+    set_state(init, i, VK_SVC_STOPPED, reason);
 }
 
 /* Stop service i's dependents (reverse order: dependents of dependents first). */
-static void stop_dependents(uint32_t i, const char *reason)
+static void stop_dependents(struct init_state *init, uint32_t i, const char *reason)
 {
     uint8_t dep[INIT_MAX_SERVICES];
-    init_graph_dependents(&cfg, i, dep);
-    for (size_t k = cfg.n; k-- > 0;) {
-        uint32_t s = order[k];
-        if (dep[s] && rt[s].state != VK_SVC_STOPPED && rt[s].state != VK_SVC_FAILED)
-            stop_one(s, reason);
+    init_graph_dependents(&init->cfg, i, dep);
+    for (size_t k = init->cfg.n; k-- > 0;) {
+        uint32_t s = init->order[k];
+        if (dep[s] && init->rt[s].state != VK_SVC_STOPPED && init->rt[s].state != VK_SVC_FAILED)
+            stop_one(init, s, reason);
     }
 }
 
-static void exited(uint32_t i)
+static void exited(struct init_state *init, uint32_t i)
 {
-    struct rt *r = &rt[i];
-    struct init_service *s = &cfg.svc[i];
-    record_exit(i);
+    struct rt *r = &init->rt[i];
+    struct init_service *s = &init->cfg.svc[i];
+    record_exit(init, i);
     char why[VK_INIT_REASON_MAX];
     if (r->last_kind == VK_EXIT_NORMAL)
         snprintf(why, sizeof why, "exited with status %d", r->last_code);
@@ -382,101 +415,104 @@ static void exited(uint32_t i)
         snprintf(why, sizeof why, "killed (exit kind %u)", r->last_kind);
     mark("exited", s->name);
     if (r->stopping) {
-        set_state(i, VK_SVC_STOPPED, why);
+        set_state(init, i, VK_SVC_STOPPED, why);
         return;
     }
     if (!init_policy_restart(s->policy, r->last_kind, r->last_code)) {
         logf_("init: %s %s; restart policy keeps it down\n", s->name, why);
-        set_state(i, VK_SVC_STOPPED, why);
+        set_state(init, i, VK_SVC_STOPPED, why);
         return;
     }
-    if (!init_restart_record(&r->window, now(), cfg.restart_limit, cfg.restart_window_ns)) {
+    if (!init_restart_record(&r->window, now(), init->cfg.restart_limit,
+                             init->cfg.restart_window_ns)) {
         char msg[VK_INIT_REASON_MAX];
-        snprintf(msg, sizeof msg, "%s; restarted too often (%u in %llu ms)", why, cfg.restart_limit,
-                 (unsigned long long)(cfg.restart_window_ns / 1000000));
+        snprintf(msg, sizeof msg, "%s; restarted too often (%u in %llu ms)", why,
+                 init->cfg.restart_limit,
+                 (unsigned long long)(init->cfg.restart_window_ns / 1000000));
         logf_("init: %s failed: %s\n", s->name, msg);
-        set_state(i, VK_SVC_FAILED, msg);
+        set_state(init, i, VK_SVC_FAILED, msg);
         mark("failed", s->name);
         snprintf(msg, sizeof msg, "dependency %s failed", s->name);
-        stop_dependents(i, msg);
+        stop_dependents(init, i, msg);
         return;
     }
     r->restarts++;
-    r->restart_at = now() + init_backoff_ns(cfg.backoff_base_ns, cfg.backoff_cap_ns, r->restarts);
-    set_state(i, VK_SVC_BACKOFF, why);
+    r->restart_at =
+        now() + init_backoff_ns(init->cfg.backoff_base_ns, init->cfg.backoff_cap_ns, r->restarts);
+    set_state(init, i, VK_SVC_BACKOFF, why);
 }
 
-static void check_exits(void)
+static void check_exits(struct init_state *init)
 {
-    for (uint32_t i = 0; i < cfg.n; i++) {
-        if (!rt[i].proc)
+    for (uint32_t i = 0; i < init->cfg.n; i++) {
+        if (!init->rt[i].proc)
             continue;
         struct vk_proc_info pi;
-        if (vk_process_info(rt[i].proc, &pi) == 0 && pi.state == VK_PROC_EXITED)
-            exited(i);
+        if (vk_process_info(init->rt[i].proc, &pi) == 0 && pi.state == VK_PROC_EXITED)
+            exited(init, i);
     }
-    if (console_proc) {
+    if (init->console_proc) {
         struct vk_proc_info pi;
-        if (vk_process_info(console_proc, &pi) == 0 && pi.state == VK_PROC_EXITED) {
-            console_status = pi.exit_code;
-            console_done = 1;
-            vk_handle_close(console_proc);
-            console_proc = 0;
+        if (vk_process_info(init->console_proc, &pi) == 0 && pi.state == VK_PROC_EXITED) {
+            init->console_status = pi.exit_code;
+            init->console_done = 1;
+            vk_handle_close(init->console_proc);
+            init->console_proc = 0;
         }
     }
 }
 
-static void restart_due(void)
+static void restart_due(struct init_state *init)
 {
-    for (uint32_t i = 0; i < cfg.n; i++) {
-        if (rt[i].state == VK_SVC_BACKOFF && rt[i].restart_at <= now()) {
-            if (deps_running(i))
-                start(i);
+    for (uint32_t i = 0; i < init->cfg.n; i++) {
+        if (init->rt[i].state == VK_SVC_BACKOFF && init->rt[i].restart_at <= now()) {
+            if (deps_running(init, i))
+                start(init, i);
             else
-                set_state(i, VK_SVC_WAITING, "waiting for its dependencies");
+                set_state(init, i, VK_SVC_WAITING, "waiting for its dependencies");
         }
     }
 }
 
 /* ---- control channel ---- */
 
-static int find_service(const char *name)
+static int find_service(struct init_state *init, const char *name)
 {
-    for (size_t i = 0; i < cfg.n; i++)
-        if (!strcmp(cfg.svc[i].name, name))
+    for (size_t i = 0; i < init->cfg.n; i++)
+        if (!strcmp(init->cfg.svc[i].name, name))
             return (int)i;
     return -1;
 }
 
-static void fill_status(uint32_t i, struct vk_init_status *st)
+static void fill_status(struct init_state *init, uint32_t i, struct vk_init_status *st)
 {
     memset(st, 0, sizeof *st);
-    snprintf(st->name, sizeof st->name, "%s", cfg.svc[i].name);
-    st->state = rt[i].state;
-    st->pid = rt[i].pid;
-    st->restarts = rt[i].restarts;
-    st->last_exit_kind = rt[i].last_kind;
-    st->last_exit_code = rt[i].last_code;
-    st->last_signo = rt[i].last_signo;
-    st->start_time_ns = rt[i].start_ns;
-    st->ready_time_ns = rt[i].ready_ns;
-    snprintf(st->reason, sizeof st->reason, "%s", rt[i].reason);
+    snprintf(st->name, sizeof st->name, "%s", init->cfg.svc[i].name);
+    st->state = init->rt[i].state;
+    st->pid = init->rt[i].pid;
+    st->restarts = init->rt[i].restarts;
+    st->last_exit_kind = init->rt[i].last_kind;
+    st->last_exit_code = init->rt[i].last_code;
+    st->last_signo = init->rt[i].last_signo;
+    st->start_time_ns = init->rt[i].start_ns;
+    st->ready_time_ns = init->rt[i].ready_ns;
+    snprintf(st->reason, sizeof st->reason, "%s", init->rt[i].reason);
 }
 
-static void start_with_dependencies(uint32_t i)
+static void start_with_dependencies(struct init_state *init, uint32_t i)
 {
-    for (size_t j = 0; j < cfg.svc[i].ndeps; j++) {
-        uint32_t d = cfg.svc[i].deps[j];
-        if (rt[d].state == VK_SVC_STOPPED || rt[d].state == VK_SVC_FAILED)
-            start_with_dependencies(d);
+    for (size_t j = 0; j < init->cfg.svc[i].ndeps; j++) {
+        uint32_t d = init->cfg.svc[i].deps[j];
+        if (init->rt[d].state == VK_SVC_STOPPED || init->rt[d].state == VK_SVC_FAILED)
+            start_with_dependencies(init, d);
     }
-    if (rt[i].state == VK_SVC_STOPPED || rt[i].state == VK_SVC_FAILED) {
-        memset(&rt[i].window, 0, sizeof rt[i].window);
-        set_state(i, VK_SVC_WAITING, "start requested");
+    if (init->rt[i].state == VK_SVC_STOPPED || init->rt[i].state == VK_SVC_FAILED) {
+        memset(&init->rt[i].window, 0, sizeof init->rt[i].window);
+        set_state(init, i, VK_SVC_WAITING, "start requested");
     }
 }
 
-static long control(struct vk_recv *r)
+static long control(struct init_state *init, struct vk_recv *r)
 {
     char name[VK_INIT_NAME_MAX] = "";
     int idx = -1;
@@ -493,42 +529,42 @@ static long control(struct vk_recv *r)
         if (n < 0)
             return n;
         name[n] = 0;
-        if ((idx = find_service(name)) < 0)
+        if ((idx = find_service(init, name)) < 0)
             return -VK_ENOENT;
     }
     struct vk_init_status st;
     switch (op) {
     case VK_INIT_LIST: {
         uint64_t count = 0;
-        for (uint32_t i = 0; i < cfg.n; i++) {
+        for (uint32_t i = 0; i < init->cfg.n; i++) {
             if ((i + 1) * sizeof st > r->recv_len)
                 break;
-            fill_status(i, &st);
+            fill_status(init, i, &st);
             long w = vk_msg_write(r->token, i * sizeof st, &st, sizeof st);
             if (w < 0)
                 return w;
             count++;
         }
         r->msg.data[0] = count;
-        r->msg.data[1] = cfg.n;
+        r->msg.data[1] = init->cfg.n;
         return 0;
     }
     case VK_INIT_STATUS:
-        fill_status((uint32_t)idx, &st);
+        fill_status(init, (uint32_t)idx, &st);
         if (r->recv_len < sizeof st)
             return -VK_EINVAL;
         r->msg.data[0] = 1;
         return vk_msg_write(r->token, 0, &st, sizeof st) < 0 ? -VK_EFAULT : 0;
     case VK_INIT_STOP:
-        stop_dependents((uint32_t)idx, "stopped with its dependency");
-        stop_one((uint32_t)idx, "stopped by request");
+        stop_dependents(init, (uint32_t)idx, "stopped with its dependency");
+        stop_one(init, (uint32_t)idx, "stopped by request");
         return 0;
     case VK_INIT_RESTART:
-        stop_one((uint32_t)idx, "restart requested");
+        stop_one(init, (uint32_t)idx, "restart requested");
         /* fall through */
     case VK_INIT_START:
-        start_with_dependencies((uint32_t)idx);
-        reconcile();
+        start_with_dependencies(init, (uint32_t)idx);
+        reconcile(init);
         return 0;
     case VK_INIT_STATS: {
         size_t in_use, mapped;
@@ -542,11 +578,11 @@ static long control(struct vk_recv *r)
     }
 }
 
-static void serve_control(void)
+static void serve_control(struct init_state *init)
 {
     struct vk_recv r;
-    while (vk_receive(ctl, &r, 0) == 0) {
-        long rc = control(&r);
+    while (vk_receive(init->ctl, &r, 0) == 0) {
+        long rc = control(init, &r);
         for (uint32_t h = 0; h < VK_MSG_NHANDLES(r.msg.flags); h++)
             vk_handle_close(r.msg.handles[h]);
         r.msg.opcode = (uint32_t)(rc < 0 ? -rc : 0);
@@ -557,38 +593,38 @@ static void serve_control(void)
 
 /* ---- the main loop ---- */
 
-static uint64_t next_deadline(void)
+static uint64_t next_deadline(struct init_state *init)
 {
     uint64_t d = VK_DEADLINE_NEVER;
-    for (uint32_t i = 0; i < cfg.n; i++)
-        if (rt[i].state == VK_SVC_BACKOFF && rt[i].restart_at < d)
-            d = rt[i].restart_at;
+    for (uint32_t i = 0; i < init->cfg.n; i++)
+        if (init->rt[i].state == VK_SVC_BACKOFF && init->rt[i].restart_at < d)
+            d = init->rt[i].restart_at;
     return d;
 }
 
-static void wait_events(void)
+static void wait_events(struct init_state *init)
 {
     struct vk_wait w[INIT_MAX_SERVICES + 2];
     uint32_t who[INIT_MAX_SERVICES + 2];
     size_t n = 0;
-    w[n++] = (struct vk_wait){.handle = ctl, .mask = VK_SIG_READABLE};
-    w[n++] = (struct vk_wait){.handle = events, .flags = VK_WAIT_CLEAR, .mask = ~0ull};
-    for (uint32_t i = 0; i < cfg.n && n < 64; i++) {
-        if (rt[i].state == VK_SVC_STARTING && rt[i].ready) {
+    w[n++] = (struct vk_wait){.handle = init->ctl, .mask = VK_SIG_READABLE};
+    w[n++] = (struct vk_wait){.handle = init->events, .flags = VK_WAIT_CLEAR, .mask = ~0ull};
+    for (uint32_t i = 0; i < init->cfg.n && n < 64; i++) {
+        if (init->rt[i].state == VK_SVC_STARTING && init->rt[i].ready) {
             who[n] = i;
             w[n++] = (struct vk_wait){
-                .handle = rt[i].ready, .flags = VK_WAIT_CLEAR, .mask = VK_INIT_READY_BIT};
+                .handle = init->rt[i].ready, .flags = VK_WAIT_CLEAR, .mask = VK_INIT_READY_BIT};
         }
     }
-    long f = vk_wait_many(w, n, next_deadline());
+    long f = vk_wait_many(w, n, next_deadline(init));
     if (f < 0)
         return; /* a deadline: restarts are due */
     for (size_t k = 2; k < n; k++)
-        if (w[k].observed && rt[who[k]].state == VK_SVC_STARTING)
-            became_ready(who[k]);
+        if (w[k].observed && init->rt[who[k]].state == VK_SVC_STARTING)
+            became_ready(init, who[k]);
 }
 
-static void start_console(char **argv, size_t argc)
+static void start_console(struct init_state *init, char **argv, size_t argc)
 {
     if (!argc) {
         logf_("init: no console program ([init] console in %s, or vrsim run -- PROGRAM)\n",
@@ -598,71 +634,40 @@ static void start_console(char **argv, size_t argc)
     uint64_t off, size;
     if (vr_bootfs_find(argv[0], &off, &size)) {
         logf_("init: %s: no such program in the boot image\n", argv[0]);
-        console_done = 1;
-        console_status = 127;
+        init->console_done = 1;
+        init->console_status = 127;
         return;
     }
-    uint32_t ih = 0;
-    control_handle(0, cfg.console_rights, &ih);
-    struct vk_start_handle extra = {ih, VK_ROLE_INIT | VK_START_MOVE};
-    uint32_t bh;
-    vk_handle_dup(bootfs, VK_RIGHT_READ | VK_RIGHT_MAP | VK_RIGHT_TRANSFER, &bh);
-    struct vk_start_handle hs[] = {
-        {console_in, VK_ROLE_STDIN},
-        {console_out, VK_ROLE_STDOUT},
-        {console_err, VK_ROLE_STDERR},
-        {bh, VK_ROLE_BOOTFS | VK_START_MOVE},
-        extra,
-    };
     /* the console program may start programs: it gets the spawn right, and what
      * [init] console_caps grants */
-    uint32_t sh = 0, ns = new_session(cfg.console_uid, cfg.console_gid);
-    uint32_t res = VK_RIGHT_SPAWN | (cfg.console_rights & VK_CAP_RIGHTS_ALL);
-    vk_handle_dup(root, res | VK_RIGHT_DUP | VK_RIGHT_TRANSFER, &sh);
-    struct vk_start_handle all[7];
-    memcpy(all, hs, sizeof hs);
-    size_t nh = sizeof hs / sizeof hs[0];
-    if (sh)
-        all[nh++] = (struct vk_start_handle){sh, VK_ROLE_SPAWNER | VK_START_MOVE};
-    if (ns)
-        all[nh++] = (struct vk_start_handle){ns, VK_ROLE_NSROOT | VK_START_MOVE};
-    struct vk_spawn sp = {
-        .spawner = root,
-        .image = bootfs,
-        .image_off = off,
-        .image_len = size,
-        .name = (uint64_t)(uintptr_t)argv[0],
-        .argv = (uint64_t)(uintptr_t)argv,
-        .envp = (uint64_t)(uintptr_t)environ,
-        .handles = (uint64_t)(uintptr_t)all,
-        .nhandles = (uint32_t)nh,
-        .exit_notify = events,
-        .exit_bits = CONSOLE_BIT,
-    };
-    long rc = vk_spawn(&sp, &console_proc);
+    struct init_start_spec sp = start_spec(init);
+    sp.resource_rights = VK_RIGHT_SPAWN | (init->cfg.console_rights & VK_CAP_RIGHTS_ALL);
+    sp.control_badge = 0;
+    sp.caps = init->cfg.console_rights;
+    sp.uid = init->cfg.console_uid;
+    sp.gid = init->cfg.console_gid;
+    struct init_start st;
+    long rc = init_start_assemble(&start_ops, init, &sp, &st);
+    if (!rc)
+        rc = spawn_with(init, argv[0], off, size, (const char *const *)argv, environ, &st,
+                        CONSOLE_BIT, &init->console_proc);
     if (rc) {
         logf_("init: cannot start %s: %s\n", argv[0], strerror((int)-rc));
-        vk_handle_close(ih);
-        vk_handle_close(bh);
-        if (sh)
-            vk_handle_close(sh);
-        if (ns)
-            vk_handle_close(ns);
-        console_done = 1;
-        console_status = 127;
+        init->console_done = 1;
+        init->console_status = 127;
     }
 }
 
-static void shutdown_services(void)
+static void shutdown_services(struct init_state *init)
 {
-    for (size_t k = cfg.n; k-- > 0;) {
-        uint32_t i = order[k];
-        if (rt[i].proc)
-            stop_one(i, "shutdown");
+    for (size_t k = init->cfg.n; k-- > 0;) {
+        uint32_t i = init->order[k];
+        if (init->rt[i].proc)
+            stop_one(init, i, "shutdown");
     }
 }
 
-static int emergency(void)
+static int emergency(struct init_state *init)
 {
     uint64_t off, size;
     if (vr_bootfs_find(EMERGENCY_PATH, &off, &size)) {
@@ -672,24 +677,31 @@ static int emergency(void)
     }
     logf_("init: starting the emergency console %s\n", EMERGENCY_PATH);
     char *argv[] = {EMERGENCY_PATH, NULL};
-    start_console(argv, 1);
-    while (!console_done) {
-        struct vk_wait w = {.handle = events, .flags = VK_WAIT_CLEAR, .mask = CONSOLE_BIT};
+    start_console(init, argv, 1);
+    while (!init->console_done) {
+        struct vk_wait w = {.handle = init->events, .flags = VK_WAIT_CLEAR, .mask = CONSOLE_BIT};
         vk_wait_many(&w, 1, VK_DEADLINE_NEVER);
-        check_exits();
+        check_exits(init);
     }
     return 1;
 }
 
 int main(int argc, char **argv)
 {
-    root = vr_start_handle(VK_ROLE_SPAWNER);
-    bootfs = vr_start_handle(VK_ROLE_BOOTFS);
-    console_in = vr_start_handle(VK_ROLE_STDIN);
-    console_out = vr_start_handle(VK_ROLE_STDOUT);
-    console_err = vr_start_handle(VK_ROLE_STDERR);
+    struct init_state *init = calloc(1, sizeof *init);
+    if (!init) {
+        logf_("init: no memory for its state\n");
+        return 1;
+    }
+    init->ns_service = -1;
+    init->services_dirty = 1;
+    init->root = vr_start_handle(VK_ROLE_SPAWNER);
+    init->bootfs = vr_start_handle(VK_ROLE_BOOTFS);
+    init->console_in = vr_start_handle(VK_ROLE_STDIN);
+    init->console_out = vr_start_handle(VK_ROLE_STDOUT);
+    init->console_err = vr_start_handle(VK_ROLE_STDERR);
     setvbuf(stderr, NULL, _IOLBF, 0);
-    if (vk_endpoint_create(&ctl) || vk_notify_create(&events)) {
+    if (vk_endpoint_create(&init->ctl) || vk_notify_create(&init->events)) {
         logf_("init: cannot create the control channel\n");
         return 1;
     }
@@ -699,19 +711,19 @@ int main(int argc, char **argv)
     struct init_diag diags[MAX_DIAGS];
     size_t nd = 0;
     if (text) {
-        nd = init_config_parse(&cfg, text, len, diags, MAX_DIAGS);
+        nd = init_config_parse(&init->cfg, text, len, diags, MAX_DIAGS);
         if (!nd)
-            nd = init_graph_check(&cfg, order, diags, MAX_DIAGS);
+            nd = init_graph_check(&init->cfg, init->order, diags, MAX_DIAGS);
     } else {
-        init_config_parse(&cfg, "", 0, diags, MAX_DIAGS); /* defaults, no services */
+        init_config_parse(&init->cfg, "", 0, diags, MAX_DIAGS); /* defaults, no services */
     }
     if (!nd) { /* who each program runs as */
         size_t plen = 0, glen = 0;
         const char *passwd = vr_bootfs_file(PASSWD_PATH, &plen);
         const char *group = vr_bootfs_file(GROUP_PATH, &glen);
-        nd = init_users_resolve(&cfg, passwd, plen, group, glen, diags, MAX_DIAGS);
+        nd = init_users_resolve(&init->cfg, passwd, plen, group, glen, diags, MAX_DIAGS);
         if (nd)
-            init_config_free(&cfg);
+            init_config_free(&init->cfg);
     }
     if (nd) {
         for (size_t i = 0; i < nd && i < MAX_DIAGS; i++)
@@ -719,15 +731,15 @@ int main(int argc, char **argv)
         if (nd > MAX_DIAGS)
             logf_("init: ... and %zu more\n", nd - MAX_DIAGS);
         logf_("init: %s has %zu error(s): no service started\n", CONFIG_PATH, nd);
-        return emergency();
+        return emergency(init);
     }
 
-    for (uint32_t i = 0; i < cfg.n; i++) {
-        set_state(i, VK_SVC_WAITING, "waiting for its dependencies");
-        if (cfg.svc[i].is_namespace)
-            ns_service = (int)i;
+    for (uint32_t i = 0; i < init->cfg.n; i++) {
+        set_state(init, i, VK_SVC_WAITING, "waiting for its dependencies");
+        if (init->cfg.svc[i].is_namespace)
+            init->ns_service = (int)i;
     }
-    reconcile();
+    reconcile(init);
 
     /* the console program: from our argv (after --), else [init] console */
     char **cargv = NULL;
@@ -738,25 +750,25 @@ int main(int argc, char **argv)
             cargc = (size_t)(argc - a - 1);
             break;
         }
-    if (!cargv && cfg.nconsole) {
-        cargv = cfg.console;
-        cargc = cfg.nconsole;
+    if (!cargv && init->cfg.nconsole) {
+        cargv = init->cfg.console;
+        cargc = init->cfg.nconsole;
     }
     int console_started = 0;
     for (;;) {
-        publish_services();
-        if (!console_started && settled()) {
-            start_console(cargv, cargc);
+        publish_services(init);
+        if (!console_started && settled(init)) {
+            start_console(init, cargv, cargc);
             console_started = 1;
         }
-        if (console_done)
+        if (init->console_done)
             break;
-        wait_events();
-        check_exits();
-        serve_control();
-        restart_due();
-        reconcile();
+        wait_events(init);
+        check_exits(init);
+        serve_control(init);
+        restart_due(init);
+        reconcile(init);
     }
-    shutdown_services();
-    return console_status;
+    shutdown_services(init);
+    return init->console_status;
 }

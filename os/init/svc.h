@@ -1,7 +1,8 @@
 /*
  * init's model of services, and the pure logic that decides what to do with them:
  * configuration (config.c), dependency order (graph.c), restart policy and back-off
- * (policy.c), capability names (caps.c), users and groups (users.c). No kernel calls here: init.c
+ * (policy.c), capability names (caps.c), users and groups (users.c), the start handles of a
+ * program (start.c, its kernel calls through an ops table). No kernel calls here: init.c
  * runs the machine side; these modules are unit-tested on the host.
  */
 #ifndef INIT_SVC_H
@@ -11,6 +12,7 @@
 #include <stdint.h>
 
 #include "veridian/init.h"
+#include "veridian/kcall.h"
 
 enum init_policy { INIT_NEVER = 0, INIT_ON_FAILURE = 1, INIT_ALWAYS = 2 };
 
@@ -114,5 +116,43 @@ struct init_restarts {
     uint32_t count;     /* total */
 };
 int init_restart_record(struct init_restarts *r, uint64_t now, uint32_t limit, uint64_t window);
+
+/* start.c: the start handles of a program init starts (vk_spawn's handle list). */
+#define INIT_START_MAX 10
+struct init_start {
+    struct vk_start_handle hs[INIT_START_MAX]; /* for vk_spawn */
+    size_t n;
+    uint32_t owned[INIT_START_MAX]; /* made for it: ours to close until a spawn moves them */
+    size_t nowned;
+};
+
+/* The kernel calls the assembly makes (init.c: the real ones; each returns 0 or -VK_E*). */
+struct init_start_ops {
+    long (*dup)(void *ctx, uint32_t h, uint32_t rights, uint32_t *out);
+    long (*mint_control)(void *ctx, uint64_t badge, uint32_t *out); /* on init's endpoint */
+    long (*serve)(void *ctx, uint32_t *out); /* a new namespace endpoint's receive end */
+    /* a session as uid/gid: 0 with *out 0 when the namespace does not run */
+    long (*session)(void *ctx, uint32_t uid, uint32_t gid, uint32_t *out);
+    void (*close)(void *ctx, uint32_t h);
+};
+
+struct init_start_spec {
+    uint32_t console_in, console_out, console_err; /* copied to it */
+    uint32_t bootfs, root;    /* ours: it gets a read-only copy, and a resource copy */
+    uint32_t resource_rights; /* the rights of its resource handle (0: it gets none) */
+    uint64_t control_badge;   /* its control handle's badge (service number, 0: console) */
+    uint32_t caps;            /* its capabilities' rights: CAP_SVC_CONTROL marks the badge */
+    int is_namespace;         /* the vfs: the namespace endpoint and the console, no session */
+    uint32_t uid, gid;        /* its session's credentials */
+    uint32_t ready;           /* our readiness notification for it (0: none) */
+};
+
+/* Assemble st for sp: 0, or the first failed call's error with every handle made closed and
+ * st empty. */
+long init_start_assemble(const struct init_start_ops *ops, void *ctx,
+                         const struct init_start_spec *sp, struct init_start *st);
+/* Close the handles still ours (a spawn that failed); a spawn that succeeded moved them:
+ * set st->nowned = 0 instead. */
+void init_start_release(const struct init_start_ops *ops, void *ctx, struct init_start *st);
 
 #endif

@@ -34,6 +34,12 @@
  * call) counts only when the kernel unwrapped it, i.e. it was minted on our endpoint.
  * No request and no kernel error ends the server: a failed receive is logged and the loop
  * goes on; a full handle table fails the one request that needed a handle.
+ *
+ * Structure: all the server keeps is one struct vfs_server, made in main() and passed to
+ * every function (no file-scope variables: a unit test runs nm on this object). Requests are
+ * dispatched through two const tables, session_ops and file_ops ({opcode, minimum length,
+ * decode flags, capability and handle checks, handler}); decode() does the argument checks
+ * they name, once, in the protocol's order, before any handler runs.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,34 +88,17 @@ struct pending {
     struct vk_msg msg;
 };
 
-static struct vfs *V;
-static uint32_t ep, console;
-static struct session *sessions;
-static size_t nsessions;
-static struct ofile *files;
-static size_t nfiles;
-static uint8_t buf[CHUNK];
-static char path0[VFS_PROTO_PATH_MAX], path1[2 * VFS_PROTO_PATH_MAX];
-static uint64_t rng[2]; /* /dev/random: xorshift128+, seeded from AT_RANDOM (the run's seed) */
-static struct vfs_fs *procfs, *devfs;
-
 /* /proc/<name> files published with VFS_OP_PUBLISH, and the uid each belongs to. */
 struct published {
     char name[VFS_NAME_MAX + 1];
     uint32_t owner;
 };
-static struct published *published;
-static size_t npublished;
 
 /* Device nodes registered by other servers: opens get a handle to them, minted here. */
 struct device {
     uint64_t rdev;
     uint32_t endpoint; /* CALL|MINT|DUP|TRANSFER, unbadged */
 };
-static struct device *devices;
-static size_t ndevices;
-static uint64_t device_opens;
-static uint32_t in_handles[VK_MSG_MAX_HANDLES]; /* handles that came with the request */
 
 /* One-shot readiness watches (VFS_OP_WATCH): a notification to signal when a file is ready.
  * The table grows as needed; each client (sender pid) may keep WATCH_PER_CLIENT, so none can
@@ -126,11 +115,69 @@ struct watch {
     uint32_t pid;  /* the client */
     uint32_t reserved;
 };
-static struct watch *watches;
-static size_t nwatches;  /* allocated */
-static size_t watch_top; /* watches[watch_top..] are all unused: the scans stop there */
-static uint32_t n_in;
-static uint64_t args[VK_MSG_DATA_WORDS]; /* the request's data words; replies start zeroed */
+
+/* Waiting requests (see "waiting requests" below for how they are kept). */
+#define PARK_BUCKETS 256u /* pipes hash into this many FIFO lists */
+#define PARK_ACTIVE 64u   /* a client's fair share: its requests that are tried */
+#define PARK_PER_CLIENT                                                                            \
+    512u                /* all its waiting requests (a process has at most 1024                    \
+                         * threads, so the bound must be below that to matter) */
+#define PARK_RECLAIM 8u /* probes of a client's oldest requests when at its limit */
+#define CLIENT_BUCKETS 64u
+#define SWEEP_MIN 256u
+#define TOUCHED_MAX 16u
+
+struct plist {
+    struct pending *head, *tail;
+};
+
+struct client {
+    uint32_t pid;
+    uint32_t nactive, waiting; /* requests being tried; all of them */
+    struct client *hnext;      /* in its hash chain */
+    struct plist active, queued;
+};
+
+struct park {
+    struct plist bucket[PARK_BUCKETS];
+    struct client *clients[CLIENT_BUCKETS];
+    size_t n, sweep_at;
+    uint64_t touched[TOUCHED_MAX]; /* pipes the current message may have changed */
+    unsigned ntouched;
+    unsigned touched_all; /* bumped when touched[] overflowed: retry every bucket */
+};
+/* The server: everything it keeps between two messages, and the scratch space of the one
+ * message being handled. One instance, made by main() and passed to every function; nothing
+ * of the server lives in file-scope variables (a test checks that the object file has none). */
+struct vfs_server {
+    struct vfs *vfs;
+    uint32_t ep;      /* the namespace endpoint we serve */
+    uint32_t console; /* the kernel's console, handed out on opens of /dev/console */
+    struct session *sessions;
+    size_t nsessions, session_hint;
+    struct ofile *files;
+    size_t nfiles, file_hint;
+    struct vfs_fs *procfs, *devfs;
+    uint64_t rng[2]; /* /dev/random: xorshift128+, seeded from AT_RANDOM (the run's seed) */
+    struct published *published;
+    size_t npublished;
+    struct device *devices;
+    size_t ndevices;
+    uint64_t device_opens;
+    struct watch *watches;
+    size_t nwatches;  /* allocated */
+    size_t watch_top; /* watches[watch_top..] are all unused: the scans stop there */
+    struct park park;
+    /* the message being handled */
+    uint32_t in_handles[VK_MSG_MAX_HANDLES]; /* handles that came with the request */
+    uint32_t n_in;
+    uint64_t args[VK_MSG_DATA_WORDS]; /* the request's data words; replies start zeroed */
+    char path0[VFS_PROTO_PATH_MAX], path1[2 * VFS_PROTO_PATH_MAX]; /* its path(s) */
+    char raw[16384];    /* what it sent: paths, HELLO's lists, PUBLISH's name and content */
+    uint8_t buf[CHUNK]; /* data on its way between a client and a file */
+};
+_Static_assert(sizeof(((struct vfs_server *)0)->raw) > 3 * VFS_PROTO_PATH_MAX,
+               "raw holds two paths of a request (get_paths)");
 
 static int64_t clock_ns(void *arg)
 {
@@ -138,7 +185,7 @@ static int64_t clock_ns(void *arg)
     return vk_clock_get() + 1767225600000000000ll; /* 2026-01-01, as CLOCK_REALTIME */
 }
 
-static void proc_fd_rebuild(uint32_t pid);
+static void proc_fd_rebuild(struct vfs_server *sv, uint32_t pid);
 
 /* ---- ids ---- */
 
@@ -166,104 +213,104 @@ static long slot_alloc(void **arr, size_t *n, size_t size, size_t *hint)
     return idx;
 }
 
-static size_t session_hint, file_hint;
-
-static struct session *session_of(uint64_t badge)
+static struct session *session_of(struct vfs_server *sv, uint64_t badge)
 {
-    if (badge & VFS_BADGE_FILE || badge >= nsessions || !sessions[badge].used)
+    if (badge & VFS_BADGE_FILE || badge >= sv->nsessions || !sv->sessions[badge].used)
         return NULL;
-    return &sessions[badge];
+    return &sv->sessions[badge];
 }
 
-static struct ofile *file_of(uint64_t badge)
+static struct ofile *file_of(struct vfs_server *sv, uint64_t badge)
 {
     uint64_t id = badge & ~VFS_BADGE_FILE;
-    if (!(badge & VFS_BADGE_FILE) || id >= nfiles || !files[id].used)
+    if (!(badge & VFS_BADGE_FILE) || id >= sv->nfiles || !sv->files[id].used)
         return NULL;
-    return &files[id];
+    return &sv->files[id];
 }
 
-static long mint(uint64_t badge, uint32_t *h)
+static long mint(struct vfs_server *sv, uint64_t badge, uint32_t *h)
 {
     return vk_handle_mint(
-        ep, VK_RIGHT_CALL | VK_RIGHT_DUP | VK_RIGHT_TRANSFER | VK_MINT_TRACK_CLOSE, badge, h);
+        sv->ep, VK_RIGHT_CALL | VK_RIGHT_DUP | VK_RIGHT_TRANSFER | VK_MINT_TRACK_CLOSE, badge, h);
 }
 
-static long new_session(const struct vfs_ctx *from, uint32_t *h)
+static long new_session(struct vfs_server *sv, const struct vfs_ctx *from, uint32_t *h)
 {
-    long id = slot_alloc((void **)&sessions, &nsessions, sizeof *sessions, &session_hint);
+    long id =
+        slot_alloc((void **)&sv->sessions, &sv->nsessions, sizeof *sv->sessions, &sv->session_hint);
     if (id < 0)
         return id;
-    struct session *s = &sessions[id];
+    struct session *s = &sv->sessions[id];
     s->ctx = *from;
     if (s->ctx.cwd)
         vfs_vnode_ref(s->ctx.cwd);
     if (s->ctx.root)
         vfs_vnode_ref(s->ctx.root);
     s->used = 1;
-    long rc = h ? mint((uint64_t)id, h) : 0;
+    long rc = h ? mint(sv, (uint64_t)id, h) : 0;
     if (rc) {
         if (s->ctx.cwd)
             vfs_vnode_put(s->ctx.cwd);
         if (s->ctx.root)
             vfs_vnode_put(s->ctx.root);
         s->used = 0;
-        if ((size_t)id < session_hint)
-            session_hint = (size_t)id;
+        if ((size_t)id < sv->session_hint)
+            sv->session_hint = (size_t)id;
     }
     return rc ? rc : id;
 }
 
-static void session_free(struct session *s)
+static void session_free(struct vfs_server *sv, struct session *s)
 {
     if (s->pid) {
         char p[16];
         snprintf(p, sizeof p, "%u", s->pid);
-        rofs_remove_path(procfs, p);
+        rofs_remove_path(sv->procfs, p);
     }
     if (s->ctx.cwd)
         vfs_vnode_put(s->ctx.cwd);
     if (s->ctx.root)
         vfs_vnode_put(s->ctx.root);
-    if ((size_t)(s - sessions) < session_hint)
-        session_hint = (size_t)(s - sessions);
+    if ((size_t)(s - sv->sessions) < sv->session_hint)
+        sv->session_hint = (size_t)(s - sv->sessions);
     memset(s, 0, sizeof *s);
 }
 
 /* The session the process `pid` announced itself on (VFS_OP_HELLO), or NULL. */
-static struct session *session_of_pid(uint32_t pid)
+static struct session *session_of_pid(struct vfs_server *sv, uint32_t pid)
 {
-    for (size_t i = 1; pid && i < nsessions; i++)
-        if (sessions[i].used && sessions[i].pid == pid)
-            return &sessions[i];
+    for (size_t i = 1; pid && i < sv->nsessions; i++)
+        if (sv->sessions[i].used && sv->sessions[i].pid == pid)
+            return &sv->sessions[i];
     return NULL;
 }
 
-static long new_file(struct vfs_file *f, int dev, const struct vfs_cred *cred, uint32_t *h)
+static long new_file(struct vfs_server *sv, struct vfs_file *f, int dev,
+                     const struct vfs_cred *cred, uint32_t *h)
 {
-    long id = slot_alloc((void **)&files, &nfiles, sizeof *files, &file_hint);
+    long id = slot_alloc((void **)&sv->files, &sv->nfiles, sizeof *sv->files, &sv->file_hint);
     if (id < 0)
         return id;
-    long rc = mint(VFS_BADGE_FILE | (uint64_t)id, h);
+    long rc = mint(sv, VFS_BADGE_FILE | (uint64_t)id, h);
     if (rc) {
-        if ((size_t)id < file_hint)
-            file_hint = (size_t)id;
+        if ((size_t)id < sv->file_hint)
+            sv->file_hint = (size_t)id;
         return rc;
     }
-    files[id] = (struct ofile){.used = 1, .f = f, .dev = dev, .cred = *cred};
+    sv->files[id] = (struct ofile){.used = 1, .f = f, .dev = dev, .cred = *cred};
     return id;
 }
 
 /* ---- request helpers ---- */
 
 /* The path(s) of a request: one, or two separated by a NUL. */
-static long get_paths(const struct vk_recv *r, int two)
+static long get_paths(struct vfs_server *sv, const struct vk_recv *r, int two)
 {
     /* a second path may be up to twice the limit: the library reports its ENAMETOOLONG in
      * Linux's order, after resolving the first */
     if (r->send_len >= VFS_PROTO_PATH_MAX * (two ? 3 : 1))
         return -VK_ENAMETOOLONG;
-    static char raw[3 * VFS_PROTO_PATH_MAX];
+    char *raw = sv->raw;
     long n = vk_msg_read(r->token, 0, raw, r->send_len);
     if (n < 0)
         return n;
@@ -271,25 +318,25 @@ static long get_paths(const struct vk_recv *r, int two)
     size_t l0 = strnlen(raw, (size_t)n);
     if (l0 >= VFS_PROTO_PATH_MAX)
         return -VK_ENAMETOOLONG;
-    memcpy(path0, raw, l0 + 1);
-    if (!strncmp(path0, "/proc/self", 10) && (path0[10] == '/' || !path0[10])) {
+    memcpy(sv->path0, raw, l0 + 1);
+    if (!strncmp(sv->path0, "/proc/self", 10) && (sv->path0[10] == '/' || !sv->path0[10])) {
         char rest[VFS_PROTO_PATH_MAX];
-        snprintf(rest, sizeof rest, "%s", path0 + 10);
-        if ((size_t)snprintf(path0, sizeof path0, "/proc/%u%s", r->sender_pid, rest) >=
-            sizeof path0)
+        snprintf(rest, sizeof rest, "%s", sv->path0 + 10);
+        if ((size_t)snprintf(sv->path0, sizeof sv->path0, "/proc/%u%s", r->sender_pid, rest) >=
+            sizeof sv->path0)
             return -VK_ENAMETOOLONG;
     }
-    if (!strncmp(path0, "/proc/", 6) && path0[6] >= '1' && path0[6] <= '9')
-        proc_fd_rebuild((uint32_t)strtoul(path0 + 6, NULL, 10));
+    if (!strncmp(sv->path0, "/proc/", 6) && sv->path0[6] >= '1' && sv->path0[6] <= '9')
+        proc_fd_rebuild(sv, (uint32_t)strtoul(sv->path0 + 6, NULL, 10));
     if (two) {
         if ((long)l0 >= n)
             return -VK_EINVAL;
         const char *p1 = raw + l0 + 1;
         size_t l1 = strnlen(p1, (size_t)(n - (long)l0 - 1));
-        if (l1 >= sizeof path1)
+        if (l1 >= sizeof sv->path1)
             return -VK_ENAMETOOLONG;
-        memcpy(path1, p1, l1);
-        path1[l1] = 0;
+        memcpy(sv->path1, p1, l1);
+        sv->path1[l1] = 0;
     } else if (l0 != (size_t)n) {
         return -VK_EINVAL; /* a NUL inside the path */
     }
@@ -300,14 +347,15 @@ static long get_paths(const struct vk_recv *r, int two)
  * as the kernel unwrapped it (vk_recv.unwrapped: a handle minted on our endpoint, so the
  * badge is ours). Any other handle, a client's endpoint with a badge it chose included, is
  * -VK_EBADF: it names nothing of ours. */
-static long dir_arg(const struct vk_recv *r, unsigned which, struct vfs_vnode **dir)
+static long dir_arg(struct vfs_server *sv, const struct vk_recv *r, unsigned which,
+                    struct vfs_vnode **dir)
 {
     *dir = NULL;
-    if (!(args[3] & (which ? VFS_AT_DIR1 : VFS_AT_DIR0)))
+    if (!(sv->args[3] & (which ? VFS_AT_DIR1 : VFS_AT_DIR0)))
         return 0;
-    if (which >= n_in || !(r->unwrapped & (1u << which)))
+    if (which >= sv->n_in || !(r->unwrapped & (1u << which)))
         return -VK_EBADF;
-    struct ofile *of = file_of(r->handle_badges[which]);
+    struct ofile *of = file_of(sv, r->handle_badges[which]);
     if (!of || !vfs_file_vnode(of->f))
         return -VK_EBADF;
     *dir = vfs_file_vnode(of->f);
@@ -357,17 +405,17 @@ static int is_console(struct vfs_vnode *vn)
 
 /* ---- procfs ---- */
 
-static void proc_refresh(void)
+static void proc_refresh(struct vfs_server *sv)
 {
     char b[2048];
     int64_t now = vk_clock_get();
     int n = snprintf(b, sizeof b, "%lld.%02lld 0.00\n", (long long)(now / 1000000000),
                      (long long)(now / 10000000 % 100));
-    rofs_set_file(procfs, "uptime", 0444, b, (size_t)n);
+    rofs_set_file(sv->procfs, "uptime", 0444, b, (size_t)n);
     struct vk_kernel_info ki;
     if (vk_kernel_info(&ki) == 0) {
         struct vfs_stats st;
-        vfs_get_stats(V, &st);
+        vfs_get_stats(sv->vfs, &st);
         n = snprintf(b, sizeof b,
                      "MemObjects:     %8llu kB\nTmpfsPages:     %8llu kB\nKernelObjects:  %8llu\n"
                      "Handles:        %8llu\nProcesses:      %8llu\nOpenFiles:      %8llu\n",
@@ -375,12 +423,12 @@ static void proc_refresh(void)
                      (unsigned long long)(st.pages * VFS_PAGE_SIZE / 1024),
                      (unsigned long long)ki.objects, (unsigned long long)ki.handles,
                      (unsigned long long)ki.processes, (unsigned long long)st.files);
-        rofs_set_file(procfs, "meminfo", 0444, b, (size_t)n);
+        rofs_set_file(sv->procfs, "meminfo", 0444, b, (size_t)n);
     }
-    struct vfs_ctx root = {.vfs = V};
+    struct vfs_ctx root = {.vfs = sv->vfs};
     size_t off = 0;
-    for (struct vfs_mount *m = vfs_mount_next(V, NULL); m && off < sizeof b - 256;
-         m = vfs_mount_next(V, m)) {
+    for (struct vfs_mount *m = vfs_mount_next(sv->vfs, NULL); m && off < sizeof b - 256;
+         m = vfs_mount_next(sv->vfs, m)) {
         struct vfs_mount_info mi;
         vfs_mount_get_info(m, &mi);
         char at[512];
@@ -393,14 +441,14 @@ static void proc_refresh(void)
         off += (size_t)snprintf(b + off, sizeof b - off, "%s %s %s %s 0 0\n", type, at, type,
                                 mi.flags & VFS_MNT_RDONLY ? "ro" : "rw");
     }
-    rofs_set_file(procfs, "mounts", 0444, b, off);
+    rofs_set_file(sv->procfs, "mounts", 0444, b, off);
 }
 
 /* Write a NUL-separated list as /proc/<pid>/<name>. */
-static void proc_hello(struct session *s, const struct vk_recv *r)
+static void proc_hello(struct vfs_server *sv, struct session *s, const struct vk_recv *r)
 {
-    static char raw[16384];
-    size_t len = r->send_len < sizeof raw ? (size_t)r->send_len : sizeof raw;
+    char *raw = sv->raw;
+    size_t len = r->send_len < sizeof sv->raw ? (size_t)r->send_len : sizeof sv->raw;
     long n = vk_msg_read(r->token, 0, raw, len);
     if (n < 0)
         return;
@@ -411,9 +459,9 @@ static void proc_hello(struct session *s, const struct vk_recv *r)
     char path[64], status[256];
     uint32_t pid = r->sender_pid;
     snprintf(path, sizeof path, "%u/cmdline", pid);
-    rofs_set_file(procfs, path, 0444, raw, cl);
+    rofs_set_file(sv->procfs, path, 0444, raw, cl);
     snprintf(path, sizeof path, "%u/environ", pid);
-    rofs_set_file(procfs, path, 0400, raw + (cl < (size_t)n ? cl + 1 : cl),
+    rofs_set_file(sv->procfs, path, 0400, raw + (cl < (size_t)n ? cl + 1 : cl),
                   cl + 1 < (size_t)n ? (size_t)n - cl - 1 : 0);
     const char *name = raw, *slash = memchr(raw, '/', strnlen(raw, cl));
     while (slash) {
@@ -426,48 +474,49 @@ static void proc_hello(struct session *s, const struct vk_recv *r)
                       n ? name : "?", pid, s->ruid, s->ctx.cred.uid, s->suid, s->ctx.cred.uid,
                       s->rgid, s->ctx.cred.gid, s->sgid, s->ctx.cred.gid);
     snprintf(path, sizeof path, "%u/status", pid);
-    rofs_set_file(procfs, path, 0444, status, (size_t)sl);
+    rofs_set_file(sv->procfs, path, 0444, status, (size_t)sl);
     s->pid = pid;
-    s->console_fds = (uint32_t)args[0] & 7;
+    s->console_fds = (uint32_t)sv->args[0] & 7;
 }
 
 /* /proc/<pid>/fd is built when someone looks (a path under /proc/<pid>), from what vfs
  * already knows: the console fds the process announced and the files it opened, so opens
  * and closes pay nothing for it. */
-static void proc_fd_rebuild(uint32_t pid)
+static void proc_fd_rebuild(struct vfs_server *sv, uint32_t pid)
 {
     struct session *owner = NULL;
-    for (size_t i = 1; i < nsessions && !owner; i++)
-        if (sessions[i].used && sessions[i].pid == pid)
-            owner = &sessions[i];
+    for (size_t i = 1; i < sv->nsessions && !owner; i++)
+        if (sv->sessions[i].used && sv->sessions[i].pid == pid)
+            owner = &sv->sessions[i];
     if (!owner)
         return;
     char path[48];
     snprintf(path, sizeof path, "%u/fd", pid);
-    if (rofs_empty_dir(procfs, path))
-        rofs_add_dir(procfs, path);
+    if (rofs_empty_dir(sv->procfs, path))
+        rofs_add_dir(sv->procfs, path);
     for (unsigned fd = 0; fd < 3; fd++) {
         if (owner->console_fds & (1u << fd)) {
             snprintf(path, sizeof path, "%u/fd/%u", pid, fd);
-            rofs_set_symlink(procfs, path, "/dev/console");
+            rofs_set_symlink(sv->procfs, path, "/dev/console");
         }
     }
-    for (size_t i = 1; i < nfiles; i++) {
-        if (files[i].used && files[i].pid == pid && files[i].path) {
-            snprintf(path, sizeof path, "%u/fd/%u", pid, files[i].fd);
-            rofs_set_symlink(procfs, path, files[i].path);
+    for (size_t i = 1; i < sv->nfiles; i++) {
+        if (sv->files[i].used && sv->files[i].pid == pid && sv->files[i].path) {
+            snprintf(path, sizeof path, "%u/fd/%u", pid, sv->files[i].fd);
+            rofs_set_symlink(sv->procfs, path, sv->files[i].path);
         }
     }
 }
 
 /* Remember that the file is fd `fd` of the session's process, opened by `path`. */
-static void proc_fd_note(struct session *s, struct ofile *of, uint32_t fd, const char *path)
+static void proc_fd_note(struct vfs_server *sv, struct session *s, struct ofile *of, uint32_t fd,
+                         const char *path)
 {
     char target[2 * VFS_PROTO_PATH_MAX];
     if (path[0] == '/') {
         snprintf(target, sizeof target, "%s", path);
     } else {
-        struct vfs_vnode *root = s->ctx.cwd ? NULL : vfs_root(V);
+        struct vfs_vnode *root = s->ctx.cwd ? NULL : vfs_root(sv->vfs);
         int64_t n = vfs_getcwd(&s->ctx, s->ctx.cwd ? s->ctx.cwd : root, target, sizeof target);
         if (root)
             vfs_vnode_put(root);
@@ -483,32 +532,116 @@ static void proc_fd_note(struct session *s, struct ofile *of, uint32_t fd, const
     of->fd = fd;
 }
 
-static void proc_cwd(struct session *s)
+static void proc_cwd(struct vfs_server *sv, struct session *s)
 {
     if (!s->pid)
         return;
     char cwd[VFS_PROTO_PATH_MAX], path[32];
-    struct vfs_vnode *root = s->ctx.cwd ? NULL : vfs_root(V);
+    struct vfs_vnode *root = s->ctx.cwd ? NULL : vfs_root(sv->vfs);
     if (vfs_getcwd(&s->ctx, s->ctx.cwd ? s->ctx.cwd : root, cwd, sizeof cwd) > 0) {
         snprintf(path, sizeof path, "%u/cwd", s->pid);
-        rofs_set_symlink(procfs, path, cwd);
+        rofs_set_symlink(sv->procfs, path, cwd);
     }
     if (root)
         vfs_vnode_put(root);
 }
 
+/* ---- request tables ----
+ *
+ * A request is looked up by opcode in a const table (session_ops for a session badge,
+ * file_ops for an open file's): what the request must carry, checked once by decode() in a
+ * fixed order, then the handler over the server's state. The order is the protocol's (it
+ * decides which error a request with several faults gets): the capability handle, then
+ * handles[0], then the data words, then the sent bytes, then the path(s), then the
+ * directories of *at() calls. Handlers see only decoded requests; what they check is what
+ * depends on the state (a file, a session, the library's answer).
+ */
+#define REQ_PATH 1u  /* one path in the sent bytes: sv->path0 */
+#define REQ_PATH2 2u /* two, "first\0second": sv->path0, sv->path1 */
+#define REQ_DIR0 4u  /* data[3] & VFS_AT_DIR0: handles[0] is the first path's directory */
+#define REQ_DIR1 8u  /* data[3] & VFS_AT_DIR1: handles[1] is the second path's directory */
+#define REQ_LEN0                                                                                   \
+    16u              /* data[0] is a length: negative is EINVAL (before the paths: Linux's order)  \
+                      */
+#define REQ_ARG1 32u /* data[1] must not be 0 (EINVAL) */
+#define REQ_H0_UNBADGED 64u /* handles[0] (h0_type) must carry no badge (EINVAL) */
+
+/* A decoded request. */
+struct vfs_req {
+    struct vk_recv *r;
+    const uint64_t *a;        /* its data words (sv->args) */
+    uint64_t *d;              /* the reply's data words (r->msg.data, zeroed) */
+    struct vfs_vnode *dir[2]; /* REQ_DIR0/1: the directories of its paths (NULL: the cwd) */
+    struct vk_handle_info h0; /* h0_type: what handles[0] is */
+};
+
+#define REQ_DEFERRED 1 /* a file handler parked the request: no reply now */
+
+struct vfs_req_op {
+    uint32_t opcode;
+    uint32_t min_send; /* bytes the request must send, else EINVAL */
+    uint32_t decode;   /* REQ_* */
+    uint32_t cap;      /* handles[1] must be a resource handle with this right, else EPERM */
+    uint32_t h0_type;  /* VK_OBJ_*: handles[0] must be one, with all of h0_rights, else EINVAL */
+    uint32_t h0_rights;
+    /* one of the two, as the table is for sessions or for open files: 0 or a negative errno
+     * for the reply (file handlers: or REQ_DEFERRED) */
+    long (*session)(struct vfs_server *sv, struct session *s, struct vfs_req *q);
+    long (*file)(struct vfs_server *sv, struct ofile *of, struct vfs_req *q);
+};
+
+/* The entry for opcode in table t (n entries, sorted by opcode), or NULL. A dense table is
+ * indexed directly; a gap in the numbering costs a scan. */
+static const struct vfs_req_op *op_find(const struct vfs_req_op *t, size_t n, uint32_t opcode)
+{
+    size_t i = (size_t)(opcode - t[0].opcode);
+    if (opcode >= t[0].opcode && i < n && t[i].opcode == opcode)
+        return &t[i];
+    for (i = 0; i < n; i++)
+        if (t[i].opcode == opcode)
+            return &t[i];
+    return NULL;
+}
+
+/* Check what op says the request carries and fill q: 0, or the error to reply with. */
+static long decode(struct vfs_server *sv, const struct vfs_req_op *op, struct vk_recv *r,
+                   struct vfs_req *q)
+{
+    *q = (struct vfs_req){.r = r, .a = sv->args, .d = r->msg.data};
+    struct vk_handle_info hi;
+    long rc;
+    if (op->cap && (sv->n_in < 2 || vk_handle_info(sv->in_handles[1], &hi) ||
+                    hi.type != VK_OBJ_RESOURCE || !(hi.rights & op->cap)))
+        return -VK_EPERM; /* the capability is missing */
+    if (op->h0_type &&
+        (sv->n_in < 1 || vk_handle_info(sv->in_handles[0], &q->h0) || q->h0.type != op->h0_type ||
+         (q->h0.rights & op->h0_rights) != op->h0_rights ||
+         (op->decode & REQ_H0_UNBADGED && q->h0.badge)))
+        return -VK_EINVAL;
+    if ((op->decode & REQ_LEN0 && (int64_t)q->a[0] < 0) || (op->decode & REQ_ARG1 && !q->a[1]))
+        return -VK_EINVAL;
+    if (r->send_len < op->min_send)
+        return -VK_EINVAL;
+    if (op->decode & (REQ_PATH | REQ_PATH2) &&
+        (rc = get_paths(sv, r, (op->decode & REQ_PATH2) != 0)))
+        return rc;
+    if (op->decode & REQ_DIR0 && (rc = dir_arg(sv, r, 0, &q->dir[0])))
+        return rc;
+    if (op->decode & REQ_DIR1 && (rc = dir_arg(sv, r, 1, &q->dir[1])))
+        return rc;
+    return 0;
+}
+
 /* ---- session requests ---- */
 
-static long op_open(struct session *s, struct vk_recv *r)
+static long op_open(struct vfs_server *sv, struct session *s, struct vfs_req *q)
 {
-    struct vfs_vnode *dir;
-    long rc = get_paths(r, 0);
-    if (rc || (rc = dir_arg(r, 0, &dir)))
-        return rc;
-    if (!strncmp(path0, "/proc/", 6))
-        proc_refresh();
+    struct vk_recv *r = q->r;
+    long rc;
+    if (!strncmp(sv->path0, "/proc/", 6))
+        proc_refresh(sv);
     struct vfs_file *f;
-    rc = vfs_open(&s->ctx, dir, path0, (uint32_t)args[0], (uint32_t)args[1], &f);
+    rc = vfs_open(&s->ctx, q->dir[0], sv->path0, (uint32_t)q->a[0], (uint32_t)q->a[1], &f);
     if (rc)
         return rc;
     struct vfs_vnode *vn = vfs_file_vnode(f);
@@ -517,7 +650,7 @@ static long op_open(struct session *s, struct vk_recv *r)
     r->msg.data[0] = vn ? vn->mode : 0;
     if (is_console(vn)) { /* the console is the kernel's: hand out the handle itself */
         vfs_close(f);
-        if ((rc = vk_handle_dup(console,
+        if ((rc = vk_handle_dup(sv->console,
                                 VK_RIGHT_READ | VK_RIGHT_WRITE | VK_RIGHT_WAIT | VK_RIGHT_DUP |
                                     VK_RIGHT_TRANSFER,
                                 &h)))
@@ -525,13 +658,13 @@ static long op_open(struct session *s, struct vk_recv *r)
         r->msg.data[1] = VFS_OPEN_CONSOLE;
     } else {
         int dev = dev_of(vn);
-        for (size_t i = 0; dev < 0 && i < ndevices; i++) {
-            if (devices[i].rdev == vn->rdev) { /* its server talks to the client directly */
+        for (size_t i = 0; dev < 0 && i < sv->ndevices; i++) {
+            if (sv->devices[i].rdev == vn->rdev) { /* its server talks to the client directly */
                 vfs_close(f);
-                if ((rc = vk_handle_mint(devices[i].endpoint,
+                if ((rc = vk_handle_mint(sv->devices[i].endpoint,
                                          VK_RIGHT_CALL | VK_RIGHT_DUP | VK_RIGHT_TRANSFER |
                                              VK_MINT_TRACK_CLOSE,
-                                         VFS_BADGE_DEVICE | ++device_opens, &h)))
+                                         VFS_BADGE_DEVICE | ++sv->device_opens, &h)))
                     return rc;
                 r->msg.flags = 1;
                 r->msg.handles[0] = h;
@@ -542,15 +675,15 @@ static long op_open(struct session *s, struct vk_recv *r)
             vfs_close(f);
             return -VK_ENXIO; /* a device no server has claimed */
         }
-        long id = new_file(f, dev, &s->ctx.cred, &h);
+        long id = new_file(sv, f, dev, &s->ctx.cred, &h);
         if (id < 0) {
             vfs_close(f);
             return id;
         }
-        if (s->pid && args[2] && args[2] <= 65536) {
-            proc_fd_note(s, &files[id], (uint32_t)(args[2] - 1), path0);
-            if (!strncmp(path0, "/proc/", 6)) /* a listing of /proc/<pid>/fd shows itself */
-                proc_fd_rebuild(s->pid);
+        if (s->pid && q->a[2] && q->a[2] <= 65536) {
+            proc_fd_note(sv, s, &sv->files[id], (uint32_t)(q->a[2] - 1), sv->path0);
+            if (!strncmp(sv->path0, "/proc/", 6)) /* a listing of /proc/<pid>/fd shows itself */
+                proc_fd_rebuild(sv, s->pid);
         }
     }
     r->msg.flags = 1;
@@ -558,92 +691,82 @@ static long op_open(struct session *s, struct vk_recv *r)
     return 0;
 }
 
-static long op_pipe(struct session *s, struct vk_recv *r)
+static long op_pipe(struct vfs_server *sv, struct session *s, struct vfs_req *q)
 {
     struct vfs_file *rd, *wr;
-    long rc = vfs_pipe_open(&s->ctx, (uint32_t)args[0], &rd, &wr);
+    long rc = vfs_pipe_open(&s->ctx, (uint32_t)q->a[0], &rd, &wr);
     if (rc)
         return rc;
     uint32_t h0, h1;
-    long id0 = new_file(rd, DEV_NONE, &s->ctx.cred, &h0);
+    long id0 = new_file(sv, rd, DEV_NONE, &s->ctx.cred, &h0);
     if (id0 < 0) {
         vfs_close(rd);
         vfs_close(wr);
         return id0;
     }
-    long id1 = new_file(wr, DEV_NONE, &s->ctx.cred, &h1);
+    long id1 = new_file(sv, wr, DEV_NONE, &s->ctx.cred, &h1);
     if (id1 < 0) {
         vk_handle_close(h0); /* the close notice frees rd */
         vfs_close(wr);
         return id1;
     }
-    r->msg.flags = 2;
-    r->msg.handles[0] = h0;
-    r->msg.handles[1] = h1;
+    q->r->msg.flags = 2;
+    q->r->msg.handles[0] = h0;
+    q->r->msg.handles[1] = h1;
     return 0;
 }
 
-static long op_mount(struct session *s, struct vk_recv *r, int mount)
+static long op_mount(struct vfs_server *sv, struct session *s, struct vfs_req *q)
 {
-    struct vk_handle_info hi;
-    if (n_in < 2 || vk_handle_info(in_handles[1], &hi) || hi.type != VK_OBJ_RESOURCE ||
-        !(hi.rights & VK_RIGHT_FS_MOUNT))
-        return -VK_EPERM; /* CAP_FS_MOUNT is needed */
-    struct vfs_vnode *dir;
-    long rc = get_paths(r, 0);
-    if (rc || (rc = dir_arg(r, 0, &dir)))
-        return rc;
-    if (!mount)
-        return vfs_umount(&s->ctx, dir, path0);
-    if (args[0] != VFS_FS_TMPFS)
+    if (q->a[0] != VFS_FS_TMPFS)
         return -VK_ENODEV;
     struct vfs_fs *fs;
     struct tmpfs_config tc = {.max_bytes = 64u << 20, .root_mode = 01777};
-    if ((rc = tmpfs_create(V, &tc, &fs)))
+    long rc = tmpfs_create(sv->vfs, &tc, &fs);
+    if (rc)
         return rc;
-    if ((rc = vfs_mount(&s->ctx, dir, path0, fs, (uint32_t)args[1] & VFS_MNT_RDONLY)))
+    if ((rc = vfs_mount(&s->ctx, q->dir[0], sv->path0, fs, (uint32_t)q->a[1] & VFS_MNT_RDONLY)))
         vfs_fs_destroy(fs);
     return rc;
 }
 
-static long op_register(struct vk_recv *r)
+static long op_umount(struct vfs_server *sv, struct session *s, struct vfs_req *q)
 {
-    struct vk_handle_info hr, he;
-    if (n_in < 2 || vk_handle_info(in_handles[1], &hr) || hr.type != VK_OBJ_RESOURCE ||
-        !(hr.rights & VK_RIGHT_IPC_CREATE))
-        return -VK_EPERM; /* CAP_IPC_CREATE is needed */
-    uint32_t need = VK_RIGHT_CALL | VK_RIGHT_MINT | VK_RIGHT_DUP;
-    if (vk_handle_info(in_handles[0], &he) || he.type != VK_OBJ_ENDPOINT ||
-        (he.rights & need) != need || he.badge)
+    return vfs_umount(&s->ctx, q->dir[0], sv->path0);
+}
+
+static long op_register(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    (void)s;
+    const char *name = sv->path0;
+    if (!name[0] || strchr(name, '/') || name[0] == '.' || strlen(name) > VFS_NAME_MAX)
         return -VK_EINVAL;
-    long rc = get_paths(r, 0);
-    if (rc)
-        return rc;
-    if (!path0[0] || strchr(path0, '/') || path0[0] == '.' || strlen(path0) > VFS_NAME_MAX)
-        return -VK_EINVAL;
-    struct device *nd = realloc(devices, (ndevices + 1) * sizeof *nd);
+    struct device *nd = realloc(sv->devices, (sv->ndevices + 1) * sizeof *nd);
     if (!nd)
         return -VK_ENOMEM;
-    devices = nd;
-    uint64_t rdev = (200ull << 8) | ndevices; /* major 200: servers' devices */
-    if ((rc = rofs_add_dev(devfs, path0, VFS_S_IFCHR | 0666, rdev)))
+    sv->devices = nd;
+    uint64_t rdev = (200ull << 8) | sv->ndevices; /* major 200: servers' devices */
+    long rc = rofs_add_dev(sv->devfs, name, VFS_S_IFCHR | 0666, rdev);
+    if (rc)
         return rc;
-    devices[ndevices].rdev = rdev;
-    devices[ndevices].endpoint = in_handles[0];
-    ndevices++;
-    in_handles[0] = 0; /* kept: not closed with the request's other handles */
+    sv->devices[sv->ndevices].rdev = rdev;
+    sv->devices[sv->ndevices].endpoint = sv->in_handles[0];
+    sv->ndevices++;
+    sv->in_handles[0] = 0; /* kept: not closed with the request's other handles */
+    (void)q;
     return 0;
 }
 
 /* PUBLISH "name\0content": /proc/name, owned by the uid that created it (uid 0 only);
  * vfs's own entries and /proc/<pid> (a process announces its own, with HELLO) are no one's
  * to publish. */
-static long op_publish(struct session *s, struct vk_recv *r)
+static long op_publish(struct vfs_server *sv, struct session *s, struct vfs_req *q)
 {
     static const char *const own[] = {"self", "uptime", "meminfo", "mounts"};
-    static char raw[16384];
+    struct vk_recv *r = q->r;
+    char *raw = sv->raw;
     uint32_t uid = s->ctx.cred.uid;
-    if (r->send_len >= sizeof raw)
+    if (r->send_len >= sizeof sv->raw)
         return -VK_E2BIG;
     long n = vk_msg_read(r->token, 0, raw, r->send_len);
     if (n < 0)
@@ -658,34 +781,34 @@ static long op_publish(struct session *s, struct vk_recv *r)
         if (!strcmp(raw, own[i]))
             return -VK_EPERM;
     struct published *p = NULL;
-    for (size_t i = 0; i < npublished && !p; i++)
-        if (!strcmp(published[i].name, raw))
-            p = &published[i];
+    for (size_t i = 0; i < sv->npublished && !p; i++)
+        if (!strcmp(sv->published[i].name, raw))
+            p = &sv->published[i];
     if (p ? p->owner != uid : uid != 0)
         return -VK_EPERM;
     if (!p) {
-        struct published *np = realloc(published, (npublished + 1) * sizeof *np);
+        struct published *np = realloc(sv->published, (sv->npublished + 1) * sizeof *np);
         if (!np)
             return -VK_ENOMEM;
-        published = np;
-        p = &published[npublished];
+        sv->published = np;
+        p = &sv->published[sv->npublished];
         memcpy(p->name, raw, nl + 1);
         p->owner = uid;
     }
-    long rc = rofs_set_file(procfs, raw, 0444, raw + nl + 1, (size_t)n - nl - 1);
-    if (!rc && p == &published[npublished])
-        npublished++;
+    long rc = rofs_set_file(sv->procfs, raw, 0444, raw + nl + 1, (size_t)n - nl - 1);
+    if (!rc && p == &sv->published[sv->npublished])
+        sv->npublished++;
     return rc;
 }
 
 /* Does a request carry a resource handle with `right` (a capability the kernel vouches
  * for: resources are made only by the kernel, and rights only shrink)? */
-static int has_capability(uint32_t right)
+static int has_capability(struct vfs_server *sv, uint32_t right)
 {
     struct vk_handle_info hi;
-    for (uint32_t i = 0; i < n_in && i < VK_MSG_MAX_HANDLES; i++)
-        if (in_handles[i] && !vk_handle_info(in_handles[i], &hi) && hi.type == VK_OBJ_RESOURCE &&
-            (hi.rights & right))
+    for (uint32_t i = 0; i < sv->n_in && i < VK_MSG_MAX_HANDLES; i++)
+        if (sv->in_handles[i] && !vk_handle_info(sv->in_handles[i], &hi) &&
+            hi.type == VK_OBJ_RESOURCE && (hi.rights & right))
             return 1;
     return 0;
 }
@@ -696,13 +819,13 @@ static int has_capability(uint32_t right)
  * effective and saved id (only the effective one with VFS_SETID_EFFECTIVE); anyone else only
  * the effective id, and only to its real or saved one. Both ids are checked before either
  * changes, against the privilege the session had when the call came. */
-static long op_setuid(struct session *s)
+static long op_setuid(struct vfs_server *sv, struct session *s, struct vfs_req *q)
 {
     struct vfs_cred *c = &s->ctx.cred;
-    uint64_t uid = args[0], gid = args[1];
-    int effective = (args[2] & VFS_SETID_EFFECTIVE) != 0;
-    int priv = c->uid == 0 || has_capability(VK_RIGHT_SETUID);
-    if (args[2] & ~(uint64_t)VFS_SETID_EFFECTIVE)
+    uint64_t uid = q->a[0], gid = q->a[1];
+    int effective = (q->a[2] & VFS_SETID_EFFECTIVE) != 0;
+    int priv = c->uid == 0 || has_capability(sv, VK_RIGHT_SETUID);
+    if (q->a[2] & ~(uint64_t)VFS_SETID_EFFECTIVE)
         return -VK_EINVAL;
     if ((uid != VFS_ID_KEEP && uid > 0xfffffffeu) || (gid != VFS_ID_KEEP && gid > 0xfffffffeu))
         return -VK_EINVAL;
@@ -725,157 +848,206 @@ static long op_setuid(struct session *s)
     return 0;
 }
 
-static long session_request(struct session *s, struct vk_recv *r)
+static long op_stat(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    struct vfs_stat st;
+    long rc = vfs_fstatat(&s->ctx, q->dir[0], sv->path0, &st, (int)q->a[0]);
+    return rc ? rc : reply_stat(q->r, &st);
+}
+
+static long op_access(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    return vfs_access(&s->ctx, q->dir[0], sv->path0, (int)q->a[0], (int)q->a[1]);
+}
+
+static long op_mkdir(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    return vfs_mkdir(&s->ctx, q->dir[0], sv->path0, (uint32_t)q->a[0]);
+}
+
+static long op_mknod(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    return vfs_mknod(&s->ctx, q->dir[0], sv->path0, (uint32_t)q->a[0], q->a[1]);
+}
+
+static long op_unlink(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    return vfs_unlinkat(&s->ctx, q->dir[0], sv->path0, (int)q->a[0]);
+}
+
+static long op_rename(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    return vfs_rename(&s->ctx, q->dir[0], sv->path0, q->dir[1], sv->path1);
+}
+
+static long op_link(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    return vfs_link(&s->ctx, q->dir[0], sv->path0, q->dir[1], sv->path1, (int)q->a[0]);
+}
+
+static long op_symlink(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    return vfs_symlink(&s->ctx, sv->path0, q->dir[0], sv->path1);
+}
+
+static long op_readlink(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    size_t cap = q->r->recv_len < sizeof sv->path1 ? (size_t)q->r->recv_len : sizeof sv->path1;
+    if (!cap)
+        return -VK_EINVAL;
+    int64_t n = vfs_readlink(&s->ctx, q->dir[0], sv->path0, sv->path1, cap);
+    if (n < 0)
+        return n;
+    q->d[0] = (uint64_t)n;
+    return vk_msg_write(q->r->token, 0, sv->path1, (size_t)n) < 0 ? -VK_EFAULT : 0;
+}
+
+static long op_chmod(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    return vfs_chmod(&s->ctx, q->dir[0], sv->path0, (uint32_t)q->a[0], (int)q->a[1]);
+}
+
+static long op_truncate(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    return vfs_truncate(&s->ctx, q->dir[0], sv->path0, (int64_t)q->a[0]);
+}
+
+static long op_chdir(struct vfs_server *sv, struct session *s, struct vfs_req *q)
 {
     struct vfs_ctx *ctx = &s->ctx;
-    struct vfs_vnode *d0, *d1;
-    struct vfs_stat st;
-    long rc;
-    uint64_t *d = r->msg.data; /* results */
-    const uint64_t *a = args;  /* arguments */
-    switch (r->msg.opcode) {
-    case VFS_OP_OPEN:
-        return op_open(s, r);
-    case VFS_OP_STAT:
-        if ((rc = get_paths(r, 0)) || (rc = dir_arg(r, 0, &d0)) ||
-            (rc = vfs_fstatat(ctx, d0, path0, &st, (int)a[0])))
-            return rc;
-        return reply_stat(r, &st);
-    case VFS_OP_ACCESS:
-        if ((rc = get_paths(r, 0)) || (rc = dir_arg(r, 0, &d0)))
-            return rc;
-        return vfs_access(ctx, d0, path0, (int)a[0], (int)a[1]);
-    case VFS_OP_MKDIR:
-        if ((rc = get_paths(r, 0)) || (rc = dir_arg(r, 0, &d0)))
-            return rc;
-        return vfs_mkdir(ctx, d0, path0, (uint32_t)a[0]);
-    case VFS_OP_MKNOD:
-        if ((rc = get_paths(r, 0)) || (rc = dir_arg(r, 0, &d0)))
-            return rc;
-        return vfs_mknod(ctx, d0, path0, (uint32_t)a[0], a[1]);
-    case VFS_OP_UNLINK:
-        if ((rc = get_paths(r, 0)) || (rc = dir_arg(r, 0, &d0)))
-            return rc;
-        return vfs_unlinkat(ctx, d0, path0, (int)a[0]);
-    case VFS_OP_RENAME:
-    case VFS_OP_LINK:
-        if ((rc = get_paths(r, 1)) || (rc = dir_arg(r, 0, &d0)) || (rc = dir_arg(r, 1, &d1)))
-            return rc;
-        return r->msg.opcode == VFS_OP_RENAME ? vfs_rename(ctx, d0, path0, d1, path1)
-                                              : vfs_link(ctx, d0, path0, d1, path1, (int)a[0]);
-    case VFS_OP_SYMLINK:
-        if ((rc = get_paths(r, 1)) || (rc = dir_arg(r, 0, &d0)))
-            return rc;
-        return vfs_symlink(ctx, path0, d0, path1);
-    case VFS_OP_READLINK: {
-        if ((rc = get_paths(r, 0)) || (rc = dir_arg(r, 0, &d0)))
-            return rc;
-        size_t cap = r->recv_len < sizeof path1 ? (size_t)r->recv_len : sizeof path1;
-        if (!cap)
-            return -VK_EINVAL;
-        int64_t n = vfs_readlink(ctx, d0, path0, path1, cap);
-        if (n < 0)
-            return n;
-        d[0] = (uint64_t)n;
-        return vk_msg_write(r->token, 0, path1, (size_t)n) < 0 ? -VK_EFAULT : 0;
-    }
-    case VFS_OP_CHMOD:
-        if ((rc = get_paths(r, 0)) || (rc = dir_arg(r, 0, &d0)))
-            return rc;
-        return vfs_chmod(ctx, d0, path0, (uint32_t)a[0], (int)a[1]);
-    case VFS_OP_TRUNCATE:
-        if ((int64_t)a[0] < 0) /* Linux checks the length before the path */
-            return -VK_EINVAL;
-        if ((rc = get_paths(r, 0)) || (rc = dir_arg(r, 0, &d0)))
-            return rc;
-        return vfs_truncate(ctx, d0, path0, (int64_t)a[0]);
-    case VFS_OP_CHDIR: {
-        struct vfs_vnode *nd;
-        if ((rc = get_paths(r, 0)) || (rc = dir_arg(r, 0, &d0)))
-            return rc;
-        if ((rc = vfs_chdir(ctx, d0, path0[0] || !d0 ? path0 : ".", &nd)))
-            return rc;
-        if (ctx->cwd)
-            vfs_vnode_put(ctx->cwd);
-        ctx->cwd = nd;
-        proc_cwd(s);
-        return 0;
-    }
-    case VFS_OP_GETCWD: {
-        struct vfs_vnode *cwd = ctx->cwd ? ctx->cwd : ctx->root;
-        struct vfs_vnode *root = NULL;
-        if (!cwd)
-            cwd = root = vfs_root(V);
-        size_t cap = r->recv_len < sizeof path1 ? (size_t)r->recv_len : sizeof path1;
-        int64_t n = vfs_getcwd(ctx, cwd, path1, cap);
-        if (root)
-            vfs_vnode_put(root);
-        if (n < 0)
-            return n;
-        d[0] = (uint64_t)n;
-        return vk_msg_write(r->token, 0, path1, (size_t)n) < 0 ? -VK_EFAULT : 0;
-    }
-    case VFS_OP_UMASK: {
-        uint32_t old = ctx->umask;
-        ctx->umask = (uint32_t)a[0] & 0777;
-        d[0] = old;
-        return 0;
-    }
-    case VFS_OP_PIPE:
-        return op_pipe(s, r);
-    case VFS_OP_SESSION: {
-        uint32_t h;
-        if ((rc = new_session(ctx, &h)) < 0)
-            return rc;
-        r->msg.flags = 1;
-        r->msg.handles[0] = h;
-        return 0;
-    }
-    case VFS_OP_MOUNT:
-    case VFS_OP_UMOUNT:
-        return op_mount(s, r, r->msg.opcode == VFS_OP_MOUNT);
-    case VFS_OP_PUBLISH:
-        return op_publish(s, r);
-    case VFS_OP_HELLO:
-        if (s->pid && s->pid != r->sender_pid)
-            return -VK_EBUSY; /* a session belongs to one process */
-        proc_hello(s, r);
-        proc_cwd(s);
-        return 0;
-    case VFS_OP_REGISTER:
-        return op_register(r);
-    case VFS_OP_CHROOT: {
-        struct vfs_vnode *nd;
-        if ((rc = get_paths(r, 0)) || (rc = dir_arg(r, 0, &d0)) ||
-            (rc = vfs_chdir(ctx, d0, path0, &nd)))
-            return rc;
-        if (ctx->root)
-            vfs_vnode_put(ctx->root);
-        if (ctx->cwd)
-            vfs_vnode_put(ctx->cwd);
-        vfs_vnode_ref(nd);
-        ctx->root = nd;
-        ctx->cwd = nd;
-        return 0;
-    }
-    case VFS_OP_SETUID:
-        return op_setuid(s);
-    case VFS_OP_GETUID:
-        d[0] = s->ruid;
-        d[1] = ctx->cred.uid;
-        d[2] = s->suid;
-        d[3] = s->rgid;
-        d[4] = ctx->cred.gid;
-        d[5] = s->sgid;
-        return 0;
-    default:
+    struct vfs_vnode *nd, *d0 = q->dir[0];
+    long rc = vfs_chdir(ctx, d0, sv->path0[0] || !d0 ? sv->path0 : ".", &nd);
+    if (rc)
+        return rc;
+    if (ctx->cwd)
+        vfs_vnode_put(ctx->cwd);
+    ctx->cwd = nd;
+    proc_cwd(sv, s);
+    return 0;
+}
+
+static long op_getcwd(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    struct vfs_ctx *ctx = &s->ctx;
+    struct vfs_vnode *cwd = ctx->cwd ? ctx->cwd : ctx->root;
+    struct vfs_vnode *root = NULL;
+    if (!cwd)
+        cwd = root = vfs_root(sv->vfs);
+    size_t cap = q->r->recv_len < sizeof sv->path1 ? (size_t)q->r->recv_len : sizeof sv->path1;
+    int64_t n = vfs_getcwd(ctx, cwd, sv->path1, cap);
+    if (root)
+        vfs_vnode_put(root);
+    if (n < 0)
+        return n;
+    q->d[0] = (uint64_t)n;
+    return vk_msg_write(q->r->token, 0, sv->path1, (size_t)n) < 0 ? -VK_EFAULT : 0;
+}
+
+static long op_umask(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    (void)sv;
+    uint32_t old = s->ctx.umask;
+    s->ctx.umask = (uint32_t)q->a[0] & 0777;
+    q->d[0] = old;
+    return 0;
+}
+
+static long op_session(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    uint32_t h;
+    long rc = new_session(sv, &s->ctx, &h);
+    if (rc < 0)
+        return rc;
+    q->r->msg.flags = 1;
+    q->r->msg.handles[0] = h;
+    return 0;
+}
+
+static long op_hello(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    if (s->pid && s->pid != q->r->sender_pid)
+        return -VK_EBUSY; /* a session belongs to one process */
+    proc_hello(sv, s, q->r);
+    proc_cwd(sv, s);
+    return 0;
+}
+
+static long op_chroot(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    struct vfs_ctx *ctx = &s->ctx;
+    struct vfs_vnode *nd;
+    long rc = vfs_chdir(ctx, q->dir[0], sv->path0, &nd);
+    if (rc)
+        return rc;
+    if (ctx->root)
+        vfs_vnode_put(ctx->root);
+    if (ctx->cwd)
+        vfs_vnode_put(ctx->cwd);
+    vfs_vnode_ref(nd);
+    ctx->root = nd;
+    ctx->cwd = nd;
+    return 0;
+}
+
+static long op_getuid(struct vfs_server *sv, struct session *s, struct vfs_req *q)
+{
+    (void)sv;
+    q->d[0] = s->ruid;
+    q->d[1] = s->ctx.cred.uid;
+    q->d[2] = s->suid;
+    q->d[3] = s->rgid;
+    q->d[4] = s->ctx.cred.gid;
+    q->d[5] = s->sgid;
+    return 0;
+}
+
+#define AT_PATH (REQ_PATH | REQ_DIR0) /* a path, maybe relative to a directory handle */
+#define AT_PATH2 (REQ_PATH2 | REQ_DIR0 | REQ_DIR1)
+
+/* Requests on a session (veridian/vfs_proto.h), by opcode. */
+static const struct vfs_req_op session_ops[] = {
+    {VFS_OP_OPEN, 0, AT_PATH, 0, 0, 0, op_open, NULL},
+    {VFS_OP_STAT, 0, AT_PATH, 0, 0, 0, op_stat, NULL},
+    {VFS_OP_ACCESS, 0, AT_PATH, 0, 0, 0, op_access, NULL},
+    {VFS_OP_MKDIR, 0, AT_PATH, 0, 0, 0, op_mkdir, NULL},
+    {VFS_OP_MKNOD, 0, AT_PATH, 0, 0, 0, op_mknod, NULL},
+    {VFS_OP_UNLINK, 0, AT_PATH, 0, 0, 0, op_unlink, NULL},
+    {VFS_OP_RENAME, 0, AT_PATH2, 0, 0, 0, op_rename, NULL},
+    {VFS_OP_LINK, 0, AT_PATH2, 0, 0, 0, op_link, NULL},
+    {VFS_OP_SYMLINK, 0, REQ_PATH2 | REQ_DIR0, 0, 0, 0, op_symlink, NULL},
+    {VFS_OP_READLINK, 0, AT_PATH, 0, 0, 0, op_readlink, NULL},
+    {VFS_OP_CHMOD, 0, AT_PATH, 0, 0, 0, op_chmod, NULL},
+    {VFS_OP_TRUNCATE, 0, REQ_LEN0 | AT_PATH, 0, 0, 0, op_truncate, NULL},
+    {VFS_OP_CHDIR, 0, AT_PATH, 0, 0, 0, op_chdir, NULL},
+    {VFS_OP_GETCWD, 0, 0, 0, 0, 0, op_getcwd, NULL},
+    {VFS_OP_UMASK, 0, 0, 0, 0, 0, op_umask, NULL},
+    {VFS_OP_PIPE, 0, 0, 0, 0, 0, op_pipe, NULL},
+    {VFS_OP_SESSION, 0, 0, 0, 0, 0, op_session, NULL},
+    {VFS_OP_MOUNT, 0, AT_PATH, VK_RIGHT_FS_MOUNT, 0, 0, op_mount, NULL},
+    {VFS_OP_UMOUNT, 0, AT_PATH, VK_RIGHT_FS_MOUNT, 0, 0, op_umount, NULL},
+    {VFS_OP_PUBLISH, 1, 0, 0, 0, 0, op_publish, NULL},
+    {VFS_OP_HELLO, 0, 0, 0, 0, 0, op_hello, NULL},
+    {VFS_OP_SETUID, 0, 0, 0, 0, 0, op_setuid, NULL},
+    {VFS_OP_CHROOT, 0, AT_PATH, 0, 0, 0, op_chroot, NULL},
+    {VFS_OP_REGISTER, 0, REQ_PATH | REQ_H0_UNBADGED, VK_RIGHT_IPC_CREATE, VK_OBJ_ENDPOINT,
+     VK_RIGHT_CALL | VK_RIGHT_MINT | VK_RIGHT_DUP, op_register, NULL},
+    {VFS_OP_GETUID, 0, 0, 0, 0, 0, op_getuid, NULL},
+};
+
+static long session_request(struct vfs_server *sv, struct session *s, struct vk_recv *r)
+{
+    const struct vfs_req_op *op =
+        op_find(session_ops, sizeof session_ops / sizeof session_ops[0], r->msg.opcode);
+    struct vfs_req q;
+    if (!op || !op->session)
         return -VK_ENOSYS;
-    }
+    long rc = decode(sv, op, r, &q);
+    return rc ? rc : op->session(sv, s, &q);
 }
 
 /* ---- file requests ---- */
 
-static int64_t dev_read(int dev, void *b, size_t len)
+static int64_t dev_read(struct vfs_server *sv, int dev, void *b, size_t len)
 {
     switch (dev) {
     case DEV_NULL:
@@ -883,11 +1055,11 @@ static int64_t dev_read(int dev, void *b, size_t len)
     case DEV_RANDOM: {
         uint8_t *p = b;
         for (size_t i = 0; i < len; i++) {
-            uint64_t x = rng[0], y = rng[1];
-            rng[0] = y;
+            uint64_t x = sv->rng[0], y = sv->rng[1];
+            sv->rng[0] = y;
             x ^= x << 23;
-            rng[1] = x ^ y ^ (x >> 17) ^ (y >> 26);
-            p[i] = (uint8_t)((rng[1] + y) >> 24);
+            sv->rng[1] = x ^ y ^ (x >> 17) ^ (y >> 26);
+            p[i] = (uint8_t)((sv->rng[1] + y) >> 24);
         }
         return (int64_t)len;
     }
@@ -899,25 +1071,26 @@ static int64_t dev_read(int dev, void *b, size_t len)
 
 /* Move up to len bytes from the file to the caller's receive buffer at done; 0 when complete,
  * -VK_EAGAIN when a pipe is empty (and nothing was moved yet), else an error. */
-static long do_read(struct ofile *of, struct pending *p, int positional, int64_t off)
+static long do_read(struct vfs_server *sv, struct ofile *of, struct pending *p, int positional,
+                    int64_t off)
 {
     uint64_t want = p->len;
     if (want == 0 && !of->dev) /* nothing to move, but the library still checks the call */
-        return positional ? vfs_pread(of->f, buf, 0, off) : vfs_read(of->f, buf, 0);
+        return positional ? vfs_pread(of->f, sv->buf, 0, off) : vfs_read(of->f, sv->buf, 0);
     while (p->done < want) {
         size_t n = want - p->done < CHUNK ? (size_t)(want - p->done) : CHUNK;
         int64_t got;
         if (of->dev)
-            got = dev_read(of->dev, buf, n);
+            got = dev_read(sv, of->dev, sv->buf, n);
         else if (positional)
-            got = vfs_pread(of->f, buf, n, off + (int64_t)p->done);
+            got = vfs_pread(of->f, sv->buf, n, off + (int64_t)p->done);
         else
-            got = vfs_read(of->f, buf, n);
+            got = vfs_read(of->f, sv->buf, n);
         if (got < 0)
             return p->done ? 0 : got;
         if (got == 0)
             break;
-        if (vk_msg_write(p->token, p->done, buf, (size_t)got) != got)
+        if (vk_msg_write(p->token, p->done, sv->buf, (size_t)got) != got)
             return -VK_EFAULT;
         p->done += (uint64_t)got;
         if ((size_t)got < n || !vfs_file_vnode(of->f) || of->dev == DEV_NULL)
@@ -926,13 +1099,14 @@ static long do_read(struct ofile *of, struct pending *p, int positional, int64_t
     return 0;
 }
 
-static long do_write(struct ofile *of, struct pending *p, int positional, int64_t off)
+static long do_write(struct vfs_server *sv, struct ofile *of, struct pending *p, int positional,
+                     int64_t off)
 {
     if (p->len == 0 && !of->dev)
-        return positional ? vfs_pwrite(of->f, buf, 0, off) : vfs_write(of->f, buf, 0);
+        return positional ? vfs_pwrite(of->f, sv->buf, 0, off) : vfs_write(of->f, sv->buf, 0);
     while (p->done < p->len) {
         size_t n = p->len - p->done < CHUNK ? (size_t)(p->len - p->done) : CHUNK;
-        long got = vk_msg_read(p->token, p->done, buf, n);
+        long got = vk_msg_read(p->token, p->done, sv->buf, n);
         if (got <= 0)
             return got < 0 ? got : -VK_EFAULT;
         int64_t w;
@@ -941,9 +1115,9 @@ static long do_write(struct ofile *of, struct pending *p, int positional, int64_
         else if (of->dev)
             w = got;
         else if (positional)
-            w = vfs_pwrite(of->f, buf, (size_t)got, off + (int64_t)p->done);
+            w = vfs_pwrite(of->f, sv->buf, (size_t)got, off + (int64_t)p->done);
         else
-            w = vfs_write(of->f, buf, (size_t)got);
+            w = vfs_write(of->f, sv->buf, (size_t)got);
         if (w < 0)
             return p->done ? 0 : w;
         p->done += (uint64_t)w;
@@ -953,8 +1127,10 @@ static long do_write(struct ofile *of, struct pending *p, int positional, int64_
     return 0;
 }
 
-static long readdir_op(struct ofile *of, struct vk_recv *r)
+static long op_readdir(struct vfs_server *sv, struct ofile *of, struct vfs_req *q)
 {
+    (void)sv;
+    struct vk_recv *r = q->r;
     uint64_t off = 0, count = 0;
     struct vfs_dirent de;
     for (;;) {
@@ -991,15 +1167,15 @@ static uint32_t poll_of(struct ofile *of)
 }
 
 /* Try (or retry) a request that may block. 1: done, reply filled; 0: still blocked. */
-static int attempt(struct ofile *of, struct pending *p, long *rc)
+static int attempt(struct vfs_server *sv, struct ofile *of, struct pending *p, long *rc)
 {
     int blocking = !(vfs_file_flags(of->f) & VFS_O_NONBLOCK) && !of->dev;
     switch (p->op) {
     case VFS_OP_READ:
-        *rc = do_read(of, p, 0, 0);
+        *rc = do_read(sv, of, p, 0, 0);
         break;
     case VFS_OP_WRITE:
-        *rc = do_write(of, p, 0, 0);
+        *rc = do_write(sv, of, p, 0, 0);
         break;
     case VFS_OP_POLL: { /* poll waits whatever O_NONBLOCK says */
         uint32_t ev = poll_of(of) & ((uint32_t)p->events | VFS_POLLERR | VFS_POLLHUP);
@@ -1029,32 +1205,32 @@ static void reply(uint64_t token, struct vk_msg *m, long rc)
     vk_reply(token, m);
 }
 
-static void watch_drop(struct watch *w)
+static void watch_drop(struct vfs_server *sv, struct watch *w)
 {
     vk_handle_close(w->notify);
     w->used = 0;
-    while (watch_top && !watches[watch_top - 1].used)
-        watch_top--;
+    while (sv->watch_top && !sv->watches[sv->watch_top - 1].used)
+        sv->watch_top--;
 }
 
-static int touched_pipe(uint64_t id);
+static int touched_pipe(struct vfs_server *sv, uint64_t id);
 
-static long watch_op(struct ofile *of, int add, uint32_t pid)
+/* WATCH, UNWATCH: handles[0] is a notification (decode checked it is, with SIGNAL). */
+static long op_watch(struct vfs_server *sv, struct ofile *of, struct vfs_req *q)
 {
-    struct vk_handle_info hi;
-    if (n_in < 1 || vk_handle_info(in_handles[0], &hi) || hi.type != VK_OBJ_NOTIFICATION ||
-        !(hi.rights & VK_RIGHT_SIGNAL) || !args[1])
-        return -VK_EINVAL;
-    uint32_t id = (uint32_t)(of - files);
-    size_t free_slot = watch_top, mine = 0;
-    for (size_t i = 0; i < watch_top; i++) {
-        struct watch *w = &watches[i];
+    int add = q->r->msg.opcode == VFS_OP_WATCH;
+    uint32_t pid = q->r->sender_pid;
+    const struct vk_handle_info hi = q->h0;
+    uint32_t id = (uint32_t)(of - sv->files);
+    size_t free_slot = sv->watch_top, mine = 0;
+    for (size_t i = 0; i < sv->watch_top; i++) {
+        struct watch *w = &sv->watches[i];
         if (!w->used) {
             free_slot = free_slot < i ? free_slot : i;
             continue;
         }
-        if (!add && w->file == id && w->object == hi.object_id && w->bits == args[1])
-            watch_drop(w);
+        if (!add && w->file == id && w->object == hi.object_id && w->bits == sv->args[1])
+            watch_drop(sv, w);
         else
             mine += w->pid == pid;
     }
@@ -1062,40 +1238,46 @@ static long watch_op(struct ofile *of, int add, uint32_t pid)
         return 0;
     if (mine >= WATCH_PER_CLIENT)
         return -VK_EAGAIN; /* this client's share; poll() falls back to looking again */
-    if (free_slot == nwatches) {
-        size_t n = nwatches ? nwatches * 2 : 64;
-        struct watch *nw = realloc(watches, n * sizeof *nw);
+    if (free_slot == sv->nwatches) {
+        size_t n = sv->nwatches ? sv->nwatches * 2 : 64;
+        struct watch *nw = realloc(sv->watches, n * sizeof *nw);
         if (!nw)
             return -VK_ENOMEM;
-        memset(nw + nwatches, 0, (n - nwatches) * sizeof *nw);
-        watches = nw;
-        nwatches = n;
+        memset(nw + sv->nwatches, 0, (n - sv->nwatches) * sizeof *nw);
+        sv->watches = nw;
+        sv->nwatches = n;
     }
     struct vfs_pipe *pp = vfs_file_pipe(of->f);
-    watches[free_slot] = (struct watch){
-        1,   id, in_handles[0], (uint32_t)args[0], hi.object_id, args[1], pp ? vfs_pipe_id(pp) : 0,
-        pid, 0};
-    in_handles[0] = 0; /* kept until the watch fires or is dropped */
-    if (free_slot >= watch_top)
-        watch_top = free_slot + 1;
+    sv->watches[free_slot] = (struct watch){1,
+                                            id,
+                                            sv->in_handles[0],
+                                            (uint32_t)sv->args[0],
+                                            hi.object_id,
+                                            sv->args[1],
+                                            pp ? vfs_pipe_id(pp) : 0,
+                                            pid,
+                                            0};
+    sv->in_handles[0] = 0; /* kept until the watch fires or is dropped */
+    if (free_slot >= sv->watch_top)
+        sv->watch_top = free_slot + 1;
     return 0;
 }
 
 /* Fire the watches whose files are ready; drop those whose file is gone. Only a pipe the
  * message touched (or a file that is no pipe) can have become ready or gone. */
-static void check_watches(void)
+static void check_watches(struct vfs_server *sv)
 {
-    for (size_t i = 0; i < watch_top; i++) {
-        struct watch *w = &watches[i];
-        if (!w->used || (w->pipe && !touched_pipe(w->pipe)))
+    for (size_t i = 0; i < sv->watch_top; i++) {
+        struct watch *w = &sv->watches[i];
+        if (!w->used || (w->pipe && !touched_pipe(sv, w->pipe)))
             continue;
-        struct ofile *of = w->file < nfiles ? &files[w->file] : NULL;
+        struct ofile *of = w->file < sv->nfiles ? &sv->files[w->file] : NULL;
         uint32_t ev =
             of && of->used ? poll_of(of) & (w->events | VFS_POLLERR | VFS_POLLHUP) : VFS_POLLERR;
         if (!ev)
             continue;
         vk_notify_signal(w->notify, w->bits);
-        watch_drop(w);
+        watch_drop(sv, w);
     }
 }
 
@@ -1116,52 +1298,23 @@ static void check_watches(void)
  * Callers that gave up (deadline, death) are found when their request would be attempted,
  * when their client reaches its limit (its oldest few are probed), or by a sweep of all
  * waiting requests each time their number has doubled since the last sweep (amortised O(1)
- * probes per request). Closing a file answers its waiters with EBADF.
+ * probes per request). Closing a file answers its waiters with EBADF. The limits (PARK_*) and
+ * struct park are defined at the top, with the server's state.
  */
-#define PARK_BUCKETS 256u /* pipes hash into this many FIFO lists */
-#define PARK_ACTIVE 64u   /* a client's fair share: its requests that are tried */
-#define PARK_PER_CLIENT                                                                            \
-    512u                /* all its waiting requests (a process has at most 1024                    \
-                         * threads, so the bound must be below that to matter) */
-#define PARK_RECLAIM 8u /* probes of a client's oldest requests when at its limit */
-#define CLIENT_BUCKETS 64u
-#define SWEEP_MIN 256u
-#define TOUCHED_MAX 16u
-
-struct plist {
-    struct pending *head, *tail;
-};
-
-struct client {
-    uint32_t pid;
-    uint32_t nactive, waiting; /* requests being tried; all of them */
-    struct client *hnext;      /* in its hash chain */
-    struct plist active, queued;
-};
-
-struct park {
-    struct plist bucket[PARK_BUCKETS];
-    struct client *clients[CLIENT_BUCKETS];
-    size_t n, sweep_at;
-    uint64_t touched[TOUCHED_MAX]; /* pipes the current message may have changed */
-    unsigned ntouched;
-    unsigned touched_all; /* bumped when touched[] overflowed: retry every bucket */
-};
-static struct park park_state = {.sweep_at = SWEEP_MIN};
 
 /* The two lists an entry is on: its pipe's bucket (next/prev), its client's (cnext/cprev). */
-static void bucket_add(struct pending *p)
+static void bucket_add(struct vfs_server *sv, struct pending *p)
 {
-    struct plist *l = &park_state.bucket[p->pipe % PARK_BUCKETS];
+    struct plist *l = &sv->park.bucket[p->pipe % PARK_BUCKETS];
     p->next = NULL;
     p->prev = l->tail;
     *(l->tail ? &l->tail->next : &l->head) = p;
     l->tail = p;
 }
 
-static void bucket_del(struct pending *p)
+static void bucket_del(struct vfs_server *sv, struct pending *p)
 {
-    struct plist *l = &park_state.bucket[p->pipe % PARK_BUCKETS];
+    struct plist *l = &sv->park.bucket[p->pipe % PARK_BUCKETS];
     *(p->prev ? &p->prev->next : &l->head) = p->next;
     *(p->next ? &p->next->prev : &l->tail) = p->prev;
 }
@@ -1181,9 +1334,9 @@ static void clist_del(struct plist *l, struct pending *p)
 }
 
 /* Remember that the current message may have changed pipe `id` (retried after it). */
-static void touch_pipe(uint64_t id)
+static void touch_pipe(struct vfs_server *sv, uint64_t id)
 {
-    struct park *ps = &park_state;
+    struct park *ps = &sv->park;
     for (unsigned i = 0; i < ps->ntouched; i++)
         if (ps->touched[i] == id)
             return;
@@ -1193,16 +1346,16 @@ static void touch_pipe(uint64_t id)
         ps->touched_all++;
 }
 
-static void touch(struct ofile *of)
+static void touch(struct vfs_server *sv, struct ofile *of)
 {
     struct vfs_pipe *pp = of && of->f ? vfs_file_pipe(of->f) : NULL;
     if (pp)
-        touch_pipe(vfs_pipe_id(pp));
+        touch_pipe(sv, vfs_pipe_id(pp));
 }
 
-static int touched_pipe(uint64_t id)
+static int touched_pipe(struct vfs_server *sv, uint64_t id)
 {
-    struct park *ps = &park_state;
+    struct park *ps = &sv->park;
     if (ps->touched_all)
         return 1;
     for (unsigned i = 0; i < ps->ntouched; i++)
@@ -1211,27 +1364,27 @@ static int touched_pipe(uint64_t id)
     return 0;
 }
 
-static struct client **client_slot(uint32_t pid)
+static struct client **client_slot(struct vfs_server *sv, uint32_t pid)
 {
-    struct client **c = &park_state.clients[pid % CLIENT_BUCKETS];
+    struct client **c = &sv->park.clients[pid % CLIENT_BUCKETS];
     while (*c && (*c)->pid != pid)
         c = &(*c)->hnext;
     return c;
 }
 
 /* Still waiting for our reply? (A zero-length msg_write to a gone caller is -VK_ESRCH.) */
-static int caller_gone(const struct pending *p)
+static int caller_gone(struct vfs_server *sv, const struct pending *p)
 {
-    return vk_msg_write(p->token, 0, buf, 0) == -VK_ESRCH;
+    return vk_msg_write(p->token, 0, sv->buf, 0) == -VK_ESRCH;
 }
 
 /* Forget p (answered, or its caller gone). When it was being tried, the client's next
  * queued request takes its turn: to the back of its pipe's queue, its pipe retried. 1 when
  * that was the client's last request (the client is freed too). */
-static int unpark(struct pending *p)
+static int unpark(struct vfs_server *sv, struct pending *p)
 {
     struct client *c = p->client;
-    bucket_del(p);
+    bucket_del(sv, p);
     clist_del(p->active ? &c->active : &c->queued, p);
     c->nactive -= p->active != 0;
     if (p->active && c->queued.head) {
@@ -1240,44 +1393,44 @@ static int unpark(struct pending *p)
         clist_add(&c->active, q);
         q->active = 1;
         c->nactive++;
-        bucket_del(q);
-        bucket_add(q);
-        touch_pipe(q->pipe);
+        bucket_del(sv, q);
+        bucket_add(sv, q);
+        touch_pipe(sv, q->pipe);
     }
-    park_state.n--;
+    sv->park.n--;
     free(p);
     if (--c->waiting)
         return 0;
-    *client_slot(c->pid) = c->hnext;
+    *client_slot(sv, c->pid) = c->hnext;
     free(c);
     return 1;
 }
 
 /* Probe up to max of the oldest requests on list l (a client's), dropping those whose caller
  * has gone. 1 when the client itself went (its last request). */
-static int reclaim_list(struct plist *l, size_t max)
+static int reclaim_list(struct vfs_server *sv, struct plist *l, size_t max)
 {
     struct pending *p = l->head, *next;
     for (size_t i = 0; p && i < max; i++, p = next) {
         next = p->cnext;
-        if (caller_gone(p) && unpark(p))
+        if (caller_gone(sv, p) && unpark(sv, p))
             return 1;
     }
     return 0;
 }
 
-static int reclaim(struct client *c, size_t max)
+static int reclaim(struct vfs_server *sv, struct client *c, size_t max)
 {
-    return reclaim_list(&c->active, max) || reclaim_list(&c->queued, max);
+    return reclaim_list(sv, &c->active, max) || reclaim_list(sv, &c->queued, max);
 }
 
-static void sweep(void)
+static void sweep(struct vfs_server *sv)
 {
-    struct park *ps = &park_state;
+    struct park *ps = &sv->park;
     for (unsigned b = 0; b < CLIENT_BUCKETS; b++) {
         for (struct client *c = ps->clients[b], *next; c; c = next) {
             next = c->hnext;
-            reclaim(c, c->waiting);
+            reclaim(sv, c, c->waiting);
         }
     }
     ps->sweep_at = ps->n * 2 > SWEEP_MIN ? ps->n * 2 : SWEEP_MIN;
@@ -1285,18 +1438,18 @@ static void sweep(void)
 
 /* Keep a copy of *w waiting on of's pipe for client pid: 0, -VK_EAGAIN (the client has
  * PARK_PER_CLIENT waiting already), -VK_ENOMEM. */
-static long park(struct ofile *of, const struct pending *w, uint32_t pid)
+static long park(struct vfs_server *sv, struct ofile *of, const struct pending *w, uint32_t pid)
 {
-    struct park *ps = &park_state;
+    struct park *ps = &sv->park;
     struct vfs_pipe *pp = vfs_file_pipe(of->f);
     if (!pp)
         return -VK_EAGAIN; /* only pipes wait */
     if (ps->n >= ps->sweep_at)
-        sweep();
-    struct client **slot = client_slot(pid), *c = *slot;
+        sweep(sv);
+    struct client **slot = client_slot(sv, pid), *c = *slot;
     if (c && c->waiting >= PARK_PER_CLIENT) {
-        reclaim(c, PARK_RECLAIM);
-        slot = client_slot(pid);
+        reclaim(sv, c, PARK_RECLAIM);
+        slot = client_slot(sv, pid);
         c = *slot;
         if (c && c->waiting >= PARK_PER_CLIENT)
             return -VK_EAGAIN;
@@ -1314,10 +1467,10 @@ static long park(struct ofile *of, const struct pending *w, uint32_t pid)
     }
     *p = *w;
     p->pipe = vfs_pipe_id(pp);
-    p->id = (uint32_t)(of - files);
+    p->id = (uint32_t)(of - sv->files);
     p->client = c;
     p->active = c->nactive < PARK_ACTIVE;
-    bucket_add(p);
+    bucket_add(sv, p);
     clist_add(p->active ? &c->active : &c->queued, p);
     c->nactive += p->active != 0;
     c->waiting++;
@@ -1341,23 +1494,23 @@ static int can_progress(struct ofile *of, const struct pending *p)
 
 /* Retry the active requests in bucket b waiting on pipe `pipe` (any pipe: all of them),
  * oldest first, while any of them progresses or goes. */
-static void retry_bucket(unsigned b, uint64_t pipe, int any)
+static void retry_bucket(struct vfs_server *sv, unsigned b, uint64_t pipe, int any)
 {
     for (int progress = 1; progress;) {
         progress = 0;
-        for (struct pending *p = park_state.bucket[b].head, *next; p; p = next) {
+        for (struct pending *p = sv->park.bucket[b].head, *next; p; p = next) {
             next = p->next; /* stays valid: unpark frees only p (a turn moves to the tail) */
-            struct ofile *of = &files[p->id];
+            struct ofile *of = &sv->files[p->id];
             if ((!any && p->pipe != pipe) || !p->active || !can_progress(of, p))
                 continue;
             uint64_t done = p->done;
             long rc;
-            if (caller_gone(p)) {
-                unpark(p);
+            if (caller_gone(sv, p)) {
+                unpark(sv, p);
                 progress = 1;
-            } else if (attempt(of, p, &rc)) {
+            } else if (attempt(sv, of, p, &rc)) {
                 reply(p->token, &p->msg, rc);
-                unpark(p);
+                unpark(sv, p);
                 progress = 1;
             } else if (p->done != done) {
                 progress = 1;
@@ -1366,31 +1519,31 @@ static void retry_bucket(unsigned b, uint64_t pipe, int any)
     }
 }
 
-static void retry_touched(void)
+static void retry_touched(struct vfs_server *sv)
 {
-    struct park *ps = &park_state;
+    struct park *ps = &sv->park;
     unsigned all_done = 0;
     for (unsigned i = 0;;) {
         for (; i < ps->ntouched; i++) /* turns taken meanwhile may add pipes */
-            retry_bucket((unsigned)(ps->touched[i] % PARK_BUCKETS), ps->touched[i], 0);
+            retry_bucket(sv, (unsigned)(ps->touched[i] % PARK_BUCKETS), ps->touched[i], 0);
         if (ps->touched_all == all_done)
             break;
         all_done = ps->touched_all;
         for (unsigned b = 0; b < PARK_BUCKETS; b++)
-            retry_bucket(b, 0, 1);
+            retry_bucket(sv, b, 0, 1);
     }
 }
 
 /* of is being closed: its waiters get EBADF (the description they used is gone). They are
  * collected first: a turn taken when one goes may move others within the bucket. */
-static void drop_waiters(struct ofile *of)
+static void drop_waiters(struct vfs_server *sv, struct ofile *of)
 {
     struct vfs_pipe *pp = of->f ? vfs_file_pipe(of->f) : NULL;
     if (!pp)
         return;
     uint64_t pipe = vfs_pipe_id(pp);
-    uint32_t id = (uint32_t)(of - files);
-    struct plist *l = &park_state.bucket[pipe % PARK_BUCKETS];
+    uint32_t id = (uint32_t)(of - sv->files);
+    struct plist *l = &sv->park.bucket[pipe % PARK_BUCKETS];
     size_t n = 0;
     for (struct pending *p = l->head; p; p = p->next)
         n += p->pipe == pipe && p->id == id;
@@ -1399,7 +1552,7 @@ static void drop_waiters(struct ofile *of)
         for (struct pending *p = l->head; p;) {
             if (p->pipe == pipe && p->id == id) {
                 reply(p->token, &p->msg, -VK_EBADF);
-                unpark(p);
+                unpark(sv, p);
                 p = l->head;
             } else {
                 p = p->next;
@@ -1413,124 +1566,178 @@ static void drop_waiters(struct ofile *of)
             v[k++] = p;
     for (size_t i = 0; i < k; i++) {
         reply(v[i]->token, &v[i]->msg, -VK_EBADF);
-        unpark(v[i]);
+        unpark(sv, v[i]);
     }
     free(v);
 }
 
-/* 1 when the request was answered (or dropped), 0 when it was deferred. */
-static int file_request(struct ofile *of, struct vk_recv *r)
+/* READ, WRITE, POLL: answered now, or parked until the pipe can progress. */
+static long maybe_block(struct vfs_server *sv, struct ofile *of, struct vfs_req *q,
+                        struct pending *p)
 {
-    touch(of);
-    uint64_t *d = r->msg.data; /* results */
-    const uint64_t *a = args;  /* arguments */
-    struct vfs_stat st;
     long rc;
-    struct pending p = {.token = r->token,
-                        .op = r->msg.opcode,
-                        .id = 0,
-                        .len = 0,
-                        .done = 0,
-                        .events = 0,
-                        .msg = r->msg};
-    switch (r->msg.opcode) {
-    case VFS_OP_READ:
-    case VFS_OP_PREAD:
-        p.len = a[0] < r->recv_len ? a[0] : r->recv_len;
-        if (r->msg.opcode == VFS_OP_PREAD) {
-            rc = do_read(of, &p, 1, (int64_t)a[1]);
-            d[0] = p.done;
-            break;
-        }
-        goto maybe_block;
-    case VFS_OP_WRITE:
-    case VFS_OP_PWRITE:
-        p.len = r->send_len;
-        if (r->msg.opcode == VFS_OP_PWRITE) {
-            rc = do_write(of, &p, 1, (int64_t)a[1]);
-            d[0] = p.done;
-            break;
-        }
-        goto maybe_block;
-    case VFS_OP_POLL:
-        p.events = a[0];
-        p.look = a[1] != 0;
-    maybe_block:
-        if (!attempt(of, &p, &rc) && (rc = park(of, &p, r->sender_pid)) == 0)
-            return 0;
-        r->msg = p.msg;
-        break;
-    case VFS_OP_LSEEK: {
-        int64_t o = of->dev ? 0 : vfs_lseek(of->f, (int64_t)a[0], (int)a[1]);
-        rc = o < 0 ? o : 0;
-        d[0] = (uint64_t)o;
-        break;
-    }
-    case VFS_OP_FSTAT:
-        rc = vfs_fstat(of->f, &st);
-        if (!rc)
-            rc = reply_stat(r, &st);
-        break;
-    case VFS_OP_FTRUNCATE:
-        rc = vfs_ftruncate(of->f, (int64_t)a[0]);
-        break;
-    case VFS_OP_FSYNC:
-        rc = of->dev ? 0 : vfs_fsync(of->f);
-        break;
-    case VFS_OP_READDIR:
-        rc = readdir_op(of, r);
-        break;
-    case VFS_OP_FCHMOD: { /* as the caller, whoever opened the file */
-        struct session *caller = session_of_pid(r->sender_pid);
-        if (!caller) {
-            rc = -VK_EPERM;
-            break;
-        }
-        struct vfs_ctx ctx = {.vfs = V, .cred = caller->ctx.cred};
-        rc = vfs_fchmod(&ctx, of->f, (uint32_t)a[0]);
-        break;
-    }
-    case VFS_OP_GETFL:
-        d[0] = vfs_file_flags(of->f);
-        rc = 0;
-        break;
-    case VFS_OP_SETFL:
-        vfs_file_set_flags(of->f, (uint32_t)a[0]);
-        rc = 0;
-        break;
-    case VFS_OP_WATCH:
-    case VFS_OP_UNWATCH:
-        rc = watch_op(of, r->msg.opcode == VFS_OP_WATCH, r->sender_pid);
-        break;
-    default:
-        rc = -VK_ENOSYS;
-        break;
-    }
+    if (!attempt(sv, of, p, &rc) && (rc = park(sv, of, p, q->r->sender_pid)) == 0)
+        return REQ_DEFERRED;
+    q->r->msg = p->msg;
+    return rc;
+}
+
+/* The request as it may wait: its reply token and message (data zeroed). */
+static struct pending pending_of(const struct vk_recv *r)
+{
+    return (struct pending){.token = r->token, .op = r->msg.opcode, .msg = r->msg};
+}
+
+static long op_read(struct vfs_server *sv, struct ofile *of, struct vfs_req *q)
+{
+    struct pending p = pending_of(q->r);
+    p.len = q->a[0] < q->r->recv_len ? q->a[0] : q->r->recv_len;
+    return maybe_block(sv, of, q, &p);
+}
+
+static long op_pread(struct vfs_server *sv, struct ofile *of, struct vfs_req *q)
+{
+    struct pending p = pending_of(q->r);
+    p.len = q->a[0] < q->r->recv_len ? q->a[0] : q->r->recv_len;
+    long rc = do_read(sv, of, &p, 1, (int64_t)q->a[1]);
+    q->d[0] = p.done;
+    return rc;
+}
+
+static long op_write(struct vfs_server *sv, struct ofile *of, struct vfs_req *q)
+{
+    struct pending p = pending_of(q->r);
+    p.len = q->r->send_len;
+    return maybe_block(sv, of, q, &p);
+}
+
+static long op_pwrite(struct vfs_server *sv, struct ofile *of, struct vfs_req *q)
+{
+    struct pending p = pending_of(q->r);
+    p.len = q->r->send_len;
+    long rc = do_write(sv, of, &p, 1, (int64_t)q->a[1]);
+    q->d[0] = p.done;
+    return rc;
+}
+
+static long op_poll(struct vfs_server *sv, struct ofile *of, struct vfs_req *q)
+{
+    struct pending p = pending_of(q->r);
+    p.events = q->a[0];
+    p.look = q->a[1] != 0;
+    return maybe_block(sv, of, q, &p);
+}
+
+static long op_lseek(struct vfs_server *sv, struct ofile *of, struct vfs_req *q)
+{
+    (void)sv;
+    int64_t o = of->dev ? 0 : vfs_lseek(of->f, (int64_t)q->a[0], (int)q->a[1]);
+    q->d[0] = (uint64_t)o;
+    return o < 0 ? o : 0;
+}
+
+static long op_fstat(struct vfs_server *sv, struct ofile *of, struct vfs_req *q)
+{
+    (void)sv;
+    struct vfs_stat st;
+    long rc = vfs_fstat(of->f, &st);
+    return rc ? rc : reply_stat(q->r, &st);
+}
+
+static long op_ftruncate(struct vfs_server *sv, struct ofile *of, struct vfs_req *q)
+{
+    (void)sv;
+    return vfs_ftruncate(of->f, (int64_t)q->a[0]);
+}
+
+static long op_fsync(struct vfs_server *sv, struct ofile *of, struct vfs_req *q)
+{
+    (void)sv;
+    (void)q;
+    return of->dev ? 0 : vfs_fsync(of->f);
+}
+
+/* FCHMOD: as the caller, whoever opened the file. */
+static long op_fchmod(struct vfs_server *sv, struct ofile *of, struct vfs_req *q)
+{
+    struct session *caller = session_of_pid(sv, q->r->sender_pid);
+    if (!caller)
+        return -VK_EPERM;
+    struct vfs_ctx ctx = {.vfs = sv->vfs, .cred = caller->ctx.cred};
+    return vfs_fchmod(&ctx, of->f, (uint32_t)q->a[0]);
+}
+
+static long op_getfl(struct vfs_server *sv, struct ofile *of, struct vfs_req *q)
+{
+    (void)sv;
+    q->d[0] = vfs_file_flags(of->f);
+    return 0;
+}
+
+static long op_setfl(struct vfs_server *sv, struct ofile *of, struct vfs_req *q)
+{
+    (void)sv;
+    vfs_file_set_flags(of->f, (uint32_t)q->a[0]);
+    return 0;
+}
+
+#define NOTIFY VK_OBJ_NOTIFICATION, VK_RIGHT_SIGNAL /* h0_type, h0_rights: WATCH's handle */
+
+/* Requests on an open file (veridian/vfs_proto.h), by opcode. */
+static const struct vfs_req_op file_ops[] = {
+    {VFS_OP_READ, 0, 0, 0, 0, 0, NULL, op_read},
+    {VFS_OP_WRITE, 0, 0, 0, 0, 0, NULL, op_write},
+    {VFS_OP_PREAD, 0, 0, 0, 0, 0, NULL, op_pread},
+    {VFS_OP_PWRITE, 0, 0, 0, 0, 0, NULL, op_pwrite},
+    {VFS_OP_LSEEK, 0, 0, 0, 0, 0, NULL, op_lseek},
+    {VFS_OP_FSTAT, 0, 0, 0, 0, 0, NULL, op_fstat},
+    {VFS_OP_FTRUNCATE, 0, 0, 0, 0, 0, NULL, op_ftruncate},
+    {VFS_OP_FSYNC, 0, 0, 0, 0, 0, NULL, op_fsync},
+    {VFS_OP_READDIR, 0, 0, 0, 0, 0, NULL, op_readdir},
+    {VFS_OP_FCHMOD, 0, 0, 0, 0, 0, NULL, op_fchmod},
+    {VFS_OP_GETFL, 0, 0, 0, 0, 0, NULL, op_getfl},
+    {VFS_OP_SETFL, 0, 0, 0, 0, 0, NULL, op_setfl},
+    {VFS_OP_POLL, 0, 0, 0, 0, 0, NULL, op_poll},
+    {VFS_OP_WATCH, 0, REQ_ARG1, 0, NOTIFY, NULL, op_watch},
+    {VFS_OP_UNWATCH, 0, REQ_ARG1, 0, NOTIFY, NULL, op_watch},
+};
+
+/* 1 when the request was answered (or dropped), 0 when it was deferred. */
+static int file_request(struct vfs_server *sv, struct ofile *of, struct vk_recv *r)
+{
+    touch(sv, of);
+    const struct vfs_req_op *op =
+        op_find(file_ops, sizeof file_ops / sizeof file_ops[0], r->msg.opcode);
+    struct vfs_req q;
+    long rc = -VK_ENOSYS;
+    if (op && op->file && !(rc = decode(sv, op, r, &q)) &&
+        (rc = op->file(sv, of, &q)) == REQ_DEFERRED)
+        return 0;
     reply(r->token, &r->msg, rc);
     return 1;
 }
 
-static void closed(uint64_t badge)
+static void closed(struct vfs_server *sv, uint64_t badge)
 {
-    struct ofile *of = file_of(badge);
+    struct ofile *of = file_of(sv, badge);
     if (of) {
-        touch(of); /* the peers of a pipe end see EOF or EPIPE */
-        drop_waiters(of);
+        touch(sv, of); /* the peers of a pipe end see EOF or EPIPE */
+        drop_waiters(sv, of);
         free(of->path);
         vfs_close(of->f);
-        if ((size_t)(of - files) < file_hint)
-            file_hint = (size_t)(of - files);
+        if ((size_t)(of - sv->files) < sv->file_hint)
+            sv->file_hint = (size_t)(of - sv->files);
         memset(of, 0, sizeof *of);
         return;
     }
-    struct session *s = session_of(badge);
+    struct session *s = session_of(sv, badge);
     if (s && badge != VFS_BADGE_ROOT_SESSION)
-        session_free(s);
+        session_free(sv, s);
 }
 
 /* ---- the namespace at start ---- */
 
-static int mount_boot_image(struct vfs_ctx *ctx)
+static int mount_boot_image(struct vfs_server *sv, struct vfs_ctx *ctx)
 {
     uint32_t bootfs = vr_start_handle(VK_ROLE_BOOTFS);
     uint64_t addr, size;
@@ -1566,7 +1773,7 @@ static int mount_boot_image(struct vfs_ctx *ctx)
         if (!slash)
             break;
         if (!fs) {
-            if (tl > VFS_NAME_MAX || rofs_create_fs(V, &fs))
+            if (tl > VFS_NAME_MAX || rofs_create_fs(sv->vfs, &fs))
                 return -VK_ENOMEM;
             memcpy(top, f.name, tl);
             top[tl] = 0;
@@ -1578,12 +1785,12 @@ static int mount_boot_image(struct vfs_ctx *ctx)
     return 0;
 }
 
-static int make_devfs(struct vfs_ctx *ctx)
+static int make_devfs(struct vfs_server *sv, struct vfs_ctx *ctx)
 {
     struct vfs_fs *fs;
-    if (rofs_create_fs(V, &fs))
+    if (rofs_create_fs(sv->vfs, &fs))
         return -VK_ENOMEM;
-    devfs = fs;
+    sv->devfs = fs;
     static const struct {
         const char *name;
         uint32_t perm, major, minor;
@@ -1603,48 +1810,86 @@ static int make_devfs(struct vfs_ctx *ctx)
     return 0;
 }
 
-static int build_namespace(void)
+static int build_namespace(struct vfs_server *sv)
 {
     struct vfs_config cfg = {.clock = clock_ns};
     struct vfs_fs *root, *tmp;
     struct tmpfs_config rc_root = {.max_bytes = 256u << 20, .root_mode = 0755};
     struct tmpfs_config rc_tmp = {.max_bytes = 64u << 20, .root_mode = 01777};
     int rc;
-    if ((rc = vfs_create(&cfg, &V)) || (rc = tmpfs_create(V, &rc_root, &root)) ||
-        (rc = vfs_mount_root(V, root, 0)))
+    if ((rc = vfs_create(&cfg, &sv->vfs)) || (rc = tmpfs_create(sv->vfs, &rc_root, &root)) ||
+        (rc = vfs_mount_root(sv->vfs, root, 0)))
         return rc;
-    struct vfs_ctx ctx = {.vfs = V, .cred = {0, 0, 0, NULL}, .umask = 022};
-    if ((rc = vfs_mkdir(&ctx, NULL, "/tmp", 01777)) || (rc = tmpfs_create(V, &rc_tmp, &tmp)) ||
-        (rc = vfs_mount(&ctx, NULL, "/tmp", tmp, 0)))
+    struct vfs_ctx ctx = {.vfs = sv->vfs, .cred = {0, 0, 0, NULL}, .umask = 022};
+    if ((rc = vfs_mkdir(&ctx, NULL, "/tmp", 01777)) ||
+        (rc = tmpfs_create(sv->vfs, &rc_tmp, &tmp)) || (rc = vfs_mount(&ctx, NULL, "/tmp", tmp, 0)))
         return rc;
-    if ((rc = mount_boot_image(&ctx)) || (rc = make_devfs(&ctx)))
+    if ((rc = mount_boot_image(sv, &ctx)) || (rc = make_devfs(sv, &ctx)))
         return rc;
-    if ((rc = rofs_create_fs(V, &procfs)))
+    if ((rc = rofs_create_fs(sv->vfs, &sv->procfs)))
         return rc;
     if ((rc = vfs_mkdir(&ctx, NULL, "/proc", 0555)) ||
-        (rc = vfs_mount(&ctx, NULL, "/proc", procfs, VFS_MNT_RDONLY)))
+        (rc = vfs_mount(&ctx, NULL, "/proc", sv->procfs, VFS_MNT_RDONLY)))
         return rc;
-    proc_refresh();
+    proc_refresh(sv);
     /* session 1: init's */
-    long id = new_session(&ctx, NULL);
+    long id = new_session(sv, &ctx, NULL);
     return id == (long)VFS_BADGE_ROOT_SESSION ? 0 : -VK_EIO;
+}
+
+/* One message: a close notice, or a request answered now or parked. */
+static void handle_message(struct vfs_server *sv, struct vk_recv *r)
+{
+    if (r->kind == VK_RECV_CLOSED) {
+        closed(sv, r->badge);
+    } else if (r->kind == VK_RECV_CALL) {
+        /* take the request's handles aside: replies carry only what we put in them */
+        sv->n_in = VK_MSG_NHANDLES(r->msg.flags);
+        memcpy(sv->in_handles, r->msg.handles, sizeof sv->in_handles);
+        r->msg.flags = 0;
+        memset(r->msg.handles, 0, sizeof r->msg.handles);
+        memcpy(sv->args, r->msg.data, sizeof sv->args);
+        memset(r->msg.data, 0, sizeof r->msg.data);
+        struct session *s = session_of(sv, r->badge);
+        struct ofile *of = file_of(sv, r->badge);
+        if (s)
+            reply(r->token, &r->msg, session_request(sv, s, r));
+        else if (of)
+            file_request(sv, of, r);
+        else
+            reply(r->token, &r->msg, -VK_EBADF);
+        for (uint32_t i = 0; i < sv->n_in; i++)
+            if (sv->in_handles[i])
+                vk_handle_close(sv->in_handles[i]);
+        sv->n_in = 0;
+    }
+    retry_touched(sv);
+    check_watches(sv);
+    sv->park.ntouched = 0;
+    sv->park.touched_all = 0;
 }
 
 int main(void)
 {
-    ep = vr_start_handle(VK_ROLE_SERVE);
-    console = vr_start_handle(VK_ROLE_CONSOLE);
-    if (!console)
-        console = vr_start_handle(VK_ROLE_STDOUT);
-    if (!ep) {
+    struct vfs_server *sv = calloc(1, sizeof *sv);
+    if (!sv) {
+        fprintf(stderr, "vfs: no memory for the server's state\n");
+        return 1;
+    }
+    sv->park.sweep_at = SWEEP_MIN;
+    sv->ep = vr_start_handle(VK_ROLE_SERVE);
+    sv->console = vr_start_handle(VK_ROLE_CONSOLE);
+    if (!sv->console)
+        sv->console = vr_start_handle(VK_ROLE_STDOUT);
+    if (!sv->ep) {
         fprintf(stderr, "vfs: no endpoint to serve (VK_ROLE_SERVE): started outside init?\n");
         return 1;
     }
     const unsigned char *seed = vr_auxv_random(); /* AT_RANDOM: from the run's seed */
     if (seed)
-        memcpy(rng, seed, sizeof rng);
-    rng[0] |= 1;
-    int rc = build_namespace();
+        memcpy(sv->rng, seed, sizeof sv->rng);
+    sv->rng[0] |= 1;
+    int rc = build_namespace(sv);
     if (rc) {
         fprintf(stderr, "vfs: cannot build the namespace: %s\n", strerror(-rc));
         return 1;
@@ -1653,7 +1898,7 @@ int main(void)
     struct vk_recv r;
     uint64_t receive_errors = 0; /* bit e: -e was reported */
     for (;;) {
-        long rrc = vk_receive(ep, &r, VK_DEADLINE_NEVER);
+        long rrc = vk_receive(sv->ep, &r, VK_DEADLINE_NEVER);
         if (rrc) {
             /* nothing was taken (the kernel fails a request it cannot deliver to its caller,
              * not to us): say so once per kind of error and go on serving */
@@ -1663,32 +1908,6 @@ int main(void)
             }
             continue;
         }
-        if (r.kind == VK_RECV_CLOSED) {
-            closed(r.badge);
-        } else if (r.kind == VK_RECV_CALL) {
-            /* take the request's handles aside: replies carry only what we put in them */
-            n_in = VK_MSG_NHANDLES(r.msg.flags);
-            memcpy(in_handles, r.msg.handles, sizeof in_handles);
-            r.msg.flags = 0;
-            memset(r.msg.handles, 0, sizeof r.msg.handles);
-            memcpy(args, r.msg.data, sizeof args);
-            memset(r.msg.data, 0, sizeof r.msg.data);
-            struct session *s = session_of(r.badge);
-            struct ofile *of = file_of(r.badge);
-            if (s)
-                reply(r.token, &r.msg, session_request(s, &r));
-            else if (of)
-                file_request(of, &r);
-            else
-                reply(r.token, &r.msg, -VK_EBADF);
-            for (uint32_t i = 0; i < n_in; i++)
-                if (in_handles[i])
-                    vk_handle_close(in_handles[i]);
-            n_in = 0;
-        }
-        retry_touched();
-        check_watches();
-        park_state.ntouched = 0;
-        park_state.touched_all = 0;
+        handle_message(sv, &r);
     }
 }

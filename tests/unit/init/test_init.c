@@ -251,6 +251,106 @@ START_TEST(test_config_errors)
 }
 END_TEST
 
+/* Every message of the schema, whole and with its position: the key tables of config.c must
+ * keep them byte for byte (tests/integration/init/config.sh matches them in init's output). */
+START_TEST(test_config_messages)
+{
+    static const struct {
+        const char *text;
+        uint32_t line, col;
+        const char *msg;
+    } cases[] = {
+        {"[init]\ncolour = 1\n", 2, 10,
+         "unknown key 'init.colour': expected console, console_user, console_group, "
+         "console_caps, restart_backoff_ms, restart_backoff_max_ms, restart_limit or "
+         "restart_window_ms"},
+        {"[[services]]\nname = \"a\"\npath = \"/a\"\ncolour = 1\n", 4, 10,
+         "unknown key 'colour': expected name, path, depends_on, restart_policy, capabilities, "
+         "user, group, args, env, readiness or namespace"},
+        {"colour = 1\n", 1, 10, "unknown key 'colour': expected [[services]] or [init]"},
+        {"init = 1\n", 1, 8, "init: expected a table"},
+        {"services = [1]\n", 1, 13, "services: expected a table ([[services]])"},
+        {"[init]\nconsole = []\n", 2, 11, "init.console: expected the program and its arguments"},
+        {"[init]\nconsole = 1\n", 2, 11, "init.console: expected an array, found integer"},
+        {"[init]\nconsole = [1]\n", 2, 12, "init.console: expected a string, found integer"},
+        {"[init]\nconsole_caps = [\"CAP_X\"]\n", 2, 17, "unknown capability 'CAP_X'"},
+        {"[init]\nconsole_user = 1\n", 2, 16,
+         "init.console_user: expected a string, found integer"},
+        {"[init]\nrestart_window_ms = \"x\"\n", 2, 21,
+         "init.restart_window_ms: expected an integer, found string"},
+        {"[init]\nrestart_backoff_ms = 3600001\n", 2, 22,
+         "init.restart_backoff_ms: expected 0..3600000, found 3600001"},
+        {"[init]\nrestart_backoff_max_ms = -1\n", 2, 26,
+         "init.restart_backoff_max_ms: expected 0..3600000, found -1"},
+        {"[init]\nrestart_limit = 1000001\n", 2, 17,
+         "init.restart_limit: expected 0..1000000, found 1000001"},
+        {"[init]\nrestart_window_ms = 86400001\n", 2, 21,
+         "init.restart_window_ms: expected 0..86400000, found 86400001"},
+        {"[init]\nrestart_backoff_ms = 50\nrestart_backoff_max_ms = 10\n", 1, 1,
+         "init: restart_backoff_max_ms (10) is below restart_backoff_ms (50)"},
+        {"[[services]]\nname = \"a\"\npath = \"/a\"\nrestart_policy = \"sometimes\"\n", 4, 18,
+         "restart_policy 'sometimes': expected \"never\", \"on-failure\" or \"always\""},
+        {"[[services]]\nname = \"a\"\npath = \"/a\"\nreadiness = \"soon\"\n", 4, 13,
+         "readiness 'soon': expected \"none\" or \"notify\""},
+        {"[[services]]\nname = \"a\"\npath = \"/a\"\nnamespace = 1\n", 4, 13,
+         "namespace: expected true or false"},
+        {"[[services]]\nname = \"a\"\npath = \"/a\"\nenv = 1\n", 4, 7,
+         "env: expected a table of strings"},
+        {"[[services]]\nname = \"a\"\npath = \"/a\"\nenv = { \"A=B\" = \"c\" }\n", 4, 17,
+         "env: expected a variable name without '='"},
+        {"[[services]]\nname = \"a\"\npath = \"/a\"\nenv = { A = 1 }\n", 4, 13,
+         "env value: expected a string, found integer"},
+        {"[[services]]\nname = \"a\"\npath = \"/a\"\nargs = 1\n", 4, 8,
+         "args: expected an array, found integer"},
+        {"[[services]]\nname = \"a\"\npath = \"/a\"\nargs = [\"\"]\n", 4, 9,
+         "args: expected a non-empty string of at most 255 bytes without NUL"},
+        {"[[services]]\nname = \"a\"\npath = \"/a\"\ndepends_on = [1]\n", 4, 15,
+         "depends_on: expected a string, found integer"},
+        {"[[services]]\nname = \"a\"\npath = \"/a\"\n"
+         "depends_on = "
+         "[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\",\"10\",\"11\",\"12\",\"13\","
+         "\"14\",\"15\",\"16\",\"17\"]\n",
+         4, 14, "depends_on: at most 16 entries"},
+        {"[[services]]\nname = \"a\"\npath = \"a\"\n", 3, 8, "path 'a': expected an absolute path"},
+        {"[[services]]\npath = \"/a\"\n", 1, 1, "service: 'name' is required"},
+        {"[[services]]\nname = \"a\"\n", 1, 1, "service a: 'path' is required"},
+        {"[[services]]\nname = \"a b\"\n", 1, 1, "service: 'path' is required"},
+        {"[[services]]\nname = \"a\"\npath = \"/a\"\nnamespace = true\nuser = \"u\"\n", 5, 8,
+         "user: the namespace service has no session, so no user or group"},
+        {"[[services]]\nname = \"a\"\npath = \"/a\"\nuser = \"a b\"\n", 4, 8,
+         "user 'a b': expected letters, digits, '-', '_' or '.'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n = parse(cases[i].text);
+        ck_assert_msg(n >= 1, "case %zu: no diagnostic", i);
+        size_t k = 0;
+        while (k + 1 < n && strcmp(d[k].msg, cases[i].msg))
+            k++;
+        ck_assert_msg(!strcmp(d[k].msg, cases[i].msg), "case %zu: '%s'", i, d[0].msg);
+        ck_assert_msg(d[k].line == cases[i].line && d[k].col == cases[i].col, "case %zu: at %u:%u",
+                      i, d[k].line, d[k].col);
+    }
+    /* values land where they belong, scaled */
+    ck_assert_uint_eq(parse("[init]\nrestart_backoff_ms = 7\nrestart_backoff_max_ms = 9\n"
+                            "restart_limit = 0\nrestart_window_ms = 3\nconsole_caps = "
+                            "[\"CAP_FS_MOUNT\"]\nconsole_user = \"u\"\nconsole_group = \"g\"\n"
+                            "[[services]]\nname = \"a\"\npath = \"/a\"\nnamespace = true\n"
+                            "readiness = \"notify\"\nrestart_policy = \"on-failure\"\n"),
+                      0);
+    ck_assert_uint_eq(cfg.backoff_base_ns, 7000000);
+    ck_assert_uint_eq(cfg.backoff_cap_ns, 9000000);
+    ck_assert_uint_eq(cfg.restart_limit, 0);
+    ck_assert_uint_eq(cfg.restart_window_ns, 3000000);
+    ck_assert_uint_eq(cfg.console_rights, VK_RIGHT_FS_MOUNT);
+    ck_assert_str_eq(cfg.console_user.name, "u");
+    ck_assert_str_eq(cfg.console_group.name, "g");
+    ck_assert_int_eq(cfg.svc[0].is_namespace, 1);
+    ck_assert_int_eq(cfg.svc[0].ready_notify, 1);
+    ck_assert_int_eq(cfg.svc[0].policy, INIT_ON_FAILURE);
+    init_config_free(&cfg);
+}
+END_TEST
+
 static const char passwd[] = "root:x:0:0:root:/:/bin/vsh\n"
                              "# a comment, and malformed lines: skipped\n"
                              "broken:x:12\n"
@@ -402,6 +502,7 @@ static Suite *init_suite(void)
     tcase_add_test(tc, test_caps);
     tcase_add_test(tc, test_config_ok);
     tcase_add_test(tc, test_config_errors);
+    tcase_add_test(tc, test_config_messages);
     tcase_add_test(tc, test_id_lookup);
     tcase_add_test(tc, test_users);
     tcase_add_test(tc, test_users_errors);
