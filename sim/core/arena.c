@@ -226,7 +226,7 @@ int vk_plat_proc_load(struct vk_kernel *k, struct vk_process *p, struct vk_load_
         return rc;
 
     uint8_t rnd[16];
-    vs_prng_fill(&k->seed_prng, rnd, sizeof rnd);
+    vl_prng_fill(&k->seed_prng, rnd, sizeof rnd);
     struct vs_aux aux[] = {
         {3 /* AT_PHDR */, p->base + info.phdr_vaddr},
         {4 /* AT_PHENT */, info.phentsize},

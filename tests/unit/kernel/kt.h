@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "os/kernel/kernel_internal.h" /* white-box: the kernel's own view */
 #include "sim/core/machine.h"
 
 struct kt {
