@@ -76,8 +76,11 @@ uint64_t vk_kernel_next_timer(const struct vk_kernel *k)
     return t ? t->time : VK_DEADLINE_NEVER;
 }
 
-void vk_trace(struct vk_kernel *k, uint32_t kind, uint64_t a0, uint64_t a1, uint64_t a2,
-              uint64_t a3, uint64_t a4)
+/* Out of line on purpose: one copy of the event's construction, into which link-time
+ * optimisation inlines the platform's emit (vrsim's digest and ring); inlined into its many
+ * callers instead, the emit would stay a call that reloads the event from memory. */
+__attribute__((noinline)) void vk_trace(struct vk_kernel *k, uint32_t kind, uint64_t a0,
+                                        uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
 {
     struct vk_thread *t = k->cur;
     struct vk_trace_event e = {
