@@ -1,5 +1,7 @@
 /*
- * vl_evq: the discrete-event queue that drives virtual time.
+ * vl_evq: the discrete-event queue that drives virtual time (freestanding: the kernel compiles
+ * it into itself for its timers; it allocates only through the functions given to
+ * vl_evq_init).
  *
  * A binary min-heap of intrusive timers ordered by (time, seq), where seq is a per-queue
  * counter stamped at every vl_evq_add. Events due at the same virtual time therefore fire in

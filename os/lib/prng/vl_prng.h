@@ -1,5 +1,6 @@
 /*
- * prng: the simulator's only source of randomness.
+ * vl_prng: the only source of randomness of the kernel and the simulator (freestanding, pure;
+ * the kernel compiles it into itself, os/kernel/CMakeLists.txt).
  *
  * Every random choice inside a simulated machine (scheduler tie-breaks, chaos preemption,
  * fault injection, link loss) comes from a struct vl_prng hanging off the machine, so a run
