@@ -27,7 +27,10 @@ set(VERIDIAN_GUEST_BASE_CFLAGS
     -ffreestanding -fPIE -fno-plt -fno-stack-protector -fno-asynchronous-unwind-tables
     -fno-exceptions -fcf-protection=none -nostdinc
     $<$<C_COMPILER_ID:GNU>:-fno-tree-loop-distribute-patterns>)
-set(VERIDIAN_GUEST_CFLAGS ${VERIDIAN_GUEST_BASE_CFLAGS} -isystem ${VERIDIAN_CC_INCLUDE})
+# The build directory's name stays out of guest binaries (debug info): build/ and build-asan/
+# then pack byte-identical boot images, so their runs give one trace digest (.ci/run).
+set(VERIDIAN_GUEST_CFLAGS ${VERIDIAN_GUEST_BASE_CFLAGS} -isystem ${VERIDIAN_CC_INCLUDE}
+    -ffile-prefix-map=${CMAKE_BINARY_DIR}=.)
 set(VERIDIAN_GUEST_LDFLAGS -nostdlib -static-pie -Wl,-z,noexecstack -Wl,--build-id=none
     -Wl,-z,norelro -Wl,--hash-style=gnu)
 set(VERIDIAN_GUEST_DEFINES VERIDIAN_GUEST=1)

@@ -1,79 +1,18 @@
 /*
- * The kernel-call dispatcher: charges virtual time, fires due timers, lets --chaos preempt,
- * decodes the call number, refuses handle arguments that do not fit in 32 bits (handle_args),
- * hands the arguments to the call's implementation, traces the call with its result, and
- * finishes a thread that was killed while inside the kernel.
- * Every kernel call leaves an event: a VS_TR_KCALL with its arguments and result, or, for a
+ * The kernel-call dispatcher: lets the platform charge the call (vk_plat_kcall_enter: virtual
+ * time, due timers, --chaos preemption), looks the call up in one const table (number, name,
+ * handler with one signature, handle-argument mask), refuses handle arguments that do not fit
+ * in 32 bits, hands the arguments to the call's implementation, traces the call with its
+ * result, and finishes a thread that was killed while inside the kernel.
+ * Every kernel call leaves an event: a VK_TR_KCALL with its arguments and result, or, for a
  * successful IPC call, the IPC events that describe it (send, receive, reply), which carry
  * more than the raw arguments and keep the hot path short.
  * Calls that are too small for a module of their own (handles, console, clock) live here.
  */
-#include <string.h>
 
-#include "os/kernel/kernel.h"
-#include "os/kernel/platform.h"
+#include "kernel_internal.h"
 
 #define CONSOLE_CHUNK 4096u
-
-static const char *const kcall_names[VK_NR_COUNT] = {
-    [VK_NR_HANDLE_CLOSE] = "handle_close",
-    [VK_NR_HANDLE_DUP] = "handle_dup",
-    [VK_NR_HANDLE_MINT] = "handle_mint",
-    [VK_NR_HANDLE_INFO] = "handle_info",
-    [VK_NR_ENDPOINT_CREATE] = "endpoint_create",
-    [VK_NR_CALL] = "call",
-    [VK_NR_RECEIVE] = "receive",
-    [VK_NR_REPLY] = "reply",
-    [VK_NR_REPLY_RECEIVE] = "reply_receive",
-    [VK_NR_MSG_READ] = "msg_read",
-    [VK_NR_MSG_WRITE] = "msg_write",
-    [VK_NR_NOTIFY_CREATE] = "notify_create",
-    [VK_NR_NOTIFY_SIGNAL] = "notify_signal",
-    [VK_NR_NOTIFY_BIND] = "notify_bind",
-    [VK_NR_WAIT_MANY] = "wait_many",
-    [VK_NR_FUTEX_WAIT] = "futex_wait",
-    [VK_NR_FUTEX_WAKE] = "futex_wake",
-    [VK_NR_VMO_CREATE] = "vmo_create",
-    [VK_NR_VMO_MAP] = "vmo_map",
-    [VK_NR_VMO_UNMAP] = "vmo_unmap",
-    [VK_NR_SPAWN] = "spawn",
-    [VK_NR_PROCESS_EXIT] = "process_exit",
-    [VK_NR_PROCESS_INFO] = "process_info",
-    [VK_NR_PROCESS_KILL] = "process_kill",
-    [VK_NR_THREAD_CREATE] = "thread_create",
-    [VK_NR_THREAD_EXIT] = "thread_exit",
-    [VK_NR_THREAD_YIELD] = "thread_yield",
-    [VK_NR_THREAD_SET_SELF] = "thread_set_self",
-    [VK_NR_CONSOLE_WRITE] = "console_write",
-    [VK_NR_CONSOLE_READ] = "console_read",
-    [VK_NR_CLOCK_GET] = "clock_get",
-    [VK_NR_GETPID] = "getpid",
-    [VK_NR_TRACE_MARK] = "trace_mark",
-    [VK_NR_KERNEL_INFO] = "kernel_info",
-};
-
-/* Which arguments are handles (bit i: argument i). Handles are 32-bit values passed in 64-bit
- * registers: narrowing a register with high bits set would silently name the handle in its
- * low half, so such a value is refused as no handle at all. */
-static const uint8_t handle_args[VK_NR_COUNT] = {
-    [VK_NR_HANDLE_CLOSE] = 1 << 0,  [VK_NR_HANDLE_DUP] = 1 << 0,    [VK_NR_HANDLE_MINT] = 1 << 0,
-    [VK_NR_HANDLE_INFO] = 1 << 0,   [VK_NR_CALL] = 1 << 0,          [VK_NR_RECEIVE] = 1 << 0,
-    [VK_NR_REPLY_RECEIVE] = 1 << 2, [VK_NR_NOTIFY_SIGNAL] = 1 << 0, [VK_NR_NOTIFY_BIND] = 3 << 0,
-    [VK_NR_VMO_MAP] = 1 << 0,       [VK_NR_PROCESS_INFO] = 1 << 0,  [VK_NR_PROCESS_KILL] = 1 << 0,
-    [VK_NR_CONSOLE_WRITE] = 1 << 0, [VK_NR_CONSOLE_READ] = 1 << 0,
-};
-
-static inline int wide_handle(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
-{
-    uint32_t m = nr < VK_NR_COUNT ? handle_args[nr] : 0;
-    uint64_t high = ((m & 1) ? a0 : 0) | ((m & 2) ? a1 : 0) | ((m & 4) ? a2 : 0);
-    return (high >> 32) != 0;
-}
-
-const char *vk_kcall_name(uint32_t nr)
-{
-    return nr < VK_NR_COUNT && kcall_names[nr] ? kcall_names[nr] : "invalid";
-}
 
 static long sys_handle_dup(struct vk_kernel *k, uint32_t h, uint32_t rights, uint64_t out, int mint,
                            uint64_t badge)
@@ -126,9 +65,9 @@ static long sys_console_write(struct vk_kernel *k, uint32_t h, uint64_t ubuf, ui
     uint64_t done = 0;
     while (done < len) {
         size_t n = len - done < sizeof buf ? (size_t)(len - done) : sizeof buf;
-        if ((rc = vk_plat_copy(buf, (const void *)(uintptr_t)(ubuf + done), n)))
+        if ((rc = vk_plat_copy_in(k, k->cur->proc, buf, ubuf + done, n)))
             return done ? (long)done : rc;
-        vk_trace(k, VS_TR_CONSOLE, e->badge, n, (uint64_t)(unsigned char)buf[0], 0, 0);
+        vk_trace(k, VK_TR_CONSOLE, e->badge, n, (uint64_t)(unsigned char)buf[0], 0, 0);
         long w = vk_plat_console_write(k, e->badge == 2, buf, n);
         if (w < 0)
             return done ? (long)done : w;
@@ -181,9 +120,9 @@ static long sys_trace_mark(struct vk_kernel *k, uint64_t us, uint64_t len)
     int rc = vk_copy_in(k, buf, us, (size_t)len);
     if (rc)
         return rc;
-    if (!vs_trace_intern(k->trace, buf, (size_t)len))
+    if (!vk_plat_trace_intern(k, buf, (size_t)len))
         return -VK_ENOMEM; /* the trace's string table is full (it is bounded) */
-    vk_trace_str(k, VS_TR_MARK, buf, (size_t)len, len, 0);
+    vk_trace_str(k, VK_TR_MARK, buf, (size_t)len, len, 0);
     return 0;
 }
 
@@ -205,90 +144,262 @@ static long sys_set_self(struct vk_kernel *k, uint64_t value)
     struct vk_thread *t = k->cur;
     t->self_value = value;
     if (t->proc->self_addr)
-        vk_plat_copy((void *)(uintptr_t)t->proc->self_addr, &value, 8);
+        vk_plat_copy_out(k, t->proc, t->proc->self_addr, &value, 8);
     return 0;
 }
 
-static long invoke(struct vk_kernel *k, uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
-                   uint64_t a3, uint64_t a4)
+/* ---- the kernel-call table ---- */
+
+/* Every kernel call has this shape: the current thread's arguments as they came, decoded by
+ * the call itself (a5 is not used by any call). */
+typedef long (*vk_kcall_handler)(struct vk_kernel *k, uint64_t a0, uint64_t a1, uint64_t a2,
+                                 uint64_t a3, uint64_t a4);
+
+struct vk_kcall_row {
+    uint32_t nr;
+    uint8_t handle_args; /* bit i: argument i is a handle (see wide_handle) */
+    const char *name;
+    vk_kcall_handler fn;
+};
+
+#define KC(name)                                                                                   \
+    static long kc_##name(struct vk_kernel *k, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, \
+                          uint64_t a4)
+#define KC_UNUSED() (void)k, (void)a0, (void)a1, (void)a2, (void)a3, (void)a4
+
+KC(handle_close)
 {
-    if (wide_handle(nr, a0, a1, a2))
-        return -VK_EBADH;
-    switch (nr) {
-    case VK_NR_HANDLE_CLOSE:
-        return vk_handle_close(k, &k->cur->proc->handles, (uint32_t)a0);
-    case VK_NR_HANDLE_DUP:
-        return sys_handle_dup(k, (uint32_t)a0, (uint32_t)a1, a2, 0, 0);
-    case VK_NR_HANDLE_MINT:
-        return sys_handle_dup(k, (uint32_t)a0, (uint32_t)a1, a3, 1, a2);
-    case VK_NR_HANDLE_INFO:
-        return sys_handle_info(k, (uint32_t)a0, a1);
-    case VK_NR_ENDPOINT_CREATE:
-        return vk_sys_endpoint_create(k, a0);
-    case VK_NR_CALL:
-        return vk_sys_call(k, (uint32_t)a0, a1, a2);
-    case VK_NR_RECEIVE:
-        return vk_sys_receive(k, (uint32_t)a0, a1, a2);
-    case VK_NR_REPLY:
-        return vk_sys_reply(k, a0, a1);
-    case VK_NR_REPLY_RECEIVE:
-        return vk_sys_reply_receive(k, a0, a1, (uint32_t)a2, a3, a4);
-    case VK_NR_MSG_READ:
-        return vk_sys_msg_read(k, a0, a1, a2, a3);
-    case VK_NR_MSG_WRITE:
-        return vk_sys_msg_write(k, a0, a1, a2, a3);
-    case VK_NR_NOTIFY_CREATE:
-        return vk_sys_notify_create(k, a0);
-    case VK_NR_NOTIFY_SIGNAL:
-        return vk_sys_notify_signal(k, (uint32_t)a0, a1);
-    case VK_NR_NOTIFY_BIND:
-        return vk_sys_notify_bind(k, (uint32_t)a0, (uint32_t)a1);
-    case VK_NR_WAIT_MANY:
-        return vk_sys_wait_many(k, a0, a1, a2);
-    case VK_NR_FUTEX_WAIT:
-        return vk_sys_futex_wait(k, a0, (uint32_t)a1, a2);
-    case VK_NR_FUTEX_WAKE:
-        return vk_sys_futex_wake(k, a0, a1);
-    case VK_NR_VMO_CREATE:
-        return vk_sys_vmo_create(k, a0, a1);
-    case VK_NR_VMO_MAP:
-        return vk_sys_vmo_map(k, (uint32_t)a0, (uint32_t)a1, a2);
-    case VK_NR_VMO_UNMAP:
-        return vk_sys_vmo_unmap(k, a0);
-    case VK_NR_SPAWN:
-        return vk_sys_spawn(k, a0, a1);
-    case VK_NR_PROCESS_EXIT: {
-        struct vk_proc_info why = {.exit_kind = VK_EXIT_NORMAL, .exit_code = (int32_t)a0};
-        vk_process_exit_current(k, &why);
-    }
-    case VK_NR_PROCESS_INFO:
-        return vk_sys_process_info(k, (uint32_t)a0, a1);
-    case VK_NR_PROCESS_KILL:
-        return vk_sys_process_kill(k, (uint32_t)a0);
-    case VK_NR_THREAD_CREATE:
-        return vk_sys_thread_create(k, a0, a1, a2, a3, a4);
-    case VK_NR_THREAD_EXIT:
-        vk_thread_exit_current(k, (int32_t)a0);
-    case VK_NR_THREAD_YIELD:
-        vk_yield(k);
-        return 0;
-    case VK_NR_THREAD_SET_SELF:
-        return sys_set_self(k, a0);
-    case VK_NR_CONSOLE_WRITE:
-        return sys_console_write(k, (uint32_t)a0, a1, a2);
-    case VK_NR_CONSOLE_READ:
-        return sys_console_read(k, (uint32_t)a0, a1, a2, a3);
-    case VK_NR_CLOCK_GET:
-        return (long)k->now;
-    case VK_NR_GETPID:
-        return k->cur->proc->pid;
-    case VK_NR_TRACE_MARK:
-        return sys_trace_mark(k, a0, a1);
-    case VK_NR_KERNEL_INFO:
-        return sys_kernel_info(k, a0);
-    default:
+    KC_UNUSED();
+    return vk_handle_close(k, &k->cur->proc->handles, (uint32_t)a0);
+}
+KC(handle_dup)
+{
+    KC_UNUSED();
+    return sys_handle_dup(k, (uint32_t)a0, (uint32_t)a1, a2, 0, 0);
+}
+KC(handle_mint)
+{
+    KC_UNUSED();
+    return sys_handle_dup(k, (uint32_t)a0, (uint32_t)a1, a3, 1, a2);
+}
+KC(handle_info)
+{
+    KC_UNUSED();
+    return sys_handle_info(k, (uint32_t)a0, a1);
+}
+KC(endpoint_create)
+{
+    KC_UNUSED();
+    return vk_sys_endpoint_create(k, a0);
+}
+KC(call)
+{
+    KC_UNUSED();
+    return vk_sys_call(k, (uint32_t)a0, a1, a2);
+}
+KC(receive)
+{
+    KC_UNUSED();
+    return vk_sys_receive(k, (uint32_t)a0, a1, a2);
+}
+KC(reply)
+{
+    KC_UNUSED();
+    return vk_sys_reply(k, a0, a1);
+}
+KC(reply_receive)
+{
+    return vk_sys_reply_receive(k, a0, a1, (uint32_t)a2, a3, a4);
+}
+KC(msg_read)
+{
+    KC_UNUSED();
+    return vk_sys_msg_read(k, a0, a1, a2, a3);
+}
+KC(msg_write)
+{
+    KC_UNUSED();
+    return vk_sys_msg_write(k, a0, a1, a2, a3);
+}
+KC(notify_create)
+{
+    KC_UNUSED();
+    return vk_sys_notify_create(k, a0);
+}
+KC(notify_signal)
+{
+    KC_UNUSED();
+    return vk_sys_notify_signal(k, (uint32_t)a0, a1);
+}
+KC(notify_bind)
+{
+    KC_UNUSED();
+    return vk_sys_notify_bind(k, (uint32_t)a0, (uint32_t)a1);
+}
+KC(wait_many)
+{
+    KC_UNUSED();
+    return vk_sys_wait_many(k, a0, a1, a2);
+}
+KC(futex_wait)
+{
+    KC_UNUSED();
+    return vk_sys_futex_wait(k, a0, (uint32_t)a1, a2);
+}
+KC(futex_wake)
+{
+    KC_UNUSED();
+    return vk_sys_futex_wake(k, a0, a1);
+}
+KC(vmo_create)
+{
+    KC_UNUSED();
+    return vk_sys_vmo_create(k, a0, a1);
+}
+KC(vmo_map)
+{
+    KC_UNUSED();
+    return vk_sys_vmo_map(k, (uint32_t)a0, (uint32_t)a1, a2);
+}
+KC(vmo_unmap)
+{
+    KC_UNUSED();
+    return vk_sys_vmo_unmap(k, a0);
+}
+KC(spawn)
+{
+    KC_UNUSED();
+    return vk_sys_spawn(k, a0, a1);
+}
+KC(process_exit)
+{
+    KC_UNUSED();
+    struct vk_proc_info why = {.exit_kind = VK_EXIT_NORMAL, .exit_code = (int32_t)a0};
+    vk_process_exit_current(k, &why);
+}
+KC(process_info)
+{
+    KC_UNUSED();
+    return vk_sys_process_info(k, (uint32_t)a0, a1);
+}
+KC(process_kill)
+{
+    KC_UNUSED();
+    return vk_sys_process_kill(k, (uint32_t)a0);
+}
+KC(thread_create)
+{
+    return vk_sys_thread_create(k, a0, a1, a2, a3, a4);
+}
+KC(thread_exit)
+{
+    KC_UNUSED();
+    vk_thread_exit_current(k, (int32_t)a0);
+}
+KC(thread_yield)
+{
+    KC_UNUSED();
+    vk_yield(k);
+    return 0;
+}
+KC(thread_set_self)
+{
+    KC_UNUSED();
+    return sys_set_self(k, a0);
+}
+KC(console_write)
+{
+    KC_UNUSED();
+    return sys_console_write(k, (uint32_t)a0, a1, a2);
+}
+KC(console_read)
+{
+    KC_UNUSED();
+    return sys_console_read(k, (uint32_t)a0, a1, a2, a3);
+}
+KC(clock_get)
+{
+    KC_UNUSED();
+    return (long)k->now;
+}
+KC(getpid)
+{
+    KC_UNUSED();
+    return k->cur->proc->pid;
+}
+KC(trace_mark)
+{
+    KC_UNUSED();
+    return sys_trace_mark(k, a0, a1);
+}
+KC(kernel_info)
+{
+    KC_UNUSED();
+    return sys_kernel_info(k, a0);
+}
+
+/* One row per call, indexed by its number: a new call is one row here (and its number in
+ * veridian/kcall.h). Handles are 32-bit values passed in 64-bit registers: narrowing a
+ * register with high bits set would silently name the handle in its low half, so the
+ * handle_args mask makes such a value no handle at all (-VK_EBADH). */
+#define KCALL(NR, name, handles) [NR] = {NR, handles, #name, kc_##name}
+static const struct vk_kcall_row kcalls[VK_NR_COUNT] = {
+    KCALL(VK_NR_HANDLE_CLOSE, handle_close, 1 << 0),
+    KCALL(VK_NR_HANDLE_DUP, handle_dup, 1 << 0),
+    KCALL(VK_NR_HANDLE_MINT, handle_mint, 1 << 0),
+    KCALL(VK_NR_HANDLE_INFO, handle_info, 1 << 0),
+    KCALL(VK_NR_ENDPOINT_CREATE, endpoint_create, 0),
+    KCALL(VK_NR_CALL, call, 1 << 0),
+    KCALL(VK_NR_RECEIVE, receive, 1 << 0),
+    KCALL(VK_NR_REPLY, reply, 0),
+    KCALL(VK_NR_REPLY_RECEIVE, reply_receive, 1 << 2),
+    KCALL(VK_NR_MSG_READ, msg_read, 0),
+    KCALL(VK_NR_MSG_WRITE, msg_write, 0),
+    KCALL(VK_NR_NOTIFY_CREATE, notify_create, 0),
+    KCALL(VK_NR_NOTIFY_SIGNAL, notify_signal, 1 << 0),
+    KCALL(VK_NR_NOTIFY_BIND, notify_bind, 3 << 0),
+    KCALL(VK_NR_WAIT_MANY, wait_many, 0),
+    KCALL(VK_NR_FUTEX_WAIT, futex_wait, 0),
+    KCALL(VK_NR_FUTEX_WAKE, futex_wake, 0),
+    KCALL(VK_NR_VMO_CREATE, vmo_create, 0),
+    KCALL(VK_NR_VMO_MAP, vmo_map, 1 << 0),
+    KCALL(VK_NR_VMO_UNMAP, vmo_unmap, 0),
+    KCALL(VK_NR_SPAWN, spawn, 0),
+    KCALL(VK_NR_PROCESS_EXIT, process_exit, 0),
+    KCALL(VK_NR_PROCESS_INFO, process_info, 1 << 0),
+    KCALL(VK_NR_PROCESS_KILL, process_kill, 1 << 0),
+    KCALL(VK_NR_THREAD_CREATE, thread_create, 0),
+    KCALL(VK_NR_THREAD_EXIT, thread_exit, 0),
+    KCALL(VK_NR_THREAD_YIELD, thread_yield, 0),
+    KCALL(VK_NR_THREAD_SET_SELF, thread_set_self, 0),
+    KCALL(VK_NR_CONSOLE_WRITE, console_write, 1 << 0),
+    KCALL(VK_NR_CONSOLE_READ, console_read, 1 << 0),
+    KCALL(VK_NR_CLOCK_GET, clock_get, 0),
+    KCALL(VK_NR_GETPID, getpid, 0),
+    KCALL(VK_NR_TRACE_MARK, trace_mark, 0),
+    KCALL(VK_NR_KERNEL_INFO, kernel_info, 0),
+};
+
+static inline int wide_handle(uint32_t mask, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+    uint64_t high = ((mask & 1) ? a0 : 0) | ((mask & 2) ? a1 : 0) | ((mask & 4) ? a2 : 0);
+    return (high >> 32) != 0;
+}
+
+const char *vk_kcall_name(uint32_t nr)
+{
+    return nr < VK_NR_COUNT && kcalls[nr].name ? kcalls[nr].name : "invalid";
+}
+
+static inline long invoke(struct vk_kernel *k, uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
+                          uint64_t a3, uint64_t a4)
+{
+    if (nr >= VK_NR_COUNT || !kcalls[nr].fn)
         return -VK_ENOSYS;
-    }
+    const struct vk_kcall_row *c = &kcalls[nr];
+    if (wide_handle(c->handle_args, a0, a1, a2))
+        return -VK_EBADH;
+    return c->fn(k, a0, a1, a2, a3, a4);
 }
 
 long vk_dispatch(struct vk_kernel *k, uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
@@ -298,14 +409,11 @@ long vk_dispatch(struct vk_kernel *k, uint32_t nr, uint64_t a0, uint64_t a1, uin
     (void)a5;
     t->kcalls++;
     k->stats.kcalls++;
-    k->now += k->cfg.kcall_cost_ns;
-    while (k->evq.count && vs_evq_peek(&k->evq)->time <= k->now)
-        vk_kernel_fire_timers(k);
-    vk_maybe_preempt(k);
+    vk_plat_kcall_enter(k, t); /* time, due timers, --chaos: the platform's policy */
     t->kcall_traced = 0;
     long r = t->killed ? -VK_ECANCELED : invoke(k, nr, a0, a1, a2, a3, a4);
     if (!t->kcall_traced)
-        vk_trace(k, VS_TR_KCALL, nr, a0, a1, a2, (uint64_t)r);
+        vk_trace(k, VK_TR_KCALL, nr, a0, a1, a2, (uint64_t)r);
     if (t->killed)
         vk_thread_exit_current(k, t->proc->exit.exit_code);
     return r;

@@ -13,18 +13,15 @@
  * object (lookups fail with -VK_EBADH) and is on no free list. All tables of a machine
  * together hold at most VK_MACHINE_HANDLES_MAX handles (reserved ones included).
  */
-#include <stdlib.h>
-#include <string.h>
 
-#include "os/kernel/kernel.h"
-#include "os/kernel/platform.h"
+#include "kernel_internal.h"
 
 #define INDEX_MASK ((1u << VK_HANDLE_INDEX_BITS) - 1u)
 #define MAX_SLOTS (1u << VK_HANDLE_INDEX_BITS)
 
 int vk_handles_init(struct vk_handle_table *t)
 {
-    memset(t, 0, sizeof *t);
+    vk_memset(t, 0, sizeof *t);
     return 0;
 }
 
@@ -40,10 +37,10 @@ static int grow(struct vk_handle_table *t)
         cap = MAX_SLOTS;
     if (cap <= t->cap)
         return -VK_ENOSPC;
-    struct vk_handle_entry *s = realloc(t->slots, cap * sizeof *s);
+    struct vk_handle_entry *s = vk_plat_realloc(t->slots, cap * sizeof *s);
     if (!s)
         return -VK_ENOMEM;
-    memset(s + t->cap, 0, (cap - t->cap) * sizeof *s);
+    vk_memset(s + t->cap, 0, (cap - t->cap) * sizeof *s);
     t->slots = s;
     t->cap = cap;
     return 0;
@@ -127,15 +124,7 @@ int vk_uprobe_write(struct vk_kernel *k, uint64_t uaddr, uint64_t len)
         return -VK_EFAULT;
     if (len == 0)
         return 0;
-    /* copy a byte of every page onto itself: faults like a write, changes nothing */
-    uint64_t a = uaddr, last = uaddr + len - 1;
-    for (;;) {
-        if (vk_plat_copy((void *)(uintptr_t)a, (const void *)(uintptr_t)a, 1))
-            return -VK_EFAULT;
-        if (a >> 12 == last >> 12)
-            return 0;
-        a = (a | 4095) + 1;
-    }
+    return vk_plat_probe_write(k, k->cur->proc, uaddr, len) ? -VK_EFAULT : 0;
 }
 
 int vk_handle_reserve_out(struct vk_kernel *k, uint64_t uaddr, struct vk_handle_resv *r)
@@ -152,7 +141,7 @@ void vk_handle_commit_out(struct vk_kernel *k, struct vk_handle_resv *r, struct 
 {
     uint32_t v = slot_fill(k, r->t, r->idx, obj, rights, badge, 0);
     /* probed writable during decode, and nothing since could unmap it */
-    vk_plat_copy((void *)(uintptr_t)r->uaddr, &v, sizeof v);
+    vk_plat_copy_out(k, k->cur->proc, r->uaddr, &v, sizeof v);
     if (h)
         *h = v;
 }
@@ -268,6 +257,6 @@ void vk_handles_close_all(struct vk_kernel *k, struct vk_handle_table *t)
         handle_dropped(k, o, rights, badge);
         vk_object_unref(k, o);
     }
-    free(t->slots);
-    memset(t, 0, sizeof *t);
+    vk_plat_free(t->slots);
+    vk_memset(t, 0, sizeof *t);
 }

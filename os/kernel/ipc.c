@@ -21,11 +21,8 @@
  * to a caller that has gone closes the handles it carried (nothing a server minted for it
  * stays behind).
  */
-#include <stdlib.h>
-#include <string.h>
 
-#include "os/kernel/kernel.h"
-#include "os/kernel/platform.h"
+#include "kernel_internal.h"
 
 #define MSG_FLAGS_KNOWN 7u
 
@@ -85,7 +82,7 @@ static void take_msg_handles(struct vk_kernel *k, struct vk_process *p, struct v
         t->ipc_badges[i] = e.badge;
     }
     /* t->ipc_objs[n..] are NULL already: slots are cleared whenever objects leave them */
-    memset(m->handles, 0, sizeof m->handles);
+    vk_memset(m->handles, 0, sizeof m->handles);
 }
 
 void vk_ipc_drop_objects(struct vk_kernel *k, struct vk_thread *t)
@@ -187,7 +184,7 @@ static int pending_add(struct vk_process *p, uint64_t token, struct vk_thread *c
 {
     if (p->npending == p->cappending) {
         uint32_t cap = p->cappending ? p->cappending * 2 : 8;
-        struct vk_pending_reply *n = realloc(p->pending, cap * sizeof *n);
+        struct vk_pending_reply *n = vk_plat_realloc(p->pending, cap * sizeof *n);
         if (!n)
             return -VK_ENOMEM;
         p->pending = n;
@@ -250,7 +247,7 @@ long vk_sys_call(struct vk_kernel *k, uint32_t h, uint64_t ucall, uint64_t deadl
     t->recv_len = c.recv_len;
     t->ipc_state = VK_IPC_QUEUED;
     vk_list_add_tail(&ep->callers, &t->ipc_link);
-    vk_trace(k, VS_TR_IPC_SEND, ep->o.id, c.msg.opcode, e->badge, c.msg.flags, c.send_len);
+    vk_trace(k, VK_TR_IPC_SEND, ep->o.id, c.msg.opcode, e->badge, c.msg.flags, c.send_len);
     ep_update_readable(k, ep);
     ep_wake_receiver(k, ep);
 
@@ -335,7 +332,7 @@ static long deliver(struct vk_kernel *k, struct vk_endpoint *ep, uint64_t urecv)
     c->ipc_server = p;
     c->ipc_token = token;
     ep_update_readable(k, ep);
-    vk_trace(k, VS_TR_IPC_RECV, ep->o.id, r.msg.opcode, c->tid, token, 0);
+    vk_trace(k, VK_TR_IPC_RECV, ep->o.id, r.msg.opcode, c->tid, token, 0);
     t->kcall_traced = 1;
     for (uint32_t i = 0; i < VK_MSG_MAX_HANDLES; i++) {
         if (unwrapped & (1u << i)) { /* last: a close notice it causes comes after the call */
@@ -349,14 +346,14 @@ static long deliver(struct vk_kernel *k, struct vk_endpoint *ep, uint64_t urecv)
 static long deliver_notification(struct vk_kernel *k, struct vk_notification *n, uint64_t urecv)
 {
     struct vk_recv r;
-    memset(&r, 0, sizeof r);
+    vk_memset(&r, 0, sizeof r);
     r.kind = VK_RECV_NOTIFY;
     r.notify_bits = n->o.signals;
     int rc = vk_copy_out(k, urecv, &r, sizeof r);
     if (rc)
         return rc;
     vk_object_signal(k, &n->o, 0, r.notify_bits);
-    vk_trace(k, VS_TR_NOTIFY, n->o.id, r.notify_bits, 1, 0, 0);
+    vk_trace(k, VK_TR_NOTIFY, n->o.id, r.notify_bits, 1, 0, 0);
     return 0;
 }
 
@@ -448,7 +445,7 @@ static void reply_invoke(struct vk_kernel *k, struct vk_pending_reply *pr, struc
     take_msg_handles(k, p, c, m);
     c->ipc_msg = *m;
     c->ipc_state = VK_IPC_DONE;
-    vk_trace(k, VS_TR_IPC_REPLY, token, m->opcode, c->tid, m->flags, 0);
+    vk_trace(k, VK_TR_IPC_REPLY, token, m->opcode, c->tid, m->flags, 0);
     vk_wake(k, c, 0);
     k->cur->kcall_traced = 1;
 }
@@ -489,8 +486,11 @@ long vk_sys_reply_receive(struct vk_kernel *k, uint64_t token, uint64_t umsg, ui
     return receive_invoke(k, ep, urecv, deadline);
 }
 
+/* The caller's side of a bulk copy: its process and the address in its buffer; the length
+ * (cut to the buffer) or -VK_E*. */
 static long bulk_target(struct vk_kernel *k, uint64_t token, uint64_t off, uint64_t len,
-                        uint64_t ubuf, uint32_t prot, int server_reads, uint64_t *peer_addr)
+                        uint64_t ubuf, uint32_t prot, int server_reads, struct vk_process **peer,
+                        uint64_t *peer_addr)
 {
     struct vk_process *p = k->cur->proc;
     struct vk_pending_reply *pr = pending_find(p, token);
@@ -504,17 +504,19 @@ static long bulk_target(struct vk_kernel *k, uint64_t token, uint64_t off, uint6
     uint64_t n = len < size - off ? len : size - off;
     if (vk_uaccess_ok(p, ubuf, n, prot))
         return -VK_EFAULT;
+    *peer = c->proc;
     *peer_addr = base + off;
     return (long)n;
 }
 
 long vk_sys_msg_read(struct vk_kernel *k, uint64_t token, uint64_t off, uint64_t ubuf, uint64_t len)
 {
+    struct vk_process *peer;
     uint64_t src;
-    long n = bulk_target(k, token, off, len, ubuf, VK_RIGHT_WRITE, 1, &src);
+    long n = bulk_target(k, token, off, len, ubuf, VK_RIGHT_WRITE, 1, &peer, &src);
     if (n <= 0)
         return n;
-    if (vk_plat_copy((void *)(uintptr_t)ubuf, (const void *)(uintptr_t)src, (size_t)n))
+    if (vk_plat_copy_between(k, k->cur->proc, ubuf, peer, src, (size_t)n))
         return -VK_EFAULT;
     return n;
 }
@@ -522,11 +524,12 @@ long vk_sys_msg_read(struct vk_kernel *k, uint64_t token, uint64_t off, uint64_t
 long vk_sys_msg_write(struct vk_kernel *k, uint64_t token, uint64_t off, uint64_t ubuf,
                       uint64_t len)
 {
+    struct vk_process *peer;
     uint64_t dst;
-    long n = bulk_target(k, token, off, len, ubuf, VK_RIGHT_READ, 0, &dst);
+    long n = bulk_target(k, token, off, len, ubuf, VK_RIGHT_READ, 0, &peer, &dst);
     if (n <= 0)
         return n;
-    if (vk_plat_copy((void *)(uintptr_t)dst, (const void *)(uintptr_t)ubuf, (size_t)n))
+    if (vk_plat_copy_between(k, peer, dst, k->cur->proc, ubuf, (size_t)n))
         return -VK_EFAULT;
     return n;
 }
@@ -560,7 +563,7 @@ static int badge_grow(struct vk_endpoint *ep)
     uint32_t cap = ep->tracked_cap ? ep->tracked_cap * 2 : 16;
     struct vk_badge_count *old = ep->tracked;
     uint32_t oldcap = ep->tracked_cap;
-    ep->tracked = calloc(cap, sizeof *ep->tracked);
+    ep->tracked = vk_plat_alloc(cap * sizeof *ep->tracked);
     if (!ep->tracked) {
         ep->tracked = old;
         return -VK_ENOMEM;
@@ -573,7 +576,7 @@ static int badge_grow(struct vk_endpoint *ep)
             ep->tracked_used++;
         }
     }
-    free(old);
+    vk_plat_free(old);
     return 0;
 }
 
@@ -602,14 +605,14 @@ void vk_endpoint_track(struct vk_kernel *k, struct vk_endpoint *ep, uint64_t bad
         return;
     if (ep->nclosed == ep->capclosed) {
         uint32_t cap = ep->capclosed ? ep->capclosed * 2 : 16;
-        uint64_t *q = realloc(ep->closed, cap * sizeof *q);
+        uint64_t *q = vk_plat_realloc(ep->closed, cap * sizeof *q);
         if (!q)
             return;
         ep->closed = q;
         ep->capclosed = cap;
     }
     ep->closed[ep->nclosed++] = badge;
-    vk_trace(k, VS_TR_IPC_SEND, ep->o.id, 0, badge, 0, (uint64_t)-1);
+    vk_trace(k, VK_TR_IPC_SEND, ep->o.id, 0, badge, 0, (uint64_t)-1);
     ep_update_readable(k, ep);
     ep_wake_receiver(k, ep);
 }
@@ -624,16 +627,16 @@ int vk_endpoint_track_room(struct vk_endpoint *ep, uint64_t badge)
 static long deliver_closed(struct vk_kernel *k, struct vk_endpoint *ep, uint64_t urecv)
 {
     struct vk_recv r;
-    memset(&r, 0, sizeof r);
+    vk_memset(&r, 0, sizeof r);
     r.kind = VK_RECV_CLOSED;
     r.badge = ep->closed[0];
     int rc = vk_copy_out(k, urecv, &r, sizeof r);
     if (rc)
         return rc;
-    memmove(ep->closed, ep->closed + 1, (ep->nclosed - 1) * sizeof ep->closed[0]);
+    vk_memmove(ep->closed, ep->closed + 1, (ep->nclosed - 1) * sizeof ep->closed[0]);
     ep->nclosed--;
     ep_update_readable(k, ep);
-    vk_trace(k, VS_TR_IPC_RECV, ep->o.id, 0, 0, r.badge, (uint64_t)-1);
+    vk_trace(k, VK_TR_IPC_RECV, ep->o.id, 0, 0, r.badge, (uint64_t)-1);
     k->cur->kcall_traced = 1;
     return 0;
 }
@@ -659,8 +662,8 @@ void vk_endpoint_receiver_gone(struct vk_kernel *k, struct vk_endpoint *ep)
 void vk_endpoint_destroy(struct vk_kernel *k, struct vk_endpoint *ep)
 {
     fail_callers(k, ep);
-    free(ep->tracked);
-    free(ep->closed);
+    vk_plat_free(ep->tracked);
+    vk_plat_free(ep->closed);
     if (ep->bound) {
         ep->bound->bound = NULL;
         vk_object_unref(k, &ep->bound->o);
@@ -676,7 +679,7 @@ void vk_ipc_process_exit(struct vk_kernel *k, struct vk_process *p)
         c->ipc_state = VK_IPC_DONE;
         vk_wake(k, c, -VK_EPIPE);
     }
-    free(p->pending);
+    vk_plat_free(p->pending);
     p->pending = NULL;
     p->cappending = 0;
 }

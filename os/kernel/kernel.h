@@ -1,17 +1,20 @@
 /*
- * The portable kernel core: kernel objects, handle tables, IPC, notifications, waits,
- * futexes, memory objects, processes and threads, and the scheduling policy.
+ * The portable kernel core as a platform sees it: kernel objects, processes and threads,
+ * the kernel's state (struct vk_kernel), and the entry points a platform calls (boot,
+ * kernel-call dispatch, the idle loop's timers, scheduling, reaping, killing). What only
+ * the kernel's own files use is in kernel_internal.h; what the kernel needs from the
+ * platform is platform.h.
  *
  * One CPU, a non-preemptible kernel: a kernel call runs to completion or blocks in
  * vk_block(), the one place a thread leaves the CPU inside the kernel. Every blocking point
  * is cancellable (deadline, kill). Kernel calls decode and validate all their arguments
  * before they change anything.
  *
- * The platform underneath (vrsim today, the x86_64 kernel later) supplies what is
- * declared in platform.h: context switching, guest-memory copies, address-space memory,
- * program loading, the console and the clock source. All kernel state hangs off one
- * struct vk_kernel; nothing here is global. Objects get sequential ids; nothing traced or
- * ordered depends on a host pointer.
+ * All kernel state hangs off one struct vk_kernel; nothing here is global. Objects get
+ * sequential ids; nothing traced or ordered depends on a host pointer. The kernel is
+ * freestanding C (os/kernel/CMakeLists.txt): it includes only os/include, os/kernel, os/lib
+ * and the platform's include directory, which supplies vk_plat_thread.h (struct
+ * vk_plat_thread, the first member of every struct vk_thread).
  */
 #ifndef VK_KERNEL_H
 #define VK_KERNEL_H
@@ -19,16 +22,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "evq/vl_evq.h"
+#include "ktrace.h"
+#include "prng/vl_prng.h"
 #include "veridian/kcall.h"
-/* The platform's part of a thread (struct vk_plat_thread): vrsim's unless a build names
- * another. */
-#ifndef VK_PLATFORM_THREAD_H
-#define VK_PLATFORM_THREAD_H "sim/core/plat_thread.h"
-#endif
-#include VK_PLATFORM_THREAD_H
-#include "sim/core/evq.h"
-#include "sim/core/prng.h"
-#include "sim/trace/trace.h"
+#include "vk_plat_thread.h" /* from the platform's include directory */
 
 #define VK_CONTAINER_OF(p, type, member) ((type *)((char *)(p)-offsetof(type, member)))
 
@@ -79,15 +77,6 @@ struct vk_object {
     struct vk_list observers; /* struct vk_observer of threads in wait_many */
 };
 
-/* A thread waiting in wait_many (or receive) on an object's signals; lives on that
- * thread's kernel stack for the duration of the wait. */
-struct vk_observer {
-    struct vk_list link;
-    struct vk_thread *thread;
-    uint64_t mask;
-    uint32_t index;
-};
-
 struct vk_handle_entry {
     struct vk_object *obj; /* NULL when free */
     uint32_t rights;
@@ -102,33 +91,6 @@ struct vk_handle_table {
     uint32_t cap, used;
     uint32_t free_head; /* index + 1, 0 = none */
     uint32_t high;      /* slots ever used */
-};
-
-/* Live handle counts of tracked badges (open addressing; key 0 = empty, ~0 = deleted). */
-struct vk_badge_count {
-    uint64_t badge;
-    uint64_t count;
-};
-
-/* Stored with a handle's rights: the handle counts towards its badge's close notice. */
-#define VK_HANDLE_TRACKED 0x80000000u
-
-struct vk_endpoint {
-    struct vk_object o;
-    struct vk_badge_count *tracked;
-    uint32_t tracked_cap, tracked_used;
-    uint64_t *closed; /* badges whose last handle went away, not yet received */
-    uint32_t nclosed, capclosed;
-    struct vk_list callers;   /* threads whose call waits for a receiver (vk_thread.ipc_link) */
-    struct vk_list receivers; /* threads blocked in receive */
-    uint32_t receiver_handles;
-    uint32_t dead;
-    struct vk_notification *bound;
-};
-
-struct vk_notification {
-    struct vk_object o; /* o.signals are the bits */
-    struct vk_endpoint *bound;
 };
 
 struct vk_vmo {
@@ -148,35 +110,20 @@ struct vk_console {
     struct vk_object o;
 };
 
-struct vk_mapping {
-    uint64_t start, end;
-    uint32_t prot; /* VK_RIGHT_READ | VK_RIGHT_WRITE */
-    uint32_t reserved;
-    struct vk_vmo *vmo; /* NULL for the process's own image region */
-};
-
-struct vk_pending_reply { /* a call this process received and has not answered yet */
-    uint64_t token;
-    struct vk_thread *caller;
-};
-
 enum vk_thread_state { VK_T_NEW, VK_T_RUNNABLE, VK_T_RUNNING, VK_T_BLOCKED, VK_T_DEAD };
 enum vk_ipc_state { VK_IPC_NONE, VK_IPC_QUEUED, VK_IPC_AWAIT_REPLY, VK_IPC_DONE };
 
 struct vk_process;
 
 struct vk_thread {
-    /* --- read by the kcall trampoline (asm): keep first, in this order --- */
-    uint64_t usp;
-    uint64_t ktop;
-    uint8_t in_kernel;
+    struct vk_plat_thread plat; /* the platform's part (context, kernel stack...): first, so a
+                                   platform's assembly finds its fields at fixed offsets */
     uint8_t killed;
     uint8_t state;
     uint8_t ipc_state;
     uint32_t tid;
     struct vk_kernel *kernel;
     uint32_t kcall_traced; /* the call's own events (IPC) already describe it fully */
-    /* --- */
     struct vk_object o;
     struct vk_process *proc;
     struct vk_list proc_link;
@@ -185,7 +132,7 @@ struct vk_thread {
     int64_t wake_result;
     uint32_t run_index; /* position in the run set while runnable */
     int32_t exit_code;
-    struct vs_timer timer;
+    struct vl_timer timer;
     /* IPC: the call this thread is making */
     struct vk_list ipc_link;
     struct vk_endpoint *ipc_ep;
@@ -201,7 +148,6 @@ struct vk_thread {
     struct vk_list futex_link;
     uint64_t futex_obj, futex_off;
     struct vk_proc_info fault;           /* filled by the platform when the thread faults */
-    struct vk_plat_thread plat;          /* the platform's part (context, kernel stack, ...) */
     uint64_t entry, entry_sp, entry_arg; /* where the thread starts in user mode */
     /* a kernel thread runs this host function instead of guest code (tests, services) */
     void (*kfn)(void *arg);
@@ -253,9 +199,7 @@ struct vk_stats {
 
 struct vk_config {
     uint64_t seed;
-    uint64_t kcall_cost_ns; /* virtual time charged per kernel call */
-    uint32_t chaos;         /* 0 = off; else preempt at a kernel call with probability 1/chaos */
-    uint32_t quiet;         /* don't report crashes on the console's stderr */
+    uint32_t quiet; /* don't report crashes on the console's stderr */
 };
 
 struct vk_kernel {
@@ -263,10 +207,9 @@ struct vk_kernel {
     uint64_t now; /* virtual ns since boot */
     uint64_t next_object_id;
     uint32_t next_pid, next_tid;
-    struct vs_prng sched_prng; /* scheduling choices */
-    struct vs_prng seed_prng;  /* AT_RANDOM, /dev/random... */
-    struct vs_evq evq;
-    struct vs_trace *trace;
+    struct vl_prng sched_prng; /* scheduling choices */
+    struct vl_prng seed_prng;  /* AT_RANDOM, /dev/random... */
+    struct vl_evq evq;
     struct vk_thread *cur;
     struct vk_thread **runq; /* VK_MACHINE_THREADS_MAX entries: never grows */
     uint32_t nrun;
@@ -281,151 +224,53 @@ struct vk_kernel {
     void *platform;      /* the platform's machine */
 };
 
-/* ---- kernel lifecycle (kernel.c) ---- */
-int vk_kernel_init(struct vk_kernel *k, const struct vk_config *cfg, struct vs_trace *trace,
-                   void *platform);
+/* ---- kernel lifecycle and time (kernel.c) ---- */
+/* platform: the platform's machine, handed back in k->platform. */
+int vk_kernel_init(struct vk_kernel *k, const struct vk_config *cfg, void *platform);
 void vk_kernel_fini(struct vk_kernel *k);
-/* One step of the idle loop: fire due timers. Returns 1 if something happened. */
+/* One step of the idle loop: fire the earliest timer (virtual time jumps to it if it lies
+ * ahead). Returns 1 if something happened. */
 int vk_kernel_fire_timers(struct vk_kernel *k);
-void vk_trace(struct vk_kernel *k, uint32_t kind, uint64_t a0, uint64_t a1, uint64_t a2,
-              uint64_t a3, uint64_t a4);
-void vk_trace_str(struct vk_kernel *k, uint32_t kind, const char *s, size_t len, uint64_t a0,
-                  uint64_t a1);
+/* Virtual time moves forward by ns and the timers due by then fire: a platform charges each
+ * kernel call with it (vk_plat_kcall_enter). */
+void vk_kernel_charge(struct vk_kernel *k, uint64_t ns);
+/* The earliest armed timer's time, or VK_DEADLINE_NEVER. */
+uint64_t vk_kernel_next_timer(const struct vk_kernel *k);
 
 /* ---- objects (object.c) ---- */
 /* Allocate an object whose struct starts with struct vk_object (refs = 1). */
 void *vk_object_new(struct vk_kernel *k, uint32_t type, size_t size);
-void vk_object_init(struct vk_kernel *k, struct vk_object *o, uint32_t type);
 void vk_object_ref(struct vk_object *o);
 void vk_object_unref(struct vk_kernel *k, struct vk_object *o);
 void vk_object_signal(struct vk_kernel *k, struct vk_object *o, uint64_t set, uint64_t clear);
 
-/* ---- handles (handle.c) ---- */
-int vk_handles_init(struct vk_handle_table *t);
-void vk_handles_close_all(struct vk_kernel *k, struct vk_handle_table *t);
-/* Install obj (takes a reference). 0 + *out, or -VK_ENOSPC when the table is full. */
+/* Install obj (takes a reference) in table t: how a creator hands a process its first
+ * handles. 0 + *out, or -VK_ENOSPC when the table is full (handle.c). */
 int vk_handle_install(struct vk_kernel *k, struct vk_handle_table *t, struct vk_object *obj,
                       uint32_t rights, uint64_t badge, uint32_t *out);
-/* Install obj in the current process's table and write the handle to the guest's uaddr. The
- * word is probed and the slot reserved first, so nothing is installed unless the write can
- * be done. 0 + *h (h may be NULL), or -VK_E*. */
-int vk_handle_install_out(struct vk_kernel *k, struct vk_object *obj, uint32_t rights,
-                          uint64_t badge, uint64_t uaddr, uint32_t *h);
-/* An output handle reserved while a kernel call decodes (seL4's ensureEmptySlot): a slot of
- * the current process's table is taken and the guest word it will be written to is probed
- * writable, so the call can act and then report the handle without any way left to fail. */
-struct vk_handle_resv {
-    struct vk_handle_table *t;
-    uint64_t uaddr;
-    uint32_t idx;
-    uint32_t fresh; /* the slot was never used before: unreserving gives it back to high */
-};
-/* 0, -VK_EFAULT (uaddr not writable, holes included), -VK_ENOSPC (table full) or
- * -VK_ENOMEM (the machine's handle limit). */
-int vk_handle_reserve_out(struct vk_kernel *k, uint64_t uaddr, struct vk_handle_resv *r);
-/* Install obj (takes a reference) in the reserved slot and write its value to the guest. */
-void vk_handle_commit_out(struct vk_kernel *k, struct vk_handle_resv *r, struct vk_object *obj,
-                          uint32_t rights, uint64_t badge, uint32_t *h);
-/* Give a reserved slot back: the table is as if the reservation never happened. */
-void vk_handle_unreserve(struct vk_kernel *k, struct vk_handle_resv *r);
-/* 0 if the current process may write [uaddr, uaddr + len) now: the range check plus a touch
- * of every page (an unmapped hole or a read-only page fails with -VK_EFAULT). Changes no
- * byte. */
-int vk_uprobe_write(struct vk_kernel *k, uint64_t uaddr, uint64_t len);
-/* Look up h: -VK_EBADH (stale/unknown), -VK_EWRONGTYPE (type != 0 and differs),
- * -VK_EPERM (missing rights). */
-int vk_handle_get(struct vk_handle_table *t, uint32_t h, uint32_t type, uint32_t rights,
-                  struct vk_handle_entry **out);
-int vk_handle_close(struct vk_kernel *k, struct vk_handle_table *t, uint32_t h);
-/* Install an object that was moved out of another table (vk_handle_take): the reference
- * and the receive-side count travel with it. */
-int vk_handle_install_moved(struct vk_kernel *k, struct vk_handle_table *t, struct vk_object *obj,
-                            uint32_t rights, uint64_t badge, uint32_t *out);
-/* Drop a moved-out (in-flight) handle's reference, with its rights' side effects. */
-void vk_handle_drop_moved(struct vk_kernel *k, struct vk_object *obj, uint32_t rights,
-                          uint64_t badge);
-/* Remove h from the table without dropping the object's reference (moved elsewhere). */
-int vk_handle_take(struct vk_kernel *k, struct vk_handle_table *t, uint32_t h,
-                   struct vk_handle_entry *out);
-uint32_t vk_handle_slots_free(const struct vk_handle_table *t);
+/* 0 if [addr, addr + len) lies in what process p may access with prot (its region or a
+ * mapping): the kernel's range check, done before every copy (vmo.c). */
+int vk_uaccess_ok(struct vk_process *p, uint64_t addr, uint64_t len, uint32_t prot);
+/* A memory object for the kernel's own use (the boot image); readonly refuses write maps. */
+struct vk_vmo *vk_vmo_create_kernel(struct vk_kernel *k, uint64_t size, int readonly);
 
 /* ---- scheduling (sched.c) ---- */
-void vk_make_runnable(struct vk_kernel *k, struct vk_thread *t);
-/* Block the current thread until vk_wake() or the deadline; returns the wake result
- * (-VK_ETIMEDOUT on deadline, -VK_ECANCELED if killed). A timeout or a kill first undoes
- * whatever the thread was queued on (vk_cancel_wait), so wakers never see a half-gone
- * thread. */
-long vk_block(struct vk_kernel *k, uint64_t deadline);
-void vk_wake(struct vk_kernel *k, struct vk_thread *t, long result);
-void vk_cancel_wait(struct vk_kernel *k, struct vk_thread *t, long result);
-void vk_thread_kill(struct vk_kernel *k, struct vk_thread *t);
-/* Switch to `to` (or the idle loop), writing the process's self word on the way. */
-void vk_switch_to(struct vk_kernel *k, struct vk_thread *from, struct vk_thread *to, int dying);
-void vk_yield(struct vk_kernel *k);
 /* Pick the next runnable thread (seeded choice) and remove it from the run set. */
 struct vk_thread *vk_pick_next(struct vk_kernel *k);
-void vk_maybe_preempt(struct vk_kernel *k);
-
-/* ---- memory (vmo.c) ---- */
-int vk_uaccess_ok(struct vk_process *p, uint64_t addr, uint64_t len, uint32_t prot);
-int vk_copy_in(struct vk_kernel *k, void *dst, uint64_t uaddr, size_t len);
-int vk_copy_out(struct vk_kernel *k, uint64_t uaddr, const void *src, size_t len);
-int vk_map_add(struct vk_process *p, uint64_t start, uint64_t end, uint32_t prot,
-               struct vk_vmo *vmo);
-void vk_maps_release(struct vk_kernel *k, struct vk_process *p);
-long vk_sys_vmo_create(struct vk_kernel *k, uint64_t size, uint64_t out);
-long vk_sys_vmo_map(struct vk_kernel *k, uint32_t h, uint32_t prot, uint64_t out);
-long vk_sys_vmo_unmap(struct vk_kernel *k, uint64_t addr);
-struct vk_vmo *vk_vmo_create_kernel(struct vk_kernel *k, uint64_t size, int readonly);
-void vk_vmo_destroy(struct vk_kernel *k, struct vk_vmo *v);
-
-/* ---- IPC (ipc.c) ---- */
-long vk_sys_endpoint_create(struct vk_kernel *k, uint64_t out);
-long vk_sys_call(struct vk_kernel *k, uint32_t h, uint64_t ucall, uint64_t deadline);
-long vk_sys_receive(struct vk_kernel *k, uint32_t h, uint64_t urecv, uint64_t deadline);
-long vk_sys_reply(struct vk_kernel *k, uint64_t token, uint64_t umsg);
-/* Both halves are decoded before the reply is sent: a bad receive half replies nothing. */
-long vk_sys_reply_receive(struct vk_kernel *k, uint64_t token, uint64_t umsg, uint32_t h,
-                          uint64_t urecv, uint64_t deadline);
-long vk_sys_msg_read(struct vk_kernel *k, uint64_t token, uint64_t off, uint64_t ubuf,
-                     uint64_t len);
-long vk_sys_msg_write(struct vk_kernel *k, uint64_t token, uint64_t off, uint64_t ubuf,
-                      uint64_t len);
-void vk_endpoint_receiver_gone(struct vk_kernel *k, struct vk_endpoint *ep);
-/* A handle with VK_HANDLE_TRACKED appeared (+1) or went away (-1). */
-void vk_endpoint_track(struct vk_kernel *k, struct vk_endpoint *ep, uint64_t badge, int delta);
-/* 0 if one more handle with badge can be tracked on ep, -VK_EAGAIN when the endpoint holds
- * VK_ENDPOINT_TRACKED_MAX tracked badges and close notices already. */
-int vk_endpoint_track_room(struct vk_endpoint *ep, uint64_t badge);
-void vk_endpoint_destroy(struct vk_kernel *k, struct vk_endpoint *ep);
-void vk_ipc_process_exit(struct vk_kernel *k, struct vk_process *p);
-void vk_ipc_thread_cancel(struct vk_kernel *k, struct vk_thread *t);
-void vk_ipc_drop_objects(struct vk_kernel *k, struct vk_thread *t);
-
-/* ---- notifications, waits, futexes (wait.c) ---- */
-long vk_sys_notify_create(struct vk_kernel *k, uint64_t out);
-long vk_sys_notify_signal(struct vk_kernel *k, uint32_t h, uint64_t bits);
-long vk_sys_notify_bind(struct vk_kernel *k, uint32_t hn, uint32_t he);
-long vk_sys_wait_many(struct vk_kernel *k, uint64_t uitems, uint64_t n, uint64_t deadline);
-long vk_sys_futex_wait(struct vk_kernel *k, uint64_t uaddr, uint32_t expected, uint64_t deadline);
-long vk_sys_futex_wake(struct vk_kernel *k, uint64_t uaddr, uint64_t count);
-void vk_notification_destroy(struct vk_kernel *k, struct vk_notification *n);
+/* Switch to `to` (or the idle loop). */
+void vk_switch_to(struct vk_kernel *k, struct vk_thread *from, struct vk_thread *to, int dying);
+/* With probability 1/one_in, and only when another thread is runnable, the current thread
+ * yields (seeded): --chaos preemption, at a point the platform chooses (a kernel call). */
+void vk_preempt_chance(struct vk_kernel *k, uint32_t one_in);
 
 /* ---- processes and threads (process.c) ---- */
-long vk_sys_spawn(struct vk_kernel *k, uint64_t uspawn, uint64_t out);
-long vk_sys_process_info(struct vk_kernel *k, uint32_t h, uint64_t out);
-long vk_sys_process_kill(struct vk_kernel *k, uint32_t h);
-long vk_sys_thread_create(struct vk_kernel *k, uint64_t entry, uint64_t arg, uint64_t stack_top,
-                          uint64_t self, uint64_t out);
 /* Exit paths of the current thread; they do not return. */
 _Noreturn void vk_thread_exit_current(struct vk_kernel *k, int32_t code);
 _Noreturn void vk_process_exit_current(struct vk_kernel *k, const struct vk_proc_info *why);
 void vk_process_kill(struct vk_kernel *k, struct vk_process *p, const struct vk_proc_info *why);
-void vk_thread_destroy(struct vk_kernel *k, struct vk_thread *t);
-void vk_process_destroy(struct vk_kernel *k, struct vk_process *p);
 /* Release the kernel stacks of threads that have exited (called from the idle loop). */
 void vk_kernel_reap(struct vk_kernel *k);
-/* Create a process from an ELF image in host memory (boot path and spawn). */
+/* Create a process from an ELF image in kernel-readable memory (boot path and spawn). */
 int vk_process_create(struct vk_kernel *k, const char *name, const void *image, size_t len,
                       const char *const *argv, size_t argc, const char *const *envp, size_t envc,
                       struct vk_process *parent, const struct vk_start_handle *hs,
@@ -437,11 +282,13 @@ int vk_process_create_kthread(struct vk_kernel *k, const char *name, void (*fn)(
                               struct vk_process **out);
 int vk_thread_create_kthread(struct vk_kernel *k, struct vk_process *p, void (*fn)(void *),
                              void *arg, struct vk_thread **out);
-const char *vk_exit_describe(const struct vk_proc_info *e, char *buf, size_t len);
 
 /* ---- dispatch (dispatch.c) ---- */
+/* A kernel call of the current thread: the platform's trampoline (or a kernel thread)
+ * calls it; it calls vk_plat_kcall_enter first. */
 long vk_dispatch(struct vk_kernel *k, uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
                  uint64_t a3, uint64_t a4, uint64_t a5);
+/* The call's name ("call", "receive"...), "invalid" for an unknown number. */
 const char *vk_kcall_name(uint32_t nr);
 
 #endif

@@ -6,10 +6,8 @@
  * the threads observing it in wait_many/receive whose mask now matches. Observers are
  * woken in the order they started waiting (list order), never by host pointer.
  */
-#include <stdlib.h>
-#include <string.h>
 
-#include "os/kernel/kernel.h"
+#include "kernel_internal.h"
 
 void vk_object_init(struct vk_kernel *k, struct vk_object *o, uint32_t type)
 {
@@ -23,7 +21,7 @@ void vk_object_init(struct vk_kernel *k, struct vk_object *o, uint32_t type)
 
 void *vk_object_new(struct vk_kernel *k, uint32_t type, size_t size)
 {
-    struct vk_object *o = calloc(1, size);
+    struct vk_object *o = vk_plat_alloc(size);
     if (!o)
         return NULL;
     vk_object_init(k, o, type);
@@ -57,7 +55,7 @@ static void object_destroy(struct vk_kernel *k, struct vk_object *o)
         break;
     }
     k->stats.objects_live--;
-    free(o);
+    vk_plat_free(o);
 }
 
 void vk_object_unref(struct vk_kernel *k, struct vk_object *o)

@@ -14,70 +14,12 @@
  * platform sizes its kernel-stack pool to the machine's limit, so starting a thread within
  * the limits does not depend on the host.
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include "os/kernel/kernel.h"
-#include "os/kernel/platform.h"
-
-static const char *signame(uint32_t sig)
-{
-    switch (sig) {
-    case 4:
-        return "SIGILL";
-    case 5:
-        return "SIGTRAP";
-    case 7:
-        return "SIGBUS";
-    case 8:
-        return "SIGFPE";
-    case 11:
-        return "SIGSEGV";
-    case 31:
-        return "SIGSYS";
-    default:
-        return "signal";
-    }
-}
-
-const char *vk_exit_describe(const struct vk_proc_info *e, char *buf, size_t len)
-{
-    switch (e->exit_kind) {
-    case VK_EXIT_NORMAL:
-        snprintf(buf, len, "exited with status %d", e->exit_code);
-        break;
-    case VK_EXIT_FAULT:
-        snprintf(buf, len, "killed by %s at pc 0x%llx, fault address 0x%llx", signame(e->signo),
-                 (unsigned long long)e->fault_pc, (unsigned long long)e->fault_addr);
-        break;
-    case VK_EXIT_KILLED:
-        snprintf(buf, len, "killed");
-        break;
-    case VK_EXIT_WATCHDOG:
-        snprintf(buf, len, "stopped by the watchdog: spinning without kernel calls at pc 0x%llx",
-                 (unsigned long long)e->fault_pc);
-        break;
-    case VK_EXIT_FSBASE:
-        snprintf(buf, len,
-                 "killed: changed its FS base (not supported: %%fs belongs to the host) near pc "
-                 "0x%llx",
-                 (unsigned long long)e->fault_pc);
-        break;
-    case VK_EXIT_SYSCALL:
-        snprintf(buf, len, "killed: raw host syscall instruction at pc 0x%llx",
-                 (unsigned long long)e->fault_pc);
-        break;
-    default:
-        snprintf(buf, len, "exit kind %u", e->exit_kind);
-        break;
-    }
-    return buf;
-}
+#include "kernel_internal.h"
 
 static struct vk_thread *thread_new(struct vk_kernel *k, struct vk_process *p)
 {
-    struct vk_thread *t = calloc(1, sizeof *t);
+    struct vk_thread *t = vk_plat_alloc(sizeof *t);
     if (!t)
         return NULL;
     vk_object_init(k, &t->o, VK_OBJ_THREAD);
@@ -106,14 +48,14 @@ void vk_thread_destroy(struct vk_kernel *k, struct vk_thread *t)
 {
     struct vk_process *p = t->proc;
     k->stats.objects_live--;
-    free(t);
+    vk_plat_free(t);
     vk_object_unref(k, &p->o);
 }
 
 void vk_process_destroy(struct vk_kernel *k, struct vk_process *p)
 {
     k->stats.objects_live--;
-    free(p);
+    vk_plat_free(p);
 }
 
 /* Start a thread: the platform prepares its kernel context. The thread is runnable. */
@@ -159,7 +101,7 @@ static void process_finalize(struct vk_kernel *k, struct vk_process *p)
                   p->exit.exit_kind == VK_EXIT_SYSCALL || p->exit.exit_kind == VK_EXIT_FSBASE;
     if (crashed)
         k->stats.faults++;
-    vk_trace_str(k, VS_TR_PROC_EXIT, p->name, strlen(p->name), p->pid,
+    vk_trace_str(k, VK_TR_PROC_EXIT, p->name, vk_strlen(p->name), p->pid,
                  ((uint64_t)p->exit.exit_kind << 32) | (uint32_t)p->exit.exit_code);
     if (crashed)
         vk_plat_report_exit(k, p); /* crashes, not deliberate kills */
@@ -185,7 +127,7 @@ _Noreturn void vk_thread_exit_current(struct vk_kernel *k, int32_t code)
     struct vk_thread *t = k->cur;
     struct vk_process *p = t->proc;
     t->exit_code = code;
-    vk_trace(k, VS_TR_THREAD_EXIT, t->tid, (uint64_t)(int64_t)code, 0, 0, 0);
+    vk_trace(k, VK_TR_THREAD_EXIT, t->tid, (uint64_t)(int64_t)code, 0, 0, 0);
     thread_unlink(k, t);
     t->state = VK_T_DEAD;
     vk_object_signal(k, &t->o, VK_SIG_EXITED, 0);
@@ -242,7 +184,7 @@ static struct vk_process *process_new(struct vk_kernel *k, const char *name)
         return NULL;
     p->pid = k->next_pid++;
     p->state = VK_PROC_RUNNING;
-    snprintf(p->name, sizeof p->name, "%s", name);
+    vk_strlcpy(p->name, name, sizeof p->name);
     vk_handles_init(&p->handles);
     vk_list_init(&p->threads);
     return p;
@@ -253,7 +195,7 @@ static void process_publish(struct vk_kernel *k, struct vk_process *p, uint32_t 
 {
     vk_list_add_tail(&k->procs, &p->link);
     k->live_procs++;
-    vk_trace_str(k, VS_TR_PROC_SPAWN, p->name, strlen(p->name), p->pid, tid);
+    vk_trace_str(k, VK_TR_PROC_SPAWN, p->name, vk_strlen(p->name), p->pid, tid);
 }
 
 int vk_process_create(struct vk_kernel *k, const char *name, const void *image, size_t len,
@@ -403,7 +345,7 @@ long vk_sys_spawn(struct vk_kernel *k, uint64_t uspawn, uint64_t out)
         return rc;
     /* spawn never blocks, so one scratch area per kernel serves every call (it is large:
      * a fresh allocation per spawn would cost host syscalls and page faults) */
-    if (!k->spawn_scratch && !(k->spawn_scratch = malloc(sizeof(struct spawn_scratch))))
+    if (!k->spawn_scratch && !(k->spawn_scratch = vk_plat_alloc(sizeof(struct spawn_scratch))))
         return -VK_ENOMEM;
     struct spawn_scratch *sc = k->spawn_scratch;
     char name[64];
@@ -412,7 +354,7 @@ long vk_sys_spawn(struct vk_kernel *k, uint64_t uspawn, uint64_t out)
         if ((rc = copy_str(k, name, s.name, sizeof name)) < 0)
             goto out;
     } else {
-        snprintf(name, sizeof name, "pid-child");
+        vk_strlcpy(name, "pid-child", sizeof name);
     }
     if ((rc = copy_strvec(k, s.argv, &sc->argv, sc->pool, &used)) ||
         (rc = copy_strvec(k, s.envp, &sc->envp, sc->pool, &used)))
@@ -439,15 +381,21 @@ long vk_sys_spawn(struct vk_kernel *k, uint64_t uspawn, uint64_t out)
     if ((rc = vk_handle_reserve_out(k, out, &resv)))
         goto out;
 
+    const void *image = vk_plat_vmo_bytes(k, img, s.image_off, s.image_len);
+    if (!image) {
+        vk_handle_unreserve(k, &resv);
+        rc = -VK_EINVAL;
+        goto out;
+    }
+
     /* invoke: from here on only vk_process_create can fail, and it leaves nothing behind */
     struct vk_process *child;
-    rc =
-        vk_process_create(k, name, (const void *)(uintptr_t)(img->addr + s.image_off), s.image_len,
-                          sc->argv.ptrs, sc->argv.n, sc->envp.ptrs, sc->envp.n, p, sc->hs, sc->objs,
-                          sc->rights, sc->badges, s.nhandles, &child, sc->err, sizeof sc->err);
+    rc = vk_process_create(k, name, image, s.image_len, sc->argv.ptrs, sc->argv.n, sc->envp.ptrs,
+                           sc->envp.n, p, sc->hs, sc->objs, sc->rights, sc->badges, s.nhandles,
+                           &child, sc->err, sizeof sc->err);
     if (rc) {
         vk_handle_unreserve(k, &resv);
-        vk_trace_str(k, VS_TR_PROC_SPAWN, sc->err, strlen(sc->err), 0, (uint64_t)(int64_t)rc);
+        vk_trace_str(k, VK_TR_PROC_SPAWN, sc->err, vk_strlen(sc->err), 0, (uint64_t)(int64_t)rc);
         goto out;
     }
     for (uint32_t i = 0; i < s.nhandles; i++)
@@ -521,10 +469,10 @@ long vk_sys_thread_create(struct vk_kernel *k, uint64_t entry, uint64_t arg, uin
         thread_abandon(k, t);
         goto fail_resv;
     }
-    vk_plat_copy((void *)(uintptr_t)sp, &zero, 8); /* probed above */
+    vk_plat_copy_out(k, p, sp, &zero, 8); /* probed above */
     vk_handle_commit_out(k, &resv, &t->o, VK_RIGHT_WAIT | VK_RIGHT_DUP | VK_RIGHT_TRANSFER, 0,
                          NULL);
-    vk_trace(k, VS_TR_THREAD_CREATE, t->tid, entry, stack_top, 0, 0);
+    vk_trace(k, VK_TR_THREAD_CREATE, t->tid, entry, stack_top, 0, 0);
     return 0;
 fail_resv:
     vk_handle_unreserve(k, &resv);

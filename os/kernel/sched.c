@@ -8,17 +8,15 @@
  * the event queue; a timeout or a kill first cancels what the thread was waiting in
  * (vk_cancel_wait), then makes it runnable.
  */
-#include <assert.h>
 
-#include "os/kernel/kernel.h"
-#include "os/kernel/platform.h"
+#include "kernel_internal.h"
 
 void vk_make_runnable(struct vk_kernel *k, struct vk_thread *t)
 {
     if (t->state == VK_T_RUNNABLE || t->state == VK_T_DEAD)
         return;
     /* room for every thread the machine may have (allocated at init): never grows */
-    assert(k->nrun < VK_MACHINE_THREADS_MAX);
+    VK_ASSERT(k->nrun < VK_MACHINE_THREADS_MAX);
     t->run_index = k->nrun;
     k->runq[k->nrun++] = t;
     t->state = VK_T_RUNNABLE;
@@ -31,8 +29,8 @@ struct vk_thread *vk_pick_next(struct vk_kernel *k)
     uint32_t i = 0;
     if (k->nrun > 1) {
         /* a real decision: seeded, and traced (a forced switch is implied by what follows) */
-        i = (uint32_t)vs_prng_below(&k->sched_prng, k->nrun);
-        vk_trace(k, VS_TR_SCHED, k->cur ? k->cur->tid : 0, k->runq[i]->tid, k->nrun, i, 0);
+        i = (uint32_t)vl_prng_below(&k->sched_prng, k->nrun);
+        vk_trace(k, VK_TR_SCHED, k->cur ? k->cur->tid : 0, k->runq[i]->tid, k->nrun, i, 0);
     }
     struct vk_thread *t = k->runq[i];
     k->runq[i] = k->runq[--k->nrun];
@@ -45,8 +43,6 @@ void vk_switch_to(struct vk_kernel *k, struct vk_thread *from, struct vk_thread 
     k->cur = to;
     if (to) {
         to->state = VK_T_RUNNING;
-        if (to->proc->self_addr) /* the process page: always mapped, written directly */
-            *(volatile uint64_t *)(uintptr_t)to->proc->self_addr = to->self_value;
         if (to != from)
             k->stats.switches++;
     }
@@ -54,7 +50,7 @@ void vk_switch_to(struct vk_kernel *k, struct vk_thread *from, struct vk_thread 
         vk_plat_switch(k, from, to, dying);
 }
 
-static void timer_fired(void *ctx, struct vs_timer *tm)
+static void timer_fired(void *ctx, struct vl_timer *tm)
 {
     struct vk_thread *t = VK_CONTAINER_OF(tm, struct vk_thread, timer);
     vk_cancel_wait(t->kernel, t, -VK_ETIMEDOUT);
@@ -73,14 +69,14 @@ long vk_block(struct vk_kernel *k, uint64_t deadline)
     if (deadline != VK_DEADLINE_NEVER) {
         t->timer.fn = timer_fired;
         t->timer.ctx = NULL;
-        if (vs_evq_add(&k->evq, &t->timer, deadline)) {
+        if (vl_evq_add(&k->evq, &t->timer, deadline)) {
             t->state = VK_T_RUNNING;
             return -VK_ENOMEM;
         }
     }
     vk_switch_to(k, t, vk_pick_next(k), 0);
     if (t->timer.armed)
-        vs_evq_cancel(&k->evq, &t->timer);
+        vl_evq_cancel(&k->evq, &t->timer);
     return t->wake_result;
 }
 
@@ -116,10 +112,10 @@ void vk_yield(struct vk_kernel *k)
     vk_switch_to(k, t, n, 0);
 }
 
-void vk_maybe_preempt(struct vk_kernel *k)
+void vk_preempt_chance(struct vk_kernel *k, uint32_t one_in)
 {
-    if (!k->cfg.chaos || !k->nrun)
+    if (!one_in || !k->nrun)
         return;
-    if (vs_prng_below(&k->sched_prng, k->cfg.chaos) == 0)
+    if (vl_prng_below(&k->sched_prng, one_in) == 0)
         vk_yield(k);
 }

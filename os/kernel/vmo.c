@@ -1,11 +1,12 @@
 /*
  * Memory objects, mappings and guest-memory access checks.
  *
- * A memory object has one canonical address (the platform places it); mapping it into a
- * process is bookkeeping: an entry in that process's mapping list, which the kernel
- * consults for every guest pointer it is handed. The check is the API-level enforcement
- * of capabilities; the platform's fault-fixup copy catches holes that a range check cannot
- * see (unmapped pages inside a process's own region).
+ * The platform places a memory object's pages and maps them into a process
+ * (vk_plat_map: vrsim maps every object at one address in all processes, a real kernel
+ * wherever the process's page tables have room); the kernel keeps each process's mapping
+ * list, which it consults for every guest address it is handed. The check is the API-level
+ * enforcement of capabilities; the platform's copies catch holes that a range check cannot
+ * see (unmapped pages inside a process's own region) with -VK_EFAULT.
  *
  * Accounting: an object created by a process is charged to it (vmo_bytes, vmo_count) from
  * creation until destruction, and holds a reference to it for that long, so the charge
@@ -14,11 +15,8 @@
  * machine's limits in vk_plat_pages_alloc. Objects the kernel makes for itself (the boot
  * image) have no owner.
  */
-#include <stdlib.h>
-#include <string.h>
 
-#include "os/kernel/kernel.h"
-#include "os/kernel/platform.h"
+#include "kernel_internal.h"
 
 #define VMO_MAX_SIZE (1ull << 32)
 #define PAGE 4096ull
@@ -44,14 +42,14 @@ int vk_copy_in(struct vk_kernel *k, void *dst, uint64_t uaddr, size_t len)
 {
     if (vk_uaccess_ok(k->cur->proc, uaddr, len, VK_RIGHT_READ))
         return -VK_EFAULT;
-    return vk_plat_copy(dst, (const void *)(uintptr_t)uaddr, len);
+    return len ? vk_plat_copy_in(k, k->cur->proc, dst, uaddr, len) : 0;
 }
 
 int vk_copy_out(struct vk_kernel *k, uint64_t uaddr, const void *src, size_t len)
 {
     if (vk_uaccess_ok(k->cur->proc, uaddr, len, VK_RIGHT_WRITE))
         return -VK_EFAULT;
-    return vk_plat_copy((void *)(uintptr_t)uaddr, src, len);
+    return len ? vk_plat_copy_out(k, k->cur->proc, uaddr, src, len) : 0;
 }
 
 int vk_map_add(struct vk_process *p, uint64_t start, uint64_t end, uint32_t prot,
@@ -61,7 +59,7 @@ int vk_map_add(struct vk_process *p, uint64_t start, uint64_t end, uint32_t prot
         return -VK_ENOMEM; /* the mapping list is bounded (kcall.h) */
     if (p->nmaps == p->capmaps) {
         uint32_t cap = p->capmaps ? p->capmaps * 2 : 8;
-        struct vk_mapping *m = realloc(p->maps, cap * sizeof *m);
+        struct vk_mapping *m = vk_plat_realloc(p->maps, cap * sizeof *m);
         if (!m)
             return -VK_ENOMEM;
         p->maps = m;
@@ -78,7 +76,9 @@ int vk_map_add(struct vk_process *p, uint64_t start, uint64_t end, uint32_t prot
 static void map_remove(struct vk_kernel *k, struct vk_process *p, uint32_t i)
 {
     struct vk_vmo *v = p->maps[i].vmo;
-    memmove(&p->maps[i], &p->maps[i + 1], (p->nmaps - i - 1) * sizeof p->maps[0]);
+    if (v)
+        vk_plat_unmap(k, p, v, p->maps[i].start);
+    vk_memmove(&p->maps[i], &p->maps[i + 1], (p->nmaps - i - 1) * sizeof p->maps[0]);
     p->nmaps--;
     if (v) {
         v->mappings--;
@@ -90,7 +90,7 @@ void vk_maps_release(struct vk_kernel *k, struct vk_process *p)
 {
     while (p->nmaps)
         map_remove(k, p, p->nmaps - 1);
-    free(p->maps);
+    vk_plat_free(p->maps);
     p->maps = NULL;
     p->capmaps = 0;
 }
@@ -176,9 +176,14 @@ long vk_sys_vmo_map(struct vk_kernel *k, uint32_t h, uint32_t prot, uint64_t out
         return -VK_EPERM;
     if (vk_uaccess_ok(p, out, 8, VK_RIGHT_WRITE))
         return -VK_EFAULT;
-    if ((rc = vk_map_add(p, v->addr, v->addr + v->size, prot | VK_RIGHT_READ, v)))
+    uint64_t at;
+    if ((rc = vk_plat_map(k, p, v, prot | VK_RIGHT_READ, &at)))
         return rc;
-    if ((rc = vk_copy_out(k, out, &v->addr, 8)))
+    if ((rc = vk_map_add(p, at, at + v->size, prot | VK_RIGHT_READ, v))) {
+        vk_plat_unmap(k, p, v, at);
+        return rc;
+    }
+    if ((rc = vk_copy_out(k, out, &at, 8)))
         map_remove(k, p, p->nmaps - 1);
     return rc;
 }

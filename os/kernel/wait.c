@@ -14,10 +14,8 @@
  * no allocation); within a bucket they are in arrival order, and wake goes through the
  * bucket in that order, so who is woken is deterministic.
  */
-#include <string.h>
 
-#include "os/kernel/kernel.h"
-#include "os/kernel/platform.h"
+#include "kernel_internal.h"
 
 #define VK_WAIT_MAX 64u
 
@@ -57,7 +55,7 @@ long vk_sys_notify_signal(struct vk_kernel *k, uint32_t h, uint64_t bits)
         return rc;
     if (!bits)
         return -VK_EINVAL;
-    vk_trace(k, VS_TR_NOTIFY, e->obj->id, bits, 0, 0, 0);
+    vk_trace(k, VK_TR_NOTIFY, e->obj->id, bits, 0, 0, 0);
     notification_raise(k, (struct vk_notification *)e->obj, bits);
     return 0;
 }
@@ -196,7 +194,7 @@ static int futex_key(struct vk_process *p, uint64_t uaddr, uint32_t prot, uint64
         if ((m->prot & prot) != prot)
             return -VK_EFAULT;
         *obj = m->vmo ? m->vmo->o.id : p->o.id;
-        *off = m->vmo ? uaddr - m->vmo->addr : uaddr;
+        *off = m->vmo ? uaddr - m->start : uaddr;
         return 0;
     }
     return -VK_EFAULT;

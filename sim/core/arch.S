@@ -2,9 +2,11 @@
  * vrsim's x86_64 mechanics: coroutine switch, kernel-call trampoline, first entry into a
  * guest, fault entry, and the guest-memory copy routine with its fault fixup.
  *
- * Contract with C (sim/core/machine.c, trap.c):
- *  - struct vk_thread starts with { uint64_t usp; uint64_t ktop; uint8_t in_kernel; } at
- *    offsets 0, 8, 16 (static asserts there).
+ * Contract with C (sim/core/switch.c, trap.c):
+ *  - struct vk_thread starts with its platform part, struct vk_plat_thread
+ *    (sim/core/plat/vk_plat_thread.h), which starts with
+ *    { uint64_t usp; uint64_t ktop; uint8_t in_kernel; } at offsets 0, 8, 16 (static asserts
+ *    in switch.c).
  *  - vs_cur is a plain global pointer to the running simulated thread, not thread-local:
  *    a guest can change the FS base (wrfsbase, a segment load), so nothing that runs before
  *    the FS base is checked may reach host state through %fs. One host thread runs guests.
@@ -23,7 +25,7 @@
 #define T_KTOP 8
 #define T_INKERNEL 16
 #define EFLAGS_AC 0x40000
-#define VS_KENTRY_BADFS 1 /* enum vs_kentry_refusal, machine.c */
+#define VS_KENTRY_BADFS 1 /* enum vs_kentry_refusal, switch.c */
 #define VS_KENTRY_X87 2
 
     .hidden vs_cur, vs_host_fsbase, vs_fsgsbase, vs_scrub_level

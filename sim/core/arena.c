@@ -223,7 +223,7 @@ int vk_plat_proc_load(struct vk_kernel *k, struct vk_process *p, struct vk_load_
         .handles = la->handles,
         .nhandles = la->nhandles,
     };
-    vs_prng_fill(&k->seed_prng, start.random, sizeof start.random);
+    vl_prng_fill(&k->seed_prng, start.random, sizeof start.random);
     uint64_t top = p->base + SLOT_STACK_OFF + VS_USTACK_SIZE;
     rc = vl_elf_start_stack(&info, &start, (uint8_t *)(uintptr_t)top, top, VS_USTACK_SIZE / 2,
                             &la->sp);

@@ -87,6 +87,7 @@ struct vs_console {
 struct vk_machine {
     struct vk_kernel k;
     struct vs_options opt;
+    uint64_t kcall_cost_ns; /* virtual time per kernel call (opt's, or the default 100) */
     struct vs_trace trace;
     struct vs_arena arena;
     struct vs_console con;
@@ -146,6 +147,15 @@ uint64_t vs_wall_elapsed_ns(const struct vs_console *c);
 /* Host monotonic time in ns: for reports about the host (vrsim --stats), never for the
  * simulation. */
 uint64_t vs_host_ns(void);
+
+/* Kernel-stack pool (kstack.c): 0 or -errno; get returns a stack's bottom or NULL. */
+int vs_kstack_pool_init(struct vs_kstack_pool *ks);
+void vs_kstack_pool_fini(struct vs_kstack_pool *ks);
+void *vs_kstack_get(struct vs_kstack_pool *ks);
+void vs_kstack_put(struct vs_kstack_pool *ks, void *stack);
+
+/* How a process ended, in vrsim's words (machine.c): "killed by SIGSEGV at pc ...". */
+const char *vs_exit_describe(const struct vk_proc_info *e, char *buf, size_t len);
 
 /* Arena (arena.c). */
 int vs_arena_init(struct vs_arena *a, uint32_t index, char *err, size_t errlen);

@@ -92,7 +92,7 @@ static void chain(int sig)
 static void redirect(ucontext_t *uc, struct vk_thread *t)
 {
     greg_t *g = uc->uc_mcontext.gregs;
-    g[REG_RSP] = (greg_t)t->ktop;
+    g[REG_RSP] = (greg_t)t->plat.ktop;
     g[REG_RIP] = (greg_t)(uintptr_t)vs_fault_entry;
     g[REG_RBP] = 0;
     g[REG_EFL] &= ~(EFLAGS_DF | EFLAGS_TF | EFLAGS_AC);
@@ -106,7 +106,7 @@ static void redirect(ucontext_t *uc, struct vk_thread *t)
         uc->uc_mcontext.fpregs->cwd = 0x37f;
         uc->uc_mcontext.fpregs->swd = 0;
     }
-    t->in_kernel = 1;
+    t->plat.in_kernel = 1;
 }
 
 /* ---- rdtsc, rdtscp, cpuid ---- */
@@ -217,7 +217,7 @@ static void emulate(ucontext_t *uc, struct vk_thread *guest, enum trapped_insn i
         uint32_t aux = 0;
         if (guest) {
             struct vk_kernel *k = guest->kernel;
-            k->now += k->cfg.kcall_cost_ns;
+            k->now += ((struct vk_machine *)k->platform)->kcall_cost_ns;
             tsc = k->now;
         } else {
             prctl(PR_SET_TSC, PR_TSC_ENABLE, 0, 0, 0);
@@ -254,7 +254,7 @@ void vs_on_fault(int sig, siginfo_t *si, void *ucv, int fs_foreign)
     struct vk_thread *t = vs_cur;
     unsigned len = 0;
     enum trapped_insn insn = sig == SIGSEGV ? trapped_at(si, pc, &len) : INSN_NONE;
-    if (!t || t->in_kernel) {
+    if (!t || t->plat.in_kernel) {
         if (t && (sig == SIGSEGV || sig == SIGBUS) && in_arenas(addr)) {
             if (pc >= (uint64_t)(uintptr_t)vs_copy_user &&
                 pc < (uint64_t)(uintptr_t)vs_copy_user_end) {
@@ -299,7 +299,7 @@ void vs_on_watchdog(int sig, siginfo_t *si, void *ucv, int fs_foreign)
     uint64_t pc = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
     (void)sig;
     (void)si;
-    if (!t || t->in_kernel)
+    if (!t || t->plat.in_kernel)
         return; /* never stop host code */
     if (fs_foreign) {
         guest_dies(uc, t, VK_EXIT_FSBASE, SIGSEGV, pc, 0);

@@ -1,8 +1,13 @@
 /*
- * Kernel test harness: a real machine whose "programs" are kernel threads running host
- * functions (vk_process_create_kthread). Their kernel calls go straight to vk_dispatch and
- * block for real, so IPC, waits and deaths are tested through the same paths guests use.
- * Guest pointers must point into the caller's memory: each process has scratch memory.
+ * Kernel test harness: a machine whose "programs" are kernel threads running host functions
+ * (vk_process_create_kthread). Their kernel calls go straight to vk_dispatch and block for
+ * real, so IPC, waits and deaths are tested through the same paths guests use. Guest
+ * pointers must point into the caller's memory: each process has scratch memory.
+ *
+ * The machine is the fake platform (fakeplat/, unit.kernel.*): the kernel alone, without
+ * vrsim's arena, coroutines, signal handlers or seccomp filter. Built with KT_PLATFORM_SIM
+ * (tests/unit/core: unit.core.kernel_*_sim) the same tests run on vrsim's platform instead,
+ * and the checks of vrsim's own mechanisms (its kernel-stack pool) run too.
  */
 #ifndef KT_H
 #define KT_H
@@ -11,18 +16,43 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "os/kernel/kernel_internal.h" /* white-box: the kernel's own view */
+#ifdef KT_PLATFORM_SIM
 #include "sim/core/machine.h"
+#define KT_MEMORY_OBJECTS_MAX VS_MEMORY_OBJECTS_MAX
+#else
+#include "fakeplat.h"
+#define KT_MEMORY_OBJECTS_MAX FAKE_MEMORY_OBJECTS_MAX
+#endif
 
 struct kt {
+#ifdef KT_PLATFORM_SIM
     struct vk_machine *m;
+#else
+    struct fake_machine *m;
+#endif
     struct vk_kernel *k;
 };
 
 static inline void kt_init(struct kt *t, uint64_t seed)
 {
+#ifdef KT_PLATFORM_SIM
     struct vs_options o = {.seed = seed, .kcall_cost_ns = 100, .quiet = 1};
     ck_assert_int_eq(vs_machine_create(&t->m, &o), 0);
+#else
+    ck_assert_int_eq(fake_machine_create(&t->m, seed), 0);
+#endif
     t->k = &t->m->k;
+}
+
+/* Run until no thread can run any more (what is left is killed, as vrsim does). */
+static inline void kt_run(struct kt *t)
+{
+#ifdef KT_PLATFORM_SIM
+    vs_machine_run(t->m);
+#else
+    fake_machine_run(t->m);
+#endif
 }
 
 static inline void kt_fini(struct kt *t)
@@ -32,7 +62,30 @@ static inline void kt_fini(struct kt *t)
     ck_assert_uint_eq(t->k->stats.handles_live, 0);
     /* console + spawner resource are the machine's own */
     ck_assert_uint_eq(t->k->stats.objects_live, 2);
+#ifdef KT_PLATFORM_SIM
     vs_machine_destroy(t->m);
+#else
+    fake_machine_destroy(t->m);
+#endif
+}
+
+/* The platform's memory objects: live count and bytes. */
+static inline uint64_t kt_pages_objects(const struct kt *t)
+{
+#ifdef KT_PLATFORM_SIM
+    return t->m->arena.objects_live;
+#else
+    return t->m->npages;
+#endif
+}
+
+static inline uint64_t kt_pages_bytes(const struct kt *t)
+{
+#ifdef KT_PLATFORM_SIM
+    return t->m->arena.pages_in_use;
+#else
+    return t->m->pages_in_use;
+#endif
 }
 
 static inline long kc_(struct vk_kernel *k, uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
@@ -49,7 +102,11 @@ static inline long kc_(struct vk_kernel *k, uint32_t nr, uint64_t a0, uint64_t a
 static inline void *kt_scratch(struct vk_kernel *k)
 {
     size_t len;
+#ifdef KT_PLATFORM_SIM
     return (void *)(uintptr_t)vs_proc_scratch(k->cur->proc, &len);
+#else
+    return (void *)(uintptr_t)fake_proc_scratch(k->cur->proc, &len);
+#endif
 }
 
 #define U(p) ((uint64_t)(uintptr_t)(p))

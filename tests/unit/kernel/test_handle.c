@@ -68,7 +68,7 @@ static void staleness(void *arg)
 START_TEST(test_staleness)
 {
     kt_spawn(&T, "p", staleness, NULL);
-    vs_machine_run(T.m);
+    kt_run(&T);
     ck_assert_int_eq(R[0], 0);
     ck_assert_int_eq(R[1], -VK_EBADH);
     ck_assert_uint_eq(V[0], 1);
@@ -124,7 +124,7 @@ static void rights(void *arg)
 START_TEST(test_rights)
 {
     kt_spawn(&T, "p", rights, NULL);
-    vs_machine_run(T.m);
+    kt_run(&T);
     ck_assert_int_eq(R[0], 0);
     ck_assert_uint_eq(V[0], VK_OBJ_NOTIFICATION);
     ck_assert_uint_eq(V[1], VK_RIGHT_SIGNAL | VK_RIGHT_WAIT | VK_RIGHT_MINT | VK_RIGHT_DUP |
@@ -204,7 +204,7 @@ static void reserve(void *arg)
 START_TEST(test_reserve)
 {
     kt_spawn(&T, "p", reserve, NULL);
-    vs_machine_run(T.m);
+    kt_run(&T);
     ck_assert_int_eq(R[0], 0);
     ck_assert_int_eq(R[1], 0);
     ck_assert_uint_eq(V[0], 1);

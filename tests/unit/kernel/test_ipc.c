@@ -78,7 +78,7 @@ START_TEST(test_call_receive_reply)
     C.cli = kt_spawn(&C.t, "client", echo_client, NULL);
     uint32_t cli_pid = C.cli->pid; /* the process object is gone after the run */
     C.srv = kt_spawn(&C.t, "server", echo_server, NULL);
-    vs_machine_run(C.t.m);
+    kt_run(&C.t);
     ck_assert_int_eq(C.r[0], 0);
     ck_assert_uint_eq(C.v[0], 0xbad6e); /* badge of the handle the client used */
     ck_assert_uint_eq(C.v[1], cli_pid);
@@ -128,7 +128,7 @@ START_TEST(test_deferred_reply)
     C.cli = kt_spawn(&C.t, "clients", caller_n, (void *)1);
     ck_assert_int_eq(vk_thread_create_kthread(C.t.k, C.cli, caller_n, (void *)2, NULL), 0);
     C.srv = kt_spawn(&C.t, "server", deferring_server, NULL);
-    vs_machine_run(C.t.m);
+    kt_run(&C.t);
     ck_assert_int_eq(C.r[0], 0);
     ck_assert_int_eq(C.r[1], 0);
     ck_assert_uint_eq(C.v[0], 1);
@@ -187,7 +187,7 @@ START_TEST(test_bulk_data)
 {
     C.cli = kt_spawn(&C.t, "client", bulk_client, NULL);
     C.srv = kt_spawn(&C.t, "server", bulk_server, NULL);
-    vs_machine_run(C.t.m);
+    kt_run(&C.t);
     ck_assert_int_eq(C.r[0], 0);
     ck_assert_uint_eq(C.v[0], 12);
     ck_assert_uint_eq(C.v[1], 16);
@@ -263,7 +263,7 @@ START_TEST(test_handle_transfer)
 {
     C.cli = kt_spawn(&C.t, "client", transfer_client, NULL);
     C.srv = kt_spawn(&C.t, "server", transfer_server, NULL);
-    vs_machine_run(C.t.m);
+    kt_run(&C.t);
     ck_assert_int_eq(C.r[8], 0);
     ck_assert_int_eq(C.r[9], -VK_EPERM);
     ck_assert_int_eq(C.r[10], 0);
@@ -327,7 +327,7 @@ static void badmsg_client(void *arg)
 START_TEST(test_bad_messages)
 {
     C.cli = kt_spawn(&C.t, "client", badmsg_client, NULL);
-    vs_machine_run(C.t.m);
+    kt_run(&C.t);
     ck_assert_int_eq(C.r[0], -VK_EINVAL);
     ck_assert_int_eq(C.r[1], -VK_EINVAL);
     ck_assert_int_eq(C.r[2], -VK_EPERM);
@@ -374,7 +374,7 @@ START_TEST(test_peer_death_owed_reply)
 {
     C.cli = kt_spawn(&C.t, "client", orphaned_client, NULL);
     C.srv = kt_spawn(&C.t, "server", dying_server, NULL);
-    vs_machine_run(C.t.m);
+    kt_run(&C.t);
     ck_assert_int_eq(C.r[0], 0);
     ck_assert_int_eq(C.r[1], -VK_EPIPE);
     ck_assert_int_eq(C.r[2], -VK_EPIPE);
@@ -406,7 +406,7 @@ START_TEST(test_peer_death_queued)
 {
     C.cli = kt_spawn(&C.t, "client", queued_client, NULL);
     C.srv = kt_spawn(&C.t, "server", closing_server, NULL);
-    vs_machine_run(C.t.m);
+    kt_run(&C.t);
     ck_assert_int_eq(C.r[0], 0);
     ck_assert_int_eq(C.r[1], -VK_EPIPE);
 }
@@ -432,7 +432,7 @@ static void timeout_thread(void *arg)
 START_TEST(test_deadlines)
 {
     kt_spawn(&C.t, "sleeper", timeout_thread, NULL);
-    vs_machine_run(C.t.m);
+    kt_run(&C.t);
     ck_assert_int_eq(C.r[0], -VK_ETIMEDOUT);
     ck_assert_uint_ge(C.v[0], 5000000);
     ck_assert_uint_lt(C.v[0], 5001000);
@@ -473,7 +473,7 @@ START_TEST(test_kill_blocked)
 {
     struct vk_process *v = kt_spawn(&C.t, "victim", blocked_victim, NULL);
     kt_spawn(&C.t, "killer", killer, v);
-    vs_machine_run(C.t.m);
+    kt_run(&C.t);
     ck_assert_int_eq(C.r[1], 0);
     ck_assert_int_eq(C.r[2], 0);
     ck_assert_int_eq(C.r[3], 0);
@@ -515,7 +515,7 @@ static void futex_main(void *arg)
 START_TEST(test_futex)
 {
     kt_spawn(&C.t, "futex", futex_main, NULL);
-    vs_machine_run(C.t.m);
+    kt_run(&C.t);
     ck_assert_int_eq(C.r[5], -VK_EAGAIN);
     ck_assert_int_eq(C.r[6], -VK_EINVAL);
     ck_assert_int_eq(C.r[7], 1);
@@ -575,7 +575,7 @@ START_TEST(test_futex_shared)
 {
     C.cli = kt_spawn(&C.t, "other", fk_other, NULL);
     kt_spawn(&C.t, "owner", fk_owner, NULL);
-    vs_machine_run(C.t.m);
+    kt_run(&C.t);
     ck_assert_uint_eq(C.v[0], C.v[1]); /* one object, one address */
     ck_assert_int_eq(C.r[2], 1);       /* a sharer wakes the waiter on the object... */
     ck_assert_int_eq(C.r[0], 0);
@@ -628,7 +628,7 @@ START_TEST(test_futex_reused_address)
 {
     kt_spawn(&C.t, "gone", fk_gone, NULL);
     kt_spawn(&C.t, "newcomer", fk_newcomer, NULL);
-    vs_machine_run(C.t.m);
+    kt_run(&C.t);
     ck_assert_uint_eq(C.v[2], C.v[3]); /* the new object got the old one's address */
     ck_assert_int_eq(C.r[5], 0);       /* but not its waiters */
     ck_assert_int_eq(C.r[4], -VK_ETIMEDOUT);
@@ -692,7 +692,7 @@ START_TEST(test_close_notices)
 {
     C.cli = kt_spawn(&C.t, "client", tracking_client, NULL);
     C.srv = kt_spawn(&C.t, "server", tracking_server, NULL);
-    vs_machine_run(C.t.m);
+    kt_run(&C.t);
     ck_assert_int_eq(C.r[0], 0);
     ck_assert_int_eq(C.r[1], -VK_EINVAL);
     ck_assert_int_eq(C.r[5], 0);
@@ -783,7 +783,7 @@ START_TEST(test_unwrap_own_badges)
 {
     C.cli = kt_spawn(&C.t, "client", unwrap_client, NULL);
     C.srv = kt_spawn(&C.t, "server", unwrap_server, NULL);
-    vs_machine_run(C.t.m);
+    kt_run(&C.t);
     ck_assert_int_eq(C.r[0], 0);
     ck_assert_uint_eq(C.v[0], 2);
     ck_assert_uint_eq(C.v[1], 1); /* handles[0] only */
@@ -849,7 +849,7 @@ START_TEST(test_reply_to_gone_caller)
 {
     C.cli = kt_spawn(&C.t, "client", impatient_client, NULL);
     C.srv = kt_spawn(&C.t, "server", late_server, NULL);
-    vs_machine_run(C.t.m);
+    kt_run(&C.t);
     ck_assert_int_eq(C.r[0], 0);
     ck_assert_int_eq(C.r[5], -VK_ETIMEDOUT);
     ck_assert_int_eq(C.r[1], -VK_EFAULT);
@@ -903,7 +903,7 @@ START_TEST(test_receiver_table_full)
 {
     C.cli = kt_spawn(&C.t, "client", full_client, NULL);
     C.srv = kt_spawn(&C.t, "server", full_server, NULL);
-    vs_machine_run(C.t.m);
+    kt_run(&C.t);
     ck_assert_int_eq(C.r[0], -VK_ENOSPC);
     ck_assert_int_eq(C.r[2], -VK_ENOSPC); /* that call alone fails */
     ck_assert_int_eq(C.r[1], 0);          /* and the server receives the next */
@@ -945,7 +945,7 @@ static void track_flood(void *arg)
 START_TEST(test_close_notices_bounded)
 {
     kt_spawn(&C.t, "flood", track_flood, NULL);
-    vs_machine_run(C.t.m);
+    kt_run(&C.t);
     ck_assert_int_eq(C.r[0], VK_ENDPOINT_TRACKED_MAX);
     ck_assert_int_eq(C.r[1], -VK_EAGAIN);
     ck_assert_int_eq(C.r[2], 0);

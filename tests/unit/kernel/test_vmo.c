@@ -62,7 +62,7 @@ START_TEST(test_charge_outlives_creator)
     struct charge c = {.t = &t};
     c.holder = kt_spawn(&t, "holder", holder_fn, &c);
     c.creator = kt_spawn(&t, "creator", creator_fn, &c);
-    vs_machine_run(t.m);
+    kt_run(&t);
     ck_assert_int_eq(c.rc[0], 0);
     ck_assert_int_eq(c.rc[1], -VK_ENOMEM);
     ck_assert_int_eq(c.rc[2], 0);
@@ -72,8 +72,8 @@ START_TEST(test_charge_outlives_creator)
     ck_assert_int_eq(c.rc[4], 0);
     ck_assert_int_eq(c.rc[5], 0);
     ck_assert_uint_eq(c.objects_freed, 2); /* the object and the dead creator's process */
-    ck_assert_uint_eq(t.m->arena.pages_in_use, 0);
-    ck_assert_uint_eq(t.m->arena.objects_live, 0);
+    ck_assert_uint_eq(kt_pages_bytes(&t), 0);
+    ck_assert_uint_eq(kt_pages_objects(&t), 0);
     kt_fini(&t); /* nothing else left behind */
 }
 END_TEST
@@ -118,9 +118,9 @@ static void run_fill(struct fill *f, uint64_t seed)
         fl[i] = (struct filler){f, i};
         kt_spawn(&t, "filler", fill_fn, &fl[i]);
     }
-    vs_machine_run(t.m);
-    ck_assert_uint_eq(t.m->arena.objects_live, 0);
-    ck_assert_uint_eq(t.m->arena.pages_in_use, 0);
+    kt_run(&t);
+    ck_assert_uint_eq(kt_pages_objects(&t), 0);
+    ck_assert_uint_eq(kt_pages_bytes(&t), 0);
     kt_fini(&t);
 }
 
@@ -142,7 +142,7 @@ START_TEST(test_process_and_machine_objects)
     struct fill f = {.size = 4096};
     run_fill(&f, 5);
     ck_assert_uint_eq(f.got[0], VK_PROC_VMO_MAX);
-    ck_assert_uint_eq(f.got[1], VS_MEMORY_OBJECTS_MAX - VK_PROC_VMO_MAX);
+    ck_assert_uint_eq(f.got[1], KT_MEMORY_OBJECTS_MAX - VK_PROC_VMO_MAX);
     ck_assert_uint_eq(f.got[2], 0);
     for (int i = 0; i < 3; i++)
         ck_assert_int_eq(f.last[i], -VK_ENOMEM);

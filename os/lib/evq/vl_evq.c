@@ -1,29 +1,34 @@
 /*
- * evq: binary min-heap of intrusive timers keyed by (time, seq). See evq.h for the contract.
- * Never compares pointers; never calls timer callbacks; allocates only to grow the heap.
+ * evq: binary min-heap of intrusive timers keyed by (time, seq). See vl_evq.h for the contract.
+ * Never compares pointers; never calls timer callbacks; allocates only to grow the heap, and
+ * only through the functions its owner gave vl_evq_init (freestanding: no libc here).
  */
-#include "sim/core/evq.h"
-
-#include <assert.h>
-#include <stdlib.h>
+#include "vl_evq.h"
 
 #include "veridian/errors.h"
 
+/* Our own invariants (never input): a broken heap stops the program where it broke. */
+#define evq_assert(c)                                                                              \
+    do {                                                                                           \
+        if (!(c))                                                                                  \
+            __builtin_trap();                                                                      \
+    } while (0)
+
 #define EVQ_INITIAL_CAP 64u
 
-static inline int timer_before(const struct vs_timer *a, const struct vs_timer *b)
+static inline int timer_before(const struct vl_timer *a, const struct vl_timer *b)
 {
     return a->time < b->time || (a->time == b->time && a->seq < b->seq);
 }
 
-static inline void heap_place(struct vs_evq *q, uint32_t i, struct vs_timer *t)
+static inline void heap_place(struct vl_evq *q, uint32_t i, struct vl_timer *t)
 {
     q->heap[i] = t;
     t->heap_index = i;
 }
 
 /* Moves t up from hole i until its parent is earlier; returns its final index. */
-static uint32_t sift_up(struct vs_evq *q, uint32_t i, struct vs_timer *t)
+static uint32_t sift_up(struct vl_evq *q, uint32_t i, struct vl_timer *t)
 {
     while (i > 0) {
         uint32_t parent = (i - 1) / 2;
@@ -37,7 +42,7 @@ static uint32_t sift_up(struct vs_evq *q, uint32_t i, struct vs_timer *t)
 }
 
 /* Moves t down from hole i until both children are later. */
-static void sift_down(struct vs_evq *q, uint32_t i, struct vs_timer *t)
+static void sift_down(struct vl_evq *q, uint32_t i, struct vl_timer *t)
 {
     for (;;) {
         uint32_t child = 2 * i + 1;
@@ -54,21 +59,21 @@ static void sift_down(struct vs_evq *q, uint32_t i, struct vs_timer *t)
 }
 
 /* Puts t (already in the heap at index i, with a changed key) back in order. */
-static void heap_fix(struct vs_evq *q, uint32_t i, struct vs_timer *t)
+static void heap_fix(struct vl_evq *q, uint32_t i, struct vl_timer *t)
 {
     if (sift_up(q, i, t) == i)
         sift_down(q, i, t);
 }
 
-static int evq_grow(struct vs_evq *q)
+static int evq_grow(struct vl_evq *q)
 {
     uint32_t ncap;
-    struct vs_timer **nheap;
+    struct vl_timer **nheap;
 
-    if (q->cap >= VS_EVQ_MAX)
+    if (q->cap >= VL_EVQ_MAX)
         return -VK_ENOMEM;
     ncap = q->cap ? q->cap * 2 : EVQ_INITIAL_CAP;
-    nheap = realloc(q->heap, (size_t)ncap * sizeof(*nheap));
+    nheap = q->realloc_fn(q->heap, (size_t)ncap * sizeof(*nheap));
     if (!nheap)
         return -VK_ENOMEM;
     q->heap = nheap;
@@ -76,8 +81,10 @@ static int evq_grow(struct vs_evq *q)
     return 0;
 }
 
-int vs_evq_init(struct vs_evq *q)
+int vl_evq_init(struct vl_evq *q, vl_evq_realloc_fn realloc_fn, vl_evq_free_fn free_fn)
 {
+    q->realloc_fn = realloc_fn;
+    q->free_fn = free_fn;
     q->heap = NULL;
     q->count = 0;
     q->cap = 0;
@@ -85,20 +92,20 @@ int vs_evq_init(struct vs_evq *q)
     return evq_grow(q);
 }
 
-void vs_evq_fini(struct vs_evq *q)
+void vl_evq_fini(struct vl_evq *q)
 {
     for (uint32_t i = 0; i < q->count; i++)
         q->heap[i]->armed = 0;
-    free(q->heap);
+    q->free_fn(q->heap);
     q->heap = NULL;
     q->count = 0;
     q->cap = 0;
 }
 
-int vs_evq_add(struct vs_evq *q, struct vs_timer *t, uint64_t time)
+int vl_evq_add(struct vl_evq *q, struct vl_timer *t, uint64_t time)
 {
     if (t->armed) {
-        assert(t->heap_index < q->count && q->heap[t->heap_index] == t);
+        evq_assert(t->heap_index < q->count && q->heap[t->heap_index] == t);
         t->time = time;
         t->seq = q->next_seq++;
         heap_fix(q, t->heap_index, t);
@@ -116,32 +123,32 @@ int vs_evq_add(struct vs_evq *q, struct vs_timer *t, uint64_t time)
     return 0;
 }
 
-void vs_evq_cancel(struct vs_evq *q, struct vs_timer *t)
+void vl_evq_cancel(struct vl_evq *q, struct vl_timer *t)
 {
     uint32_t i = t->heap_index;
-    struct vs_timer *last;
+    struct vl_timer *last;
 
     if (!t->armed)
         return;
-    assert(i < q->count && q->heap[i] == t);
+    evq_assert(i < q->count && q->heap[i] == t);
     t->armed = 0;
     last = q->heap[--q->count];
     if (last != t)
         heap_fix(q, i, last);
 }
 
-struct vs_timer *vs_evq_peek(const struct vs_evq *q)
+struct vl_timer *vl_evq_peek(const struct vl_evq *q)
 {
     return q->count ? q->heap[0] : NULL;
 }
 
-struct vs_timer *vs_evq_pop(struct vs_evq *q)
+struct vl_timer *vl_evq_pop(struct vl_evq *q)
 {
-    struct vs_timer *t;
+    struct vl_timer *t;
 
     if (q->count == 0)
         return NULL;
     t = q->heap[0];
-    vs_evq_cancel(q, t);
+    vl_evq_cancel(q, t);
     return t;
 }

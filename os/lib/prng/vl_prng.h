@@ -1,8 +1,9 @@
 /*
- * prng: the simulator's only source of randomness.
+ * vl_prng: the only source of randomness of the kernel and the simulator (freestanding, pure;
+ * the kernel compiles it into itself, os/kernel/CMakeLists.txt).
  *
  * Every random choice inside a simulated machine (scheduler tie-breaks, chaos preemption,
- * fault injection, link loss) comes from a struct vs_prng hanging off the machine, so a run
+ * fault injection, link loss) comes from a struct vl_prng hanging off the machine, so a run
  * is a pure function of its seed. Never seed from the host (time, pid, /dev/urandom) and never
  * share one instance between machines.
  *
@@ -25,36 +26,36 @@
  * All functions are pure computation: no allocation, no I/O, no globals. Output sequences are
  * part of the determinism contract; changing any of them changes every recorded run.
  */
-#ifndef VS_PRNG_H
-#define VS_PRNG_H
+#ifndef VL_PRNG_H
+#define VL_PRNG_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-struct vs_prng {
+struct vl_prng {
     uint64_t s[4];
 };
 
 /* Expands seed into s[] with SplitMix64. Any seed is fine, including 0. */
-void vs_prng_seed(struct vs_prng *p, uint64_t seed);
+void vl_prng_seed(struct vl_prng *p, uint64_t seed);
 
 /* Next xoshiro256** output. */
-uint64_t vs_prng_next(struct vs_prng *p);
+uint64_t vl_prng_next(struct vl_prng *p);
 
 /* Uniform in [0, n), exactly unbiased (Lemire's method). n must be > 0 (n == 0 returns 0). */
-uint64_t vs_prng_below(struct vs_prng *p, uint64_t n);
+uint64_t vl_prng_below(struct vl_prng *p, uint64_t n);
 
-/* len bytes: the outputs of vs_prng_next() laid out in little-endian byte order, the last
+/* len bytes: the outputs of vl_prng_next() laid out in little-endian byte order, the last
  * output truncated to its low bytes. Byte-identical on every host. */
-void vs_prng_fill(struct vs_prng *p, void *buf, size_t len);
+void vl_prng_fill(struct vl_prng *p, void *buf, size_t len);
 
 /* Derives an independent stream for a sub-component: consumes four outputs of p and passes
  * each through the SplitMix64 finalizer (a bijection) to form child's state. Deterministic;
  * nested splits are fine. child may not alias p. */
-void vs_prng_split(struct vs_prng *p, struct vs_prng *child);
+void vl_prng_split(struct vl_prng *p, struct vl_prng *child);
 
 /* SplitMix64 step, exposed for tests and for code that wants a 64-bit seed expander:
  * advances *state and returns the next output. */
-uint64_t vs_splitmix64_next(uint64_t *state);
+uint64_t vl_splitmix64_next(uint64_t *state);
 
 #endif

@@ -1,20 +1,20 @@
 /*
- * Unit tests for sim/core/prng: published reference vectors for SplitMix64 and xoshiro256**,
- * vs_prng_below range and rough uniformity, fill byte order, split and seed determinism.
- * Pure computation: nothing to free, so the fixture only seeds.
+ * Unit tests for os/lib/prng (vl_prng): published reference vectors for SplitMix64 and
+ * xoshiro256**, vl_prng_below range and rough uniformity, fill byte order, split and seed
+ * determinism. Pure computation: nothing to free, so the fixture only seeds.
  */
 #include <check.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/core/prng.h"
+#include "vl_prng.h"
 
-static struct vs_prng prng;
+static struct vl_prng prng;
 
 static void setup(void)
 {
-    vs_prng_seed(&prng, 42);
+    vl_prng_seed(&prng, 42);
 }
 
 static void teardown(void) {}
@@ -32,7 +32,7 @@ START_TEST(test_splitmix64_reference)
     uint64_t x = 1234567;
 
     for (size_t i = 0; i < sizeof(expect) / sizeof(expect[0]); i++)
-        ck_assert_uint_eq(vs_splitmix64_next(&x), expect[i]);
+        ck_assert_uint_eq(vl_splitmix64_next(&x), expect[i]);
 }
 END_TEST
 
@@ -57,45 +57,45 @@ START_TEST(test_xoshiro_reference)
         1216172134540287360ull,
         607988272756665600ull,
     };
-    struct vs_prng p = {.s = {1, 2, 3, 4}};
+    struct vl_prng p = {.s = {1, 2, 3, 4}};
 
     for (size_t i = 0; i < sizeof(expect) / sizeof(expect[0]); i++)
-        ck_assert_uint_eq(vs_prng_next(&p), expect[i]);
+        ck_assert_uint_eq(vl_prng_next(&p), expect[i]);
 }
 END_TEST
 
 START_TEST(test_seed_is_splitmix)
 {
-    struct vs_prng p;
+    struct vl_prng p;
     uint64_t x = 0;
 
     /* seed 0: the state is the first four SplitMix64 outputs from 0 (0xe220a8397b1dcdaf...). */
-    vs_prng_seed(&p, 0);
+    vl_prng_seed(&p, 0);
     ck_assert_uint_eq(p.s[0], 16294208416658607535ull);
     ck_assert_uint_eq(p.s[1], 7960286522194355700ull);
     ck_assert_uint_eq(p.s[2], 487617019471545679ull);
     ck_assert_uint_eq(p.s[3], 17909611376780542444ull);
     for (int i = 0; i < 4; i++)
-        ck_assert_uint_eq(p.s[i], vs_splitmix64_next(&x));
+        ck_assert_uint_eq(p.s[i], vl_splitmix64_next(&x));
 }
 END_TEST
 
 START_TEST(test_determinism)
 {
-    struct vs_prng a, b, c;
+    struct vl_prng a, b, c;
 
-    vs_prng_seed(&a, 0xdeadbeef);
-    vs_prng_seed(&b, 0xdeadbeef);
-    vs_prng_seed(&c, 0xdeadbef0);
+    vl_prng_seed(&a, 0xdeadbeef);
+    vl_prng_seed(&b, 0xdeadbeef);
+    vl_prng_seed(&c, 0xdeadbef0);
     int differ = 0;
     for (int i = 0; i < 1000; i++) {
-        uint64_t x = vs_prng_next(&a);
-        ck_assert_uint_eq(x, vs_prng_next(&b));
-        differ += x != vs_prng_next(&c);
+        uint64_t x = vl_prng_next(&a);
+        ck_assert_uint_eq(x, vl_prng_next(&b));
+        differ += x != vl_prng_next(&c);
     }
     ck_assert_int_ge(differ, 990);
     for (int i = 0; i < 1000; i++)
-        ck_assert_uint_eq(vs_prng_below(&a, 1000 + i), vs_prng_below(&b, 1000 + i));
+        ck_assert_uint_eq(vl_prng_below(&a, 1000 + i), vl_prng_below(&b, 1000 + i));
 }
 END_TEST
 
@@ -107,14 +107,14 @@ START_TEST(test_below_range)
 
     for (size_t b = 0; b < sizeof(bounds) / sizeof(bounds[0]); b++) {
         for (int i = 0; i < 2000; i++)
-            ck_assert_uint_lt(vs_prng_below(&prng, bounds[b]), bounds[b]);
+            ck_assert_uint_lt(vl_prng_below(&prng, bounds[b]), bounds[b]);
     }
-    ck_assert_uint_eq(vs_prng_below(&prng, 1), 0);
-    ck_assert_uint_eq(vs_prng_below(&prng, 0), 0);
+    ck_assert_uint_eq(vl_prng_below(&prng, 1), 0);
+    ck_assert_uint_eq(vl_prng_below(&prng, 0), 0);
     /* A bound just above 2^63 rejects almost half of all draws: results must still span it. */
     uint64_t big = (1ull << 63) + 12345, hi = 0;
     for (int i = 0; i < 200; i++) {
-        uint64_t v = vs_prng_below(&prng, big);
+        uint64_t v = vl_prng_below(&prng, big);
         hi = v > hi ? v : hi;
     }
     ck_assert_uint_gt(hi, big / 2);
@@ -128,7 +128,7 @@ START_TEST(test_below_uniform)
     unsigned count[BUCKETS] = {0};
 
     for (int i = 0; i < DRAWS; i++)
-        count[vs_prng_below(&prng, BUCKETS)]++;
+        count[vl_prng_below(&prng, BUCKETS)]++;
     double expect = (double)DRAWS / BUCKETS, chi2 = 0;
     for (int i = 0; i < BUCKETS; i++)
         chi2 += (count[i] - expect) * (count[i] - expect) / expect;
@@ -138,7 +138,7 @@ START_TEST(test_below_uniform)
     uint64_t n = 3ull << 62;
     unsigned third[3] = {0};
     for (int i = 0; i < 30000; i++)
-        third[vs_prng_below(&prng, n) / (1ull << 62)]++;
+        third[vl_prng_below(&prng, n) / (1ull << 62)]++;
     for (int i = 0; i < 3; i++) {
         ck_assert_uint_gt(third[i], 9400);
         ck_assert_uint_lt(third[i], 10600);
@@ -148,45 +148,45 @@ END_TEST
 
 START_TEST(test_fill_little_endian)
 {
-    struct vs_prng a, b;
+    struct vl_prng a, b;
     uint8_t buf[37];
 
-    vs_prng_seed(&a, 7);
+    vl_prng_seed(&a, 7);
     b = a;
     memset(buf, 0xaa, sizeof(buf));
-    vs_prng_fill(&a, buf, 35);
+    vl_prng_fill(&a, buf, 35);
     ck_assert_uint_eq(buf[35], 0xaa);
     ck_assert_uint_eq(buf[36], 0xaa);
     for (size_t off = 0; off < 35; off += 8) {
-        uint64_t v = vs_prng_next(&b);
+        uint64_t v = vl_prng_next(&b);
         for (size_t i = 0; i < 8 && off + i < 35; i++)
             ck_assert_uint_eq(buf[off + i], (uint8_t)(v >> (8 * i)));
     }
     /* Both generators consumed five outputs. */
-    ck_assert_uint_eq(vs_prng_next(&a), vs_prng_next(&b));
-    vs_prng_fill(&a, buf, 0);
-    ck_assert_uint_eq(vs_prng_next(&a), vs_prng_next(&b));
+    ck_assert_uint_eq(vl_prng_next(&a), vl_prng_next(&b));
+    vl_prng_fill(&a, buf, 0);
+    ck_assert_uint_eq(vl_prng_next(&a), vl_prng_next(&b));
 }
 END_TEST
 
 START_TEST(test_split)
 {
-    struct vs_prng p1, p2, c1, c2, gc;
+    struct vl_prng p1, p2, c1, c2, gc;
 
-    vs_prng_seed(&p1, 99);
-    vs_prng_seed(&p2, 99);
-    vs_prng_split(&p1, &c1);
-    vs_prng_split(&p2, &c2);
+    vl_prng_seed(&p1, 99);
+    vl_prng_seed(&p2, 99);
+    vl_prng_split(&p1, &c1);
+    vl_prng_split(&p2, &c2);
     ck_assert_mem_eq(c1.s, c2.s, sizeof(c1.s));
     ck_assert_mem_eq(p1.s, p2.s, sizeof(p1.s));
-    vs_prng_split(&c1, &gc);
+    vl_prng_split(&c1, &gc);
 
     /* The child, the grandchild and the advanced parent produce unrelated streams. */
     uint64_t pv[64], cv[64], gv[64];
     for (int i = 0; i < 64; i++) {
-        pv[i] = vs_prng_next(&p1);
-        cv[i] = vs_prng_next(&c1);
-        gv[i] = vs_prng_next(&gc);
+        pv[i] = vl_prng_next(&p1);
+        cv[i] = vl_prng_next(&c1);
+        gv[i] = vl_prng_next(&gc);
     }
     for (int i = 0; i < 64; i++) {
         for (int j = 0; j < 64; j++) {
@@ -196,11 +196,11 @@ START_TEST(test_split)
         }
     }
     /* Splitting advanced the parent by exactly four outputs. */
-    struct vs_prng q;
-    vs_prng_seed(&q, 99);
+    struct vl_prng q;
+    vl_prng_seed(&q, 99);
     for (int i = 0; i < 4; i++)
-        vs_prng_next(&q);
-    ck_assert_uint_eq(vs_prng_next(&q), pv[0]);
+        vl_prng_next(&q);
+    ck_assert_uint_eq(vl_prng_next(&q), pv[0]);
 }
 END_TEST
 

@@ -2,7 +2,7 @@
  * prng: xoshiro256** seeded through SplitMix64. See prng.h for the algorithms, their
  * references and the determinism contract. No allocation, no I/O, no globals.
  */
-#include "sim/core/prng.h"
+#include "vl_prng.h"
 
 #define SPLITMIX_GAMMA 0x9e3779b97f4a7c15ull
 
@@ -19,21 +19,21 @@ static inline uint64_t splitmix64_mix(uint64_t z)
     return z ^ (z >> 31);
 }
 
-uint64_t vs_splitmix64_next(uint64_t *state)
+uint64_t vl_splitmix64_next(uint64_t *state)
 {
     *state += SPLITMIX_GAMMA;
     return splitmix64_mix(*state);
 }
 
-void vs_prng_seed(struct vs_prng *p, uint64_t seed)
+void vl_prng_seed(struct vl_prng *p, uint64_t seed)
 {
     uint64_t x = seed;
 
     for (int i = 0; i < 4; i++)
-        p->s[i] = vs_splitmix64_next(&x);
+        p->s[i] = vl_splitmix64_next(&x);
 }
 
-uint64_t vs_prng_next(struct vs_prng *p)
+uint64_t vl_prng_next(struct vl_prng *p)
 {
     uint64_t *s = p->s;
     const uint64_t result = rotl64(s[1] * 5, 7) * 9;
@@ -64,29 +64,29 @@ static inline uint64_t mul128(uint64_t a, uint64_t b, uint64_t *lo)
 #endif
 }
 
-uint64_t vs_prng_below(struct vs_prng *p, uint64_t n)
+uint64_t vl_prng_below(struct vl_prng *p, uint64_t n)
 {
     uint64_t lo;
     uint64_t hi;
 
     if (n == 0)
         return 0;
-    hi = mul128(vs_prng_next(p), n, &lo);
+    hi = mul128(vl_prng_next(p), n, &lo);
     if (lo < n) {
         /* threshold = 2^64 mod n: low words below it belong to an incomplete bucket. */
         const uint64_t threshold = (0 - n) % n;
         while (lo < threshold)
-            hi = mul128(vs_prng_next(p), n, &lo);
+            hi = mul128(vl_prng_next(p), n, &lo);
     }
     return hi;
 }
 
-void vs_prng_fill(struct vs_prng *p, void *buf, size_t len)
+void vl_prng_fill(struct vl_prng *p, void *buf, size_t len)
 {
     uint8_t *out = buf;
 
     while (len > 0) {
-        uint64_t v = vs_prng_next(p);
+        uint64_t v = vl_prng_next(p);
         size_t n = len < 8 ? len : 8;
         for (size_t i = 0; i < n; i++) {
             out[i] = (uint8_t)v;
@@ -97,10 +97,10 @@ void vs_prng_fill(struct vs_prng *p, void *buf, size_t len)
     }
 }
 
-void vs_prng_split(struct vs_prng *p, struct vs_prng *child)
+void vl_prng_split(struct vl_prng *p, struct vl_prng *child)
 {
     for (int i = 0; i < 4; i++)
-        child->s[i] = splitmix64_mix(vs_prng_next(p));
+        child->s[i] = splitmix64_mix(vl_prng_next(p));
     /* Four independent outputs all mapping to zero has probability 2^-256; stay defined. */
     if ((child->s[0] | child->s[1] | child->s[2] | child->s[3]) == 0)
         child->s[0] = SPLITMIX_GAMMA;

@@ -1,5 +1,5 @@
 /*
- * Unit tests for sim/core/evq: ordering by (time, insertion), ties, cancel anywhere, re-add,
+ * Unit tests for os/lib/evq (vl_evq): ordering by (time, insertion), ties, cancel anywhere, re-add,
  * empty queue, fini disarming, and a randomized comparison against a sorted-array reference
  * model over thousands of add/re-add/cancel/pop operations with many equal times.
  */
@@ -7,31 +7,31 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "sim/core/evq.h"
+#include "vl_evq.h"
 #include "veridian/errors.h"
 
-static struct vs_evq q;
+static struct vl_evq q;
 
 static void setup(void)
 {
-    ck_assert_int_eq(vs_evq_init(&q), 0);
+    ck_assert_int_eq(vl_evq_init(&q, realloc, free), 0);
 }
 
 static void teardown(void)
 {
-    vs_evq_fini(&q);
+    vl_evq_fini(&q);
     ck_assert_ptr_null(q.heap);
 }
 
 /* Checks the heap property and the index back-links of every queued timer. */
-static void check_heap(const struct vs_evq *eq)
+static void check_heap(const struct vl_evq *eq)
 {
     for (uint32_t i = 0; i < eq->count; i++) {
-        const struct vs_timer *t = eq->heap[i];
+        const struct vl_timer *t = eq->heap[i];
         ck_assert_uint_eq(t->heap_index, i);
         ck_assert_uint_ne(t->armed, 0);
         if (i > 0) {
-            const struct vs_timer *p = eq->heap[(i - 1) / 2];
+            const struct vl_timer *p = eq->heap[(i - 1) / 2];
             ck_assert(p->time < t->time || (p->time == t->time && p->seq < t->seq));
         }
     }
@@ -39,11 +39,11 @@ static void check_heap(const struct vs_evq *eq)
 
 START_TEST(test_empty)
 {
-    ck_assert_ptr_null(vs_evq_peek(&q));
-    ck_assert_ptr_null(vs_evq_pop(&q));
-    struct vs_timer t;
-    vs_timer_init(&t, NULL, NULL);
-    vs_evq_cancel(&q, &t); /* not armed: no-op */
+    ck_assert_ptr_null(vl_evq_peek(&q));
+    ck_assert_ptr_null(vl_evq_pop(&q));
+    struct vl_timer t;
+    vl_timer_init(&t, NULL, NULL);
+    vl_evq_cancel(&q, &t); /* not armed: no-op */
     ck_assert_uint_eq(q.count, 0);
     ck_assert_uint_eq(t.armed, 0);
 }
@@ -51,45 +51,45 @@ END_TEST
 
 START_TEST(test_order_and_ties)
 {
-    struct vs_timer t[8];
+    struct vl_timer t[8];
     static const uint64_t times[8] = {50, 10, 30, 10, 10, 50, 0, 30};
     static const int expect[8] = {6, 1, 3, 4, 2, 7, 0, 5};
 
     for (int i = 0; i < 8; i++) {
-        vs_timer_init(&t[i], NULL, &t[i]);
-        ck_assert_int_eq(vs_evq_add(&q, &t[i], times[i]), 0);
+        vl_timer_init(&t[i], NULL, &t[i]);
+        ck_assert_int_eq(vl_evq_add(&q, &t[i], times[i]), 0);
         ck_assert_uint_eq(t[i].armed, 1);
     }
     check_heap(&q);
-    ck_assert_ptr_eq(vs_evq_peek(&q), &t[6]);
+    ck_assert_ptr_eq(vl_evq_peek(&q), &t[6]);
     for (int i = 0; i < 8; i++) {
-        struct vs_timer *p = vs_evq_pop(&q);
+        struct vl_timer *p = vl_evq_pop(&q);
         ck_assert_ptr_eq(p, &t[expect[i]]);
         ck_assert_uint_eq(p->armed, 0);
         check_heap(&q);
     }
-    ck_assert_ptr_null(vs_evq_pop(&q));
+    ck_assert_ptr_null(vl_evq_pop(&q));
 }
 END_TEST
 
 START_TEST(test_cancel_middle)
 {
-    struct vs_timer t[10];
+    struct vl_timer t[10];
 
     for (int i = 0; i < 10; i++) {
-        vs_timer_init(&t[i], NULL, NULL);
-        ck_assert_int_eq(vs_evq_add(&q, &t[i], (uint64_t)(i * 7 % 10)), 0);
+        vl_timer_init(&t[i], NULL, NULL);
+        ck_assert_int_eq(vl_evq_add(&q, &t[i], (uint64_t)(i * 7 % 10)), 0);
     }
-    vs_evq_cancel(&q, &t[4]); /* time 8 */
-    vs_evq_cancel(&q, &t[0]); /* time 0: the root */
-    vs_evq_cancel(&q, &t[9]); /* time 3 */
-    vs_evq_cancel(&q, &t[9]); /* again: no-op */
+    vl_evq_cancel(&q, &t[4]); /* time 8 */
+    vl_evq_cancel(&q, &t[0]); /* time 0: the root */
+    vl_evq_cancel(&q, &t[9]); /* time 3 */
+    vl_evq_cancel(&q, &t[9]); /* again: no-op */
     ck_assert_uint_eq(t[4].armed, 0);
     ck_assert_uint_eq(q.count, 7);
     check_heap(&q);
     uint64_t last = 0;
     int n = 0;
-    for (struct vs_timer *p; (p = vs_evq_pop(&q)) != NULL; n++) {
+    for (struct vl_timer *p; (p = vl_evq_pop(&q)) != NULL; n++) {
         ck_assert(p != &t[4] && p != &t[0] && p != &t[9]);
         ck_assert_uint_ge(p->time, last);
         last = p->time;
@@ -100,43 +100,43 @@ END_TEST
 
 START_TEST(test_readd_moves)
 {
-    struct vs_timer a, b, c;
+    struct vl_timer a, b, c;
 
-    vs_timer_init(&a, NULL, NULL);
-    vs_timer_init(&b, NULL, NULL);
-    vs_timer_init(&c, NULL, NULL);
-    ck_assert_int_eq(vs_evq_add(&q, &a, 100), 0);
-    ck_assert_int_eq(vs_evq_add(&q, &b, 100), 0);
-    ck_assert_int_eq(vs_evq_add(&q, &c, 200), 0);
+    vl_timer_init(&a, NULL, NULL);
+    vl_timer_init(&b, NULL, NULL);
+    vl_timer_init(&c, NULL, NULL);
+    ck_assert_int_eq(vl_evq_add(&q, &a, 100), 0);
+    ck_assert_int_eq(vl_evq_add(&q, &b, 100), 0);
+    ck_assert_int_eq(vl_evq_add(&q, &c, 200), 0);
     /* Re-adding a at the same time puts it behind b: a re-add counts as a new insertion. */
-    ck_assert_int_eq(vs_evq_add(&q, &a, 100), 0);
+    ck_assert_int_eq(vl_evq_add(&q, &a, 100), 0);
     ck_assert_uint_eq(q.count, 3);
     /* Move c earlier than everything, then b later than everything. */
-    ck_assert_int_eq(vs_evq_add(&q, &c, 5), 0);
-    ck_assert_int_eq(vs_evq_add(&q, &b, 300), 0);
+    ck_assert_int_eq(vl_evq_add(&q, &c, 5), 0);
+    ck_assert_int_eq(vl_evq_add(&q, &b, 300), 0);
     check_heap(&q);
-    ck_assert_ptr_eq(vs_evq_pop(&q), &c);
-    ck_assert_ptr_eq(vs_evq_pop(&q), &a);
-    ck_assert_ptr_eq(vs_evq_pop(&q), &b);
-    ck_assert_ptr_null(vs_evq_pop(&q));
+    ck_assert_ptr_eq(vl_evq_pop(&q), &c);
+    ck_assert_ptr_eq(vl_evq_pop(&q), &a);
+    ck_assert_ptr_eq(vl_evq_pop(&q), &b);
+    ck_assert_ptr_null(vl_evq_pop(&q));
     /* A popped timer can be armed again. */
-    ck_assert_int_eq(vs_evq_add(&q, &a, 1), 0);
-    ck_assert_ptr_eq(vs_evq_peek(&q), &a);
+    ck_assert_int_eq(vl_evq_add(&q, &a, 1), 0);
+    ck_assert_ptr_eq(vl_evq_peek(&q), &a);
 }
 END_TEST
 
 START_TEST(test_fini_disarms)
 {
-    struct vs_evq q2;
-    struct vs_timer t[100];
+    struct vl_evq q2;
+    struct vl_timer t[100];
 
-    ck_assert_int_eq(vs_evq_init(&q2), 0);
+    ck_assert_int_eq(vl_evq_init(&q2, realloc, free), 0);
     for (int i = 0; i < 100; i++) {
-        vs_timer_init(&t[i], NULL, NULL);
-        ck_assert_int_eq(vs_evq_add(&q2, &t[i], (uint64_t)(99 - i)), 0);
+        vl_timer_init(&t[i], NULL, NULL);
+        ck_assert_int_eq(vl_evq_add(&q2, &t[i], (uint64_t)(99 - i)), 0);
     }
     ck_assert_uint_ge(q2.cap, 100);
-    vs_evq_fini(&q2);
+    vl_evq_fini(&q2);
     for (int i = 0; i < 100; i++)
         ck_assert_uint_eq(t[i].armed, 0);
 }
@@ -144,7 +144,7 @@ END_TEST
 
 static int fired;
 
-static void count_fire(void *ctx, struct vs_timer *t)
+static void count_fire(void *ctx, struct vl_timer *t)
 {
     ck_assert_ptr_eq(ctx, t);
     fired++;
@@ -152,12 +152,12 @@ static void count_fire(void *ctx, struct vs_timer *t)
 
 START_TEST(test_callback_fields_kept)
 {
-    struct vs_timer t;
+    struct vl_timer t;
 
-    vs_timer_init(&t, count_fire, &t);
+    vl_timer_init(&t, count_fire, &t);
     fired = 0;
-    ck_assert_int_eq(vs_evq_add(&q, &t, 42), 0);
-    struct vs_timer *p = vs_evq_pop(&q);
+    ck_assert_int_eq(vl_evq_add(&q, &t, 42), 0);
+    struct vl_timer *p = vl_evq_pop(&q);
     ck_assert_uint_eq(p->time, 42);
     p->fn(p->ctx, p);
     ck_assert_int_eq(fired, 1);
@@ -198,36 +198,36 @@ static int ref_min(const struct ref_entry *ref)
     return best;
 }
 
-/* At most VS_EVQ_MAX timers are armed: one more is refused (and left unarmed); moving an
+/* At most VL_EVQ_MAX timers are armed: one more is refused (and left unarmed); moving an
  * armed one still works; room comes back after a pop. */
 START_TEST(test_bounded)
 {
-    struct vs_timer *t = calloc(VS_EVQ_MAX + 1, sizeof *t);
+    struct vl_timer *t = calloc(VL_EVQ_MAX + 1, sizeof *t);
     ck_assert_ptr_nonnull(t);
-    for (uint32_t i = 0; i < VS_EVQ_MAX; i++)
-        ck_assert_int_eq(vs_evq_add(&q, &t[i], 1000 + i), 0);
-    ck_assert_int_eq(vs_evq_add(&q, &t[VS_EVQ_MAX], 5), -VK_ENOMEM);
-    ck_assert_uint_eq(t[VS_EVQ_MAX].armed, 0);
-    ck_assert_int_eq(vs_evq_add(&q, &t[7], 1), 0); /* re-adding an armed timer needs no room */
-    ck_assert_ptr_eq(vs_evq_pop(&q), &t[7]);
-    ck_assert_int_eq(vs_evq_add(&q, &t[VS_EVQ_MAX], 5), 0);
-    ck_assert_ptr_eq(vs_evq_peek(&q), &t[VS_EVQ_MAX]);
-    vs_evq_fini(&q);
+    for (uint32_t i = 0; i < VL_EVQ_MAX; i++)
+        ck_assert_int_eq(vl_evq_add(&q, &t[i], 1000 + i), 0);
+    ck_assert_int_eq(vl_evq_add(&q, &t[VL_EVQ_MAX], 5), -VK_ENOMEM);
+    ck_assert_uint_eq(t[VL_EVQ_MAX].armed, 0);
+    ck_assert_int_eq(vl_evq_add(&q, &t[7], 1), 0); /* re-adding an armed timer needs no room */
+    ck_assert_ptr_eq(vl_evq_pop(&q), &t[7]);
+    ck_assert_int_eq(vl_evq_add(&q, &t[VL_EVQ_MAX], 5), 0);
+    ck_assert_ptr_eq(vl_evq_peek(&q), &t[VL_EVQ_MAX]);
+    vl_evq_fini(&q);
     free(t);
-    ck_assert_int_eq(vs_evq_init(&q), 0);
+    ck_assert_int_eq(vl_evq_init(&q, realloc, free), 0);
 }
 END_TEST
 
 START_TEST(test_random_vs_reference)
 {
-    static struct vs_timer t[POOL];
+    static struct vl_timer t[POOL];
     static struct ref_entry ref[POOL];
     uint64_t seq = 0, now = 0;
     int armed = 0;
 
     rng_state = 0x9e3779b97f4a7c15ull + (uint64_t)_i;
     for (int i = 0; i < POOL; i++) {
-        vs_timer_init(&t[i], NULL, NULL);
+        vl_timer_init(&t[i], NULL, NULL);
         ref[i].armed = 0;
     }
     for (int op = 0; op < OPS; op++) {
@@ -239,20 +239,20 @@ START_TEST(test_random_vs_reference)
         case 2:
         case 3: { /* add or re-add, small time range: many ties */
             uint64_t when = now + rng_next() % 16;
-            ck_assert_int_eq(vs_evq_add(&q, &t[i], when), 0);
+            ck_assert_int_eq(vl_evq_add(&q, &t[i], when), 0);
             armed += !ref[i].armed;
             ref[i] = (struct ref_entry){.armed = 1, .time = when, .seq = seq++};
             break;
         }
         case 4:
         case 5: /* cancel (possibly not armed) */
-            vs_evq_cancel(&q, &t[i]);
+            vl_evq_cancel(&q, &t[i]);
             armed -= ref[i].armed;
             ref[i].armed = 0;
             break;
         default: { /* pop */
             int want = ref_min(ref);
-            struct vs_timer *p = vs_evq_pop(&q);
+            struct vl_timer *p = vl_evq_pop(&q);
             if (want < 0) {
                 ck_assert_ptr_null(p);
                 break;
@@ -273,10 +273,10 @@ START_TEST(test_random_vs_reference)
     }
     /* Drain: the rest comes out in reference order. */
     for (int want; (want = ref_min(ref)) >= 0;) {
-        ck_assert_ptr_eq(vs_evq_pop(&q), &t[want]);
+        ck_assert_ptr_eq(vl_evq_pop(&q), &t[want]);
         ref[want].armed = 0;
     }
-    ck_assert_ptr_null(vs_evq_pop(&q));
+    ck_assert_ptr_null(vl_evq_pop(&q));
 }
 END_TEST
 

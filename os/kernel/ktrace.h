@@ -1,0 +1,46 @@
+/*
+ * The kernel's trace record: what the kernel tells its platform about every kernel call,
+ * IPC step, process and thread event, scheduling decision, timer, console write and mark.
+ *
+ * The kernel builds one struct vk_trace_event per event, stamped with virtual time, and
+ * hands it to vk_plat_trace_emit (platform.h); strings (process names, console text, mark
+ * labels) are first interned with vk_plat_trace_intern and travel as their id. What the
+ * platform does with them is its business: vrsim folds them into the run's digest, a ring
+ * and the JSON export (sim/trace), a real kernel may keep a ring or drop them. Values must be
+ * deterministic: object ids, pids, tids and guest addresses, never host pointers.
+ */
+#ifndef VK_KTRACE_H
+#define VK_KTRACE_H
+
+#include <stdint.h>
+
+enum vk_trace_kind {
+    VK_TR_KCALL = 1, /* a[0] = call number, a[1..3] = arguments, a[4] = result */
+    VK_TR_IPC_SEND,
+    VK_TR_IPC_RECV,
+    VK_TR_IPC_REPLY,
+    VK_TR_NOTIFY,
+    VK_TR_PROC_SPAWN, /* pid = the new process, str = its name */
+    VK_TR_PROC_EXIT,
+    VK_TR_THREAD_CREATE,
+    VK_TR_THREAD_EXIT,
+    VK_TR_SCHED,
+    VK_TR_TIMER,
+    VK_TR_CONSOLE,
+    VK_TR_MARK, /* str = the label */
+    VK_TR_KIND_COUNT
+};
+
+/* 64 bytes. str is an id from vk_plat_trace_intern, or 0 for none. kind 0 is reserved. */
+struct vk_trace_event {
+    uint64_t time; /* virtual ns */
+    uint32_t kind; /* enum vk_trace_kind */
+    uint32_t pid;
+    uint32_t tid;
+    uint32_t str;
+    uint64_t a[5];
+};
+
+_Static_assert(sizeof(struct vk_trace_event) == 64, "trace events are 64 bytes");
+
+#endif
