@@ -1,6 +1,7 @@
 /*
  * vrsim's x86_64 mechanics: coroutine switch, kernel-call trampoline, first entry into a
- * guest, fault entry, and the guest-memory copy routine with its fault fixup.
+ * guest, fault entry, signal-handler entries, and the guest-memory copy routine with its
+ * fault fixup.
  *
  * Contract with C (sim/core/switch.c, trap.c):
  *  - struct vk_thread starts with its platform part, struct vk_plat_thread
@@ -300,21 +301,6 @@ vs_copy_user_fixup:
     ret
 vs_copy_user_end:
     .size vs_copy_user, .-vs_copy_user
-
-/* long vs_zero_user(void *dst, size_t n): same contract, for clearing guest memory. */
-    .globl vs_zero_user, vs_zero_user_fixup, vs_zero_user_end
-    .hidden vs_zero_user, vs_zero_user_fixup, vs_zero_user_end
-    .type vs_zero_user,@function
-vs_zero_user:
-    movq  %rsi, %rcx
-    xorl  %eax, %eax
-    rep stosb
-    ret
-vs_zero_user_fixup:
-    movq  $-14, %rax
-    ret
-vs_zero_user_end:
-    .size vs_zero_user, .-vs_zero_user
 
 /* Template of one vDSO stub (32 bytes apart): mov $nr,%eax; movabs $vs_kentry,%r11; jmp *%r11 */
     .section .rodata

@@ -45,9 +45,7 @@
 #define WATCHDOG_SIGNAL SIGVTALRM
 
 long vs_copy_user(void *dst, const void *src, size_t n);
-long vs_zero_user(void *dst, size_t n);
 extern const char vs_copy_user_fixup[], vs_copy_user_end[];
-extern const char vs_zero_user_fixup[], vs_zero_user_end[];
 void vs_fault_entry(void);
 long vs_kentry(void);
 extern const char vs_kentry_end[];
@@ -259,11 +257,6 @@ void vs_on_fault(int sig, siginfo_t *si, void *ucv, int fs_foreign)
             if (pc >= (uint64_t)(uintptr_t)vs_copy_user &&
                 pc < (uint64_t)(uintptr_t)vs_copy_user_end) {
                 uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)vs_copy_user_fixup;
-                return;
-            }
-            if (pc >= (uint64_t)(uintptr_t)vs_zero_user &&
-                pc < (uint64_t)(uintptr_t)vs_zero_user_end) {
-                uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)vs_zero_user_fixup;
                 return;
             }
         }
