@@ -20,6 +20,49 @@
 #include "os/kernel/platform.h"
 #include "sim/core/machine.h"
 
+/* One error vocabulary: sim returns -VK_E* codes, also from its host-facing start-up paths
+ * that pass a host call's -errno on. That is sound because every VK_E* code that Linux has
+ * is Linux's number (veridian/errors.h); these assertions keep it so. */
+_Static_assert(VK_EPERM == EPERM, "VK_EPERM");
+_Static_assert(VK_ENOENT == ENOENT, "VK_ENOENT");
+_Static_assert(VK_ESRCH == ESRCH, "VK_ESRCH");
+_Static_assert(VK_EINTR == EINTR, "VK_EINTR");
+_Static_assert(VK_EIO == EIO, "VK_EIO");
+_Static_assert(VK_ENXIO == ENXIO, "VK_ENXIO");
+_Static_assert(VK_E2BIG == E2BIG, "VK_E2BIG");
+_Static_assert(VK_ENOEXEC == ENOEXEC, "VK_ENOEXEC");
+_Static_assert(VK_EBADF == EBADF, "VK_EBADF");
+_Static_assert(VK_ECHILD == ECHILD, "VK_ECHILD");
+_Static_assert(VK_EAGAIN == EAGAIN, "VK_EAGAIN");
+_Static_assert(VK_ENOMEM == ENOMEM, "VK_ENOMEM");
+_Static_assert(VK_EACCES == EACCES, "VK_EACCES");
+_Static_assert(VK_EFAULT == EFAULT, "VK_EFAULT");
+_Static_assert(VK_EBUSY == EBUSY, "VK_EBUSY");
+_Static_assert(VK_EEXIST == EEXIST, "VK_EEXIST");
+_Static_assert(VK_EXDEV == EXDEV, "VK_EXDEV");
+_Static_assert(VK_ENODEV == ENODEV, "VK_ENODEV");
+_Static_assert(VK_ENOTDIR == ENOTDIR, "VK_ENOTDIR");
+_Static_assert(VK_EISDIR == EISDIR, "VK_EISDIR");
+_Static_assert(VK_EINVAL == EINVAL, "VK_EINVAL");
+_Static_assert(VK_EMFILE == EMFILE, "VK_EMFILE");
+_Static_assert(VK_EFBIG == EFBIG, "VK_EFBIG");
+_Static_assert(VK_ENOSPC == ENOSPC, "VK_ENOSPC");
+_Static_assert(VK_ESPIPE == ESPIPE, "VK_ESPIPE");
+_Static_assert(VK_EROFS == EROFS, "VK_EROFS");
+_Static_assert(VK_EMLINK == EMLINK, "VK_EMLINK");
+_Static_assert(VK_EPIPE == EPIPE, "VK_EPIPE");
+_Static_assert(VK_ERANGE == ERANGE, "VK_ERANGE");
+_Static_assert(VK_ENAMETOOLONG == ENAMETOOLONG, "VK_ENAMETOOLONG");
+_Static_assert(VK_ENOSYS == ENOSYS, "VK_ENOSYS");
+_Static_assert(VK_ENOTEMPTY == ENOTEMPTY, "VK_ENOTEMPTY");
+_Static_assert(VK_ELOOP == ELOOP, "VK_ELOOP");
+_Static_assert(VK_EOVERFLOW == EOVERFLOW, "VK_EOVERFLOW");
+_Static_assert(VK_EILSEQ == EILSEQ, "VK_EILSEQ");
+_Static_assert(VK_EMSGSIZE == EMSGSIZE, "VK_EMSGSIZE");
+_Static_assert(VK_ENOTSUP == ENOTSUP, "VK_ENOTSUP");
+_Static_assert(VK_ETIMEDOUT == ETIMEDOUT, "VK_ETIMEDOUT");
+_Static_assert(VK_ECANCELED == ECANCELED, "VK_ECANCELED");
+
 #if defined(__SANITIZE_ADDRESS__)
 #define VS_ASAN 1
 #elif defined(__has_feature)
