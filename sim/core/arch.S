@@ -16,7 +16,8 @@
  *    which vector state the CPU has (0 SSE, 1 AVX, 2 AVX-512).
  *  - vs_kdispatch(a0..a5, nr) is the C dispatcher; nr arrives as the 7th (stack) argument.
  *  - vs_kentry_refuse(why) ends the current guest: its FS base was not the host's, or it
- *    left an unmasked x87 exception pending; it never returns. vs_on_fault/vs_on_watchdog are the C signal handlers, reached through
+ *    left an unmasked x87 exception pending; it never returns.
+ *  - vs_on_fault/vs_on_watchdog are the C signal handlers, reached through
  *    vs_sigfault_entry/vs_sigwd_entry with a 4th argument: 1 if the FS base was foreign.
  * Never: run host code on a guest stack, run C code with a guest's FS base or EFLAGS.AC, or
  * return to a guest with host values in any register it can read (they would leak host
