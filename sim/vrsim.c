@@ -2,11 +2,16 @@
  * vrsim: the command line of the deterministic simulator.
  *
  *   vrsim run [options] [IMAGE] [-- PROGRAM ARGS...]
+ *   vrsim machine [FILE]
  *
  * Boots a machine from a boot image and runs PROGRAM (a path inside the image) on the
  * console; when it exits the machine shuts down and vrsim exits with its status. The last
  * line on stderr is always "trace-digest: <hex>", a hash of every traced event: two runs
  * with the same seed and inputs print the same digest.
+ *
+ * The machine's hardware comes from a machine file (sim/core/machfile.h): --machine FILE, or
+ * the build's machines/default.toml next to the default image. A bad file is refused with
+ * exit status 2 before anything starts; `vrsim machine FILE` checks one and prints it.
  */
 #include <errno.h>
 #include <limits.h>
@@ -21,6 +26,7 @@
 
 static const char usage[] =
     "usage: vrsim run [options] [IMAGE] [-- PROGRAM [ARGS...]]\n"
+    "       vrsim machine [FILE|NAME]\n"
     "       vrsim --help\n"
     "\n"
     "Boot a Veridian machine from IMAGE (default: the build's veridian.bootfs) and run\n"
@@ -30,7 +36,13 @@ static const char usage[] =
     "vrsim exits with the program's exit status (128+signal if it crashed). The console is\n"
     "this terminal (raw mode; Ctrl-A x quits) or plain pipes.\n"
     "\n"
+    "vrsim machine checks a machine file and prints the machine it describes.\n"
+    "\n"
     "options:\n"
+    "  --machine FILE    the machine's hardware (memory, PCI devices; format in README);\n"
+    "                    a NAME without '/' is the build's machines/NAME.toml\n"
+    "                    (default: machines/default.toml)\n"
+    "  --print-machine   print the machine (as vrsim machine does) to stderr before booting\n"
     "  --seed N          seed of every random choice in the run (default 1)\n"
     "  --chaos[=N]       preempt at random kernel calls (probability 1/N, default 4)\n"
     "  --trace FILE      write every event as Chrome trace JSON (opens in ui.perfetto.dev)\n"
@@ -93,13 +105,71 @@ static void default_image(char *buf, size_t len)
     snprintf(buf, len, "build/veridian.bootfs");
 }
 
+/* The build's machines directory (next to the default image), with NAME.toml. */
+static void machine_path(const char *name, char *buf, size_t len)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = 0; /* .../build/bin */
+            snprintf(buf, len, "%s/../machines/%s.toml", exe, name);
+            if (access(buf, R_OK) == 0)
+                return;
+        }
+    }
+    snprintf(buf, len, "build/machines/%s.toml", name);
+}
+
+/* Read the machine: FILE, NAME (the build's machines/NAME.toml) or, when arg is NULL, the
+ * default machine if the build has one (else the built-in default). Returns 0, or prints why
+ * not and returns nonzero. */
+static int load_machine(const char *arg, struct vs_machine_desc *d)
+{
+    char path[PATH_MAX + 64], err[512];
+    if (!arg) {
+        machine_path("default", path, sizeof path);
+        if (access(path, F_OK)) {
+            vs_machfile_default(d);
+            return 0;
+        }
+    } else if (!strchr(arg, '/') && access(arg, F_OK)) {
+        machine_path(arg, path, sizeof path);
+    } else {
+        snprintf(path, sizeof path, "%s", arg);
+    }
+    if (vs_machfile_load(path, d, err, sizeof err)) {
+        fprintf(stderr, "vrsim: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int cmd_machine(int argc, char **argv)
+{
+    if (argc > 1) {
+        fprintf(stderr, "usage: vrsim machine [FILE|NAME]\n");
+        return 2;
+    }
+    struct vs_machine_desc *d = malloc(sizeof *d);
+    if (!d)
+        return 1;
+    int status = load_machine(argc ? argv[0] : NULL, d) ? 2 : 0;
+    if (!status)
+        vs_machfile_print(d, stdout);
+    free(d);
+    return status;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     uint64_t t0 = vs_host_ns();
     struct vs_options opt = {.seed = 1, .watchdog_ms = 2000, .kcall_cost_ns = 100};
     opt.pace = isatty(STDIN_FILENO) ? VS_PACE_WALL : VS_PACE_FREE;
-    const char *trace_path = NULL, *image = NULL;
-    int stats = 0, no_init = 0, i;
+    const char *trace_path = NULL, *image = NULL, *machine = NULL;
+    int stats = 0, no_init = 0, print_machine = 0, i;
     for (i = 0; i < argc; i++) {
         const char *a = argv[i];
         uint64_t v;
@@ -119,6 +189,10 @@ static int cmd_run(int argc, char **argv)
                 return 2;
             }
             opt.chaos = (uint32_t)v;
+        } else if (!strcmp(a, "--machine") && i + 1 < argc) {
+            machine = argv[++i];
+        } else if (!strcmp(a, "--print-machine")) {
+            print_machine = 1;
         } else if (!strcmp(a, "--trace") && i + 1 < argc) {
             trace_path = argv[++i];
             opt.keep_trace = 1;
@@ -167,13 +241,33 @@ static int cmd_run(int argc, char **argv)
         default_image(defimg, sizeof defimg);
         image = defimg;
     }
-    if (vs_host_init(stderr))
-        return 1;
-    struct vk_machine *m;
-    if (vs_machine_create(&m, &opt))
-        return 1;
+    /* the machine file first: a bad one is refused before anything starts */
     char err[512];
+    struct vs_machine_desc *desc = malloc(sizeof *desc);
+    if (!desc)
+        return 1;
+    if (load_machine(machine, desc)) {
+        free(desc);
+        return 2;
+    }
+    if (vs_machfile_check_implemented(desc, err, sizeof err)) {
+        fprintf(stderr, "vrsim: %s\n", err);
+        free(desc);
+        return 2;
+    }
+    opt.desc = desc;
+    if (vs_host_init(stderr)) {
+        free(desc);
+        return 1;
+    }
+    struct vk_machine *m;
+    int rc0 = vs_machine_create(&m, &opt);
+    free(desc); /* the machine keeps its own copy */
+    if (rc0)
+        return 1;
     int status = 1;
+    if (print_machine) /* what the machine holds, not what the file said */
+        vs_machfile_print(&m->desc, stderr);
     if (vs_machine_load_bootfs(m, image, err, sizeof err)) {
         fprintf(stderr, "vrsim: %s\n", err);
         goto out;
@@ -276,6 +370,8 @@ int main(int argc, char **argv)
         fputs(usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
+    if (!strcmp(argv[1], "machine"))
+        return cmd_machine(argc - 2, argv + 2);
     if (!strcmp(argv[1], "run")) {
         run_without_aslr(argc, argv);
         return cmd_run(argc - 2, argv + 2);

@@ -14,8 +14,9 @@
  * small objects are cleared by hand and stay resident (warm for the next object at that
  * address), large ones go back to the host with MADV_DONTNEED (clearing them would first
  * fault in every page of a huge, never-touched object). The machine's limits on memory
- * objects (VS_MEMORY_QUOTA bytes, VS_MEMORY_OBJECTS_MAX objects) keep the host's memory and
- * mapping count out of a guest's reach; the kernel adds its per-process limits on top.
+ * objects (its memory: the machine file's, VS_MEMORY_QUOTA bytes by default; and
+ * VS_MEMORY_OBJECTS_MAX objects) keep the host's memory and mapping count out of a guest's
+ * reach; the kernel adds its per-process limits on top.
  * Allocation decisions depend only on the sequence of requests: deterministic.
  */
 #include <errno.h>
@@ -245,8 +246,7 @@ int vk_plat_pages_alloc(struct vk_kernel *k, uint64_t size, uint64_t *addr)
     struct vs_arena *a = &m->arena;
     uint64_t at;
     /* the machine's memory: guests cannot take the host's memory or its mappings */
-    if (size == 0 || size > VS_MEMORY_QUOTA - a->pages_in_use ||
-        a->objects_live >= VS_MEMORY_OBJECTS_MAX)
+    if (size == 0 || size > a->quota - a->pages_in_use || a->objects_live >= VS_MEMORY_OBJECTS_MAX)
         return -VK_ENOMEM;
     if (vs_extents_alloc(&a->vmo_space, size + VS_PAGE, &at)) /* a guard page after each */
         return -VK_ENOMEM;

@@ -216,6 +216,8 @@ _Noreturn void vk_plat_panic(const char *why)
 
 /* ---- machine ---- */
 
+_Static_assert(VS_MACH_MEMORY_DEFAULT == VS_MEMORY_QUOTA, "a machine without a file");
+
 int vs_machine_create(struct vk_machine **out, const struct vs_options *opt)
 {
     char err[256];
@@ -232,6 +234,12 @@ int vs_machine_create(struct vk_machine **out, const struct vs_options *opt)
         free(m);
         return rc;
     }
+    if (opt->desc)
+        m->desc = *opt->desc;
+    else
+        vs_machfile_default(&m->desc);
+    m->opt.desc = NULL; /* the caller's copy need not outlive the machine */
+    m->arena.quota = m->desc.memory;
     m->kcall_cost_ns = opt->kcall_cost_ns ? opt->kcall_cost_ns : 100;
     if ((rc = vs_kstack_pool_init(&m->kstacks)))
         goto fail_arena;

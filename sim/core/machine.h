@@ -16,6 +16,7 @@
 
 #include "os/kernel/kernel.h"
 #include "sim/core/extent.h"
+#include "sim/core/machfile.h"
 #include "sim/trace/trace.h"
 
 #define VS_ARENA_BASE 0x200000000000ull
@@ -42,6 +43,7 @@ struct vs_arena {
     struct vs_extents vmo_space;  /* the memory-object region: objects + their guard pages */
     uint64_t pages_in_use;        /* bytes of live memory objects (guard pages not counted) */
     uint32_t objects_live;
+    uint64_t quota; /* bytes of memory objects allowed: the machine's memory */
 };
 
 /* Kernel stacks: one mapping reserved (PROT_NONE, nothing committed) at machine creation for
@@ -70,6 +72,7 @@ struct vs_options {
     uint64_t kcall_cost_ns;
     int keep_trace; /* keep every event for --trace */
     int quiet;
+    const struct vs_machine_desc *desc; /* the machine file's hardware; NULL: the default */
 };
 
 struct vs_console {
@@ -104,6 +107,7 @@ struct vk_machine {
     int console_exit_status;
     int console_done;
     int stop;
+    struct vs_machine_desc desc; /* memory and PCI slots (from --machine, or the default) */
 };
 
 #define VS_HIDDEN __attribute__((visibility("hidden")))

@@ -1,0 +1,597 @@
+/*
+ * Machine files (contract and format: machfile.h). Validate the whole file, then trust it:
+ * the TOML tree is walked once, every key checked against what the format allows and every
+ * value against its type and range, and the description is only returned when all of it
+ * holds. The first error ends the walk (one clear message, with the position in the file).
+ */
+#include "sim/core/machfile.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "veridian/errors.h"
+#include "vl_toml.h"
+
+static const char *const console_choices[] = {"stdio", "null", NULL};
+
+const struct vs_mach_model vs_mach_models[] = {
+    {.name = "edu",
+     .vendor = 0x1234,
+     .device = 0x11e8,
+     .implemented = 1,
+     .nprops = 1,
+     .props = {{.name = "dma_mask",
+                .type = VS_MP_MASK,
+                .def_int = 0x0fffffffull,
+                .help = "DMA address mask, 2^n - 1"}}},
+    {.name = "virtio-blk",
+     .vendor = 0x1af4,
+     .device = 0x1042,
+     .nprops = 2,
+     .props = {{.name = "image", .type = VS_MP_PATH, .required = 1, .help = "disk image file"},
+               {.name = "readonly", .type = VS_MP_BOOL, .help = "refuse writes"}}},
+    {.name = "virtio-net",
+     .vendor = 0x1af4,
+     .device = 0x1041,
+     .nprops = 2,
+     .props = {{.name = "wire",
+                .type = VS_MP_WORD,
+                .def_str = "none",
+                .help = "host wire the NIC is plugged into"},
+               {.name = "mac",
+                .type = VS_MP_MAC,
+                .def_str = "52:54:00:12:34:56",
+                .help = "MAC address"}}},
+    {.name = "virtio-console",
+     .vendor = 0x1af4,
+     .device = 0x1043,
+     .nprops = 1,
+     .props = {{.name = "console",
+                .type = VS_MP_ENUM,
+                .def_str = "null",
+                .choices = console_choices,
+                .help = "host end"}}},
+    {.name = "virtio-rng", .vendor = 0x1af4, .device = 0x1044},
+};
+const size_t vs_mach_nmodels = sizeof vs_mach_models / sizeof vs_mach_models[0];
+
+const struct vs_mach_model *vs_mach_model_find(const char *name)
+{
+    for (size_t i = 0; i < vs_mach_nmodels; i++)
+        if (!strcmp(vs_mach_models[i].name, name))
+            return &vs_mach_models[i];
+    return NULL;
+}
+
+void vs_machfile_default(struct vs_machine_desc *d)
+{
+    memset(d, 0, sizeof *d);
+    snprintf(d->name, sizeof d->name, "builtin");
+    d->memory = VS_MACH_MEMORY_DEFAULT;
+}
+
+/* ---- errors ---- */
+
+struct mf_ctx {
+    const char *file;
+    char dir[VS_MACH_PATH_MAX]; /* the file's directory with a trailing '/', or "" */
+    char *err;
+    size_t errlen;
+};
+
+__attribute__((format(printf, 3, 4))) static int
+fail_at(struct mf_ctx *c, const struct vl_toml_value *v, const char *fmt, ...)
+{
+    uint32_t line = 1, col = 1;
+    if (v)
+        vl_toml_pos(v, &line, &col);
+    char msg[384];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (c->errlen)
+        snprintf(c->err, c->errlen, "%s:%u:%u: %s", c->file, line, col, msg);
+    return -VK_EINVAL;
+}
+
+/* A string value, bounded: printable names go into messages and dumps. */
+static int get_string(struct mf_ctx *c, const struct vl_toml_value *v, const char *key,
+                      const char **s)
+{
+    size_t n;
+    if (vl_toml_string(v, s, &n))
+        return fail_at(c, v, "'%s' must be a string, not %s", key,
+                       vl_toml_type_name(vl_toml_type_of(v)));
+    if (n >= VS_MACH_STR_MAX)
+        return fail_at(c, v, "'%s' is too long (%zu bytes, at most %u)", key, n,
+                       (unsigned)VS_MACH_STR_MAX - 1);
+    if (strlen(*s) != n)
+        return fail_at(c, v, "'%s' contains a NUL character", key);
+    return 0;
+}
+
+/* ---- memory ---- */
+
+static int parse_size(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    const char *p = s;
+    if (*p < '0' || *p > '9')
+        return -1;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (v > (UINT64_MAX - 9) / 10)
+            return -1;
+        v = v * 10 + (uint64_t)(*p - '0');
+    }
+    unsigned shift = 0;
+    if (*p == 'K')
+        shift = 10;
+    else if (*p == 'M')
+        shift = 20;
+    else if (*p == 'G')
+        shift = 30;
+    else if (*p == 'T')
+        shift = 40;
+    else if (*p)
+        return -1;
+    if (*p) {
+        p++;
+        if (!strcmp(p, "iB"))
+            p += 2;
+    }
+    if (*p)
+        return -1;
+    if (shift && v > (UINT64_MAX >> shift))
+        return -2;
+    *out = v << shift;
+    return 0;
+}
+
+static int parse_memory(struct mf_ctx *c, const struct vl_toml_value *v, uint64_t *out)
+{
+    uint64_t bytes;
+    if (vl_toml_type_of(v) == VL_TOML_INTEGER) {
+        int64_t i;
+        vl_toml_int(v, &i);
+        if (i <= 0)
+            return fail_at(c, v, "memory must be positive, not %lld", (long long)i);
+        bytes = (uint64_t)i;
+    } else if (vl_toml_type_of(v) == VL_TOML_STRING) {
+        const char *s;
+        int rc = get_string(c, v, "memory", &s);
+        if (rc)
+            return rc;
+        rc = parse_size(s, &bytes);
+        if (rc == -2)
+            return fail_at(c, v,
+                           "memory '%s' is more than this host can give a machine (at "
+                           "most %llu MiB)",
+                           s, (unsigned long long)(VS_MACH_MEMORY_MAX >> 20));
+        if (rc)
+            return fail_at(c, v, "memory '%s' is not a size (bytes, or a number with K, M, G or T)",
+                           s);
+        if (!bytes)
+            return fail_at(c, v, "memory must be positive, not '%s'", s);
+    } else {
+        return fail_at(c, v, "'memory' must be an integer or a string like \"2G\", not %s",
+                       vl_toml_type_name(vl_toml_type_of(v)));
+    }
+    if (bytes % VS_MACH_PAGE)
+        return fail_at(c, v, "memory %llu is not a multiple of the page size (%llu bytes)",
+                       (unsigned long long)bytes, (unsigned long long)VS_MACH_PAGE);
+    if (bytes > VS_MACH_MEMORY_MAX)
+        return fail_at(c, v,
+                       "memory %llu MiB is more than this host can give a machine (at most %llu "
+                       "MiB)",
+                       (unsigned long long)(bytes >> 20),
+                       (unsigned long long)(VS_MACH_MEMORY_MAX >> 20));
+    *out = bytes;
+    return 0;
+}
+
+/* ---- pci entries ---- */
+
+static int hexval(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+static int parse_slot(struct mf_ctx *c, const struct vl_toml_value *v, uint8_t *dev, uint8_t *fn)
+{
+    const char *s;
+    int rc = get_string(c, v, "slot", &s);
+    if (rc)
+        return rc;
+    /* "D.F" or "DD.F", hex; each part checked for range separately for a precise message */
+    size_t n = strlen(s);
+    const char *dot = strchr(s, '.');
+    if (!dot || dot == s || dot - s > 2 || n - (size_t)(dot - s) != 2 || hexval(s[0]) < 0 ||
+        (dot - s == 2 && hexval(s[1]) < 0) || hexval(dot[1]) < 0)
+        return fail_at(c, v, "slot '%s' is not DD.F (device and function in hex, like \"03.0\")",
+                       s);
+    unsigned d = (unsigned)hexval(s[0]);
+    if (dot - s == 2)
+        d = d * 16 + (unsigned)hexval(s[1]);
+    unsigned f = (unsigned)hexval(dot[1]);
+    if (d >= VS_MACH_PCI_DEVS)
+        return fail_at(c, v, "slot '%s' is out of range: device %02x is beyond 1f", s, d);
+    if (d == 0)
+        return fail_at(c, v, "slot '%s' is out of range: device 00 is the host bridge's", s);
+    if (f >= VS_MACH_PCI_FNS)
+        return fail_at(c, v, "slot '%s' is out of range: function %x is beyond 7", s, f);
+    *dev = (uint8_t)d;
+    *fn = (uint8_t)f;
+    return 0;
+}
+
+static int is_word(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 63)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '_' || *s == '.' || *s == '-'))
+            return 0;
+    return 1;
+}
+
+static int is_mac(const char *s, int *multicast)
+{
+    if (strlen(s) != 17)
+        return 0;
+    for (int i = 0; i < 17; i++) {
+        if (i % 3 == 2 ? s[i] != ':' : hexval(s[i]) < 0)
+            return 0;
+    }
+    *multicast = hexval(s[1]) & 1;
+    return 1;
+}
+
+static int parse_prop(struct mf_ctx *c, const struct vl_toml_value *v,
+                      const struct vs_mach_model *m, const struct vs_mach_prop_desc *pd,
+                      struct vs_mach_prop *p)
+{
+    const char *s = NULL;
+    int rc;
+    p->set = 1;
+    switch (pd->type) {
+    case VS_MP_BOOL: {
+        int b;
+        if (vl_toml_bool(v, &b))
+            return fail_at(c, v, "%s property '%s' must be a bool, not %s", m->name, pd->name,
+                           vl_toml_type_name(vl_toml_type_of(v)));
+        p->num = (uint64_t)b;
+        return 0;
+    }
+    case VS_MP_MASK: {
+        int64_t i;
+        if (vl_toml_int(v, &i))
+            return fail_at(c, v, "%s property '%s' must be an integer, not %s", m->name, pd->name,
+                           vl_toml_type_name(vl_toml_type_of(v)));
+        /* TOML integers are signed 64-bit: -1 stands for the all-ones mask */
+        uint64_t u = (uint64_t)i;
+        if (u == 0 || (u & (u + 1)))
+            return fail_at(c, v, "%s property '%s' must be 2^n - 1 (like 0x0fffffff), not %#llx",
+                           m->name, pd->name, (unsigned long long)u);
+        p->num = u;
+        return 0;
+    }
+    default:
+        break;
+    }
+    if (vl_toml_type_of(v) != VL_TOML_STRING)
+        return fail_at(c, v, "%s property '%s' must be a string, not %s", m->name, pd->name,
+                       vl_toml_type_name(vl_toml_type_of(v)));
+    if ((rc = get_string(c, v, pd->name, &s)))
+        return rc;
+    switch (pd->type) {
+    case VS_MP_PATH:
+        if (!*s)
+            return fail_at(c, v, "%s property '%s' is an empty path", m->name, pd->name);
+        if (snprintf(p->str, sizeof p->str, "%s%s", s[0] == '/' ? "" : c->dir, s) >=
+            (int)sizeof p->str)
+            return fail_at(c, v, "%s property '%s': the path is too long", m->name, pd->name);
+        return 0;
+    case VS_MP_WORD:
+        if (!is_word(s))
+            return fail_at(c, v, "%s property '%s' must be 1..63 of [A-Za-z0-9_.-], not '%s'",
+                           m->name, pd->name, s);
+        break;
+    case VS_MP_ENUM: {
+        int ok = 0;
+        char list[128] = "";
+        for (const char *const *ch = pd->choices; *ch; ch++) {
+            ok |= !strcmp(*ch, s);
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                     ch == pd->choices ? "" : ", ", *ch);
+        }
+        if (!ok)
+            return fail_at(c, v, "%s property '%s' must be one of %s, not '%s'", m->name, pd->name,
+                           list, s);
+        break;
+    }
+    case VS_MP_MAC: {
+        int mc = 0;
+        if (!is_mac(s, &mc))
+            return fail_at(c, v,
+                           "%s property '%s' is not a MAC address like 52:54:00:12:34:56: "
+                           "'%s'",
+                           m->name, pd->name, s);
+        if (mc)
+            return fail_at(c, v, "%s property '%s' is a multicast address: '%s'", m->name, pd->name,
+                           s);
+        break;
+    }
+    default:
+        return fail_at(c, v, "internal: property type %d", (int)pd->type);
+    }
+    snprintf(p->str, sizeof p->str, "%s", s);
+    return 0;
+}
+
+static void list_models(char *buf, size_t len)
+{
+    buf[0] = 0;
+    for (size_t i = 0; i < vs_mach_nmodels; i++)
+        snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? ", " : "",
+                 vs_mach_models[i].name);
+}
+
+static int parse_pci(struct mf_ctx *c, const struct vl_toml_value *t, struct vs_mach_pci *e)
+{
+    memset(e, 0, sizeof *e);
+    vl_toml_pos(t, &e->line, &e->col);
+    if (vl_toml_type_of(t) != VL_TOML_TABLE)
+        return fail_at(c, t, "each 'pci' entry must be a table ([[pci]]), not %s",
+                       vl_toml_type_name(vl_toml_type_of(t)));
+    const struct vl_toml_value *slot = vl_toml_table_get(t, "slot");
+    const struct vl_toml_value *model = vl_toml_table_get(t, "model");
+    int rc;
+    if (!slot)
+        return fail_at(c, t, "this pci entry has no 'slot' (like slot = \"03.0\")");
+    if (!model)
+        return fail_at(c, t, "this pci entry has no 'model'");
+    if ((rc = parse_slot(c, slot, &e->dev, &e->fn)))
+        return rc;
+    const char *name;
+    if ((rc = get_string(c, model, "model", &name)))
+        return rc;
+    e->model = vs_mach_model_find(name);
+    if (!e->model) {
+        char list[256];
+        list_models(list, sizeof list);
+        return fail_at(c, model, "unknown model '%s' (known: %s)", name, list);
+    }
+    const struct vs_mach_model *m = e->model;
+    /* every other key is one of the model's properties */
+    for (size_t i = 0; i < vl_toml_table_len(t); i++) {
+        const char *key;
+        size_t klen;
+        const struct vl_toml_value *v = vl_toml_table_at(t, i, &key, &klen);
+        if (!strcmp(key, "slot") || !strcmp(key, "model"))
+            continue;
+        uint32_t j;
+        for (j = 0; j < m->nprops; j++)
+            if (strlen(key) == klen && !strcmp(key, m->props[j].name))
+                break;
+        if (j == m->nprops) {
+            char list[160] = "";
+            for (uint32_t k = 0; k < m->nprops; k++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k ? ", " : "",
+                         m->props[k].name);
+            return fail_at(c, v, "unknown key '%.64s' for model %s (%s%s)", key, m->name,
+                           m->nprops ? "its properties: " : "it has no properties", list);
+        }
+        if ((rc = parse_prop(c, v, m, &m->props[j], &e->props[j])))
+            return rc;
+    }
+    for (uint32_t j = 0; j < m->nprops; j++) {
+        const struct vs_mach_prop_desc *pd = &m->props[j];
+        struct vs_mach_prop *p = &e->props[j];
+        if (p->set)
+            continue;
+        if (pd->required)
+            return fail_at(c, t, "model %s needs the property '%s' (%s)", m->name, pd->name,
+                           pd->help);
+        p->num = pd->def_int;
+        if (pd->def_str)
+            snprintf(p->str, sizeof p->str, "%s", pd->def_str);
+    }
+    return 0;
+}
+
+static int cmp_slot(const void *a, const void *b)
+{
+    const struct vs_mach_pci *x = a, *y = b;
+    return (x->dev * 8 + x->fn) - (y->dev * 8 + y->fn);
+}
+
+static int parse_root(struct mf_ctx *c, const struct vl_toml_value *root, struct vs_machine_desc *d)
+{
+    int rc, have_memory = 0;
+    for (size_t i = 0; i < vl_toml_table_len(root); i++) {
+        const char *key;
+        size_t klen;
+        const struct vl_toml_value *v = vl_toml_table_at(root, i, &key, &klen);
+        if (strlen(key) != klen) {
+            return fail_at(c, v, "unknown key (with a NUL character)");
+        } else if (!strcmp(key, "name")) {
+            const char *s;
+            if ((rc = get_string(c, v, "name", &s)))
+                return rc;
+            if (!is_word(s))
+                return fail_at(c, v, "name must be 1..63 of [A-Za-z0-9_.-], not '%s'", s);
+            snprintf(d->name, sizeof d->name, "%s", s);
+        } else if (!strcmp(key, "memory")) {
+            if ((rc = parse_memory(c, v, &d->memory)))
+                return rc;
+            have_memory = 1;
+        } else if (!strcmp(key, "pci")) {
+            if (vl_toml_type_of(v) != VL_TOML_ARRAY)
+                return fail_at(c, v, "'pci' must be an array of tables ([[pci]]), not %s",
+                               vl_toml_type_name(vl_toml_type_of(v)));
+            size_t n = vl_toml_array_len(v);
+            for (size_t j = 0; j < n; j++) {
+                const struct vl_toml_value *t = vl_toml_array_at(v, j);
+                if (d->npci == VS_MACH_PCI_MAX)
+                    return fail_at(c, t, "too many pci devices (at most %u)", VS_MACH_PCI_MAX);
+                struct vs_mach_pci *e = &d->pci[d->npci];
+                if ((rc = parse_pci(c, t, e)))
+                    return rc;
+                for (uint32_t k = 0; k < d->npci; k++)
+                    if (d->pci[k].dev == e->dev && d->pci[k].fn == e->fn)
+                        return fail_at(c, vl_toml_table_get(t, "slot"),
+                                       "slot %02x.%x is used twice (first at line %u)", e->dev,
+                                       e->fn, d->pci[k].line);
+                d->npci++;
+            }
+        } else {
+            return fail_at(c, v, "unknown key '%.64s' (a machine has: name, memory, [[pci]])", key);
+        }
+    }
+    if (!have_memory)
+        return fail_at(c, NULL, "the machine has no 'memory' (like memory = \"2G\")");
+    /* enumeration probes function 0 first: a function without it would never be found */
+    for (uint32_t k = 0; k < d->npci; k++) {
+        const struct vs_mach_pci *e = &d->pci[k];
+        if (e->fn == 0)
+            continue;
+        uint32_t j;
+        for (j = 0; j < d->npci; j++)
+            if (d->pci[j].dev == e->dev && d->pci[j].fn == 0)
+                break;
+        if (j == d->npci) {
+            if (c->errlen)
+                snprintf(c->err, c->errlen,
+                         "%s:%u:%u: slot %02x.%x has no function 0 beside it (%02x.0): "
+                         "enumeration would not find it",
+                         c->file, e->line, e->col, e->dev, e->fn, e->dev);
+            return -VK_EINVAL;
+        }
+    }
+    qsort(d->pci, d->npci, sizeof d->pci[0], cmp_slot);
+    return 0;
+}
+
+int vs_machfile_parse(const char *text, size_t len, const char *file, struct vs_machine_desc *d,
+                      char *err, size_t errlen)
+{
+    struct mf_ctx c = {.file = file ? file : "<machine>", .err = err, .errlen = errlen};
+    if (errlen)
+        err[0] = 0;
+    const char *slash = file ? strrchr(file, '/') : NULL;
+    if (slash && (size_t)(slash - file) + 2 <= sizeof c.dir) {
+        memcpy(c.dir, file, (size_t)(slash - file) + 1);
+        c.dir[slash - file + 1] = 0;
+    }
+    memset(d, 0, sizeof *d);
+    snprintf(d->file, sizeof d->file, "%s", c.file);
+    struct vl_toml_value *root = NULL;
+    struct vl_toml_error te;
+    int rc = vl_toml_parse(text, len, &root, &te);
+    if (rc) {
+        if (errlen)
+            snprintf(err, errlen, "%s:%u:%u: %s", c.file, te.line, te.col, te.msg);
+        return rc;
+    }
+    rc = parse_root(&c, root, d);
+    vl_toml_free(root);
+    if (rc) {
+        memset(d, 0, sizeof *d);
+        snprintf(d->file, sizeof d->file, "%s", c.file);
+    } else if (!d->name[0]) {
+        snprintf(d->name, sizeof d->name, "unnamed");
+    }
+    return rc;
+}
+
+int vs_machfile_load(const char *path, struct vs_machine_desc *d, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    int rc;
+    if (!f) {
+        rc = -errno;
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return rc;
+    }
+    for (;;) {
+        if (len == cap) {
+            if (cap >= (1u << 20)) { /* a machine file is a few lines */
+                snprintf(err, errlen, "%s: too large for a machine file (over 1 MiB)", path);
+                rc = -VK_EFBIG;
+                goto out;
+            }
+            cap = cap ? cap * 2 : 4096;
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                rc = -VK_ENOMEM;
+                snprintf(err, errlen, "%s: out of memory", path);
+                goto out;
+            }
+            buf = nb;
+        }
+        size_t n = fread(buf + len, 1, cap - len, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    if (ferror(f)) {
+        rc = -VK_EIO;
+        snprintf(err, errlen, "%s: read error", path);
+        goto out;
+    }
+    rc = vs_machfile_parse(buf, len, path, d, err, errlen);
+out:
+    free(buf);
+    fclose(f);
+    return rc;
+}
+
+int vs_machfile_check_implemented(const struct vs_machine_desc *d, char *err, size_t errlen)
+{
+    for (uint32_t k = 0; k < d->npci; k++) {
+        const struct vs_mach_pci *e = &d->pci[k];
+        if (!e->model->implemented) {
+            snprintf(err, errlen, "%s:%u:%u: model '%s' (slot %02x.%x) is not implemented yet",
+                     d->file, e->line, e->col, e->model->name, e->dev, e->fn);
+            return -VK_ENOSYS;
+        }
+    }
+    return 0;
+}
+
+void vs_machfile_print(const struct vs_machine_desc *d, FILE *f)
+{
+    fprintf(f, "machine %s\n", d->name);
+    fprintf(f, "memory %llu (%llu MiB)\n", (unsigned long long)d->memory,
+            (unsigned long long)(d->memory >> 20));
+    for (uint32_t k = 0; k < d->npci; k++) {
+        const struct vs_mach_pci *e = &d->pci[k];
+        const struct vs_mach_model *m = e->model;
+        fprintf(f, "pci 00:%02x.%x %s %04x:%04x%s", e->dev, e->fn, m->name, m->vendor, m->device,
+                m->implemented ? "" : " (not implemented yet)");
+        for (uint32_t j = 0; j < m->nprops; j++) {
+            const struct vs_mach_prop_desc *pd = &m->props[j];
+            const struct vs_mach_prop *p = &e->props[j];
+            if (pd->type == VS_MP_BOOL)
+                fprintf(f, " %s=%s", pd->name, p->num ? "true" : "false");
+            else if (pd->type == VS_MP_MASK)
+                fprintf(f, " %s=%#llx", pd->name, (unsigned long long)p->num);
+            else
+                fprintf(f, " %s=%s", pd->name, p->str);
+        }
+        fputc('\n', f);
+    }
+}
