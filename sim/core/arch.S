@@ -299,6 +299,16 @@ vs_copy_user:
     rep movsb
     xorl  %eax, %eax
     ret
+
+/* long vs_probe_user(void *addr): 0 if the byte at addr can be written, else -14: writes it
+ * with its own value (one host thread: nothing changes). Inside vs_copy_user's range, so the
+ * same fixup turns a fault into -14. */
+    .globl vs_probe_user
+    .hidden vs_probe_user
+vs_probe_user:
+    orb   $0, (%rdi)
+    xorl  %eax, %eax
+    ret
 vs_copy_user_fixup:
     movq  $-14, %rax
     ret
