@@ -259,6 +259,8 @@ struct pci_host {
     unsigned ecam_buses;      /* buses decoded by ECAM (1..256); only bus 0 holds devices */
     struct pci_device bridge; /* the host bridge itself, 00.0, class 0x060000 */
     struct pci_device *slots[PCI_HOST_SLOTS];
+    struct pci_device *attached[PCI_HOST_SLOTS]; /* the same devices in devfn order, packed */
+    unsigned nattached;
     uint64_t unassigned_reads, unassigned_writes, bad_accesses;
 };
 

@@ -57,6 +57,10 @@ int pci_host_attach(struct pci_host *host, struct pci_device *dev, uint8_t devfn
     dev->bus = 0;
     dev->devfn = devfn;
     host->slots[devfn] = dev;
+    unsigned i = host->nattached++;
+    for (; i > 0 && host->attached[i - 1]->devfn > devfn; i--)
+        host->attached[i] = host->attached[i - 1];
+    host->attached[i] = dev;
     /* function 0 of a device with other functions says so in its header type */
     uint8_t fn0 = devfn & ~7u;
     if (host->slots[fn0]) {
@@ -78,9 +82,8 @@ struct pci_device *pci_host_device(struct pci_host *host, uint8_t bus, uint8_t d
 
 void pci_host_reset(struct pci_host *host)
 {
-    for (unsigned i = 0; i < PCI_HOST_SLOTS; i++)
-        if (host->slots[i])
-            pci_device_reset(host->slots[i]);
+    for (unsigned i = 0; i < host->nattached; i++)
+        pci_device_reset(host->attached[i]);
 }
 
 uint64_t pci_host_ecam_size(const struct pci_host *host)
@@ -119,10 +122,8 @@ static void host_bad_access(struct pci_host *host, const char *what)
 static struct pci_device *route(struct pci_host *host, bool io, uint64_t addr, int *bar,
                                 uint64_t *off)
 {
-    for (unsigned s = 0; s < PCI_HOST_SLOTS; s++) {
-        struct pci_device *dev = host->slots[s];
-        if (!dev)
-            continue;
+    for (unsigned s = 0; s < host->nattached; s++) {
+        struct pci_device *dev = host->attached[s];
         uint16_t cmd = (uint16_t)(dev->config[PCI_COMMAND] | (dev->config[PCI_COMMAND + 1] << 8));
         if (!(cmd & (io ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY)))
             continue;
