@@ -110,7 +110,7 @@
 #define PCI_ECAM_OFFSET(bus, dev, fn, reg)                                                         \
     (((uint64_t)(bus) << 20) | ((uint64_t)(dev) << 15) | ((uint64_t)(fn) << 12) | (uint64_t)(reg))
 #define PCI_DEVFN(dev, fn) ((uint8_t)(((dev) << 3) | (fn)))
-#define PCI_MAX_CAPS 48 /* as Linux's walker: a longer list is a loop */
+#define PCI_MAX_CAPS 48 /* standard capabilities that fit in 0x40..0xfc, dword aligned */
 
 enum pci_bar_kind { PCI_BAR_NONE, PCI_BAR_MEM32, PCI_BAR_MEM64, PCI_BAR_IO };
 
@@ -266,7 +266,7 @@ struct pci_host {
 
 int pci_host_init(struct pci_host *host, const struct pci_host_ops *ops, void *ctx,
                   uint64_t ecam_base, unsigned ecam_buses, uint16_t vendor, uint16_t device);
-/* Attach a realized device at bus 0, devfn; -VK_EBUSY if taken. */
+/* Attach a realized device at bus 0, devfn; -VK_EBUSY if the slot is taken or dev is attached. */
 int pci_host_attach(struct pci_host *host, struct pci_device *dev, uint8_t devfn);
 struct pci_device *pci_host_device(struct pci_host *host, uint8_t bus, uint8_t devfn);
 void pci_host_reset(struct pci_host *host);

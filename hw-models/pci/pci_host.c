@@ -51,7 +51,7 @@ int pci_host_attach(struct pci_host *host, struct pci_device *dev, uint8_t devfn
 {
     if (!dev->realized)
         return -VK_EINVAL;
-    if (host->slots[devfn])
+    if (host->slots[devfn] || dev->host)
         return -VK_EBUSY;
     dev->host = host;
     dev->bus = 0;

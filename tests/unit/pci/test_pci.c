@@ -605,6 +605,7 @@ START_TEST(ecam_addressing)
     fn2.reset_cfg[PCI_DEVICE_ID] = 0x99;
     ck_assert_int_eq(pci_host_attach(&host, &fn2, PCI_DEVFN(3, 2)), 0);
     ck_assert_int_eq(pci_host_attach(&host, &fn2, PCI_DEVFN(3, 2)), -VK_EBUSY);
+    ck_assert_int_eq(pci_host_attach(&host, &fn2, PCI_DEVFN(3, 5)), -VK_EBUSY); /* once only */
     /* the host bridge at 00.0 */
     ck_assert_int_eq(pci_host_mmio_read(&host, ECAM_BASE, 4, &v), 0);
     ck_assert_uint_eq(v, 0x29c08086u);
