@@ -121,7 +121,8 @@ struct pci_host;
  * What a model implements. All hooks are optional. realize fills the configuration space
  * (pci_set_ids, pci_register_bar, pci_msi_init...) and returns 0 or a negative errno; reset
  * brings the model's own state back (the generic state is reset before it is called).
- * config_read/config_write run after the generic handling, with the value as stored.
+ * config_read runs after the generic read with the stored value and may replace it;
+ * config_write runs after the masked bytes are stored, with the value the driver wrote.
  * mmio_read/mmio_write serve memory and I/O BARs; the bus only calls them with a size in
  * [min_access, max_access] (0 means 1 and 8), aligned, inside the BAR, and never for the
  * MSI-X table and PBA, which the generic code serves.
