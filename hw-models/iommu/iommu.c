@@ -163,15 +163,31 @@ void hw_iommu_domain_fini(struct hw_iommu_domain *d)
     d->root = NULL;
 }
 
+/* Tables a range [s, e) needs under an absent level-`level` table: that table, and at each
+ * level below one per distinct index prefix (a level-k table covers 512^(k+1) pages). */
+static uint64_t absent_tables(int level, uint64_t s, uint64_t e)
+{
+    uint64_t n = 1;
+    for (int k = level - 1; k >= 0; k--) {
+        int shift = IDX_BITS * (k + 1);
+        n += ((e - 1) >> shift) - (s >> shift) + 1;
+    }
+    return n;
+}
+
 /* Map, first walk: -EEXIST if a page of [s, e) is present under t (t may be absent), else add
- * the tables the range needs that do not exist yet to *need. */
+ * the tables the range needs that do not exist yet to *need. Visits only tables that exist
+ * (an absent subtree is counted, not walked), so even a map of the whole IOVA space costs at
+ * most the domain's tables times 512 steps. */
 static int scan_map(const struct hw_iommu_table *t, int level, uint64_t s, uint64_t e,
                     uint64_t *need)
 {
-    if (!t)
-        ++*need;
+    if (!t) {
+        *need += absent_tables(level, s, e);
+        return 0;
+    }
     if (level == 0) {
-        for (uint64_t p = s; t && p < e; p++) {
+        for (uint64_t p = s; p < e; p++) {
             if (t->u.pte[idx(p, 0)] & PERM_MASK)
                 return -EEXIST;
         }
@@ -179,7 +195,7 @@ static int scan_map(const struct hw_iommu_table *t, int level, uint64_t s, uint6
     }
     for (uint64_t p = s; p < e;) {
         uint64_t n = piece_end(p, e, level);
-        int rc = scan_map(t ? t->u.next[idx(p, level)] : NULL, level - 1, p, n, need);
+        int rc = scan_map(t->u.next[idx(p, level)], level - 1, p, n, need);
         if (rc)
             return rc;
         p = n;

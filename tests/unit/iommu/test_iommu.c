@@ -234,6 +234,30 @@ START_TEST(test_quota)
 }
 END_TEST
 
+/* A driver may ask for any range: a map of the whole IOVA space is refused after counting the
+ * tables it would need, not after walking 2^27 absent leaf tables (that took 0.3 s a call;
+ * 300 calls here would outlast Check's 60 s timeout). */
+START_TEST(test_huge_ranges)
+{
+    const uint64_t top = HW_IOMMU_IOVA_LIMIT;
+    for (unsigned i = 0; i < 300; i++) {
+        ck_assert_int_eq(hw_iommu_map(&dom, 0, 0, top, HW_IOMMU_RW), -ENOMEM);
+        ck_assert_int_eq(hw_iommu_map(&dom, top / 2 - PG, 0, top / 2, HW_IOMMU_READ), -ENOMEM);
+    }
+    ck_assert_uint_eq(dom.tables, 0);
+    /* exactly the quota: 1 level-2, 1 level-1 and 62 leaf tables (62 x 2 MiB) fit in 64 */
+    ck_assert_int_eq(hw_iommu_map(&dom, 0, 0, 62 * 512 * PG, HW_IOMMU_RW), 0);
+    ck_assert_uint_eq(dom.tables, 64);
+    ck_assert_uint_eq(dom.pages, 62 * 512);
+    ck_assert_int_eq(hw_iommu_map(&dom, 62 * 512 * PG, 0, PG, HW_IOMMU_RW), -ENOMEM);
+    ck_assert_int_eq(hw_iommu_map(&dom, 0, 0, top, HW_IOMMU_RW), -EEXIST);
+    uint64_t n;
+    ck_assert_int_eq(hw_iommu_unmap(&dom, 0, top, &n), 0);
+    ck_assert_uint_eq(n, 62 * 512 * PG);
+    ck_assert_uint_eq(dom.tables, 0);
+}
+END_TEST
+
 struct seg {
     uint64_t off, addr, len;
 };
@@ -759,6 +783,7 @@ Suite *iommu_suite(void)
     tcase_add_test(tc, test_args);
     tcase_add_test(tc, test_overlap);
     tcase_add_test(tc, test_quota);
+    tcase_add_test(tc, test_huge_ranges);
     tcase_add_test(tc, test_split);
     tcase_add_test(tc, test_faults);
     tcase_add_test(tc, test_all_or_nothing);
