@@ -6,8 +6,10 @@
  * every field (unmapped, permission, out of range, not memory); all-or-nothing DMA in both
  * directions; revocation; the fault ring's overflow count. And a randomized comparison against
  * a naive reference (an array of per-page entries plus counts of the tables a real radix tree
- * needs) over 100k map/unmap/translate/revoke operations for several seeds and quotas, on IOVA
- * clusters placed across every level's boundaries and at the top of the IOVA space.
+ * needs, and a copy of the platform's memory) over 100k map/unmap/translate/DMA/revoke
+ * operations for several seeds and quotas, on IOVA clusters placed across every level's
+ * boundaries and at the top of the IOVA space: the same result, fault (every field, in
+ * sequence) and pieces for every transfer, the same bytes in memory, the same tables.
  */
 #include <check.h>
 #include <errno.h>
@@ -642,23 +644,113 @@ static int seg_against_ref(void *ctx, uint64_t off, uint64_t addr, uint64_t len)
 }
 
 static struct ref ref;
+static unsigned char ref_mem[MEM_SIZE];
+static unsigned char dma_buf[5 * PG + PG];
+
+/* The reference's verdict on a transfer: 0, or the fault's reason and *at its IOVA. */
+static unsigned ref_verdict(uint64_t iova, uint64_t len, unsigned access, int check_mem,
+                            uint64_t *at)
+{
+    *at = iova;
+    if (len && iova + len > HW_IOMMU_IOVA_LIMIT)
+        return HW_IOMMU_FAULT_RANGE;
+    for (uint64_t p = iova / PG; len && p <= (iova + len - 1) / PG; p++) {
+        long k = ref_slot(p);
+        *at = p == iova / PG ? iova : p * PG;
+        if (k < 0 || !ref.perm[k])
+            return HW_IOMMU_FAULT_UNMAPPED;
+        if ((ref.perm[k] & access) != access)
+            return HW_IOMMU_FAULT_PERM;
+    }
+    for (uint64_t p = iova / PG; check_mem && len && p <= (iova + len - 1) / PG; p++) {
+        uint64_t first = p == iova / PG ? iova : p * PG;
+        uint64_t end = (p + 1) * PG < iova + len ? (p + 1) * PG : iova + len;
+        uint64_t a = ref.addr[ref_slot(p)] + first % PG;
+        if (mem_check(NULL, a, end - first)) {
+            *at = first;
+            return HW_IOMMU_FAULT_TARGET;
+        }
+    }
+    return 0;
+}
+
+/* A DMA read or write of random bytes, against the reference memory. */
+static void dma_op(struct hw_iommu_domain *d, struct hw_iommu *u, uint64_t s, uint64_t *nfault,
+                   uint64_t *nok, uint64_t *ndma)
+{
+    uint64_t iova = s * PG + below(PG);
+    uint64_t len = 1 + below(below(4) == 0 ? 5 * PG : 256);
+    unsigned access = below(2) ? HW_IOMMU_READ : HW_IOMMU_WRITE;
+    uint64_t at;
+    unsigned reason = ref_verdict(iova, len, access, 1, &at);
+    unsigned before = mem.writes;
+    int rc;
+    if (access == HW_IOMMU_WRITE) {
+        for (uint64_t i = 0; i < len; i++)
+            dma_buf[i] = (unsigned char)rnd();
+        rc = hw_iommu_dma_write(d, iova, dma_buf, len);
+    } else {
+        memset(dma_buf, 0xee, len + 1);
+        rc = hw_iommu_dma_read(d, iova, dma_buf, len);
+    }
+    struct hw_iommu_fault f;
+    if (reason) {
+        REQUIRE(rc == (reason == HW_IOMMU_FAULT_PERM ? -EACCES : -EFAULT));
+        REQUIRE(hw_iommu_fault_pop(u, &f) == 0);
+        REQUIRE(f.iova == at && f.len == len && f.access == access && f.reason == reason);
+        REQUIRE(f.seq == *nfault);
+        REQUIRE(mem.writes == before);
+        if (access == HW_IOMMU_READ) {
+            for (uint64_t i = 0; i < len; i++)
+                REQUIRE(dma_buf[i] == 0xee);
+        }
+        ++*nfault;
+        return;
+    }
+    REQUIRE(rc == 0);
+    REQUIRE(hw_iommu_fault_pop(u, &f) == -ENOENT);
+    ++*nok;
+    ++*ndma;
+    for (uint64_t off = 0; off < len;) {
+        uint64_t a = iova + off, n = PG - a % PG < len - off ? PG - a % PG : len - off;
+        unsigned char *m = ref_mem + (ref.addr[ref_slot(a / PG)] + a % PG - MEM_BASE);
+        if (access == HW_IOMMU_WRITE) {
+            memcpy(m, dma_buf + off, n);
+            REQUIRE(memcmp(mem.bytes + (m - ref_mem), m, n) == 0);
+        } else {
+            REQUIRE(memcmp(dma_buf + off, m, n) == 0);
+        }
+        off += n;
+    }
+    REQUIRE(dma_buf[len] == (access == HW_IOMMU_READ ? 0xee : dma_buf[len]));
+}
 
 static void random_run(uint64_t seed, uint32_t quota, unsigned nops)
 {
     struct hw_iommu u;
     struct hw_iommu_domain d;
     memset(&ref, 0, sizeof ref);
+    memset(&mem, 0, sizeof mem);
+    memset(ref_mem, 0, sizeof ref_mem);
     rng_state = seed;
     ck_assert_int_eq(hw_iommu_init(&u, 4, &mem_ops, &mem), 0);
     ck_assert_int_eq(hw_iommu_domain_init(&d, &u, 42, quota), 0);
-    uint64_t nmap = 0, nenomem = 0, neexist = 0, nfault = 0, nok = 0;
+    uint64_t nmap = 0, nenomem = 0, neexist = 0, nfault = 0, nok = 0, ndma = 0;
     for (unsigned op = 0; op < nops; op++) {
         unsigned c = (unsigned)below(NCLUSTER), kind = (unsigned)below(100);
         uint64_t o = below(CPAGES);
         uint64_t s = cluster_base[c] + o;
         if (kind < 40) {
             uint64_t n = 1 + below(below(8) == 0 ? CPAGES - o : (CPAGES - o < 8 ? CPAGES - o : 8));
+            /* half the time into the platform's memory, mostly fitting in it (not always: a
+             * range that runs past its end gives TARGET faults) */
             uint64_t addr = below(1ull << 40) * PG;
+            if (below(2)) {
+                uint64_t mp = below(MEM_PAGES);
+                addr = MEM_BASE + mp * PG;
+                if (below(8) && n > MEM_PAGES - mp)
+                    n = MEM_PAGES - mp;
+            }
             unsigned perm = 1 + (unsigned)below(3);
             int want = 0;
             for (uint64_t p = s; p < s + n && !want; p++)
@@ -690,28 +782,14 @@ static void random_run(uint64_t seed, uint32_t quota, unsigned nops)
             uint64_t got = 1;
             REQUIRE(hw_iommu_unmap(&d, s * PG, n * PG, &got) == 0);
             REQUIRE(got == want);
+        } else if (kind < 80) {
+            dma_op(&d, &u, s, &nfault, &nok, &ndma);
         } else if (kind < 99) {
             uint64_t iova = s * PG + below(PG);
             uint64_t len = below(16) == 0 ? 0 : 1 + below(below(4) == 0 ? 5 * PG : 512);
             unsigned access = 1 + (unsigned)below(3);
-            unsigned reason = 0;
-            uint64_t at = iova;
-            if (len && iova + len > HW_IOMMU_IOVA_LIMIT) {
-                reason = HW_IOMMU_FAULT_RANGE;
-            } else if (len) {
-                for (uint64_t p = iova / PG; p <= (iova + len - 1) / PG; p++) {
-                    long k = ref_slot(p);
-                    at = p == iova / PG ? iova : p * PG;
-                    if (k < 0 || !ref.perm[k]) {
-                        reason = HW_IOMMU_FAULT_UNMAPPED;
-                        break;
-                    }
-                    if ((ref.perm[k] & access) != access) {
-                        reason = HW_IOMMU_FAULT_PERM;
-                        break;
-                    }
-                }
-            }
+            uint64_t at;
+            unsigned reason = ref_verdict(iova, len, access, 0, &at);
             struct seg_check sc = {&ref, iova, 0};
             int rc = hw_iommu_translate(&d, iova, len, access, seg_against_ref, &sc);
             struct hw_iommu_fault f;
@@ -747,8 +825,10 @@ static void random_run(uint64_t seed, uint32_t quota, unsigned nops)
             }
             REQUIRE(hw_iommu_domain_revoke(&d) == want);
         }
-        if (op % 1024 == 0)
+        if (op % 1024 == 0) {
             ref_compare(&ref, &d);
+            REQUIRE(memcmp(mem.bytes, ref_mem, MEM_SIZE) == 0);
+        }
     }
     ref_compare(&ref, &d);
     REQUIRE(u.faults == nfault && u.dropped == 0);
@@ -756,7 +836,8 @@ static void random_run(uint64_t seed, uint32_t quota, unsigned nops)
     ck_assert_uint_gt(nmap, nops / 20);
     ck_assert_uint_gt(neexist, 0);
     ck_assert_uint_gt(nfault, nops / 50);
-    ck_assert_uint_gt(nok, nops / 40);
+    ck_assert_uint_gt(nok, nops / 50);
+    ck_assert_uint_gt(ndma, nops / 400);
     if (quota < 40)
         ck_assert_uint_gt(nenomem, 0);
     hw_iommu_domain_fini(&d);
