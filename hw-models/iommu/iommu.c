@@ -6,12 +6,14 @@
  * entry is present when it has a permission). Each table counts its present entries, so unmap
  * frees a table the moment it empties and the tree never holds an empty table below the root.
  *
- * Map is decode-then-invoke: a first walk over the range (through absent tables too) finds any
- * present entry (-EEXIST) and counts the tables the range still needs; those are checked
- * against the quota and allocated into a pool; only then does a second walk fill the entries,
- * taking tables from the pool, so it cannot fail half way. Transfers are checked the same way:
- * every page is translated (and, for DMA, every piece checked with the platform) before fn or
- * the copy sees anything.
+ * Map is decode-then-invoke: a first walk over the range's existing tables finds any present
+ * entry (-EEXIST) and counts the tables the range still needs (an absent subtree is counted
+ * arithmetically, never walked, so the walk costs at most the domain's tables x 512 steps
+ * whatever the range); those are checked against the quota and allocated into a pool; only
+ * then does a second walk fill the entries, taking tables from the pool, so it cannot fail
+ * half way. Transfers are checked the same way: every page is translated (and, for DMA, every
+ * piece checked with the platform) before fn or the copy sees anything; a transfer's check
+ * stops at its first unmapped page, so it too costs at most the mapped pages + 1 steps.
  *
  * Never: an assert on a caller's value; host pointers in any decision (tables are reached by
  * index bits only; their addresses just hold them).
@@ -249,7 +251,7 @@ int hw_iommu_map(struct hw_iommu_domain *d, uint64_t iova, uint64_t addr, uint64
     int rc = scan_map(d->root, HW_IOMMU_LEVELS - 1, s, e, &need);
     if (rc)
         return rc;
-    if (need > (uint64_t)(d->max_tables - d->tables))
+    if (d->tables > d->max_tables || need > (uint64_t)(d->max_tables - d->tables))
         return -ENOMEM;
     struct hw_iommu_table *pool = NULL;
     for (uint64_t i = 0; i < need; i++) {

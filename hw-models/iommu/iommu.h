@@ -18,11 +18,11 @@
  * Invariants: a domain's table is a 4-level radix tree like a real IOMMU's (9 index bits per
  * level, 512 entries per table); a table exists only while it holds a present entry (unmap and
  * revocation free emptied tables), so the memory of a domain is its root plus at most
- * max_tables tables. Map is all or nothing: it is refused (-EEXIST) if any page of the range
- * is mapped, refused (-ENOMEM) if it would need more tables than the quota allows, and it
- * allocates every table it needs before it changes anything. Translation costs 4 table steps
- * per page, independent of how much is mapped. Every result depends only on the sequence of
- * calls, never on host pointers.
+ * max_tables tables (each 4 KiB of entries plus a count). Map is all or nothing: it is
+ * refused (-EEXIST) if any page of the range is mapped, refused (-ENOMEM) if it would need more
+ * tables than the quota allows, and it allocates every table it needs before it changes anything.
+ * Translation costs 4 table steps per page, independent of how much is mapped. Every result depends
+ * only on the sequence of calls, never on host pointers.
  *
  * Never: an assert on a caller's or a device's argument (bad ranges are -EINVAL or faults);
  * a partial transfer because of a fault; a pointer into guest memory.
