@@ -11,19 +11,8 @@
 #include <errno.h>
 #include <sys/mman.h>
 
+#include "sim/core/asan.h"
 #include "sim/core/machine.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define VS_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define VS_ASAN 1
-#endif
-#endif
-#ifdef VS_ASAN
-#include <sanitizer/asan_interface.h>
-#include <sanitizer/common_interface_defs.h>
-#endif
 
 int vs_kstack_pool_init(struct vs_kstack_pool *ks)
 {

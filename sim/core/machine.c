@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "os/kernel/platform.h"
+#include "sim/core/asan.h"
 #include "sim/core/machine.h"
 
 /* One error vocabulary: sim returns -VK_E* codes, also from its host-facing start-up paths
@@ -62,18 +63,6 @@ _Static_assert(VK_EMSGSIZE == EMSGSIZE, "VK_EMSGSIZE");
 _Static_assert(VK_ENOTSUP == ENOTSUP, "VK_ENOTSUP");
 _Static_assert(VK_ETIMEDOUT == ETIMEDOUT, "VK_ETIMEDOUT");
 _Static_assert(VK_ECANCELED == ECANCELED, "VK_ECANCELED");
-
-#if defined(__SANITIZE_ADDRESS__)
-#define VS_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define VS_ASAN 1
-#endif
-#endif
-#ifdef VS_ASAN
-#include <sanitizer/asan_interface.h>
-#include <sanitizer/common_interface_defs.h>
-#endif
 
 /* ---- reports ---- */
 
