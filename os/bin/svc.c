@@ -16,8 +16,6 @@
 #include "veridian/init.h"
 #include "veridian/vk.h"
 
-static uint32_t init_h;
-
 static const char *const state_names[] = {
     [VK_SVC_WAITING] = "waiting", [VK_SVC_STARTING] = "starting", [VK_SVC_RUNNING] = "running",
     [VK_SVC_BACKOFF] = "backoff", [VK_SVC_STOPPED] = "stopped",   [VK_SVC_FAILED] = "failed",
@@ -30,7 +28,9 @@ static const char *state_name(uint32_t s)
 
 static long request(uint32_t op, const char *name, void *buf, size_t len, struct vk_msg *out)
 {
-    long rc = vr_request(init_h, op, name, name ? strlen(name) : 0, buf, len, 0, 0, out);
+    /* the start handle from init, looked up where it is used: no file-scope state */
+    long rc = vr_request(vr_start_handle(VK_ROLE_INIT), op, name, name ? strlen(name) : 0, buf, len,
+                         0, 0, out);
     return rc > 0 ? 0 : rc;
 }
 
@@ -166,8 +166,7 @@ static int run(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    init_h = vr_start_handle(VK_ROLE_INIT);
-    if (!init_h) {
+    if (!vr_start_handle(VK_ROLE_INIT)) {
         fprintf(stderr, "svc: no handle to init (run me from init's console)\n");
         return 1;
     }
