@@ -198,9 +198,7 @@ static void edu_reset(struct pci_device *dev)
     e->status = 0;
     e->irq_status = 0;
     e->dma_src = e->dma_dst = e->dma_cnt = e->dma_cmd = 0;
-    memset(e->buf, 0, sizeof(e->buf));
-    if (dev->intx_level)
-        (void)pci_set_irq(dev, false);
+    memset(e->buf, 0, sizeof(e->buf)); /* INTx: pci_device_reset has lowered it already */
 }
 
 static int edu_realize(struct pci_device *dev)
