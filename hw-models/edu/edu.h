@@ -18,12 +18,14 @@
  *   0x24 RO  interrupt status
  *   0x60 WO  raise interrupt: ORs the value into the interrupt status
  *   0x64 WO  acknowledge: clears the value's bits from the interrupt status
- *   0x80/0x88/0x90 RW DMA source / destination / count (ignored while a DMA runs)
+ *   0x80/0x88/0x90 RW DMA source / destination / count (ignored while a DMA runs; a 4-byte
+ *            write replaces the whole register with the zero-extended value, as QEMU)
  *   0x98 RW  DMA command: bit 0 start (a write without it does nothing), bit 1 direction
  *            (0 RAM -> device buffer, 1 device buffer -> RAM), bit 2 raise interrupt 0x100 when
  *            done. Bit 0 reads 1 until the transfer completes.
  * The 4 KiB buffer sits at device address 0x40000. Interrupts: MSI (one vector) when the
- * driver enabled it, else INTx (INTA), asserted while the interrupt status is nonzero.
+ * driver enabled it (one message per raise, as QEMU), else INTx (INTA), asserted while the
+ * interrupt status is nonzero.
  *
  * Where QEMU's edu performs an out-of-range DMA after logging (or clamps the RAM address to its
  * 28-bit mask), this model refuses it: a count of 0 or above 4 KiB, a buffer range outside
