@@ -292,8 +292,12 @@ void vs_on_watchdog(int sig, siginfo_t *si, void *ucv, int fs_foreign)
     uint64_t pc = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
     (void)sig;
     (void)si;
-    if (!t || t->plat.in_kernel)
-        return; /* never stop host code */
+    /* never stop host code: not the kernel, and not a fault handler that the tick
+     * interrupted (it runs with in_kernel clear; sent to vs_fault_entry it would never
+     * return, and the signal it handles would stay blocked: the next such fault would kill
+     * vrsim). Guest code runs in the arenas. */
+    if (!t || t->plat.in_kernel || !in_arenas(pc))
+        return;
     if (fs_foreign) {
         guest_dies(uc, t, VK_EXIT_FSBASE, SIGSEGV, pc, 0);
         return;
@@ -397,6 +401,7 @@ int vs_host_init(FILE *err)
     sa.sa_sigaction = vs_sigfault_entry;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, WATCHDOG_SIGNAL); /* no watchdog tick inside a fault handler */
     for (size_t i = 0; i < sizeof fault_signals / sizeof fault_signals[0]; i++) {
         int s = fault_signals[i];
         if (sigaction(s, &sa, &previous[s]))

@@ -39,6 +39,13 @@ else
     expect_match "fsnull: report" "$(err fsnull)" "$fsre"
 fi
 
+# a watchdog tick inside a trap handler must not stop the handler (it would leave its signal
+# blocked: the next fault of that kind would kill vrsim)
+hostile tscspin tscspin --stats
+expect_eq "tscspin: exit status" "$(status tscspin)" 137
+expect_match "tscspin: stopped by the watchdog" "$(err tscspin)" 'stopped by the watchdog'
+expect_match "tscspin: host signal state intact" "$(err tscspin)" 'host_signals=ok'
+
 hostile ac ac
 expect_eq "ac: exit status" "$(status ac)" 0
 expect_match "ac: kernel calls work with AC set, and AC is the guest's again after them" \

@@ -19,6 +19,9 @@
  *   fpu           unmask every SSE and x87 exception, flush to zero, round up; then kernel
  *                 calls that run host code (they work: the host runs no floating point in
  *                 them, and a switch saves and restores each thread's MXCSR and control word)
+ *   tscspin       spin on rdtsc without kernel calls: the guest is mostly inside vrsim's
+ *                 trap handler, so the watchdog's ticks land there (stopped by the watchdog;
+ *                 the host's signal mask stays whole)
  *   probe         rdtsc, rdtscp, cpuid and the kernel-call page: print what a guest sees
  *   vectors       every vector and mask register after kernel calls: count what is not ours
  */
@@ -212,6 +215,10 @@ int main(int argc, char **argv)
         printf("fpu: kcalls returned %ld, MXCSR %s\n", r,
                (after & ~0x3fu) == mxcsr ? "kept" : "changed");
         return 0;
+    } else if (!strcmp(m, "tscspin")) {
+        volatile uint64_t sink = 0;
+        for (;;)
+            sink += rdtsc();
     } else if (!strcmp(m, "probe")) {
         return probe();
     } else if (!strcmp(m, "vectors")) {
