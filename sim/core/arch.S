@@ -186,11 +186,13 @@ vs_kentry_end:                          /* the trampoline's code ends here (trap
 
 /* noreturn void vs_enter_user(uint64_t entry, uint64_t usp, uint64_t arg):
  * leave the kernel stack for a guest's first instruction with a deterministic register
- * state: everything zero except rsp and rdi (= arg), MXCSR 0x1f80, x87 reset. */
+ * state: everything zero except rsp and rdi (= arg), MXCSR 0x1f80, x87 reset; the vector
+ * and mask registers cleared as on every return to a guest (vs_scrub_vectors). */
     .globl vs_enter_user
     .hidden vs_enter_user
     .type vs_enter_user,@function
 vs_enter_user:
+    call  vs_scrub_vectors              /* on the kernel stack: every vector and mask register */
     movq  vs_cur(%rip), %r11
     movb  $0, T_INKERNEL(%r11)
     movq  %rdi, %r11
@@ -214,7 +216,6 @@ vs_enter_user:
     xorl  %r13d, %r13d
     xorl  %r14d, %r14d
     xorl  %r15d, %r15d
-    ZERO_XMM
     cld
     jmp   *%r11
     .size vs_enter_user, .-vs_enter_user
