@@ -237,6 +237,23 @@ void vk_kernel_charge(struct vk_kernel *k, uint64_t ns);
 /* The earliest armed timer's time, or VK_DEADLINE_NEVER. */
 uint64_t vk_kernel_next_timer(const struct vk_kernel *k);
 
+/* A platform's own timer (device models' pending work): t->fn(t->ctx, t) runs when virtual
+ * time reaches when, from the kernel's timer processing (no guest thread's context). */
+int vk_kernel_timer_add(struct vk_kernel *k, struct vl_timer *t, uint64_t when);
+void vk_kernel_timer_cancel(struct vk_kernel *k, struct vl_timer *t);
+
+/* ---- devices (device.c): what the platform's device models report ---- */
+/* An MSI/MSI-X message (addr, data) from function bdf, or (msi 0) an INTx line's rising
+ * edge: signals the bound notification, else counts and traces a spurious interrupt. */
+void vk_device_msi(struct vk_kernel *k, uint32_t bdf, uint64_t addr, uint32_t data);
+void vk_device_intx(struct vk_kernel *k, uint32_t bdf);
+/* A device's DMA transfer through its domain (traced), and an IOMMU fault (traced, logged,
+ * counted on the function). access: VK_DMA_READ (the device read memory) or VK_DMA_WRITE. */
+void vk_device_dma(struct vk_kernel *k, uint32_t bdf, uint64_t iova, uint64_t len, uint32_t access,
+                   int result);
+void vk_device_iommu_fault(struct vk_kernel *k, uint32_t bdf, uint64_t iova, uint64_t len,
+                           uint32_t access, uint32_t reason);
+
 /* ---- objects (object.c) ---- */
 /* Allocate an object whose struct starts with struct vk_object (refs = 1). */
 void *vk_object_new(struct vk_kernel *k, uint32_t type, size_t size);

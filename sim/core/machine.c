@@ -154,7 +154,7 @@ _Static_assert(SAME_KIND(KCALL) && SAME_KIND(IPC_SEND) && SAME_KIND(IPC_RECV) &&
                    SAME_KIND(IPC_REPLY) && SAME_KIND(NOTIFY) && SAME_KIND(PROC_SPAWN) &&
                    SAME_KIND(PROC_EXIT) && SAME_KIND(THREAD_CREATE) && SAME_KIND(THREAD_EXIT) &&
                    SAME_KIND(SCHED) && SAME_KIND(TIMER) && SAME_KIND(CONSOLE) && SAME_KIND(MARK) &&
-                   SAME_KIND(KIND_COUNT),
+                   SAME_KIND(CFG_READ) && SAME_KIND(IOMMU_FAULT) && SAME_KIND(KIND_COUNT),
                "trace kinds");
 
 /* Always inlined (link-time optimisation brings it into the kernel's vk_trace): the event

@@ -312,6 +312,17 @@ static const char *const kind_names[VS_TR_KIND_COUNT] = {
     [VS_TR_TIMER] = "timer",
     [VS_TR_CONSOLE] = "console",
     [VS_TR_MARK] = "mark",
+    [VS_TR_CFG_READ] = "cfg_read",
+    [VS_TR_CFG_WRITE] = "cfg_write",
+    [VS_TR_MMIO_READ] = "mmio_read",
+    [VS_TR_MMIO_WRITE] = "mmio_write",
+    [VS_TR_PIO_READ] = "pio_read",
+    [VS_TR_PIO_WRITE] = "pio_write",
+    [VS_TR_DMA] = "dma",
+    [VS_TR_DMA_MAP] = "dma_map",
+    [VS_TR_DMA_UNMAP] = "dma_unmap",
+    [VS_TR_IRQ] = "irq",
+    [VS_TR_IOMMU_FAULT] = "iommu_fault",
 };
 
 const char *vs_trace_kind_name(uint32_t kind)

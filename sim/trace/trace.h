@@ -57,8 +57,19 @@ enum vs_trace_kind {
     VS_TR_THREAD_EXIT,
     VS_TR_SCHED,
     VS_TR_TIMER,
-    VS_TR_CONSOLE, /* str = the text */
-    VS_TR_MARK,    /* str = the label */
+    VS_TR_CONSOLE,  /* str = the text */
+    VS_TR_MARK,     /* str = the label */
+    VS_TR_CFG_READ, /* devices: a[0] = bdf (os/kernel/ktrace.h says what the rest hold) */
+    VS_TR_CFG_WRITE,
+    VS_TR_MMIO_READ,
+    VS_TR_MMIO_WRITE,
+    VS_TR_PIO_READ,
+    VS_TR_PIO_WRITE,
+    VS_TR_DMA,
+    VS_TR_DMA_MAP,
+    VS_TR_DMA_UNMAP,
+    VS_TR_IRQ,
+    VS_TR_IOMMU_FAULT,
     VS_TR_KIND_COUNT
 };
 
