@@ -278,14 +278,30 @@ int vk_plat_pci_bar_write(struct vk_kernel *k, uint32_t bdf, uint32_t bar, uint6
     return rc;
 }
 
+/* A function-level reset clears what the firmware set up (BAR addresses, decoding, the
+ * interrupt line) along with the rest; drivers cannot write those registers (the kernel
+ * refuses), so the platform puts its placement back, as an OS restores a function's saved
+ * state after FLR. Bus mastering stays off: the driver turns it on again. */
+static const uint32_t firmware_regs[] = {0x10, 0x14, 0x18, 0x1c, 0x20, 0x24, PCI_ROM_ADDRESS};
+
 int vk_plat_pci_reset(struct vk_kernel *k, uint32_t bdf)
 {
     struct vs_hw *hw = hw_of(k);
     struct pci_device *dev = vs_pcibus_device(&hw->bus, bdf);
     if (!dev)
         return -VK_ENOENT;
+    uint32_t saved[sizeof firmware_regs / sizeof firmware_regs[0]], cmd = 0, line = 0;
     hw_advance(hw);
+    for (size_t i = 0; i < sizeof saved / sizeof saved[0]; i++)
+        if (pci_config_read(dev, firmware_regs[i], 4, &saved[i]))
+            saved[i] = 0;
+    pci_config_read(dev, PCI_COMMAND, 2, &cmd);
+    pci_config_read(dev, PCI_INTERRUPT_LINE, 1, &line);
     pci_device_reset(dev);
+    for (size_t i = 0; i < sizeof saved / sizeof saved[0]; i++)
+        pci_config_write(dev, firmware_regs[i], 4, saved[i]);
+    pci_config_write(dev, PCI_INTERRUPT_LINE, 1, line);
+    pci_config_write(dev, PCI_COMMAND, 2, cmd & (PCI_COMMAND_IO | PCI_COMMAND_MEMORY));
     hw_rearm(hw);
     return 0;
 }

@@ -9,7 +9,7 @@ out kdev
 expect_eq "kdev exit status (failures)" "$(status kdev)" 0
 expect_no_match "no failed check" "$(out kdev)" '^FAIL'
 expect_match "summary" "$(out kdev)" 'kdev: 0 failure\(s\)'
-expect_eq "checks run" "$(out kdev | grep -c '^ok ')" 82
+expect_eq "checks run" "$(out kdev | grep -c '^ok ')" 87
 expect_eq "functions found" "$(out kdev | grep '^found' | tr '\n' ' ')" \
     "found 00:00.0 8086:29c0 found 00:03.0 1234:11e8 "
 expect_digest_line kdev
@@ -32,4 +32,6 @@ expect_match "iommu_fault events on edu's track" "$json" \
     "$tid,\"name\":\"iommu_fault\",\"args\":\\{[^}]*\"iova\":\"0x300000\"[^}]*\"reason\":\"unmapped\""
 expect_match "irq events on edu's track" "$json" "$tid,\"name\":\"irq\""
 expect_match "dma events on edu's track" "$json" "$tid,\"name\":\"dma\""
+expect_match "the DMA without bus mastering is traced with -EPERM" "$json" \
+    "$tid,\"name\":\"dma\",\"args\":\\{[^}]*\"result\":-1[,}]"
 finish

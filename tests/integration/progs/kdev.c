@@ -12,8 +12,11 @@
  *   - refusals: a device handle without MMIO, a BAR register write, a BAR the device lacks, an
  *     unaligned access, a mapping beyond its memory object.
  * One line per check; the exit status is the number of failures.
+ * "kdev reads N" only opens edu and reads its identification register N times (the traced
+ * MMIO read's cost, timed from outside).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "veridian/vk.h"
@@ -216,12 +219,32 @@ static void refusals(void)
     expect("still alive", rd(0x00), 0x010000ed);
     expect("reset", vk_device_reset(dev), 0);
     expect("reset: bus mastering off", vk_device_config_read(dev, 0x04, 2) & 4, 0);
+    expect("reset: the BAR still decodes", rd(0x00), 0x010000ed);
+    expect("reset: the factorial register is cleared", rd(0x08), 0);
+    /* a DMA without bus mastering: refused, the error bit says so, the trace shows it */
+    vk_device_mmio_write(dev, 0, 0x80, 8, 0x40000);
+    vk_device_mmio_write(dev, 0, 0x88, 8, 0x200000);
+    vk_device_mmio_write(dev, 0, 0x90, 8, 64);
+    wr(0x98, 1 | 2);
+    expect("sleep past the DMA", vk_wait_many(NULL, 0, (uint64_t)vk_clock_get() + SECOND / 2),
+           -VK_ETIMEDOUT);
+    expect("DMA without bus mastering: error bit", rd(0x20) & 2, 2);
+    expect("... and the command completed", rd(0x98) & 1, 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     res = vr_start_handle(VK_ROLE_SPAWNER);
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc == 3 && !strcmp(argv[1], "reads")) {
+        long n = atol(argv[2]), bad = 0;
+        if (vk_device_open(res, EDU, &dev))
+            return 1;
+        for (long i = 0; i < n; i++)
+            bad += rd(0x00) != 0x010000ed;
+        printf("kdev: %ld reads, %ld wrong\n", n, bad);
+        return bad != 0;
+    }
     enumerate();
     registers();
     interrupts();
