@@ -197,6 +197,13 @@ struct vk_stats {
     uint64_t objects_live, handles_live;
 };
 
+/* Device and DMA-domain objects the kernel keeps track of at once (device.c: one of each per
+ * opened PCI function; device_open/dma_domain_open give -VK_ENOMEM beyond). */
+#define VK_KERNEL_DEVICES_MAX 64u
+
+struct vk_device;
+struct vk_dma_domain;
+
 struct vk_config {
     uint64_t seed;
     uint32_t quiet; /* don't report crashes on the console's stderr */
@@ -221,7 +228,13 @@ struct vk_kernel {
     struct vk_console *console;
     struct vk_stats stats;
     void *spawn_scratch; /* argument copies of vk_sys_spawn */
-    void *platform;      /* the platform's machine */
+    /* devices (device.c): the live device and DMA-domain objects by bdf (weak references:
+     * an object leaves its slot when it dies) and the machine's IOMMU fault log (a ring) */
+    struct vk_device *devices[VK_KERNEL_DEVICES_MAX];
+    struct vk_dma_domain *domains[VK_KERNEL_DEVICES_MAX];
+    struct vk_iommu_fault iommu_faults[VK_IOMMU_FAULT_LOG];
+    uint64_t iommu_fault_seq; /* faults ever logged: the next record's seq */
+    void *platform;           /* the platform's machine */
 };
 
 /* ---- kernel lifecycle and time (kernel.c) ---- */
@@ -236,6 +249,23 @@ int vk_kernel_fire_timers(struct vk_kernel *k);
 void vk_kernel_charge(struct vk_kernel *k, uint64_t ns);
 /* The earliest armed timer's time, or VK_DEADLINE_NEVER. */
 uint64_t vk_kernel_next_timer(const struct vk_kernel *k);
+
+/* A platform's own timer (device models' pending work): t->fn(t->ctx, t) runs when virtual
+ * time reaches when, from the kernel's timer processing (no guest thread's context). */
+int vk_kernel_timer_add(struct vk_kernel *k, struct vl_timer *t, uint64_t when);
+void vk_kernel_timer_cancel(struct vk_kernel *k, struct vl_timer *t);
+
+/* ---- devices (device.c): what the platform's device models report ---- */
+/* An MSI/MSI-X message (addr, data) from function bdf, or (msi 0) an INTx line's rising
+ * edge: signals the bound notification, else counts and traces a spurious interrupt. */
+void vk_device_msi(struct vk_kernel *k, uint32_t bdf, uint64_t addr, uint32_t data);
+void vk_device_intx(struct vk_kernel *k, uint32_t bdf);
+/* A device's DMA transfer through its domain (traced), and an IOMMU fault (traced, logged,
+ * counted on the function). access: VK_DMA_READ (the device read memory) or VK_DMA_WRITE. */
+void vk_device_dma(struct vk_kernel *k, uint32_t bdf, uint64_t iova, uint64_t len, uint32_t access,
+                   int result);
+void vk_device_iommu_fault(struct vk_kernel *k, uint32_t bdf, uint64_t iova, uint64_t len,
+                           uint32_t access, uint32_t reason);
 
 /* ---- objects (object.c) ---- */
 /* Allocate an object whose struct starts with struct vk_object (refs = 1). */

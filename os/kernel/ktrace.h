@@ -28,6 +28,19 @@ enum vk_trace_kind {
     VK_TR_TIMER,
     VK_TR_CONSOLE,
     VK_TR_MARK, /* str = the label */
+    /* devices (device.c): a[0] = bdf of the function in each */
+    VK_TR_CFG_READ,   /* a[1] = offset, a[2] = size, a[3] = value, a[4] = result */
+    VK_TR_CFG_WRITE,  /* likewise */
+    VK_TR_MMIO_READ,  /* a[1] = bar, a[2] = offset, a[3] = size, a[4] = value; for these four */
+    VK_TR_MMIO_WRITE, /* a failed access has a[3] = size | (uint64_t)-result << 32 */
+    VK_TR_PIO_READ,   /* an access to an I/O BAR */
+    VK_TR_PIO_WRITE,
+    VK_TR_DMA,         /* a device's transfer: a[1] = iova, a[2] = len, a[3] = access (1 the
+                          device read memory, 2 it wrote), a[4] = result */
+    VK_TR_DMA_MAP,     /* a[1] = iova, a[2] = len, a[3] = perm, a[4] = memory object id */
+    VK_TR_DMA_UNMAP,   /* a[1] = iova, a[2] = len, a[3] = bytes unmapped */
+    VK_TR_IRQ,         /* a[1] = vector, a[2] = notification id (0: spurious), a[3] = bits */
+    VK_TR_IOMMU_FAULT, /* a[1] = iova, a[2] = len, a[3] = access, a[4] = reason */
     VK_TR_KIND_COUNT
 };
 

@@ -37,6 +37,7 @@ struct vk_thread;
 struct vk_process;
 struct vk_vmo;
 struct vk_trace_event;
+struct vk_device_info;
 
 /* ---- threads ---- */
 /* Prepare t's kernel context so that, when first switched to, it enters user mode at
@@ -121,6 +122,36 @@ long vk_plat_console_write(struct vk_kernel *k, int err_stream, const void *buf,
 long vk_plat_console_read(struct vk_kernel *k, void *buf, size_t len);
 /* Ask the platform for more console input when every thread waits (may block the host). */
 void vk_plat_console_want_input(struct vk_kernel *k, int want);
+
+/* ---- devices (PCI functions behind the platform's IOMMU) ----
+ * bdf = bus << 8 | devfn. The kernel validates handles, rights, sizes, alignment and ranges
+ * against what vk_plat_pci_info reported before it calls any of these; the platform still
+ * fails (never asserts) on anything else. Models run in virtual time: the platform brings
+ * them to k->now before an access and arms its own timers (vk_kernel_timer_add) for what
+ * they do later; what they do reaches the kernel through the vk_device_* entry points in
+ * kernel.h (interrupts, DMA transfers, IOMMU faults). */
+/* 0 and info (IDs, class, BARs, interrupt capabilities; counters left 0) for a present
+ * function, -VK_ENOENT for an absent one. */
+int vk_plat_pci_info(struct vk_kernel *k, uint32_t bdf, struct vk_device_info *info);
+/* Configuration space: an absent function reads all-ones and ignores writes (0 either way). */
+int vk_plat_pci_config_read(struct vk_kernel *k, uint32_t bdf, uint32_t off, uint32_t size,
+                            uint32_t *val);
+int vk_plat_pci_config_write(struct vk_kernel *k, uint32_t bdf, uint32_t off, uint32_t size,
+                             uint32_t val);
+/* BAR accesses (memory or I/O): 0, or a negative errno with *val all-ones. */
+int vk_plat_pci_bar_read(struct vk_kernel *k, uint32_t bdf, uint32_t bar, uint64_t off,
+                         uint32_t size, uint64_t *val);
+int vk_plat_pci_bar_write(struct vk_kernel *k, uint32_t bdf, uint32_t bar, uint64_t off,
+                          uint32_t size, uint64_t val);
+/* Function-level reset of the device model (its pending work is dropped, not completed). */
+int vk_plat_pci_reset(struct vk_kernel *k, uint32_t bdf);
+/* The function's IOMMU domain: map [iova, iova + len) to the memory object pages at addr
+ * (vk_vmo.addr + offset) with perm (VK_DMA_READ | VK_DMA_WRITE), unmap a range. Arguments
+ * are checked by the kernel (page aligned, inside the object, no overlap): map fails only
+ * with -VK_ENOMEM (the platform's tables), leaving nothing mapped. */
+int vk_plat_dma_map(struct vk_kernel *k, uint32_t bdf, uint64_t iova, uint64_t addr, uint64_t len,
+                    uint32_t perm);
+void vk_plat_dma_unmap(struct vk_kernel *k, uint32_t bdf, uint64_t iova, uint64_t len);
 
 /* ---- reports ---- */
 /* A process crashed (p->exit says how, in the platform's terms: signal numbers, trap

@@ -78,7 +78,22 @@ enum vk_nr {
     VK_NR_GETPID = 32,          /* () -> pid of the caller */
     VK_NR_TRACE_MARK = 33,      /* (const char *s, len): a user event in the trace */
     VK_NR_KERNEL_INFO = 34,     /* (struct vk_kernel_info *out): live object counts */
-    VK_NR_COUNT = 35
+    /* devices and DMA: see "Devices" below */
+    VK_NR_PCI_CONFIG_READ = 35,     /* (res h, bdf, off, size) -> value; needs MMIO */
+    VK_NR_DEVICE_OPEN = 36,         /* (res h, bdf, uint32_t *out); needs MMIO */
+    VK_NR_DEVICE_INFO = 37,         /* (dev h, struct vk_device_info *out) */
+    VK_NR_DEVICE_CONFIG_READ = 38,  /* (dev h, off, size) -> value; needs READ */
+    VK_NR_DEVICE_CONFIG_WRITE = 39, /* (dev h, off, size, value); needs WRITE */
+    VK_NR_DEVICE_MMIO_READ = 40,    /* (dev h, bar, off, size, uint64_t *out); needs MMIO */
+    VK_NR_DEVICE_MMIO_WRITE = 41,   /* (dev h, bar, off, size, value); needs MMIO */
+    VK_NR_DEVICE_IRQ_BIND = 42,     /* (dev h, vector, notify h, bits); needs IRQ, SIGNAL */
+    VK_NR_DEVICE_RESET = 43,        /* (dev h); needs KILL */
+    VK_NR_DMA_DOMAIN_OPEN = 44,     /* (res h, bdf, uint32_t *out); needs DMA */
+    VK_NR_DMA_MAP = 45,             /* (dom h, vmo h, const struct vk_dma_map *m); needs MAP */
+    VK_NR_DMA_UNMAP = 46,           /* (dom h, iova, len) -> bytes unmapped; needs MAP */
+    VK_NR_DMA_INFO = 47,            /* (dom h, struct vk_dma_info *out) */
+    VK_NR_IOMMU_FAULTS = 48,        /* (res h, first_seq, struct vk_iommu_fault *buf, max) */
+    VK_NR_COUNT = 49
 };
 
 #define VK_DEADLINE_NEVER UINT64_MAX
@@ -121,7 +136,9 @@ enum vk_obj_type {
     VK_OBJ_NOTIFICATION = 4,
     VK_OBJ_VMO = 5,
     VK_OBJ_CONSOLE = 6,
-    VK_OBJ_RESOURCE = 7, /* a root right: spawning processes (later devices, IRQs, DMA) */
+    VK_OBJ_RESOURCE = 7,   /* a root right: spawning processes, devices, IRQs, DMA */
+    VK_OBJ_DEVICE = 8,     /* one PCI function: its configuration space, BARs, interrupts */
+    VK_OBJ_DMA_DOMAIN = 9, /* one PCI function's IOMMU domain: what the device may access */
 };
 
 enum vk_rights {
@@ -313,6 +330,112 @@ struct vk_kernel_info {
     uint64_t memory_object_bytes;
 };
 
+/* ---- devices ----
+ * A PCI function is named by bdf = bus << 8 | device << 3 | function. Whoever holds a resource
+ * with VK_RIGHT_MMIO (CAP_DEVICE: devmgr) may read any function's configuration space
+ * (pci_config_read: all-ones for an absent function, which is how enumeration finds what is
+ * there) and open a function as a device object (device_open: -VK_ENOENT when absent). There
+ * is one device object per function: every open returns a handle to the same object, with
+ * READ|WRITE|MMIO|KILL|DUP|TRANSFER, plus IRQ when the resource has VK_RIGHT_IRQ. A driver gets
+ * such a handle (maybe with fewer rights) and nothing else of the bus: it reaches no other
+ * function.
+ *
+ * Configuration accesses: off + size <= 4096, size 1, 2 or 4, off aligned to size (else
+ * -VK_EINVAL). Writes to the BAR registers (0x10..0x27) and the expansion ROM (0x30..0x33) are
+ * refused (-VK_EPERM): the platform places BARs, drivers address them by number and offset.
+ * BAR accesses: bar 0..5 naming a BAR the function has (-VK_ENOENT otherwise), size 1, 2, 4 or
+ * 8, off aligned to size and inside the BAR (-VK_EINVAL), memory or I/O BARs alike (the trace
+ * tells them apart). device_mmio_read stores the value in *out when out is not 0 and returns
+ * 0; with out 0 it returns the value itself (size 1, 2 or 4 only): the fast path.
+ *
+ * Interrupts: MSI and MSI-X messages are written by the device to VK_MSI_ADDRESS with the
+ * vector (0..VK_IRQ_VECTORS-1) as data; the driver programs its device that way (the DDK
+ * does). device_irq_bind(dev, vector, notify, bits) makes every message with that vector (or
+ * every rising edge of the INTx line, vector VK_IRQ_INTX) signal bits on the notification;
+ * bits 0 unbinds. A message to another address or with another data is counted as spurious
+ * and traced, never delivered. device_reset (function-level reset) clears the bindings.
+ *
+ * DMA: a device reaches memory only through its domain. dma_domain_open needs a resource with
+ * VK_RIGHT_DMA and returns a handle with MAP|KILL|DUP|TRANSFER to the function's one domain
+ * object. dma_map maps len bytes of a memory object (from vmo_off) at iova: page aligned,
+ * len > 0, iova + len <= VK_IOVA_LIMIT, inside the object (-VK_EINVAL), perm VK_DMA_READ
+ * (the device reads memory) and/or VK_DMA_WRITE, the vmo handle needing READ, and WRITE for
+ * VK_DMA_WRITE (-VK_EPERM); an overlap with an existing mapping is -VK_EEXIST; at most
+ * VK_DMA_MAPPINGS_MAX mappings per domain (-VK_ENOMEM). The domain keeps the memory object
+ * alive while a mapping of it exists, so memory a device may still write is never reused
+ * before dma_unmap (or a revocation: dma_unmap(0, VK_IOVA_LIMIT)). A device access to
+ * anything else is an IOMMU fault: nothing moves, the device sees an error, and the fault is
+ * traced and kept in the kernel's fault log (the last VK_IOMMU_FAULT_LOG), which
+ * iommu_faults reads from sequence number first_seq (resource with VK_RIGHT_DMA): it returns
+ * how many records it copied (oldest first). */
+#define VK_BDF(bus, dev, fn) ((uint32_t)(((bus) << 8) | ((dev) << 3) | (fn)))
+#define VK_MSI_ADDRESS 0xfee00000ull
+#define VK_IRQ_VECTORS 64u
+#define VK_IRQ_INTX 64u
+#define VK_IOVA_LIMIT (1ull << 48)
+#define VK_DMA_MAPPINGS_MAX 4096u
+#define VK_IOMMU_FAULT_LOG 256u
+
+enum vk_bar_kind { VK_BAR_NONE = 0, VK_BAR_MEM32 = 1, VK_BAR_MEM64 = 2, VK_BAR_IO = 3 };
+
+struct vk_bar_info {
+    uint64_t size; /* bytes; 0 when the BAR does not exist (kind VK_BAR_NONE) */
+    uint32_t kind; /* enum vk_bar_kind */
+    uint32_t prefetch;
+};
+
+struct vk_device_info {
+    uint32_t bdf;
+    uint16_t vendor, device;
+    uint32_t class_code; /* base << 16 | sub << 8 | prog-if */
+    uint8_t revision;
+    uint8_t intx_pin; /* 1..4 = INTA..INTD, 0 none */
+    uint16_t msi_vectors;
+    uint16_t msix_vectors;
+    uint16_t reserved0;
+    uint32_t reserved1;
+    struct vk_bar_info bars[6];
+    uint64_t irqs;     /* interrupts delivered to a bound notification */
+    uint64_t spurious; /* messages with no binding or a bad address/data */
+    uint64_t faults;   /* IOMMU faults of this function */
+};
+
+enum vk_dma_perm { VK_DMA_READ = 1, VK_DMA_WRITE = 2 };
+
+struct vk_dma_map {
+    uint64_t vmo_off;
+    uint64_t iova;
+    uint64_t len;
+    uint32_t perm; /* enum vk_dma_perm */
+    uint32_t reserved;
+};
+
+struct vk_dma_info {
+    uint32_t bdf;
+    uint32_t mappings; /* live dma_map ranges */
+    uint64_t bytes;    /* mapped now */
+    uint64_t faults;   /* IOMMU faults of this domain's device */
+    uint64_t revoked;  /* bytes unmapped by revocations (dma_unmap of everything) */
+};
+
+enum vk_iommu_reason {
+    VK_IOMMU_UNMAPPED = 1, /* no mapping for the page */
+    VK_IOMMU_PERM = 2,     /* mapped without the access's permission */
+    VK_IOMMU_RANGE = 3,    /* beyond the IOVA space */
+    VK_IOMMU_TARGET = 4,   /* translated to no memory */
+};
+
+struct vk_iommu_fault {
+    uint64_t seq;  /* among all faults of the machine, from 0 */
+    uint64_t time; /* virtual ns */
+    uint64_t iova;
+    uint64_t len;
+    uint32_t bdf;
+    uint8_t access; /* enum vk_dma_perm of the transfer */
+    uint8_t reason; /* enum vk_iommu_reason */
+    uint16_t reserved;
+};
+
 /* ---- aux vector tags beyond the ELF ones ---- */
 #define AT_VERIDIAN_KCALL 0x5600   /* address of the kernel-call page */
 #define AT_VERIDIAN_SELF 0x5601    /* address of the per-thread self word */
@@ -338,5 +461,11 @@ _Static_assert(offsetof(struct vk_spawn, nhandles) == 56, "vk_spawn.nhandles");
 _Static_assert(sizeof(struct vk_proc_info) == 40, "vk_proc_info");
 _Static_assert(sizeof(struct vk_kernel_info) == 48, "vk_kernel_info");
 _Static_assert(offsetof(struct vk_proc_info, fault_pc) == 24, "vk_proc_info.fault_pc");
+_Static_assert(sizeof(struct vk_bar_info) == 16, "vk_bar_info");
+_Static_assert(sizeof(struct vk_device_info) == 144, "vk_device_info");
+_Static_assert(offsetof(struct vk_device_info, bars) == 24, "vk_device_info.bars");
+_Static_assert(sizeof(struct vk_dma_map) == 32, "vk_dma_map");
+_Static_assert(sizeof(struct vk_dma_info) == 32, "vk_dma_info");
+_Static_assert(sizeof(struct vk_iommu_fault) == 40, "vk_iommu_fault");
 
 #endif
