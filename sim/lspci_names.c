@@ -1,9 +1,9 @@
 /*
  * Vendor, device and class names for `vrsim lspci`, from libpci's ID database (pci.ids), the
- * one Debian's lspci uses. Only name lookup: no pci_init, so libpci never touches the host's
- * PCI bus. A missing or unreadable pci.ids is never an error: the names then come out numeric,
- * as `lspci -n` prints them. Kept apart from sim/lspci.c because libpci's <pci/pci.h> defines
- * the same PCI_* register names as hw-models/pci/pci.h.
+ * one Debian's lspci uses (never udev's hwdb). Only name lookup: no pci_init, so libpci never
+ * touches the host's PCI bus. A missing or unreadable pci.ids is never an error: the names then
+ * come out numeric, as `lspci -n` prints them. Kept apart from sim/lspci.c because libpci's
+ * <pci/pci.h> defines the same PCI_* register names as hw-models/pci/pci.h.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -45,6 +45,15 @@ static void names_quiet(char *msg, ...)
     (void)msg;
 }
 
+/* 1 when the ID list loaded; 0 (missing or malformed) leaves libpci's state consistent enough
+ * for pci_cleanup, and nothing but numbers is looked up afterwards. */
+static int load_names(struct pci_access *const pacc)
+{
+    if (setjmp(names_load_failed))
+        return 0;
+    return pci_load_name_list(pacc);
+}
+
 struct vs_pci_names *vs_pci_names_open(int numeric, const char *ids_path)
 {
     struct vs_pci_names *n = calloc(1, sizeof *n);
@@ -58,16 +67,13 @@ struct vs_pci_names *vs_pci_names_open(int numeric, const char *ids_path)
     n->pacc->warning = names_quiet;
     n->pacc->debug = names_quiet;
     n->pacc->numeric_ids = numeric;
+    /* pci.ids only, never udev's hwdb: that is host state, and libpci's hwdb lookup leaks a
+     * udev context per call (LeakSanitizer). Debian's hwdb names come from the same pci.ids. */
+    n->pacc->id_lookup_mode |= PCI_LOOKUP_NO_HWDB;
     if (ids_path)
         pci_set_name_list_path(n->pacc, (char *)ids_path, 0);
-    if (!numeric || numeric > 1) {
-        /* volatile: read after a longjmp */
-        volatile int ok = 0;
-        if (!setjmp(names_load_failed))
-            ok = pci_load_name_list(n->pacc);
-        if (!ok) /* no database: numbers only, as lspci -n */
-            n->pacc->numeric_ids = 1;
-    }
+    if ((!numeric || numeric > 1) && !load_names(n->pacc))
+        n->pacc->numeric_ids = 1; /* no database: numbers only, as lspci -n */
     return n;
 }
 
