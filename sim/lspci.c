@@ -189,9 +189,9 @@ static const char *express_type(unsigned type)
     static const char *const names[] = {
         [0x0] = "Endpoint",
         [0x1] = "Legacy Endpoint",
-        [0x4] = "Root Port (Slot-)",
+        [0x4] = "Root Port",
         [0x5] = "Upstream Port",
-        [0x6] = "Downstream Port (Slot-)",
+        [0x6] = "Downstream Port",
         [0x7] = "PCI-Express to PCI/PCI-X Bridge",
         [0x8] = "PCI/PCI-X to PCI-Express Bridge",
         [0x9] = "Root Complex Integrated Endpoint",
@@ -205,13 +205,14 @@ static void show_vendor_cap(const struct lspci_fn *f, unsigned where, unsigned c
     const uint8_t *c = f->cfg;
     unsigned len = cap & 0xff, type = cap >> 8;
     unsigned vendor = rd16(c, PCI_VENDOR_ID), device = rd16(c, PCI_DEVICE_ID);
+    printf("Vendor Specific Information: ");
     if (vendor == 0x1af4 && device >= 0x1000 && device <= 0x107f && len >= 16 &&
         where + len <= PCI_STD_CONFIG_SIZE) {
         static const char *const names[] = {"<unknown>", "CommonCfg", "Notify", "ISR", "DeviceCfg"};
         printf("VirtIO: %s\n", type < 5 ? names[type] : names[0]);
         return;
     }
-    printf("Vendor Specific Information: Len=%02x <?>\n", len);
+    printf("Len=%02x <?>\n", len);
 }
 
 static void show_ext_caps(const struct lspci_fn *f)
@@ -282,12 +283,14 @@ static void show_caps(const struct lspci_fn *f)
             show_vendor_cap(f, where, cap);
             break;
         case PCI_CAP_ID_EXP: {
-            const char *t = express_type((cap >> 4) & 0xf);
-            printf("Express ");
-            if (t)
-                printf("%s", t);
+            unsigned type = (cap >> 4) & 0xf;
+            const char *t = express_type(type);
+            if (!t)
+                printf("Express Unknown type %u", type);
+            else if (type == 0x4 || type == 0x6) /* ports say whether they have a slot */
+                printf("Express %s (Slot%c)", t, flag(cap, 0x0100));
             else
-                printf("Unknown type %d", (cap >> 4) & 0xf);
+                printf("Express %s", t);
             printf(", MSI %02x\n", (cap >> 9) & 0x1f);
             express = 1;
             break;
