@@ -3,6 +3,7 @@
  *
  *   vrsim run [options] [IMAGE] [-- PROGRAM ARGS...]
  *   vrsim machine [FILE]
+ *   vrsim lspci [--machine FILE] [-n] [-v] [-x|-xxx|-xxxx]   (sim/lspci.c)
  *
  * Boots a machine from a boot image and runs PROGRAM (a path inside the image) on the
  * console; when it exits the machine shuts down and vrsim exits with its status. The last
@@ -23,10 +24,12 @@
 #include <unistd.h>
 
 #include "sim/core/machine.h"
+#include "sim/lspci.h"
 
 static const char usage[] =
     "usage: vrsim run [options] [IMAGE] [-- PROGRAM [ARGS...]]\n"
     "       vrsim machine [FILE|NAME]\n"
+    "       vrsim lspci [--machine FILE|NAME] [-n|-nn] [-v] [-x|-xxx|-xxxx]\n"
     "       vrsim --help\n"
     "\n"
     "Boot a Veridian machine from IMAGE (default: the build's veridian.bootfs) and run\n"
@@ -37,6 +40,7 @@ static const char usage[] =
     "this terminal (raw mode; Ctrl-A x quits) or plain pipes.\n"
     "\n"
     "vrsim machine checks a machine file and prints the machine it describes.\n"
+    "vrsim lspci lists the machine's PCI functions as lspci does (vrsim lspci --help).\n"
     "\n"
     "options:\n"
     "  --machine FILE    the machine's hardware (memory, PCI devices; format in README);\n"
@@ -372,6 +376,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "machine"))
         return cmd_machine(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "lspci"))
+        return vs_lspci_main(argc - 2, argv + 2, load_machine);
     if (!strcmp(argv[1], "run")) {
         run_without_aslr(argc, argv);
         return cmd_run(argc - 2, argv + 2);

@@ -184,19 +184,17 @@ static int assign_top(struct bar_req *r, size_t n, uint64_t *lo)
     return assign_up(r, n, PCI_BAR_MEM32, base, VS_PCI_MMIO32_END, &hi);
 }
 
-static const char *kind_name(enum pci_bar_kind k)
+int vs_pci_firmware(struct pci_host *host, uint64_t memory, struct vs_pci_layout *lay)
 {
-    return k == PCI_BAR_IO ? "I/O" : k == PCI_BAR_MEM64 ? "64-bit memory" : "32-bit memory";
-}
-
-static int firmware_place(struct vs_pcibus *b, const struct vs_machine_desc *d, char *err,
-                          size_t errlen)
-{
-    struct bar_req req[VS_MACH_PCI_MAX * PCI_NUM_BARS];
+    struct bar_req *req = calloc((size_t)PCI_HOST_SLOTS * PCI_NUM_BARS, sizeof *req);
     size_t n = 0;
-    for (uint32_t k = 0; k < b->nfn; k++) {
-        struct pci_device *dev = b->fn[k].dev;
-        for (int i = 0; i < PCI_NUM_BARS;) {
+    int rc;
+    memset(lay, 0, sizeof *lay);
+    if (!req)
+        return -VK_ENOMEM;
+    for (unsigned k = 0; k < host->nattached; k++) {
+        struct pci_device *dev = host->attached[k];
+        for (int i = 0; dev != &host->bridge && i < PCI_NUM_BARS;) {
             int span = bar_probe(dev, i, &req[n]);
             if (span > 0)
                 n++;
@@ -205,24 +203,20 @@ static int firmware_place(struct vs_pcibus *b, const struct vs_machine_desc *d, 
     }
     qsort(req, n, sizeof req[0], bar_cmp);
 
+    lay->mmio64_base = vs_pcibus_mmio64_base(memory);
     uint64_t io_hi;
-    int rc = assign_top(req, n, &b->mmio32_lo);
-    enum pci_bar_kind failed = PCI_BAR_MEM32;
-    if (!rc) {
-        failed = PCI_BAR_MEM64;
-        rc = assign_up(req, n, PCI_BAR_MEM64, vs_pcibus_mmio64_base(d->memory), VS_PCI_MMIO64_END,
-                       &b->mmio64_hi);
-    }
-    if (!rc) {
-        failed = PCI_BAR_IO;
-        rc = assign_up(req, n, PCI_BAR_IO, VS_PCI_IO_BASE, VS_PCI_IO_END, &io_hi);
-        b->io_hi = (uint32_t)io_hi;
-    }
-    if (rc) {
-        snprintf(err, errlen, "%s: the machine's %s BARs do not fit in the firmware's window",
-                 d->file, kind_name(failed));
-        return rc;
-    }
+    lay->failed = PCI_BAR_MEM32;
+    if ((rc = assign_top(req, n, &lay->mmio32_lo)) < 0)
+        goto out;
+    lay->failed = PCI_BAR_MEM64;
+    if ((rc = assign_up(req, n, PCI_BAR_MEM64, lay->mmio64_base, VS_PCI_MMIO64_END,
+                        &lay->mmio64_hi)) < 0)
+        goto out;
+    lay->failed = PCI_BAR_IO;
+    if ((rc = assign_up(req, n, PCI_BAR_IO, VS_PCI_IO_BASE, VS_PCI_IO_END, &io_hi)) < 0)
+        goto out;
+    lay->io_hi = (uint32_t)io_hi;
+    lay->failed = PCI_BAR_NONE;
 
     for (size_t k = 0; k < n; k++) {
         uint32_t reg = PCI_BASE_ADDRESS_0 + 4u * (uint32_t)req[k].bar;
@@ -233,9 +227,11 @@ static int firmware_place(struct vs_pcibus *b, const struct vs_machine_desc *d, 
 
     /* q35's PIRQ routing as SeaBIOS programs it: slot + pin rotate over these lines. */
     static const uint8_t q35_irqs[8] = {10, 10, 11, 11, 10, 10, 11, 11};
-    for (uint32_t k = 0; k < b->nfn; k++) {
-        struct pci_device *dev = b->fn[k].dev;
+    for (unsigned k = 0; k < host->nattached; k++) {
+        struct pci_device *dev = host->attached[k];
         uint32_t cmd = 0, pin = 0;
+        if (dev == &host->bridge)
+            continue;
         pci_config_read(dev, PCI_COMMAND, 2, &cmd);
         pci_config_write(dev, PCI_COMMAND, 2, cmd | PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
         pci_config_read(dev, PCI_INTERRUPT_PIN, 1, &pin);
@@ -243,7 +239,9 @@ static int firmware_place(struct vs_pcibus *b, const struct vs_machine_desc *d, 
             pci_config_write(dev, PCI_INTERRUPT_LINE, 1,
                              q35_irqs[(pin - 1 + (uint32_t)(dev->devfn >> 3)) & 7]);
     }
-    return 0;
+out:
+    free(req);
+    return rc;
 }
 
 /* ---- the bus ---- */
@@ -292,8 +290,14 @@ int vs_pcibus_build(struct vs_pcibus *b, const struct vs_machine_desc *d,
             goto fail;
         }
     }
-    if ((rc = firmware_place(b, d, err, errlen)) < 0)
+    if ((rc = vs_pci_firmware(&b->host, d->memory, &b->layout)) < 0) {
+        snprintf(err, errlen, "%s: the machine's %s BARs do not fit in the firmware's window",
+                 d->file,
+                 b->layout.failed == PCI_BAR_IO      ? "I/O"
+                 : b->layout.failed == PCI_BAR_MEM64 ? "64-bit memory"
+                                                     : "32-bit memory");
         goto fail;
+    }
     return 0;
 fail:
     vs_pcibus_fini(b);

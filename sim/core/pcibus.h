@@ -79,13 +79,26 @@ struct vs_pcibus_fn {
     struct pci_device *dev;
 };
 
+/* What the firmware pass used: [mmio32_lo, VS_PCI_MMIO32_END), [mmio64_base, mmio64_hi),
+ * [VS_PCI_IO_BASE, io_hi); failed names the window that was too small (PCI_BAR_NONE if none). */
+struct vs_pci_layout {
+    uint64_t mmio32_lo, mmio64_base, mmio64_hi;
+    uint32_t io_hi;
+    enum pci_bar_kind failed;
+};
+
 struct vs_pcibus {
     struct pci_host host;
     uint32_t nfn;
     struct vs_pcibus_fn fn[VS_MACH_PCI_MAX]; /* in the description's (slot) order */
-    uint64_t mmio32_lo, mmio64_hi;           /* what the placement used: [lo, END), [BASE, hi) */
-    uint32_t io_hi;                          /* [VS_PCI_IO_BASE, io_hi) */
+    struct vs_pci_layout layout;
 };
+
+/* The firmware pass over every function attached to host but the host bridge: BARs sized,
+ * placed and programmed, decoding on, interrupt lines set (the layout above), for a machine
+ * with this much memory. 0, -VK_ENOSPC (a window too small: nothing was programmed) or
+ * -VK_ENOMEM. vs_pcibus_build calls it; exposed for tests with devices of every BAR kind. */
+int vs_pci_firmware(struct pci_host *host, uint64_t memory, struct vs_pci_layout *lay);
 
 /* Build the bus of d (every model implemented, every BAR placed, decoding on). ops/ctx are the
  * platform's hooks for every device (DMA, MSI, INTx, guest errors; may be NULL). 0, or a

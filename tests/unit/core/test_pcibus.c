@@ -4,11 +4,14 @@
  * ECAM reads; the firmware placed edu's BAR aligned inside the 32-bit window, turned memory and
  * I/O decoding on (bus mastering off) and set the interrupt line, and MMIO at the BAR reaches
  * edu's registers; three edus get distinct, aligned, non-overlapping BARs, each routed to its own
- * device, identically on every build; models are advanced in virtual time through the bus; a
+ * device, identically on every build; the firmware pass alone, on devices with every BAR kind
+ * (64-bit above 4 GiB and the memory, I/O from 0xc000, 32-bit packed at the window's top), and
+ * a window too small; models are advanced in virtual time through the bus; a
  * declared but unimplemented model and an unsupported property are refused with the entry's
  * file:line:col, leaving nothing allocated.
  */
 #include <check.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,6 +247,131 @@ START_TEST(mmio64_base)
 }
 END_TEST
 
+/* A device of every BAR kind, for the firmware pass alone (no model in the table has them). */
+struct fake_bars {
+    enum pci_bar_kind kind[PCI_NUM_BARS];
+    uint64_t size[PCI_NUM_BARS];
+    bool prefetch[PCI_NUM_BARS];
+};
+
+static int fake_realize(struct pci_device *dev)
+{
+    const struct fake_bars *f = dev->opaque;
+    pci_set_ids(dev, 0x1b36, 0x0005, 0x00ff00, 0);
+    pci_set_intx_pin(dev, 2);
+    for (int i = 0; i < PCI_NUM_BARS; i++)
+        if (f->kind[i] != PCI_BAR_NONE &&
+            pci_register_bar(dev, i, f->kind[i], f->size[i], f->prefetch[i]) < 0)
+            return -VK_EINVAL;
+    return 0;
+}
+
+static uint64_t fake_read(struct pci_device *dev, int bar, uint64_t off, unsigned size)
+{
+    (void)size;
+    return (uint64_t)dev->devfn << 16 | (uint64_t)bar << 8 | (off & 0xff);
+}
+
+static const struct pci_device_ops fake_ops = {
+    .realize = fake_realize, .mmio_read = fake_read, .min_access = 1, .max_access = 8};
+
+static void fake_attach(struct pci_device *dev, const struct fake_bars *f, unsigned slot)
+{
+    memset(dev, 0, sizeof *dev);
+    ck_assert_int_eq(pci_device_realize(dev, &fake_ops, (void *)f), 0);
+    ck_assert_int_eq(pci_host_attach(&b->host, dev, PCI_DEVFN(slot, 0)), 0);
+}
+
+/* Every BAR kind: 64-bit above 4 GiB and the high memory, I/O from 0xc000, 32-bit at the top
+ * of the window; all aligned, largest first, disjoint; and each reaches its device. */
+START_TEST(every_bar_kind)
+{
+    static const struct fake_bars fa = {
+        .kind = {PCI_BAR_MEM64, PCI_BAR_NONE, PCI_BAR_IO, PCI_BAR_MEM32, PCI_BAR_MEM64},
+        .size = {16ull << 20, 0, 256, 4096, 8ull << 30},
+        .prefetch = {true, false, false, false, true}};
+    static const struct fake_bars fb = {.kind = {PCI_BAR_IO, PCI_BAR_MEM32},
+                                        .size = {32, 64 << 10}};
+    struct pci_device *da = calloc(1, sizeof *da), *db = calloc(1, sizeof *db);
+    ck_assert(da && db);
+    ck_assert_int_eq(pci_host_init(&b->host, NULL, NULL, VS_PCI_ECAM_BASE, 1, VS_PCI_HOST_VENDOR,
+                                   VS_PCI_HOST_DEVICE),
+                     0);
+    fake_attach(da, &fa, 6);
+    fake_attach(db, &fb, 4);
+    struct vs_pci_layout lay;
+    ck_assert_int_eq(vs_pci_firmware(&b->host, 3ull << 30, &lay), 0);
+    ck_assert_int_eq(lay.failed, PCI_BAR_NONE);
+    /* 64-bit: from 5 GiB (3 GiB of memory: 1 GiB above 4 GiB), the 8 GiB BAR first */
+    ck_assert_uint_eq(lay.mmio64_base, 5ull << 30);
+    ck_assert_uint_eq(da->bars[4].addr, 8ull << 30);
+    ck_assert_uint_eq(da->bars[0].addr, 16ull << 30);
+    ck_assert_uint_eq(lay.mmio64_hi, (16ull << 30) + (16ull << 20));
+    /* the BAR registers hold them (upper halves included) */
+    uint32_t lo = 0, hi = 0;
+    pci_config_read(da, PCI_BASE_ADDRESS_0 + 16, 4, &lo);
+    pci_config_read(da, PCI_BASE_ADDRESS_0 + 20, 4, &hi);
+    ck_assert_uint_eq(((uint64_t)hi << 32) | (lo & ~0xfu), 8ull << 30);
+    ck_assert_uint_eq(lo & 0xf, PCI_BASE_ADDRESS_MEM_TYPE_64 | PCI_BASE_ADDRESS_MEM_PREFETCH);
+    /* I/O: 256 bytes at 0xc000, then 32 */
+    ck_assert_uint_eq(da->bars[2].addr, 0xc000);
+    ck_assert_uint_eq(db->bars[0].addr, 0xc100);
+    ck_assert_uint_eq(lay.io_hi, 0xc120);
+    /* 32-bit: 64 KiB + 4 KiB packed at the top, aligned to 64 KiB */
+    ck_assert_uint_eq(db->bars[1].addr, 0xfebe0000u);
+    ck_assert_uint_eq(da->bars[3].addr, 0xfebf0000u);
+    ck_assert_uint_eq(lay.mmio32_lo, 0xfebe0000u);
+    /* decoding on for both, bus mastering off; INTB of slots 4 and 6 */
+    for (int k = 0; k < 2; k++) {
+        struct pci_device *dev = k ? db : da;
+        uint32_t cmd = 0, line = 0;
+        pci_config_read(dev, PCI_COMMAND, 2, &cmd);
+        ck_assert_uint_eq(cmd & 7, PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
+        pci_config_read(dev, PCI_INTERRUPT_LINE, 1, &line);
+        ck_assert_uint_eq(line, k ? 10 : 11); /* (2 - 1 + 4) & 7 = 5 -> 10; (1 + 6) = 7 -> 11 */
+    }
+    /* each address reaches its BAR */
+    uint64_t v = 0;
+    ck_assert_int_eq(pci_host_mmio_read(&b->host, (8ull << 30) + 0x10, 4, &v), 0);
+    ck_assert_uint_eq(v, (uint64_t)PCI_DEVFN(6, 0) << 16 | 4 << 8 | 0x10);
+    ck_assert_int_eq(pci_host_mmio_read(&b->host, (16ull << 30) + 0x34, 4, &v), 0);
+    ck_assert_uint_eq(v, (uint64_t)PCI_DEVFN(6, 0) << 16 | 0 << 8 | 0x34);
+    ck_assert_int_eq(pci_host_mmio_read(&b->host, 0xfebe0000u + 8, 4, &v), 0);
+    ck_assert_uint_eq(v, (uint64_t)PCI_DEVFN(4, 0) << 16 | 1 << 8 | 8);
+    uint32_t p = 0;
+    ck_assert_int_eq(pci_host_pio_read(&b->host, 0xc104, 4, &p), 0);
+    ck_assert_uint_eq(p, (uint32_t)PCI_DEVFN(4, 0) << 16 | 0 << 8 | 4);
+    ck_assert_int_eq(pci_device_check(da), 0);
+    ck_assert_int_eq(pci_device_check(db), 0);
+    memset(&b->host, 0, sizeof b->host);
+    free(da);
+    free(db);
+}
+END_TEST
+
+/* A window too small refuses the machine and programs nothing. */
+START_TEST(window_too_small)
+{
+    static const struct fake_bars big = {.kind = {PCI_BAR_MEM32}, .size = {1ull << 31}};
+    struct pci_device *dev = calloc(1, sizeof *dev);
+    ck_assert_ptr_nonnull(dev);
+    ck_assert_int_eq(pci_host_init(&b->host, NULL, NULL, VS_PCI_ECAM_BASE, 1, VS_PCI_HOST_VENDOR,
+                                   VS_PCI_HOST_DEVICE),
+                     0);
+    fake_attach(dev, &big, 3);
+    struct vs_pci_layout lay;
+    ck_assert_int_eq(vs_pci_firmware(&b->host, 1ull << 30, &lay), -VK_ENOSPC);
+    ck_assert_int_eq(lay.failed, PCI_BAR_MEM32);
+    uint32_t cmd = 1, bar = 1;
+    pci_config_read(dev, PCI_COMMAND, 2, &cmd);
+    pci_config_read(dev, PCI_BASE_ADDRESS_0, 4, &bar);
+    ck_assert_uint_eq(cmd, 0);
+    ck_assert_uint_eq(bar, 0);
+    memset(&b->host, 0, sizeof b->host);
+    free(dev);
+}
+END_TEST
+
 Suite *pcibus_suite(void);
 
 Suite *pcibus_suite(void)
@@ -259,6 +387,8 @@ Suite *pcibus_suite(void)
     tcase_add_test(tc, dma_mask_refused);
     tcase_add_test(tc, empty_machine);
     tcase_add_test(tc, mmio64_base);
+    tcase_add_test(tc, every_bar_kind);
+    tcase_add_test(tc, window_too_small);
     suite_add_tcase(s, tc);
     return s;
 }
