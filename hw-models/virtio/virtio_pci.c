@@ -479,14 +479,16 @@ static bool overlaps_cfg_data(const struct virtio_pci *vp, uint32_t off, unsigne
     return vp->cfg_cap && off < d + 4 && d < off + size;
 }
 
-/* The window the driver set up: 0 and its BAR offset and length, or -VK_EINVAL. */
-static int cfg_window(struct virtio_pci *vp, uint32_t *boff, unsigned *blen)
+/* The window the driver set up: 0 and its BAR offset and length, or -VK_EINVAL (a guest error
+ * for a write; a read, as a dump of configuration space does, is silent and reaches nothing). */
+static int cfg_window(struct virtio_pci *vp, bool write, uint32_t *boff, unsigned *blen)
 {
     const uint8_t *c = &vp->pci.config[vp->cfg_cap];
     uint32_t o = rd32(c + VIRTIO_PCI_CAP_OFFSET), l = rd32(c + VIRTIO_PCI_CAP_LENGTH);
     if (c[VIRTIO_PCI_CAP_BAR] != VIRTIO_PCI_BAR || (l != 1 && l != 2 && l != 4) || o % l ||
         o >= VIRTIO_PCI_BAR_SIZE) {
-        pci_guest_error(&vp->pci, "virtio: PCI_CFG window: bad BAR, offset or length");
+        if (write)
+            pci_guest_error(&vp->pci, "virtio: PCI_CFG window: bad BAR, offset or length");
         return -VK_EINVAL;
     }
     *boff = o;
@@ -499,7 +501,7 @@ static void vp_config_read(struct pci_device *dev, uint32_t off, unsigned size, 
     struct virtio_pci *vp = vp_of(dev);
     uint32_t boff, d = vp->cfg_cap + VIRTIO_PCI_CFG_CAP_DATA;
     unsigned blen;
-    if (!overlaps_cfg_data(vp, off, size) || cfg_window(vp, &boff, &blen) < 0)
+    if (!overlaps_cfg_data(vp, off, size) || cfg_window(vp, false, &boff, &blen) < 0)
         return;
     uint64_t v = virtio_bar_read(vp, boff, blen);
     for (unsigned i = 0; i < 4; i++)
@@ -516,7 +518,7 @@ static void vp_config_write(struct pci_device *dev, uint32_t off, unsigned size,
     uint32_t boff;
     unsigned blen;
     (void)val;
-    if (!overlaps_cfg_data(vp, off, size) || cfg_window(vp, &boff, &blen) < 0)
+    if (!overlaps_cfg_data(vp, off, size) || cfg_window(vp, true, &boff, &blen) < 0)
         return;
     uint32_t v = rd32(&dev->config[vp->cfg_cap + VIRTIO_PCI_CFG_CAP_DATA]);
     virtio_bar_write(vp, boff, blen, blen == 4 ? v : v & ((1u << (8 * blen)) - 1));
