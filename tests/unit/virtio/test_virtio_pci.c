@@ -649,6 +649,20 @@ START_TEST(queue_setup_rules)
     kick();
     run();
     ck_assert_uint_eq(get16(USED + 2), 1);
+    /* a queue left disabled cannot be set up after DRIVER_OK either */
+    negotiate(F_V1);
+    set_status(S_ACK | S_DRV | S_FOK | S_DOK);
+    ge = pl.guest_errors;
+    wr(VIRTIO_PCI_COMMON_Q_SIZE, 2, 4);
+    wr(VIRTIO_PCI_COMMON_Q_DESC, 8, DESC);
+    wr(VIRTIO_PCI_COMMON_Q_ENABLE, 2, 1);
+    ck_assert_uint_eq(pl.guest_errors, ge + 3);
+    ck_assert_uint_eq(rd(VIRTIO_PCI_COMMON_Q_SIZE, 2), VIRTIO_RNG_QUEUE_SIZE);
+    ck_assert_uint_eq(rd(VIRTIO_PCI_COMMON_Q_DESC, 8), 0);
+    ck_assert_uint_eq(rd(VIRTIO_PCI_COMMON_Q_ENABLE, 2), 0);
+    kick(); /* notifying a disabled queue: a guest error, nothing scheduled */
+    ck_assert_uint_eq(virtio_rng_next_event(&rng), VIRTIO_NO_EVENT);
+    ck_assert_uint_eq(pl.guest_errors, ge + 4);
 }
 END_TEST
 
@@ -899,6 +913,29 @@ enum vcase {
     V_COUNT
 };
 
+/* What the device must name as the violation (a substring of its guest-error string). */
+static const char *const vreason[V_COUNT] = {
+    [V_HEAD_RANGE] = "index beyond the queue size",
+    [V_NEXT_RANGE] = "index beyond the queue size",
+    [V_LOOP] = "loops or is longer than the queue",
+    [V_READABLE_FOR_RNG] = "virtio-rng: device-readable buffer",
+    [V_READ_AFTER_WRITE] = "device-readable descriptor after a device-writable one",
+    [V_TOO_LONG] = "beyond what the device accepts",
+    [V_AVAIL_JUMP] = "moved by more than the queue size",
+    [V_WRAP] = "wraps around",
+    [V_DESC_FAULT] = "descriptor table not readable",
+    [V_AVAIL_FAULT] = "available ring not readable",
+    [V_USED_FAULT] = "used ring not writable",
+    [V_BUFFER_READONLY] = "virtio-rng: buffer not writable",
+    [V_BUFFER_UNMAPPED] = "virtio-rng: buffer not writable",
+    [V_INDIRECT_NOT_NEGOTIATED] = "without VIRTIO_F_INDIRECT_DESC",
+    [V_INDIRECT_LOOP] = "loops or is longer than the queue",
+    [V_INDIRECT_NESTED] = "inside an indirect table",
+    [V_INDIRECT_BAD_LEN] = "bad indirect table length",
+    [V_INDIRECT_WITH_NEXT] = "indirect descriptor with NEXT set",
+    [V_NO_WRITABLE] = "virtio-rng: request without a device-writable buffer",
+};
+
 static void make_violation(enum vcase c)
 {
     uint16_t W = VIRTQ_DESC_F_WRITE, N = VIRTQ_DESC_F_NEXT, I = VIRTQ_DESC_F_INDIRECT;
@@ -1007,6 +1044,9 @@ START_TEST(violation_needs_reset_and_no_write)
     ck_assert_msg(status() & S_NR, "case %d: no NEEDS_RESET", c);
     ck_assert_uint_gt(pl.guest_errors, ge);
     ck_assert_uint_eq(rng.vp.violations, 1);
+    ck_assert_ptr_nonnull(rng.vp.last_violation);
+    ck_assert_msg(strstr(rng.vp.last_violation, vreason[c]), "case %d: \"%s\"", c,
+                  rng.vp.last_violation);
     /* a configuration interrupt on the config vector, and the ISR's config bit */
     ck_assert_uint_eq(pl.nmsi, nmsi + 1);
     ck_assert_uint_eq(pl.msi_addr[nmsi], 0xfee00000u);
