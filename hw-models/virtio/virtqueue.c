@@ -137,8 +137,8 @@ static int walk_chain(struct virtq *vq, struct pci_device *dev, uint16_t head, s
                 return fail(vq, "virtqueue: indirect descriptor with NEXT set");
             if (d.len == 0 || d.len % VIRTQ_DESC_SIZE || d.len / VIRTQ_DESC_SIZE > VIRTQ_MAX_SIZE)
                 return fail(vq, "virtqueue: bad indirect table length");
-            if (d.addr & 0xf || d.addr > UINT64_MAX - (d.len - 1))
-                return fail(vq, "virtqueue: bad indirect table address");
+            if (d.addr > UINT64_MAX - (d.len - 1)) /* no alignment: the spec asks none */
+                return fail(vq, "virtqueue: indirect table address + length wraps around");
             table = d.addr;
             n = d.len / VIRTQ_DESC_SIZE;
             count = 0;

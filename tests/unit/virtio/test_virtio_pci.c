@@ -768,6 +768,16 @@ START_TEST(indirect_descriptors)
     memcpy(got + 10, &pl.ram[BUF + 0x100], 20);
     memcpy(got + 30, &pl.ram[BUF + 0x200], 30);
     expect_stream(SEED, 0, got, sizeof(got));
+    /* an indirect table need not be aligned (the spec asks no alignment of it) */
+    set_desc_at(0x5108, 0, BUF + 0x300, 5, VIRTQ_DESC_F_WRITE, 0);
+    set_desc(4, 0x5108, 16, VIRTQ_DESC_F_INDIRECT, 0);
+    avail_push(4);
+    kick();
+    run();
+    ck_assert_uint_eq(get16(USED + 2), 2);
+    ck_assert_uint_eq(get32(USED + 12), 4);
+    ck_assert_uint_eq(get32(USED + 16), 5);
+    expect_stream(SEED, 60, &pl.ram[BUF + 0x300], 5);
     ck_assert_uint_eq(pl.guest_errors, 0);
 }
 END_TEST
