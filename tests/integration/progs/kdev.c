@@ -13,7 +13,9 @@
  *     unaligned access, a mapping beyond its memory object.
  * One line per check; the exit status is the number of failures.
  * "kdev reads N" only opens edu and reads its identification register N times (the traced
- * MMIO read's cost, timed from outside).
+ * MMIO read's cost, timed from outside); "kdev dmas N" runs the register and interrupt checks,
+ * then N 4 KiB edu DMAs, alternating RAM -> device and device -> RAM, each waited for by its
+ * MSI (the DMA engine's cost per transfer, timed from outside).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -243,6 +245,21 @@ int main(int argc, char **argv)
         for (long i = 0; i < n; i++)
             bad += rd(0x00) != 0x010000ed;
         printf("kdev: %ld reads, %ld wrong\n", n, bad);
+        return bad != 0;
+    }
+    if (argc == 3 && !strcmp(argv[1], "dmas")) {
+        long n = atol(argv[2]), bad = 0;
+        uint32_t dom, vmo;
+        registers();
+        interrupts();
+        struct vk_dma_map m = {.iova = 0x100000, .len = 4096, .perm = VK_DMA_READ | VK_DMA_WRITE};
+        if (vk_dma_domain_open(res, EDU, &dom) || vk_vmo_create(4096, &vmo) ||
+            vk_dma_map(dom, vmo, &m))
+            return 1;
+        for (long i = 0; i < n; i++)
+            bad += edu_dma(i & 1 ? 0x40000 : 0x100000, i & 1 ? 0x100000 : 0x40000, 4096,
+                           i & 1 ? 2 : 0) != 1;
+        printf("kdev: %ld DMAs, %ld failed\n", n, bad);
         return bad != 0;
     }
     enumerate();
