@@ -25,20 +25,13 @@ int ddk_iova_alloc(struct ddk_iova *a, uint64_t size, uint64_t mask, uint64_t *i
         return -VK_ENOMEM;
     uint64_t at = DDK_IOVA_BASE;
     size_t i = 0;
-    for (; i <= a->n; i++) {
-        uint64_t gap_end = i < a->n ? a->r[i].start : end;
-        if (gap_end > end)
-            gap_end = end;
-        /* the range plus its guard page must end before the next range starts */
-        if (at <= gap_end && gap_end - at >= len + (i < a->n ? DDK_IOVA_PAGE : 0))
-            break;
-        if (i < a->n)
-            at = a->r[i].start + a->r[i].len + DDK_IOVA_PAGE;
-        if (at >= end)
+    for (;; i++) { /* first fit: at is the lowest start after range i - 1 and its guard */
+        if (at > end || len > end - at)
             return -VK_ENOMEM;
+        if (i == a->n || at + len + DDK_IOVA_PAGE <= a->r[i].start)
+            break;
+        at = a->r[i].start + a->r[i].len + DDK_IOVA_PAGE;
     }
-    if (i > a->n || len > end - at)
-        return -VK_ENOMEM;
     memmove(&a->r[i + 1], &a->r[i], (a->n - i) * sizeof a->r[0]);
     a->r[i] = (struct ddk_iova_range){at, len};
     a->n++;
