@@ -337,6 +337,74 @@ KC(kernel_info)
     KC_UNUSED();
     return sys_kernel_info(k, a0);
 }
+KC(pci_config_read)
+{
+    KC_UNUSED();
+    return vk_sys_pci_config_read(k, (uint32_t)a0, a1, a2, a3);
+}
+KC(device_open)
+{
+    KC_UNUSED();
+    return vk_sys_device_open(k, (uint32_t)a0, a1, a2);
+}
+KC(device_info)
+{
+    KC_UNUSED();
+    return vk_sys_device_info(k, (uint32_t)a0, a1);
+}
+KC(device_config_read)
+{
+    KC_UNUSED();
+    return vk_sys_device_config_read(k, (uint32_t)a0, a1, a2);
+}
+KC(device_config_write)
+{
+    KC_UNUSED();
+    return vk_sys_device_config_write(k, (uint32_t)a0, a1, a2, a3);
+}
+KC(device_mmio_read)
+{
+    return vk_sys_device_mmio_read(k, (uint32_t)a0, a1, a2, a3, a4);
+}
+KC(device_mmio_write)
+{
+    return vk_sys_device_mmio_write(k, (uint32_t)a0, a1, a2, a3, a4);
+}
+KC(device_irq_bind)
+{
+    KC_UNUSED();
+    return vk_sys_device_irq_bind(k, (uint32_t)a0, a1, (uint32_t)a2, a3);
+}
+KC(device_reset)
+{
+    KC_UNUSED();
+    return vk_sys_device_reset(k, (uint32_t)a0);
+}
+KC(dma_domain_open)
+{
+    KC_UNUSED();
+    return vk_sys_dma_domain_open(k, (uint32_t)a0, a1, a2);
+}
+KC(dma_map)
+{
+    KC_UNUSED();
+    return vk_sys_dma_map(k, (uint32_t)a0, (uint32_t)a1, a2);
+}
+KC(dma_unmap)
+{
+    KC_UNUSED();
+    return vk_sys_dma_unmap(k, (uint32_t)a0, a1, a2);
+}
+KC(dma_info)
+{
+    KC_UNUSED();
+    return vk_sys_dma_info(k, (uint32_t)a0, a1);
+}
+KC(iommu_faults)
+{
+    KC_UNUSED();
+    return vk_sys_iommu_faults(k, (uint32_t)a0, a1, a2, a3);
+}
 
 /* One row per call, indexed by its number: a new call is one row here (and its number in
  * veridian/kcall.h). Handles are 32-bit values passed in 64-bit registers: narrowing a
@@ -378,6 +446,20 @@ static const struct vk_kcall_row kcalls[VK_NR_COUNT] = {
     KCALL(VK_NR_GETPID, getpid, 0),
     KCALL(VK_NR_TRACE_MARK, trace_mark, 0),
     KCALL(VK_NR_KERNEL_INFO, kernel_info, 0),
+    KCALL(VK_NR_PCI_CONFIG_READ, pci_config_read, 1 << 0),
+    KCALL(VK_NR_DEVICE_OPEN, device_open, 1 << 0),
+    KCALL(VK_NR_DEVICE_INFO, device_info, 1 << 0),
+    KCALL(VK_NR_DEVICE_CONFIG_READ, device_config_read, 1 << 0),
+    KCALL(VK_NR_DEVICE_CONFIG_WRITE, device_config_write, 1 << 0),
+    KCALL(VK_NR_DEVICE_MMIO_READ, device_mmio_read, 1 << 0),
+    KCALL(VK_NR_DEVICE_MMIO_WRITE, device_mmio_write, 1 << 0),
+    KCALL(VK_NR_DEVICE_IRQ_BIND, device_irq_bind, 1 << 0 | 1 << 2),
+    KCALL(VK_NR_DEVICE_RESET, device_reset, 1 << 0),
+    KCALL(VK_NR_DMA_DOMAIN_OPEN, dma_domain_open, 1 << 0),
+    KCALL(VK_NR_DMA_MAP, dma_map, 3 << 0),
+    KCALL(VK_NR_DMA_UNMAP, dma_unmap, 1 << 0),
+    KCALL(VK_NR_DMA_INFO, dma_info, 1 << 0),
+    KCALL(VK_NR_IOMMU_FAULTS, iommu_faults, 1 << 0),
 };
 
 static inline int wide_handle(uint32_t mask, uint64_t a0, uint64_t a1, uint64_t a2)

@@ -76,6 +76,16 @@ uint64_t vk_kernel_next_timer(const struct vk_kernel *k)
     return t ? t->time : VK_DEADLINE_NEVER;
 }
 
+int vk_kernel_timer_add(struct vk_kernel *k, struct vl_timer *t, uint64_t when)
+{
+    return vl_evq_add(&k->evq, t, when);
+}
+
+void vk_kernel_timer_cancel(struct vk_kernel *k, struct vl_timer *t)
+{
+    vl_evq_cancel(&k->evq, t);
+}
+
 /* Out of line on purpose: one copy of the event's construction, into which link-time
  * optimisation inlines the platform's emit (vrsim's digest and ring); inlined into its many
  * callers instead, the emit would stay a call that reloads the event from memory. */

@@ -197,6 +197,13 @@ struct vk_stats {
     uint64_t objects_live, handles_live;
 };
 
+/* Device and DMA-domain objects the kernel keeps track of at once (device.c: one of each per
+ * opened PCI function; device_open/dma_domain_open give -VK_ENOMEM beyond). */
+#define VK_KERNEL_DEVICES_MAX 64u
+
+struct vk_device;
+struct vk_dma_domain;
+
 struct vk_config {
     uint64_t seed;
     uint32_t quiet; /* don't report crashes on the console's stderr */
@@ -221,7 +228,13 @@ struct vk_kernel {
     struct vk_console *console;
     struct vk_stats stats;
     void *spawn_scratch; /* argument copies of vk_sys_spawn */
-    void *platform;      /* the platform's machine */
+    /* devices (device.c): the live device and DMA-domain objects by bdf (weak references:
+     * an object leaves its slot when it dies) and the machine's IOMMU fault log (a ring) */
+    struct vk_device *devices[VK_KERNEL_DEVICES_MAX];
+    struct vk_dma_domain *domains[VK_KERNEL_DEVICES_MAX];
+    struct vk_iommu_fault iommu_faults[VK_IOMMU_FAULT_LOG];
+    uint64_t iommu_fault_seq; /* faults ever logged: the next record's seq */
+    void *platform;           /* the platform's machine */
 };
 
 /* ---- kernel lifecycle and time (kernel.c) ---- */

@@ -83,6 +83,36 @@ struct vk_mapping {
     struct vk_vmo *vmo; /* NULL for the process's own image region */
 };
 
+/* An interrupt vector's binding: a reference to the notification and the bits it gets. */
+struct vk_irq_binding {
+    struct vk_notification *n; /* NULL: unbound */
+    uint64_t bits;
+};
+
+struct vk_device { /* one PCI function (device.c) */
+    struct vk_object o;
+    uint32_t bdf;
+    uint32_t slot;              /* in k->devices */
+    struct vk_device_info info; /* as the platform reported it; irqs/spurious/faults counted */
+    struct vk_irq_binding irq[VK_IRQ_VECTORS + 1]; /* MSI/MSI-X vectors, then VK_IRQ_INTX */
+};
+
+struct vk_dma_mapping {
+    uint64_t iova, len, off; /* off: where in the memory object */
+    struct vk_vmo *vmo;      /* a reference while mapped */
+    uint32_t perm;           /* enum vk_dma_perm */
+    uint32_t reserved;
+};
+
+struct vk_dma_domain { /* one PCI function's IOMMU domain (device.c) */
+    struct vk_object o;
+    uint32_t bdf;
+    uint32_t slot;               /* in k->domains */
+    struct vk_dma_mapping *maps; /* sorted by iova, disjoint */
+    uint32_t nmaps, capmaps;
+    uint64_t bytes, faults, revoked;
+};
+
 struct vk_pending_reply { /* a call this process received and has not answered yet */
     uint64_t token;
     struct vk_thread *caller;
@@ -197,6 +227,32 @@ long vk_sys_wait_many(struct vk_kernel *k, uint64_t uitems, uint64_t n, uint64_t
 long vk_sys_futex_wait(struct vk_kernel *k, uint64_t uaddr, uint32_t expected, uint64_t deadline);
 long vk_sys_futex_wake(struct vk_kernel *k, uint64_t uaddr, uint64_t count);
 void vk_notification_destroy(struct vk_kernel *k, struct vk_notification *n);
+/* Signal bits on n as notify_signal does (observers, and a receiver of its bound endpoint). */
+void vk_notification_raise(struct vk_kernel *k, struct vk_notification *n, uint64_t bits);
+
+/* ---- devices and DMA domains (device.c) ---- */
+long vk_sys_pci_config_read(struct vk_kernel *k, uint32_t h, uint64_t bdf, uint64_t off,
+                            uint64_t size);
+long vk_sys_device_open(struct vk_kernel *k, uint32_t h, uint64_t bdf, uint64_t out);
+long vk_sys_device_info(struct vk_kernel *k, uint32_t h, uint64_t out);
+long vk_sys_device_config_read(struct vk_kernel *k, uint32_t h, uint64_t off, uint64_t size);
+long vk_sys_device_config_write(struct vk_kernel *k, uint32_t h, uint64_t off, uint64_t size,
+                                uint64_t value);
+long vk_sys_device_mmio_read(struct vk_kernel *k, uint32_t h, uint64_t bar, uint64_t off,
+                             uint64_t size, uint64_t out);
+long vk_sys_device_mmio_write(struct vk_kernel *k, uint32_t h, uint64_t bar, uint64_t off,
+                              uint64_t size, uint64_t value);
+long vk_sys_device_irq_bind(struct vk_kernel *k, uint32_t h, uint64_t vector, uint32_t hn,
+                            uint64_t bits);
+long vk_sys_device_reset(struct vk_kernel *k, uint32_t h);
+long vk_sys_dma_domain_open(struct vk_kernel *k, uint32_t h, uint64_t bdf, uint64_t out);
+long vk_sys_dma_map(struct vk_kernel *k, uint32_t hd, uint32_t hv, uint64_t um);
+long vk_sys_dma_unmap(struct vk_kernel *k, uint32_t h, uint64_t iova, uint64_t len);
+long vk_sys_dma_info(struct vk_kernel *k, uint32_t h, uint64_t out);
+long vk_sys_iommu_faults(struct vk_kernel *k, uint32_t h, uint64_t first_seq, uint64_t ubuf,
+                         uint64_t max);
+void vk_device_destroy(struct vk_kernel *k, struct vk_device *d);
+void vk_dma_domain_destroy(struct vk_kernel *k, struct vk_dma_domain *dom);
 
 /* ---- processes and threads (process.c) ---- */
 long vk_sys_spawn(struct vk_kernel *k, uint64_t uspawn, uint64_t out);

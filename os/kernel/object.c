@@ -45,6 +45,12 @@ static void object_destroy(struct vk_kernel *k, struct vk_object *o)
     case VK_OBJ_VMO:
         vk_vmo_destroy(k, (struct vk_vmo *)o);
         break;
+    case VK_OBJ_DEVICE:
+        vk_device_destroy(k, (struct vk_device *)o);
+        break;
+    case VK_OBJ_DMA_DOMAIN:
+        vk_dma_domain_destroy(k, (struct vk_dma_domain *)o);
+        break;
     case VK_OBJ_PROCESS:
         vk_process_destroy(k, (struct vk_process *)o);
         return; /* frees itself */

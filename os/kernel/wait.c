@@ -38,7 +38,7 @@ long vk_sys_notify_create(struct vk_kernel *k, uint64_t out)
     return 0;
 }
 
-static void notification_raise(struct vk_kernel *k, struct vk_notification *n, uint64_t bits)
+void vk_notification_raise(struct vk_kernel *k, struct vk_notification *n, uint64_t bits)
 {
     vk_object_signal(k, &n->o, bits, 0);
     if (n->bound && !vk_list_empty(&n->bound->receivers)) {
@@ -56,7 +56,7 @@ long vk_sys_notify_signal(struct vk_kernel *k, uint32_t h, uint64_t bits)
     if (!bits)
         return -VK_EINVAL;
     vk_trace(k, VK_TR_NOTIFY, e->obj->id, bits, 0, 0, 0);
-    notification_raise(k, (struct vk_notification *)e->obj, bits);
+    vk_notification_raise(k, (struct vk_notification *)e->obj, bits);
     return 0;
 }
 
@@ -77,7 +77,7 @@ long vk_sys_notify_bind(struct vk_kernel *k, uint32_t hn, uint32_t he)
     ep->bound = n;
     n->bound = ep; /* weak: cleared when the endpoint goes */
     if (n->o.signals)
-        notification_raise(k, n, 0);
+        vk_notification_raise(k, n, 0);
     return 0;
 }
 
@@ -124,8 +124,10 @@ long vk_sys_wait_many(struct vk_kernel *k, uint64_t uitems, uint64_t n, uint64_t
         if ((rc = vk_handle_get(&p->handles, items[i].handle, 0, 0, &e)))
             return rc;
         if (!wait_rights_ok(e))
-            return e->obj->type == VK_OBJ_VMO || e->obj->type == VK_OBJ_RESOURCE ? -VK_EWRONGTYPE
-                                                                                 : -VK_EPERM;
+            return e->obj->type == VK_OBJ_VMO || e->obj->type == VK_OBJ_RESOURCE ||
+                           e->obj->type == VK_OBJ_DEVICE || e->obj->type == VK_OBJ_DMA_DOMAIN
+                       ? -VK_EWRONGTYPE
+                       : -VK_EPERM;
         if (items[i].flags & ~VK_WAIT_CLEAR)
             return -VK_EINVAL;
         if ((items[i].flags & VK_WAIT_CLEAR) && e->obj->type != VK_OBJ_NOTIFICATION)

@@ -215,6 +215,85 @@ static inline long vk_kernel_info(struct vk_kernel_info *out)
     return vk__kcall(VK_NR_KERNEL_INFO, (long)out, 0, 0, 0, 0);
 }
 
+/* ---- devices and DMA (kcall.h "Devices") ---- */
+/* The value (size 1, 2 or 4 at off) of function bdf's configuration space, or -VK_E*. */
+static inline long vk_pci_config_read(uint32_t res, uint32_t bdf, uint32_t off, uint32_t size)
+{
+    return vk__kcall(VK_NR_PCI_CONFIG_READ, res, bdf, off, size, 0);
+}
+
+static inline long vk_device_open(uint32_t res, uint32_t bdf, uint32_t *out)
+{
+    return vk__kcall(VK_NR_DEVICE_OPEN, res, bdf, (long)out, 0, 0);
+}
+
+static inline long vk_device_info(uint32_t dev, struct vk_device_info *out)
+{
+    return vk__kcall(VK_NR_DEVICE_INFO, dev, (long)out, 0, 0, 0);
+}
+
+static inline long vk_device_config_read(uint32_t dev, uint32_t off, uint32_t size)
+{
+    return vk__kcall(VK_NR_DEVICE_CONFIG_READ, dev, off, size, 0, 0);
+}
+
+static inline long vk_device_config_write(uint32_t dev, uint32_t off, uint32_t size, uint32_t value)
+{
+    return vk__kcall(VK_NR_DEVICE_CONFIG_WRITE, dev, off, size, value, 0);
+}
+
+/* out NULL: the value itself is returned (size 1, 2 or 4: the fast path); else 0 and *out. */
+static inline long vk_device_mmio_read(uint32_t dev, uint32_t bar, uint64_t off, uint32_t size,
+                                       uint64_t *out)
+{
+    return vk__kcall(VK_NR_DEVICE_MMIO_READ, dev, bar, (long)off, size, (long)out);
+}
+
+static inline long vk_device_mmio_write(uint32_t dev, uint32_t bar, uint64_t off, uint32_t size,
+                                        uint64_t value)
+{
+    return vk__kcall(VK_NR_DEVICE_MMIO_WRITE, dev, bar, (long)off, size, (long)value);
+}
+
+/* bits 0 unbinds the vector (notify is then not looked at). */
+static inline long vk_device_irq_bind(uint32_t dev, uint32_t vector, uint32_t notify, uint64_t bits)
+{
+    return vk__kcall(VK_NR_DEVICE_IRQ_BIND, dev, vector, notify, (long)bits, 0);
+}
+
+static inline long vk_device_reset(uint32_t dev)
+{
+    return vk__kcall(VK_NR_DEVICE_RESET, dev, 0, 0, 0, 0);
+}
+
+static inline long vk_dma_domain_open(uint32_t res, uint32_t bdf, uint32_t *out)
+{
+    return vk__kcall(VK_NR_DMA_DOMAIN_OPEN, res, bdf, (long)out, 0, 0);
+}
+
+static inline long vk_dma_map(uint32_t dom, uint32_t vmo, const struct vk_dma_map *m)
+{
+    return vk__kcall(VK_NR_DMA_MAP, dom, vmo, (long)m, 0, 0);
+}
+
+/* Bytes unmapped, or -VK_E*: every mapping inside [iova, iova + len) goes. */
+static inline long vk_dma_unmap(uint32_t dom, uint64_t iova, uint64_t len)
+{
+    return vk__kcall(VK_NR_DMA_UNMAP, dom, (long)iova, (long)len, 0, 0);
+}
+
+static inline long vk_dma_info(uint32_t dom, struct vk_dma_info *out)
+{
+    return vk__kcall(VK_NR_DMA_INFO, dom, (long)out, 0, 0, 0);
+}
+
+/* Records copied (oldest first, from sequence number first_seq on), or -VK_E*. */
+static inline long vk_iommu_faults(uint32_t res, uint64_t first_seq, struct vk_iommu_fault *buf,
+                                   uint32_t max)
+{
+    return vk__kcall(VK_NR_IOMMU_FAULTS, res, (long)first_seq, (long)buf, max, 0);
+}
+
 /* ---- start-up state (start.c) ---- */
 
 /* The handles this process was started with (AT_VERIDIAN_HANDLES); *n gets their count. */

@@ -30,6 +30,11 @@ START_TEST(test_names)
     ck_assert_str_eq(vk_kcall_name(VK_NR_CALL), "call");
     ck_assert_str_eq(vk_kcall_name(VK_NR_REPLY_RECEIVE), "reply_receive");
     ck_assert_str_eq(vk_kcall_name(VK_NR_KERNEL_INFO), "kernel_info");
+    ck_assert_str_eq(vk_kcall_name(VK_NR_PCI_CONFIG_READ), "pci_config_read");
+    ck_assert_str_eq(vk_kcall_name(VK_NR_DEVICE_MMIO_READ), "device_mmio_read");
+    ck_assert_str_eq(vk_kcall_name(VK_NR_DEVICE_IRQ_BIND), "device_irq_bind");
+    ck_assert_str_eq(vk_kcall_name(VK_NR_DMA_MAP), "dma_map");
+    ck_assert_str_eq(vk_kcall_name(VK_NR_IOMMU_FAULTS), "iommu_faults");
     for (uint32_t nr = 1; nr < VK_NR_COUNT; nr++) /* a number without a row is a bug */
         ck_assert_str_ne(vk_kcall_name(nr), "invalid");
 }

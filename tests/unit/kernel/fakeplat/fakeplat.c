@@ -291,6 +291,9 @@ void vk_plat_trace_emit(struct vk_kernel *k, const struct vk_trace_event *e)
 {
     struct fake_machine *m = machine_of(k);
     m->trace_events++;
+    if (e->kind < VK_TR_KIND_COUNT)
+        m->trace_kinds[e->kind]++;
+    m->trace_last = *e;
     m->trace_digest = fnv(m->trace_digest, e, sizeof *e);
 }
 
@@ -310,6 +313,187 @@ uint32_t vk_plat_trace_intern(struct vk_kernel *k, const char *s, size_t len)
     m->strings[m->nstrings] = c;
     m->string_lens[m->nstrings] = len;
     return ++m->nstrings;
+}
+
+/* ---- PCI functions and the IOMMU ---- */
+
+struct fake_pci_func *fake_pci(struct fake_machine *m, uint32_t bdf)
+{
+    if (bdf == FAKE_BDF_A)
+        return &m->pci[0];
+    if (bdf == FAKE_BDF_B)
+        return &m->pci[1];
+    return NULL;
+}
+
+static void pci_record(struct fake_machine *m, uint32_t op, uint32_t bdf, uint32_t bar,
+                       uint64_t off, uint32_t size, uint64_t val)
+{
+    if (m->npci_log < FAKE_PCI_LOG)
+        m->pci_log[m->npci_log] = (struct fake_pci_access){op, bdf, bar, size, off, val};
+    m->npci_log++;
+}
+
+static void pci_func_init(struct fake_pci_func *f, uint32_t bdf, uint16_t device)
+{
+    memset(f, 0, sizeof *f);
+    f->info.bdf = bdf;
+    f->info.vendor = 0x1234;
+    f->info.device = device;
+    f->info.class_code = 0x00ff00;
+    memcpy(&f->cfg[0], &f->info.vendor, 2);
+    memcpy(&f->cfg[2], &f->info.device, 2);
+    f->bar_value = 0x1122334455667788ull;
+}
+
+static void pci_init(struct fake_machine *m)
+{
+    pci_func_init(&m->pci[0], FAKE_BDF_A, 0x11e8);
+    m->pci[0].info.bars[0] = (struct vk_bar_info){.size = 4096, .kind = VK_BAR_MEM32};
+    m->pci[0].info.msi_vectors = 1;
+    pci_func_init(&m->pci[1], FAKE_BDF_B, 0x5678);
+    m->pci[1].info.bars[0] = (struct vk_bar_info){.size = 32, .kind = VK_BAR_IO};
+    m->pci[1].info.bars[2] = (struct vk_bar_info){.size = 16384, .kind = VK_BAR_MEM64};
+    m->pci[1].info.intx_pin = 1;
+}
+
+int vk_plat_pci_info(struct vk_kernel *k, uint32_t bdf, struct vk_device_info *info)
+{
+    struct fake_pci_func *f = fake_pci(machine_of(k), bdf);
+    if (!f)
+        return -VK_ENOENT;
+    *info = f->info;
+    info->reserved0 = 0xdead; /* the kernel must not pass these on */
+    info->irqs = 77;
+    return 0;
+}
+
+int vk_plat_pci_config_read(struct vk_kernel *k, uint32_t bdf, uint32_t off, uint32_t size,
+                            uint32_t *val)
+{
+    struct fake_machine *m = machine_of(k);
+    struct fake_pci_func *f = fake_pci(m, bdf);
+    *val = ~0u;
+    if (f && off + size <= sizeof f->cfg) {
+        *val = 0;
+        memcpy(val, &f->cfg[off], size);
+    }
+    pci_record(m, FAKE_CFG_READ, bdf, 0, off, size, *val);
+    return 0;
+}
+
+int vk_plat_pci_config_write(struct vk_kernel *k, uint32_t bdf, uint32_t off, uint32_t size,
+                             uint32_t val)
+{
+    struct fake_machine *m = machine_of(k);
+    struct fake_pci_func *f = fake_pci(m, bdf);
+    if (f && off + size <= sizeof f->cfg)
+        memcpy(&f->cfg[off], &val, size);
+    pci_record(m, FAKE_CFG_WRITE, bdf, 0, off, size, val);
+    return 0;
+}
+
+int vk_plat_pci_bar_read(struct vk_kernel *k, uint32_t bdf, uint32_t bar, uint64_t off,
+                         uint32_t size, uint64_t *val)
+{
+    struct fake_machine *m = machine_of(k);
+    struct fake_pci_func *f = fake_pci(m, bdf);
+    pci_record(m, FAKE_BAR_READ, bdf, bar, off, size, 0);
+    if (!f || f->bar_fail) {
+        *val = ~0ull;
+        return f ? f->bar_fail : -VK_ENOENT;
+    }
+    *val = f->bar_value;
+    return 0;
+}
+
+int vk_plat_pci_bar_write(struct vk_kernel *k, uint32_t bdf, uint32_t bar, uint64_t off,
+                          uint32_t size, uint64_t val)
+{
+    struct fake_machine *m = machine_of(k);
+    struct fake_pci_func *f = fake_pci(m, bdf);
+    pci_record(m, FAKE_BAR_WRITE, bdf, bar, off, size, val);
+    if (!f)
+        return -VK_ENOENT;
+    return f->bar_fail;
+}
+
+int vk_plat_pci_reset(struct vk_kernel *k, uint32_t bdf)
+{
+    struct fake_machine *m = machine_of(k);
+    struct fake_pci_func *f = fake_pci(m, bdf);
+    pci_record(m, FAKE_RESET, bdf, 0, 0, 0, 0);
+    if (!f)
+        return -VK_ENOENT;
+    f->resets++;
+    return 0;
+}
+
+int vk_plat_dma_map(struct vk_kernel *k, uint32_t bdf, uint64_t iova, uint64_t addr, uint64_t len,
+                    uint32_t perm)
+{
+    struct fake_machine *m = machine_of(k);
+    if (m->dma_map_fail)
+        return m->dma_map_fail;
+    if (!m->dma && !(m->dma = calloc(FAKE_DMA_MAPS, sizeof *m->dma)))
+        return -VK_ENOMEM;
+    if (m->ndma == FAKE_DMA_MAPS)
+        return -VK_ENOMEM;
+    m->dma[m->ndma++] = (struct fake_dma_map){bdf, perm, iova, addr, len};
+    return 0;
+}
+
+void vk_plat_dma_unmap(struct vk_kernel *k, uint32_t bdf, uint64_t iova, uint64_t len)
+{
+    struct fake_machine *m = machine_of(k);
+    for (uint32_t i = 0; i < m->ndma; i++) {
+        if (m->dma[i].bdf == bdf && m->dma[i].iova == iova && m->dma[i].len == len) {
+            m->dma[i] = m->dma[--m->ndma];
+            return;
+        }
+    }
+    vk_plat_panic("fake platform: unmap of a range the kernel never mapped");
+}
+
+static const struct fake_dma_map *dma_find(struct fake_machine *m, uint32_t bdf, uint64_t iova)
+{
+    for (uint32_t i = 0; i < m->ndma; i++)
+        if (m->dma[i].bdf == bdf && iova >= m->dma[i].iova && iova - m->dma[i].iova < m->dma[i].len)
+            return &m->dma[i];
+    return NULL;
+}
+
+uint64_t fake_dma_translate(struct fake_machine *m, uint32_t bdf, uint64_t iova)
+{
+    const struct fake_dma_map *d = dma_find(m, bdf, iova);
+    return d ? d->addr + (iova - d->iova) : 0;
+}
+
+int fake_dma(struct fake_machine *m, uint32_t bdf, uint64_t iova, uint64_t len, uint32_t access)
+{
+    const struct fake_dma_map *d = dma_find(m, bdf, iova);
+    uint32_t reason = 0;
+    if (!d || len > d->len - (iova - d->iova))
+        reason = VK_IOMMU_UNMAPPED;
+    else if (!(d->perm & access))
+        reason = VK_IOMMU_PERM;
+    if (reason) {
+        vk_device_iommu_fault(&m->k, bdf, iova, len, access, reason);
+        vk_device_dma(&m->k, bdf, iova, len, access, -VK_EFAULT);
+        return -VK_EFAULT;
+    }
+    vk_device_dma(&m->k, bdf, iova, len, access, 0);
+    return 0;
+}
+
+void fake_msi(struct fake_machine *m, uint32_t bdf, uint64_t addr, uint32_t data)
+{
+    vk_device_msi(&m->k, bdf, addr, data);
+}
+
+void fake_intx(struct fake_machine *m, uint32_t bdf)
+{
+    vk_device_intx(&m->k, bdf);
 }
 
 /* ---- console, reports ---- */
@@ -378,6 +562,7 @@ int fake_machine_create(struct fake_machine **out, uint64_t seed)
         return -VK_ENOMEM;
     }
     sem_init(m->idle, 0, 0);
+    pci_init(m);
     struct vk_config cfg = {.seed = seed, .quiet = 1};
     int rc = vk_kernel_init(&m->k, &cfg, m);
     if (rc)
@@ -406,6 +591,7 @@ void fake_machine_destroy(struct fake_machine *m)
     for (uint32_t i = 0; i < m->nstrings; i++)
         free(m->strings[i]);
     free(m->pages);
+    free(m->dma);
     sem_destroy(m->idle);
     free(m->idle);
     free(m);

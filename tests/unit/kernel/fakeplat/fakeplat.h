@@ -15,6 +15,15 @@
  * objects are present, writable unless protected read-only. The machine's memory-object
  * limits are vrsim's numbers (FAKE_MEMORY_QUOTA, FAKE_MEMORY_OBJECTS_MAX). Trace events are
  * counted and folded into a digest (FNV-1a), strings interned in a small table.
+ *
+ * PCI: two fake functions (FAKE_BDF_A 00:03.0 with a 4 KiB memory BAR 0 and MSI, FAKE_BDF_B
+ * 00:04.0 with a 32-byte I/O BAR 0 and a 64-bit 16 KiB memory BAR 2, INTA), every other bdf
+ * absent. Their configuration space is a plain 4 KiB array per function; BAR reads return
+ * bar_value (or fail with bar_fail); every access the kernel makes is recorded in pci_log
+ * (the test checks what reached the "hardware"). The IOMMU is a table of the mappings the
+ * kernel asked for; fake_dma() plays a device transfer through it: a transfer inside one
+ * mapping with the permission is reported with vk_device_dma, anything else is an IOMMU fault
+ * (vk_device_iommu_fault). fake_msi/fake_intx are the device's interrupts.
  */
 #ifndef KT_FAKEPLAT_H
 #define KT_FAKEPLAT_H
@@ -36,11 +45,40 @@ struct fake_pages { /* a memory object's pages */
     int writable;
 };
 
+#define FAKE_BDF_A 0x18u /* 00:03.0 */
+#define FAKE_BDF_B 0x20u /* 00:04.0 */
+#define FAKE_PCI_FUNCS 2u
+#define FAKE_PCI_LOG 64u
+#define FAKE_DMA_MAPS 8192u
+
+enum fake_pci_op { FAKE_CFG_READ = 1, FAKE_CFG_WRITE, FAKE_BAR_READ, FAKE_BAR_WRITE, FAKE_RESET };
+
+struct fake_pci_access {
+    uint32_t op; /* enum fake_pci_op */
+    uint32_t bdf, bar, size;
+    uint64_t off, val;
+};
+
+struct fake_pci_func {
+    struct vk_device_info info;
+    uint8_t cfg[4096];
+    uint64_t bar_value; /* what BAR reads return */
+    int bar_fail;       /* a negative errno BAR accesses fail with, or 0 */
+    uint32_t resets;
+};
+
+struct fake_dma_map {
+    uint32_t bdf, perm;
+    uint64_t iova, addr, len;
+};
+
 struct fake_machine {
     struct vk_kernel k;
     struct vk_resource *spawner; /* like vrsim's: the machine's own object */
     void *idle;                  /* the idle loop's baton (sem_t) */
     uint64_t trace_events, trace_digest;
+    uint64_t trace_kinds[VK_TR_KIND_COUNT]; /* events per kind */
+    struct vk_trace_event trace_last;       /* the latest event */
     char *strings[FAKE_STRINGS_MAX];
     size_t string_lens[FAKE_STRINGS_MAX];
     uint32_t nstrings;
@@ -49,6 +87,12 @@ struct fake_machine {
     uint64_t pages_in_use;
     uint32_t stacks_made, stacks_live; /* host threads created, and not yet released */
     uint32_t stacks_peak;              /* the most that were alive at once */
+    struct fake_pci_func pci[FAKE_PCI_FUNCS];
+    struct fake_pci_access pci_log[FAKE_PCI_LOG]; /* the first FAKE_PCI_LOG accesses */
+    uint32_t npci_log;                            /* accesses made (may exceed the log) */
+    struct fake_dma_map *dma;                     /* the fake IOMMU's mappings */
+    uint32_t ndma;
+    int dma_map_fail; /* vk_plat_dma_map fails with it (a negative errno), or 0 */
 };
 
 int fake_machine_create(struct fake_machine **out, uint64_t seed);
@@ -57,5 +101,14 @@ void fake_machine_destroy(struct fake_machine *m);
 void fake_machine_run(struct fake_machine *m);
 /* The unused main stack of a kernel-thread process, as a guest (= host) address. */
 uint64_t fake_proc_scratch(const struct vk_process *p, size_t *len);
+/* The fake function with bdf, or NULL. */
+struct fake_pci_func *fake_pci(struct fake_machine *m, uint32_t bdf);
+/* A device's DMA of len bytes at iova (access VK_DMA_READ: it reads memory; VK_DMA_WRITE)
+ * through the fake IOMMU: 0 and traced, or -VK_EFAULT and an IOMMU fault. */
+int fake_dma(struct fake_machine *m, uint32_t bdf, uint64_t iova, uint64_t len, uint32_t access);
+/* The host address iova maps to in bdf's domain, or 0. */
+uint64_t fake_dma_translate(struct fake_machine *m, uint32_t bdf, uint64_t iova);
+void fake_msi(struct fake_machine *m, uint32_t bdf, uint64_t addr, uint32_t data);
+void fake_intx(struct fake_machine *m, uint32_t bdf);
 
 #endif

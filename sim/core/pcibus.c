@@ -1,0 +1,362 @@
+/*
+ * A machine's PCI bus (contract: pcibus.h). The build runs in the order a PC does it: the host
+ * bridge, every model realized and plugged into its slot, then the firmware pass, which knows
+ * the devices only through configuration space (BAR sizing protocol, command register,
+ * interrupt line), exactly what SeaBIOS would see. Any failure unwinds everything built so far.
+ */
+#include "sim/core/pcibus.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hw-models/edu/edu.h"
+#include "veridian/errors.h"
+
+/* ---- the model table ---- */
+
+static int edu_model_init(void *state, const struct vs_mach_pci *entry, struct pci_device **dev,
+                          char *err, size_t errlen)
+{
+    struct edu *e = state;
+    /* machfile declares dma_mask (props[0]); our edu's mask is QEMU's fixed 28 bits, so any
+     * other value would be silently ignored: refuse it instead. */
+    if (entry->props[0].num != EDU_DMA_MASK) {
+        snprintf(err, errlen,
+                 "edu property 'dma_mask' = %#llx is not supported: the model's DMA mask is "
+                 "fixed at %#llx (28 bits, as QEMU's edu)",
+                 (unsigned long long)entry->props[0].num, (unsigned long long)EDU_DMA_MASK);
+        return -VK_ENOTSUP;
+    }
+    int rc = edu_init(e);
+    if (rc < 0) {
+        snprintf(err, errlen, "edu: the model failed to realize (%d)", rc);
+        return rc;
+    }
+    *dev = &e->pci;
+    return 0;
+}
+
+static void edu_model_advance(void *state, uint64_t now)
+{
+    edu_advance(state, now);
+}
+
+static uint64_t edu_model_next_event(const void *state)
+{
+    uint64_t t = edu_next_event(state);
+    return t == EDU_NO_EVENT ? VS_PCI_NO_EVENT : t;
+}
+
+const struct vs_pci_model vs_pci_models[] = {
+    {.name = "edu",
+     .state_size = sizeof(struct edu),
+     .init = edu_model_init,
+     .advance = edu_model_advance,
+     .next_event = edu_model_next_event},
+};
+const size_t vs_pci_nmodels = sizeof vs_pci_models / sizeof vs_pci_models[0];
+
+const struct vs_pci_model *vs_pci_model_find(const char *name)
+{
+    for (size_t i = 0; i < vs_pci_nmodels; i++)
+        if (!strcmp(vs_pci_models[i].name, name))
+            return &vs_pci_models[i];
+    return NULL;
+}
+
+/* ---- firmware: BAR placement ---- */
+
+struct bar_req {
+    struct pci_device *dev;
+    int bar;
+    enum pci_bar_kind kind;
+    uint64_t size;
+    uint64_t addr;
+};
+
+static uint32_t cfg_read32(struct pci_device *dev, uint32_t off)
+{
+    uint32_t v = ~0u;
+    pci_config_read(dev, off, 4, &v);
+    return v;
+}
+
+/* The sizing protocol on BAR i: write all-ones, read the mask back, restore. Fills r and
+ * returns how many BAR registers it spans (1 or 2), 0 when the BAR is not implemented. */
+static int bar_probe(struct pci_device *dev, int i, struct bar_req *r)
+{
+    uint32_t reg = PCI_BASE_ADDRESS_0 + 4u * (uint32_t)i;
+    uint32_t orig = cfg_read32(dev, reg);
+    pci_config_write(dev, reg, 4, ~0u);
+    uint32_t m = cfg_read32(dev, reg);
+    pci_config_write(dev, reg, 4, orig);
+    memset(r, 0, sizeof *r);
+    r->dev = dev;
+    r->bar = i;
+    if (orig & PCI_BASE_ADDRESS_SPACE_IO) {
+        m &= ~3u;
+        if (!m)
+            return 0;
+        if (!(m & 0xffff0000u)) /* 16-bit decoders read the upper half as zero */
+            m |= 0xffff0000u;
+        r->kind = PCI_BAR_IO;
+        r->size = (uint64_t)(uint32_t)(~m + 1u);
+        return 1;
+    }
+    uint64_t mask = m & ~0xfull;
+    int span = 1;
+    if ((orig & 0x6u) == PCI_BASE_ADDRESS_MEM_TYPE_64 && i + 1 < PCI_NUM_BARS) {
+        uint32_t hreg = reg + 4;
+        uint32_t horig = cfg_read32(dev, hreg);
+        pci_config_write(dev, hreg, 4, ~0u);
+        mask |= (uint64_t)cfg_read32(dev, hreg) << 32;
+        pci_config_write(dev, hreg, 4, horig);
+        r->kind = PCI_BAR_MEM64;
+        span = 2;
+    } else {
+        if (mask)
+            mask |= 0xffffffff00000000ull;
+        r->kind = PCI_BAR_MEM32;
+    }
+    if (!mask)
+        return 0;
+    r->size = ~mask + 1;
+    if (!r->size || (r->size & (r->size - 1))) /* not a size mask: ignore the BAR */
+        return 0;
+    return span;
+}
+
+/* Largest first, then by slot and BAR: SeaBIOS's order, and a total one (deterministic). */
+static int bar_cmp(const void *pa, const void *pb)
+{
+    const struct bar_req *a = pa, *b = pb;
+    if (a->size != b->size)
+        return a->size > b->size ? -1 : 1;
+    if (a->dev->devfn != b->dev->devfn)
+        return a->dev->devfn < b->dev->devfn ? -1 : 1;
+    return a->bar < b->bar ? -1 : a->bar > b->bar;
+}
+
+uint64_t vs_pcibus_mmio64_base(uint64_t memory)
+{
+    uint64_t high = memory >= VS_PCI_Q35_LOWMEM_LIMIT ? memory - VS_PCI_Q35_LOWMEM : 0;
+    uint64_t base = VS_PCI_MMIO64_BASE + high;
+    return (base + (1ull << 30) - 1) & ~((1ull << 30) - 1);
+}
+
+/* Assign the requests of one kind (sorted, largest first) from base upwards; 0 or -ENOSPC. */
+static int assign_up(struct bar_req *r, size_t n, enum pci_bar_kind kind, uint64_t base,
+                     uint64_t end, uint64_t *hi)
+{
+    uint64_t at = base;
+    for (size_t k = 0; k < n; k++) {
+        if (r[k].kind != kind)
+            continue;
+        at = (at + r[k].size - 1) & ~(r[k].size - 1);
+        if (at < base || at > end || r[k].size > end - at)
+            return -VK_ENOSPC;
+        r[k].addr = at;
+        at += r[k].size;
+    }
+    *hi = at;
+    return 0;
+}
+
+/* 32-bit memory: the packed block sits at the top of the window, aligned to its largest BAR. */
+static int assign_top(struct bar_req *r, size_t n, uint64_t *lo)
+{
+    uint64_t sum = 0, align = 1;
+    for (size_t k = 0; k < n; k++) {
+        if (r[k].kind != PCI_BAR_MEM32)
+            continue;
+        if (r[k].size > VS_PCI_MMIO32_END - VS_PCI_MMIO32_BASE - sum)
+            return -VK_ENOSPC;
+        sum += r[k].size;
+        if (r[k].size > align)
+            align = r[k].size;
+    }
+    uint64_t base = (VS_PCI_MMIO32_END - sum) & ~(align - 1);
+    if (base < VS_PCI_MMIO32_BASE)
+        return -VK_ENOSPC;
+    uint64_t hi;
+    *lo = base;
+    return assign_up(r, n, PCI_BAR_MEM32, base, VS_PCI_MMIO32_END, &hi);
+}
+
+static const char *kind_name(enum pci_bar_kind k)
+{
+    return k == PCI_BAR_IO ? "I/O" : k == PCI_BAR_MEM64 ? "64-bit memory" : "32-bit memory";
+}
+
+static int firmware_place(struct vs_pcibus *b, const struct vs_machine_desc *d, char *err,
+                          size_t errlen)
+{
+    struct bar_req req[VS_MACH_PCI_MAX * PCI_NUM_BARS];
+    size_t n = 0;
+    for (uint32_t k = 0; k < b->nfn; k++) {
+        struct pci_device *dev = b->fn[k].dev;
+        for (int i = 0; i < PCI_NUM_BARS;) {
+            int span = bar_probe(dev, i, &req[n]);
+            if (span > 0)
+                n++;
+            i += span > 0 ? span : 1;
+        }
+    }
+    qsort(req, n, sizeof req[0], bar_cmp);
+
+    uint64_t io_hi;
+    int rc = assign_top(req, n, &b->mmio32_lo);
+    enum pci_bar_kind failed = PCI_BAR_MEM32;
+    if (!rc) {
+        failed = PCI_BAR_MEM64;
+        rc = assign_up(req, n, PCI_BAR_MEM64, vs_pcibus_mmio64_base(d->memory), VS_PCI_MMIO64_END,
+                       &b->mmio64_hi);
+    }
+    if (!rc) {
+        failed = PCI_BAR_IO;
+        rc = assign_up(req, n, PCI_BAR_IO, VS_PCI_IO_BASE, VS_PCI_IO_END, &io_hi);
+        b->io_hi = (uint32_t)io_hi;
+    }
+    if (rc) {
+        snprintf(err, errlen, "%s: the machine's %s BARs do not fit in the firmware's window",
+                 d->file, kind_name(failed));
+        return rc;
+    }
+
+    for (size_t k = 0; k < n; k++) {
+        uint32_t reg = PCI_BASE_ADDRESS_0 + 4u * (uint32_t)req[k].bar;
+        pci_config_write(req[k].dev, reg, 4, (uint32_t)req[k].addr);
+        if (req[k].kind == PCI_BAR_MEM64)
+            pci_config_write(req[k].dev, reg + 4, 4, (uint32_t)(req[k].addr >> 32));
+    }
+
+    /* q35's PIRQ routing as SeaBIOS programs it: slot + pin rotate over these lines. */
+    static const uint8_t q35_irqs[8] = {10, 10, 11, 11, 10, 10, 11, 11};
+    for (uint32_t k = 0; k < b->nfn; k++) {
+        struct pci_device *dev = b->fn[k].dev;
+        uint32_t cmd = 0, pin = 0;
+        pci_config_read(dev, PCI_COMMAND, 2, &cmd);
+        pci_config_write(dev, PCI_COMMAND, 2, cmd | PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
+        pci_config_read(dev, PCI_INTERRUPT_PIN, 1, &pin);
+        if (pin >= 1 && pin <= 4)
+            pci_config_write(dev, PCI_INTERRUPT_LINE, 1,
+                             q35_irqs[(pin - 1 + (uint32_t)(dev->devfn >> 3)) & 7]);
+    }
+    return 0;
+}
+
+/* ---- the bus ---- */
+
+int vs_pcibus_build(struct vs_pcibus *b, const struct vs_machine_desc *d,
+                    const struct pci_host_ops *ops, void *ctx, char *err, size_t errlen)
+{
+    char msg[256];
+    int rc;
+    memset(b, 0, sizeof *b);
+    if ((rc = vs_machfile_check_implemented(d, err, errlen)) < 0)
+        return rc;
+    rc = pci_host_init(&b->host, ops, ctx, VS_PCI_ECAM_BASE, VS_PCI_ECAM_BUSES, VS_PCI_HOST_VENDOR,
+                       VS_PCI_HOST_DEVICE);
+    if (rc < 0) {
+        snprintf(err, errlen, "%s: the PCI host bridge failed to initialise (%d)", d->file, rc);
+        goto fail;
+    }
+    for (uint32_t k = 0; k < d->npci && k < VS_MACH_PCI_MAX; k++) {
+        const struct vs_mach_pci *e = &d->pci[k];
+        const struct vs_pci_model *m = vs_pci_model_find(e->model->name);
+        struct vs_pcibus_fn *f = &b->fn[b->nfn];
+        if (!m) {
+            snprintf(err, errlen, "%s:%u:%u: model '%s' (slot %02x.%x) is not implemented yet",
+                     d->file, e->line, e->col, e->model->name, e->dev, e->fn);
+            rc = -VK_ENOSYS;
+            goto fail;
+        }
+        if (!(f->state = calloc(1, m->state_size))) {
+            snprintf(err, errlen, "%s:%u:%u: out of memory for model '%s'", d->file, e->line,
+                     e->col, m->name);
+            rc = -VK_ENOMEM;
+            goto fail;
+        }
+        f->model = m;
+        b->nfn++;
+        msg[0] = 0;
+        if ((rc = m->init(f->state, e, &f->dev, msg, sizeof msg)) < 0) {
+            snprintf(err, errlen, "%s:%u:%u: %s", d->file, e->line, e->col, msg);
+            f->dev = NULL; /* not realized: fini only frees the state */
+            goto fail;
+        }
+        if ((rc = pci_host_attach(&b->host, f->dev, PCI_DEVFN(e->dev, e->fn))) < 0) {
+            snprintf(err, errlen, "%s:%u:%u: slot %02x.%x cannot take the device (%d)", d->file,
+                     e->line, e->col, e->dev, e->fn, rc);
+            goto fail;
+        }
+    }
+    if ((rc = firmware_place(b, d, err, errlen)) < 0)
+        goto fail;
+    return 0;
+fail:
+    vs_pcibus_fini(b);
+    return rc;
+}
+
+void vs_pcibus_fini(struct vs_pcibus *b)
+{
+    for (uint32_t k = b->nfn; k-- > 0;) {
+        struct vs_pcibus_fn *f = &b->fn[k];
+        if (f->dev && f->model->fini)
+            f->model->fini(f->state);
+        free(f->state);
+    }
+    memset(b, 0, sizeof *b);
+}
+
+static const struct vs_pcibus_fn *find_fn(const struct vs_pcibus *b, uint32_t bdf)
+{
+    for (uint32_t k = 0; k < b->nfn; k++)
+        if (b->fn[k].dev && b->fn[k].dev->host && b->fn[k].dev->devfn == (bdf & 0xff) &&
+            (bdf >> 8) == 0)
+            return &b->fn[k];
+    return NULL;
+}
+
+struct pci_device *vs_pcibus_device(struct vs_pcibus *b, uint32_t bdf)
+{
+    if (bdf > 0xffff || !b->host.ecam_buses)
+        return NULL;
+    return pci_host_device(&b->host, (uint8_t)(bdf >> 8), (uint8_t)bdf);
+}
+
+const char *vs_pcibus_model_name(const struct vs_pcibus *b, uint32_t bdf)
+{
+    if (b->host.ecam_buses && bdf == 0)
+        return "host-bridge";
+    const struct vs_pcibus_fn *f = find_fn(b, bdf);
+    return f ? f->model->name : NULL;
+}
+
+void *vs_pcibus_model_state(const struct vs_pcibus *b, uint32_t bdf)
+{
+    const struct vs_pcibus_fn *f = find_fn(b, bdf);
+    return f ? f->state : NULL;
+}
+
+void vs_pcibus_advance(struct vs_pcibus *b, uint64_t now)
+{
+    for (uint32_t k = 0; k < b->nfn; k++)
+        if (b->fn[k].model->advance)
+            b->fn[k].model->advance(b->fn[k].state, now);
+}
+
+uint64_t vs_pcibus_next_event(const struct vs_pcibus *b)
+{
+    uint64_t t = VS_PCI_NO_EVENT;
+    for (uint32_t k = 0; k < b->nfn; k++) {
+        if (!b->fn[k].model->next_event)
+            continue;
+        uint64_t u = b->fn[k].model->next_event(b->fn[k].state);
+        if (u < t)
+            t = u;
+    }
+    return t;
+}

@@ -1,0 +1,273 @@
+/*
+ * Unit tests for sim/core/pcibus (a machine's PCI bus from its machine file): the default
+ * machine builds, its host bridge (8086:29c0) and edu (1234:11e8 at 00:03.0) answer through
+ * ECAM reads; the firmware placed edu's BAR aligned inside the 32-bit window, turned memory and
+ * I/O decoding on (bus mastering off) and set the interrupt line, and MMIO at the BAR reaches
+ * edu's registers; three edus get distinct, aligned, non-overlapping BARs, each routed to its own
+ * device, identically on every build; models are advanced in virtual time through the bus; a
+ * declared but unimplemented model and an unsupported property are refused with the entry's
+ * file:line:col, leaving nothing allocated.
+ */
+#include <check.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hw-models/edu/edu.h"
+#include "sim/core/machfile.h"
+#include "sim/core/pcibus.h"
+#include "veridian/errors.h"
+
+static struct vs_machine_desc *d;
+static struct vs_pcibus *b;
+static char err[512];
+
+static void setup(void)
+{
+    d = calloc(1, sizeof *d);
+    b = calloc(1, sizeof *b);
+    ck_assert_ptr_nonnull(d);
+    ck_assert_ptr_nonnull(b);
+    err[0] = 0;
+}
+
+static void teardown(void)
+{
+    vs_pcibus_fini(b);
+    free(b);
+    free(d);
+}
+
+static void parse(const char *text)
+{
+    ck_assert_int_eq(vs_machfile_parse(text, strlen(text), "m.toml", d, err, sizeof err), 0);
+}
+
+static uint64_t ecam_read(unsigned dev, unsigned fn, unsigned reg, unsigned size)
+{
+    uint64_t v = 0;
+    ck_assert_int_eq(
+        pci_host_mmio_read(&b->host, VS_PCI_ECAM_BASE + PCI_ECAM_OFFSET(0, dev, fn, reg), size, &v),
+        0);
+    return v;
+}
+
+static uint64_t mmio_read32(uint64_t addr)
+{
+    uint64_t v = 0;
+    ck_assert_int_eq(pci_host_mmio_read(&b->host, addr, 4, &v), 0);
+    return v;
+}
+
+/* BAR0's address as the firmware programmed it, read back through ECAM. */
+static uint64_t bar0(unsigned dev)
+{
+    uint64_t lo = ecam_read(dev, 0, PCI_BASE_ADDRESS_0, 4);
+    ck_assert_uint_eq(lo & 0xf, 0); /* 32-bit memory, not prefetchable */
+    return lo & ~0xfull;
+}
+
+START_TEST(default_machine)
+{
+    ck_assert_int_eq(vs_machfile_load(MACHINES_DIR "/default.toml", d, err, sizeof err), 0);
+    ck_assert_int_eq(vs_pcibus_build(b, d, NULL, NULL, err, sizeof err), 0);
+    /* the host bridge, q35's MCH */
+    ck_assert_uint_eq(ecam_read(0, 0, PCI_VENDOR_ID, 4), 0x29c08086u);
+    ck_assert_uint_eq(ecam_read(0, 0, PCI_REVISION_ID, 4) >> 8, 0x060000u);
+    ck_assert_str_eq(vs_pcibus_model_name(b, 0), "host-bridge");
+    /* edu at 00:03.0 */
+    ck_assert_uint_eq(ecam_read(3, 0, PCI_VENDOR_ID, 4), 0x11e81234u);
+    ck_assert_uint_eq(ecam_read(3, 0, PCI_VENDOR_ID, 2), EDU_VENDOR_ID);
+    ck_assert_uint_eq(ecam_read(3, 0, PCI_DEVICE_ID, 2), EDU_DEVICE_ID);
+    ck_assert_uint_eq(ecam_read(3, 0, PCI_REVISION_ID, 4), (EDU_CLASS << 8) | EDU_REVISION);
+    uint32_t bdf = PCI_DEVFN(3, 0);
+    ck_assert_str_eq(vs_pcibus_model_name(b, bdf), "edu");
+    struct pci_device *dev = vs_pcibus_device(b, bdf);
+    ck_assert_ptr_nonnull(dev);
+    ck_assert_ptr_eq(dev, &((struct edu *)vs_pcibus_model_state(b, bdf))->pci);
+    ck_assert_ptr_eq(vs_pcibus_device(b, 0), &b->host.bridge);
+    /* nothing elsewhere */
+    ck_assert_ptr_null(vs_pcibus_device(b, PCI_DEVFN(4, 0)));
+    ck_assert_ptr_null(vs_pcibus_device(b, 0x100 | bdf));
+    ck_assert_ptr_null(vs_pcibus_model_name(b, PCI_DEVFN(4, 0)));
+    ck_assert_uint_eq(ecam_read(4, 0, PCI_VENDOR_ID, 4), 0xffffffffu);
+    ck_assert_int_eq(pci_device_check(dev), 0);
+}
+END_TEST
+
+START_TEST(bars_placed)
+{
+    ck_assert_int_eq(vs_machfile_load(MACHINES_DIR "/default.toml", d, err, sizeof err), 0);
+    ck_assert_int_eq(vs_pcibus_build(b, d, NULL, NULL, err, sizeof err), 0);
+    uint64_t a = bar0(3);
+    ck_assert_uint_eq(a % EDU_BAR_SIZE, 0);
+    ck_assert_uint_ge(a, VS_PCI_MMIO32_BASE);
+    ck_assert_uint_le(a + EDU_BAR_SIZE, VS_PCI_MMIO32_END);
+    /* SeaBIOS's placement: the top of the window */
+    ck_assert_uint_eq(a, VS_PCI_MMIO32_END - EDU_BAR_SIZE);
+    struct pci_device *dev = vs_pcibus_device(b, PCI_DEVFN(3, 0));
+    ck_assert_uint_eq(dev->bars[0].addr, a);
+    /* decoding on, bus mastering left to the driver */
+    uint64_t cmd = ecam_read(3, 0, PCI_COMMAND, 2);
+    ck_assert_uint_eq(cmd & (PCI_COMMAND_MEMORY | PCI_COMMAND_IO),
+                      PCI_COMMAND_MEMORY | PCI_COMMAND_IO);
+    ck_assert_uint_eq(cmd & PCI_COMMAND_MASTER, 0);
+    /* INTA of slot 3 on q35: PIRQD, IRQ 11 */
+    ck_assert_uint_eq(ecam_read(3, 0, PCI_INTERRUPT_PIN, 1), 1);
+    ck_assert_uint_eq(ecam_read(3, 0, PCI_INTERRUPT_LINE, 1), 11);
+    /* MMIO at the BAR reaches edu */
+    ck_assert_uint_eq(mmio_read32(a + EDU_REG_ID), EDU_ID_VALUE);
+    ck_assert_int_eq(pci_host_mmio_write(&b->host, a + EDU_REG_LIVENESS, 4, 0x12345678), 0);
+    ck_assert_uint_eq(mmio_read32(a + EDU_REG_LIVENESS), ~0x12345678u);
+    /* the sizing protocol still works after placement, and restores the address */
+    ck_assert_int_eq(pci_host_mmio_write(
+                         &b->host, VS_PCI_ECAM_BASE + PCI_ECAM_OFFSET(0, 3, 0, PCI_BASE_ADDRESS_0),
+                         4, 0xffffffff),
+                     0);
+    ck_assert_uint_eq(ecam_read(3, 0, PCI_BASE_ADDRESS_0, 4), (uint32_t) ~(EDU_BAR_SIZE - 1));
+    ck_assert_uint_eq(b->host.unassigned_reads, 0);
+}
+END_TEST
+
+static const char three_edus[] = "memory = \"1G\"\n"
+                                 "[[pci]]\nslot = \"05.0\"\nmodel = \"edu\"\n"
+                                 "[[pci]]\nslot = \"03.0\"\nmodel = \"edu\"\n"
+                                 "[[pci]]\nslot = \"04.0\"\nmodel = \"edu\"\n";
+
+START_TEST(several_edus)
+{
+    parse(three_edus);
+    ck_assert_int_eq(vs_pcibus_build(b, d, NULL, NULL, err, sizeof err), 0);
+    uint64_t a[3];
+    for (unsigned i = 0; i < 3; i++) {
+        a[i] = bar0(3 + i);
+        ck_assert_uint_eq(a[i] % EDU_BAR_SIZE, 0);
+        ck_assert_uint_ge(a[i], VS_PCI_MMIO32_BASE);
+        ck_assert_uint_le(a[i] + EDU_BAR_SIZE, VS_PCI_MMIO32_END);
+        for (unsigned j = 0; j < i; j++)
+            ck_assert(a[i] + EDU_BAR_SIZE <= a[j] || a[j] + EDU_BAR_SIZE <= a[i]);
+        ck_assert_str_eq(vs_pcibus_model_name(b, PCI_DEVFN(3 + i, 0)), "edu");
+    }
+    /* equal sizes go in slot order, upwards from the bottom of the packed block */
+    ck_assert_uint_eq(a[1], a[0] + EDU_BAR_SIZE);
+    ck_assert_uint_eq(a[2], a[1] + EDU_BAR_SIZE);
+    /* each BAR reaches its own device */
+    for (unsigned i = 0; i < 3; i++)
+        ck_assert_int_eq(pci_host_mmio_write(&b->host, a[i] + EDU_REG_LIVENESS, 4, 0x100 + i), 0);
+    for (unsigned i = 0; i < 3; i++) {
+        ck_assert_uint_eq(mmio_read32(a[i] + EDU_REG_LIVENESS), ~(0x100u + i));
+        struct edu *e = vs_pcibus_model_state(b, PCI_DEVFN(3 + i, 0));
+        ck_assert_uint_eq(e->pci.bars[0].addr, a[i]);
+    }
+    /* the same file, the same layout */
+    struct vs_pcibus *b2 = calloc(1, sizeof *b2);
+    ck_assert_ptr_nonnull(b2);
+    ck_assert_int_eq(vs_pcibus_build(b2, d, NULL, NULL, err, sizeof err), 0);
+    for (unsigned i = 0; i < 3; i++)
+        ck_assert_uint_eq(vs_pcibus_device(b2, PCI_DEVFN(3 + i, 0))->bars[0].addr, a[i]);
+    vs_pcibus_fini(b2);
+    vs_pcibus_fini(b2); /* harmless */
+    free(b2);
+}
+END_TEST
+
+START_TEST(time_passes)
+{
+    parse(three_edus);
+    ck_assert_int_eq(vs_pcibus_build(b, d, NULL, NULL, err, sizeof err), 0);
+    ck_assert_uint_eq(vs_pcibus_next_event(b), VS_PCI_NO_EVENT);
+    uint64_t a4 = bar0(4);
+    vs_pcibus_advance(b, 5000);
+    ck_assert_int_eq(pci_host_mmio_write(&b->host, a4 + EDU_REG_FACT, 4, 5), 0);
+    ck_assert_uint_eq(vs_pcibus_next_event(b), 5000 + EDU_FACT_DELAY_NS);
+    vs_pcibus_advance(b, 5000 + EDU_FACT_DELAY_NS - 1);
+    ck_assert_uint_eq(mmio_read32(a4 + EDU_REG_STATUS) & EDU_STATUS_COMPUTING, 1);
+    vs_pcibus_advance(b, 5000 + EDU_FACT_DELAY_NS);
+    ck_assert_uint_eq(mmio_read32(a4 + EDU_REG_STATUS) & EDU_STATUS_COMPUTING, 0);
+    ck_assert_uint_eq(mmio_read32(a4 + EDU_REG_FACT), 120);
+    ck_assert_uint_eq(vs_pcibus_next_event(b), VS_PCI_NO_EVENT);
+}
+END_TEST
+
+START_TEST(unimplemented_refused)
+{
+    parse("memory = \"1G\"\n"
+          "[[pci]]\nslot = \"03.0\"\nmodel = \"edu\"\n"
+          "\n  [[pci]]\nslot = \"04.0\"\nmodel = \"virtio-rng\"\n");
+    memset(b, 0x5a, sizeof *b); /* build needs no initialised struct */
+    ck_assert_int_eq(vs_pcibus_build(b, d, NULL, NULL, err, sizeof err), -VK_ENOSYS);
+    ck_assert_str_eq(err, "m.toml:6:3: model 'virtio-rng' (slot 04.0) is not implemented yet");
+    char err2[512];
+    ck_assert_int_eq(vs_machfile_check_implemented(d, err2, sizeof err2), -VK_ENOSYS);
+    ck_assert_str_eq(err, err2);
+    ck_assert_uint_eq(b->nfn, 0);
+    ck_assert_ptr_null(vs_pcibus_device(b, PCI_DEVFN(3, 0)));
+}
+END_TEST
+
+START_TEST(dma_mask_refused)
+{
+    parse("memory = \"1G\"\n"
+          "[[pci]]\nslot = \"03.0\"\nmodel = \"edu\"\n"
+          "[[pci]]\nslot = \"04.0\"\nmodel = \"edu\"\ndma_mask = 0xffffffff\n");
+    ck_assert_int_eq(vs_pcibus_build(b, d, NULL, NULL, err, sizeof err), -VK_ENOTSUP);
+    ck_assert_msg(!strncmp(err, "m.toml:5:1: edu property 'dma_mask' = 0xffffffff is not supported",
+                           strlen("m.toml:5:1: edu property 'dma_mask' = 0xffffffff is not "
+                                  "supported")),
+                  "%s", err);
+    ck_assert_uint_eq(b->nfn, 0);
+    /* the default value, written out, is fine */
+    parse("memory = \"1G\"\n[[pci]]\nslot = \"03.0\"\nmodel = \"edu\"\ndma_mask = 0x0fffffff\n");
+    ck_assert_int_eq(vs_pcibus_build(b, d, NULL, NULL, err, sizeof err), 0);
+}
+END_TEST
+
+START_TEST(empty_machine)
+{
+    vs_machfile_default(d);
+    ck_assert_int_eq(vs_pcibus_build(b, d, NULL, NULL, err, sizeof err), 0);
+    ck_assert_uint_eq(ecam_read(0, 0, PCI_VENDOR_ID, 4), 0x29c08086u);
+    ck_assert_uint_eq(b->host.nattached, 1);
+    ck_assert_uint_eq(vs_pcibus_next_event(b), VS_PCI_NO_EVENT);
+}
+END_TEST
+
+START_TEST(mmio64_base)
+{
+    ck_assert_uint_eq(vs_pcibus_mmio64_base(1ull << 30), 1ull << 32);
+    ck_assert_uint_eq(vs_pcibus_mmio64_base(2ull << 30), 1ull << 32);
+    /* q35: 2 GiB stay low once the machine has 2.75 GiB, the rest goes above 4 GiB */
+    ck_assert_uint_eq(vs_pcibus_mmio64_base(3ull << 30), 5ull << 30);
+    ck_assert_uint_eq(vs_pcibus_mmio64_base((3ull << 30) + 4096), 6ull << 30);
+    ck_assert_uint_ge(vs_pcibus_mmio64_base(VS_MACH_MEMORY_MAX),
+                      4ull * (1ull << 30) + VS_MACH_MEMORY_MAX - (2ull << 30));
+}
+END_TEST
+
+Suite *pcibus_suite(void);
+
+Suite *pcibus_suite(void)
+{
+    Suite *s = suite_create("pcibus");
+    TCase *tc = tcase_create("core");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, default_machine);
+    tcase_add_test(tc, bars_placed);
+    tcase_add_test(tc, several_edus);
+    tcase_add_test(tc, time_passes);
+    tcase_add_test(tc, unimplemented_refused);
+    tcase_add_test(tc, dma_mask_refused);
+    tcase_add_test(tc, empty_machine);
+    tcase_add_test(tc, mmio64_base);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(pcibus_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
