@@ -18,7 +18,6 @@
 
 #include "ddk_iova.h"
 #include "veridian/vk.h"
-#include "vk_dev_compat.h"
 
 /* PCI configuration space (PCI Local Bus 3.0 / PCIe base spec), what the kit itself uses */
 #define PCI_COMMAND 0x04

@@ -32,7 +32,6 @@
 #include "veridian/devices.h"
 #include "veridian/vfs_proto.h"
 #include "veridian/vk.h"
-#include "vk_dev_compat.h"
 
 #define DM_DEVS_MAX 64u /* functions on bus 0 we track (32 devices x 8 functions would be 256) */
 #define DM_TICK_NS 50000000ull    /* 50 ms: /proc refresh */

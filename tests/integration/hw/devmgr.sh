@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# devmgr (issue 11, item 6): it enumerates the default machine's PCI bus and starts the edu
+# driver (/proc/devices and devlist show it bound and running, /dev/edu exists); it publishes
+# /proc/devices and /proc/iommu without being root (vfs takes its CAP_IPC_CREATE right); a
+# drivers.toml with a syntax error is refused with file:line:col and no driver starts.
+. "$(dirname "$0")/../lib.sh"
+
+run_vrsim list --seed 5 "$TESTIMAGE" -- /bin/devlist
+expect_eq "devlist: status" "$(status list)" 0
+expect_match "devlist: edu at 00:03.0, bound and running" "$(out list)" \
+    '00:03\.0 +1234:11e8 +00ff00 unclassified +edu +running +0 '
+expect_eq "devlist: every function of the default machine, each once" \
+    "$(out list | grep -c '^00:')" "$(out list | grep '^00:' | sort -u | wc -l)"
+expect_no_match "devmgr is silent when all goes well" "$(err list)" 'devmgr:'
+
+# /proc/devices: published by devmgr, which runs as its own uid, not root
+run_vrsim proc --seed 5 "$TESTIMAGE" -- /test/edutest proc devices
+expect_match "/proc/devices: header" "$(out proc)" '^bdf +vendor device class +driver +state'
+expect_match "/proc/devices: edu bound" "$(out proc)" '00:03\.0 1234 +11e8 +00ff00 edu +running 0'
+run_vrsim iommu --seed 5 "$TESTIMAGE" -- /test/edutest proc iommu
+expect_match "/proc/iommu: the edu's domain with the driver's three buffers" "$(out iommu)" \
+    '00:03\.0 3 12288 0 0'
+expect_match "/proc/iommu: an empty fault log" "$(out iommu)" 'fault log \(0\)'
+
+# a drivers.toml with a syntax error: refused with file:line:col, nothing bound
+root="$TMP/root-bad"
+cp -r "$TESTROOT" "$root"
+printf '[[driver]]\nname = "edu"\npath = "/sbin/drivers/edu"\nvendor = 0x1234\ndevice = = 1\n' \
+    >"$root/etc/drivers.toml"
+"$MKBOOTFS" -o "$TMP/bad.bootfs" "$root" >/dev/null
+run_vrsim bad --seed 5 "$TMP/bad.bootfs" -- /bin/devlist
+expect_match "bad drivers.toml: file:line:col and what" "$(err bad)" \
+    'devmgr: /etc/drivers\.toml:5:10: .+'
+expect_match "bad drivers.toml: the devices are listed, none bound" "$(out bad)" \
+    '00:03\.0 +1234:11e8 +00ff00 unclassified +- +unbound'
+expect_digest_line bad
+finish
