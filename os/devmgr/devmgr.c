@@ -18,7 +18,11 @@
  *     then the device stays "failed"). The endpoint and the /dev node outlive the driver:
  *     clients' requests queue until the next one receives;
  *   - publishes /proc/devices and /proc/iommu (VFS_OP_PUBLISH with its IPC_CREATE right) when
- *     they change, checked at every event and on a tick of DM_TICK_NS.
+ *     they change, checked at every event and on a tick of DM_TICK_NS that runs while things
+ *     change: after DM_TICK_QUIET ticks without a change it stops until the next driver
+ *     event, so an otherwise idle machine becomes idle (vrsim ends a run where every thread
+ *     waits forever; a tick forever would turn that into a hang). Interrupt and fault counts
+ *     that change after the ticks stopped show at the next driver event.
  * Silent when all goes well (its output is the console's); errors go to stderr.
  */
 #include <fcntl.h>
@@ -35,6 +39,7 @@
 
 #define DM_DEVS_MAX 64u /* functions on bus 0 we track (32 devices x 8 functions would be 256) */
 #define DM_TICK_NS 50000000ull    /* 50 ms: /proc refresh */
+#define DM_TICK_QUIET 20u         /* ticks without a change before the tick stops */
 #define DM_BACKOFF_NS 10000000ull /* 10 ms, doubling per restart */
 #define DM_RESTARTS_MAX 5u
 #define DM_FAULTS_KEPT 32u
@@ -68,6 +73,7 @@ struct devmgr {
     struct vk_iommu_fault faults[DM_FAULTS_KEPT]; /* ring of the newest */
     uint64_t next_seq, nfaults;
     unsigned publish_failed;
+    unsigned quiet; /* ticks in a row that changed nothing */
     char text[DM_TEXT_MAX], last_devices[DM_TEXT_MAX], last_iommu[DM_TEXT_MAX];
 };
 
@@ -314,16 +320,17 @@ static void refresh(struct devmgr *dm)
     }
 }
 
-static void publish(struct devmgr *dm, const char *name, const char *text, char *last)
+/* 1 when text differs from what was last published (then it is published), else 0. */
+static int publish(struct devmgr *dm, const char *name, const char *text, char *last)
 {
     if (!strcmp(text, last))
-        return;
+        return 0;
     size_t nl = strlen(name), tl = strlen(text);
     char *msg = malloc(nl + 1 + tl);
     uint32_t res;
     if (!msg || ipc_create_right(dm, &res)) {
         free(msg);
-        return;
+        return 1;
     }
     memcpy(msg, name, nl + 1);
     memcpy(msg + nl + 1, text, tl);
@@ -340,9 +347,10 @@ static void publish(struct devmgr *dm, const char *name, const char *text, char 
         if (!dm->publish_failed++)
             fprintf(stderr, "devmgr: publish /proc/%s: %s\n", name,
                     strerror(rc ? (int)-rc : (int)c.msg.opcode));
-        return;
+        return 1;
     }
     memcpy(last, text, tl + 1);
+    return 1;
 }
 
 #define APPEND(...)                                                                                \
@@ -362,7 +370,7 @@ static const char *reason_name(unsigned r)
     return r < sizeof names / sizeof names[0] ? names[r] : "?";
 }
 
-static void publish_all(struct devmgr *dm)
+static int publish_all(struct devmgr *dm)
 {
     size_t k = 0;
     char b[8];
@@ -374,7 +382,7 @@ static void publish_all(struct devmgr *dm)
                x->class_code, x->rule < 0 ? "-" : dm->rules[x->rule].name, dm_state_names[x->state],
                x->restarts, (unsigned long long)x->info.irqs, (unsigned long long)x->info.faults);
     }
-    publish(dm, "devices", dm->text, dm->last_devices);
+    int changed = publish(dm, "devices", dm->text, dm->last_devices);
 
     k = 0;
     APPEND("domain  mappings bytes faults revoked\n");
@@ -396,7 +404,8 @@ static void publish_all(struct devmgr *dm)
                (unsigned long long)f->time, b, (unsigned long long)f->iova,
                (unsigned long long)f->len, access_name(f->access), reason_name(f->reason));
     }
-    publish(dm, "iommu", dm->text, dm->last_iommu);
+    changed |= publish(dm, "iommu", dm->text, dm->last_iommu);
+    return changed;
 }
 
 /* ---- the loop ---- */
@@ -405,7 +414,7 @@ static void supervise(struct devmgr *dm)
 {
     uint64_t next_tick = (uint64_t)vk_clock_get() + DM_TICK_NS;
     for (;;) {
-        uint64_t deadline = next_tick;
+        uint64_t deadline = dm->quiet < DM_TICK_QUIET ? next_tick : VK_DEADLINE_NEVER;
         for (size_t i = 0; i < dm->ndevs; i++)
             if (dm->devs[i].state == DM_RESTARTING && dm->devs[i].restart_at < deadline)
                 deadline = dm->devs[i].restart_at;
@@ -416,13 +425,18 @@ static void supervise(struct devmgr *dm)
             return;
         }
         uint64_t now = (uint64_t)vk_clock_get();
-        for (size_t i = 0; rc >= 0 && i < dm->ndevs; i++)
-            if ((w.observed >> i) & 1 && dm->devs[i].proc)
+        int event = 0;
+        for (size_t i = 0; rc >= 0 && i < dm->ndevs; i++) {
+            if ((w.observed >> i) & 1 && dm->devs[i].proc) {
                 driver_exited(dm, &dm->devs[i], now);
+                event = 1;
+            }
+        }
         for (size_t i = 0; i < dm->ndevs; i++) {
             struct dm_dev *x = &dm->devs[i];
             if (x->state != DM_RESTARTING || x->restart_at > now)
                 continue;
+            event = 1;
             long src = spawn_driver(dm, x, i);
             if (src) {
                 char b[8];
@@ -432,10 +446,13 @@ static void supervise(struct devmgr *dm)
                 x->state = DM_ERROR;
             }
         }
-        if (now >= next_tick)
+        if (now >= next_tick || event)
             next_tick = now + DM_TICK_NS;
         refresh(dm);
-        publish_all(dm);
+        if (publish_all(dm) || event)
+            dm->quiet = 0;
+        else if (dm->quiet < DM_TICK_QUIET)
+            dm->quiet++;
     }
 }
 
