@@ -19,6 +19,7 @@
 
 #include "os/kernel/platform.h"
 #include "sim/core/asan.h"
+#include "sim/core/hw.h"
 #include "sim/core/machine.h"
 
 /* One error vocabulary: sim returns -VK_E* codes, also from its host-facing start-up paths
@@ -242,10 +243,17 @@ int vs_machine_create(struct vk_machine **out, const struct vs_options *opt)
         rc = -ENOMEM;
         goto fail_kernel;
     }
-    if ((rc = vs_console_open(&m->con, opt->pace == VS_PACE_WALL)))
+    if ((rc = vs_hw_create(&m->hw, &m->k, &m->desc, err, sizeof err))) {
+        fprintf(stderr, "vrsim: %s\n", err);
         goto fail_kernel;
+    }
+    if ((rc = vs_console_open(&m->con, opt->pace == VS_PACE_WALL)))
+        goto fail_hw;
     *out = m;
     return 0;
+fail_hw:
+    vs_hw_destroy(m->hw);
+    m->hw = NULL;
 fail_kernel:
     if (m->spawner)
         vk_object_unref(&m->k, &m->spawner->o);
@@ -270,6 +278,7 @@ void vs_machine_destroy(struct vk_machine *m)
     if (m->spawner)
         vk_object_unref(&m->k, &m->spawner->o);
     vk_kernel_fini(&m->k);
+    vs_hw_destroy(m->hw); /* after the kernel: no object maps anything into it any more */
     vs_console_close(&m->con);
     vs_kstack_pool_fini(&m->kstacks);
     vs_trace_fini(&m->trace);

@@ -75,6 +75,8 @@ struct vs_options {
     const struct vs_machine_desc *desc; /* the machine file's hardware; NULL: the default */
 };
 
+struct vs_hw;
+
 struct vs_console {
     int in_fd, out_fd, err_fd;
     int tty, raw_active, eof;
@@ -108,6 +110,7 @@ struct vk_machine {
     int console_done;
     int stop;
     struct vs_machine_desc desc; /* memory and PCI slots (from --machine, or the default) */
+    struct vs_hw *hw;            /* the PCI bus, IOMMU and models built from desc (hw.h) */
 };
 
 #define VS_HIDDEN __attribute__((visibility("hidden")))

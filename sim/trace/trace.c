@@ -423,7 +423,9 @@ size_t vs_trace_json_escape(char *dst, size_t cap, const char *s, size_t len)
 struct json_out {
     FILE *f;
     int err;
-    int first; /* no traceEvents element written yet */
+    int first;              /* no traceEvents element written yet */
+    int devices_named;      /* the devices' pseudo-process has its name */
+    uint8_t *device_tracks; /* bit per bdf: its track has its name (NULL: none get names) */
 };
 
 /* Starts an element of the traceEvents array. */
@@ -486,6 +488,104 @@ static void write_process_name(const struct vs_trace *t, struct json_out *jo,
     jo_puts(jo, "\"}}");
 }
 
+/* ---- devices: one track each, in a pseudo-process of their own ---- */
+
+static int device_event(const struct vs_trace_event *e)
+{
+    return e->kind >= VS_TR_CFG_READ && e->kind <= VS_TR_IOMMU_FAULT && e->a[0] <= 0xffff;
+}
+
+/* Names the devices' process and bdf's track the first time an event of it is written. */
+static void write_device_track(struct json_out *jo, uint32_t bdf)
+{
+    if (!jo->device_tracks || (jo->device_tracks[bdf >> 3] & (1u << (bdf & 7))))
+        return;
+    jo->device_tracks[bdf >> 3] |= (uint8_t)(1u << (bdf & 7));
+    if (!jo->devices_named) {
+        jo->devices_named = 1;
+        jo_next(jo);
+        if (fprintf(jo->f,
+                    "{\"ph\":\"M\",\"pid\":%u,\"tid\":0,\"name\":\"process_name\","
+                    "\"args\":{\"name\":\"devices\"}}",
+                    VS_TRACE_DEVICE_PID) < 0)
+            jo->err = 1;
+    }
+    jo_next(jo);
+    if (fprintf(jo->f,
+                "{\"ph\":\"M\",\"pid\":%u,\"tid\":%u,\"name\":\"thread_name\","
+                "\"args\":{\"name\":\"pci %02x:%02x.%x\"}}",
+                VS_TRACE_DEVICE_PID, bdf + 1, bdf >> 8, (bdf >> 3) & 31, bdf & 7) < 0)
+        jo->err = 1;
+}
+
+static const char *access_name(uint64_t a)
+{
+    return a == 1 ? "read" : a == 2 ? "write" : a == 3 ? "read-write" : "none";
+}
+
+/* The event's fields by name (os/kernel/ktrace.h says what a[1..4] hold per kind). */
+static void device_args(const struct vs_trace_event *e, char *buf, size_t len)
+{
+    static const char *const reasons[] = {"none", "unmapped", "permission", "range", "target"};
+    uint32_t bdf = (uint32_t)e->a[0];
+    int n = snprintf(buf, len, "\"bdf\":\"%02x:%02x.%x\",\"from_pid\":%u,\"from_tid\":%u,",
+                     bdf >> 8, (bdf >> 3) & 31, bdf & 7, e->pid, e->tid);
+    if (n < 0 || (size_t)n >= len)
+        return;
+    buf += n;
+    len -= (size_t)n;
+    switch (e->kind) {
+    case VS_TR_CFG_READ:
+    case VS_TR_CFG_WRITE:
+        snprintf(buf, len,
+                 "\"offset\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"value\":\"0x%" PRIx64
+                 "\",\"result\":%" PRId64,
+                 e->a[1], e->a[2], e->a[3], (int64_t)e->a[4]);
+        break;
+    case VS_TR_MMIO_READ:
+    case VS_TR_MMIO_WRITE:
+    case VS_TR_PIO_READ:
+    case VS_TR_PIO_WRITE:
+        snprintf(buf, len,
+                 "\"bar\":%" PRIu64 ",\"offset\":\"0x%" PRIx64 "\",\"size\":%" PRIu64
+                 ",\"value\":\"0x%" PRIx64 "\",\"result\":%" PRId64,
+                 e->a[1], e->a[2], e->a[3] & 0xffffffffu, e->a[4], -(int64_t)(e->a[3] >> 32));
+        break;
+    case VS_TR_DMA:
+        snprintf(buf, len,
+                 "\"iova\":\"0x%" PRIx64 "\",\"len\":%" PRIu64
+                 ",\"access\":\"%s\",\"result\":%" PRId64,
+                 e->a[1], e->a[2], access_name(e->a[3]), (int64_t)e->a[4]);
+        break;
+    case VS_TR_DMA_MAP:
+        snprintf(buf, len,
+                 "\"iova\":\"0x%" PRIx64 "\",\"len\":%" PRIu64
+                 ",\"perm\":\"%s\",\"memory_object\":%" PRIu64,
+                 e->a[1], e->a[2], access_name(e->a[3]), e->a[4]);
+        break;
+    case VS_TR_DMA_UNMAP:
+        snprintf(buf, len,
+                 "\"iova\":\"0x%" PRIx64 "\",\"len\":\"0x%" PRIx64 "\",\"unmapped\":%" PRIu64,
+                 e->a[1], e->a[2], e->a[3]);
+        break;
+    case VS_TR_IRQ:
+        snprintf(buf, len,
+                 "\"vector\":%" PRIu64 ",\"notification\":%" PRIu64 ",\"bits\":\"0x%" PRIx64
+                 "\",\"spurious\":%s",
+                 e->a[1], e->a[2], e->a[3], e->a[2] ? "false" : "true");
+        break;
+    case VS_TR_IOMMU_FAULT:
+        snprintf(buf, len,
+                 "\"iova\":\"0x%" PRIx64 "\",\"len\":%" PRIu64
+                 ",\"access\":\"%s\",\"reason\":\"%s\"",
+                 e->a[1], e->a[2], access_name(e->a[3]), e->a[4] < 5 ? reasons[e->a[4]] : "other");
+        break;
+    default:
+        buf[-1] = 0; /* no trailing comma */
+        break;
+    }
+}
+
 static int write_event(const struct vs_trace *t, struct json_out *jo,
                        const struct vs_trace_event *e, vs_trace_namer namer, void *ctx)
 {
@@ -510,11 +610,18 @@ static int write_event(const struct vs_trace *t, struct json_out *jo,
         write_process_name(t, jo, e);
     if (rc > 0)
         return 0;
+    uint32_t pid = e->pid, tid = e->tid;
+    int device = device_event(e);
+    if (device) { /* on the device's track; who caused it goes into the args */
+        write_device_track(jo, (uint32_t)e->a[0]);
+        pid = VS_TRACE_DEVICE_PID;
+        tid = (uint32_t)e->a[0] + 1;
+    }
     jo_next(jo);
     if (fprintf(jo->f,
                 "{\"ph\":\"i\",\"s\":\"t\",\"ts\":%" PRIu64 ".%03u,\"pid\":%" PRIu32
                 ",\"tid\":%" PRIu32 ",\"name\":\"",
-                e->time / 1000, (unsigned)(e->time % 1000), e->pid, e->tid) < 0)
+                e->time / 1000, (unsigned)(e->time % 1000), pid, tid) < 0)
         jo->err = 1;
     if (name[0]) {
         jo_escaped(jo, name, strlen(name));
@@ -535,6 +642,12 @@ static int write_event(const struct vs_trace *t, struct json_out *jo,
             jo_escaped(jo, s, len);
         jo_puts(jo, "\"");
     }
+    if (device) {
+        char dargs[VS_TRACE_ARGS_MAX];
+        device_args(e, dargs, sizeof dargs);
+        jo_puts(jo, ",");
+        jo_puts(jo, dargs);
+    }
     if (args[0]) {
         jo_puts(jo, ",");
         jo_puts(jo, args);
@@ -546,6 +659,7 @@ static int write_event(const struct vs_trace *t, struct json_out *jo,
 int vs_trace_write_json(const struct vs_trace *t, FILE *f, vs_trace_namer namer, void *ctx)
 {
     struct json_out jo = {.f = f, .err = 0, .first = 1};
+    jo.device_tracks = calloc(1, 0x10000 / 8); /* without it device tracks stay unnamed */
     uint64_t ring_size = (uint64_t)t->ring_mask + 1;
     uint64_t n, first;
     int rc = 0;
@@ -567,9 +681,12 @@ int vs_trace_write_json(const struct vs_trace *t, FILE *f, vs_trace_namer namer,
         const struct vs_trace_event *e =
             t->keep_all ? &t->log[i] : &t->ring[(first + i) & t->ring_mask];
         rc = write_event(t, &jo, e, namer, ctx);
-        if (rc < 0)
+        if (rc < 0) {
+            free(jo.device_tracks);
             return rc;
+        }
     }
+    free(jo.device_tracks);
     jo_puts(&jo, "\n]}\n");
     if (jo.err || ferror(f) || fflush(f) == EOF)
         return -VK_EIO;

@@ -73,6 +73,10 @@ enum vs_trace_kind {
     VS_TR_KIND_COUNT
 };
 
+/* The JSON export puts device events (VS_TR_CFG_READ..VS_TR_IOMMU_FAULT, a[0] = bdf) on one
+ * track per device: thread bdf + 1 ("pci BB:DD.F") of this pseudo-process ("devices"), with
+ * the fields by name and the process and thread that caused the event (from_pid, from_tid). */
+#define VS_TRACE_DEVICE_PID 0x7fffffffu
 #define VS_TRACE_LOG_MAX ((size_t)1 << 22)    /* events: 256 MiB */
 #define VS_TRACE_STR_MAX (1u << 18)           /* interned strings */
 #define VS_TRACE_STR_BYTES ((size_t)16 << 20) /* their bytes, NULs included */
