@@ -436,6 +436,7 @@ int ddk_irq_enable(struct ddk_device *dev, enum ddk_irq_kind kind, unsigned want
         /* a message is a memory write by the device: it needs bus mastering */
         if ((rc = ddk_bus_master(dev, 1)))
             return rc;
+        rc = -VK_ENOENT;
         if (kind != DDK_IRQ_MSI)
             rc = irq_msix(dev, want);
         if (rc == -VK_ENOENT && kind != DDK_IRQ_MSIX)

@@ -16,7 +16,7 @@ expect_no_match "devmgr is silent when all goes well" "$(err list)" 'devmgr:'
 # /proc/devices: published by devmgr, which runs as its own uid, not root
 run_vrsim proc --seed 5 "$TESTIMAGE" -- /test/edutest proc devices
 expect_match "/proc/devices: header" "$(out proc)" '^bdf +vendor device class +driver +state'
-expect_match "/proc/devices: edu bound" "$(out proc)" '00:03\.0 1234 +11e8 +00ff00 edu +running 0'
+expect_match "/proc/devices: edu bound" "$(out proc)" '00:03\.0 1234 +11e8 +00ff00 edu +running +0 '
 run_vrsim iommu --seed 5 "$TESTIMAGE" -- /test/edutest proc iommu
 expect_match "/proc/iommu: the edu's domain with the driver's three buffers" "$(out iommu)" \
     '00:03\.0 3 12288 0 0'

@@ -42,7 +42,7 @@ expect_match "crash: the driver died with a DMA pending" "$(out crash)" \
     'crash request: no reply \(the driver died\)'
 expect_match "crash: the restarted driver computes 5!" "$(out crash)" 'fact\(5\) = 120'
 expect_match "crash: /proc/devices shows one restart" "$(out crash)" \
-    '00:03\.0 1234 +11e8 +00ff00 edu +running 1 '
+    '00:03\.0 1234 +11e8 +00ff00 edu +running +1 '
 expect_no_match "crash: reset and revocation succeeded" "$(err crash)" 'devmgr: .*error'
 
 run_vrsim again --seed 11 "$TESTIMAGE" -- /test/edutest crash

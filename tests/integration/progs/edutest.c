@@ -8,7 +8,7 @@
  *                      both fail (EIO), the canary's bytes do not change; prints /proc/iommu
  *   edutest crash      has the driver die with a DMA pending, then waits for devmgr to restart
  *                      it and computes 5!; prints /proc/devices
- *   edutest proc NAME  prints /proc/NAME
+ *   edutest proc NAME  prints /proc/NAME after 100 ms (devmgr refreshes on a 50 ms tick)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -170,6 +170,7 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "proc") && argc > 2) {
         char path[64];
         snprintf(path, sizeof path, "/proc/%s", argv[2]);
+        sleep_ms(100);
         show(path);
         return 0;
     }
