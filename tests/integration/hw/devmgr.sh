@@ -9,6 +9,9 @@ run_vrsim list --seed 5 "$TESTIMAGE" -- /bin/devlist
 expect_eq "devlist: status" "$(status list)" 0
 expect_match "devlist: edu at 00:03.0, bound and running" "$(out list)" \
     '00:03\.0 +1234:11e8 +00ff00 unclassified +edu +running +0 '
+expect_match "devlist: the host bridge at 00:00.0, no driver" "$(out list)" \
+    '00:00\.0 +8086:29c0 +060000 host bridge +- +unbound'
+expect_eq "devlist: the default machine has two functions" "$(out list | grep -c '^00:')" 2
 expect_eq "devlist: every function of the default machine, each once" \
     "$(out list | grep -c '^00:')" "$(out list | grep '^00:' | sort -u | wc -l)"
 expect_no_match "devmgr is silent when all goes well" "$(err list)" 'devmgr:'
