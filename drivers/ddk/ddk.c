@@ -523,6 +523,55 @@ static void deliver_irqs(struct ddk_device *dev, uint64_t bits)
     }
 }
 
+/* DDK_OP_PROBE (veridian/devices.h): what this driver holds, and what the kernel refuses it. */
+static void probe(struct ddk_device *dev, struct ddk_msg *m)
+{
+    size_t n;
+    const struct vk_start_handle *hs = vr_start_handles(&n);
+    uint64_t ok = DDK_PROBE_ALL;
+    uint32_t h;
+    for (size_t i = 0; i < n; i++) {
+        struct vk_handle_info hi;
+        struct ddk_probe_handle ph = {.role = hs[i].role & ~VK_START_MOVE};
+        if (vk_handle_info(hs[i].handle, &hi) == 0) {
+            ph.type = hi.type;
+            ph.rights = hi.rights;
+        }
+        vk_msg_write(m->token, i * sizeof ph, &ph, sizeof ph);
+        if (vk_pci_config_read(hs[i].handle, 0, 0, 4) >= 0)
+            ok &= ~(uint64_t)DDK_PROBE_NO_CONFIG;
+        if (vk_device_open(hs[i].handle, 0, &h) == 0) {
+            ok &= ~(uint64_t)DDK_PROBE_NO_OPEN;
+            vk_handle_close(h);
+        }
+        if (vk_dma_domain_open(hs[i].handle, 0, &h) == 0) {
+            ok &= ~(uint64_t)DDK_PROBE_NO_DOMAIN;
+            vk_handle_close(h);
+        }
+        struct vk_iommu_fault f;
+        if (vk_iommu_faults(hs[i].handle, 0, &f, 1) >= 0)
+            ok &= ~(uint64_t)DDK_PROBE_NO_FAULTS;
+    }
+    if (vk_device_reset(dev->dev) >= 0)
+        ok &= ~(uint64_t)DDK_PROBE_NO_RESET;
+    if (vk_handle_dup(dev->dev, VK_RIGHT_READ, &h) == 0 ||
+        (dev->domain && vk_handle_dup(dev->domain, VK_RIGHT_MAP, &h) == 0)) {
+        ok &= ~(uint64_t)DDK_PROBE_NO_DUP;
+        vk_handle_close(h);
+    }
+    uint32_t vmo;
+    if (dev->domain && vk_vmo_create(4096, &vmo) == 0) {
+        struct vk_dma_map dm = {.iova = VK_IOVA_LIMIT, .len = 4096, .perm = VK_DMA_WRITE};
+        if (vk_dma_map(dev->domain, vmo, &dm) == 0)
+            ok &= ~(uint64_t)DDK_PROBE_IOVA_RANGE;
+        vk_handle_close(vmo);
+    }
+    memset(m->data, 0, sizeof m->data);
+    m->data[0] = n;
+    m->data[1] = ok;
+    ddk_reply(dev, m, 0);
+}
+
 static void deliver_message(struct ddk_device *dev)
 {
     struct vk_recv r;
@@ -545,9 +594,14 @@ static void deliver_message(struct ddk_device *dev)
     } else {
         return;
     }
-    if (dev->ops->handle_message)
+    if (m.kind == DDK_MSG_CALL && m.opcode == DDK_OP_PROBE) {
+        if (m.recv_len < VK_SPAWN_MAX_HANDLES * sizeof(struct ddk_probe_handle))
+            ddk_reply(dev, &m, -VK_EINVAL);
+        else
+            probe(dev, &m);
+    } else if (dev->ops->handle_message) {
         dev->ops->handle_message(dev, &m);
-    else if (m.kind == DDK_MSG_CALL)
+    } else if (m.kind == DDK_MSG_CALL)
         ddk_reply(dev, &m, -VK_ENOSYS);
 }
 

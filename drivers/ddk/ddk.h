@@ -8,6 +8,9 @@
  *     -> handle_message(msg) for one request (or close notice) from a client, or
  *     -> handle_deadline() when the deadline passed first.
  *
+ * The kit itself answers DDK_OP_PROBE (veridian/devices.h: the driver's handles and the
+ * refusals it gets), so tests can check what devmgr gave any driver.
+ *
  * One thread, no locks: every callback runs to completion in the loop. A driver that cannot
  * answer a request at once (it waits for its device) keeps the message, holds further
  * messages (ddk_hold_messages: they queue in the kernel), sets a deadline, and replies from

@@ -46,6 +46,27 @@
 #define DDK_DOMAIN_RIGHTS (VK_RIGHT_MAP | VK_RIGHT_TRANSFER)
 #define DDK_SERVE_RIGHTS (VK_RIGHT_RECV | VK_RIGHT_TRANSFER)
 
+/* Every driver's endpoint (the DDK answers it, not the driver): the driver's start handles
+ * (struct ddk_probe_handle each, in the receive buffer; data[0] = how many) and, in data[1],
+ * DDK_PROBE_* bits for the refusals the kernel gave when the DDK tried, with each of those
+ * handles, what a driver must not be able to do. Tests use it to check what devmgr gave. */
+#define DDK_OP_PROBE 0xdd00u
+#define DDK_PROBE_NO_CONFIG 0x01u  /* pci_config_read of the host bridge (00:00.0): refused */
+#define DDK_PROBE_NO_OPEN 0x02u    /* device_open of 00:00.0: refused */
+#define DDK_PROBE_NO_DOMAIN 0x04u  /* dma_domain_open of 00:00.0: refused */
+#define DDK_PROBE_NO_RESET 0x08u   /* device_reset of its own device: refused (no KILL) */
+#define DDK_PROBE_NO_DUP 0x10u     /* handle_dup of the device and domain: refused */
+#define DDK_PROBE_NO_FAULTS 0x20u  /* iommu_faults (the machine's log): refused */
+#define DDK_PROBE_IOVA_RANGE 0x40u /* dma_map beyond VK_IOVA_LIMIT in its domain: refused */
+#define DDK_PROBE_ALL 0x7fu
+
+struct ddk_probe_handle {
+    uint32_t role; /* enum vk_role or DDK_ROLE_* */
+    uint32_t type; /* enum vk_obj_type */
+    uint32_t rights;
+    uint32_t reserved;
+};
+
 enum edu_proto_op {
     EDU_OP_FACT = 0x100,
     EDU_OP_DMA = 0x101,

@@ -2,7 +2,8 @@
 # devmgr (issue 11, item 6): it enumerates the default machine's PCI bus and starts the edu
 # driver (/proc/devices and devlist show it bound and running, /dev/edu exists); it publishes
 # /proc/devices and /proc/iommu without being root (vfs takes its CAP_IPC_CREATE right); a
-# drivers.toml with a syntax error is refused with file:line:col and no driver starts.
+# drivers.toml with a syntax error is refused with file:line:col and no driver starts; a
+# driver holds only the handles devmgr gave it, and the kernel refuses it everything else.
 . "$(dirname "$0")/../lib.sh"
 
 run_vrsim list --seed 5 "$TESTIMAGE" -- /bin/devlist
@@ -24,6 +25,20 @@ run_vrsim iommu --seed 5 "$TESTIMAGE" -- /test/edutest proc iommu
 expect_match "/proc/iommu: the edu's domain with the driver's three buffers" "$(out iommu)" \
     '00:03\.0 3 12288 0 0'
 expect_match "/proc/iommu: an empty fault log" "$(out iommu)" 'fault log \(0\)'
+
+# the driver holds exactly what devmgr gave it: its device (no KILL, no DUP), its domain (MAP),
+# its endpoint's receive end, the console for diagnostics; nothing else (no spawner, no
+# session, no boot image), and the kernel refuses it every other device, the bus, the fault
+# log, a reset and DMA beyond its domain
+run_vrsim probe --seed 5 "$TESTIMAGE" -- /test/edutest probe
+expect_eq "probe: status" "$(status probe)" 0
+expect_eq "probe: the driver's handles, exactly" "$(out probe)" \
+"handle role=0x101 type=8 rights=read|write|transfer|mmio|irq
+handle role=0x102 type=9 rights=map|transfer
+handle role=0x103 type=3 rights=recv|transfer
+handle role=0x2 type=6 rights=write|transfer
+handle role=0x3 type=6 rights=write|transfer
+refused: 0x7f of 0x7f"
 
 # a drivers.toml with a syntax error: refused with file:line:col, nothing bound
 root="$TMP/root-bad"

@@ -8,6 +8,8 @@
  *                      both fail (EIO), the canary's bytes do not change; prints /proc/iommu
  *   edutest crash      has the driver die with a DMA pending, then waits for devmgr to restart
  *                      it and computes 5!; prints /proc/devices
+ *   edutest probe      lists the driver's start handles (role, type, rights) and which of the
+ *                      things a driver must not do the kernel refused it (DDK_OP_PROBE)
  *   edutest proc NAME  prints /proc/NAME after 100 ms (devmgr refreshes on a 50 ms tick)
  */
 #include <errno.h>
@@ -161,6 +163,42 @@ static int crash(uint32_t h)
     return r;
 }
 
+static int probe(uint32_t h)
+{
+    static struct ddk_probe_handle hs[VK_SPAWN_MAX_HANDLES];
+    uint64_t out[VK_MSG_DATA_WORDS];
+    long rc = edu_call(h, DDK_OP_PROBE, NULL, NULL, 0, hs, sizeof hs, 0, out);
+    if (rc) {
+        printf("probe: %s\n", err_name(rc));
+        return 1;
+    }
+    static const struct {
+        uint32_t bit;
+        const char *name;
+    } rights[] = {
+        {VK_RIGHT_READ, "read"},         {VK_RIGHT_WRITE, "write"},   {VK_RIGHT_MAP, "map"},
+        {VK_RIGHT_CALL, "call"},         {VK_RIGHT_RECV, "recv"},     {VK_RIGHT_DUP, "dup"},
+        {VK_RIGHT_TRANSFER, "transfer"}, {VK_RIGHT_SIGNAL, "signal"}, {VK_RIGHT_WAIT, "wait"},
+        {VK_RIGHT_MINT, "mint"},         {VK_RIGHT_SPAWN, "spawn"},   {VK_RIGHT_KILL, "kill"},
+        {VK_RIGHT_MMIO, "mmio"},         {VK_RIGHT_IRQ, "irq"},       {VK_RIGHT_DMA, "dma"},
+    };
+    for (uint64_t i = 0; i < out[0] && i < VK_SPAWN_MAX_HANDLES; i++) {
+        printf("handle role=%#x type=%u rights=", hs[i].role, hs[i].type);
+        const char *sep = "";
+        for (size_t b = 0; b < sizeof rights / sizeof rights[0]; b++) {
+            if (hs[i].rights & rights[b].bit) {
+                printf("%s%s", sep, rights[b].name);
+                sep = "|";
+            }
+        }
+        if (hs[i].rights & ~(uint32_t)0x7fff)
+            printf("%s%#x", sep, hs[i].rights & ~(uint32_t)0x7fff);
+        printf("\n");
+    }
+    printf("refused: %#llx of %#x\n", (unsigned long long)out[1], DDK_PROBE_ALL);
+    return out[1] == DDK_PROBE_ALL ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -183,6 +221,8 @@ int main(int argc, char **argv)
         return fault(h);
     if (!strcmp(argv[1], "crash"))
         return crash(h);
+    if (!strcmp(argv[1], "probe"))
+        return probe(h);
     fprintf(stderr, "edutest: unknown command %s\n", argv[1]);
     return 2;
 }
