@@ -320,12 +320,14 @@ static void refresh(struct devmgr *dm)
     }
 }
 
-/* 1 when text differs from what was last published (then it is published), else 0. */
+/* 1 when text differs from what was last published (then it is published), else 0. A
+ * refused publication is not retried until the text changes (no tick keeps trying). */
 static int publish(struct devmgr *dm, const char *name, const char *text, char *last)
 {
     if (!strcmp(text, last))
         return 0;
     size_t nl = strlen(name), tl = strlen(text);
+    memcpy(last, text, tl + 1);
     char *msg = malloc(nl + 1 + tl);
     uint32_t res;
     if (!msg || ipc_create_right(dm, &res)) {
@@ -349,7 +351,6 @@ static int publish(struct devmgr *dm, const char *name, const char *text, char *
                     strerror(rc ? (int)-rc : (int)c.msg.opcode));
         return 1;
     }
-    memcpy(last, text, tl + 1);
     return 1;
 }
 
