@@ -52,4 +52,17 @@ expect_match "bad drivers.toml: file:line:col and what" "$(err bad)" \
 expect_match "bad drivers.toml: the devices are listed, none bound" "$(out bad)" \
     '00:03\.0 +1234:11e8 +00ff00 unclassified +- +unbound'
 expect_digest_line bad
+# a driver that dies at every start (here /test/crash, started as "ill": ud2) is restarted
+# with a doubling back-off (10, 20, 40, 80, 160 ms of virtual time), then given up on
+root="$TMP/root-crashy"
+cp -r "$TESTROOT" "$root"
+printf '[[driver]]\nname = "ill"\npath = "/test/crash"\nvendor = 0x1234\ndevice = 0x11e8\n' \
+    >"$root/etc/drivers.toml"
+"$MKBOOTFS" -o "$TMP/crashy.bootfs" "$root" >/dev/null
+run_vrsim crashy --seed 5 "$TMP/crashy.bootfs" -- /test/edutest proc devices 1000
+expect_match "crashy driver: five restarts, then failed" "$(out crashy)" \
+    '00:03\.0 1234 +11e8 +00ff00 ill +failed +5 '
+expect_match "crashy driver: devmgr says it gave up" "$(err crashy)" \
+    'devmgr: ill \(00:03\.0\): driver failed 6 times: giving up'
+expect_eq "crashy driver: six starts" "$(err crashy | grep -c 'pid [0-9]* (ill) killed by SIGILL')" 6
 finish

@@ -36,13 +36,21 @@ expect_match "fault: /proc/iommu logs the permission fault" "$(out fault)" \
 expect_eq "fault: three iommu_fault events in the trace" \
     "$(grep -o '"name": *"iommu_fault"' "$TMP/fault.json" | wc -l)" 3
 
-run_vrsim crash --seed 11 "$TESTIMAGE" -- /test/edutest crash
+run_vrsim crash --seed 11 --trace "$TMP/crash.json" "$TESTIMAGE" -- /test/edutest crash
 expect_eq "crash: status" "$(status crash)" 0
 expect_match "crash: the driver died with a DMA pending" "$(out crash)" \
     'crash request: no reply \(the driver died\)'
 expect_match "crash: the restarted driver computes 5!" "$(out crash)" 'fact\(5\) = 120'
 expect_match "crash: /proc/devices shows one restart" "$(out crash)" \
     '00:03\.0 1234 +11e8 +00ff00 edu +running +1 '
+# devmgr reset the device before anything else: the transfer the dead driver started never
+# happened (without the reset it lands 100 ms later in the restarted driver's new buffer at
+# the same IOVA), and nothing faulted after the revocation
+expect_eq "crash: the dead driver's DMA never happened (no dma event in the trace)" \
+    "$(grep -o '"name": *"dma"' "$TMP/crash.json" | wc -l)" 0
+expect_match "crash: devmgr reset the device" "$(cat "$TMP/crash.json")" '"name": *"device_reset"'
+expect_match "crash: no IOMMU fault" "$(out crash)" \
+    '00:03\.0 1234 +11e8 +00ff00 edu +running +1 +[0-9]+ 0$'
 expect_no_match "crash: reset and revocation succeeded" "$(err crash)" 'devmgr: .*error'
 
 run_vrsim again --seed 11 "$TESTIMAGE" -- /test/edutest crash

@@ -10,7 +10,8 @@
  *                      it and computes 5!; prints /proc/devices
  *   edutest probe      lists the driver's start handles (role, type, rights) and which of the
  *                      things a driver must not do the kernel refused it (DDK_OP_PROBE)
- *   edutest proc NAME  prints /proc/NAME after 100 ms (devmgr refreshes on a 50 ms tick)
+ *   edutest proc NAME [MS]  prints /proc/NAME after MS (default 100) ms of virtual time
+ *                      (devmgr refreshes on a 50 ms tick)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -202,13 +203,14 @@ static int probe(uint32_t h)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: edutest fact N | dma LEN | fault | crash | proc NAME\n");
+        fprintf(stderr,
+                "usage: edutest fact N | dma LEN | fault | crash | probe | proc NAME [MS]\n");
         return 2;
     }
     if (!strcmp(argv[1], "proc") && argc > 2) {
         char path[64];
         snprintf(path, sizeof path, "/proc/%s", argv[2]);
-        sleep_ms(100);
+        sleep_ms(argc > 3 ? strtol(argv[3], NULL, 0) : 100);
         show(path);
         return 0;
     }
