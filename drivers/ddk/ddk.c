@@ -46,6 +46,8 @@ struct ddk_device {
     const struct ddk_driver_ops *ops;
     void *priv;
     const char *name;
+    int argc;
+    char **argv;
     uint32_t dev;    /* device object */
     uint32_t domain; /* DMA domain (0: none) */
     uint32_t ep;     /* our endpoint's receive end */
@@ -73,6 +75,14 @@ void *ddk_priv(const struct ddk_device *dev)
 const char *ddk_name(const struct ddk_device *dev)
 {
     return dev->name;
+}
+
+int ddk_has_arg(const struct ddk_device *dev, const char *flag)
+{
+    for (int i = 2; i < dev->argc; i++)
+        if (dev->argv[i] && !strcmp(dev->argv[i], flag))
+            return 1;
+    return 0;
 }
 
 const struct vk_device_info *ddk_info(const struct ddk_device *dev)
@@ -612,6 +622,8 @@ int ddk_main(const struct ddk_driver_ops *ops, int argc, char **argv)
         return 1;
     dev->ops = ops;
     dev->name = argc > 1 ? argv[1] : ops->name;
+    dev->argc = argc;
+    dev->argv = argv;
     dev->dev = vr_start_handle(DDK_ROLE_DEVICE);
     dev->domain = vr_start_handle(DDK_ROLE_DOMAIN);
     dev->ep = vr_start_handle(DDK_ROLE_SERVE);

@@ -75,6 +75,8 @@ void ddk_set_priv(struct ddk_device *dev, void *priv);
 void *ddk_priv(const struct ddk_device *dev);
 /* The node's name (argv[1], e.g. "edu"). */
 const char *ddk_name(const struct ddk_device *dev);
+/* Is `flag` among the driver's arguments after its name (drivers.toml `args`)? */
+int ddk_has_arg(const struct ddk_device *dev, const char *flag);
 /* IDs, class, BARs and interrupt capabilities of the function, as the kernel reported them
  * at start. */
 const struct vk_device_info *ddk_info(const struct ddk_device *dev);

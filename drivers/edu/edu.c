@@ -3,6 +3,8 @@
  * (protocol: veridian/devices.h). Written against ddk.h only, so the same binary drives
  * vrsim's model (hw-models/edu) and QEMU's device.
  *
+ * Interrupts: MSI (one vector); with the argument --intx (drivers.toml `args`) the INTx line.
+ *
  * One operation at a time: the device has one factorial unit and one DMA engine. While an
  * operation runs the driver holds further messages (they queue in the kernel), and a deadline
  * bounds the wait for the device's interrupt (MSI): a lost interrupt fails the operation with
@@ -258,7 +260,10 @@ static int edu_init(struct ddk_device *dev)
         return rc;
     for (size_t i = 0; i < d->canary.size; i++)
         ((uint8_t *)d->canary.va)[i] = (uint8_t)(0xc5 ^ i);
-    if ((rc = ddk_irq_enable(dev, DDK_IRQ_MSI, 1)) < 0) {
+    if (ddk_has_arg(dev, "--intx")) { /* drivers.toml args: the legacy line, no MSI */
+        if ((rc = ddk_irq_enable(dev, DDK_IRQ_INTX, 1)) < 0)
+            return rc;
+    } else if ((rc = ddk_irq_enable(dev, DDK_IRQ_MSI, 1)) < 0) {
         ddk_log(dev, "no MSI (error %d): trying INTx", -rc);
         if ((rc = ddk_irq_enable(dev, DDK_IRQ_INTX, 1)) < 0)
             return rc;

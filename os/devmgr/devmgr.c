@@ -219,7 +219,9 @@ static long spawn_driver(struct devmgr *dm, struct dm_dev *x, size_t idx)
         if (!vk_handle_dup(con, VK_RIGHT_WRITE | VK_RIGHT_TRANSFER, &h))
             hs[n++] = (struct vk_start_handle){h, VK_ROLE_STDERR | VK_START_MOVE};
     }
-    const char *argv[] = {r->path, r->name, NULL};
+    const char *argv[3 + DEVMGR_ARGS_MAX] = {r->path, r->name};
+    for (uint32_t i = 0; i < r->nargs; i++)
+        argv[2 + i] = r->args[i];
     const char *envp[] = {NULL};
     struct vk_spawn s = {
         .spawner = dm->res,

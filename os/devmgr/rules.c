@@ -76,13 +76,31 @@ static int parse_rule(const char *file, const struct vl_toml_value *t, struct de
             }
             continue;
         }
+        if (!strcmp(key, "args")) {
+            if (vl_toml_type_of(v) != VL_TOML_ARRAY)
+                FAIL(v, "args: expected an array of strings, found %s",
+                     vl_toml_type_name(vl_toml_type_of(v)));
+            if (vl_toml_array_len(v) > DEVMGR_ARGS_MAX)
+                FAIL(v, "args: at most %u strings", DEVMGR_ARGS_MAX);
+            for (size_t j = 0; j < vl_toml_array_len(v); j++) {
+                const struct vl_toml_value *a = vl_toml_array_at(v, j);
+                if (vl_toml_string(a, &s, &sn) || sn == 0 || sn >= DEVMGR_ARG_MAX ||
+                    memchr(s, 0, sn))
+                    FAIL(a, "args: expected strings of 1..%u bytes", DEVMGR_ARG_MAX - 1);
+                memcpy(r->args[j], s, sn + 1);
+            }
+            r->nargs = (uint32_t)vl_toml_array_len(v);
+            continue;
+        }
         int64_t max;
         if (!strcmp(key, "vendor") || !strcmp(key, "device"))
             max = 0xffff;
         else if (!strcmp(key, "class") || !strcmp(key, "class_mask"))
             max = 0xffffff;
         else
-            FAIL(v, "unknown key '%s' (expected name, path, vendor, device, class, class_mask)",
+            FAIL(v,
+                 "unknown key '%s' (expected name, path, vendor, device, class, class_mask, "
+                 "args)",
                  key);
         if (vl_toml_int(v, &x))
             FAIL(v, "%s: expected an integer, found %s", key,

@@ -10,6 +10,8 @@
  *   device = 0x11e8
  *   class = 0x00ff00              optional: base << 16 | sub << 8 | prog-if ...
  *   class_mask = 0xffff00         ... compared under this mask (default 0xffffff)
+ *   args = ["--intx"]             optional: the driver's argv after its name (at most
+ *                                 DEVMGR_ARGS_MAX strings of 1..DEVMGR_ARG_MAX-1 bytes)
  * A rule needs vendor or class. A function gets the first rule (in file order) it matches.
  * Anything else (unknown keys, wrong types, out-of-range numbers, a TOML syntax error) is
  * refused with "file:line:col: what is wrong", and devmgr then starts no driver at all.
@@ -24,6 +26,8 @@
 #define DEVMGR_NAME_MAX 32u
 #define DEVMGR_PATH_MAX 128u
 #define DEVMGR_ANY (-1)
+#define DEVMGR_ARGS_MAX 4u
+#define DEVMGR_ARG_MAX 64u
 
 struct devmgr_rule {
     char name[DEVMGR_NAME_MAX];
@@ -31,6 +35,8 @@ struct devmgr_rule {
     int32_t vendor, device; /* DEVMGR_ANY or 0..0xffff */
     int32_t class_code;     /* DEVMGR_ANY or 0..0xffffff */
     uint32_t class_mask;
+    uint32_t nargs;
+    char args[DEVMGR_ARGS_MAX][DEVMGR_ARG_MAX];
 };
 
 /* Parse text (len bytes; file names it in messages): 0 with rules[0..*n), or -VK_EINVAL /

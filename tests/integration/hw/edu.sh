@@ -5,7 +5,7 @@
 # (the operation fails with EIO, a read-only canary keeps its bytes, the faults are in the
 # trace and in /proc/iommu); a driver that dies with a DMA pending is restarted by devmgr
 # after a device reset and a revocation of its domain (/proc/devices: restarts 1), and the
-# next request works; two runs with one seed give one trace digest.
+# next request works; the driver also runs on INTx; two runs with one seed give one digest.
 . "$(dirname "$0")/../lib.sh"
 
 run_vrsim fact --seed 11 "$TESTIMAGE" -- /test/edutest fact 12
@@ -52,6 +52,23 @@ expect_match "crash: devmgr reset the device" "$(cat "$TMP/crash.json")" '"name"
 expect_match "crash: no IOMMU fault" "$(out crash)" \
     '00:03\.0 1234 +11e8 +00ff00 edu +running +1 +[0-9]+ 0$'
 expect_no_match "crash: reset and revocation succeeded" "$(err crash)" 'devmgr: .*error'
+
+# the same driver on the legacy INTx line (drivers.toml args = ["--intx"]): the interrupts
+# arrive as vector 64 (VK_IRQ_INTX), bound, not spurious
+root="$TMP/root-intx"
+cp -r "$TESTROOT" "$root"
+printf '[[driver]]\nname = "edu"\npath = "/sbin/drivers/edu"\nvendor = 0x1234\ndevice = 0x11e8\nargs = ["--intx"]\n' \
+    >"$root/etc/drivers.toml"
+"$MKBOOTFS" -o "$TMP/intx.bootfs" "$root" >/dev/null
+run_vrsim intx --seed 11 --trace "$TMP/intx.json" "$TMP/intx.bootfs" -- /test/edutest dma 4096
+expect_eq "intx: dma 4096 round trip" "$(out intx)" "dma 4096 bytes: round trip ok"
+expect_eq "intx: two interrupts on the INTx line, delivered" "$(python3 - "$TMP/intx.json" <<'PY'
+import json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+print(sum(1 for e in ev if e.get("name") == "irq" and e["args"].get("vector") == 64
+          and not e["args"].get("spurious")))
+PY
+)" 2
 
 run_vrsim again --seed 11 "$TESTIMAGE" -- /test/edutest crash
 expect_eq "determinism: same output" "$(out again)" "$(out crash)"

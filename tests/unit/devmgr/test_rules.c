@@ -56,6 +56,13 @@ START_TEST(test_match)
     ck_assert_int_eq(devmgr_match(rules, n, 0x8086, 0x100e, 0x020001), 2); /* prog-if masked */
     ck_assert_int_eq(devmgr_match(rules, n, 0x8086, 0x100e, 0x020100), -1);
     ck_assert_int_eq(devmgr_match(rules, n, 0x1235, 0x1, 0), -1);
+    ck_assert_uint_eq(rules[0].nargs, 0);
+    ck_assert_int_eq(parse("[[driver]]\nname = \"a\"\npath = \"/a\"\nvendor = 1\n"
+                           "args = [\"--intx\", \"x\"]\n"),
+                     0);
+    ck_assert_uint_eq(rules[0].nargs, 2);
+    ck_assert_str_eq(rules[0].args[0], "--intx");
+    ck_assert_str_eq(rules[0].args[1], "x");
     ck_assert_int_eq(parse(""), 0);
     ck_assert_uint_eq(n, 0);
     ck_assert_int_eq(devmgr_match(rules, n, 0x1234, 0x1, 0), -1);
@@ -83,6 +90,13 @@ static const struct {
      "path = \"/f\"\nvendor = 2\n",
      "drivers.toml:5:1: driver name 'e' used twice"},
     {"drivers = 1\n", "drivers.toml:1:11: unknown key 'drivers'"},
+    {"[[driver]]\nname = \"e\"\npath = \"/e\"\nvendor = 1\nargs = \"-v\"\n",
+     "drivers.toml:5:8: args: expected an array of strings, found string"},
+    {"[[driver]]\nname = \"e\"\npath = \"/e\"\nvendor = 1\nargs = [\"a\", 2]\n",
+     "drivers.toml:5:14: args: expected strings"},
+    {"[[driver]]\nname = \"e\"\npath = \"/e\"\nvendor = 1\nargs = "
+     "[\"1\",\"2\",\"3\",\"4\",\"5\"]\n",
+     "drivers.toml:5:8: args: at most 4 strings"},
 };
 
 START_TEST(test_refusals)
