@@ -3,7 +3,8 @@
  * node through vfs (VFS_OP_OPEN on its session: the reply carries a handle to the driver) and
  * calls the driver directly.
  *   edutest fact N     prints N! from the device's factorial unit
- *   edutest dma LEN    round-trips LEN patterned bytes through the device's DMA engine
+ *   edutest dma LEN [COUNT]  round-trips LEN patterned bytes through the device's DMA engine
+ *                      (COUNT times: a host-time benchmark, each trip is two transfers)
  *   edutest fault      points the device at an unmapped IOVA and at a read-only canary:
  *                      both fail (EIO), the canary's bytes do not change; prints /proc/iommu
  *   edutest crash      has the driver die with a DMA pending, then waits for devmgr to restart
@@ -217,8 +218,13 @@ int main(int argc, char **argv)
     uint32_t h = open_edu();
     if (!strcmp(argv[1], "fact") && argc > 2)
         return fact(h, strtoull(argv[2], NULL, 0));
-    if (!strcmp(argv[1], "dma") && argc > 2)
-        return dma(h, (size_t)strtoul(argv[2], NULL, 0));
+    if (!strcmp(argv[1], "dma") && argc > 2) {
+        long count = argc > 3 ? strtol(argv[3], NULL, 0) : 1;
+        int rc = 0;
+        for (long i = 0; i < count && !rc; i++)
+            rc = dma(h, (size_t)strtoul(argv[2], NULL, 0));
+        return rc;
+    }
     if (!strcmp(argv[1], "fault"))
         return fault(h);
     if (!strcmp(argv[1], "crash"))
