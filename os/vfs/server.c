@@ -757,9 +757,12 @@ static long op_register(struct vfs_server *sv, struct session *s, struct vfs_req
     return 0;
 }
 
-/* PUBLISH "name\0content": /proc/name, owned by the uid that created it (uid 0 only);
- * vfs's own entries and /proc/<pid> (a process announces its own, with HELLO) are no one's
- * to publish. */
+/* PUBLISH "name\0content": /proc/name, owned by the uid that created it (uid 0, or a caller
+ * that sends its resource handle with VK_RIGHT_IPC_CREATE: CAP_IPC_CREATE services such as
+ * devmgr publish without running as root); vfs's own entries and /proc/<pid> (a process
+ * announces its own, with HELLO) are no one's to publish. */
+static int has_capability(struct vfs_server *sv, uint32_t right);
+
 static long op_publish(struct vfs_server *sv, struct session *s, struct vfs_req *q)
 {
     static const char *const own[] = {"self", "uptime", "meminfo", "mounts"};
@@ -784,7 +787,7 @@ static long op_publish(struct vfs_server *sv, struct session *s, struct vfs_req 
     for (size_t i = 0; i < sv->npublished && !p; i++)
         if (!strcmp(sv->published[i].name, raw))
             p = &sv->published[i];
-    if (p ? p->owner != uid : uid != 0)
+    if (p ? p->owner != uid : uid != 0 && !has_capability(sv, VK_RIGHT_IPC_CREATE))
         return -VK_EPERM;
     if (!p) {
         struct published *np = realloc(sv->published, (sv->npublished + 1) * sizeof *np);

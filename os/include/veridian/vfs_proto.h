@@ -71,7 +71,8 @@ enum vfs_op {
                              caller's resource handle with VK_RIGHT_FS_MOUNT in handles[1] */
     VFS_OP_UMOUNT = 19,   /* path; resource handle in handles[1] */
     VFS_OP_PUBLISH = 20,  /* "name\0content": (re)write /proc/name. A new name: effective uid
-                             0 only, and the entry belongs to that uid; an existing one: its
+                             0, or a resource handle with VK_RIGHT_IPC_CREATE in handles[]
+                             (devmgr), and the entry belongs to that uid; an existing one: its
                              owner only; numeric names (/proc/<pid>, announced by each process
                              with HELLO) and vfs's own entries: no one (VK_EPERM). init
                              publishes /proc/services */

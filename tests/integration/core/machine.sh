@@ -34,6 +34,10 @@ memory 2147483648 (2048 MiB)"
 for r in named bypath builtin; do
     expect_eq "$r: status" "$(status $r)" "$(status plain)"
     expect_eq "$r: output" "$(out $r)" "$(out plain)"
+done
+# the built-in machine has no PCI devices, so devmgr (in the default services) finds none and
+# starts no driver there: same output, another trace
+for r in named bypath; do
     expect_eq "$r: same digest as without --machine" "$(digest $r)" "$(digest plain)"
 done
 expect_match "plain: hello ran" "$(out plain)" 'Hello'

@@ -1,0 +1,82 @@
+/*
+ * Two small protocols of the hardware side: how devmgr hands a driver its device (start
+ * roles), and /dev/edu (drivers/edu, the driver of QEMU's educational device).
+ *
+ * Start roles. devmgr (os/devmgr) spawns each driver with exactly three handles, by role:
+ *   DDK_ROLE_DEVICE   the PCI function's device object: READ|WRITE|MMIO|IRQ (no KILL: only
+ *                     devmgr resets the device; no DUP)
+ *   DDK_ROLE_DOMAIN   the function's DMA domain: MAP only (no KILL, no DUP)
+ *   DDK_ROLE_SERVE    the receive end (RECV) of the endpoint behind /dev/<name>, which devmgr
+ *                     registered with vfs on the driver's behalf
+ * and, for diagnostics, the console as stdout/stderr (WRITE only). No spawner, no session (a
+ * driver names nothing in the file namespace), no boot image. argv[1] is the node's name.
+ *
+ * /dev/edu. A client opens /dev/edu (vfs returns a handle to the driver's endpoint, badged
+ * per open) and calls it with the opcodes below. As in the vfs protocol the reply's opcode is
+ * 0 or a positive errno (EIO: the device reported a DMA error or a lost interrupt; EBUSY:
+ * never, requests queue) and data[0] the result.
+ *   EDU_OP_FACT     data[0] = n -> data[0] = n! mod 2^32 (the factorial unit, its interrupt)
+ *   EDU_OP_DMA      1..EDU_PROTO_DMA_MAX bytes in the send buffer -> the same bytes in the
+ *                   receive buffer, having gone RAM -> device buffer -> another RAM buffer
+ *                   by two interrupt-driven DMA transfers; data[0] = count
+ *   EDU_OP_INFO     -> data[0] = IOVA of the driver's canary page (mapped device-read-only),
+ *                   data[1] = an IOVA mapped to nothing, data[2] = FNV-1a hash of the canary,
+ *                   data[3] = DMA transfers done, data[4] = DMA errors seen, data[5] = irqs
+ *   EDU_OP_DMA_RAW  test only: data[0] = iova, data[1] = len, data[2] = EDU_RAW_* direction:
+ *                   points the device at any IOVA (a driver aiming at memory it was not given)
+ *   EDU_OP_CRASH    test only: starts a 4 KiB DMA into the driver's buffer and dies (a CPU
+ *                   fault) while it is pending; there is no reply
+ */
+#ifndef VERIDIAN_DEVICES_H
+#define VERIDIAN_DEVICES_H
+
+#include <stdint.h>
+
+#include "veridian/kcall.h"
+
+#define DDK_ROLE_DEVICE (VK_ROLE_USER + 1)
+#define DDK_ROLE_DOMAIN (VK_ROLE_USER + 2)
+#define DDK_ROLE_SERVE (VK_ROLE_USER + 3)
+
+/* Rights devmgr gives a driver. TRANSFER as well, because spawn takes only handles with
+ * TRANSFER and the child gets the rights as they are; without DUP the driver can still only
+ * give its one copy away (to whom? it holds no other endpoint than its own). */
+#define DDK_DEVICE_RIGHTS                                                                          \
+    (VK_RIGHT_READ | VK_RIGHT_WRITE | VK_RIGHT_MMIO | VK_RIGHT_IRQ | VK_RIGHT_TRANSFER)
+#define DDK_DOMAIN_RIGHTS (VK_RIGHT_MAP | VK_RIGHT_TRANSFER)
+#define DDK_SERVE_RIGHTS (VK_RIGHT_RECV | VK_RIGHT_TRANSFER)
+
+/* Every driver's endpoint (the DDK answers it, not the driver): the driver's start handles
+ * (struct ddk_probe_handle each, in the receive buffer; data[0] = how many) and, in data[1],
+ * DDK_PROBE_* bits for the refusals the kernel gave when the DDK tried, with each of those
+ * handles, what a driver must not be able to do. Tests use it to check what devmgr gave. */
+#define DDK_OP_PROBE 0xdd00u
+#define DDK_PROBE_NO_CONFIG 0x01u  /* pci_config_read of the host bridge (00:00.0): refused */
+#define DDK_PROBE_NO_OPEN 0x02u    /* device_open of 00:00.0: refused */
+#define DDK_PROBE_NO_DOMAIN 0x04u  /* dma_domain_open of 00:00.0: refused */
+#define DDK_PROBE_NO_RESET 0x08u   /* device_reset of its own device: refused (no KILL) */
+#define DDK_PROBE_NO_DUP 0x10u     /* handle_dup of the device and domain: refused */
+#define DDK_PROBE_NO_FAULTS 0x20u  /* iommu_faults (the machine's log): refused */
+#define DDK_PROBE_IOVA_RANGE 0x40u /* dma_map beyond VK_IOVA_LIMIT in its domain: refused */
+#define DDK_PROBE_ALL 0x7fu
+
+struct ddk_probe_handle {
+    uint32_t role; /* enum vk_role or DDK_ROLE_* */
+    uint32_t type; /* enum vk_obj_type */
+    uint32_t rights;
+    uint32_t reserved;
+};
+
+enum edu_proto_op {
+    EDU_OP_FACT = 0x100,
+    EDU_OP_DMA = 0x101,
+    EDU_OP_INFO = 0x102,
+    EDU_OP_DMA_RAW = 0x180,
+    EDU_OP_CRASH = 0x181,
+};
+
+#define EDU_PROTO_DMA_MAX 4096u
+#define EDU_RAW_TO_DEVICE 0u /* the device reads memory at iova */
+#define EDU_RAW_TO_RAM 1u    /* the device writes memory at iova */
+
+#endif
