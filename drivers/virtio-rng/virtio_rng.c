@@ -20,10 +20,10 @@
  * bounds the wait: a lost interrupt fails the read with EIO.
  *
  * Interrupts: MSI-X with two vectors (0: configuration change, 1: the request queue), else
- * INTx (vector 0; the ISR byte says which). Recovery: garbage in the used ring (vdrv_vq_get ->
- * -VK_EIO), DEVICE_NEEDS_RESET, or a lost interrupt fail the read in progress with EIO, then
- * the driver resets the device and brings it up again; if that fails the driver exits and
- * devmgr resets the device and restarts it.
+ * (or with the argument --intx, drivers.toml `args`) INTx: vector 0, the ISR byte says which.
+ * Recovery: garbage in the used ring (vdrv_vq_get -> -VK_EIO), DEVICE_NEEDS_RESET, or a lost
+ * interrupt fail the read in progress with EIO, then the driver resets the device and brings it up
+ * again; if that fails the driver exits and devmgr resets the device and restarts it.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -241,7 +241,7 @@ static int vrng_init(struct ddk_device *dev)
         return rc;
     if ((rc = ddk_dma_alloc(dev, VRNG_CHUNK, VK_DMA_WRITE, &r->buf)))
         return rc;
-    rc = ddk_irq_enable(dev, DDK_IRQ_MSIX, 2);
+    rc = ddk_has_arg(dev, "--intx") ? -VK_ENOENT : ddk_irq_enable(dev, DDK_IRQ_MSIX, 2);
     if (rc >= 2) {
         r->msix = true;
     } else {
