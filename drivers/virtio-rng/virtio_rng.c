@@ -12,7 +12,9 @@
  *   HWRNG_OP_CORRUPT  test only: data[0] = HWRNG_CORRUPT_* — before the driver reads the used
  *                 ring for the next completion it scribbles that garbage into the ring (the
  *                 ring is device-writable memory: this is what a malicious device could have
- *                 written), so tests reach the library's checks through the real data path
+ *                 written), so tests reach the library's checks through the real data path;
+ *                 HWRNG_CORRUPT_DESC instead makes the next request break the protocol (a
+ *                 device-readable buffer): the device answers DEVICE_NEEDS_RESET
  *   anything else -> ENOSYS
  *
  * One request in flight: one queue entry, one DMA buffer of VRNG_CHUNK bytes the device
@@ -112,6 +114,8 @@ static void corrupt_used(struct vrng *r)
     case HWRNG_CORRUPT_IDX:
         *idx = (uint16_t)(vq->last_used + vq->size + 3);
         break;
+    case HWRNG_CORRUPT_DESC:
+        return; /* done in op_read: not a used-ring garbage */
     default:
         break;
     }
@@ -122,7 +126,7 @@ static void complete(struct ddk_device *dev, struct vrng *r)
 {
     void *cookie;
     uint32_t len;
-    if (r->corrupt && r->busy)
+    if (r->corrupt && r->corrupt != HWRNG_CORRUPT_DESC && r->busy)
         corrupt_used(r);
     ddk_dma_sync(dev, &r->q.mem, 0);
     int got = vdrv_vq_get(&r->q.vq, &cookie, &len);
@@ -189,6 +193,14 @@ static void op_read(struct ddk_device *dev, struct vrng *r, struct ddk_msg *m)
         ddk_reply(dev, m, rc == -VK_ENOSPC ? -VK_EIO : rc);
         return;
     }
+    if (r->corrupt == HWRNG_CORRUPT_DESC) { /* test only: the buffer becomes device-readable */
+        struct vdrv_vq *vq = &r->q.vq;
+        uint16_t head = *(volatile uint16_t *)(vq->mem + vq->avail_off + 4 +
+                                               2u * ((vq->avail_idx - 1u) & (vq->size - 1u)));
+        volatile struct vdrv_desc *d = (volatile struct vdrv_desc *)(vq->mem + vq->desc_off) + head;
+        d->flags = (uint16_t)(d->flags & ~VDRV_DESC_F_WRITE);
+        r->corrupt = HWRNG_CORRUPT_NONE;
+    }
     r->cur = *m;
     r->busy = true;
     ddk_hold_messages(dev, 1);
@@ -216,7 +228,7 @@ static void vrng_message(struct ddk_device *dev, struct ddk_msg *m)
         ddk_reply(dev, m, 0);
         return;
     case HWRNG_OP_CORRUPT:
-        if (m->data[0] > HWRNG_CORRUPT_IDX) {
+        if (m->data[0] > HWRNG_CORRUPT_DESC) {
             ddk_reply(dev, m, -VK_EINVAL);
             return;
         }

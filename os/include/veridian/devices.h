@@ -85,8 +85,9 @@ enum edu_proto_op {
  *                     data[2] = reads failed with EIO, data[3] = interrupts delivered
  *   HWRNG_OP_CORRUPT  test only: data[0] = HWRNG_CORRUPT_*: the driver scribbles that garbage
  *                     into its used ring before taking the next completion (what a malicious
- *                     device could write there): that read must fail with EIO and the driver
- *                     reset the device, and the next read work */
+ *                     device could write there), or (HWRNG_CORRUPT_DESC) breaks its next
+ *                     request itself: that read must fail with EIO and the driver reset the
+ *                     device, and the next read work */
 #define HWRNG_CHUNK 4096u
 enum hwrng_proto_op {
     HWRNG_OP_INFO = 0x7200,
@@ -96,5 +97,9 @@ enum hwrng_proto_op {
 #define HWRNG_CORRUPT_ID 1u  /* the used id out of range */
 #define HWRNG_CORRUPT_LEN 2u /* the used length beyond the buffer */
 #define HWRNG_CORRUPT_IDX 3u /* the used index far ahead of the buffers in flight */
+#define HWRNG_CORRUPT_DESC                                                                         \
+    4u /* the driver itself breaks the protocol (a device-readable buffer                          \
+          in its next request): the device sets DEVICE_NEEDS_RESET and                             \
+          sends a configuration interrupt */
 
 #endif

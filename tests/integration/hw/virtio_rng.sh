@@ -6,7 +6,8 @@
 # Python), across several requests; one seed gives the same bytes and one trace digest, another
 # seed other bytes. Garbage in the used ring (each kind, injected through the driver's test
 # opcode) fails that read with EIO, the driver resets the device and the next read works, with
-# no crash and no restart by devmgr. The driver also runs on INTx (drivers.toml args).
+# no crash and no restart by devmgr; so does a DEVICE_NEEDS_RESET (the driver breaks a request
+# on purpose: the device refuses it and sends a configuration interrupt). The driver also runs on INTx (drivers.toml args).
 . "$(dirname "$0")/../lib.sh"
 
 # The bytes the model hands out for run seed $1 at bdf 00:04.0, $2 of them, 32 a line in hex.
@@ -70,7 +71,7 @@ for kind in id len idx; do
     expect_eq "garbage $kind: status" "$(status "bad-$kind")" 0
     expect_eq "garbage $kind: the read before, EIO, then a read after the reset" \
         "$(out "bad-$kind")" "read before: ok (16 bytes)
-read with garbage in the used ring ($kind): Input/output error
+read with garbage ($kind): Input/output error
 read after: ok (16 bytes)
 info: served 2 resets 2 failed 1 irqs 3"
     expect_match "garbage $kind: the driver says why and resets" "$(err "bad-$kind")" \
@@ -80,6 +81,18 @@ expect_match "garbage id: named" "$(err bad-id)" 'used id out of range'
 expect_match "garbage len: named" "$(err bad-len)" "used length beyond the chain's writable bytes"
 expect_match "garbage idx: named" "$(err bad-idx)" 'used index ahead of the buffers in flight'
 expect_digest_line bad-idx
+# the driver breaks the protocol itself: the device sets DEVICE_NEEDS_RESET and interrupts on
+# the configuration vector; the driver fails the read, resets, and the next read works
+run_vrsim bad-desc --seed 7 --trace "$TMP/desc.json" "$TESTIMAGE" -- /test/hwrngtest corrupt desc
+expect_eq "needs reset: the read fails with EIO, the next one works" "$(out bad-desc)" \
+    "read before: ok (16 bytes)
+read with garbage (desc): Input/output error
+read after: ok (16 bytes)
+info: served 2 resets 2 failed 1 irqs 3"
+expect_match "needs reset: the driver saw it" "$(err bad-desc)" \
+    'hwrng: the device needs a reset: the read fails with EIO, resetting the device'
+expect_match "needs reset: the model logged the guest error" "$(cat "$TMP/desc.json")" \
+    'guest error: pci 00:04\.0: virtio-rng: device-readable buffer in a request'
 run_vrsim bad-again --seed 7 "$TESTIMAGE" -- /test/hwrngtest corrupt len
 expect_eq "garbage: one seed, one digest" "$(digest bad-again)" "$(digest bad-len)"
 

@@ -3,11 +3,12 @@
  *   hwrngtest read N         open(2) + read(2) N bytes (in reads of at most 4096), print them
  *                            in hex, 32 bytes a line
  *   hwrngtest corrupt KIND   KIND = id | len | idx: read 16 bytes, have the driver find that
- *                            garbage in its used ring on the next read (HWRNG_OP_CORRUPT): that
- *                            read must fail with EIO; then read 16 bytes again (the driver reset
- *                            the device and brought it back) and print the driver's counters
- *   hwrngtest info           the driver's counters (HWRNG_OP_INFO)
- * Waits up to 1 s of virtual time for devmgr to publish the node.
+ *                            garbage in its used ring on the next read (HWRNG_OP_CORRUPT); desc:
+ *                            have it break the protocol in the next request (the device then
+ *                            needs a reset): that read must fail with EIO; then read 16 bytes again
+ * (the driver reset the device and brought it back) and print the driver's counters hwrngtest info
+ * the driver's counters (HWRNG_OP_INFO) Waits up to 1 s of virtual time for devmgr to publish the
+ * node.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -121,10 +122,11 @@ static int info(uint32_t h)
 
 static int corrupt(const char *kind)
 {
-    uint32_t k = !strcmp(kind, "id")    ? HWRNG_CORRUPT_ID
-                 : !strcmp(kind, "len") ? HWRNG_CORRUPT_LEN
-                 : !strcmp(kind, "idx") ? HWRNG_CORRUPT_IDX
-                                        : 0;
+    uint32_t k = !strcmp(kind, "id")     ? HWRNG_CORRUPT_ID
+                 : !strcmp(kind, "len")  ? HWRNG_CORRUPT_LEN
+                 : !strcmp(kind, "idx")  ? HWRNG_CORRUPT_IDX
+                 : !strcmp(kind, "desc") ? HWRNG_CORRUPT_DESC
+                                         : 0;
     uint8_t b[16];
     uint64_t o[VK_MSG_DATA_WORDS];
     if (!k)
@@ -138,7 +140,7 @@ static int corrupt(const char *kind)
         return 1;
     }
     rc = call(h, VFS_OP_READ, sizeof b, b, sizeof b, o);
-    printf("read with garbage in the used ring (%s): %s\n", kind, rc ? strerror((int)-rc) : "ok");
+    printf("read with garbage (%s): %s\n", kind, rc ? strerror((int)-rc) : "ok");
     rc = call(h, VFS_OP_READ, sizeof b, b, sizeof b, o);
     printf("read after: %s (%llu bytes)\n", rc ? strerror((int)-rc) : "ok",
            (unsigned long long)(rc ? 0 : o[0]));
@@ -153,6 +155,6 @@ int main(int argc, char **argv)
         return corrupt(argv[2]);
     if (argc > 1 && !strcmp(argv[1], "info"))
         return info(open_handle());
-    fprintf(stderr, "usage: hwrngtest read N | corrupt id|len|idx | info\n");
+    fprintf(stderr, "usage: hwrngtest read N | corrupt id|len|idx|desc | info\n");
     return 2;
 }
