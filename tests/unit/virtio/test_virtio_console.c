@@ -595,6 +595,7 @@ START_TEST(input_fills_small_buffers_in_order)
     for (int i = 0; i < 10; i++)
         ck_assert_int_ge(dq_post(&rxq, 1, &three, W, NULL), 0);
     kick(&rxq);
+    ck_assert_uint_eq(virtio_console_next_event(&con), VIRTIO_NO_EVENT); /* nothing to do */
     run(); /* no input: the kick is absorbed, nothing completes */
     ck_assert_uint_eq(get16(rxq.used + 2), 0);
     ck_assert_uint_eq(virtio_console_next_event(&con), VIRTIO_NO_EVENT);
@@ -712,6 +713,32 @@ START_TEST(input_ring_bound_and_flow_control)
     }
     ck_assert_mem_eq(got, big, sizeof(big));
     ck_assert_uint_eq(con.rx_bytes, sizeof(big));
+}
+END_TEST
+
+START_TEST(zero_latency_still_one_buffer_per_step)
+{
+    static const char msg[] = "0123456789";
+    uint8_t got[16];
+    size_t ngot = 0;
+    uint16_t head;
+    uint32_t len, two = 2;
+    con.vp.latency = 0; /* raised to 1 ns: a buffer is only taken with input for it */
+    driver_up(F_V1);
+    for (int i = 0; i < 8; i++)
+        ck_assert_int_ge(dq_post(&rxq, 1, &two, W, NULL), 0);
+    kick(&rxq);
+    virtio_console_advance(&con, 0);
+    ck_assert_uint_eq(input("0123456789"), 10);
+    run();
+    while (dq_reap(&rxq, &head, &len, got + ngot)) {
+        ck_assert_uint_eq(len, 2);
+        ngot += len;
+    }
+    ck_assert_uint_eq(ngot, 10);
+    ck_assert_mem_eq(got, msg, 10);
+    ck_assert_uint_eq(get16(rxq.used + 2), 5); /* three buffers still posted, none empty */
+    ck_assert_uint_eq(con.vp.latency, 1);
 }
 END_TEST
 
@@ -1008,6 +1035,7 @@ static Suite *virtio_console_suite(void)
     tcase_add_test(tc, input_fills_small_buffers_in_order);
     tcase_add_test(tc, input_waits_without_buffers);
     tcase_add_test(tc, input_ring_bound_and_flow_control);
+    tcase_add_test(tc, zero_latency_still_one_buffer_per_step);
     tcase_add_test(tc, size_and_config_interrupt);
     tcase_add_loop_test(tc, wrong_direction_needs_reset_memory_unchanged, 0, V_COUNT);
     tcase_add_test(tc, reset_drops_pending_input);
