@@ -34,9 +34,12 @@
  * chain must hold device-writable buffers only; the data is written with pci_dma_write in
  * chunks and taken from the ring only once all of it is written.
  *
- * Violations (the transport's NEEDS_RESET path, no memory written): a device-writable buffer
- * in the transmitq, a device-readable one in the receiveq, a receive chain with no writable
- * byte, a buffer the host refuses to let the device read (transmit) or write (receive).
+ * Violations (the transport's NEEDS_RESET path: no used entry, no byte of guest memory
+ * written, no byte sent): a device-writable buffer in the transmitq, a device-readable one in
+ * the receiveq, a receive chain with no writable byte; both directions are checked before any
+ * data moves. A buffer the host refuses to let the device read (transmit) or write (receive)
+ * is a violation too, found as the data moves: the chunks before the refused one have been
+ * sent (transmit) or written into the chain (receive, and the input stays in the ring).
  *
  * Reset (status 0 or a PCI reset): the queues are the transport's; the model drops the input
  * still in the ring (counted in input_dropped): the new driver session starts with no stale
