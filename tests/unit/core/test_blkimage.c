@@ -266,6 +266,26 @@ START_TEST(readonly_and_ranges)
 }
 END_TEST
 
+/* The ops plug into the model: capacity from the image, RO offered for a read-only one. */
+START_TEST(backend_for_the_model)
+{
+    static struct virtio_blk b;
+    struct virtio_blk_backend_ops ops;
+    open_image(true, false, 0);
+    blkimage_backend(&im, &ops);
+    ck_assert_int_eq(virtio_blk_init(&b, NULL, &ops, &im), 0);
+    ck_assert_uint_eq(b.capacity, IMG_SIZE / 512);
+    ck_assert(b.vp.device_features & VIRTIO_FEATURE(VIRTIO_BLK_F_RO));
+    ck_assert(b.vp.device_features & VIRTIO_FEATURE(VIRTIO_BLK_F_DISCARD));
+    ck_assert_int_eq(virtio_blk_check(&b), 0);
+    blkimage_close(&im);
+    open_image(false, false, 0);
+    blkimage_backend(&im, &ops);
+    ck_assert_int_eq(virtio_blk_init(&b, NULL, &ops, &im), 0);
+    ck_assert(!(b.vp.device_features & VIRTIO_FEATURE(VIRTIO_BLK_F_RO)));
+}
+END_TEST
+
 START_TEST(random_against_reference)
 {
     uint64_t s = 0x1234567u + (uint64_t)_i;
@@ -323,6 +343,7 @@ static Suite *blkimage_suite(void)
     tcase_add_test(tc, persist_writes_through);
     tcase_add_test(tc, budget_refusal);
     tcase_add_test(tc, readonly_and_ranges);
+    tcase_add_test(tc, backend_for_the_model);
     tcase_add_loop_test(tc, random_against_reference, 0, 3);
     suite_add_tcase(s, tc);
     return s;
