@@ -220,7 +220,8 @@ static int blk_request(struct virtio_pci *vp, unsigned q, const struct virtq_ele
         return -VK_EIO;
     }
     st = blk_serve(b, e, &done);
-    if (st != VIRTIO_BLK_S_IOERR && virtq_write(&vp->pci, e, status_off, &st, 1) < 0) {
+    /* written again even for IOERR: a data buffer may alias the status byte */
+    if (virtq_write(&vp->pci, e, status_off, &st, 1) < 0) {
         b->refused++; /* the IOMMU changed under us: the outcome cannot be reported */
         *why = "virtio-blk: status byte not writable by the device (DMA refused)";
         return -VK_EIO;

@@ -926,6 +926,19 @@ START_TEST(no_status_byte_needs_reset)
 }
 END_TEST
 
+/* A status byte aliasing a data buffer that failed half-way still ends as IOERR. */
+START_TEST(status_aliasing_data)
+{
+    ck_assert(driver_up(F_BASE));
+    struct seg s[4] = {{HDR, 16, false}, {DATA, 512, true}, {RO_PAGE, 512, true}, {DATA, 1, true}};
+    hdr(VIRTIO_BLK_T_IN, 2);
+    ck_assert_uint_ne(disk.data[2 * 512], VIRTIO_BLK_S_IOERR);
+    ck_assert_uint_eq(submit(s, 4), 0);
+    ck_assert_uint_eq(pl.ram[DATA], VIRTIO_BLK_S_IOERR);
+    ck_assert_mem_eq(pl.ram + DATA + 1, disk.data + 2 * 512 + 1, 511);
+}
+END_TEST
+
 /* ---- virtual time ---- */
 
 START_TEST(latency_in_virtual_time)
@@ -1131,6 +1144,7 @@ static Suite *virtio_blk_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_loop_test(tc, malformed_requests, 0, M_COUNT);
     tcase_add_test(tc, no_status_byte_needs_reset);
+    tcase_add_test(tc, status_aliasing_data);
     tcase_add_loop_test(tc, random_requests_against_reference, 0, 4);
     suite_add_tcase(s, tc);
     return s;
