@@ -29,9 +29,25 @@ const struct vs_mach_model vs_mach_models[] = {
     {.name = "virtio-blk",
      .vendor = 0x1af4,
      .device = 0x1042,
-     .nprops = 2,
+     .implemented = 1,
+     .nprops = 6,
      .props = {{.name = "image", .type = VS_MP_PATH, .required = 1, .help = "disk image file"},
-               {.name = "readonly", .type = VS_MP_BOOL, .help = "refuse writes"}}},
+               {.name = "readonly", .type = VS_MP_BOOL, .help = "refuse writes"},
+               {.name = "persist", .type = VS_MP_BOOL, .help = "write through to the image"},
+               {.name = "latency_ns",
+                .type = VS_MP_UINT,
+                .def_int = 50000,
+                .max = 1000000000000ull,
+                .help = "virtual time per request"},
+               {.name = "block_size",
+                .type = VS_MP_UINT,
+                .def_int = 512,
+                .max = 4096,
+                .help = "512 or 4096"},
+               {.name = "serial",
+                .type = VS_MP_WORD,
+                .def_str = "vrsim-blk",
+                .help = "GET_ID's answer, at most 20 bytes"}}},
     {.name = "virtio-net",
      .vendor = 0x1af4,
      .device = 0x1041,
@@ -284,6 +300,17 @@ static int parse_prop(struct mf_ctx *c, const struct vl_toml_value *v,
             return fail_at(c, v, "%s property '%s' must be 2^n - 1 (like 0x0fffffff), not %#llx",
                            m->name, pd->name, (unsigned long long)u);
         p->num = u;
+        return 0;
+    }
+    case VS_MP_UINT: {
+        int64_t i;
+        if (vl_toml_int(v, &i))
+            return fail_at(c, v, "%s property '%s' must be an integer, not %s", m->name, pd->name,
+                           vl_toml_type_name(vl_toml_type_of(v)));
+        if (i < 0 || (uint64_t)i > pd->max)
+            return fail_at(c, v, "%s property '%s' must be in 0..%llu, not %lld", m->name, pd->name,
+                           (unsigned long long)pd->max, (long long)i);
+        p->num = (uint64_t)i;
         return 0;
     }
     default:
@@ -589,6 +616,8 @@ void vs_machfile_print(const struct vs_machine_desc *d, FILE *f)
                 fprintf(f, " %s=%s", pd->name, p->num ? "true" : "false");
             else if (pd->type == VS_MP_MASK)
                 fprintf(f, " %s=%#llx", pd->name, (unsigned long long)p->num);
+            else if (pd->type == VS_MP_UINT)
+                fprintf(f, " %s=%llu", pd->name, (unsigned long long)p->num);
             else
                 fprintf(f, " %s=%s", pd->name, p->str);
         }

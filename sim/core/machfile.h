@@ -21,13 +21,18 @@
  * Models and their properties (host backends are properties):
  *   edu             1234:11e8  dma_mask: integer, 2^n - 1 with n in 1..64 (default 0x0fffffff)
  *   virtio-blk      1af4:1042  image: path of the disk image file (required; relative to the
- *                              machine file's directory), readonly: bool (default false)
+ *                              machine file's directory; opened when the machine is built),
+ *                              readonly: bool (default false), persist: bool, writes go to the
+ *                              file (default false: a copy-on-write overlay in memory),
+ *                              latency_ns: integer per request (default 50000), block_size:
+ *                              512 or 4096 (default 512), serial: GET_ID's answer, 1..20 of
+ *                              [A-Za-z0-9_.-] (default "vrsim-blk")
  *   virtio-net      1af4:1041  wire: string naming the host wire (default "none"),
  *                              mac: "xx:xx:xx:xx:xx:xx", unicast (default 52:54:00:12:34:56)
  *   virtio-console  1af4:1043  console: "stdio" or "null" (default "null")
  *   virtio-rng      1af4:1044  (none; its bytes come from the run's seed)
- * edu and virtio-rng are implemented. The other virtio models are reserved: the parser accepts
- * them (so a file can be written and checked now), `vrsim machine` prints them, and
+ * edu, virtio-blk and virtio-rng are implemented. The other virtio models are reserved: the parser
+ * accepts them (so a file can be written and checked now), `vrsim machine` prints them, and
  * instantiating a machine that has one (vs_machfile_check_implemented, `vrsim run`) is refused
  * as "not implemented yet".
  *
@@ -44,7 +49,7 @@
 #include <stdio.h>
 
 #define VS_MACH_PCI_MAX 32    /* devices in one machine */
-#define VS_MACH_PROPS_MAX 4   /* properties of one model */
+#define VS_MACH_PROPS_MAX 6   /* properties of one model */
 #define VS_MACH_STR_MAX 256   /* bytes of a string value, NUL included */
 #define VS_MACH_NAME_MAX 64   /* the machine's name, NUL included */
 #define VS_MACH_PATH_MAX 1024 /* a resolved path, NUL included */
@@ -63,13 +68,15 @@ enum vs_mach_prop_type {
     VS_MP_WORD, /* a string of [A-Za-z0-9_.-], 1..63 bytes */
     VS_MP_ENUM, /* one of choices */
     VS_MP_MAC,  /* "xx:xx:xx:xx:xx:xx", unicast */
+    VS_MP_UINT, /* integer 0..max */
 };
 
 struct vs_mach_prop_desc {
     const char *name;
     enum vs_mach_prop_type type;
     int required;
-    uint64_t def_int; /* BOOL, MASK */
+    uint64_t def_int; /* BOOL, MASK, UINT */
+    uint64_t max;     /* UINT */
     const char *def_str;
     const char *const *choices; /* ENUM: NULL-terminated */
     const char *help;
@@ -90,7 +97,7 @@ const struct vs_mach_model *vs_mach_model_find(const char *name);
 
 struct vs_mach_prop {
     int set;                    /* written in the file (else the default) */
-    uint64_t num;               /* BOOL, MASK */
+    uint64_t num;               /* BOOL, MASK, UINT */
     char str[VS_MACH_PATH_MAX]; /* PATH (resolved), WORD, ENUM, MAC */
 };
 

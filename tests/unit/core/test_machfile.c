@@ -307,6 +307,57 @@ START_TEST(reserved_models)
 }
 END_TEST
 
+START_TEST(blk_properties)
+{
+    const char *text =
+        "memory = \"1G\"\n[[pci]]\nslot = \"05.0\"\nmodel = \"virtio-blk\"\nimage = \"d.img\"\n"
+        "[[pci]]\nslot = \"06.0\"\nmodel = \"virtio-blk\"\nimage = \"e.img\"\n"
+        "persist = true\nlatency_ns = 0\nblock_size = 4096\nserial = \"S-1\"\n";
+    ck_assert_int_eq(parse(text), 0);
+    ck_assert_int_eq(vs_machfile_check_implemented(d, err, sizeof err), 0);
+    ck_assert_int_eq(vs_mach_model_find("virtio-blk")->implemented, 1);
+    /* defaults: readonly, persist false; 50 us; 512; "vrsim-blk" */
+    ck_assert_uint_eq(d->pci[0].props[1].num, 0);
+    ck_assert_uint_eq(d->pci[0].props[2].num, 0);
+    ck_assert_uint_eq(d->pci[0].props[3].num, 50000);
+    ck_assert_uint_eq(d->pci[0].props[4].num, 512);
+    ck_assert_str_eq(d->pci[0].props[5].str, "vrsim-blk");
+    ck_assert_uint_eq(d->pci[1].props[2].num, 1);
+    ck_assert_uint_eq(d->pci[1].props[3].num, 0);
+    ck_assert_uint_eq(d->pci[1].props[4].num, 4096);
+    ck_assert_str_eq(d->pci[1].props[5].str, "S-1");
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(f);
+    vs_machfile_print(d, f);
+    fclose(f);
+    ck_assert_msg(strstr(buf, "pci 00:06.0 virtio-blk 1af4:1042 image=e.img readonly=false "
+                              "persist=true latency_ns=0 block_size=4096 serial=S-1\n"),
+                  "%s", buf);
+    free(buf);
+    const char *head =
+        "memory = \"1G\"\n[[pci]]\nslot = \"05.0\"\nmodel = \"virtio-blk\"\nimage = \"d.img\"\n";
+    char t[256];
+    snprintf(t, sizeof t, "%slatency_ns = -1\n", head);
+    ck_assert_int_eq(parse(t), -VK_EINVAL);
+    ck_assert_str_eq(err, "m.toml:6:14: virtio-blk property 'latency_ns' must be in "
+                          "0..1000000000000, not -1");
+    snprintf(t, sizeof t, "%sblock_size = \"512\"\n", head);
+    ck_assert_int_eq(parse(t), -VK_EINVAL);
+    ck_assert_str_eq(err, "m.toml:6:14: virtio-blk property 'block_size' must be an integer, not "
+                          "string");
+    snprintf(t, sizeof t, "%sserial = \"a b\"\n", head);
+    ck_assert_int_eq(parse(t), -VK_EINVAL);
+    ck_assert_str_eq(err, "m.toml:6:10: virtio-blk property 'serial' must be 1..63 of "
+                          "[A-Za-z0-9_.-], not 'a b'");
+    snprintf(t, sizeof t, "%scache = 1\n", head);
+    ck_assert_int_eq(parse(t), -VK_EINVAL);
+    ck_assert_str_eq(err, "m.toml:6:9: unknown key 'cache' for model virtio-blk (its properties: "
+                          "image, readonly, persist, latency_ns, block_size, serial)");
+}
+END_TEST
+
 START_TEST(dump)
 {
     const char *text = "name = \"t\"\nmemory = \"16M\"\n[[pci]]\nslot = \"04.0\"\nmodel = "
@@ -503,6 +554,7 @@ Suite *machfile_suite(void)
     tcase_add_test(tc, values_and_defaults);
     tcase_add_test(tc, reserved_models);
     tcase_add_test(tc, dump);
+    tcase_add_test(tc, blk_properties);
     tcase_add_test(tc, mutations);
     suite_add_tcase(s, tc);
     return s;

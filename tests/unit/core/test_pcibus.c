@@ -15,8 +15,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hw-models/edu/edu.h"
+#include "hw-models/virtio/virtio_blk.h"
 #include "hw-models/virtio/virtio_rng.h"
 #include "sim/core/machfile.h"
 #include "sim/core/pcibus.h"
@@ -274,6 +276,90 @@ START_TEST(dma_mask_refused)
 }
 END_TEST
 
+/* virtio-blk: the image is opened when the machine is built; a missing or bad image, a bad
+ * block size or serial is refused before anything boots, with the entry's position. */
+static void write_image(const char *path, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    for (size_t i = 0; i < len; i++)
+        fputc((int)(i * 7 & 0xff), f);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+static void blk_machine(const char *image, const char *extra)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "memory = \"1G\"\n[[pci]]\nslot = \"05.0\"\nmodel = \"virtio-blk\"\n"
+             "image = \"%s\"\n%s",
+             image, extra);
+    parse(text);
+}
+
+START_TEST(blk_image)
+{
+    char dir[] = "/tmp/test_pcibus_XXXXXX", img[64], odd[64], none[64];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(img, sizeof img, "%s/disk.img", dir);
+    snprintf(odd, sizeof odd, "%s/odd.img", dir);
+    snprintf(none, sizeof none, "%s/none.img", dir);
+    write_image(img, 64 * 1024);
+    write_image(odd, 1000);
+
+    blk_machine(img, "readonly = true\nserial = \"SN-1\"\nblock_size = 4096\n");
+    ck_assert_int_eq(vs_pcibus_build(b, d, NULL, NULL, err, sizeof err), 0);
+    ck_assert_str_eq(vs_pcibus_model_name(b, PCI_DEVFN(5, 0)), "virtio-blk");
+    ck_assert_uint_eq(ecam_read(5, 0, PCI_VENDOR_ID, 4), 0x10421af4u);
+    const struct virtio_blk *vb = vs_pcibus_model_state(b, PCI_DEVFN(5, 0));
+    ck_assert_ptr_nonnull(vb);
+    ck_assert_uint_eq(vb->capacity, 128);
+    ck_assert_uint_eq(vb->blk_size, 4096);
+    ck_assert_str_eq(vb->serial, "SN-1");
+    ck_assert(vb->ops.features & VIRTIO_FEATURE(VIRTIO_BLK_F_RO));
+    ck_assert_int_eq(virtio_blk_check(vb), 0);
+    vs_pcibus_fini(b);
+    blk_machine(img, "latency_ns = 7\n");
+    ck_assert_int_eq(vs_pcibus_build(b, d, NULL, NULL, err, sizeof err), 0);
+    vb = vs_pcibus_model_state(b, PCI_DEVFN(5, 0));
+    ck_assert(!(vb->ops.features & VIRTIO_FEATURE(VIRTIO_BLK_F_RO)));
+    ck_assert_uint_eq(vb->vp.latency, 7);
+    ck_assert_str_eq(vb->serial, "vrsim-blk");
+    vs_pcibus_fini(b);
+
+    char want[512];
+    blk_machine(none, "");
+    ck_assert_int_eq(vs_pcibus_build(b, d, NULL, NULL, err, sizeof err), -VK_ENOENT);
+    snprintf(want, sizeof want,
+             "m.toml:2:1: virtio-blk image: blkimage: %s: cannot open: No such file or directory",
+             none);
+    ck_assert_str_eq(err, want);
+    ck_assert_uint_eq(b->nfn, 0);
+    blk_machine(odd, "");
+    ck_assert_int_eq(vs_pcibus_build(b, d, NULL, NULL, err, sizeof err), -VK_EINVAL);
+    snprintf(want, sizeof want,
+             "m.toml:2:1: virtio-blk image: blkimage: %s: size 1000 is not a multiple of 512 "
+             "bytes",
+             odd);
+    ck_assert_str_eq(err, want);
+    blk_machine(dir, "");
+    ck_assert_int_eq(vs_pcibus_build(b, d, NULL, NULL, err, sizeof err), -VK_EINVAL);
+    ck_assert_msg(strstr(err, "m.toml:2:1: ") == err && strstr(err, "not a regular file"), "%s",
+                  err);
+    blk_machine(img, "block_size = 1024\n");
+    ck_assert_int_eq(vs_pcibus_build(b, d, NULL, NULL, err, sizeof err), -VK_EINVAL);
+    ck_assert_str_eq(err, "m.toml:2:1: virtio-blk property 'block_size' must be 512 or 4096, not "
+                          "1024");
+    blk_machine(img, "serial = \"123456789012345678901\"\n");
+    ck_assert_int_eq(vs_pcibus_build(b, d, NULL, NULL, err, sizeof err), -VK_EINVAL);
+    ck_assert_str_eq(err, "m.toml:2:1: virtio-blk property 'serial' is longer than 20 bytes: "
+                          "'123456789012345678901'");
+    unlink(img);
+    unlink(odd);
+    rmdir(dir);
+}
+END_TEST
+
 START_TEST(empty_machine)
 {
     vs_machfile_default(d);
@@ -439,6 +525,7 @@ Suite *pcibus_suite(void)
     tcase_add_test(tc, mmio64_base);
     tcase_add_test(tc, every_bar_kind);
     tcase_add_test(tc, window_too_small);
+    tcase_add_test(tc, blk_image);
     suite_add_tcase(s, tc);
     return s;
 }
