@@ -102,4 +102,49 @@ enum hwrng_proto_op {
           in its next request): the device sets DEVICE_NEEDS_RESET and                             \
           sends a configuration interrupt */
 
+/* /dev/vblk0 (drivers/virtio-blk): a block protocol by 512-byte sector (whatever the device's
+ * block size), one request at a time per driver; data through the IPC buffers (at most
+ * VBLK_MAX_SECTORS per request). Replies: 0 or a negative code.
+ *   VBLK_OP_INFO     -> data[0] = capacity in sectors, data[1] = the device's block size,
+ *                    data[2] = VBLK_INFO_* flags, data[3] = requests served, data[4] = device
+ *                    resets the driver did, data[5] = requests failed
+ *   VBLK_OP_READ     data[0] = sector, data[1] = count -> count * 512 bytes into the receive
+ *                    buffer (which must hold them), data[0] = bytes
+ *   VBLK_OP_WRITE    data[0] = sector, data[1] = count; count * 512 bytes from the send buffer;
+ *                    EROFS on a read-only device
+ *   VBLK_OP_FLUSH    the device's write cache to the image
+ *   VBLK_OP_DISCARD, VBLK_OP_WRITE_ZEROES   data[0] = sector, data[1] = count: reads back zeros;
+ *                    ENOTSUP when the device does not offer it, EROFS when read-only
+ *   VBLK_OP_GET_ID   -> the serial (up to 20 bytes, NUL-padded by the device) into the receive
+ *                    buffer, data[0] = its length without padding
+ *   VBLK_OP_CORRUPT  test only: data[0] = VBLK_CORRUPT_*: garbage the driver finds before it
+ *                    takes the next completion (as a malicious device could write it)
+ * A count of 0, a range beyond the capacity, or a buffer too small: EINVAL (checked by the
+ * driver; with VBLK_RAW in data[2] the driver passes a range as it is and the device answers).
+ * The device answering IOERR: EIO; UNSUPP: ENOTSUP. Garbage from the device (used ring, an
+ * unknown status) or DEVICE_NEEDS_RESET: EIO, and the driver resets the device. */
+#define VBLK_SECTOR 512u
+#define VBLK_MAX_SECTORS 128u /* 64 KiB per request */
+#define VBLK_ID_BYTES 20u
+#define VBLK_RAW 1u
+#define VBLK_INFO_RO 1u
+#define VBLK_INFO_FLUSH 2u
+#define VBLK_INFO_DISCARD 4u
+#define VBLK_INFO_WRITE_ZEROES 8u
+enum vblk_proto_op {
+    VBLK_OP_INFO = 0x7300,
+    VBLK_OP_READ = 0x7301,
+    VBLK_OP_WRITE = 0x7302,
+    VBLK_OP_FLUSH = 0x7303,
+    VBLK_OP_DISCARD = 0x7304,
+    VBLK_OP_WRITE_ZEROES = 0x7305,
+    VBLK_OP_GET_ID = 0x7306,
+    VBLK_OP_CORRUPT = 0x7307,
+};
+#define VBLK_CORRUPT_NONE 0u
+#define VBLK_CORRUPT_ID 1u     /* the used id out of range */
+#define VBLK_CORRUPT_LEN 2u    /* the used length beyond the chain's writable bytes */
+#define VBLK_CORRUPT_IDX 3u    /* the used index far ahead of the buffers in flight */
+#define VBLK_CORRUPT_STATUS 4u /* a status byte that is not OK, IOERR or UNSUPP */
+
 #endif

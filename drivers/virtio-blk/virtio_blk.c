@@ -1,0 +1,465 @@
+/*
+ * drivers/virtio-blk: the driver of a virtio block device (virtio 1.1, 5.2; 1af4:1042), serving
+ * /dev/vblk0 with the block protocol of veridian/devices.h (VBLK_OP_*). Written against ddk.h
+ * and the virtio driver library (drivers/virtio) only, so the same binary drives vrsim's model
+ * (hw-models/virtio/virtio_blk over sim/backends/blkimage) and QEMU's virtio-blk-pci.
+ *
+ * A request is one chain: the 16-byte header {type, reserved, sector} (device-readable), the
+ * data (device-readable for OUT, DISCARD and WRITE_ZEROES; device-writable for IN and GET_ID),
+ * and the status byte (device-writable). Header and status live in one small DMA buffer, the
+ * data in another of VBLK_MAX_SECTORS * 512 bytes, copied from and to the client's IPC
+ * buffers. Every request is checked before it reaches the device (decode, then invoke): the
+ * count, the range against the capacity read at start, the client's buffer, read-only.
+ *
+ * One request in flight: while it runs further messages are held (they queue in the kernel)
+ * and a deadline bounds the wait. Outcomes: status OK -> 0; IOERR -> EIO; UNSUPP -> ENOTSUP;
+ * any other status byte, a used length that does not cover the status, garbage in the used
+ * ring (vdrv_vq_get -> -VK_EIO), DEVICE_NEEDS_RESET or a lost interrupt -> EIO, and the driver
+ * resets the device and brings it up again; if that fails it exits and devmgr resets the
+ * device and restarts it.
+ *
+ * Interrupts: MSI-X with two vectors (0: configuration change, 1: the request queue), else
+ * (or with --intx) INTx, where the ISR byte says which.
+ * Never: trust a value read from the device (configuration, status byte, used ring) without
+ * a range check; hand the device a buffer outside the driver's DMA buffers.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ddk.h"
+#include "vdrv.h"
+#include "veridian/devices.h"
+
+#define VBLK_DATA_BYTES (VBLK_MAX_SECTORS * VBLK_SECTOR)
+#define VBLK_QUEUE_WANT 16u
+#define VBLK_TIMEOUT_NS 1000000000ull /* 1 s: the device takes microseconds per request */
+#define VBLK_VEC_CONFIG 0u
+#define VBLK_VEC_QUEUE 1u
+
+/* virtio-blk's own (virtio 1.1, 5.2.3 and 5.2.6) */
+#define VBLK_F_SIZE_MAX 1
+#define VBLK_F_SEG_MAX 2
+#define VBLK_F_RO 5
+#define VBLK_F_BLK_SIZE 6
+#define VBLK_F_FLUSH 9
+#define VBLK_F_DISCARD 13
+#define VBLK_F_WRITE_ZEROES 14
+#define VBLK_T_IN 0u
+#define VBLK_T_OUT 1u
+#define VBLK_T_FLUSH 4u
+#define VBLK_T_GET_ID 8u
+#define VBLK_T_DISCARD 11u
+#define VBLK_T_WRITE_ZEROES 13u
+#define VBLK_S_OK 0u
+#define VBLK_S_IOERR 1u
+#define VBLK_S_UNSUPP 2u
+#define VBLK_CFG_CAPACITY 0x00
+#define VBLK_CFG_BLK_SIZE 0x14
+#define VBLK_CFG_LEN 0x3c
+
+/* In the control buffer: the header at 0, a discard/write-zeroes segment at 16, status at 32. */
+#define CTL_HDR 0u
+#define CTL_SEG 16u
+#define CTL_STATUS 32u
+#define CTL_STATUS_POISON 0xa5u /* what the device must overwrite */
+
+struct vblk {
+    struct vdrv_dev vd;
+    struct vdrv_queue q;
+    struct ddk_dma_buf ctl, data;
+    bool msix;
+    uint64_t capacity; /* sectors */
+    uint32_t blk_size;
+    bool busy;
+    struct ddk_msg cur;
+    uint32_t cur_type;
+    uint32_t cur_bytes; /* data bytes of the request in flight */
+    uint32_t corrupt;
+    uint64_t served, failed;
+};
+
+static uint32_t dev_cfg_read32(struct vblk *b, uint32_t off)
+{
+    return ddk_mmio_read32(b->vd.dev, b->vd.device.bar, b->vd.device.off + off);
+}
+
+/* Bring the device up from reset: features, configuration, the queue, vectors, DRIVER_OK. */
+static int vblk_start(struct vblk *b)
+{
+    uint64_t want = 1ull << VBLK_F_SIZE_MAX | 1ull << VBLK_F_SEG_MAX | 1ull << VBLK_F_RO |
+                    1ull << VBLK_F_BLK_SIZE | 1ull << VBLK_F_FLUSH | 1ull << VBLK_F_DISCARD |
+                    1ull << VBLK_F_WRITE_ZEROES;
+    int rc;
+    if ((rc = vdrv_reset(&b->vd)) || (rc = vdrv_negotiate(&b->vd, want, NULL)))
+        return rc;
+    if (!b->vd.device.present || b->vd.device.len < VBLK_CFG_LEN) {
+        ddk_log(b->vd.dev, "no device configuration of %u bytes", VBLK_CFG_LEN);
+        return -VK_ENODEV;
+    }
+    uint64_t cap = dev_cfg_read32(b, VBLK_CFG_CAPACITY) |
+                   (uint64_t)dev_cfg_read32(b, VBLK_CFG_CAPACITY + 4) << 32;
+    uint32_t bs = 512;
+    if (b->vd.features & (1ull << VBLK_F_BLK_SIZE))
+        bs = dev_cfg_read32(b, VBLK_CFG_BLK_SIZE);
+    if (cap > (UINT64_MAX >> 9) || bs < 512 || bs > 65536 || (bs & (bs - 1))) {
+        ddk_log(b->vd.dev, "garbage in the configuration: capacity %llu, block size %u",
+                (unsigned long long)cap, bs);
+        return -VK_EIO;
+    }
+    b->capacity = cap;
+    b->blk_size = bs;
+    if (b->msix && (rc = vdrv_config_vector(&b->vd, VBLK_VEC_CONFIG)))
+        return rc;
+    if ((rc = vdrv_queue_setup(&b->vd, &b->q, 0, VBLK_QUEUE_WANT,
+                               b->msix ? VBLK_VEC_QUEUE : VDRV_NO_VECTOR)))
+        return rc;
+    return vdrv_driver_ok(&b->vd);
+}
+
+static bool has(const struct vblk *b, unsigned bit)
+{
+    return b->vd.features & (1ull << bit);
+}
+
+static void finish(struct ddk_device *dev, struct vblk *b, long status)
+{
+    if (!b->busy)
+        return;
+    if (status < 0)
+        b->failed++;
+    else
+        b->served++;
+    if (status < 0)
+        memset(b->cur.data, 0, sizeof b->cur.data);
+    ddk_reply(dev, &b->cur, status);
+    b->busy = false;
+    ddk_set_deadline(dev, VK_DEADLINE_NEVER);
+    ddk_hold_messages(dev, 0);
+}
+
+/* Something is wrong with the device: fail the request, reset, start again (or give up). */
+static void recover(struct ddk_device *dev, struct vblk *b, const char *why)
+{
+    void *cookie;
+    ddk_log(dev, "%s: the request fails with EIO, resetting the device", why);
+    finish(dev, b, -VK_EIO);
+    while (vdrv_vq_take_inflight(&b->q.vq, &cookie) == 1)
+        ; /* one request at a time: it was b->cur, answered above */
+    int rc = vblk_start(b);
+    if (rc) {
+        ddk_log(dev, "the device did not come back after a reset (%d): exiting", rc);
+        vdrv_fail(&b->vd);
+        exit(1);
+    }
+}
+
+/* Test only: the garbage a malicious device could leave in the used ring or the status. */
+static void corrupt_used(struct vblk *b)
+{
+    struct vdrv_vq *vq = &b->q.vq;
+    volatile uint8_t *used = vq->mem + vq->used_off;
+    volatile uint16_t *idx = (volatile uint16_t *)(used + 2);
+    volatile struct vdrv_used_elem *e =
+        (volatile struct vdrv_used_elem *)(used + 4) + (vq->last_used & (vq->size - 1u));
+    switch (b->corrupt) {
+    case VBLK_CORRUPT_ID:
+        e->id = 0xdead;
+        break;
+    case VBLK_CORRUPT_LEN:
+        e->len = VBLK_DATA_BYTES * 4;
+        break;
+    case VBLK_CORRUPT_IDX:
+        *idx = (uint16_t)(vq->last_used + vq->size + 3);
+        break;
+    case VBLK_CORRUPT_STATUS:
+        ((volatile uint8_t *)b->ctl.va)[CTL_STATUS] = 0x7f;
+        break;
+    default:
+        break;
+    }
+    b->corrupt = VBLK_CORRUPT_NONE;
+}
+
+static void complete(struct ddk_device *dev, struct vblk *b)
+{
+    void *cookie;
+    uint32_t len;
+    if (b->corrupt && b->busy)
+        corrupt_used(b);
+    ddk_dma_sync(dev, &b->q.mem, 0);
+    int got = vdrv_vq_get(&b->q.vq, &cookie, &len);
+    if (got < 0) {
+        recover(dev, b, b->q.vq.error ? b->q.vq.error : "used ring garbage");
+        return;
+    }
+    if (got == 0 || !b->busy)
+        return; /* an interrupt without work, or a completion nobody waits for */
+    ddk_dma_sync(dev, &b->ctl, 0);
+    uint8_t status = ((volatile uint8_t *)b->ctl.va)[CTL_STATUS];
+    if (status == VBLK_S_IOERR) {
+        finish(dev, b, -VK_EIO);
+        return;
+    }
+    if (status == VBLK_S_UNSUPP) {
+        finish(dev, b, -VK_ENOTSUP);
+        return;
+    }
+    uint32_t want =
+        (b->cur_type == VBLK_T_IN || b->cur_type == VBLK_T_GET_ID) ? b->cur_bytes + 1 : 1;
+    if (status != VBLK_S_OK || len != want) {
+        ddk_log(dev, "status %u, used length %u (want %u)", status, len, want);
+        recover(dev, b, "garbage in a completion");
+        return;
+    }
+    memset(b->cur.data, 0, sizeof b->cur.data);
+    if (b->cur_type == VBLK_T_IN) {
+        ddk_dma_sync(dev, &b->data, 0);
+        long n = ddk_msg_write(dev, &b->cur, 0, b->data.va, b->cur_bytes);
+        if (n < 0) {
+            finish(dev, b, n);
+            return;
+        }
+        b->cur.data[0] = (uint64_t)n;
+    } else if (b->cur_type == VBLK_T_GET_ID) {
+        ddk_dma_sync(dev, &b->data, 0);
+        const char *id = b->data.va;
+        uint32_t n = 0;
+        while (n < VBLK_ID_BYTES && id[n])
+            n++;
+        long w = ddk_msg_write(dev, &b->cur, 0, id, VBLK_ID_BYTES);
+        if (w < 0) {
+            finish(dev, b, w);
+            return;
+        }
+        b->cur.data[0] = n;
+    }
+    finish(dev, b, 0);
+}
+
+static void vblk_interrupt(struct ddk_device *dev, unsigned vector)
+{
+    struct vblk *b = ddk_priv(dev);
+    bool queue = false, config = false;
+    if (b->msix) {
+        queue = vector == VBLK_VEC_QUEUE;
+        config = vector == VBLK_VEC_CONFIG;
+    } else {
+        uint8_t isr = vdrv_isr(&b->vd);
+        if (isr == 0xff)
+            return;
+        queue = isr & VDRV_ISR_QUEUE;
+        config = isr & VDRV_ISR_CONFIG;
+    }
+    if (config) {
+        uint8_t s = vdrv_status(&b->vd);
+        if (s == 0xff || (s & VDRV_S_NEEDS_RESET)) {
+            recover(dev, b, "the device needs a reset");
+            return;
+        }
+    }
+    if (queue)
+        complete(dev, b);
+}
+
+static void vblk_deadline(struct ddk_device *dev)
+{
+    struct vblk *b = ddk_priv(dev);
+    if (b->busy)
+        recover(dev, b, "no interrupt from the device in time");
+}
+
+/* Publish one request (decoded already) and wait for its interrupt. */
+static void submit(struct ddk_device *dev, struct vblk *b, struct ddk_msg *m, uint32_t type,
+                   uint64_t sector, uint32_t bytes, bool seg)
+{
+    uint8_t *ctl = b->ctl.va;
+    uint32_t hdr[2] = {type, 0};
+    memcpy(ctl + CTL_HDR, hdr, sizeof hdr);
+    memcpy(ctl + CTL_HDR + 8, &sector, 8);
+    ctl[CTL_STATUS] = CTL_STATUS_POISON;
+    struct vdrv_buf bufs[3];
+    unsigned n = 0;
+    bufs[n++] = (struct vdrv_buf){.iova = b->ctl.iova + CTL_HDR, .len = 16, .write = false};
+    if (seg) /* the one discard/write-zeroes segment, written by the caller at CTL_SEG */
+        bufs[n++] = (struct vdrv_buf){.iova = b->ctl.iova + CTL_SEG, .len = 16, .write = false};
+    else if (bytes)
+        bufs[n++] = (struct vdrv_buf){.iova = b->data.iova,
+                                      .len = bytes,
+                                      .write = type == VBLK_T_IN || type == VBLK_T_GET_ID};
+    bufs[n++] = (struct vdrv_buf){.iova = b->ctl.iova + CTL_STATUS, .len = 1, .write = true};
+    int rc = vdrv_vq_add(&b->q.vq, bufs, n, b);
+    if (rc) {
+        ddk_reply(dev, m, rc == -VK_ENOSPC ? -VK_EIO : rc);
+        b->failed++;
+        return;
+    }
+    b->cur = *m;
+    b->cur_type = type;
+    b->cur_bytes = seg ? 0 : bytes;
+    b->busy = true;
+    ddk_hold_messages(dev, 1);
+    ddk_set_deadline(dev, ddk_now() + VBLK_TIMEOUT_NS);
+    ddk_dma_sync(dev, &b->ctl, 1);
+    if (bytes && !seg)
+        ddk_dma_sync(dev, &b->data, 1);
+    ddk_dma_sync(dev, &b->q.mem, 1);
+    if (vdrv_notify(&b->vd, &b->q))
+        recover(dev, b, "the notification was refused");
+}
+
+/* The range of a READ/WRITE/DISCARD/WRITE_ZEROES: 0, or the code to answer with. */
+static long check_range(const struct vblk *b, const struct ddk_msg *m, uint64_t max)
+{
+    uint64_t sector = m->data[0], count = m->data[1];
+    if (count == 0 || count > max)
+        return -VK_EINVAL;
+    if (m->data[2] & VBLK_RAW)
+        return 0; /* test: the device judges the range */
+    if (sector > b->capacity || count > b->capacity - sector)
+        return -VK_EINVAL;
+    return 0;
+}
+
+static void op_rw(struct ddk_device *dev, struct vblk *b, struct ddk_msg *m, bool write)
+{
+    long rc = check_range(b, m, VBLK_MAX_SECTORS);
+    uint64_t bytes = m->data[1] * VBLK_SECTOR;
+    if (!rc && write && has(b, VBLK_F_RO))
+        rc = -VK_EROFS;
+    if (!rc && (write ? m->send_len : m->recv_len) < bytes)
+        rc = -VK_EINVAL;
+    if (!rc && write) {
+        long n = ddk_msg_read(dev, m, 0, b->data.va, bytes);
+        rc = n < 0 ? n : (uint64_t)n != bytes ? -VK_EINVAL : 0;
+    }
+    if (rc) {
+        memset(m->data, 0, sizeof m->data);
+        ddk_reply(dev, m, rc);
+        b->failed++;
+        return;
+    }
+    submit(dev, b, m, write ? VBLK_T_OUT : VBLK_T_IN, m->data[0], (uint32_t)bytes, false);
+}
+
+static void op_zero(struct ddk_device *dev, struct vblk *b, struct ddk_msg *m, bool discard)
+{
+    long rc = check_range(b, m, UINT32_MAX);
+    if (!rc && !has(b, discard ? VBLK_F_DISCARD : VBLK_F_WRITE_ZEROES))
+        rc = -VK_ENOTSUP;
+    if (!rc && has(b, VBLK_F_RO))
+        rc = -VK_EROFS;
+    if (rc) {
+        memset(m->data, 0, sizeof m->data);
+        ddk_reply(dev, m, rc);
+        b->failed++;
+        return;
+    }
+    uint8_t *seg = (uint8_t *)b->ctl.va + CTL_SEG;
+    uint64_t sector = m->data[0];
+    uint32_t num = (uint32_t)m->data[1], flags = 0;
+    memcpy(seg, &sector, 8);
+    memcpy(seg + 8, &num, 4);
+    memcpy(seg + 12, &flags, 4);
+    submit(dev, b, m, discard ? VBLK_T_DISCARD : VBLK_T_WRITE_ZEROES, 0, 16, true);
+}
+
+static void vblk_message(struct ddk_device *dev, struct ddk_msg *m)
+{
+    struct vblk *b = ddk_priv(dev);
+    if (m->kind != DDK_MSG_CALL)
+        return;
+    switch (m->opcode) {
+    case VBLK_OP_INFO:
+        memset(m->data, 0, sizeof m->data);
+        m->data[0] = b->capacity;
+        m->data[1] = b->blk_size;
+        m->data[2] = (has(b, VBLK_F_RO) ? VBLK_INFO_RO : 0) |
+                     (has(b, VBLK_F_FLUSH) ? VBLK_INFO_FLUSH : 0) |
+                     (has(b, VBLK_F_DISCARD) ? VBLK_INFO_DISCARD : 0) |
+                     (has(b, VBLK_F_WRITE_ZEROES) ? VBLK_INFO_WRITE_ZEROES : 0);
+        m->data[3] = b->served;
+        m->data[4] = b->vd.resets;
+        m->data[5] = b->failed;
+        ddk_reply(dev, m, 0);
+        return;
+    case VBLK_OP_READ:
+    case VBLK_OP_WRITE:
+        op_rw(dev, b, m, m->opcode == VBLK_OP_WRITE);
+        return;
+    case VBLK_OP_FLUSH:
+        if (!has(b, VBLK_F_FLUSH)) { /* no write cache: nothing to flush */
+            memset(m->data, 0, sizeof m->data);
+            ddk_reply(dev, m, 0);
+            return;
+        }
+        submit(dev, b, m, VBLK_T_FLUSH, 0, 0, false);
+        return;
+    case VBLK_OP_DISCARD:
+    case VBLK_OP_WRITE_ZEROES:
+        op_zero(dev, b, m, m->opcode == VBLK_OP_DISCARD);
+        return;
+    case VBLK_OP_GET_ID:
+        if (m->recv_len < VBLK_ID_BYTES) {
+            memset(m->data, 0, sizeof m->data);
+            ddk_reply(dev, m, -VK_EINVAL);
+            return;
+        }
+        submit(dev, b, m, VBLK_T_GET_ID, 0, VBLK_ID_BYTES, false);
+        return;
+    case VBLK_OP_CORRUPT:
+        memset(m->data + 1, 0, sizeof m->data - sizeof m->data[0]);
+        if (m->data[0] > VBLK_CORRUPT_STATUS) {
+            ddk_reply(dev, m, -VK_EINVAL);
+            return;
+        }
+        b->corrupt = (uint32_t)m->data[0];
+        m->data[0] = 0;
+        ddk_reply(dev, m, 0);
+        return;
+    default:
+        ddk_reply(dev, m, -VK_ENOSYS);
+        return;
+    }
+}
+
+static int vblk_init(struct ddk_device *dev)
+{
+    struct vblk *b = calloc(1, sizeof *b); /* lives as long as the driver */
+    int rc;
+    if (!b)
+        return -VK_ENOMEM;
+    ddk_set_priv(dev, b);
+    if ((rc = vdrv_probe(&b->vd, dev)))
+        return rc;
+    if ((rc = ddk_dma_alloc(dev, 4096, VK_DMA_READ | VK_DMA_WRITE, &b->ctl)) ||
+        (rc = ddk_dma_alloc(dev, VBLK_DATA_BYTES, VK_DMA_READ | VK_DMA_WRITE, &b->data)))
+        return rc;
+    rc = ddk_has_arg(dev, "--intx") ? -VK_ENOENT : ddk_irq_enable(dev, DDK_IRQ_MSIX, 2);
+    if (rc >= 2) {
+        b->msix = true;
+    } else {
+        ddk_log(dev, "no MSI-X with two vectors (%d): using INTx", rc);
+        if ((rc = ddk_irq_enable(dev, DDK_IRQ_INTX, 1)) < 0)
+            return rc;
+    }
+    if ((rc = vblk_start(b))) {
+        ddk_log(dev, "the device did not start (%d)", rc);
+        vdrv_fail(&b->vd);
+        return rc;
+    }
+    return 0;
+}
+
+static const struct ddk_driver_ops vblk_ops = {
+    .name = "virtio-blk",
+    .init = vblk_init,
+    .handle_interrupt = vblk_interrupt,
+    .handle_message = vblk_message,
+    .handle_deadline = vblk_deadline,
+};
+
+int main(int argc, char **argv)
+{
+    return ddk_main(&vblk_ops, argc, argv);
+}
