@@ -325,7 +325,7 @@ static void op_rw(struct ddk_device *dev, struct vblk *b, struct ddk_msg *m, boo
 {
     long rc = check_range(b, m, VBLK_MAX_SECTORS);
     uint64_t bytes = m->data[1] * VBLK_SECTOR;
-    if (!rc && write && has(b, VBLK_F_RO))
+    if (!rc && write && has(b, VBLK_F_RO) && !(m->data[2] & VBLK_RAW))
         rc = -VK_EROFS;
     if (!rc && (write ? m->send_len : m->recv_len) < bytes)
         rc = -VK_EINVAL;

@@ -120,7 +120,8 @@ enum hwrng_proto_op {
  *   VBLK_OP_CORRUPT  test only: data[0] = VBLK_CORRUPT_*: garbage the driver finds before it
  *                    takes the next completion (as a malicious device could write it)
  * A count of 0, a range beyond the capacity, or a buffer too small: EINVAL (checked by the
- * driver; with VBLK_RAW in data[2] the driver passes a range as it is and the device answers).
+ * driver; with VBLK_RAW in data[2] (test only) the driver passes a range as it is, and a write to
+ * a read-only device, and the device answers).
  * The device answering IOERR: EIO; UNSUPP: ENOTSUP. Garbage from the device (used ring, an
  * unknown status) or DEVICE_NEEDS_RESET: EIO, and the driver resets the device. */
 #define VBLK_SECTOR 512u

@@ -1,0 +1,199 @@
+/*
+ * blktest: a client of /dev/vblk0 (drivers/virtio-blk; protocol VBLK_OP_* in veridian/devices.h).
+ * Runs its arguments as a list of operations, one output line each (errors as strerror):
+ *   info             capacity, block size and flags (VBLK_OP_INFO)
+ *   stats            the driver's counters: served, resets, failed
+ *   id               the serial (VBLK_OP_GET_ID)
+ *   read S N         N sectors from sector S, in hex, 32 bytes a line
+ *   readraw S N      the same, the range passed to the device unchecked (VBLK_RAW)
+ *   write S N B      N sectors of the byte B at sector S
+ *   writeraw S N B   the same, unchecked by the driver
+ *   verify S N B     read N sectors at S: every byte must be B
+ *   flush            VBLK_OP_FLUSH
+ *   discard S N      VBLK_OP_DISCARD
+ *   wzero S N        VBLK_OP_WRITE_ZEROES
+ *   corrupt KIND     id | len | idx | status: garbage the driver finds on its next completion
+ * Waits up to 1 s of virtual time for devmgr to publish the node. Exit status 0 when every
+ * argument was understood (operations may fail: the output says how), 2 for a usage error.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "veridian/devices.h"
+#include "veridian/vfs_proto.h"
+#include "veridian/vk.h"
+
+static uint8_t buf[VBLK_MAX_SECTORS * VBLK_SECTOR];
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static uint32_t open_handle(void)
+{
+    for (int tries = 0; tries < 100; tries++) {
+        struct vk_msg rep;
+        long rc = vr_request(vr_start_handle(VK_ROLE_NSROOT), VFS_OP_OPEN, "/dev/vblk0", 10, NULL,
+                             0, 2 /* O_RDWR */, 0, &rep);
+        if (rc >= 0 && VK_MSG_NHANDLES(rep.flags) >= 1)
+            return rep.handles[0];
+        if (rc != -VK_ENOENT) {
+            printf("blktest: open /dev/vblk0: %s\n", strerror((int)-rc));
+            exit(1);
+        }
+        sleep_ms(10);
+    }
+    printf("blktest: /dev/vblk0 never appeared\n");
+    exit(1);
+}
+
+/* One request: the reply's status (0 or -errno), data in out. */
+static long call(uint32_t h, uint32_t op, uint64_t d0, uint64_t d1, uint64_t d2, const void *send,
+                 size_t send_len, void *recv, size_t recv_len, uint64_t out[VK_MSG_DATA_WORDS])
+{
+    struct vk_call c;
+    memset(&c, 0, sizeof c);
+    c.msg.opcode = op;
+    c.msg.data[0] = d0;
+    c.msg.data[1] = d1;
+    c.msg.data[2] = d2;
+    c.send_buf = (uint64_t)(uintptr_t)send;
+    c.send_len = send ? send_len : 0;
+    c.recv_buf = (uint64_t)(uintptr_t)recv;
+    c.recv_len = recv ? recv_len : 0;
+    long rc = vk_call(h, &c, (uint64_t)vk_clock_get() + 5000000000ull);
+    if (rc)
+        return rc;
+    if (out)
+        memcpy(out, c.msg.data, sizeof c.msg.data);
+    return c.msg.opcode ? -(long)c.msg.opcode : 0;
+}
+
+static const char *res(long rc)
+{
+    return rc ? strerror((int)-rc) : "ok";
+}
+
+static void hex(const uint8_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        printf("%02x%s", b[i], (i % 32 == 31 || i + 1 == n) ? "\n" : "");
+}
+
+static int need(int argc, int i, int n)
+{
+    if (i + n >= argc) {
+        fprintf(stderr, "blktest: missing arguments\n");
+        exit(2);
+    }
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    uint32_t h = 0;
+    uint64_t o[VK_MSG_DATA_WORDS];
+    if (argc < 2) {
+        fprintf(stderr, "usage: blktest OP [ARGS] ... (see the source)\n");
+        return 2;
+    }
+    h = open_handle();
+    for (int i = 1; i < argc; i++) {
+        const char *op = argv[i];
+        long rc;
+        if (!strcmp(op, "info")) {
+            rc = call(h, VBLK_OP_INFO, 0, 0, 0, NULL, 0, NULL, 0, o);
+            if (rc)
+                printf("info: %s\n", res(rc));
+            else
+                printf("info: capacity %llu block %llu ro %d flush %d discard %d wzero %d\n",
+                       (unsigned long long)o[0], (unsigned long long)o[1], !!(o[2] & VBLK_INFO_RO),
+                       !!(o[2] & VBLK_INFO_FLUSH), !!(o[2] & VBLK_INFO_DISCARD),
+                       !!(o[2] & VBLK_INFO_WRITE_ZEROES));
+        } else if (!strcmp(op, "stats")) {
+            rc = call(h, VBLK_OP_INFO, 0, 0, 0, NULL, 0, NULL, 0, o);
+            if (rc)
+                printf("stats: %s\n", res(rc));
+            else
+                printf("stats: served %llu resets %llu failed %llu\n", (unsigned long long)o[3],
+                       (unsigned long long)o[4], (unsigned long long)o[5]);
+        } else if (!strcmp(op, "id")) {
+            char id[VBLK_ID_BYTES + 1] = {0};
+            rc = call(h, VBLK_OP_GET_ID, 0, 0, 0, NULL, 0, id, VBLK_ID_BYTES, o);
+            if (rc)
+                printf("id: %s\n", res(rc));
+            else
+                printf("id: '%s' (%llu bytes)\n", id, (unsigned long long)o[0]);
+        } else if (!strcmp(op, "read") || !strcmp(op, "readraw") || !strcmp(op, "verify")) {
+            need(argc, i, strcmp(op, "verify") ? 2 : 3);
+            uint64_t s = strtoull(argv[i + 1], NULL, 0), n = strtoull(argv[i + 2], NULL, 0);
+            int b = !strcmp(op, "verify") ? (int)strtol(argv[i + 3], NULL, 0) : -1;
+            size_t len = n * VBLK_SECTOR > sizeof buf ? sizeof buf : n * VBLK_SECTOR;
+            memset(buf, 0xee, sizeof buf);
+            rc = call(h, VBLK_OP_READ, s, n, !strcmp(op, "readraw") ? VBLK_RAW : 0, NULL, 0, buf,
+                      len ? len : 1, o);
+            if (rc && b < 0) {
+                printf("%s %llu %llu: %s\n", op, (unsigned long long)s, (unsigned long long)n,
+                       res(rc));
+            } else if (rc) {
+                printf("verify %llu %llu %d: %s\n", (unsigned long long)s, (unsigned long long)n, b,
+                       res(rc));
+            } else if (b < 0) {
+                hex(buf, len);
+            } else {
+                size_t k = 0;
+                while (k < len && buf[k] == (uint8_t)b)
+                    k++;
+                if (k == len)
+                    printf("verify %llu %llu %d: ok\n", (unsigned long long)s,
+                           (unsigned long long)n, b);
+                else
+                    printf("verify %llu %llu %d: byte %zu is %d\n", (unsigned long long)s,
+                           (unsigned long long)n, b, k, buf[k]);
+            }
+            i += b < 0 ? 2 : 3;
+        } else if (!strcmp(op, "write") || !strcmp(op, "writeraw")) {
+            need(argc, i, 3);
+            uint64_t s = strtoull(argv[i + 1], NULL, 0), n = strtoull(argv[i + 2], NULL, 0);
+            int b = (int)strtol(argv[i + 3], NULL, 0);
+            size_t len = n * VBLK_SECTOR > sizeof buf ? sizeof buf : n * VBLK_SECTOR;
+            memset(buf, b, sizeof buf);
+            rc = call(h, VBLK_OP_WRITE, s, n, !strcmp(op, "writeraw") ? VBLK_RAW : 0, buf,
+                      len ? len : 1, NULL, 0, o);
+            printf("%s %llu %llu %d: %s\n", op, (unsigned long long)s, (unsigned long long)n, b,
+                   res(rc));
+            i += 3;
+        } else if (!strcmp(op, "flush")) {
+            printf("flush: %s\n", res(call(h, VBLK_OP_FLUSH, 0, 0, 0, NULL, 0, NULL, 0, o)));
+        } else if (!strcmp(op, "discard") || !strcmp(op, "wzero")) {
+            need(argc, i, 2);
+            uint64_t s = strtoull(argv[i + 1], NULL, 0), n = strtoull(argv[i + 2], NULL, 0);
+            rc = call(h, !strcmp(op, "discard") ? VBLK_OP_DISCARD : VBLK_OP_WRITE_ZEROES, s, n, 0,
+                      NULL, 0, NULL, 0, o);
+            printf("%s %llu %llu: %s\n", op, (unsigned long long)s, (unsigned long long)n, res(rc));
+            i += 2;
+        } else if (!strcmp(op, "corrupt")) {
+            need(argc, i, 1);
+            const char *k = argv[i + 1];
+            uint32_t kind = !strcmp(k, "id")       ? VBLK_CORRUPT_ID
+                            : !strcmp(k, "len")    ? VBLK_CORRUPT_LEN
+                            : !strcmp(k, "idx")    ? VBLK_CORRUPT_IDX
+                            : !strcmp(k, "status") ? VBLK_CORRUPT_STATUS
+                                                   : 0;
+            if (!kind)
+                return 2;
+            printf("corrupt %s: %s\n", k,
+                   res(call(h, VBLK_OP_CORRUPT, kind, 0, 0, NULL, 0, NULL, 0, o)));
+            i += 1;
+        } else {
+            fprintf(stderr, "blktest: unknown operation '%s'\n", op);
+            return 2;
+        }
+    }
+    return 0;
+}
