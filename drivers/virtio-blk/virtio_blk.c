@@ -185,7 +185,7 @@ static void complete(struct ddk_device *dev, struct vblk *b)
 {
     void *cookie;
     uint32_t len;
-    if (b->corrupt && b->busy)
+    if (b->corrupt && b->corrupt != VBLK_CORRUPT_DESC && b->busy)
         corrupt_used(b);
     ddk_dma_sync(dev, &b->q.mem, 0);
     int got = vdrv_vq_get(&b->q.vq, &cookie, &len);
@@ -293,6 +293,17 @@ static void submit(struct ddk_device *dev, struct vblk *b, struct ddk_msg *m, ui
         ddk_reply(dev, m, rc == -VK_ENOSPC ? -VK_EIO : rc);
         b->failed++;
         return;
+    }
+    if (b->corrupt == VBLK_CORRUPT_DESC) { /* test only: the status becomes device-readable */
+        struct vdrv_vq *vq = &b->q.vq;
+        uint16_t d = *(volatile uint16_t *)(vq->mem + vq->avail_off + 4 +
+                                            2u * ((vq->avail_idx - 1u) & (vq->size - 1u)));
+        volatile struct vdrv_desc *t = (volatile struct vdrv_desc *)(vq->mem + vq->desc_off);
+        for (unsigned k = 1; k < n && d < vq->size; k++)
+            d = t[d].next; /* our own chain: n descriptors from the head */
+        if (d < vq->size)
+            t[d].flags = (uint16_t)(t[d].flags & ~VDRV_DESC_F_WRITE);
+        b->corrupt = VBLK_CORRUPT_NONE;
     }
     b->cur = *m;
     b->cur_type = type;
@@ -409,7 +420,7 @@ static void vblk_message(struct ddk_device *dev, struct ddk_msg *m)
         return;
     case VBLK_OP_CORRUPT:
         memset(m->data + 1, 0, sizeof m->data - sizeof m->data[0]);
-        if (m->data[0] > VBLK_CORRUPT_STATUS) {
+        if (m->data[0] > VBLK_CORRUPT_DESC) {
             ddk_reply(dev, m, -VK_EINVAL);
             return;
         }

@@ -118,7 +118,8 @@ enum hwrng_proto_op {
  *   VBLK_OP_GET_ID   -> the serial (up to 20 bytes, NUL-padded by the device) into the receive
  *                    buffer, data[0] = its length without padding
  *   VBLK_OP_CORRUPT  test only: data[0] = VBLK_CORRUPT_*: garbage the driver finds before it
- *                    takes the next completion (as a malicious device could write it)
+ *                    takes the next completion (as a malicious device could write it), or
+ *                    (VBLK_CORRUPT_DESC) a protocol violation in its next request
  * A count of 0, a range beyond the capacity, or a buffer too small: EINVAL (checked by the
  * driver; with VBLK_RAW in data[2] (test only) the driver passes a range as it is, and a write to
  * a read-only device, and the device answers).
@@ -147,5 +148,8 @@ enum vblk_proto_op {
 #define VBLK_CORRUPT_LEN 2u    /* the used length beyond the chain's writable bytes */
 #define VBLK_CORRUPT_IDX 3u    /* the used index far ahead of the buffers in flight */
 #define VBLK_CORRUPT_STATUS 4u /* a status byte that is not OK, IOERR or UNSUPP */
+/* the driver breaks its next request itself (its status byte device-readable): the device
+ * sets DEVICE_NEEDS_RESET and sends a configuration interrupt */
+#define VBLK_CORRUPT_DESC 5u
 
 #endif

@@ -174,7 +174,7 @@ read 0 129: Invalid argument
 stats: served 0 resets 1 failed 7"
 
 # ---- garbage from the device ----
-for kind in id len idx status; do
+for kind in id len idx status desc; do
     run_vrsim "bad-$kind" --machine "$M/blk.toml" --seed 7 "$TESTIMAGE" -- /test/blktest \
         write 5 1 0x11 corrupt "$kind" verify 5 1 0x11 verify 5 1 0x11 stats
     expect_eq "garbage $kind: EIO, the device reset, the next request works" \
@@ -188,9 +188,26 @@ stats: served 2 resets 2 failed 1"
 done
 expect_match "garbage id: named" "$(err bad-id)" 'used id out of range'
 expect_match "garbage status: named" "$(err bad-status)" 'status 127'
+expect_match "needs reset: the driver saw it" "$(err bad-desc)" \
+    'vblk0: the device needs a reset: the request fails with EIO, resetting the device'
 run_vrsim bad-again --machine "$M/blk.toml" --seed 7 "$TESTIMAGE" -- /test/blktest \
     write 5 1 0x11 corrupt idx verify 5 1 0x11 verify 5 1 0x11 stats
 expect_eq "garbage: one seed, one digest" "$(digest bad-again)" "$(digest bad-idx)"
+
+# ---- INTx: the ISR byte says a used buffer is there; same bytes as with MSI-X ----
+root="$TMP/root-intx"
+cp -r "$TESTROOT" "$root"
+sed -i 's|^path = "/sbin/drivers/virtio-blk"$|&\nargs = ["--intx"]|' "$root/etc/drivers.toml"
+expect_match "intx: drivers.toml has the argument" "$(cat "$root/etc/drivers.toml")" \
+    'virtio-blk"'$'\n''args = \["--intx"\]'
+"$MKBOOTFS" -o "$TMP/intx.bootfs" "$root" >/dev/null
+run_vrsim intx --machine "$M/blk.toml" --seed 7 "$TMP/intx.bootfs" -- /test/blktest info id \
+    read 0 1 read 7 3 read 2047 1
+expect_eq "intx: the same answers" "$(out intx)" "$(out rd)"
+expect_match "intx: the driver said so" "$(err intx)" 'vblk0: no MSI-X with two vectors .*: using INTx'
+run_vrsim intx-bad --machine "$M/blk.toml" --seed 7 "$TMP/intx.bootfs" -- /test/blktest \
+    write 5 1 0x11 corrupt desc verify 5 1 0x11 verify 5 1 0x11 stats
+expect_eq "intx: needs reset, EIO, the next request works" "$(out intx-bad)" "$(out bad-desc)"
 
 # ---- 4096-byte blocks ----
 bm=$(machine big "block_size = 4096")

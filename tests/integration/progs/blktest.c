@@ -12,7 +12,8 @@
  *   flush            VBLK_OP_FLUSH
  *   discard S N      VBLK_OP_DISCARD
  *   wzero S N        VBLK_OP_WRITE_ZEROES
- *   corrupt KIND     id | len | idx | status: garbage the driver finds on its next completion
+ *   corrupt KIND     id | len | idx | status: garbage the driver finds on its next completion;
+ *                    desc: the driver breaks its next request (the device needs a reset)
  * Waits up to 1 s of virtual time for devmgr to publish the node. Exit status 0 when every
  * argument was understood (operations may fail: the output says how), 2 for a usage error.
  */
@@ -184,6 +185,7 @@ int main(int argc, char **argv)
                             : !strcmp(k, "len")    ? VBLK_CORRUPT_LEN
                             : !strcmp(k, "idx")    ? VBLK_CORRUPT_IDX
                             : !strcmp(k, "status") ? VBLK_CORRUPT_STATUS
+                            : !strcmp(k, "desc")   ? VBLK_CORRUPT_DESC
                                                    : 0;
             if (!kind)
                 return 2;
