@@ -30,12 +30,14 @@
 #include "ddk.h"
 #include "vdrv.h"
 #include "veridian/devices.h"
+#include "veridian/vfs_proto.h"
 
 #define VBLK_DATA_BYTES (VBLK_MAX_SECTORS * VBLK_SECTOR)
 #define VBLK_QUEUE_WANT 16u
 #define VBLK_TIMEOUT_NS 1000000000ull /* 1 s: the device takes microseconds per request */
 #define VBLK_VEC_CONFIG 0u
 #define VBLK_VEC_QUEUE 1u
+#define VBLK_MAX_OPENS 32u
 
 /* virtio-blk's own (virtio 1.1, 5.2.3 and 5.2.6) */
 #define VBLK_F_SIZE_MAX 1
@@ -64,6 +66,13 @@
 #define CTL_STATUS 32u
 #define CTL_STATUS_POISON 0xa5u /* what the device must overwrite */
 
+/* The position of one open of /dev/vblk0 (vfs mints a badge per open). */
+struct vblk_open {
+    uint64_t badge;
+    uint64_t off;
+    bool used;
+};
+
 struct vblk {
     struct vdrv_dev vd;
     struct vdrv_queue q;
@@ -75,6 +84,12 @@ struct vblk {
     struct ddk_msg cur;
     uint32_t cur_type;
     uint32_t cur_bytes; /* data bytes of the request in flight */
+    /* a file operation (vfs protocol): the slice of the data buffer that is the client's and
+     * the open whose position moves by it (NULL for pread/pwrite and the block protocol) */
+    bool cur_file;
+    uint32_t cur_skip, cur_len;
+    struct vblk_open *cur_pos;
+    struct vblk_open opens[VBLK_MAX_OPENS];
     uint32_t corrupt;
     uint64_t served, failed;
 };
@@ -215,12 +230,20 @@ static void complete(struct ddk_device *dev, struct vblk *b)
     memset(b->cur.data, 0, sizeof b->cur.data);
     if (b->cur_type == VBLK_T_IN) {
         ddk_dma_sync(dev, &b->data, 0);
-        long n = ddk_msg_write(dev, &b->cur, 0, b->data.va, b->cur_bytes);
+        uint32_t skip = b->cur_file ? b->cur_skip : 0;
+        uint32_t n0 = b->cur_file ? b->cur_len : b->cur_bytes;
+        long n = ddk_msg_write(dev, &b->cur, 0, (uint8_t *)b->data.va + skip, n0);
         if (n < 0) {
             finish(dev, b, n);
             return;
         }
         b->cur.data[0] = (uint64_t)n;
+        if (b->cur_pos)
+            b->cur_pos->off += (uint64_t)n;
+    } else if (b->cur_type == VBLK_T_OUT && b->cur_file) {
+        b->cur.data[0] = b->cur_len;
+        if (b->cur_pos)
+            b->cur_pos->off += b->cur_len;
     } else if (b->cur_type == VBLK_T_GET_ID) {
         ddk_dma_sync(dev, &b->data, 0);
         const char *id = b->data.va;
@@ -306,6 +329,8 @@ static void submit(struct ddk_device *dev, struct vblk *b, struct ddk_msg *m, ui
         b->corrupt = VBLK_CORRUPT_NONE;
     }
     b->cur = *m;
+    b->cur_file = false;
+    b->cur_pos = NULL;
     b->cur_type = type;
     b->cur_bytes = seg ? 0 : bytes;
     b->busy = true;
@@ -375,10 +400,168 @@ static void op_zero(struct ddk_device *dev, struct vblk *b, struct ddk_msg *m, b
     submit(dev, b, m, discard ? VBLK_T_DISCARD : VBLK_T_WRITE_ZEROES, 0, 16, true);
 }
 
+/* ---- the vfs file protocol: /dev/vblk0 as a file of capacity * 512 bytes ---- */
+
+static struct vblk_open *find_open(struct vblk *b, uint64_t badge, bool create)
+{
+    struct vblk_open *free_slot = NULL;
+    for (unsigned i = 0; i < VBLK_MAX_OPENS; i++) {
+        if (b->opens[i].used && b->opens[i].badge == badge)
+            return &b->opens[i];
+        if (!b->opens[i].used && !free_slot)
+            free_slot = &b->opens[i];
+    }
+    if (!create || !free_slot)
+        return NULL;
+    *free_slot = (struct vblk_open){.badge = badge, .off = 0, .used = true};
+    return free_slot;
+}
+
+static void reply_now(struct ddk_device *dev, struct vblk *b, struct ddk_msg *m, long rc,
+                      uint64_t d0)
+{
+    memset(m->data, 0, sizeof m->data);
+    m->data[0] = d0;
+    if (rc < 0)
+        b->failed++;
+    ddk_reply(dev, m, rc);
+}
+
+/* read/pread: any offset and length (the sectors that cover them are read, the slice copied
+ * out); at most VBLK_MAX_SECTORS sectors per request (a short count), 0 at the end. */
+static void file_read(struct ddk_device *dev, struct vblk *b, struct ddk_msg *m, uint64_t off,
+                      struct vblk_open *pos)
+{
+    uint64_t size = b->capacity * VBLK_SECTOR;
+    uint64_t len = m->data[0] < m->recv_len ? m->data[0] : m->recv_len;
+    if (off >= size || len == 0) {
+        reply_now(dev, b, m, 0, 0);
+        return;
+    }
+    uint64_t skip = off % VBLK_SECTOR;
+    if (len > size - off)
+        len = size - off;
+    if (len > VBLK_MAX_SECTORS * VBLK_SECTOR - skip)
+        len = VBLK_MAX_SECTORS * VBLK_SECTOR - skip;
+    uint64_t first = off / VBLK_SECTOR, end = (off + len + VBLK_SECTOR - 1) / VBLK_SECTOR;
+    submit(dev, b, m, VBLK_T_IN, first, (uint32_t)((end - first) * VBLK_SECTOR), false);
+    if (b->busy) {
+        b->cur_file = true;
+        b->cur_skip = (uint32_t)skip;
+        b->cur_len = (uint32_t)len;
+        b->cur_pos = pos;
+    }
+}
+
+/* write/pwrite: whole sectors only (EINVAL otherwise: no read-modify-write), ENOSPC at the end,
+ * at most VBLK_MAX_SECTORS per request (a short count). */
+static void file_write(struct ddk_device *dev, struct vblk *b, struct ddk_msg *m, uint64_t off,
+                       struct vblk_open *pos)
+{
+    uint64_t size = b->capacity * VBLK_SECTOR, len = m->send_len;
+    if (has(b, VBLK_F_RO)) {
+        reply_now(dev, b, m, -VK_EROFS, 0);
+        return;
+    }
+    if (len == 0) {
+        reply_now(dev, b, m, 0, 0);
+        return;
+    }
+    if (off % VBLK_SECTOR || len % VBLK_SECTOR) {
+        reply_now(dev, b, m, -VK_EINVAL, 0);
+        return;
+    }
+    if (off >= size) {
+        reply_now(dev, b, m, -VK_ENOSPC, 0);
+        return;
+    }
+    if (len > size - off)
+        len = size - off;
+    if (len > VBLK_MAX_SECTORS * VBLK_SECTOR)
+        len = VBLK_MAX_SECTORS * VBLK_SECTOR;
+    long n = ddk_msg_read(dev, m, 0, b->data.va, len);
+    if (n < 0 || (uint64_t)n != len) {
+        reply_now(dev, b, m, n < 0 ? n : -VK_EINVAL, 0);
+        return;
+    }
+    submit(dev, b, m, VBLK_T_OUT, off / VBLK_SECTOR, (uint32_t)len, false);
+    if (b->busy) {
+        b->cur_file = true;
+        b->cur_len = (uint32_t)len;
+        b->cur_pos = pos;
+    }
+}
+
+static void file_lseek(struct ddk_device *dev, struct vblk *b, struct ddk_msg *m,
+                       struct vblk_open *pos)
+{
+    int64_t delta = (int64_t)m->data[0];
+    uint64_t base;
+    switch (m->data[1]) {
+    case 0: /* SEEK_SET */
+        base = 0;
+        break;
+    case 1: /* SEEK_CUR */
+        base = pos->off;
+        break;
+    case 2: /* SEEK_END */
+        base = b->capacity * VBLK_SECTOR;
+        break;
+    default:
+        reply_now(dev, b, m, -VK_EINVAL, 0);
+        return;
+    }
+    if ((delta < 0 && (uint64_t) - (delta + 1) >= base) ||
+        (delta > 0 && (uint64_t)delta > INT64_MAX - base)) {
+        reply_now(dev, b, m, -VK_EINVAL, 0);
+        return;
+    }
+    pos->off = base + (uint64_t)delta;
+    reply_now(dev, b, m, 0, pos->off);
+}
+
+/* 1 when m was a file operation (answered or started), 0 when it is not one. */
+static int file_message(struct ddk_device *dev, struct vblk *b, struct ddk_msg *m)
+{
+    bool positioned =
+        m->opcode == VFS_OP_READ || m->opcode == VFS_OP_WRITE || m->opcode == VFS_OP_LSEEK;
+    if (!positioned && m->opcode != VFS_OP_PREAD && m->opcode != VFS_OP_PWRITE)
+        return 0;
+    struct vblk_open *pos = positioned ? find_open(b, m->badge, true) : NULL;
+    if (positioned && !pos) {
+        reply_now(dev, b, m, -VK_EMFILE, 0);
+        return 1;
+    }
+    switch (m->opcode) {
+    case VFS_OP_READ:
+        file_read(dev, b, m, pos->off, pos);
+        break;
+    case VFS_OP_PREAD:
+        file_read(dev, b, m, m->data[1], NULL);
+        break;
+    case VFS_OP_WRITE:
+        file_write(dev, b, m, pos->off, pos);
+        break;
+    case VFS_OP_PWRITE:
+        file_write(dev, b, m, m->data[1], NULL);
+        break;
+    default:
+        file_lseek(dev, b, m, pos);
+        break;
+    }
+    return 1;
+}
+
 static void vblk_message(struct ddk_device *dev, struct ddk_msg *m)
 {
     struct vblk *b = ddk_priv(dev);
-    if (m->kind != DDK_MSG_CALL)
+    if (m->kind == DDK_MSG_CLOSED) {
+        struct vblk_open *o = find_open(b, m->badge, false);
+        if (o)
+            o->used = false;
+        return;
+    }
+    if (m->kind != DDK_MSG_CALL || file_message(dev, b, m))
         return;
     switch (m->opcode) {
     case VBLK_OP_INFO:

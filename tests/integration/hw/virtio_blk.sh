@@ -107,6 +107,41 @@ run_vrsim wr2 --machine "$M/blk.toml" --seed 7 "$TESTIMAGE" -- /test/blktest rea
 expect_eq "overlay: the next run reads the image's bytes again" "$(out wr2)" \
     "$(image_hex "$M/blk.img" 10 1)"
 
+# ---- the file interface: open/lseek/read/write/pread through vfs ----
+bytes_hex() { # FILE OFF LEN
+    python3 - "$1" "$2" "$3" <<'PY'
+import sys
+f, o, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+b = open(f, "rb").read()[o:o + n]
+print("\n".join(b[i:i + 32].hex() for i in range(0, len(b), 32)))
+PY
+}
+run_vrsim file --machine "$M/blk.toml" --seed 7 "$TESTIMAGE" -- /test/blktest fsize \
+    fread 1000 100 fread 4096 200000 fpread 1048000 1000 fpread 2000000 10 \
+    fwrite 1024 1024 0x3c fread 1000 2100 fwrite 1000 512 1 fwrite 1048576 512 1 \
+    fwrite 1048064 1024 0x77 fpread 1047552 1024
+expect_eq "file: status" "$(status file)" 0
+expect_eq "file: size, reads at any offset, aligned writes, the end" \
+    "$(out file | grep -v '^[0-9a-f]*$')" "fsize: 1048576
+fpread 1048000 1000: 576 bytes
+fpread 2000000 10: 0 bytes
+fwrite 1024 1024 60: 1024 bytes, now at 2048
+fwrite 1000 512 1: Invalid argument
+fwrite 1048576 512 1: No space left on device
+fwrite 1048064 1024 119: 512 bytes, now at 1048576
+fpread 1047552 1024: 1024 bytes"
+expect_eq "file: the bytes read are the image's, the written ones read back" \
+    "$(out file | grep '^[0-9a-f]*$')" \
+    "$(bytes_hex "$M/blk.img" 1000 100; bytes_hex "$M/blk.img" 4096 200000
+       bytes_hex "$M/blk.img" 1048000 576
+       python3 -c 'import sys; b=open(sys.argv[1],"rb").read(); b=b[1000:1024]+b"\x3c"*1024+b[2048:3100]; print("\n".join(b[i:i+32].hex() for i in range(0,len(b),32)))' "$M/blk.img"
+       python3 -c 'import sys; b=open(sys.argv[1],"rb").read()[1047552:1048064]+b"\x77"*512; print("\n".join(b[i:i+32].hex() for i in range(0,len(b),32)))' "$M/blk.img")"
+if cmp -s "$M/blk.img" "$TMP/pristine.img"; then
+    pass "file: the image file is unchanged after the run (cmp)"
+else
+    fail "file: the image file changed"
+fi
+
 # ---- persist ----
 pm=$(machine persist "persist = true")
 run_vrsim per --machine "$pm" --seed 7 "$TESTIMAGE" -- /test/blktest write 10 2 0xab flush

@@ -12,22 +12,39 @@
  *   flush            VBLK_OP_FLUSH
  *   discard S N      VBLK_OP_DISCARD
  *   wzero S N        VBLK_OP_WRITE_ZEROES
+ *   fread OFF LEN    through the file interface: open(2) (once), lseek(2) to OFF, read(2) LEN
+ *                    bytes (in as many reads as it takes), in hex, 32 bytes a line
+ *   fpread OFF LEN   pread(2) LEN bytes at OFF (one call: a short count is printed)
+ *   fwrite OFF LEN B lseek(2) to OFF, write(2) LEN bytes of B: the count, the position after
+ *   fsize            lseek(fd, 0, SEEK_END)
  *   corrupt KIND     id | len | idx | status: garbage the driver finds on its next completion;
  *                    desc: the driver breaks its next request (the device needs a reset)
  * Waits up to 1 s of virtual time for devmgr to publish the node. Exit status 0 when every
  * argument was understood (operations may fail: the output says how), 2 for a usage error.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "veridian/devices.h"
 #include "veridian/vfs_proto.h"
 #include "veridian/vk.h"
 
-static uint8_t buf[VBLK_MAX_SECTORS * VBLK_SECTOR];
+static uint8_t buf[4 * VBLK_MAX_SECTORS * VBLK_SECTOR];
+static int file = -1;
+
+static int file_fd(void)
+{
+    if (file < 0 && (file = open("/dev/vblk0", O_RDWR)) < 0) {
+        printf("blktest: open(2) /dev/vblk0: %s\n", strerror(errno));
+        exit(1);
+    }
+    return file;
+}
 
 static void sleep_ms(long ms)
 {
@@ -178,6 +195,60 @@ int main(int argc, char **argv)
                       NULL, 0, NULL, 0, o);
             printf("%s %llu %llu: %s\n", op, (unsigned long long)s, (unsigned long long)n, res(rc));
             i += 2;
+        } else if (!strcmp(op, "fread") || !strcmp(op, "fpread")) {
+            need(argc, i, 2);
+            long long off = strtoll(argv[i + 1], NULL, 0);
+            size_t len = strtoull(argv[i + 2], NULL, 0), got = 0;
+            int fd = file_fd();
+            i += 2;
+            if (len > sizeof buf)
+                return 2;
+            if (!strcmp(op, "fpread")) {
+                ssize_t r = pread(fd, buf, len, off);
+                if (r < 0) {
+                    printf("fpread %lld %zu: %s\n", off, len, strerror(errno));
+                    continue;
+                }
+                printf("fpread %lld %zu: %zd bytes\n", off, len, r);
+                hex(buf, (size_t)r);
+                continue;
+            }
+            if (lseek(fd, off, SEEK_SET) != off) {
+                printf("fread %lld %zu: lseek: %s\n", off, len, strerror(errno));
+                continue;
+            }
+            while (got < len) {
+                ssize_t r = read(fd, buf + got, len - got);
+                if (r <= 0) {
+                    printf("fread %lld %zu: %s after %zu bytes\n", off, len,
+                           r < 0 ? strerror(errno) : "end of file", got);
+                    break;
+                }
+                got += (size_t)r;
+            }
+            if (got == len)
+                hex(buf, len);
+        } else if (!strcmp(op, "fwrite")) {
+            need(argc, i, 3);
+            long long off = strtoll(argv[i + 1], NULL, 0);
+            size_t len = strtoull(argv[i + 2], NULL, 0);
+            int b = (int)strtol(argv[i + 3], NULL, 0), fd = file_fd();
+            i += 3;
+            if (len > sizeof buf)
+                return 2;
+            memset(buf, b, len);
+            if (lseek(fd, off, SEEK_SET) != off) {
+                printf("fwrite %lld %zu %d: lseek: %s\n", off, len, b, strerror(errno));
+                continue;
+            }
+            ssize_t w = write(fd, buf, len);
+            if (w < 0)
+                printf("fwrite %lld %zu %d: %s\n", off, len, b, strerror(errno));
+            else
+                printf("fwrite %lld %zu %d: %zd bytes, now at %lld\n", off, len, b, w,
+                       (long long)lseek(fd, 0, SEEK_CUR));
+        } else if (!strcmp(op, "fsize")) {
+            printf("fsize: %lld\n", (long long)lseek(file_fd(), 0, SEEK_END));
         } else if (!strcmp(op, "corrupt")) {
             need(argc, i, 1);
             const char *k = argv[i + 1];
