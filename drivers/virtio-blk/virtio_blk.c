@@ -1,8 +1,9 @@
 /*
  * drivers/virtio-blk: the driver of a virtio block device (virtio 1.1, 5.2; 1af4:1042), serving
- * /dev/vblk0 with the block protocol of veridian/devices.h (VBLK_OP_*). Written against ddk.h
- * and the virtio driver library (drivers/virtio) only, so the same binary drives vrsim's model
- * (hw-models/virtio/virtio_blk over sim/backends/blkimage) and QEMU's virtio-blk-pci.
+ * /dev/vblk0 with the block protocol of veridian/devices.h (VBLK_OP_*) and the vfs file protocol
+ * (read/write/pread/pwrite/lseek, a position per open badge, freed by its close notice). Written
+ * against ddk.h and the virtio driver library (drivers/virtio) only, so the same binary drives
+ * vrsim's model (hw-models/virtio/virtio_blk over sim/backends/blkimage) and QEMU's virtio-blk-pci.
  *
  * A request is one chain: the 16-byte header {type, reserved, sector} (device-readable), the
  * data (device-readable for OUT, DISCARD and WRITE_ZEROES; device-writable for IN and GET_ID),

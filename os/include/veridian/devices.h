@@ -123,6 +123,10 @@ enum hwrng_proto_op {
  * A count of 0, a range beyond the capacity, or a buffer too small: EINVAL (checked by the
  * driver; with VBLK_RAW in data[2] (test only) the driver passes a range as it is, and a write to
  * a read-only device, and the device answers).
+ * The vfs file protocol too (veridian/vfs_proto.h, so open/read/write/lseek/pread/pwrite work):
+ * a file of capacity * 512 bytes with a position per open; reads at any offset and length,
+ * writes of whole sectors only (EINVAL otherwise), ENOSPC at the end, at most
+ * VBLK_MAX_SECTORS per request (a short count).
  * The device answering IOERR: EIO; UNSUPP: ENOTSUP. Garbage from the device (used ring, an
  * unknown status) or DEVICE_NEEDS_RESET: EIO, and the driver resets the device. */
 #define VBLK_SECTOR 512u
