@@ -92,6 +92,7 @@ struct vblk {
     struct vblk_open *cur_pos;
     struct vblk_open opens[VBLK_MAX_OPENS];
     uint32_t corrupt;
+    bool crash; /* test only: die with the next write in flight (VBLK_OP_CRASH) */
     uint64_t served, failed;
 };
 
@@ -377,6 +378,12 @@ static void op_rw(struct ddk_device *dev, struct vblk *b, struct ddk_msg *m, boo
         return;
     }
     submit(dev, b, m, write ? VBLK_T_OUT : VBLK_T_IN, m->data[0], (uint32_t)bytes, false);
+    if (write && b->crash && b->busy) {
+        /* test only: devmgr must reset the device and restart us; the client's write was
+         * never acknowledged, and every one before it must be in the image */
+        ddk_log(dev, "crashing with a write in flight (VBLK_OP_CRASH)");
+        __builtin_trap();
+    }
 }
 
 static void op_zero(struct ddk_device *dev, struct vblk *b, struct ddk_msg *m, bool discard)
@@ -601,6 +608,11 @@ static void vblk_message(struct ddk_device *dev, struct ddk_msg *m)
             return;
         }
         submit(dev, b, m, VBLK_T_GET_ID, 0, VBLK_ID_BYTES, false);
+        return;
+    case VBLK_OP_CRASH:
+        b->crash = true;
+        memset(m->data, 0, sizeof m->data);
+        ddk_reply(dev, m, 0);
         return;
     case VBLK_OP_CORRUPT:
         memset(m->data + 1, 0, sizeof m->data - sizeof m->data[0]);

@@ -120,6 +120,8 @@ enum hwrng_proto_op {
  *   VBLK_OP_CORRUPT  test only: data[0] = VBLK_CORRUPT_*: garbage the driver finds before it
  *                    takes the next completion (as a malicious device could write it), or
  *                    (VBLK_CORRUPT_DESC) a protocol violation in its next request
+ *   VBLK_OP_CRASH    test only: the driver dies right after handing its next VBLK_OP_WRITE to
+ *                    the device (devmgr resets the device and restarts the driver)
  * A count of 0, a range beyond the capacity, or a buffer too small: EINVAL (checked by the
  * driver; with VBLK_RAW in data[2] (test only) the driver passes a range as it is, and a write to
  * a read-only device, and the device answers).
@@ -146,6 +148,7 @@ enum vblk_proto_op {
     VBLK_OP_WRITE_ZEROES = 0x7305,
     VBLK_OP_GET_ID = 0x7306,
     VBLK_OP_CORRUPT = 0x7307,
+    VBLK_OP_CRASH = 0x7308,
 };
 #define VBLK_CORRUPT_NONE 0u
 #define VBLK_CORRUPT_ID 1u     /* the used id out of range */

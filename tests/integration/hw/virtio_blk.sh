@@ -156,6 +156,30 @@ expect_eq "persist: sectors 10 and 11 hold the bytes written" \
     "$(python3 -c 'import sys; b=open(sys.argv[1],"rb").read(); print(b[5120:6144] == b"\xab"*1024, b[:5120] == open(sys.argv[2],"rb").read()[:5120], b[6144:] == open(sys.argv[2],"rb").read()[6144:])' "$M/persist.img" "$TMP/pristine.img")" \
     "True True True"
 
+# ---- crash safety: the driver dies with a write in flight in the middle of 1000 writes ----
+cm=$(machine crash "persist = true")
+run_vrsim crash --machine "$cm" --seed 7 --trace "$TMP/crash.json" "$TESTIMAGE" -- \
+    /test/blktest crashwrites 1000 500 stats
+expect_eq "crash: status" "$(status crash)" 0
+expect_eq "crash: the write in flight fails, every acknowledged write reads back" "$(out crash)" \
+    "write 500 (sector 1052): Broken pipe
+crashwrites: 1000 writes, 999 acknowledged, 1 failed, every acknowledged write read back
+stats: served 563 resets 1 failed 0"
+expect_match "crash: the driver died" "$(err crash)" \
+    'pid [0-9]+ \(vblk0\) killed by SIGILL'
+expect_match "crash: devmgr reset the device" "$(cat "$TMP/crash.json")" '"name": *"device_reset"'
+expect_eq "crash: the persisted file holds every acknowledged write, nothing else changed" \
+    "$(python3 - "$M/crash.img" "$TMP/pristine.img" <<'PY'
+import sys
+img, old = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
+ok = img[:1000 * 512] == old[:1000 * 512] and img[1064 * 512:] == old[1064 * 512:]
+for s in range(64):
+    last = max(i for i in range(1000) if i % 64 == s and i != 500)
+    ok = ok and img[(1000 + s) * 512:(1001 + s) * 512] == bytes([last % 251 + 1]) * 512
+print(ok)
+PY
+)" True
+
 # ---- read-only ----
 rm=$(machine ro "readonly = true")
 run_vrsim ro --machine "$rm" --seed 7 "$TESTIMAGE" -- /test/blktest info write 10 1 1 \

@@ -17,6 +17,11 @@
  *   fpread OFF LEN   pread(2) LEN bytes at OFF (one call: a short count is printed)
  *   fwrite OFF LEN B lseek(2) to OFF, write(2) LEN bytes of B: the count, the position after
  *   fsize            lseek(fd, 0, SEEK_END)
+ *   crashwrites N K  N writes of one sector each (write i: sector 1000 + i % 64, every byte
+ *                    i % 251 + 1); before write K the driver is told to die with its next
+ *                    write in flight (VBLK_OP_CRASH); the writes after it reach the restarted
+ *                    driver. Then every sector is read back: each must hold its last
+ *                    acknowledged write (the one that failed may or may not have landed)
  *   corrupt KIND     id | len | idx | status: garbage the driver finds on its next completion;
  *                    desc: the driver breaks its next request (the device needs a reset)
  * Waits up to 1 s of virtual time for devmgr to publish the node. Exit status 0 when every
@@ -101,6 +106,60 @@ static void hex(const uint8_t *b, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         printf("%02x%s", b[i], (i % 32 == 31 || i + 1 == n) ? "\n" : "");
+}
+
+static int crashwrites(uint32_t h, unsigned n, unsigned k)
+{
+    enum { SPAN = 64, BASE = 1000 };
+    int want[SPAN], maybe[SPAN];
+    unsigned acked = 0, failed = 0;
+    for (unsigned s = 0; s < SPAN; s++)
+        want[s] = maybe[s] = -1; /* -1: never written here (its old bytes) */
+    for (unsigned i = 0; i < n; i++) {
+        unsigned s = i % SPAN;
+        if (i == k) {
+            long rc = call(h, VBLK_OP_CRASH, 0, 0, 0, NULL, 0, NULL, 0, NULL);
+            if (rc) {
+                printf("crash: %s\n", res(rc));
+                return 1;
+            }
+        }
+        memset(buf, (int)(i % 251 + 1), VBLK_SECTOR);
+        long rc = call(h, VBLK_OP_WRITE, BASE + s, 1, 0, buf, VBLK_SECTOR, NULL, 0, NULL);
+        if (rc) {
+            printf("write %u (sector %u): %s\n", i, BASE + s, res(rc));
+            maybe[s] = (int)(i % 251 + 1);
+            failed++;
+        } else {
+            want[s] = (int)(i % 251 + 1);
+            maybe[s] = -1;
+            acked++;
+        }
+    }
+    unsigned bad = 0;
+    for (unsigned s = 0; s < SPAN; s++) {
+        long rc = call(h, VBLK_OP_READ, BASE + s, 1, 0, NULL, 0, buf, VBLK_SECTOR, NULL);
+        if (rc) {
+            printf("read back sector %u: %s\n", BASE + s, res(rc));
+            bad++;
+            continue;
+        }
+        int v = buf[0];
+        for (unsigned j = 1; j < VBLK_SECTOR; j++)
+            if (buf[j] != buf[0])
+                v = -2; /* half-applied */
+        if (want[s] >= 0 && v == want[s])
+            continue;
+        if (maybe[s] >= 0 && v == maybe[s])
+            continue;
+        if (want[s] < 0 && maybe[s] < 0)
+            continue; /* never written */
+        printf("sector %u: holds %d, the last acknowledged write put %d\n", BASE + s, v, want[s]);
+        bad++;
+    }
+    printf("crashwrites: %u writes, %u acknowledged, %u failed, %s\n", n, acked, failed,
+           bad ? "acknowledged writes LOST" : "every acknowledged write read back");
+    return 0;
 }
 
 static int need(int argc, int i, int n)
@@ -249,6 +308,12 @@ int main(int argc, char **argv)
                        (long long)lseek(fd, 0, SEEK_CUR));
         } else if (!strcmp(op, "fsize")) {
             printf("fsize: %lld\n", (long long)lseek(file_fd(), 0, SEEK_END));
+        } else if (!strcmp(op, "crashwrites")) {
+            need(argc, i, 2);
+            if (crashwrites(h, (unsigned)strtoul(argv[i + 1], NULL, 0),
+                            (unsigned)strtoul(argv[i + 2], NULL, 0)))
+                return 1;
+            i += 2;
         } else if (!strcmp(op, "corrupt")) {
             need(argc, i, 1);
             const char *k = argv[i + 1];
