@@ -24,7 +24,8 @@
  *                              machine file's directory; opened when the machine is built),
  *                              readonly: bool (default false), persist: bool, writes go to the
  *                              file (default false: a copy-on-write overlay in memory),
- *                              latency_ns: integer per request (default 50000), block_size:
+ *                              latency_ns: virtual ns per request, 0..10^12 (default 50000;
+ *                              0 is taken as 1: the model's 0 means its default), block_size:
  *                              512 or 4096 (default 512), serial: GET_ID's answer, 1..20 of
  *                              [A-Za-z0-9_.-] (default "vrsim-blk")
  *   virtio-net      1af4:1041  wire: string naming the host wire (default "none"),
