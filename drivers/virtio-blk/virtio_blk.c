@@ -12,12 +12,13 @@
  * buffers. Every request is checked before it reaches the device (decode, then invoke): the
  * count, the range against the capacity read at start, the client's buffer, read-only.
  *
- * One request in flight: while it runs further messages are held (they queue in the kernel)
- * and a deadline bounds the wait. Outcomes: status OK -> 0; IOERR -> EIO; UNSUPP -> ENOTSUP;
- * any other status byte, a used length that does not cover the status, garbage in the used
- * ring (vdrv_vq_get -> -VK_EIO), DEVICE_NEEDS_RESET or a lost interrupt -> EIO, and the driver
- * resets the device and brings it up again; if that fails it exits and devmgr resets the
- * device and restarts it.
+ * Up to VBLK_SLOTS requests in flight (from several clients), each with its own slot of the
+ * DMA buffers; while all are busy further messages are held (they queue in the kernel). A
+ * deadline, renewed by each request, bounds the wait for the device. Outcomes: status OK -> 0;
+ * IOERR -> EIO; UNSUPP -> ENOTSUP; any other status byte, a used length that does not cover the
+ * status, garbage in the used ring (vdrv_vq_get -> -VK_EIO), DEVICE_NEEDS_RESET or a lost interrupt
+ * -> EIO for every request in flight, and the driver resets the device and brings it up again; if
+ * that fails it exits and devmgr resets the device and restarts it.
  *
  * Interrupts: MSI-X with two vectors (0: configuration change, 1: the request queue), else
  * (or with --intx) INTx, where the ISR byte says which.
@@ -39,6 +40,7 @@
 #define VBLK_VEC_CONFIG 0u
 #define VBLK_VEC_QUEUE 1u
 #define VBLK_MAX_OPENS 32u
+#define VBLK_SLOTS 4u /* requests in flight at once */
 
 /* virtio-blk's own (virtio 1.1, 5.2.3 and 5.2.6) */
 #define VBLK_F_SIZE_MAX 1
@@ -61,7 +63,9 @@
 #define VBLK_CFG_BLK_SIZE 0x14
 #define VBLK_CFG_LEN 0x3c
 
-/* In the control buffer: the header at 0, a discard/write-zeroes segment at 16, status at 32. */
+/* In the control buffer, per slot (CTL_SLOT bytes each): the header at 0, a discard/write-zeroes
+ * segment at 16, the status at 32. */
+#define CTL_SLOT 64u
 #define CTL_HDR 0u
 #define CTL_SEG 16u
 #define CTL_STATUS 32u
@@ -74,6 +78,22 @@ struct vblk_open {
     bool used;
 };
 
+/* One request in flight: the client's message, what it asked, and its part of the DMA buffers
+ * (control bytes at ctl, data at data: VBLK_MAX_SECTORS sectors). */
+struct vblk_req {
+    bool busy;
+    struct ddk_msg msg;
+    uint32_t type;
+    uint32_t bytes; /* data bytes of the request */
+    /* a file operation (vfs protocol): the slice of the data that is the client's and the open
+     * whose position moves by it (NULL for pread/pwrite and the block protocol) */
+    bool file;
+    uint32_t skip, len;
+    struct vblk_open *pos;
+    uint8_t *ctl, *data;
+    uint64_t ctl_iova, data_iova;
+};
+
 struct vblk {
     struct vdrv_dev vd;
     struct vdrv_queue q;
@@ -81,15 +101,8 @@ struct vblk {
     bool msix;
     uint64_t capacity; /* sectors */
     uint32_t blk_size;
-    bool busy;
-    struct ddk_msg cur;
-    uint32_t cur_type;
-    uint32_t cur_bytes; /* data bytes of the request in flight */
-    /* a file operation (vfs protocol): the slice of the data buffer that is the client's and
-     * the open whose position moves by it (NULL for pread/pwrite and the block protocol) */
-    bool cur_file;
-    uint32_t cur_skip, cur_len;
-    struct vblk_open *cur_pos;
+    struct vblk_req req[VBLK_SLOTS];
+    unsigned nbusy, max_busy;
     struct vblk_open opens[VBLK_MAX_OPENS];
     uint32_t corrupt;
     bool crash; /* test only: die with the next write in flight (VBLK_OP_CRASH) */
@@ -139,19 +152,30 @@ static bool has(const struct vblk *b, unsigned bit)
     return b->vd.features & (1ull << bit);
 }
 
-static void finish(struct ddk_device *dev, struct vblk *b, long status)
+/* A free slot: there is one whenever a message arrives (messages are held while all are busy). */
+static struct vblk_req *free_slot(struct vblk *b)
 {
-    if (!b->busy)
+    for (unsigned i = 0; i < VBLK_SLOTS; i++)
+        if (!b->req[i].busy)
+            return &b->req[i];
+    return NULL;
+}
+
+static void finish(struct ddk_device *dev, struct vblk *b, struct vblk_req *r, long status)
+{
+    if (!r->busy)
         return;
     if (status < 0)
         b->failed++;
     else
         b->served++;
     if (status < 0)
-        memset(b->cur.data, 0, sizeof b->cur.data);
-    ddk_reply(dev, &b->cur, status);
-    b->busy = false;
-    ddk_set_deadline(dev, VK_DEADLINE_NEVER);
+        memset(r->msg.data, 0, sizeof r->msg.data);
+    ddk_reply(dev, &r->msg, status);
+    r->busy = false;
+    b->nbusy--;
+    if (b->nbusy == 0)
+        ddk_set_deadline(dev, VK_DEADLINE_NEVER);
     ddk_hold_messages(dev, 0);
 }
 
@@ -160,9 +184,10 @@ static void recover(struct ddk_device *dev, struct vblk *b, const char *why)
 {
     void *cookie;
     ddk_log(dev, "%s: the request fails with EIO, resetting the device", why);
-    finish(dev, b, -VK_EIO);
     while (vdrv_vq_take_inflight(&b->q.vq, &cookie) == 1)
-        ; /* one request at a time: it was b->cur, answered above */
+        ; /* their slots are failed below */
+    for (unsigned i = 0; i < VBLK_SLOTS; i++)
+        finish(dev, b, &b->req[i], -VK_EIO);
     int rc = vblk_start(b);
     if (rc) {
         ddk_log(dev, "the device did not come back after a reset (%d): exiting", rc);
@@ -189,77 +214,89 @@ static void corrupt_used(struct vblk *b)
     case VBLK_CORRUPT_IDX:
         *idx = (uint16_t)(vq->last_used + vq->size + 3);
         break;
-    case VBLK_CORRUPT_STATUS:
-        ((volatile uint8_t *)b->ctl.va)[CTL_STATUS] = 0x7f;
-        break;
-    default:
+    default: /* STATUS: on the completed request's slot, in complete() */
         break;
     }
     b->corrupt = VBLK_CORRUPT_NONE;
 }
 
-static void complete(struct ddk_device *dev, struct vblk *b)
+static void complete_one(struct ddk_device *dev, struct vblk *b, struct vblk_req *r, uint32_t len)
 {
-    void *cookie;
-    uint32_t len;
-    if (b->corrupt && b->corrupt != VBLK_CORRUPT_DESC && b->busy)
-        corrupt_used(b);
-    ddk_dma_sync(dev, &b->q.mem, 0);
-    int got = vdrv_vq_get(&b->q.vq, &cookie, &len);
-    if (got < 0) {
-        recover(dev, b, b->q.vq.error ? b->q.vq.error : "used ring garbage");
-        return;
-    }
-    if (got == 0 || !b->busy)
-        return; /* an interrupt without work, or a completion nobody waits for */
     ddk_dma_sync(dev, &b->ctl, 0);
-    uint8_t status = ((volatile uint8_t *)b->ctl.va)[CTL_STATUS];
+    if (b->corrupt == VBLK_CORRUPT_STATUS) {
+        r->ctl[CTL_STATUS] = 0x7f;
+        b->corrupt = VBLK_CORRUPT_NONE;
+    }
+    uint8_t status = ((volatile uint8_t *)r->ctl)[CTL_STATUS];
     if (status == VBLK_S_IOERR) {
-        finish(dev, b, -VK_EIO);
+        finish(dev, b, r, -VK_EIO);
         return;
     }
     if (status == VBLK_S_UNSUPP) {
-        finish(dev, b, -VK_ENOTSUP);
+        finish(dev, b, r, -VK_ENOTSUP);
         return;
     }
-    uint32_t want =
-        (b->cur_type == VBLK_T_IN || b->cur_type == VBLK_T_GET_ID) ? b->cur_bytes + 1 : 1;
+    uint32_t want = (r->type == VBLK_T_IN || r->type == VBLK_T_GET_ID) ? r->bytes + 1 : 1;
     if (status != VBLK_S_OK || len != want) {
         ddk_log(dev, "status %u, used length %u (want %u)", status, len, want);
         recover(dev, b, "garbage in a completion");
         return;
     }
-    memset(b->cur.data, 0, sizeof b->cur.data);
-    if (b->cur_type == VBLK_T_IN) {
+    memset(r->msg.data, 0, sizeof r->msg.data);
+    if (r->type == VBLK_T_IN) {
         ddk_dma_sync(dev, &b->data, 0);
-        uint32_t skip = b->cur_file ? b->cur_skip : 0;
-        uint32_t n0 = b->cur_file ? b->cur_len : b->cur_bytes;
-        long n = ddk_msg_write(dev, &b->cur, 0, (uint8_t *)b->data.va + skip, n0);
+        uint32_t skip = r->file ? r->skip : 0, n0 = r->file ? r->len : r->bytes;
+        long n = ddk_msg_write(dev, &r->msg, 0, r->data + skip, n0);
         if (n < 0) {
-            finish(dev, b, n);
+            finish(dev, b, r, n);
             return;
         }
-        b->cur.data[0] = (uint64_t)n;
-        if (b->cur_pos)
-            b->cur_pos->off += (uint64_t)n;
-    } else if (b->cur_type == VBLK_T_OUT && b->cur_file) {
-        b->cur.data[0] = b->cur_len;
-        if (b->cur_pos)
-            b->cur_pos->off += b->cur_len;
-    } else if (b->cur_type == VBLK_T_GET_ID) {
+        r->msg.data[0] = (uint64_t)n;
+        if (r->pos)
+            r->pos->off += (uint64_t)n;
+    } else if (r->type == VBLK_T_OUT && r->file) {
+        r->msg.data[0] = r->len;
+        if (r->pos)
+            r->pos->off += r->len;
+    } else if (r->type == VBLK_T_GET_ID) {
         ddk_dma_sync(dev, &b->data, 0);
-        const char *id = b->data.va;
+        const char *id = (const char *)r->data;
         uint32_t n = 0;
         while (n < VBLK_ID_BYTES && id[n])
             n++;
-        long w = ddk_msg_write(dev, &b->cur, 0, id, VBLK_ID_BYTES);
+        long w = ddk_msg_write(dev, &r->msg, 0, id, VBLK_ID_BYTES);
         if (w < 0) {
-            finish(dev, b, w);
+            finish(dev, b, r, w);
             return;
         }
-        b->cur.data[0] = n;
+        r->msg.data[0] = n;
     }
-    finish(dev, b, 0);
+    finish(dev, b, r, 0);
+}
+
+/* Take every completion the device posted. */
+static void complete(struct ddk_device *dev, struct vblk *b)
+{
+    for (;;) {
+        void *cookie;
+        uint32_t len;
+        if (b->corrupt && b->corrupt < VBLK_CORRUPT_STATUS && b->nbusy)
+            corrupt_used(b);
+        ddk_dma_sync(dev, &b->q.mem, 0);
+        int got = vdrv_vq_get(&b->q.vq, &cookie, &len);
+        if (got < 0) {
+            recover(dev, b, b->q.vq.error ? b->q.vq.error : "used ring garbage");
+            return;
+        }
+        if (got == 0)
+            return; /* no more (or an interrupt without work) */
+        struct vblk_req *r = cookie;
+        if (!r->busy)
+            continue; /* a completion nobody waits for (its request already failed) */
+        complete_one(dev, b, r, len);
+        if (b->q.vq.broken || !b->nbusy)
+            return;
+    }
 }
 
 static void vblk_interrupt(struct ddk_device *dev, unsigned vector)
@@ -290,31 +327,36 @@ static void vblk_interrupt(struct ddk_device *dev, unsigned vector)
 static void vblk_deadline(struct ddk_device *dev)
 {
     struct vblk *b = ddk_priv(dev);
-    if (b->busy)
+    if (b->nbusy)
         recover(dev, b, "no interrupt from the device in time");
 }
 
-/* Publish one request (decoded already) and wait for its interrupt. */
-static void submit(struct ddk_device *dev, struct vblk *b, struct ddk_msg *m, uint32_t type,
-                   uint64_t sector, uint32_t bytes, bool seg)
+/* Publish one request (decoded already, its data in r's slot) and wait for its interrupt;
+ * 0, or the request was answered already (refused by the ring, or the device was reset). */
+static void submit(struct ddk_device *dev, struct vblk *b, struct vblk_req *r, struct ddk_msg *m,
+                   uint32_t type, uint64_t sector, uint32_t bytes, bool seg)
 {
-    uint8_t *ctl = b->ctl.va;
+    uint8_t *ctl = r->ctl;
     uint32_t hdr[2] = {type, 0};
     memcpy(ctl + CTL_HDR, hdr, sizeof hdr);
     memcpy(ctl + CTL_HDR + 8, &sector, 8);
     ctl[CTL_STATUS] = CTL_STATUS_POISON;
     struct vdrv_buf bufs[3];
     unsigned n = 0;
-    bufs[n++] = (struct vdrv_buf){.iova = b->ctl.iova + CTL_HDR, .len = 16, .write = false};
+    bufs[n++] = (struct vdrv_buf){.iova = r->ctl_iova + CTL_HDR, .len = 16, .write = false};
     if (seg) /* the one discard/write-zeroes segment, written by the caller at CTL_SEG */
-        bufs[n++] = (struct vdrv_buf){.iova = b->ctl.iova + CTL_SEG, .len = 16, .write = false};
+        bufs[n++] = (struct vdrv_buf){.iova = r->ctl_iova + CTL_SEG, .len = 16, .write = false};
     else if (bytes)
-        bufs[n++] = (struct vdrv_buf){.iova = b->data.iova,
+        bufs[n++] = (struct vdrv_buf){.iova = r->data_iova,
                                       .len = bytes,
                                       .write = type == VBLK_T_IN || type == VBLK_T_GET_ID};
-    bufs[n++] = (struct vdrv_buf){.iova = b->ctl.iova + CTL_STATUS, .len = 1, .write = true};
-    int rc = vdrv_vq_add(&b->q.vq, bufs, n, b);
+    bufs[n++] = (struct vdrv_buf){.iova = r->ctl_iova + CTL_STATUS, .len = 1, .write = true};
+    ddk_dma_sync(dev, &b->ctl, 1);
+    if (bytes && !seg)
+        ddk_dma_sync(dev, &b->data, 1);
+    int rc = vdrv_vq_add(&b->q.vq, bufs, n, r);
     if (rc) {
+        memset(m->data, 0, sizeof m->data);
         ddk_reply(dev, m, rc == -VK_ENOSPC ? -VK_EIO : rc);
         b->failed++;
         return;
@@ -330,17 +372,17 @@ static void submit(struct ddk_device *dev, struct vblk *b, struct ddk_msg *m, ui
             t[d].flags = (uint16_t)(t[d].flags & ~VDRV_DESC_F_WRITE);
         b->corrupt = VBLK_CORRUPT_NONE;
     }
-    b->cur = *m;
-    b->cur_file = false;
-    b->cur_pos = NULL;
-    b->cur_type = type;
-    b->cur_bytes = seg ? 0 : bytes;
-    b->busy = true;
-    ddk_hold_messages(dev, 1);
+    r->msg = *m;
+    r->type = type;
+    r->bytes = seg ? 0 : bytes;
+    r->file = false;
+    r->pos = NULL;
+    r->busy = true;
+    if (++b->nbusy > b->max_busy)
+        b->max_busy = b->nbusy;
+    if (b->nbusy == VBLK_SLOTS)
+        ddk_hold_messages(dev, 1);
     ddk_set_deadline(dev, ddk_now() + VBLK_TIMEOUT_NS);
-    ddk_dma_sync(dev, &b->ctl, 1);
-    if (bytes && !seg)
-        ddk_dma_sync(dev, &b->data, 1);
     ddk_dma_sync(dev, &b->q.mem, 1);
     if (vdrv_notify(&b->vd, &b->q))
         recover(dev, b, "the notification was refused");
@@ -368,7 +410,7 @@ static void op_rw(struct ddk_device *dev, struct vblk *b, struct ddk_msg *m, boo
     if (!rc && (write ? m->send_len : m->recv_len) < bytes)
         rc = -VK_EINVAL;
     if (!rc && write) {
-        long n = ddk_msg_read(dev, m, 0, b->data.va, bytes);
+        long n = ddk_msg_read(dev, m, 0, free_slot(b)->data, bytes);
         rc = n < 0 ? n : (uint64_t)n != bytes ? -VK_EINVAL : 0;
     }
     if (rc) {
@@ -377,8 +419,9 @@ static void op_rw(struct ddk_device *dev, struct vblk *b, struct ddk_msg *m, boo
         b->failed++;
         return;
     }
-    submit(dev, b, m, write ? VBLK_T_OUT : VBLK_T_IN, m->data[0], (uint32_t)bytes, false);
-    if (write && b->crash && b->busy) {
+    struct vblk_req *r = free_slot(b);
+    submit(dev, b, r, m, write ? VBLK_T_OUT : VBLK_T_IN, m->data[0], (uint32_t)bytes, false);
+    if (write && b->crash && r->busy) {
         /* test only: devmgr must reset the device and restart us; the client's write was
          * never acknowledged, and every one before it must be in the image */
         ddk_log(dev, "crashing with a write in flight (VBLK_OP_CRASH)");
@@ -399,13 +442,14 @@ static void op_zero(struct ddk_device *dev, struct vblk *b, struct ddk_msg *m, b
         b->failed++;
         return;
     }
-    uint8_t *seg = (uint8_t *)b->ctl.va + CTL_SEG;
+    struct vblk_req *r = free_slot(b);
+    uint8_t *seg = r->ctl + CTL_SEG;
     uint64_t sector = m->data[0];
     uint32_t num = (uint32_t)m->data[1], flags = 0;
     memcpy(seg, &sector, 8);
     memcpy(seg + 8, &num, 4);
     memcpy(seg + 12, &flags, 4);
-    submit(dev, b, m, discard ? VBLK_T_DISCARD : VBLK_T_WRITE_ZEROES, 0, 16, true);
+    submit(dev, b, r, m, discard ? VBLK_T_DISCARD : VBLK_T_WRITE_ZEROES, 0, 16, true);
 }
 
 /* ---- the vfs file protocol: /dev/vblk0 as a file of capacity * 512 bytes ---- */
@@ -452,12 +496,13 @@ static void file_read(struct ddk_device *dev, struct vblk *b, struct ddk_msg *m,
     if (len > VBLK_MAX_SECTORS * VBLK_SECTOR - skip)
         len = VBLK_MAX_SECTORS * VBLK_SECTOR - skip;
     uint64_t first = off / VBLK_SECTOR, end = (off + len + VBLK_SECTOR - 1) / VBLK_SECTOR;
-    submit(dev, b, m, VBLK_T_IN, first, (uint32_t)((end - first) * VBLK_SECTOR), false);
-    if (b->busy) {
-        b->cur_file = true;
-        b->cur_skip = (uint32_t)skip;
-        b->cur_len = (uint32_t)len;
-        b->cur_pos = pos;
+    struct vblk_req *r = free_slot(b);
+    submit(dev, b, r, m, VBLK_T_IN, first, (uint32_t)((end - first) * VBLK_SECTOR), false);
+    if (r->busy) {
+        r->file = true;
+        r->skip = (uint32_t)skip;
+        r->len = (uint32_t)len;
+        r->pos = pos;
     }
 }
 
@@ -487,16 +532,17 @@ static void file_write(struct ddk_device *dev, struct vblk *b, struct ddk_msg *m
         len = size - off;
     if (len > VBLK_MAX_SECTORS * VBLK_SECTOR)
         len = VBLK_MAX_SECTORS * VBLK_SECTOR;
-    long n = ddk_msg_read(dev, m, 0, b->data.va, len);
+    struct vblk_req *r = free_slot(b);
+    long n = ddk_msg_read(dev, m, 0, r->data, len);
     if (n < 0 || (uint64_t)n != len) {
         reply_now(dev, b, m, n < 0 ? n : -VK_EINVAL, 0);
         return;
     }
-    submit(dev, b, m, VBLK_T_OUT, off / VBLK_SECTOR, (uint32_t)len, false);
-    if (b->busy) {
-        b->cur_file = true;
-        b->cur_len = (uint32_t)len;
-        b->cur_pos = pos;
+    submit(dev, b, r, m, VBLK_T_OUT, off / VBLK_SECTOR, (uint32_t)len, false);
+    if (r->busy) {
+        r->file = true;
+        r->len = (uint32_t)len;
+        r->pos = pos;
     }
 }
 
@@ -569,7 +615,13 @@ static void vblk_message(struct ddk_device *dev, struct ddk_msg *m)
             o->used = false;
         return;
     }
-    if (m->kind != DDK_MSG_CALL || file_message(dev, b, m))
+    if (m->kind != DDK_MSG_CALL)
+        return;
+    if (!free_slot(b)) { /* cannot happen: messages are held while every slot is busy */
+        reply_now(dev, b, m, -VK_EBUSY, 0);
+        return;
+    }
+    if (file_message(dev, b, m))
         return;
     switch (m->opcode) {
     case VBLK_OP_INFO:
@@ -595,7 +647,7 @@ static void vblk_message(struct ddk_device *dev, struct ddk_msg *m)
             ddk_reply(dev, m, 0);
             return;
         }
-        submit(dev, b, m, VBLK_T_FLUSH, 0, 0, false);
+        submit(dev, b, free_slot(b), m, VBLK_T_FLUSH, 0, 0, false);
         return;
     case VBLK_OP_DISCARD:
     case VBLK_OP_WRITE_ZEROES:
@@ -607,7 +659,13 @@ static void vblk_message(struct ddk_device *dev, struct ddk_msg *m)
             ddk_reply(dev, m, -VK_EINVAL);
             return;
         }
-        submit(dev, b, m, VBLK_T_GET_ID, 0, VBLK_ID_BYTES, false);
+        submit(dev, b, free_slot(b), m, VBLK_T_GET_ID, 0, VBLK_ID_BYTES, false);
+        return;
+    case VBLK_OP_STATS:
+        memset(m->data, 0, sizeof m->data);
+        m->data[0] = b->max_busy;
+        m->data[1] = ddk_irq_count(dev);
+        ddk_reply(dev, m, 0);
         return;
     case VBLK_OP_CRASH:
         b->crash = true;
@@ -640,8 +698,16 @@ static int vblk_init(struct ddk_device *dev)
     if ((rc = vdrv_probe(&b->vd, dev)))
         return rc;
     if ((rc = ddk_dma_alloc(dev, 4096, VK_DMA_READ | VK_DMA_WRITE, &b->ctl)) ||
-        (rc = ddk_dma_alloc(dev, VBLK_DATA_BYTES, VK_DMA_READ | VK_DMA_WRITE, &b->data)))
+        (rc = ddk_dma_alloc(dev, VBLK_SLOTS * VBLK_DATA_BYTES, VK_DMA_READ | VK_DMA_WRITE,
+                            &b->data)))
         return rc;
+    for (unsigned i = 0; i < VBLK_SLOTS; i++) {
+        struct vblk_req *r = &b->req[i];
+        r->ctl = (uint8_t *)b->ctl.va + i * CTL_SLOT;
+        r->ctl_iova = b->ctl.iova + i * CTL_SLOT;
+        r->data = (uint8_t *)b->data.va + i * VBLK_DATA_BYTES;
+        r->data_iova = b->data.iova + i * VBLK_DATA_BYTES;
+    }
     rc = ddk_has_arg(dev, "--intx") ? -VK_ENOENT : ddk_irq_enable(dev, DDK_IRQ_MSIX, 2);
     if (rc >= 2) {
         b->msix = true;

@@ -103,8 +103,8 @@ enum hwrng_proto_op {
           sends a configuration interrupt */
 
 /* /dev/vblk0 (drivers/virtio-blk): a block protocol by 512-byte sector (whatever the device's
- * block size), one request at a time per driver; data through the IPC buffers (at most
- * VBLK_MAX_SECTORS per request). Replies: 0 or a negative code.
+ * block size), several requests in flight (from several clients); data through the IPC
+ * buffers (at most VBLK_MAX_SECTORS per request). Replies: 0 or a negative code.
  *   VBLK_OP_INFO     -> data[0] = capacity in sectors, data[1] = the device's block size,
  *                    data[2] = VBLK_INFO_* flags, data[3] = requests served, data[4] = device
  *                    resets the driver did, data[5] = requests failed
@@ -120,6 +120,8 @@ enum hwrng_proto_op {
  *   VBLK_OP_CORRUPT  test only: data[0] = VBLK_CORRUPT_*: garbage the driver finds before it
  *                    takes the next completion (as a malicious device could write it), or
  *                    (VBLK_CORRUPT_DESC) a protocol violation in its next request
+ *   VBLK_OP_STATS    -> data[0] = the most requests the driver had in flight at once,
+ *                    data[1] = interrupts delivered
  *   VBLK_OP_CRASH    test only: the driver dies right after handing its next VBLK_OP_WRITE to
  *                    the device (devmgr resets the device and restarts the driver)
  * A count of 0, a range beyond the capacity, or a buffer too small: EINVAL (checked by the
@@ -149,6 +151,7 @@ enum vblk_proto_op {
     VBLK_OP_GET_ID = 0x7306,
     VBLK_OP_CORRUPT = 0x7307,
     VBLK_OP_CRASH = 0x7308,
+    VBLK_OP_STATS = 0x7309,
 };
 #define VBLK_CORRUPT_NONE 0u
 #define VBLK_CORRUPT_ID 1u     /* the used id out of range */

@@ -156,6 +156,23 @@ expect_eq "persist: sectors 10 and 11 hold the bytes written" \
     "$(python3 -c 'import sys; b=open(sys.argv[1],"rb").read(); print(b[5120:6144] == b"\xab"*1024, b[:5120] == open(sys.argv[2],"rb").read()[:5120], b[6144:] == open(sys.argv[2],"rb").read()[6144:])' "$M/persist.img" "$TMP/pristine.img")" \
     "True True True"
 
+# ---- several requests in flight (six client threads, four slots in the driver) ----
+run_vrsim par --machine "$M/blk.toml" --seed 7 "$TESTIMAGE" -- /test/blktest parallel 6 50 \
+    corrupt idx parallel 4 20 stats
+expect_eq "parallel: every round reads back its write; garbage fails every request in flight" \
+    "$(out par)" "parallel 6 50: 300 rounds ok, 0 bad; most in flight 4
+corrupt idx: ok
+parallel 4 20: 76 rounds ok, 4 bad; most in flight 4
+stats: served 752 resets 2 failed 4"
+run_vrsim par-chaos --machine "$M/blk.toml" --seed 8 --chaos "$TESTIMAGE" -- /test/blktest \
+    parallel 6 50
+expect_eq "parallel under --chaos" "$(out par-chaos)" \
+    "parallel 6 50: 300 rounds ok, 0 bad; most in flight 4"
+run_vrsim par-chaos2 --machine "$M/blk.toml" --seed 8 --chaos "$TESTIMAGE" -- /test/blktest \
+    parallel 6 50
+expect_eq "parallel under --chaos: one seed, one digest" "$(digest par-chaos2)" \
+    "$(digest par-chaos)"
+
 # ---- crash safety: the driver dies with a write in flight in the middle of 1000 writes ----
 cm=$(machine crash "persist = true")
 run_vrsim crash --machine "$cm" --seed 7 --trace "$TMP/crash.json" "$TESTIMAGE" -- \

@@ -22,6 +22,9 @@
  *                    write in flight (VBLK_OP_CRASH); the writes after it reach the restarted
  *                    driver. Then every sector is read back: each must hold its last
  *                    acknowledged write (the one that failed may or may not have landed)
+ *   parallel T N     T threads, each N rounds of: write sector 1500 + 16 * t + round % 16
+ *                    with the byte (t * 16 + round) % 255 + 1, read it back, compare; then
+ *                    the driver's most requests in flight at once (VBLK_OP_STATS)
  *   corrupt KIND     id | len | idx | status: garbage the driver finds on its next completion;
  *                    desc: the driver breaks its next request (the device needs a reset)
  * Waits up to 1 s of virtual time for devmgr to publish the node. Exit status 0 when every
@@ -159,6 +162,53 @@ static int crashwrites(uint32_t h, unsigned n, unsigned k)
     }
     printf("crashwrites: %u writes, %u acknowledged, %u failed, %s\n", n, acked, failed,
            bad ? "acknowledged writes LOST" : "every acknowledged write read back");
+    return 0;
+}
+
+struct par {
+    uint32_t h;
+    unsigned t, n, bad, done;
+    uint8_t buf[2][VBLK_SECTOR];
+};
+
+static void par_worker(void *arg)
+{
+    struct par *p = arg;
+    for (unsigned r = 0; r < p->n; r++) {
+        uint64_t sector = 1500 + 16 * p->t + r % 16;
+        memset(p->buf[0], (int)((p->t * 16 + r) % 255 + 1), VBLK_SECTOR);
+        if (call(p->h, VBLK_OP_WRITE, sector, 1, 0, p->buf[0], VBLK_SECTOR, NULL, 0, NULL) ||
+            call(p->h, VBLK_OP_READ, sector, 1, 0, NULL, 0, p->buf[1], VBLK_SECTOR, NULL) ||
+            memcmp(p->buf[0], p->buf[1], VBLK_SECTOR))
+            p->bad++;
+        else
+            p->done++;
+    }
+}
+
+static int parallel(uint32_t h, unsigned t, unsigned n)
+{
+    static struct par ps[8];
+    struct vk_wait w[8];
+    if (t < 1 || t > 8)
+        return 2;
+    for (unsigned i = 0; i < t; i++) {
+        uint32_t th;
+        ps[i] = (struct par){.h = h, .t = i, .n = n};
+        if (vr_thread_start(par_worker, &ps[i], 32 * 1024, &th))
+            return 1;
+        w[i] = (struct vk_wait){.handle = th, .mask = VK_SIG_EXITED};
+    }
+    unsigned ok = 0, bad = 0;
+    for (unsigned i = 0; i < t; i++) {
+        vk_wait_many(&w[i], 1, VK_DEADLINE_NEVER);
+        ok += ps[i].done;
+        bad += ps[i].bad;
+    }
+    uint64_t o[VK_MSG_DATA_WORDS];
+    long rc = call(h, VBLK_OP_STATS, 0, 0, 0, NULL, 0, NULL, 0, o);
+    printf("parallel %u %u: %u rounds ok, %u bad; most in flight %s%llu\n", t, n, ok, bad,
+           rc ? res(rc) : "", rc ? 0ull : (unsigned long long)o[0]);
     return 0;
 }
 
@@ -308,6 +358,12 @@ int main(int argc, char **argv)
                        (long long)lseek(fd, 0, SEEK_CUR));
         } else if (!strcmp(op, "fsize")) {
             printf("fsize: %lld\n", (long long)lseek(file_fd(), 0, SEEK_END));
+        } else if (!strcmp(op, "parallel")) {
+            need(argc, i, 2);
+            if (parallel(h, (unsigned)strtoul(argv[i + 1], NULL, 0),
+                         (unsigned)strtoul(argv[i + 2], NULL, 0)))
+                return 1;
+            i += 2;
         } else if (!strcmp(op, "crashwrites")) {
             need(argc, i, 2);
             if (crashwrites(h, (unsigned)strtoul(argv[i + 1], NULL, 0),
