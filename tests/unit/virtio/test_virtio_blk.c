@@ -125,53 +125,13 @@ static void backend(int readonly)
     };
 }
 
-/* ---- driver-side helpers ---- */
+#include "vdriver.h"
+
+/* ---- driver-side helpers (more in vdriver.h) ---- */
 
 static struct pci_device *dev(void)
 {
     return &blk.vp.pci;
-}
-
-static void cfg_wr(uint32_t off, unsigned size, uint32_t v)
-{
-    ck_assert_int_eq(pci_config_write(dev(), off, size, v), 0);
-}
-
-static uint32_t cfg_rd(uint32_t off, unsigned size)
-{
-    uint32_t v;
-    ck_assert_int_eq(pci_config_read(dev(), off, size, &v), 0);
-    return v;
-}
-
-static uint64_t rd(uint32_t off, unsigned size)
-{
-    uint64_t v;
-    ck_assert_int_eq(pci_host_mmio_read(&host, BAR4_BASE + off, size, &v), 0);
-    return v;
-}
-
-static void wr(uint32_t off, unsigned size, uint64_t v)
-{
-    ck_assert_int_eq(pci_host_mmio_write(&host, BAR4_BASE + off, size, v), 0);
-}
-
-static uint8_t status(void)
-{
-    return (uint8_t)rd(VIRTIO_PCI_COMMON_STATUS, 1);
-}
-
-static void set_status(uint8_t s)
-{
-    wr(VIRTIO_PCI_COMMON_STATUS, 1, s);
-}
-
-static uint64_t device_features(void)
-{
-    wr(VIRTIO_PCI_COMMON_DFSELECT, 4, 0);
-    uint64_t lo = rd(VIRTIO_PCI_COMMON_DF, 4);
-    wr(VIRTIO_PCI_COMMON_DFSELECT, 4, 1);
-    return lo | (rd(VIRTIO_PCI_COMMON_DF, 4) << 32);
 }
 
 #define F(bit) VIRTIO_FEATURE(bit)
@@ -209,32 +169,10 @@ static bool driver_up(uint64_t f)
     return true;
 }
 
-static void put16(uint32_t a, uint16_t v)
-{
-    pl.ram[a] = (uint8_t)v;
-    pl.ram[a + 1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint32_t a, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        pl.ram[a + i] = (uint8_t)(v >> (8 * i));
-}
-
 static void put64(uint32_t a, uint64_t v)
 {
     put32(a, (uint32_t)v);
     put32(a + 4, (uint32_t)(v >> 32));
-}
-
-static uint16_t get16(uint32_t a)
-{
-    return (uint16_t)(pl.ram[a] | (pl.ram[a + 1] << 8));
-}
-
-static uint32_t get32(uint32_t a)
-{
-    return (uint32_t)get16(a) | ((uint32_t)get16(a + 2) << 16);
 }
 
 static void run(void)

@@ -84,88 +84,18 @@ static int sink_write(void *ctx, const uint8_t *buf, size_t len)
 
 static const struct virtio_console_backend_ops sink_ops = {.write = sink_write};
 
-/* ---- driver-side helpers ---- */
+#include "vdriver.h"
+
+/* ---- driver-side helpers (more in vdriver.h) ---- */
 
 static struct pci_device *dev(void)
 {
     return &con.vp.pci;
 }
 
-static void cfg_wr(uint32_t off, unsigned size, uint32_t v)
-{
-    ck_assert_int_eq(pci_config_write(dev(), off, size, v), 0);
-}
-
-static uint32_t cfg_rd(uint32_t off, unsigned size)
-{
-    uint32_t v;
-    ck_assert_int_eq(pci_config_read(dev(), off, size, &v), 0);
-    return v;
-}
-
-static uint64_t rd(uint32_t off, unsigned size)
-{
-    uint64_t v;
-    ck_assert_int_eq(pci_host_mmio_read(&host, BAR4_BASE + off, size, &v), 0);
-    return v;
-}
-
-static void wr(uint32_t off, unsigned size, uint64_t v)
-{
-    ck_assert_int_eq(pci_host_mmio_write(&host, BAR4_BASE + off, size, v), 0);
-}
-
-static uint8_t status(void)
-{
-    return (uint8_t)rd(VIRTIO_PCI_COMMON_STATUS, 1);
-}
-
-static void set_status(uint8_t s)
-{
-    wr(VIRTIO_PCI_COMMON_STATUS, 1, s);
-}
-
 static uint64_t dcfg(uint32_t off, unsigned size)
 {
     return rd(VIRTIO_PCI_DEVICE_OFF + off, size);
-}
-
-static void write_features(uint64_t f)
-{
-    wr(VIRTIO_PCI_COMMON_GFSELECT, 4, 0);
-    wr(VIRTIO_PCI_COMMON_GF, 4, (uint32_t)f);
-    wr(VIRTIO_PCI_COMMON_GFSELECT, 4, 1);
-    wr(VIRTIO_PCI_COMMON_GF, 4, (uint32_t)(f >> 32));
-}
-
-static uint64_t device_features(void)
-{
-    wr(VIRTIO_PCI_COMMON_DFSELECT, 4, 0);
-    uint64_t lo = rd(VIRTIO_PCI_COMMON_DF, 4);
-    wr(VIRTIO_PCI_COMMON_DFSELECT, 4, 1);
-    return lo | (rd(VIRTIO_PCI_COMMON_DF, 4) << 32);
-}
-
-static void put16(uint32_t a, uint16_t v)
-{
-    pl.ram[a] = (uint8_t)v;
-    pl.ram[a + 1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint32_t a, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        pl.ram[a + i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint16_t get16(uint32_t a)
-{
-    return (uint16_t)(pl.ram[a] | (pl.ram[a + 1] << 8));
-}
-
-static uint32_t get32(uint32_t a)
-{
-    return (uint32_t)get16(a) | ((uint32_t)get16(a + 2) << 16);
 }
 
 /* One queue as the test's driver sees it: rings, a buffer area, a free list of descriptors. */
@@ -277,16 +207,6 @@ static int dq_reap(struct dq *d, uint16_t *head, uint32_t *len, uint8_t *out)
     *head = h;
     *len = l;
     return 1;
-}
-
-static void negotiate(uint64_t f)
-{
-    set_status(0);
-    set_status(S_ACK);
-    set_status(S_ACK | S_DRV);
-    write_features(f);
-    set_status(S_ACK | S_DRV | S_FOK);
-    ck_assert_uint_eq(status(), S_ACK | S_DRV | S_FOK);
 }
 
 static void setup_queue(const struct dq *d)

@@ -41,61 +41,13 @@
 static struct virtio_rng rng;
 static uint8_t snap[RAM_SIZE];
 
-/* ---- driver-side helpers ---- */
+#include "vdriver.h"
+
+/* ---- driver-side helpers (more in vdriver.h) ---- */
 
 static struct pci_device *dev(void)
 {
     return &rng.vp.pci;
-}
-
-static void cfg_wr(uint32_t off, unsigned size, uint32_t v)
-{
-    ck_assert_int_eq(pci_config_write(dev(), off, size, v), 0);
-}
-
-static uint32_t cfg_rd(uint32_t off, unsigned size)
-{
-    uint32_t v;
-    ck_assert_int_eq(pci_config_read(dev(), off, size, &v), 0);
-    return v;
-}
-
-static uint64_t rd(uint32_t off, unsigned size)
-{
-    uint64_t v;
-    ck_assert_int_eq(pci_host_mmio_read(&host, BAR4_BASE + off, size, &v), 0);
-    return v;
-}
-
-static void wr(uint32_t off, unsigned size, uint64_t v)
-{
-    ck_assert_int_eq(pci_host_mmio_write(&host, BAR4_BASE + off, size, v), 0);
-}
-
-static uint8_t status(void)
-{
-    return (uint8_t)rd(VIRTIO_PCI_COMMON_STATUS, 1);
-}
-
-static void set_status(uint8_t s)
-{
-    wr(VIRTIO_PCI_COMMON_STATUS, 1, s);
-}
-
-static void write_features(uint64_t f)
-{
-    wr(VIRTIO_PCI_COMMON_GFSELECT, 4, 0);
-    wr(VIRTIO_PCI_COMMON_GF, 4, (uint32_t)f);
-    wr(VIRTIO_PCI_COMMON_GFSELECT, 4, 1);
-    wr(VIRTIO_PCI_COMMON_GF, 4, (uint32_t)(f >> 32));
-}
-
-static uint64_t device_features(void)
-{
-    wr(VIRTIO_PCI_COMMON_DFSELECT, 4, 0);
-    uint64_t lo = rd(VIRTIO_PCI_COMMON_DF, 4);
-    wr(VIRTIO_PCI_COMMON_DFSELECT, 4, 1);
-    return lo | (rd(VIRTIO_PCI_COMMON_DF, 4) << 32);
 }
 
 #define F_V1 VIRTIO_FEATURE(VIRTIO_F_VERSION_1)
@@ -108,16 +60,6 @@ static uint64_t device_features(void)
 #define S_NR VIRTIO_CONFIG_S_NEEDS_RESET
 
 /* Up to FEATURES_OK with the given features (which must be accepted). */
-static void negotiate(uint64_t f)
-{
-    set_status(0);
-    set_status(S_ACK);
-    set_status(S_ACK | S_DRV);
-    write_features(f);
-    set_status(S_ACK | S_DRV | S_FOK);
-    ck_assert_uint_eq(status(), S_ACK | S_DRV | S_FOK);
-}
-
 static void setup_queue(uint16_t size, uint64_t desc, uint64_t avail, uint64_t used)
 {
     wr(VIRTIO_PCI_COMMON_Q_SELECT, 2, 0);
@@ -139,28 +81,6 @@ static void driver_up(uint64_t f)
     ck_assert_uint_eq(rd(VIRTIO_PCI_COMMON_Q_ENABLE, 2), 1);
     set_status(S_ACK | S_DRV | S_FOK | S_DOK);
     ck_assert_uint_eq(status(), S_ACK | S_DRV | S_FOK | S_DOK);
-}
-
-static void put16(uint32_t a, uint16_t v)
-{
-    pl.ram[a] = (uint8_t)v;
-    pl.ram[a + 1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint32_t a, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        pl.ram[a + i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint16_t get16(uint32_t a)
-{
-    return (uint16_t)(pl.ram[a] | (pl.ram[a + 1] << 8));
-}
-
-static uint32_t get32(uint32_t a)
-{
-    return (uint32_t)get16(a) | ((uint32_t)get16(a + 2) << 16);
 }
 
 static void set_desc_at(uint32_t table, unsigned i, uint64_t addr, uint32_t len, uint16_t flags,
