@@ -367,6 +367,7 @@ int vs_hw_create(struct vs_hw **out, struct vk_kernel *k, const struct vs_machin
         free(hw);
         return rc;
     }
+    vs_pcibus_seed(&hw->bus, k->cfg.seed); /* virtio-rng's bytes: a function of the seed */
     *out = hw;
     return 0;
 }

@@ -53,7 +53,7 @@ const struct vs_mach_model vs_mach_models[] = {
                 .def_str = "null",
                 .choices = console_choices,
                 .help = "host end"}}},
-    {.name = "virtio-rng", .vendor = 0x1af4, .device = 0x1044},
+    {.name = "virtio-rng", .vendor = 0x1af4, .device = 0x1044, .implemented = 1},
 };
 const size_t vs_mach_nmodels = sizeof vs_mach_models / sizeof vs_mach_models[0];
 

@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "hw-models/edu/edu.h"
+#include "hw-models/virtio/virtio_rng.h"
+#include "prng/vl_prng.h"
 #include "veridian/errors.h"
 
 /* ---- the model table ---- */
@@ -48,12 +50,52 @@ static uint64_t edu_model_next_event(const void *state)
     return t == EDU_NO_EVENT ? VS_PCI_NO_EVENT : t;
 }
 
+/* virtio-rng: realized with seed 0; vs_pcibus_seed gives it the run's stream before use. */
+static int rng_model_init(void *state, const struct vs_mach_pci *entry, struct pci_device **dev,
+                          char *err, size_t errlen)
+{
+    struct virtio_rng *r = state;
+    (void)entry; /* no properties */
+    int rc = virtio_rng_init(r, 0);
+    if (rc < 0) {
+        snprintf(err, errlen, "virtio-rng: the model failed to realize (%d)", rc);
+        return rc;
+    }
+    *dev = &r->vp.pci;
+    return 0;
+}
+
+static void rng_model_seed(void *state, uint64_t seed)
+{
+    struct virtio_rng *r = state;
+    r->seed = seed; /* before any request: the stream starts here */
+    vl_prng_seed(&r->prng, seed);
+    r->ncarry = 0;
+}
+
+static void rng_model_advance(void *state, uint64_t now)
+{
+    virtio_rng_advance(state, now);
+}
+
+static uint64_t rng_model_next_event(const void *state)
+{
+    uint64_t t = virtio_rng_next_event(state);
+    return t == VIRTIO_NO_EVENT ? VS_PCI_NO_EVENT : t;
+}
+
 const struct vs_pci_model vs_pci_models[] = {
     {.name = "edu",
      .state_size = sizeof(struct edu),
      .init = edu_model_init,
      .advance = edu_model_advance,
      .next_event = edu_model_next_event},
+    {.name = "virtio-rng",
+     .state_size = sizeof(struct virtio_rng),
+     .init = rng_model_init,
+     .advance = rng_model_advance,
+     .next_event = rng_model_next_event,
+     .seed = rng_model_seed},
 };
 const size_t vs_pci_nmodels = sizeof vs_pci_models / sizeof vs_pci_models[0];
 
@@ -343,6 +385,25 @@ void *vs_pcibus_model_state(const struct vs_pcibus *b, uint32_t bdf)
 {
     const struct vs_pcibus_fn *f = find_fn(b, bdf);
     return f ? f->state : NULL;
+}
+
+/* Two SplitMix64 rounds: a tag keeps the streams apart from anything else seeded with the
+ * run's seed (the kernel's vl_prng_seed(seed)), the bdf apart from each other. */
+uint64_t vs_pcibus_stream_seed(uint64_t run_seed, uint32_t bdf)
+{
+    uint64_t x = run_seed ^ 0x7063692d64657673ull; /* "pci-devs" */
+    uint64_t y = vl_splitmix64_next(&x) + bdf;
+    return vl_splitmix64_next(&y);
+}
+
+void vs_pcibus_seed(struct vs_pcibus *b, uint64_t run_seed)
+{
+    for (uint32_t k = 0; k < b->nfn; k++) {
+        const struct vs_pcibus_fn *f = &b->fn[k];
+        if (f->dev && f->model->seed)
+            f->model->seed(f->state, vs_pcibus_stream_seed(run_seed, (uint32_t)f->dev->bus << 8 |
+                                                                         f->dev->devfn));
+    }
 }
 
 void vs_pcibus_advance(struct vs_pcibus *b, uint64_t now)

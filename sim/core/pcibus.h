@@ -57,7 +57,8 @@
  * function through *dev (0), or a negative errno with a message (without position: the caller
  * prefixes the entry's file:line:col). fini releases what init took (may be NULL); advance
  * brings the model to virtual time now; next_event is its earliest pending work or
- * VS_PCI_NO_EVENT (both may be NULL for a model without timed work).
+ * VS_PCI_NO_EVENT (both may be NULL for a model without timed work). seed (may be NULL) gives
+ * a model whose behaviour is random its own stream (vs_pcibus_seed), before any guest runs.
  */
 struct vs_pci_model {
     const char *name;
@@ -67,6 +68,7 @@ struct vs_pci_model {
     void (*fini)(void *state);
     void (*advance)(void *state, uint64_t now);
     uint64_t (*next_event)(const void *state);
+    void (*seed)(void *state, uint64_t seed);
 };
 
 extern const struct vs_pci_model vs_pci_models[];
@@ -115,6 +117,13 @@ struct pci_device *vs_pcibus_device(struct vs_pcibus *b, uint32_t bdf);
 const char *vs_pcibus_model_name(const struct vs_pcibus *b, uint32_t bdf);
 /* The model's state (e.g. struct edu *) of the function at bdf, NULL if absent or the bridge. */
 void *vs_pcibus_model_state(const struct vs_pcibus *b, uint32_t bdf);
+
+/* Give every model that takes a seed its own stream, derived from the run's seed and the
+ * function's bdf (vs_pcibus_stream_seed): one seed, the same bytes; another device added to
+ * the machine does not move a model's stream; nothing shared with the kernel's PRNG. vrsim's
+ * platform calls it once after vs_pcibus_build; without it the models run with seed 0. */
+void vs_pcibus_seed(struct vs_pcibus *b, uint64_t run_seed);
+uint64_t vs_pcibus_stream_seed(uint64_t run_seed, uint32_t bdf);
 
 /* Where 64-bit BARs start for a machine with this much memory. */
 uint64_t vs_pcibus_mmio64_base(uint64_t memory);

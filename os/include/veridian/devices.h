@@ -1,6 +1,6 @@
 /*
- * Two small protocols of the hardware side: how devmgr hands a driver its device (start
- * roles), and /dev/edu (drivers/edu, the driver of QEMU's educational device).
+ * Small protocols of the hardware side: how devmgr hands a driver its device (start roles),
+ * /dev/edu (drivers/edu, the driver of QEMU's educational device) and /dev/hwrng (below).
  *
  * Start roles. devmgr (os/devmgr) spawns each driver with exactly three handles, by role:
  *   DDK_ROLE_DEVICE   the PCI function's device object: READ|WRITE|MMIO|IRQ (no KILL: only
@@ -78,5 +78,28 @@ enum edu_proto_op {
 #define EDU_PROTO_DMA_MAX 4096u
 #define EDU_RAW_TO_DEVICE 0u /* the device reads memory at iova */
 #define EDU_RAW_TO_RAM 1u    /* the device writes memory at iova */
+
+/* /dev/hwrng (drivers/virtio-rng): the vfs file protocol (VFS_OP_READ: bytes from the device,
+ * at most HWRNG_CHUNK per read) plus two opcodes of its own:
+ *   HWRNG_OP_INFO     -> data[0] = reads served, data[1] = device resets the driver did,
+ *                     data[2] = reads failed with EIO, data[3] = interrupts delivered
+ *   HWRNG_OP_CORRUPT  test only: data[0] = HWRNG_CORRUPT_*: the driver scribbles that garbage
+ *                     into its used ring before taking the next completion (what a malicious
+ *                     device could write there), or (HWRNG_CORRUPT_DESC) breaks its next
+ *                     request itself: that read must fail with EIO and the driver reset the
+ *                     device, and the next read work */
+#define HWRNG_CHUNK 4096u
+enum hwrng_proto_op {
+    HWRNG_OP_INFO = 0x7200,
+    HWRNG_OP_CORRUPT = 0x7201,
+};
+#define HWRNG_CORRUPT_NONE 0u
+#define HWRNG_CORRUPT_ID 1u  /* the used id out of range */
+#define HWRNG_CORRUPT_LEN 2u /* the used length beyond the buffer */
+#define HWRNG_CORRUPT_IDX 3u /* the used index far ahead of the buffers in flight */
+#define HWRNG_CORRUPT_DESC                                                                         \
+    4u /* the driver itself breaks the protocol (a device-readable buffer                          \
+          in its next request): the device sets DEVICE_NEEDS_RESET and                             \
+          sends a configuration interrupt */
 
 #endif

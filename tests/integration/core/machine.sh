@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Machine files (issue 11, item 1): `vrsim machine` prints the default machine (edu at 03.0);
+# Machine files (issue 11, item 1): `vrsim machine` prints the default machine (edu at 03.0,
+# virtio-rng at 04.0);
 # a run with the default machine, named or by path, behaves as a run without --machine (same
 # output, same trace digest); bad machine files are refused before anything starts (exit
 # status 2, "vrsim: FILE:LINE:COL: what is wrong", no trace digest since no machine ran); a
@@ -16,7 +17,8 @@ expect_eq "vrsim machine: status" "$?" 0
 set -e
 expect_eq "vrsim machine: the default machine" "$(cat "$TMP/dump.out")" "machine default
 memory 2147483648 (2048 MiB)
-pci 00:03.0 edu 1234:11e8 dma_mask=0xfffffff"
+pci 00:03.0 edu 1234:11e8 dma_mask=0xfffffff
+pci 00:04.0 virtio-rng 1af4:1044"
 expect_eq "vrsim machine FILE: the repo's default.toml is the installed one" \
     "$(cat "$TMP/dump2.out")" "$(cat "$TMP/dump.out")"
 
@@ -67,8 +69,8 @@ bad prop 'memory = "2G"\n[[pci]]\nslot = "03.0"\nmodel = "edu"\ndma_mask = 0x123
 bad page 'memory = 4097\n' "1:10: memory 4097 is not a multiple of the page size (4096 bytes)"
 bad huge 'memory = "2T"\n' \
     "1:10: memory 2097152 MiB is more than this host can give a machine (at most 982016 MiB)"
-bad reserved 'memory = "2G"\n[[pci]]\nslot = "04.0"\nmodel = "virtio-rng"\n' \
-    "2:1: model 'virtio-rng' (slot 04.0) is not implemented yet"
+bad reserved 'memory = "2G"\n[[pci]]\nslot = "04.0"\nmodel = "virtio-net"\n' \
+    "2:1: model 'virtio-net' (slot 04.0) is not implemented yet"
 
 run_vrsim missing --machine "$TMP/nonexistent.toml" "$TESTIMAGE" -- /bin/hello
 expect_eq "missing file: exit status" "$(status missing)" 2
@@ -86,7 +88,7 @@ set +e
 expect_eq "vrsim machine, reserved model: status" "$?" 0
 set -e
 expect_match "vrsim machine, reserved model: marked" "$(cat "$TMP/mres.out")" \
-    '^pci 00:04.0 virtio-rng 1af4:1044 \(not implemented yet\)$'
+    '^pci 00:04.0 virtio-net 1af4:1041 \(not implemented yet\) wire=none'
 
 # the machine's memory is the guest memory quota
 printf 'name = "small"\nmemory = "512M"\n[[pci]]\nslot = "03.0"\nmodel = "edu"\n' >"$TMP/small.toml"

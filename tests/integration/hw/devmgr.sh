@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # devmgr (issue 11, item 6): it enumerates the default machine's PCI bus and starts the edu
-# driver (/proc/devices and devlist show it bound and running, /dev/edu exists); it publishes
+# driver (and virtio-rng's, issue 12) (/proc/devices and devlist show it bound and running, /dev/edu exists); it publishes
 # /proc/devices and /proc/iommu without being root (vfs takes its CAP_IPC_CREATE right); a
 # drivers.toml with a syntax error is refused with file:line:col and no driver starts; a
 # driver holds only the handles devmgr gave it, and the kernel refuses it everything else.
@@ -12,7 +12,9 @@ expect_match "devlist: edu at 00:03.0, bound and running" "$(out list)" \
     '00:03\.0 +1234:11e8 +00ff00 unclassified +edu +running +0 '
 expect_match "devlist: the host bridge at 00:00.0, no driver" "$(out list)" \
     '00:00\.0 +8086:29c0 +060000 host bridge +- +unbound'
-expect_eq "devlist: the default machine has two functions" "$(out list | grep -c '^00:')" 2
+expect_match "devlist: virtio-rng at 00:04.0, bound to hwrng and running" "$(out list)" \
+    '00:04\.0 +1af4:1044 +00ff00 unclassified +hwrng +running +0 '
+expect_eq "devlist: the default machine has three functions" "$(out list | grep -c '^00:')" 3
 expect_eq "devlist: every function of the default machine, each once" \
     "$(out list | grep -c '^00:')" "$(out list | grep '^00:' | sort -u | wc -l)"
 expect_no_match "devmgr is silent when all goes well" "$(err list)" 'devmgr:'

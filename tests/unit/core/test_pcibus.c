@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "hw-models/edu/edu.h"
+#include "hw-models/virtio/virtio_rng.h"
 #include "sim/core/machfile.h"
 #include "sim/core/pcibus.h"
 #include "veridian/errors.h"
@@ -89,11 +90,16 @@ START_TEST(default_machine)
     ck_assert_ptr_nonnull(dev);
     ck_assert_ptr_eq(dev, &((struct edu *)vs_pcibus_model_state(b, bdf))->pci);
     ck_assert_ptr_eq(vs_pcibus_device(b, 0), &b->host.bridge);
+    /* virtio-rng at 00:04.0 */
+    ck_assert_uint_eq(ecam_read(4, 0, PCI_VENDOR_ID, 4), 0x10441af4u);
+    ck_assert_str_eq(vs_pcibus_model_name(b, PCI_DEVFN(4, 0)), "virtio-rng");
+    ck_assert_ptr_eq(vs_pcibus_device(b, PCI_DEVFN(4, 0)),
+                     &((struct virtio_rng *)vs_pcibus_model_state(b, PCI_DEVFN(4, 0)))->vp.pci);
     /* nothing elsewhere */
-    ck_assert_ptr_null(vs_pcibus_device(b, PCI_DEVFN(4, 0)));
+    ck_assert_ptr_null(vs_pcibus_device(b, PCI_DEVFN(5, 0)));
     ck_assert_ptr_null(vs_pcibus_device(b, 0x100 | bdf));
-    ck_assert_ptr_null(vs_pcibus_model_name(b, PCI_DEVFN(4, 0)));
-    ck_assert_uint_eq(ecam_read(4, 0, PCI_VENDOR_ID, 4), 0xffffffffu);
+    ck_assert_ptr_null(vs_pcibus_model_name(b, PCI_DEVFN(5, 0)));
+    ck_assert_uint_eq(ecam_read(5, 0, PCI_VENDOR_ID, 4), 0xffffffffu);
     ck_assert_int_eq(pci_device_check(dev), 0);
 }
 END_TEST
@@ -106,8 +112,13 @@ START_TEST(bars_placed)
     ck_assert_uint_eq(a % EDU_BAR_SIZE, 0);
     ck_assert_uint_ge(a, VS_PCI_MMIO32_BASE);
     ck_assert_uint_le(a + EDU_BAR_SIZE, VS_PCI_MMIO32_END);
-    /* SeaBIOS's placement: the top of the window */
-    ck_assert_uint_eq(a, VS_PCI_MMIO32_END - EDU_BAR_SIZE);
+    /* SeaBIOS's placement: the packed block (edu's 1 MiB, then virtio-rng's 4 KiB MSI-X BAR)
+     * at the top of the window, aligned to its largest BAR */
+    ck_assert_uint_eq(a,
+                      (VS_PCI_MMIO32_END - EDU_BAR_SIZE - 0x1000) & ~(uint64_t)(EDU_BAR_SIZE - 1));
+    ck_assert_uint_eq(vs_pcibus_device(b, PCI_DEVFN(4, 0))->bars[1].addr, a + EDU_BAR_SIZE);
+    ck_assert_uint_eq(vs_pcibus_device(b, PCI_DEVFN(4, 0))->bars[4].addr,
+                      vs_pcibus_mmio64_base(d->memory));
     struct pci_device *dev = vs_pcibus_device(b, PCI_DEVFN(3, 0));
     ck_assert_uint_eq(dev->bars[0].addr, a);
     /* decoding on, bus mastering left to the driver */
@@ -192,14 +203,52 @@ START_TEST(time_passes)
 }
 END_TEST
 
+/* virtio-rng's stream: from the run's seed and its bdf only (vs_pcibus_seed). */
+static uint64_t rng_first(struct vs_pcibus *bus, unsigned slot, uint64_t run_seed)
+{
+    vs_pcibus_seed(bus, run_seed);
+    struct virtio_rng *r = vs_pcibus_model_state(bus, PCI_DEVFN(slot, 0));
+    ck_assert_ptr_nonnull(r);
+    ck_assert_uint_eq(r->seed, vs_pcibus_stream_seed(run_seed, PCI_DEVFN(slot, 0)));
+    struct vl_prng p = r->prng; /* the model's generator, not advanced */
+    return vl_prng_next(&p);
+}
+
+START_TEST(rng_seeded)
+{
+    parse("memory = \"1G\"\n[[pci]]\nslot = \"04.0\"\nmodel = \"virtio-rng\"\n");
+    ck_assert_int_eq(vs_pcibus_build(b, d, NULL, NULL, err, sizeof err), 0);
+    uint64_t s7 = rng_first(b, 4, 7), s8 = rng_first(b, 4, 8);
+    ck_assert_uint_ne(s7, s8);
+    ck_assert_uint_eq(rng_first(b, 4, 7), s7);
+    /* another device in the machine does not move it; another slot does */
+    struct vs_pcibus *b2 = calloc(1, sizeof *b2);
+    ck_assert_ptr_nonnull(b2);
+    ck_assert_int_eq(vs_machfile_load(MACHINES_DIR "/default.toml", d, err, sizeof err), 0);
+    ck_assert_int_eq(vs_pcibus_build(b2, d, NULL, NULL, err, sizeof err), 0);
+    ck_assert_uint_eq(rng_first(b2, 4, 7), s7);
+    vs_pcibus_fini(b2);
+    parse("memory = \"1G\"\n[[pci]]\nslot = \"05.0\"\nmodel = \"virtio-rng\"\n");
+    ck_assert_int_eq(vs_pcibus_build(b2, d, NULL, NULL, err, sizeof err), 0);
+    ck_assert_uint_ne(rng_first(b2, 5, 7), s7);
+    vs_pcibus_fini(b2);
+    free(b2);
+    /* apart from the kernel's streams, which start from vl_prng_seed(run seed) */
+    struct vl_prng k;
+    vl_prng_seed(&k, 7);
+    ck_assert_uint_ne(vs_pcibus_stream_seed(7, PCI_DEVFN(4, 0)), 7);
+    ck_assert_uint_ne(vl_prng_next(&k), s7);
+}
+END_TEST
+
 START_TEST(unimplemented_refused)
 {
     parse("memory = \"1G\"\n"
           "[[pci]]\nslot = \"03.0\"\nmodel = \"edu\"\n"
-          "\n  [[pci]]\nslot = \"04.0\"\nmodel = \"virtio-rng\"\n");
+          "\n  [[pci]]\nslot = \"04.0\"\nmodel = \"virtio-net\"\n");
     memset(b, 0x5a, sizeof *b); /* build needs no initialised struct */
     ck_assert_int_eq(vs_pcibus_build(b, d, NULL, NULL, err, sizeof err), -VK_ENOSYS);
-    ck_assert_str_eq(err, "m.toml:6:3: model 'virtio-rng' (slot 04.0) is not implemented yet");
+    ck_assert_str_eq(err, "m.toml:6:3: model 'virtio-net' (slot 04.0) is not implemented yet");
     char err2[512];
     ck_assert_int_eq(vs_machfile_check_implemented(d, err2, sizeof err2), -VK_ENOSYS);
     ck_assert_str_eq(err, err2);
@@ -383,6 +432,7 @@ Suite *pcibus_suite(void)
     tcase_add_test(tc, bars_placed);
     tcase_add_test(tc, several_edus);
     tcase_add_test(tc, time_passes);
+    tcase_add_test(tc, rng_seeded);
     tcase_add_test(tc, unimplemented_refused);
     tcase_add_test(tc, dma_mask_refused);
     tcase_add_test(tc, empty_machine);
