@@ -14,6 +14,7 @@
 
 #include "edu.h"
 #include "hw-models/iommu/iommu.h"
+#include "tests/unit/hwtest/hwtest.h"
 #include "veridian/errors.h"
 
 #define RAM_SIZE 0x10000u
@@ -24,94 +25,7 @@
 
 /* ---- the platform: RAM behind an IOMMU, a host that logs interrupts ---- */
 
-struct platform {
-    uint8_t ram[RAM_SIZE];
-    uint64_t msi_addr[64];
-    uint32_t msi_data[64];
-    unsigned nmsi;
-    bool intx;
-    unsigned intx_changes;
-    unsigned guest_errors;
-};
-
-static struct platform pl;
-static struct hw_iommu iommu;
-static struct hw_iommu_domain dom;
-static struct pci_host host;
 static struct edu ed;
-
-static int mem_check(void *ctx, uint64_t addr, uint64_t len)
-{
-    (void)ctx;
-    return addr < RAM_SIZE && len <= RAM_SIZE - addr ? 0 : -EFAULT;
-}
-
-static int mem_read(void *ctx, uint64_t addr, void *buf, uint64_t len)
-{
-    struct platform *p = ctx;
-    memcpy(buf, &p->ram[addr], (size_t)len);
-    return 0;
-}
-
-static int mem_write(void *ctx, uint64_t addr, const void *buf, uint64_t len)
-{
-    struct platform *p = ctx;
-    memcpy(&p->ram[addr], buf, (size_t)len);
-    return 0;
-}
-
-static const struct hw_iommu_mem_ops mem_ops = {mem_check, mem_read, mem_write};
-
-static int h_dma_read(void *ctx, struct pci_device *dev, uint64_t iova, void *buf, size_t len)
-{
-    (void)ctx;
-    (void)dev;
-    return hw_iommu_dma_read(&dom, iova, buf, len);
-}
-
-static int h_dma_write(void *ctx, struct pci_device *dev, uint64_t iova, const void *buf,
-                       size_t len)
-{
-    (void)ctx;
-    (void)dev;
-    return hw_iommu_dma_write(&dom, iova, buf, len);
-}
-
-static void h_msi(void *ctx, struct pci_device *dev, uint64_t addr, uint32_t data)
-{
-    struct platform *p = ctx;
-    (void)dev;
-    if (p->nmsi < 64) {
-        p->msi_addr[p->nmsi] = addr;
-        p->msi_data[p->nmsi] = data;
-    }
-    p->nmsi++;
-}
-
-static void h_intx(void *ctx, struct pci_device *dev, int pin, bool level)
-{
-    struct platform *p = ctx;
-    (void)dev;
-    ck_assert_int_eq(pin, 1);
-    p->intx = level;
-    p->intx_changes++;
-}
-
-static void h_guest_error(void *ctx, struct pci_device *dev, const char *what)
-{
-    struct platform *p = ctx;
-    (void)dev;
-    ck_assert_ptr_nonnull(what);
-    p->guest_errors++;
-}
-
-static const struct pci_host_ops host_ops = {
-    .dma_read = h_dma_read,
-    .dma_write = h_dma_write,
-    .msi = h_msi,
-    .intx = h_intx,
-    .guest_error = h_guest_error,
-};
 
 static void cfg_wr(uint32_t off, unsigned size, uint32_t v)
 {
@@ -127,15 +41,12 @@ static uint32_t cfg_rd(uint32_t off, unsigned size)
 
 static void setup(void)
 {
-    memset(&pl, 0, sizeof(pl));
+    hwt_setup(RAM_SIZE, DEV_ID);
     for (unsigned i = 0; i < RAM_SIZE; i++)
         pl.ram[i] = (uint8_t)(i * 7 + 3);
-    ck_assert_int_eq(hw_iommu_init(&iommu, 64, &mem_ops, &pl), 0);
-    ck_assert_int_eq(hw_iommu_domain_init(&dom, &iommu, DEV_ID, 16), 0);
     /* IOVA 0x10000..0x12000 -> RAM 0x3000..0x5000 read/write; 0x30000 -> 0x8000 read only */
     ck_assert_int_eq(hw_iommu_map(&dom, 0x10000, 0x3000, 0x2000, HW_IOMMU_RW), 0);
     ck_assert_int_eq(hw_iommu_map(&dom, 0x30000, 0x8000, 0x1000, HW_IOMMU_READ), 0);
-    ck_assert_int_eq(pci_host_init(&host, &host_ops, &pl, ECAM_BASE, 1, 0x8086, 0x29c0), 0);
     ck_assert_int_eq(edu_init(&ed), 0);
     ck_assert_int_eq(pci_host_attach(&host, &ed.pci, DEVFN), 0);
     cfg_wr(PCI_BASE_ADDRESS_0, 4, (uint32_t)BAR_BASE);
@@ -145,8 +56,7 @@ static void setup(void)
 static void teardown(void)
 {
     ck_assert_int_eq(edu_check(&ed), 0);
-    hw_iommu_domain_fini(&dom);
-    hw_iommu_fini(&iommu);
+    hwt_teardown();
 }
 
 static uint64_t rd(uint64_t off, unsigned size)

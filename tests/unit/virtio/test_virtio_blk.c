@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "hw-models/iommu/iommu.h"
+#include "tests/unit/hwtest/hwtest.h"
 #include "veridian/errors.h"
 #include "virtio_blk.h"
 
@@ -41,23 +42,12 @@
 #define CAP (DISK_SIZE / 512)
 #define SERIAL "vblk-serial-0001"
 
-struct platform {
-    uint8_t ram[RAM_SIZE];
-    unsigned nmsi;
-    bool intx;
-    unsigned guest_errors;
-};
-
 struct memdisk {
     uint8_t data[DISK_SIZE];
     unsigned flushes, discards, zeroings, reads, writes;
     bool fail; /* every call fails with -VK_EIO */
 };
 
-static struct platform pl;
-static struct hw_iommu iommu;
-static struct hw_iommu_domain dom;
-static struct pci_host host;
 static struct virtio_blk blk;
 static struct memdisk disk;
 static struct virtio_blk_backend_ops be_ops;
@@ -65,71 +55,6 @@ static uint8_t snap[RAM_SIZE];
 static uint8_t disk_snap[DISK_SIZE];
 
 /* ---- the platform ---- */
-
-static int mem_check(void *ctx, uint64_t addr, uint64_t len)
-{
-    (void)ctx;
-    return addr < RAM_SIZE && len <= RAM_SIZE - addr ? 0 : -EFAULT;
-}
-
-static int mem_read(void *ctx, uint64_t addr, void *buf, uint64_t len)
-{
-    memcpy(buf, &((struct platform *)ctx)->ram[addr], (size_t)len);
-    return 0;
-}
-
-static int mem_write(void *ctx, uint64_t addr, const void *buf, uint64_t len)
-{
-    memcpy(&((struct platform *)ctx)->ram[addr], buf, (size_t)len);
-    return 0;
-}
-
-static const struct hw_iommu_mem_ops mem_ops = {mem_check, mem_read, mem_write};
-
-static int h_dma_read(void *ctx, struct pci_device *dev, uint64_t iova, void *buf, size_t len)
-{
-    (void)ctx;
-    (void)dev;
-    return hw_iommu_dma_read(&dom, iova, buf, len);
-}
-
-static int h_dma_write(void *ctx, struct pci_device *dev, uint64_t iova, const void *buf,
-                       size_t len)
-{
-    (void)ctx;
-    (void)dev;
-    return hw_iommu_dma_write(&dom, iova, buf, len);
-}
-
-static void h_msi(void *ctx, struct pci_device *dev, uint64_t addr, uint32_t data)
-{
-    (void)dev;
-    (void)addr;
-    (void)data;
-    ((struct platform *)ctx)->nmsi++;
-}
-
-static void h_intx(void *ctx, struct pci_device *dev, int pin, bool level)
-{
-    (void)dev;
-    (void)pin;
-    ((struct platform *)ctx)->intx = level;
-}
-
-static void h_guest_error(void *ctx, struct pci_device *dev, const char *what)
-{
-    (void)dev;
-    ck_assert_ptr_nonnull(what);
-    ((struct platform *)ctx)->guest_errors++;
-}
-
-static const struct pci_host_ops host_ops = {
-    .dma_read = h_dma_read,
-    .dma_write = h_dma_write,
-    .msi = h_msi,
-    .intx = h_intx,
-    .guest_error = h_guest_error,
-};
 
 /* ---- the memory backend ---- */
 
@@ -200,53 +125,13 @@ static void backend(int readonly)
     };
 }
 
-/* ---- driver-side helpers ---- */
+#include "vdriver.h"
+
+/* ---- driver-side helpers (more in vdriver.h) ---- */
 
 static struct pci_device *dev(void)
 {
     return &blk.vp.pci;
-}
-
-static void cfg_wr(uint32_t off, unsigned size, uint32_t v)
-{
-    ck_assert_int_eq(pci_config_write(dev(), off, size, v), 0);
-}
-
-static uint32_t cfg_rd(uint32_t off, unsigned size)
-{
-    uint32_t v;
-    ck_assert_int_eq(pci_config_read(dev(), off, size, &v), 0);
-    return v;
-}
-
-static uint64_t rd(uint32_t off, unsigned size)
-{
-    uint64_t v;
-    ck_assert_int_eq(pci_host_mmio_read(&host, BAR4_BASE + off, size, &v), 0);
-    return v;
-}
-
-static void wr(uint32_t off, unsigned size, uint64_t v)
-{
-    ck_assert_int_eq(pci_host_mmio_write(&host, BAR4_BASE + off, size, v), 0);
-}
-
-static uint8_t status(void)
-{
-    return (uint8_t)rd(VIRTIO_PCI_COMMON_STATUS, 1);
-}
-
-static void set_status(uint8_t s)
-{
-    wr(VIRTIO_PCI_COMMON_STATUS, 1, s);
-}
-
-static uint64_t device_features(void)
-{
-    wr(VIRTIO_PCI_COMMON_DFSELECT, 4, 0);
-    uint64_t lo = rd(VIRTIO_PCI_COMMON_DF, 4);
-    wr(VIRTIO_PCI_COMMON_DFSELECT, 4, 1);
-    return lo | (rd(VIRTIO_PCI_COMMON_DF, 4) << 32);
 }
 
 #define F(bit) VIRTIO_FEATURE(bit)
@@ -284,32 +169,10 @@ static bool driver_up(uint64_t f)
     return true;
 }
 
-static void put16(uint32_t a, uint16_t v)
-{
-    pl.ram[a] = (uint8_t)v;
-    pl.ram[a + 1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint32_t a, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        pl.ram[a + i] = (uint8_t)(v >> (8 * i));
-}
-
 static void put64(uint32_t a, uint64_t v)
 {
     put32(a, (uint32_t)v);
     put32(a + 4, (uint32_t)(v >> 32));
-}
-
-static uint16_t get16(uint32_t a)
-{
-    return (uint16_t)(pl.ram[a] | (pl.ram[a + 1] << 8));
-}
-
-static uint32_t get32(uint32_t a)
-{
-    return (uint32_t)get16(a) | ((uint32_t)get16(a + 2) << 16);
 }
 
 static void run(void)
@@ -421,17 +284,14 @@ static const struct virtio_blk_config_desc default_desc = {.serial = SERIAL};
 
 static void setup_common(void)
 {
-    memset(&pl, 0, sizeof(pl));
+    hwt_setup(RAM_SIZE, DEV_ID);
     for (unsigned i = 0; i < RAM_SIZE; i++)
         pl.ram[i] = (uint8_t)(i * 13 + 5);
     memset(pl.ram + DESC, 0, 0x3000);
     memset(&disk, 0, sizeof(disk));
     fill_disk();
-    ck_assert_int_eq(hw_iommu_init(&iommu, 64, &mem_ops, &pl), 0);
-    ck_assert_int_eq(hw_iommu_domain_init(&dom, &iommu, DEV_ID, 16), 0);
     ck_assert_int_eq(hw_iommu_map(&dom, 0, 0, RW_END, HW_IOMMU_RW), 0);
     ck_assert_int_eq(hw_iommu_map(&dom, RO_PAGE, RO_PAGE, 0x1000, HW_IOMMU_READ), 0);
-    ck_assert_int_eq(pci_host_init(&host, &host_ops, &pl, ECAM_BASE, 1, 0x8086, 0x29c0), 0);
 }
 
 static void setup(void)
@@ -451,8 +311,7 @@ static void setup_ro(void)
 static void teardown(void)
 {
     ck_assert_int_eq(virtio_blk_check(&blk), 0);
-    hw_iommu_domain_fini(&dom);
-    hw_iommu_fini(&iommu);
+    hwt_teardown();
 }
 
 /* ---- identity, features, configuration ---- */

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "hw-models/iommu/iommu.h"
+#include "tests/unit/hwtest/hwtest.h"
 #include "prng/vl_prng.h"
 #include "veridian/errors.h"
 #include "virtio_console.h"
@@ -52,15 +53,6 @@
 
 #define SINK_SIZE (1u << 21)
 
-struct platform {
-    uint8_t ram[RAM_SIZE];
-    uint64_t msi_addr[256];
-    uint32_t msi_data[256];
-    unsigned nmsi;
-    bool intx;
-    unsigned guest_errors;
-};
-
 /* The backend: what the device transmitted, and failures to inject. */
 struct sink {
     uint8_t out[SINK_SIZE];
@@ -69,81 +61,9 @@ struct sink {
     size_t max_chunk;
 };
 
-static struct platform pl;
-static struct hw_iommu iommu;
-static struct hw_iommu_domain dom;
-static struct pci_host host;
 static struct virtio_console con;
 static struct sink sink;
 static uint8_t snap[RAM_SIZE];
-
-static int mem_check(void *ctx, uint64_t addr, uint64_t len)
-{
-    (void)ctx;
-    return addr < RAM_SIZE && len <= RAM_SIZE - addr ? 0 : -EFAULT;
-}
-
-static int mem_read(void *ctx, uint64_t addr, void *buf, uint64_t len)
-{
-    memcpy(buf, &((struct platform *)ctx)->ram[addr], (size_t)len);
-    return 0;
-}
-
-static int mem_write(void *ctx, uint64_t addr, const void *buf, uint64_t len)
-{
-    memcpy(&((struct platform *)ctx)->ram[addr], buf, (size_t)len);
-    return 0;
-}
-
-static const struct hw_iommu_mem_ops mem_ops = {mem_check, mem_read, mem_write};
-
-static int h_dma_read(void *ctx, struct pci_device *dev, uint64_t iova, void *buf, size_t len)
-{
-    (void)ctx;
-    (void)dev;
-    return hw_iommu_dma_read(&dom, iova, buf, len);
-}
-
-static int h_dma_write(void *ctx, struct pci_device *dev, uint64_t iova, const void *buf,
-                       size_t len)
-{
-    (void)ctx;
-    (void)dev;
-    return hw_iommu_dma_write(&dom, iova, buf, len);
-}
-
-static void h_msi(void *ctx, struct pci_device *dev, uint64_t addr, uint32_t data)
-{
-    struct platform *p = ctx;
-    (void)dev;
-    if (p->nmsi < 256) {
-        p->msi_addr[p->nmsi] = addr;
-        p->msi_data[p->nmsi] = data;
-    }
-    p->nmsi++;
-}
-
-static void h_intx(void *ctx, struct pci_device *dev, int pin, bool level)
-{
-    (void)dev;
-    ck_assert_int_eq(pin, 1);
-    ((struct platform *)ctx)->intx = level;
-}
-
-static void h_guest_error(void *ctx, struct pci_device *dev, const char *what)
-{
-    (void)dev;
-    ck_assert_ptr_nonnull(what);
-    ((struct platform *)ctx)->guest_errors++;
-}
-
-static const struct pci_host_ops host_ops = {
-    .dma_read = h_dma_read,
-    .dma_write = h_dma_write,
-    .msi = h_msi,
-    .intx = h_intx,
-    .guest_error = h_guest_error,
-};
 
 static int sink_write(void *ctx, const uint8_t *buf, size_t len)
 {
@@ -164,88 +84,18 @@ static int sink_write(void *ctx, const uint8_t *buf, size_t len)
 
 static const struct virtio_console_backend_ops sink_ops = {.write = sink_write};
 
-/* ---- driver-side helpers ---- */
+#include "vdriver.h"
+
+/* ---- driver-side helpers (more in vdriver.h) ---- */
 
 static struct pci_device *dev(void)
 {
     return &con.vp.pci;
 }
 
-static void cfg_wr(uint32_t off, unsigned size, uint32_t v)
-{
-    ck_assert_int_eq(pci_config_write(dev(), off, size, v), 0);
-}
-
-static uint32_t cfg_rd(uint32_t off, unsigned size)
-{
-    uint32_t v;
-    ck_assert_int_eq(pci_config_read(dev(), off, size, &v), 0);
-    return v;
-}
-
-static uint64_t rd(uint32_t off, unsigned size)
-{
-    uint64_t v;
-    ck_assert_int_eq(pci_host_mmio_read(&host, BAR4_BASE + off, size, &v), 0);
-    return v;
-}
-
-static void wr(uint32_t off, unsigned size, uint64_t v)
-{
-    ck_assert_int_eq(pci_host_mmio_write(&host, BAR4_BASE + off, size, v), 0);
-}
-
-static uint8_t status(void)
-{
-    return (uint8_t)rd(VIRTIO_PCI_COMMON_STATUS, 1);
-}
-
-static void set_status(uint8_t s)
-{
-    wr(VIRTIO_PCI_COMMON_STATUS, 1, s);
-}
-
 static uint64_t dcfg(uint32_t off, unsigned size)
 {
     return rd(VIRTIO_PCI_DEVICE_OFF + off, size);
-}
-
-static void write_features(uint64_t f)
-{
-    wr(VIRTIO_PCI_COMMON_GFSELECT, 4, 0);
-    wr(VIRTIO_PCI_COMMON_GF, 4, (uint32_t)f);
-    wr(VIRTIO_PCI_COMMON_GFSELECT, 4, 1);
-    wr(VIRTIO_PCI_COMMON_GF, 4, (uint32_t)(f >> 32));
-}
-
-static uint64_t device_features(void)
-{
-    wr(VIRTIO_PCI_COMMON_DFSELECT, 4, 0);
-    uint64_t lo = rd(VIRTIO_PCI_COMMON_DF, 4);
-    wr(VIRTIO_PCI_COMMON_DFSELECT, 4, 1);
-    return lo | (rd(VIRTIO_PCI_COMMON_DF, 4) << 32);
-}
-
-static void put16(uint32_t a, uint16_t v)
-{
-    pl.ram[a] = (uint8_t)v;
-    pl.ram[a + 1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint32_t a, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        pl.ram[a + i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint16_t get16(uint32_t a)
-{
-    return (uint16_t)(pl.ram[a] | (pl.ram[a + 1] << 8));
-}
-
-static uint32_t get32(uint32_t a)
-{
-    return (uint32_t)get16(a) | ((uint32_t)get16(a + 2) << 16);
 }
 
 /* One queue as the test's driver sees it: rings, a buffer area, a free list of descriptors. */
@@ -359,16 +209,6 @@ static int dq_reap(struct dq *d, uint16_t *head, uint32_t *len, uint8_t *out)
     return 1;
 }
 
-static void negotiate(uint64_t f)
-{
-    set_status(0);
-    set_status(S_ACK);
-    set_status(S_ACK | S_DRV);
-    write_features(f);
-    set_status(S_ACK | S_DRV | S_FOK);
-    ck_assert_uint_eq(status(), S_ACK | S_DRV | S_FOK);
-}
-
 static void setup_queue(const struct dq *d)
 {
     wr(VIRTIO_PCI_COMMON_Q_SELECT, 2, d->q);
@@ -412,15 +252,12 @@ static size_t input(const char *s)
 
 static void setup(void)
 {
-    memset(&pl, 0, sizeof(pl));
+    hwt_setup(RAM_SIZE, DEV_ID);
     memset(&sink, 0, sizeof(sink));
     for (unsigned i = 0; i < RAM_SIZE; i++)
         pl.ram[i] = (uint8_t)(i * 13 + 5);
-    ck_assert_int_eq(hw_iommu_init(&iommu, 64, &mem_ops, &pl), 0);
-    ck_assert_int_eq(hw_iommu_domain_init(&dom, &iommu, DEV_ID, 16), 0);
     ck_assert_int_eq(hw_iommu_map(&dom, 0, 0, RW_END, HW_IOMMU_RW), 0);
     ck_assert_int_eq(hw_iommu_map(&dom, RO_PAGE, RO_PAGE, 0x1000, HW_IOMMU_READ), 0);
-    ck_assert_int_eq(pci_host_init(&host, &host_ops, &pl, ECAM_BASE, 1, 0x8086, 0x29c0), 0);
     ck_assert_int_eq(virtio_console_init(&con, 80, 25, &sink_ops, &sink), 0);
     ck_assert_int_eq(pci_host_attach(&host, dev(), DEVFN), 0);
     cfg_wr(PCI_BASE_ADDRESS_0 + 4 * VIRTIO_PCI_MSIX_BAR, 4, (uint32_t)BAR1_BASE);
@@ -432,8 +269,7 @@ static void setup(void)
 static void teardown(void)
 {
     ck_assert_int_eq(virtio_console_check(&con), 0);
-    hw_iommu_domain_fini(&dom);
-    hw_iommu_fini(&iommu);
+    hwt_teardown();
 }
 
 static void msix_entry(unsigned v, uint64_t addr, uint32_t data)
