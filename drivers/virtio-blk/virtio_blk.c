@@ -1,6 +1,6 @@
 /*
  * drivers/virtio-blk: the driver of a virtio block device (virtio 1.1, 5.2; 1af4:1042), serving
- * /dev/vblk0 with the block protocol of veridian/devices.h (VBLK_OP_*) and the vfs file protocol
+ * /dev/vda with the block protocol of veridian/devices.h (VBLK_OP_*) and the vfs file protocol
  * (read/write/pread/pwrite/lseek, a position per open badge, freed by its close notice). Written
  * against ddk.h and the virtio driver library (drivers/virtio) only, so the same binary drives
  * vrsim's model (hw-models/virtio/virtio_blk over sim/backends/blkimage) and QEMU's virtio-blk-pci.
@@ -71,7 +71,7 @@
 #define CTL_STATUS 32u
 #define CTL_STATUS_POISON 0xa5u /* what the device must overwrite */
 
-/* The position of one open of /dev/vblk0 (vfs mints a badge per open). */
+/* The position of one open of /dev/vda (vfs mints a badge per open). */
 struct vblk_open {
     uint64_t badge;
     uint64_t off;
@@ -452,7 +452,7 @@ static void op_zero(struct ddk_device *dev, struct vblk *b, struct ddk_msg *m, b
     submit(dev, b, r, m, discard ? VBLK_T_DISCARD : VBLK_T_WRITE_ZEROES, 0, 16, true);
 }
 
-/* ---- the vfs file protocol: /dev/vblk0 as a file of capacity * 512 bytes ---- */
+/* ---- the vfs file protocol: /dev/vda as a file of capacity * 512 bytes ---- */
 
 static struct vblk_open *find_open(struct vblk *b, uint64_t badge, bool create)
 {

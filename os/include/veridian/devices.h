@@ -102,7 +102,7 @@ enum hwrng_proto_op {
           in its next request): the device sets DEVICE_NEEDS_RESET and                             \
           sends a configuration interrupt */
 
-/* /dev/vblk0 (drivers/virtio-blk): a block protocol by 512-byte sector (whatever the device's
+/* /dev/vda (drivers/virtio-blk): a block protocol by 512-byte sector (whatever the device's
  * block size), several requests in flight (from several clients); data through the IPC
  * buffers (at most VBLK_MAX_SECTORS per request). Replies: 0 or a negative code.
  *   VBLK_OP_INFO     -> data[0] = capacity in sectors, data[1] = the device's block size,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# /dev/vblk0 end to end (issue 12, items 2 and 4): the machine sim/machines/blk.toml has
+# /dev/vda end to end (issue 12, items 2 and 4): the machine sim/machines/blk.toml has
 # virtio-blk at 00:05.0 over the build's generated 1 MiB image (sim/mkblkimg.c: sector n holds a
 # known pattern); devmgr binds drivers/virtio-blk to it. Reading sectors gives the image's bytes;
 # writes read back in the same run while the image file stays unchanged (copy-on-write overlay;
@@ -61,8 +61,8 @@ expect_match "lspci: the block device at 05.0" "$lspci" \
 expect_match "lspci -n: 1af4:1042" "$lspci_n" '00:05\.0 0100: 1af4:1042'
 
 run_vrsim list --machine "$M/blk.toml" --seed 7 "$TESTIMAGE" -- /bin/devlist
-expect_match "devlist: virtio-blk at 00:05.0, bound to vblk0, running" "$(out list)" \
-    '00:05\.0 +1af4:1042 .* +vblk0 +running'
+expect_match "devlist: virtio-blk at 00:05.0, bound to vda, running" "$(out list)" \
+    '00:05\.0 +1af4:1042 .* +vda +running'
 expect_match "devlist: rng still bound" "$(out list)" '00:04\.0 +1af4:1044 .* +hwrng +running'
 
 # ---- reads, INFO, GET_ID ----
@@ -75,7 +75,7 @@ expect_eq "GET_ID: the machine file's serial" "$(out rd | sed -n 2p)" \
     "id: 'VRSIM-BLK-0001' (14 bytes)"
 expect_eq "read 0 1 7 3 2047 1: the image's bytes" "$(out rd | sed -n '3,$p')" \
     "$(image_hex "$M/blk.img" 0 1; image_hex "$M/blk.img" 7 3; image_hex "$M/blk.img" 2047 1)"
-expect_no_match "the driver is silent when all goes well" "$(err rd)" 'vblk0:'
+expect_no_match "the driver is silent when all goes well" "$(err rd)" 'vda:'
 expect_digest_line rd
 run_vrsim rd2 --machine "$M/blk.toml" --seed 7 "$TESTIMAGE" -- /test/blktest info id \
     read 0 1 read 7 3 read 2047 1
@@ -183,7 +183,7 @@ expect_eq "crash: the write in flight fails, every acknowledged write reads back
 crashwrites: 1000 writes, 999 acknowledged, 1 failed, every acknowledged write read back
 stats: served 563 resets 1 failed 0"
 expect_match "crash: the driver died" "$(err crash)" \
-    'pid [0-9]+ \(vblk0\) killed by SIGILL'
+    'pid [0-9]+ \(vda\) killed by SIGILL'
 expect_match "crash: devmgr reset the device" "$(cat "$TMP/crash.json")" '"name": *"device_reset"'
 expect_eq "crash: the persisted file holds every acknowledged write, nothing else changed" \
     "$(python3 - "$M/crash.img" "$TMP/pristine.img" <<'PY'
@@ -260,12 +260,12 @@ verify 5 1 17: Input/output error
 verify 5 1 17: ok
 stats: served 2 resets 2 failed 1"
     expect_match "garbage $kind: the driver says why and resets" "$(err "bad-$kind")" \
-        'vblk0: .*: the request fails with EIO, resetting the device'
+        'vda: .*: the request fails with EIO, resetting the device'
 done
 expect_match "garbage id: named" "$(err bad-id)" 'used id out of range'
 expect_match "garbage status: named" "$(err bad-status)" 'status 127'
 expect_match "needs reset: the driver saw it" "$(err bad-desc)" \
-    'vblk0: the device needs a reset: the request fails with EIO, resetting the device'
+    'vda: the device needs a reset: the request fails with EIO, resetting the device'
 run_vrsim bad-again --machine "$M/blk.toml" --seed 7 "$TESTIMAGE" -- /test/blktest \
     write 5 1 0x11 corrupt idx verify 5 1 0x11 verify 5 1 0x11 stats
 expect_eq "garbage: one seed, one digest" "$(digest bad-again)" "$(digest bad-idx)"
@@ -280,7 +280,7 @@ expect_match "intx: drivers.toml has the argument" "$(cat "$root/etc/drivers.tom
 run_vrsim intx --machine "$M/blk.toml" --seed 7 "$TMP/intx.bootfs" -- /test/blktest info id \
     read 0 1 read 7 3 read 2047 1
 expect_eq "intx: the same answers" "$(out intx)" "$(out rd)"
-expect_match "intx: the driver said so" "$(err intx)" 'vblk0: no MSI-X with two vectors .*: using INTx'
+expect_match "intx: the driver said so" "$(err intx)" 'vda: no MSI-X with two vectors .*: using INTx'
 run_vrsim intx-bad --machine "$M/blk.toml" --seed 7 "$TMP/intx.bootfs" -- /test/blktest \
     write 5 1 0x11 corrupt desc verify 5 1 0x11 verify 5 1 0x11 stats
 expect_eq "intx: needs reset, EIO, the next request works" "$(out intx-bad)" "$(out bad-desc)"

@@ -1,5 +1,5 @@
 /*
- * blktest: a client of /dev/vblk0 (drivers/virtio-blk; protocol VBLK_OP_* in veridian/devices.h).
+ * blktest: a client of /dev/vda (drivers/virtio-blk; protocol VBLK_OP_* in veridian/devices.h).
  * Runs its arguments as a list of operations, one output line each (errors as strerror):
  *   info             capacity, block size and flags (VBLK_OP_INFO)
  *   stats            the driver's counters: served, resets, failed
@@ -47,8 +47,8 @@ static int file = -1;
 
 static int file_fd(void)
 {
-    if (file < 0 && (file = open("/dev/vblk0", O_RDWR)) < 0) {
-        printf("blktest: open(2) /dev/vblk0: %s\n", strerror(errno));
+    if (file < 0 && (file = open("/dev/vda", O_RDWR)) < 0) {
+        printf("blktest: open(2) /dev/vda: %s\n", strerror(errno));
         exit(1);
     }
     return file;
@@ -64,17 +64,17 @@ static uint32_t open_handle(void)
 {
     for (int tries = 0; tries < 100; tries++) {
         struct vk_msg rep;
-        long rc = vr_request(vr_start_handle(VK_ROLE_NSROOT), VFS_OP_OPEN, "/dev/vblk0", 10, NULL,
+        long rc = vr_request(vr_start_handle(VK_ROLE_NSROOT), VFS_OP_OPEN, "/dev/vda", 10, NULL,
                              0, 2 /* O_RDWR */, 0, &rep);
         if (rc >= 0 && VK_MSG_NHANDLES(rep.flags) >= 1)
             return rep.handles[0];
         if (rc != -VK_ENOENT) {
-            printf("blktest: open /dev/vblk0: %s\n", strerror((int)-rc));
+            printf("blktest: open /dev/vda: %s\n", strerror((int)-rc));
             exit(1);
         }
         sleep_ms(10);
     }
-    printf("blktest: /dev/vblk0 never appeared\n");
+    printf("blktest: /dev/vda never appeared\n");
     exit(1);
 }
 
