@@ -64,8 +64,8 @@ static uint32_t open_handle(void)
 {
     for (int tries = 0; tries < 100; tries++) {
         struct vk_msg rep;
-        long rc = vr_request(vr_start_handle(VK_ROLE_NSROOT), VFS_OP_OPEN, "/dev/vda", 10, NULL,
-                             0, 2 /* O_RDWR */, 0, &rep);
+        long rc = vr_request(vr_start_handle(VK_ROLE_NSROOT), VFS_OP_OPEN, "/dev/vda",
+                             strlen("/dev/vda"), NULL, 0, 2 /* O_RDWR */, 0, &rep);
         if (rc >= 0 && VK_MSG_NHANDLES(rep.flags) >= 1)
             return rep.handles[0];
         if (rc != -VK_ENOENT) {
