@@ -61,9 +61,18 @@ typedef struct {
     int type;
     int pshared;
 } pthread_mutexattr_t;
-#define PTHREAD_MUTEX_INITIALIZER {0, PTHREAD_MUTEX_NORMAL, 0, 0}
-#define PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP {0, PTHREAD_MUTEX_RECURSIVE, 0, 0}
-#define PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP {0, PTHREAD_MUTEX_ERRORCHECK, 0, 0}
+#define PTHREAD_MUTEX_INITIALIZER                                                                  \
+    {                                                                                              \
+        0, PTHREAD_MUTEX_NORMAL, 0, 0                                                              \
+    }
+#define PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP                                                     \
+    {                                                                                              \
+        0, PTHREAD_MUTEX_RECURSIVE, 0, 0                                                           \
+    }
+#define PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP                                                    \
+    {                                                                                              \
+        0, PTHREAD_MUTEX_ERRORCHECK, 0, 0                                                          \
+    }
 
 /* Condition variables: a sequence word that every signal and broadcast bumps. */
 typedef struct {
@@ -74,7 +83,10 @@ typedef struct {
     int clock;
     int pshared;
 } pthread_condattr_t;
-#define PTHREAD_COND_INITIALIZER {0, CLOCK_REALTIME}
+#define PTHREAD_COND_INITIALIZER                                                                   \
+    {                                                                                              \
+        0, CLOCK_REALTIME                                                                          \
+    }
 
 /* rwlocks: a mutex over the counts, readers and writers wait on their own sequence words. */
 typedef struct {
@@ -88,12 +100,18 @@ typedef struct {
 typedef struct {
     int pshared;
 } pthread_rwlockattr_t;
-#define PTHREAD_RWLOCK_INITIALIZER {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0, 0, 0}
+#define PTHREAD_RWLOCK_INITIALIZER                                                                 \
+    {                                                                                              \
+        PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0, 0, 0                                                \
+    }
 
 typedef struct {
     uint32_t state; /* 0 not run, 1 running, 2 done; 3 running and waited for */
 } pthread_once_t;
-#define PTHREAD_ONCE_INIT {0}
+#define PTHREAD_ONCE_INIT                                                                          \
+    {                                                                                              \
+        0                                                                                          \
+    }
 
 typedef unsigned pthread_key_t;
 
@@ -110,8 +128,7 @@ typedef struct {
 /* Spinlocks spin with sched_yield (threads switch only in kernel calls). */
 typedef volatile int pthread_spinlock_t;
 
-int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(void *),
-                   void *arg);
+int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(void *), void *arg);
 int pthread_join(pthread_t thread, void **result);
 int pthread_detach(pthread_t thread);
 _Noreturn void pthread_exit(void *result);

@@ -195,8 +195,7 @@ int pthread_attr_getdetachstate(const pthread_attr_t *attr, int *state)
     return 0;
 }
 
-int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(void *),
-                   void *arg)
+int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
 {
     size_t stack = attr ? attr->stacksize : PTHREAD_STACK_DEFAULT;
     int detached = attr && attr->detachstate == PTHREAD_CREATE_DETACHED;
@@ -332,8 +331,8 @@ int pthread_once(pthread_once_t *once, void (*fn)(void))
 
     while (s != ONCE_DONE) {
         if (s == ONCE_NEW) {
-            if (!__atomic_compare_exchange_n(&once->state, &s, ONCE_RUNNING, 0,
-                                             __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE))
+            if (!__atomic_compare_exchange_n(&once->state, &s, ONCE_RUNNING, 0, __ATOMIC_ACQUIRE,
+                                             __ATOMIC_ACQUIRE))
                 continue;
             fn();
             if (__atomic_exchange_n(&once->state, ONCE_DONE, __ATOMIC_RELEASE) == ONCE_WAITED)

@@ -81,8 +81,8 @@ int sem_post(sem_t *s)
     do {
         if (v >= SEM_VALUE_MAX)
             return (int)vr_posix(-VK_EOVERFLOW);
-    } while (!__atomic_compare_exchange_n(&s->value, &v, v + 1, 0, __ATOMIC_RELEASE,
-                                          __ATOMIC_RELAXED));
+    } while (
+        !__atomic_compare_exchange_n(&s->value, &v, v + 1, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
     if (__atomic_load_n(&s->waiters, __ATOMIC_ACQUIRE))
         vk_futex_wake(&s->value, 1);
     return 0;

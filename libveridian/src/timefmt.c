@@ -17,9 +17,9 @@
 
 static const char *const wday_name[7] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
                                          "Thursday", "Friday", "Saturday"};
-static const char *const mon_name[12] = {"January", "February", "March",     "April",
-                                         "May",     "June",     "July",      "August",
-                                         "September", "October", "November", "December"};
+static const char *const mon_name[12] = {"January",   "February", "March",    "April",
+                                         "May",       "June",     "July",     "August",
+                                         "September", "October",  "November", "December"};
 
 /* Days since 1970-01-01 of y-m-d (m 1..12, d 1..31). */
 static long long days_from_civil(long long y, unsigned m, unsigned d)
@@ -110,8 +110,8 @@ static time_t from_tm(struct tm *tm, const char *zone)
     year += carry;
     mon -= carry * 12;
     long long days = days_from_civil(year, (unsigned)mon + 1, 1) + (long long)tm->tm_mday - 1;
-    long long t = days * 86400 + (long long)tm->tm_hour * 3600 + (long long)tm->tm_min * 60 +
-                  tm->tm_sec;
+    long long t =
+        days * 86400 + (long long)tm->tm_hour * 3600 + (long long)tm->tm_min * 60 + tm->tm_sec;
     time_t tt = (time_t)t;
     if (!to_tm(tt, tm, zone))
         return (time_t)-1;
