@@ -32,7 +32,10 @@ struct __pthread {
     uint32_t handle; /* the kernel thread; 0 for the main thread */
     void *mem;       /* this block and the stack, from malloc */
     struct __pthread *next_zombie;
-    void *tsd[PTHREAD_KEYS_MAX];
+    struct {
+        void *value;
+        uint32_t gen; /* the key generation the value was set under */
+    } tsd[PTHREAD_KEYS_MAX];
 };
 
 static struct __pthread main_thread = {.handle = 0};
@@ -40,10 +43,14 @@ static struct vr_lock zombie_lock = VR_LOCK_INIT;
 static struct __pthread *zombies;
 static uint32_t live_threads = 1; /* threads that may still call pthread_exit */
 
-/* The keys: a destructor per slot and whether the slot is in use. */
+/* The keys: a destructor per slot, whether the slot is in use, and its generation, bumped
+ * when the key is deleted. A pthread_key_t is gen * PTHREAD_KEYS_MAX + slot, and a thread's
+ * value counts only under the generation it was set with: a key created in a deleted key's
+ * slot starts at NULL in every thread without visiting them. */
 static struct vr_lock key_lock = VR_LOCK_INIT;
 static struct {
-    int used;
+    uint32_t used;
+    uint32_t gen;
     void (*destructor)(void *);
 } keys[PTHREAD_KEYS_MAX];
 
@@ -105,11 +112,11 @@ static void run_tsd_destructors(struct __pthread *self)
     for (int round = 0; round < PTHREAD_DESTRUCTOR_ITERATIONS; round++) {
         int ran = 0;
         for (unsigned k = 0; k < PTHREAD_KEYS_MAX; k++) {
-            void *v = self->tsd[k];
+            void *v = self->tsd[k].value;
             void (*d)(void *) = keys[k].used ? keys[k].destructor : NULL;
-            if (!v || !d)
+            if (!v || !d || self->tsd[k].gen != keys[k].gen)
                 continue;
-            self->tsd[k] = NULL;
+            self->tsd[k].value = NULL;
             d(v);
             ran = 1;
         }
@@ -281,43 +288,62 @@ int pthread_key_create(pthread_key_t *key, void (*destructor)(void *))
             continue;
         keys[k].used = 1;
         keys[k].destructor = destructor;
+        *key = keys[k].gen * PTHREAD_KEYS_MAX + k;
         vr_lock_release(&key_lock);
-        *key = k;
         return 0;
     }
     vr_lock_release(&key_lock);
     return EAGAIN;
 }
 
+/* The slot of a live key, or -1. */
+static int key_slot(pthread_key_t key)
+{
+    unsigned k = key % PTHREAD_KEYS_MAX;
+
+    if (!keys[k].used || keys[k].gen != key / PTHREAD_KEYS_MAX)
+        return -1;
+    return (int)k;
+}
+
 int pthread_key_delete(pthread_key_t key)
 {
-    if (key >= PTHREAD_KEYS_MAX)
-        return EINVAL;
+    int rc = EINVAL;
+
     vr_lock_acquire(&key_lock);
-    int used = keys[key].used;
-    keys[key].used = 0;
-    keys[key].destructor = NULL;
+    int k = key_slot(key);
+    if (k >= 0) {
+        keys[k].used = 0;
+        keys[k].destructor = NULL;
+        /* generations wrap after 2^32 / PTHREAD_KEYS_MAX reuses of one slot */
+        keys[k].gen = (keys[k].gen + 1) % (UINT32_MAX / PTHREAD_KEYS_MAX);
+        rc = 0;
+    }
     vr_lock_release(&key_lock);
-    /* Values other threads still hold under this key stay in their slots; a key created
-     * later in the slot must start at NULL everywhere, so clear ours (POSIX leaves the
-     * others undefined; they would be visible, so the slot is only reused after this). */
-    if (used)
-        pthread_self()->tsd[key] = NULL;
-    return used ? 0 : EINVAL;
+    return rc;
 }
 
 void *pthread_getspecific(pthread_key_t key)
 {
-    if (key >= PTHREAD_KEYS_MAX)
+    int k = key_slot(key);
+    struct __pthread *self;
+
+    if (k < 0)
         return NULL;
-    return pthread_self()->tsd[key];
+    self = pthread_self();
+    return self->tsd[k].gen == keys[k].gen ? self->tsd[k].value : NULL;
 }
 
 int pthread_setspecific(pthread_key_t key, const void *value)
 {
-    if (key >= PTHREAD_KEYS_MAX || !keys[key].used)
+    int k = key_slot(key);
+    struct __pthread *self;
+
+    if (k < 0)
         return EINVAL;
-    pthread_self()->tsd[key] = (void *)value;
+    self = pthread_self();
+    self->tsd[k].value = (void *)value;
+    self->tsd[k].gen = keys[k].gen;
     return 0;
 }
 

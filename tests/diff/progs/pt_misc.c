@@ -83,6 +83,18 @@ static void *tsd_worker(void *arg)
     return (void *)(id * 100);
 }
 
+static pthread_key_t k3, k4;
+
+static void *key_reuse_worker(void *arg)
+{
+    (void)arg;
+    CHECK_RC(pthread_setspecific(k3, &k3), 0);
+    pthread_barrier_wait(&bar);
+    pthread_barrier_wait(&bar);
+    CHECK(pthread_getspecific(k4) == NULL);
+    return NULL;
+}
+
 static pthread_spinlock_t spin;
 static long spin_counter;
 
@@ -124,7 +136,7 @@ static void *detached_worker(void *arg)
 
 int main(void)
 {
-    pthread_t t[THREADS];
+    pthread_t t[THREADS], st;
     void *r;
 
     main_thread = pthread_self();
@@ -174,6 +186,20 @@ int main(void)
     printf("tsd: %d destructor calls, %d re-sets, join total %ld\n", dsum, resets, total);
     CHECK(resets == 2 * (THREADS - 1));
     CHECK_RC(pthread_key_delete(key2), 0);
+    CHECK_RC(pthread_setspecific(key2, &resets), EINVAL); /* deleted */
+    /* a key made after a delete (in the same slot here) starts at NULL in every thread */
+    CHECK_RC(pthread_barrier_init(&bar, NULL, 2), 0);
+    CHECK_RC(pthread_key_create(&k3, NULL), 0);
+    CHECK_RC(pthread_setspecific(k3, &resets), 0);
+    CHECK_RC(pthread_create(&st, NULL, key_reuse_worker, NULL), 0);
+    pthread_barrier_wait(&bar); /* the worker has set its value */
+    CHECK_RC(pthread_key_delete(k3), 0);
+    CHECK_RC(pthread_key_create(&k4, NULL), 0);
+    CHECK(pthread_getspecific(k4) == NULL);
+    pthread_barrier_wait(&bar); /* the worker looks */
+    CHECK_RC(pthread_join(st, NULL), 0);
+    CHECK_RC(pthread_key_delete(k4), 0);
+    CHECK_RC(pthread_barrier_destroy(&bar), 0);
 
     CHECK_RC(pthread_spin_init(&spin, PTHREAD_PROCESS_PRIVATE), 0);
     for (int i = 0; i < 3; i++)
@@ -187,7 +213,7 @@ int main(void)
     printf("spin counter %ld\n", spin_counter);
     CHECK(spin_counter == 300);
 
-    pthread_t seen, st;
+    pthread_t seen;
     CHECK_RC(pthread_create(&st, NULL, self_worker, &seen), 0);
     CHECK_RC(pthread_join(st, NULL), 0);
     CHECK(pthread_equal(seen, st));
