@@ -8,11 +8,12 @@
  * thread ends (joiners wait for that), JOINABLE -> DETACHED on pthread_detach; an exiting
  * thread that finds DETACHED puts itself on the zombie list instead. A block is freed only
  * once the kernel reports its thread EXITED (its stack is no longer in use): by the joiner,
- * or, for zombies, by the next pthread_create/join/detach/exit of another thread.
+ * or, for zombies, by the next pthread_create/join/detach of another thread.
  *
  * The main thread's block is static; a thread started with the native vr_thread_start gets
  * one the first time it asks (never freed). The last thread to pthread_exit ends the process
- * with exit(0), so stdio is flushed as when main returns.
+ * with exit(0), so stdio is flushed as when main returns (a native thread that once called
+ * a pthread function counts as live until the process ends: it never calls pthread_exit).
  */
 #include "libc.h"
 
