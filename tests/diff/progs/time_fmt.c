@@ -1,7 +1,8 @@
 /*
  * time_fmt: calendar conversions of fixed timestamps (no clock is read): gmtime_r fields,
  * strftime with the common conversions, timegm/mktime normalizing out-of-range fields,
- * ISO weeks around new year, asctime, and strftime's result when the buffer is too small.
+ * ISO weeks around new year, asctime, 300 pseudo-random timestamps (+-1000 years) and
+ * out-of-range timegm inputs, and strftime's result when the buffer is too small.
  * Zones: gmtime's tm_zone is "GMT" on both sides; localtime is not compared (the host's
  * TZ is its own).
  */
@@ -68,6 +69,28 @@ int main(void)
     t = timegm(&tm);
     strftime(buf, sizeof buf, "%F %T", &tm);
     printf("normalized: %ld %s\n", (long)t, buf);
+
+    /* pseudo-random timestamps over +-1000 years and random out-of-range fields for timegm
+     * (a fixed LCG: the same list on both sides) */
+    unsigned long long x = 12345;
+    for (int i = 0; i < 300; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        time_t r = (time_t)((long long)((x >> 20) % 63113904000ULL) - 31556952000LL);
+        gmtime_r(&r, &tm);
+        strftime(buf, sizeof buf, "%F %T %a %j %U %W %V %G %u %s", &tm);
+        printf("r %ld %s\n", (long)r, buf);
+        memset(&tm, 0, sizeof tm);
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        tm.tm_year = (int)((x >> 33) % 400) - 100;
+        tm.tm_mon = (int)((x >> 20) % 100) - 50;
+        tm.tm_mday = (int)((x >> 40) % 1000) - 500;
+        tm.tm_hour = (int)((x >> 10) % 200) - 100;
+        tm.tm_min = (int)((x >> 50) % 2000) - 1000;
+        tm.tm_sec = (int)((x >> 5) % 20000) - 10000;
+        r = timegm(&tm);
+        strftime(buf, sizeof buf, "%F %T %a %j", &tm);
+        printf("n %ld %s\n", (long)r, buf);
+    }
 
     /* too small: 0 */
     t = 1767225600;
