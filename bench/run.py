@@ -133,6 +133,10 @@ def main():
     add("thread switch (vs sched_yield pair on one cpu)",
         per_op(["/test/yieldloop"], 20000, 220000, key="switches"),
         linux("thread_switch", 200000))
+    add("pthread mutex lock+unlock, uncontended (vs glibc)",
+        per_op(["/test/ptbench", "mutex"], 100000, 2100000), linux("ptbench", 10000000, "mutex"))
+    add("pthread condvar ping-pong round trip, 2 threads (vs glibc, one cpu)",
+        per_op(["/test/ptbench", "cond"], 10000, 210000), linux("ptbench", 200000, "cond"))
     add("spawn+wait of a trivial program (vs posix_spawn+waitpid /bin/true)",
         per_op(["/test/spawnloop"], 200, 2200), linux("spawn", 500))
     for op, what in (("open", "open+close"), ("stat", "stat"), ("read", "4 KiB pread")):

@@ -36,6 +36,14 @@ extern struct vr_tcb vr_main_tcb;
 /* The running thread's control block (the main thread's before start-up finishes). */
 struct vr_tcb *vr_tcb_current(void);
 
+/* ---- clocks (time.c) ---- */
+struct timespec;
+/* The kernel's absolute deadline (virtual ns since boot) for the absolute time abs on clock
+ * clk (CLOCK_REALTIME or CLOCK_MONOTONIC): 0 with *out (a time already past gives 0, which
+ * the kernel treats as expired), or -VK_EINVAL for another clock or tv_nsec outside
+ * [0, 1e9). */
+long vr_abs_deadline(int clk, const struct timespec *abs, uint64_t *out);
+
 /* ---- start-up state (start.c) ---- */
 extern void *const volatile *vr_self_word; /* AT_VERIDIAN_SELF, or NULL */
 extern const unsigned char *vr_at_random;  /* AT_RANDOM's 16 bytes, or NULL */

@@ -73,6 +73,28 @@ static long timespec_ns(const struct timespec *req, uint64_t *out)
     return 0;
 }
 
+long vr_abs_deadline(int clk, const struct timespec *abs, uint64_t *out)
+{
+    uint64_t ns, offset = 0;
+
+    if (clk == CLOCK_REALTIME)
+        offset = (uint64_t)VR_REALTIME_EPOCH * NS_PER_SEC;
+    else if (clk != CLOCK_MONOTONIC)
+        return -VK_EINVAL;
+    if (abs->tv_nsec < 0 || abs->tv_nsec >= (long)NS_PER_SEC)
+        return -VK_EINVAL;
+    if (abs->tv_sec < 0) {
+        *out = 0;
+        return 0;
+    }
+    timespec_ns(abs, &ns);
+    if (ns == VK_DEADLINE_NEVER)
+        *out = ns;
+    else
+        *out = ns > offset ? ns - offset : 0;
+    return 0;
+}
+
 /* Sleep until the kernel's clock reaches deadline (in its own, boot-relative ns). */
 static long sleep_until(uint64_t deadline)
 {

@@ -24,5 +24,6 @@ typedef long time_t;
 typedef long suseconds_t;
 typedef unsigned int useconds_t;
 typedef int clockid_t;
+typedef long clock_t;
 
 #endif
