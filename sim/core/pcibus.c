@@ -163,6 +163,7 @@ static void vcon_model_advance(void *state, uint64_t now)
 static uint64_t vcon_model_next_event(const void *state)
 {
     const struct vcon_model *m = state;
+    /* at once: the feed at that advance takes at least one byte (room > 0), so this ends */
     if (vs_vconsole_pending(&m->host) && virtio_console_input_room(&m->con))
         return m->con.vp.now; /* the platform clamps it to its present */
     uint64_t t = virtio_console_next_event(&m->con);

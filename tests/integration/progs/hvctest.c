@@ -3,8 +3,9 @@
  *   hvctest write TEXT     write(2) TEXT to /dev/hvc0 (looping over short writes)
  *   hvctest pattern N      write N bytes of the pattern byte i = (i * 7 + i / 256) & 0xff in
  *                          one write(2) call's worth of looping (the host recomputes it)
- *   hvctest read N         read(2) exactly N bytes from /dev/hvc0, print them in hex, 32 a line
- *   hvctest echo N         read N bytes and write them back (the host compares the files)
+ *   hvctest read N         read exactly N bytes from /dev/hvc0 (VFS_OP_READ calls, each with a
+ *                          10 s deadline of virtual time: no hang), print them in hex, 32 a line
+ *   hvctest echo N         read N bytes so and write(2) them back (the host compares the files)
  *   hvctest info           the terminal size and the driver's counters (HVC_OP_INFO)
  *   hvctest corrupt KIND   KIND = id | len | idx: write "before\n", have the driver find that
  *                          garbage in its transmitq's used ring on the next write
@@ -26,6 +27,7 @@
 #include "veridian/vk.h"
 
 static uint8_t buf[1 << 20];
+#define READ_DEADLINE_NS 10000000000ull /* 10 s of virtual time per read */
 
 static void sleep_ms(long ms)
 {
@@ -98,15 +100,27 @@ static int write_all(int fd, const uint8_t *b, size_t n)
     return 0;
 }
 
-static int read_all(int fd, uint8_t *b, size_t n)
+/* Read exactly n bytes with VFS_OP_READ calls, each bounded by a deadline of virtual time: a
+ * driver that never answers fails the test instead of hanging it. */
+static int read_all(uint32_t h, uint8_t *b, size_t n)
 {
     for (size_t got = 0; got < n;) {
-        ssize_t r = read(fd, b + got, n - got);
-        if (r <= 0) {
-            printf("hvctest: read: %s\n", r < 0 ? strerror(errno) : "end of file");
+        struct vk_call c;
+        memset(&c, 0, sizeof c);
+        c.msg.opcode = VFS_OP_READ;
+        c.msg.data[0] = n - got;
+        c.recv_buf = (uint64_t)(uintptr_t)(b + got);
+        c.recv_len = n - got;
+        long rc = vk_call(h, &c, (uint64_t)vk_clock_get() + READ_DEADLINE_NS);
+        if (!rc && c.msg.opcode)
+            rc = -(long)c.msg.opcode;
+        if (!rc && (c.msg.data[0] == 0 || c.msg.data[0] > n - got))
+            rc = -VK_EIO;
+        if (rc) {
+            printf("hvctest: read after %zu bytes: %s\n", got, strerror((int)-rc));
             return 1;
         }
-        got += (size_t)r;
+        got += c.msg.data[0];
     }
     return 0;
 }
@@ -123,15 +137,15 @@ static int do_read(size_t n, int echo)
 {
     if (n == 0 || n > sizeof buf)
         return 2;
-    int fd = open_fd(O_RDWR);
-    if (read_all(fd, buf, n))
+    uint32_t h = open_handle();
+    if (read_all(h, buf, n))
         return 1;
     if (echo) {
+        int fd = open_fd(O_WRONLY);
         int rc = write_all(fd, buf, n);
         close(fd);
         return rc;
     }
-    close(fd);
     for (size_t i = 0; i < n; i++)
         printf("%02x%s", buf[i], (i % 32 == 31 || i + 1 == n) ? "\n" : "");
     return 0;
