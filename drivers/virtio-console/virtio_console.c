@@ -11,7 +11,9 @@
  *                 none the read waits (up to HVC_READERS of them, answered in arrival order)
  *                 until input arrives; a read of 0 answers 0 at once
  *   HVC_OP_INFO   the terminal size (VIRTIO_CONSOLE_F_SIZE) and the driver's counters
- *   HVC_OP_CORRUPT  test only: garbage in the transmitq's used ring before the next completion
+ *   HVC_OP_CORRUPT  test only: garbage in the transmitq's used ring before the next completion,
+ *                 or (HWRNG_CORRUPT_DESC) the next write's buffer made device-writable: the
+ *                 device refuses it (DEVICE_NEEDS_RESET and a configuration interrupt)
  *   anything else -> ENOSYS
  *
  * Receive: HVC_RX_BUFS buffers of HVC_RX_BUF bytes (one DMA page the device writes) are kept
@@ -246,7 +248,7 @@ static void tx_complete(struct ddk_device *dev, struct hvc *h)
 {
     void *cookie;
     uint32_t len;
-    if (h->corrupt && h->tx_busy)
+    if (h->corrupt && h->corrupt != HWRNG_CORRUPT_DESC && h->tx_busy)
         corrupt_used(h);
     ddk_dma_sync(dev, &h->txq.mem, 0);
     int got = vdrv_vq_get(&h->txq.vq, &cookie, &len);
@@ -310,6 +312,14 @@ static void op_write(struct ddk_device *dev, struct hvc *h, struct ddk_msg *m)
         ddk_reply(dev, m, rc == -VK_ENOSPC ? -VK_EIO : rc);
         return;
     }
+    if (h->corrupt == HWRNG_CORRUPT_DESC) { /* test only: the buffer becomes device-writable */
+        struct vdrv_vq *vq = &h->txq.vq;
+        uint16_t head = *(volatile uint16_t *)(vq->mem + vq->avail_off + 4 +
+                                               2u * ((vq->avail_idx - 1u) & (vq->size - 1u)));
+        volatile struct vdrv_desc *d = (volatile struct vdrv_desc *)(vq->mem + vq->desc_off) + head;
+        d->flags = (uint16_t)(d->flags | VDRV_DESC_F_WRITE);
+        h->corrupt = HWRNG_CORRUPT_NONE;
+    }
     h->tx_cur = *m;
     h->tx_len = (uint32_t)got;
     h->tx_busy = true;
@@ -367,7 +377,7 @@ static void hvc_message(struct ddk_device *dev, struct ddk_msg *m)
         ddk_reply(dev, m, 0);
         return;
     case HVC_OP_CORRUPT:
-        if (m->data[0] < HWRNG_CORRUPT_ID || m->data[0] > HWRNG_CORRUPT_IDX) {
+        if (m->data[0] < HWRNG_CORRUPT_ID || m->data[0] > HWRNG_CORRUPT_DESC) {
             ddk_reply(dev, m, -VK_EINVAL);
             return;
         }

@@ -111,8 +111,9 @@ enum hwrng_proto_op {
  *                   operations failed with EIO, data[4] = bytes received, data[5] = bytes sent
  *   HVC_OP_CORRUPT  test only: data[0] = HWRNG_CORRUPT_ID, _LEN or _IDX: the driver scribbles
  *                   that garbage into its transmitq's used ring before taking the next
- *                   completion: that write fails with EIO, the driver resets the device, the
- *                   next write works */
+ *                   completion; HWRNG_CORRUPT_DESC: it makes the next write's buffer
+ *                   device-writable (the device sets DEVICE_NEEDS_RESET): either way that
+ *                   write fails with EIO, the driver resets the device, the next write works */
 #define HVC_CHUNK 16384u
 enum hvc_proto_op {
     HVC_OP_INFO = 0x7300,

@@ -8,7 +8,8 @@
 # flow control is crossed many times), the terminal size of the machine file is what the driver
 # reports (HVC_OP_INFO), one seed gives one digest. Garbage in the transmitq's used ring (each
 # kind, injected through the driver's test opcode) fails that write with EIO, the driver resets
-# the device, the next write works. The driver also runs on INTx (drivers.toml args).
+# the device, the next write works; so does a DEVICE_NEEDS_RESET (the driver breaks a write on
+# purpose: the device refuses it, with a guest error, and sends a configuration interrupt). The driver also runs on INTx (drivers.toml args).
 . "$(dirname "$0")/../lib.sh"
 
 SRCDIR="$(cd "$(dirname "$0")/../../.." && pwd)"
@@ -95,6 +96,25 @@ info: cols 132 rows 43 resets 2 failed 1 received 0 sent 13"
 garbage
 after"
 done
+
+# the driver breaks a write itself (a device-writable buffer in the transmitq): the device
+# refuses it with DEVICE_NEEDS_RESET and a configuration interrupt, sends none of its bytes; the
+# write fails with EIO, the driver resets the device, the next write works
+m=$(file_machine bad-desc)
+run_vrsim bad-desc --machine "$m" --trace "$TMP/desc.json" "$TESTIMAGE" -- /test/hvctest corrupt desc
+expect_eq "needs reset: status" "$(status bad-desc)" 0
+expect_eq "needs reset: the write fails with EIO, the next one works" "$(out bad-desc)" \
+    "write before: ok (7 bytes)
+write with garbage (desc): Input/output error
+write after: ok (6 bytes)
+info: cols 132 rows 43 resets 2 failed 1 received 0 sent 13"
+expect_match "needs reset: the driver saw it" "$(err bad-desc)" \
+    'hvc0: the device needs a reset: failing the waiting operations with EIO, resetting the device'
+expect_match "needs reset: the model logged the guest error" "$(cat "$TMP/desc.json")" \
+    'guest error: pci 00:06\.0: virtio-console: device-writable buffer in the transmitq'
+expect_eq "needs reset: the refused write's bytes were not sent" "$(cat "$TMP/bad-desc/hvc0.out")" \
+    "before
+after"
 
 # INTx: the ISR byte says a used buffer is there; the same echo
 root="$TMP/root-intx"

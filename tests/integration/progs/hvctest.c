@@ -9,7 +9,8 @@
  *   hvctest info           the terminal size and the driver's counters (HVC_OP_INFO)
  *   hvctest corrupt KIND   KIND = id | len | idx: write "before\n", have the driver find that
  *                          garbage in its transmitq's used ring on the next write
- *                          (HVC_OP_CORRUPT): that write must fail with EIO; then write
+ *                          (HVC_OP_CORRUPT); desc: have it break that write itself (a
+ *                          device-writable buffer): that write must fail with EIO; then write
  *                          "after\n" (the driver reset the device and brought it back) and
  *                          print the counters
  * Waits up to 1 s of virtual time for devmgr to publish the node.
@@ -167,10 +168,11 @@ static int info(uint32_t h)
 
 static int corrupt(const char *kind)
 {
-    uint32_t k = !strcmp(kind, "id")    ? HWRNG_CORRUPT_ID
-                 : !strcmp(kind, "len") ? HWRNG_CORRUPT_LEN
-                 : !strcmp(kind, "idx") ? HWRNG_CORRUPT_IDX
-                                        : 0;
+    uint32_t k = !strcmp(kind, "id")     ? HWRNG_CORRUPT_ID
+                 : !strcmp(kind, "len")  ? HWRNG_CORRUPT_LEN
+                 : !strcmp(kind, "idx")  ? HWRNG_CORRUPT_IDX
+                 : !strcmp(kind, "desc") ? HWRNG_CORRUPT_DESC
+                                         : 0;
     uint64_t o[VK_MSG_DATA_WORDS];
     if (!k)
         return 2;
@@ -211,6 +213,6 @@ int main(int argc, char **argv)
     if (argc > 1 && !strcmp(argv[1], "info"))
         return info(open_handle());
     fprintf(stderr, "usage: hvctest write TEXT | pattern N | read N | echo N | info | "
-                    "corrupt id|len|idx\n");
+                    "corrupt id|len|idx|desc\n");
     return 2;
 }
