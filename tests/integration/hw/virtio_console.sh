@@ -77,6 +77,14 @@ for run in echo1 echo2; do
         "$(cmp "$TMP/$run/hvc0.out" "$TMP/in.bin" && echo same)" same
 done
 expect_eq "echo: one seed, one digest" "$(digest echo2)" "$(digest echo1)"
+# a slow reader (300-byte reads, 1 ms apart): the driver's input ring fills, it stops posting
+# receive buffers, the model's ring fills, the host end keeps the rest; nothing lost or reordered
+m=$(file_machine slow)
+head -c 60000 "$TMP/in.bin" >"$TMP/slow/hvc0.in"
+run_vrsim slow --seed 3 --machine "$m" "$TESTIMAGE" -- /test/hvctest echo 60000 300 1
+expect_eq "slow reader: status" "$(status slow)" 0
+expect_eq "slow reader: 60000 bytes unchanged" \
+    "$(cmp "$TMP/slow/hvc0.out" "$TMP/slow/hvc0.in" && echo same)" same
 expect_digest_line echo1
 
 # garbage from the device: the write fails with EIO, the device is reset, the next one works

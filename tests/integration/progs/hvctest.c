@@ -5,7 +5,9 @@
  *                          one write(2) call's worth of looping (the host recomputes it)
  *   hvctest read N         read exactly N bytes from /dev/hvc0 (VFS_OP_READ calls, each with a
  *                          10 s deadline of virtual time: no hang), print them in hex, 32 a line
- *   hvctest echo N         read N bytes so and write(2) them back (the host compares the files)
+ *   hvctest echo N [CHUNK [MS]]  read N bytes so (at most CHUNK per read, pausing MS ms of
+ *                          virtual time before each: a slow reader) and write(2) them back (the
+ *                          host compares the files)
  *   hvctest info           the terminal size and the driver's counters (HVC_OP_INFO)
  *   hvctest corrupt KIND   KIND = id | len | idx: write "before\n", have the driver find that
  *                          garbage in its transmitq's used ring on the next write
@@ -103,19 +105,22 @@ static int write_all(int fd, const uint8_t *b, size_t n)
 
 /* Read exactly n bytes with VFS_OP_READ calls, each bounded by a deadline of virtual time: a
  * driver that never answers fails the test instead of hanging it. */
-static int read_all(uint32_t h, uint8_t *b, size_t n)
+static int read_all(uint32_t h, uint8_t *b, size_t n, size_t chunk, long pause_ms)
 {
     for (size_t got = 0; got < n;) {
         struct vk_call c;
+        size_t want = n - got < chunk ? n - got : chunk;
+        if (pause_ms)
+            sleep_ms(pause_ms);
         memset(&c, 0, sizeof c);
         c.msg.opcode = VFS_OP_READ;
-        c.msg.data[0] = n - got;
+        c.msg.data[0] = want;
         c.recv_buf = (uint64_t)(uintptr_t)(b + got);
-        c.recv_len = n - got;
+        c.recv_len = want;
         long rc = vk_call(h, &c, (uint64_t)vk_clock_get() + READ_DEADLINE_NS);
         if (!rc && c.msg.opcode)
             rc = -(long)c.msg.opcode;
-        if (!rc && (c.msg.data[0] == 0 || c.msg.data[0] > n - got))
+        if (!rc && (c.msg.data[0] == 0 || c.msg.data[0] > want))
             rc = -VK_EIO;
         if (rc) {
             printf("hvctest: read after %zu bytes: %s\n", got, strerror((int)-rc));
@@ -134,12 +139,12 @@ static int do_write(const uint8_t *b, size_t n)
     return rc;
 }
 
-static int do_read(size_t n, int echo)
+static int do_read(size_t n, int echo, size_t chunk, long pause_ms)
 {
-    if (n == 0 || n > sizeof buf)
+    if (n == 0 || n > sizeof buf || chunk == 0)
         return 2;
     uint32_t h = open_handle();
-    if (read_all(h, buf, n))
+    if (read_all(h, buf, n, chunk, pause_ms))
         return 1;
     if (echo) {
         int fd = open_fd(O_WRONLY);
@@ -205,14 +210,16 @@ int main(int argc, char **argv)
         return do_write(buf, n);
     }
     if (argc > 2 && !strcmp(argv[1], "read"))
-        return do_read((size_t)strtoul(argv[2], NULL, 0), 0);
+        return do_read((size_t)strtoul(argv[2], NULL, 0), 0, sizeof buf, 0);
     if (argc > 2 && !strcmp(argv[1], "echo"))
-        return do_read((size_t)strtoul(argv[2], NULL, 0), 1);
+        return do_read((size_t)strtoul(argv[2], NULL, 0), 1,
+                       argc > 3 ? (size_t)strtoul(argv[3], NULL, 0) : sizeof buf,
+                       argc > 4 ? strtol(argv[4], NULL, 0) : 0);
     if (argc > 2 && !strcmp(argv[1], "corrupt"))
         return corrupt(argv[2]);
     if (argc > 1 && !strcmp(argv[1], "info"))
         return info(open_handle());
-    fprintf(stderr, "usage: hvctest write TEXT | pattern N | read N | echo N | info | "
+    fprintf(stderr, "usage: hvctest write TEXT | pattern N | read N | echo N [CHUNK [MS]] | info | "
                     "corrupt id|len|idx|desc\n");
     return 2;
 }
