@@ -14,7 +14,7 @@
 #include "veridian/errors.h"
 #include "vl_toml.h"
 
-static const char *const console_choices[] = {"stdio", "null", NULL};
+static const char *const console_choices[] = {"stdio", "null", "file", NULL};
 
 const struct vs_mach_model vs_mach_models[] = {
     {.name = "edu",
@@ -63,12 +63,16 @@ const struct vs_mach_model vs_mach_models[] = {
     {.name = "virtio-console",
      .vendor = 0x1af4,
      .device = 0x1043,
-     .nprops = 1,
+     .implemented = 1,
+     .nprops = 4,
      .props = {{.name = "console",
                 .type = VS_MP_ENUM,
                 .def_str = "null",
                 .choices = console_choices,
-                .help = "host end"}}},
+                .help = "host end"},
+               {.name = "output", .type = VS_MP_PATH, .help = "file the output goes to"},
+               {.name = "input", .type = VS_MP_PATH, .help = "file the input comes from"},
+               {.name = "size", .type = VS_MP_WORD, .def_str = "80x25", .help = "COLSxROWS"}}},
     {.name = "virtio-rng", .vendor = 0x1af4, .device = 0x1044, .implemented = 1},
 };
 const size_t vs_mach_nmodels = sizeof vs_mach_models / sizeof vs_mach_models[0];

@@ -30,12 +30,14 @@
  *                              [A-Za-z0-9_.-] (default "vrsim-blk")
  *   virtio-net      1af4:1041  wire: string naming the host wire (default "none"),
  *                              mac: "xx:xx:xx:xx:xx:xx", unicast (default 52:54:00:12:34:56)
- *   virtio-console  1af4:1043  console: "stdio" or "null" (default "null")
+ *   virtio-console  1af4:1043  console: "null" (default), "file" or "stdio" (refused when
+ *                              instantiated: not implemented yet); output, input: paths (with
+ *                              "file"; unset: discarded, none); size: "COLSxROWS" ("80x25")
  *   virtio-rng      1af4:1044  (none; its bytes come from the run's seed)
- * edu, virtio-blk and virtio-rng are implemented. The other virtio models are reserved: the parser
- * accepts them (so a file can be written and checked now), `vrsim machine` prints them, and
- * instantiating a machine that has one (vs_machfile_check_implemented, `vrsim run`) is refused
- * as "not implemented yet".
+ * edu, virtio-blk, virtio-console and virtio-rng are implemented. The other virtio models are
+ * reserved: the parser accepts them (so a file can be written and checked now), `vrsim machine`
+ * prints them, and instantiating a machine that has one (vs_machfile_check_implemented, `vrsim
+ * run`) is refused as "not implemented yet".
  *
  * Errors: the first thing wrong, as "FILE:LINE:COL: what is wrong" (TOML syntax errors with
  * the parser's own position; a bad value at that value; an unknown key at its value; a

@@ -12,9 +12,11 @@
 
 #include "hw-models/edu/edu.h"
 #include "hw-models/virtio/virtio_blk.h"
+#include "hw-models/virtio/virtio_console.h"
 #include "hw-models/virtio/virtio_rng.h"
 #include "prng/vl_prng.h"
 #include "sim/backends/blkimage.h"
+#include "sim/backends/vconsole.h"
 #include "veridian/errors.h"
 
 /* ---- the model table ---- */
@@ -151,6 +153,90 @@ static uint64_t blk_model_next_event(const void *state)
     return t == VIRTIO_NO_EVENT ? VS_PCI_NO_EVENT : t;
 }
 
+/* virtio-console: the model and its host end (sim/backends/vconsole); properties as in
+ * machfile.c: console ("null" | "file"; "stdio" is not implemented yet), output, input, size
+ * ("COLSxROWS"). The input is fed after every advance, and next_event asks for one at once
+ * while input waits and the model has room for it (the driver just went live, or took some). */
+struct vcon_model {
+    struct virtio_console con;
+    struct vs_vconsole host;
+};
+
+static int vcon_parse_size(const char *s, uint16_t *cols, uint16_t *rows)
+{
+    unsigned long v[2];
+    for (int i = 0; i < 2; i++) {
+        char *end;
+        if (*s < '0' || *s > '9')
+            return -1;
+        v[i] = strtoul(s, &end, 10);
+        if (v[i] == 0 || v[i] > 0xffff || *end != (i ? '\0' : 'x'))
+            return -1;
+        s = end + 1;
+    }
+    *cols = (uint16_t)v[0];
+    *rows = (uint16_t)v[1];
+    return 0;
+}
+
+static int vcon_model_init(void *state, const struct vs_mach_pci *entry, struct pci_device **dev,
+                           char *err, size_t errlen)
+{
+    struct vcon_model *m = state;
+    const char *mode = entry->props[0].str, *out = entry->props[1].str, *in = entry->props[2].str;
+    uint16_t cols, rows;
+    int rc;
+    if (vcon_parse_size(entry->props[3].str, &cols, &rows)) {
+        snprintf(err, errlen,
+                 "virtio-console property 'size' must be COLSxROWS (1..65535 each, like 80x25), "
+                 "not '%s'",
+                 entry->props[3].str);
+        return -VK_EINVAL;
+    }
+    if (!strcmp(mode, "stdio")) {
+        snprintf(err, errlen,
+                 "virtio-console: console = \"stdio\" is not implemented yet "
+                 "(\"file\" or \"null\")");
+        return -VK_ENOTSUP;
+    }
+    if (!strcmp(mode, "null") && (*out || *in)) {
+        snprintf(err, errlen, "virtio-console: 'output' and 'input' need console = \"file\"");
+        return -VK_EINVAL;
+    }
+    if ((rc = vs_vconsole_open(&m->host, out, in, err, errlen)))
+        return rc;
+    if ((rc = virtio_console_init(&m->con, cols, rows, vs_vconsole_backend(), &m->host))) {
+        snprintf(err, errlen, "virtio-console: the model failed to realize (%d)", rc);
+        vs_vconsole_close(&m->host);
+        return rc;
+    }
+    *dev = &m->con.vp.pci;
+    return 0;
+}
+
+static void vcon_model_fini(void *state)
+{
+    struct vcon_model *m = state;
+    vs_vconsole_close(&m->host);
+}
+
+static void vcon_model_advance(void *state, uint64_t now)
+{
+    struct vcon_model *m = state;
+    virtio_console_advance(&m->con, now);
+    vs_vconsole_feed(&m->host, &m->con);
+}
+
+static uint64_t vcon_model_next_event(const void *state)
+{
+    const struct vcon_model *m = state;
+    /* at once: the feed at that advance takes at least one byte (room > 0), so this ends */
+    if (vs_vconsole_pending(&m->host) && virtio_console_input_room(&m->con))
+        return m->con.vp.now; /* the platform clamps it to its present */
+    uint64_t t = virtio_console_next_event(&m->con);
+    return t == VIRTIO_NO_EVENT ? VS_PCI_NO_EVENT : t;
+}
+
 const struct vs_pci_model vs_pci_models[] = {
     {.name = "edu",
      .state_size = sizeof(struct edu),
@@ -169,6 +255,12 @@ const struct vs_pci_model vs_pci_models[] = {
      .fini = blk_model_fini,
      .advance = blk_model_advance,
      .next_event = blk_model_next_event},
+    {.name = "virtio-console",
+     .state_size = sizeof(struct vcon_model),
+     .init = vcon_model_init,
+     .fini = vcon_model_fini,
+     .advance = vcon_model_advance,
+     .next_event = vcon_model_next_event},
 };
 const size_t vs_pci_nmodels = sizeof vs_pci_models / sizeof vs_pci_models[0];
 

@@ -162,4 +162,22 @@ enum vblk_proto_op {
  * sets DEVICE_NEEDS_RESET and sends a configuration interrupt */
 #define VBLK_CORRUPT_DESC 5u
 
+/* /dev/hvc0 (drivers/virtio-console): the vfs file protocol (VFS_OP_WRITE: the send buffer's
+ * bytes, at most HVC_CHUNK per write, go to the device's transmitq, data[0] = count, once the
+ * device took them; VFS_OP_READ: the bytes received so far, at most length, data[0] = count;
+ * with none it waits until some arrive) plus two opcodes of its own:
+ *   HVC_OP_INFO     -> data[0] = cols, data[1] = rows (the terminal size from the device, 0 if
+ *                   it offers none), data[2] = device resets the driver did, data[3] =
+ *                   operations failed with EIO, data[4] = bytes received, data[5] = bytes sent
+ *   HVC_OP_CORRUPT  test only: data[0] = HWRNG_CORRUPT_ID, _LEN or _IDX: the driver scribbles
+ *                   that garbage into its transmitq's used ring before taking the next
+ *                   completion; HWRNG_CORRUPT_DESC: it makes the next write's buffer
+ *                   device-writable (the device sets DEVICE_NEEDS_RESET): either way that
+ *                   write fails with EIO, the driver resets the device, the next write works */
+#define HVC_CHUNK 16384u
+enum hvc_proto_op {
+    HVC_OP_INFO = 0x7300,
+    HVC_OP_CORRUPT = 0x7301,
+};
+
 #endif

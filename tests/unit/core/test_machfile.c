@@ -166,7 +166,7 @@ static const struct {
     {"memory = \"2G\"\n[[pci]]\nslot = \"03.0\"\nmodel = \"virtio-net\"\nwire = \"a b\"\n",
      "m.toml:5:8: virtio-net property 'wire' must be 1..63 of [A-Za-z0-9_.-], not 'a b'"},
     {"memory = \"2G\"\n[[pci]]\nslot = \"03.0\"\nmodel = \"virtio-console\"\nconsole = \"tty\"\n",
-     "m.toml:5:11: virtio-console property 'console' must be one of stdio, null, not 'tty'"},
+     "m.toml:5:11: virtio-console property 'console' must be one of stdio, null, file, not 'tty'"},
     {"memory = \"2G\"\n[[pci]]\nslot = \"03.0\"\nmodel = \"virtio-blk\"\nimage = \"\"\n",
      "m.toml:5:9: virtio-blk property 'image' is an empty path"},
     {"memory = \"2G\"\nname = \"my machine\"\n",

@@ -8,18 +8,23 @@
  * (64-bit above 4 GiB and the memory, I/O from 0xc000, 32-bit packed at the window's top), and
  * a window too small; models are advanced in virtual time through the bus; a
  * declared but unimplemented model and an unsupported property are refused with the entry's
- * file:line:col, leaving nothing allocated.
+ * file:line:col, leaving nothing allocated; virtio-console's properties: console.toml's size
+ * reaches the model, console = "stdio", a bad size, files with console = "null" and a missing
+ * input file are refused; the input file is offered only once the driver is live.
  */
 #include <check.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "hw-models/edu/edu.h"
 #include "hw-models/virtio/virtio_blk.h"
+#include "hw-models/virtio/virtio_console.h"
 #include "hw-models/virtio/virtio_rng.h"
+#include "sim/backends/vconsole.h"
 #include "sim/core/machfile.h"
 #include "sim/core/pcibus.h"
 #include "veridian/errors.h"
@@ -256,6 +261,84 @@ START_TEST(unimplemented_refused)
     ck_assert_str_eq(err, err2);
     ck_assert_uint_eq(b->nfn, 0);
     ck_assert_ptr_null(vs_pcibus_device(b, PCI_DEVFN(3, 0)));
+}
+END_TEST
+
+/* virtio-console: the machine file's properties reach the model and its host end. */
+struct vcon_state { /* pcibus.c's struct vcon_model */
+    struct virtio_console con;
+    struct vs_vconsole host;
+};
+
+static int build_console(const char *props)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "memory = \"1G\"\n[[pci]]\nslot = \"06.0\"\nmodel = \"virtio-console\"\n%s", props);
+    parse(text);
+    return vs_pcibus_build(b, d, NULL, NULL, err, sizeof err);
+}
+
+START_TEST(console_properties)
+{
+    ck_assert_int_eq(vs_machfile_load(MACHINES_DIR "/console.toml", d, err, sizeof err), 0);
+    ck_assert_int_eq(vs_pcibus_build(b, d, NULL, NULL, err, sizeof err), 0);
+    struct vcon_state *m = vs_pcibus_model_state(b, PCI_DEVFN(6, 0));
+    ck_assert_ptr_nonnull(m);
+    ck_assert_str_eq(vs_pcibus_model_name(b, PCI_DEVFN(6, 0)), "virtio-console");
+    ck_assert_uint_eq(m->con.cols, 132);
+    ck_assert_uint_eq(m->con.rows, 43);
+    ck_assert_int_eq(m->host.out_fd, -1); /* null: discarded */
+    ck_assert_uint_eq(m->host.in_len, 0);
+    vs_pcibus_fini(b);
+
+    ck_assert_int_eq(build_console("console = \"stdio\"\n"), -VK_ENOTSUP);
+    ck_assert_msg(strstr(err, "m.toml:2:1: virtio-console: console = \"stdio\" is not implemented"),
+                  "%s", err);
+    ck_assert_uint_eq(b->nfn, 0);
+    static const char *const bad_sizes[] = {"80x0", "80", "x25", "80x25x", "70000x1", "0x0"};
+    for (size_t i = 0; i < sizeof bad_sizes / sizeof bad_sizes[0]; i++) {
+        char p[64];
+        snprintf(p, sizeof p, "size = \"%s\"\n", bad_sizes[i]);
+        ck_assert_int_eq(build_console(p), -VK_EINVAL);
+        ck_assert_msg(strstr(err, "property 'size' must be COLSxROWS"), "%s: %s", bad_sizes[i],
+                      err);
+        ck_assert_uint_eq(b->nfn, 0);
+    }
+    ck_assert_int_eq(build_console("output = \"/tmp/x\"\n"), -VK_EINVAL);
+    ck_assert_msg(strstr(err, "need console = \"file\""), "%s", err);
+    ck_assert_int_eq(build_console("console = \"file\"\ninput = \"/nonexistent/vcon-test.in\"\n"),
+                     -VK_ENOENT);
+    ck_assert_msg(strstr(err, "cannot open the input file /nonexistent/vcon-test.in"), "%s", err);
+    ck_assert_uint_eq(b->nfn, 0);
+}
+END_TEST
+
+START_TEST(console_input_waits_for_the_driver)
+{
+    char dir[] = "/tmp/vcon-XXXXXX", props[512], in[64], out[64];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(in, sizeof in, "%s/in", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    FILE *f = fopen(in, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("typed ahead", f);
+    fclose(f);
+    snprintf(props, sizeof props, "console = \"file\"\noutput = \"%s\"\ninput = \"%s\"\n", out, in);
+    ck_assert_int_eq(build_console(props), 0);
+    struct vcon_state *m = vs_pcibus_model_state(b, PCI_DEVFN(6, 0));
+    ck_assert_uint_eq(m->host.in_len, 11);
+    ck_assert_int_ge(m->host.out_fd, 0);
+    /* no driver: nothing is taken, nothing is scheduled, nothing is lost */
+    ck_assert_uint_eq(vs_pcibus_next_event(b), VS_PCI_NO_EVENT);
+    vs_pcibus_advance(b, 1000000);
+    ck_assert_uint_eq(m->host.in_done, 0);
+    ck_assert_uint_eq(m->con.input_accepted, 0);
+    ck_assert_uint_eq(m->con.input_refused, 11);
+    vs_pcibus_fini(b);
+    ck_assert_int_eq(unlink(in), 0);
+    ck_assert_int_eq(unlink(out), 0); /* created (empty) at open */
+    ck_assert_int_eq(rmdir(dir), 0);
 }
 END_TEST
 
@@ -521,6 +604,8 @@ Suite *pcibus_suite(void)
     tcase_add_test(tc, rng_seeded);
     tcase_add_test(tc, unimplemented_refused);
     tcase_add_test(tc, dma_mask_refused);
+    tcase_add_test(tc, console_properties);
+    tcase_add_test(tc, console_input_waits_for_the_driver);
     tcase_add_test(tc, empty_machine);
     tcase_add_test(tc, mmio64_base);
     tcase_add_test(tc, every_bar_kind);
