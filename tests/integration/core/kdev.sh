@@ -9,9 +9,9 @@ out kdev
 expect_eq "kdev exit status (failures)" "$(status kdev)" 0
 expect_no_match "no failed check" "$(out kdev)" '^FAIL'
 expect_match "summary" "$(out kdev)" 'kdev: 0 failure\(s\)'
-expect_eq "checks run" "$(out kdev | grep -c '^ok ')" 88
+expect_eq "checks run" "$(out kdev | grep -c '^ok ')" 90
 expect_eq "functions found" "$(out kdev | grep '^found' | tr '\n' ' ')" \
-    "found 00:00.0 8086:29c0 found 00:03.0 1234:11e8 found 00:04.0 1af4:1044 "
+    "found 00:00.0 8086:29c0 found 00:03.0 1234:11e8 found 00:04.0 1af4:1044 found 00:05.0 1af4:1042 found 00:06.0 1af4:1043 "
 expect_digest_line kdev
 
 run_vrsim kdev2 --no-init --seed 5 "$TESTIMAGE" -- /test/kdev

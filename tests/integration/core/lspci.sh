@@ -36,19 +36,22 @@ real_lspci() {
 }
 no_sizes() { sed -E 's/ \[size=[0-9]+[KMGT]?\]//' "$TMP/$1.out"; }
 
-# the default machine, numerically: the q35 host bridge, edu at 03.0, virtio-rng at 04.0
+# the default machine, numerically: the q35 host bridge, edu at 03.0, virtio-rng at 04.0,
+# virtio-blk at 05.0, virtio-console at 06.0
 vrsim_lspci n -n
 expect_eq "lspci -n: status" "$(status n)" 0
 expect_eq "lspci -n: the default machine" "$(out n)" "00:00.0 0600: 8086:29c0
 00:03.0 00ff: 1234:11e8 (rev 10)
-00:04.0 00ff: 1af4:1044 (rev 01)"
+00:04.0 00ff: 1af4:1044 (rev 01)
+00:05.0 0100: 1af4:1042 (rev 01)
+00:06.0 0780: 1af4:1043 (rev 01)"
 
 # the dumps, read back by the real lspci
 vrsim_lspci dump3 -xxx
 vrsim_lspci dump4 -xxxx
 expect_eq "-xxx: status" "$(status dump3)" 0
-expect_eq "-xxx: 3 functions x (1 + 16 lines + blank)" "$(wc -l <"$TMP/dump3.out")" 54
-expect_eq "-xxxx: 3 functions x (1 + 256 lines + blank)" "$(wc -l <"$TMP/dump4.out")" 774
+expect_eq "-xxx: 5 functions x (1 + 16 lines + blank)" "$(wc -l <"$TMP/dump3.out")" 90
+expect_eq "-xxxx: 5 functions x (1 + 256 lines + blank)" "$(wc -l <"$TMP/dump4.out")" 1290
 for o in "" -n -nn -v -x -xxx; do
     # shellcheck disable=SC2086
     vrsim_lspci "ours$o" $o

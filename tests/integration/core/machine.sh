@@ -9,23 +9,29 @@
 # on a 512 MiB one).
 . "$(dirname "$0")/../lib.sh"
 SRCMACH="$(cd "$(dirname "$0")/../../../sim/machines" && pwd)/default.toml"
+# the installed copy, next to the build's generated disk image (blk.img) it names
+INSTMACH="$(cd "$(dirname "$VRSIM")/../machines" && pwd)/default.toml"
 
 set +e
 "$VRSIM" machine >"$TMP/dump.out" 2>&1
 expect_eq "vrsim machine: status" "$?" 0
 "$VRSIM" machine "$SRCMACH" >"$TMP/dump2.out" 2>&1
 set -e
+# the disk image's path is resolved from each file's directory: compare it by name
+sed -i 's|image=[^ ]*/blk\.img|image=blk.img|' "$TMP/dump.out" "$TMP/dump2.out"
 expect_eq "vrsim machine: the default machine" "$(cat "$TMP/dump.out")" "machine default
 memory 2147483648 (2048 MiB)
 pci 00:03.0 edu 1234:11e8 dma_mask=0xfffffff
-pci 00:04.0 virtio-rng 1af4:1044"
+pci 00:04.0 virtio-rng 1af4:1044
+pci 00:05.0 virtio-blk 1af4:1042 image=blk.img readonly=false persist=false latency_ns=50000 block_size=512 serial=VRSIM-BLK-0001
+pci 00:06.0 virtio-console 1af4:1043 console=null output= input= size=80x25"
 expect_eq "vrsim machine FILE: the repo's default.toml is the installed one" \
     "$(cat "$TMP/dump2.out")" "$(cat "$TMP/dump.out")"
 
 # the default machine changes nothing in a run
 run_vrsim plain --seed 3 "$TESTIMAGE" -- /bin/hello
 run_vrsim named --seed 3 --machine default "$TESTIMAGE" -- /bin/hello
-run_vrsim bypath --seed 3 --machine "$SRCMACH" "$TESTIMAGE" -- /bin/hello
+run_vrsim bypath --seed 3 --machine "$INSTMACH" "$TESTIMAGE" -- /bin/hello
 # a vrsim without the build's machines/ next to it has the built-in machine (no file at all)
 mkdir -p "$TMP/alone/bin"
 cp "$VRSIM" "$TMP/alone/bin/vrsim"

@@ -14,7 +14,7 @@ expect_match "devlist: the host bridge at 00:00.0, no driver" "$(out list)" \
     '00:00\.0 +8086:29c0 +060000 host bridge +- +unbound'
 expect_match "devlist: virtio-rng at 00:04.0, bound to hwrng and running" "$(out list)" \
     '00:04\.0 +1af4:1044 +00ff00 unclassified +hwrng +running +0 '
-expect_eq "devlist: the default machine has three functions" "$(out list | grep -c '^00:')" 3
+expect_eq "devlist: the default machine has five functions" "$(out list | grep -c '^00:')" 5
 expect_eq "devlist: every function of the default machine, each once" \
     "$(out list | grep -c '^00:')" "$(out list | grep '^00:' | sort -u | wc -l)"
 expect_no_match "devmgr is silent when all goes well" "$(err list)" 'devmgr:'

@@ -61,7 +61,7 @@ static long edu_dma(uint64_t src, uint64_t dst, uint64_t cnt, uint64_t cmd)
 
 static void enumerate(void)
 {
-    int found = 0, host = 0, edu = 0, rng = 0;
+    int found = 0, host = 0, edu = 0, rng = 0, blk = 0, con = 0;
     for (uint32_t d = 0; d < 32; d++) {
         for (uint32_t f = 0; f < 8; f++) {
             long id = vk_pci_config_read(res, VK_BDF(0, d, f), 0, 4);
@@ -73,12 +73,16 @@ static void enumerate(void)
             host += d == 0 && f == 0 && id == 0x29c08086l;
             edu += d == 3 && f == 0 && id == 0x11e81234l;
             rng += d == 4 && f == 0 && id == 0x10441af4l;
+            blk += d == 5 && f == 0 && id == 0x10421af4l;
+            con += d == 6 && f == 0 && id == 0x10431af4l;
         }
     }
-    expect("enumeration finds three functions", found, 3);
+    expect("enumeration finds five functions", found, 5);
     expect("00:00.0 is the host bridge", host, 1);
     expect("00:03.0 is edu", edu, 1);
     expect("00:04.0 is virtio-rng", rng, 1);
+    expect("00:05.0 is virtio-blk", blk, 1);
+    expect("00:06.0 is virtio-console", con, 1);
     expect("config read of bus 1", vk_pci_config_read(res, VK_BDF(1, 0, 0), 0, 4), 0xffffffffl);
 }
 
@@ -97,7 +101,7 @@ static void registers(void)
 {
     expect("device_open edu", vk_device_open(res, EDU, &dev), 0);
     uint32_t none;
-    expect("device_open of an absent function", vk_device_open(res, VK_BDF(0, 5, 0), &none),
+    expect("device_open of an absent function", vk_device_open(res, VK_BDF(0, 7, 0), &none),
            -VK_ENOENT);
     struct vk_device_info info;
     expect("device_info", vk_device_info(dev, &info), 0);

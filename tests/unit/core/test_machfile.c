@@ -67,7 +67,7 @@ START_TEST(default_machine)
     ck_assert_int_eq(vs_machfile_load(path, d, err, sizeof err), 0);
     ck_assert_str_eq(d->name, "default");
     ck_assert_uint_eq(d->memory, 2ull << 30);
-    ck_assert_uint_eq(d->npci, 2);
+    ck_assert_uint_eq(d->npci, 4);
     ck_assert_uint_eq(d->pci[0].dev, 3);
     ck_assert_uint_eq(d->pci[0].fn, 0);
     ck_assert_str_eq(d->pci[0].model->name, "edu");
@@ -77,6 +77,10 @@ START_TEST(default_machine)
     ck_assert_uint_eq(d->pci[1].dev, 4);
     ck_assert_str_eq(d->pci[1].model->name, "virtio-rng");
     ck_assert_uint_eq(d->pci[1].model->device, 0x1044);
+    ck_assert_uint_eq(d->pci[2].dev, 5);
+    ck_assert_str_eq(d->pci[2].model->name, "virtio-blk");
+    ck_assert_uint_eq(d->pci[3].dev, 6);
+    ck_assert_str_eq(d->pci[3].model->name, "virtio-console");
     ck_assert_int_eq(vs_machfile_check_implemented(d, err, sizeof err), 0);
 }
 END_TEST

@@ -102,11 +102,16 @@ START_TEST(default_machine)
     ck_assert_str_eq(vs_pcibus_model_name(b, PCI_DEVFN(4, 0)), "virtio-rng");
     ck_assert_ptr_eq(vs_pcibus_device(b, PCI_DEVFN(4, 0)),
                      &((struct virtio_rng *)vs_pcibus_model_state(b, PCI_DEVFN(4, 0)))->vp.pci);
+    /* virtio-blk at 00:05.0, virtio-console at 00:06.0 */
+    ck_assert_uint_eq(ecam_read(5, 0, PCI_VENDOR_ID, 4), 0x10421af4u);
+    ck_assert_str_eq(vs_pcibus_model_name(b, PCI_DEVFN(5, 0)), "virtio-blk");
+    ck_assert_uint_eq(ecam_read(6, 0, PCI_VENDOR_ID, 4), 0x10431af4u);
+    ck_assert_str_eq(vs_pcibus_model_name(b, PCI_DEVFN(6, 0)), "virtio-console");
     /* nothing elsewhere */
-    ck_assert_ptr_null(vs_pcibus_device(b, PCI_DEVFN(5, 0)));
+    ck_assert_ptr_null(vs_pcibus_device(b, PCI_DEVFN(7, 0)));
     ck_assert_ptr_null(vs_pcibus_device(b, 0x100 | bdf));
-    ck_assert_ptr_null(vs_pcibus_model_name(b, PCI_DEVFN(5, 0)));
-    ck_assert_uint_eq(ecam_read(5, 0, PCI_VENDOR_ID, 4), 0xffffffffu);
+    ck_assert_ptr_null(vs_pcibus_model_name(b, PCI_DEVFN(7, 0)));
+    ck_assert_uint_eq(ecam_read(7, 0, PCI_VENDOR_ID, 4), 0xffffffffu);
     ck_assert_int_eq(pci_device_check(dev), 0);
 }
 END_TEST
