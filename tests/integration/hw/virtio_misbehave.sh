@@ -5,6 +5,7 @@
 # garbage in its used ring (id, length, index), or change its configuration (virtio-blk: the
 # capacity halves) with a request in flight. Each time the drivers fail the affected operation
 # cleanly (EIO, and a device reset for garbage), never crash, and the next operation works.
+# virtio-blk on sim/machines/blk.toml, virtio-rng on the default machine.
 . "$(dirname "$0")/../lib.sh"
 
 MACHDIR=$(dirname "$IMAGE")/machines
@@ -101,6 +102,35 @@ if cmp -s "$M/blk.img" "$TMP/pristine.img"; then
 else
     fail "the image file changed"
 fi
+
+# ---- virtio-rng (the default machine): the same misbehaviours ----
+for kind in spurious config usedid usedlen usedidx; do
+    run_vrsim "rng-$kind" --seed 7 "$TESTIMAGE" -- /test/hwrngtest misbehave "$kind"
+    no_crash "rng-$kind"
+done
+ok4="read 0: ok (16 bytes)
+read 1: ok (16 bytes)
+read 2: ok (16 bytes)
+read 3: ok (16 bytes)"
+expect_eq "rng spurious: three interrupts more than reads, every read works" \
+    "$(out rng-spurious)" "read before: ok
+$ok4
+info: served 5 resets 1 failed 0 irqs 8"
+expect_eq "rng config change (no configuration): one configuration interrupt, reads work" \
+    "$(out rng-config)" "read before: ok
+$ok4
+info: served 5 resets 1 failed 0 irqs 6"
+for kind in usedid usedlen usedidx; do
+    expect_eq "rng device garbage $kind: that read fails with EIO, the device reset, the next work" \
+        "$(out "rng-$kind")" "read before: ok
+read 0: Input/output error (0 bytes)
+read 1: ok (16 bytes)
+read 2: ok (16 bytes)
+read 3: ok (16 bytes)
+info: served 4 resets 2 failed 1 irqs 5"
+    expect_match "rng device garbage $kind: the driver says why" "$(err "rng-$kind")" \
+        'hwrng: used .*: the read fails with EIO, resetting the device'
+done
 
 # ---- determinism ----
 bt usedid-2 write 5 1 0x11 misbehave usedid verify 5 1 0x11 verify 5 1 0x11 write 6 1 0x12 \
