@@ -62,6 +62,7 @@
 #define VBLK_CFG_CAPACITY 0x00
 #define VBLK_CFG_BLK_SIZE 0x14
 #define VBLK_CFG_LEN 0x3c
+#define VBLK_COMMON_CFGGENERATION 0x15 /* in the common configuration */
 
 /* In the control buffer, per slot (CTL_SLOT bytes each): the header at 0, a discard/write-zeroes
  * segment at 16, the status at 32. */
@@ -114,6 +115,27 @@ static uint32_t dev_cfg_read32(struct vblk *b, uint32_t off)
     return ddk_mmio_read32(b->vd.dev, b->vd.device.bar, b->vd.device.off + off);
 }
 
+/* The capacity, consistent with itself: the two halves read within one config_generation
+ * (virtio 1.1, 2.4.1), at most four tries; 0 or -VK_EIO for garbage or a device that keeps
+ * changing it. */
+static int read_capacity(struct vblk *b, uint64_t *cap)
+{
+    for (int tries = 0; tries < 4; tries++) {
+        uint8_t gen = ddk_mmio_read8(b->vd.dev, b->vd.common.bar,
+                                     b->vd.common.off + VBLK_COMMON_CFGGENERATION);
+        uint64_t c = dev_cfg_read32(b, VBLK_CFG_CAPACITY) |
+                     (uint64_t)dev_cfg_read32(b, VBLK_CFG_CAPACITY + 4) << 32;
+        if (gen != ddk_mmio_read8(b->vd.dev, b->vd.common.bar,
+                                  b->vd.common.off + VBLK_COMMON_CFGGENERATION))
+            continue;
+        if (c > (UINT64_MAX >> 9))
+            break;
+        *cap = c;
+        return 0;
+    }
+    return -VK_EIO;
+}
+
 /* Bring the device up from reset: features, configuration, the queue, vectors, DRIVER_OK. */
 static int vblk_start(struct vblk *b)
 {
@@ -127,12 +149,11 @@ static int vblk_start(struct vblk *b)
         ddk_log(b->vd.dev, "no device configuration of %u bytes", VBLK_CFG_LEN);
         return -VK_ENODEV;
     }
-    uint64_t cap = dev_cfg_read32(b, VBLK_CFG_CAPACITY) |
-                   (uint64_t)dev_cfg_read32(b, VBLK_CFG_CAPACITY + 4) << 32;
+    uint64_t cap = UINT64_MAX;
     uint32_t bs = 512;
     if (b->vd.features & (1ull << VBLK_F_BLK_SIZE))
         bs = dev_cfg_read32(b, VBLK_CFG_BLK_SIZE);
-    if (cap > (UINT64_MAX >> 9) || bs < 512 || bs > 65536 || (bs & (bs - 1))) {
+    if (read_capacity(b, &cap) || bs < 512 || bs > 65536 || (bs & (bs - 1))) {
         ddk_log(b->vd.dev, "garbage in the configuration: capacity %llu, block size %u",
                 (unsigned long long)cap, bs);
         return -VK_EIO;
@@ -299,6 +320,22 @@ static void complete(struct ddk_device *dev, struct vblk *b)
     }
 }
 
+/* A configuration interrupt without NEEDS_RESET: the device changed its configuration (a
+ * resize). Requests are checked against the new capacity from now on; those in flight are the
+ * device's to judge (beyond the new end: IOERR -> EIO). */
+static void config_changed(struct ddk_device *dev, struct vblk *b)
+{
+    uint64_t cap;
+    if (read_capacity(b, &cap)) {
+        recover(dev, b, "garbage in the changed configuration");
+        return;
+    }
+    if (cap != b->capacity)
+        ddk_log(dev, "the capacity changed from %llu to %llu sectors",
+                (unsigned long long)b->capacity, (unsigned long long)cap);
+    b->capacity = cap;
+}
+
 static void vblk_interrupt(struct ddk_device *dev, unsigned vector)
 {
     struct vblk *b = ddk_priv(dev);
@@ -319,6 +356,7 @@ static void vblk_interrupt(struct ddk_device *dev, unsigned vector)
             recover(dev, b, "the device needs a reset");
             return;
         }
+        config_changed(dev, b);
     }
     if (queue)
         complete(dev, b);
@@ -670,6 +708,17 @@ static void vblk_message(struct ddk_device *dev, struct ddk_msg *m)
     case VBLK_OP_CRASH:
         b->crash = true;
         memset(m->data, 0, sizeof m->data);
+        ddk_reply(dev, m, 0);
+        return;
+    case VBLK_OP_MISBEHAVE: /* test only: the device's own test hooks */
+        memset(m->data + 1, 0, sizeof m->data - sizeof m->data[0]);
+        if (m->data[0] < VDEV_MISBEHAVE_SPURIOUS || m->data[0] > VDEV_MISBEHAVE_CONFIG) {
+            ddk_reply(dev, m, -VK_EINVAL);
+            return;
+        }
+        ddk_mmio_write32(dev, b->vd.device.bar, b->vd.device.off + VDEV_MISBEHAVE_REG,
+                         (uint32_t)m->data[0]);
+        m->data[0] = 0;
         ddk_reply(dev, m, 0);
         return;
     case VBLK_OP_CORRUPT:

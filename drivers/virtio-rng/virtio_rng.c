@@ -227,6 +227,16 @@ static void vrng_message(struct ddk_device *dev, struct ddk_msg *m)
         m->data[3] = ddk_irq_count(dev);
         ddk_reply(dev, m, 0);
         return;
+    case HWRNG_OP_MISBEHAVE: /* test only: the device's own test hooks */
+        if (m->data[0] < VDEV_MISBEHAVE_SPURIOUS || m->data[0] > VDEV_MISBEHAVE_CONFIG) {
+            ddk_reply(dev, m, -VK_EINVAL);
+            return;
+        }
+        ddk_mmio_write32(dev, r->vd.device.bar, r->vd.device.off + VDEV_MISBEHAVE_REG,
+                         (uint32_t)m->data[0]);
+        memset(m->data, 0, sizeof m->data);
+        ddk_reply(dev, m, 0);
+        return;
     case HWRNG_OP_CORRUPT:
         if (m->data[0] > HWRNG_CORRUPT_DESC) {
             ddk_reply(dev, m, -VK_EINVAL);

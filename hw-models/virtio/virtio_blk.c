@@ -240,6 +240,16 @@ static uint64_t blk_config_read(struct virtio_pci *vp, uint32_t off, unsigned si
     return v;
 }
 
+/* Test hooks (VIRTIO_MISBEHAVE_CONFIG): the disk shrinks to half its capacity, as a resize
+ * by the host would; requests are judged against the new capacity from now on. */
+static void blk_misbehave_config(struct virtio_pci *vp)
+{
+    struct virtio_blk *b = vp->opaque;
+    b->capacity /= 2;
+    b->capacity_changes++;
+    put_le(b->config + VIRTIO_BLK_CFG_CAPACITY, b->capacity, 8);
+}
+
 static void blk_reset(struct virtio_pci *vp)
 {
     (void)vp; /* requests complete synchronously: nothing is in flight across a reset */
@@ -314,6 +324,7 @@ int virtio_blk_init(struct virtio_blk *b, const struct virtio_blk_config_desc *d
         .reset = blk_reset,
         .config_read = blk_config_read,
         .request = blk_request,
+        .misbehave_config = blk_misbehave_config,
     };
     blk_build_config(b, seg_max);
     if ((rc = virtio_pci_init(&b->vp, &b->ops, b)) < 0)
@@ -337,7 +348,8 @@ int virtio_blk_check(const struct virtio_blk *b)
     uint64_t completed = 0;
     for (unsigned i = 0; i < 3; i++)
         completed += b->status_count[i];
-    if (b->capacity * VIRTIO_BLK_SECTOR != b->be->size)
+    if (b->capacity * VIRTIO_BLK_SECTOR != b->be->size &&
+        !(b->capacity_changes && b->capacity * VIRTIO_BLK_SECTOR < b->be->size))
         return -VK_EINVAL;
     if (!!(b->vp.device_features & VIRTIO_FEATURE(VIRTIO_BLK_F_RO)) != !!b->be->readonly)
         return -VK_EINVAL;

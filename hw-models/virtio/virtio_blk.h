@@ -42,7 +42,8 @@
  * The used length is the bytes written from the start of the writable part without a gap (all
  * of it on success, 0 or 1 on a refusal).
  *
- * Invariants (virtio_blk_check): the transport's; capacity * 512 == backend size; RO offered
+ * Invariants (virtio_blk_check): the transport's; capacity * 512 == backend size (less after
+ * the test hook VIRTIO_MISBEHAVE_CONFIG halved it); RO offered
  * iff the backend is read-only; every completed request counted under exactly one status; no
  * byte written to a read-only backend.
  */
@@ -148,6 +149,7 @@ struct virtio_blk {
     uint64_t handled;         /* requests the handler saw, violations included */
     uint64_t refused;         /* of those, protocol violations (no status byte possible) */
     uint64_t bytes_read, bytes_written, ro_writes;
+    uint64_t capacity_changes; /* test hooks: VIRTIO_MISBEHAVE_CONFIG shrank the disk */
     uint8_t bounce[VIRTIO_BLK_CHUNK];
 };
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "veridian/errors.h"
+#include "veridian/devices.h"
 
 #define STATUS_KNOWN                                                                               \
     (VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_DRIVER_OK |            \
@@ -99,6 +100,9 @@ static void virtio_reset(struct virtio_pci *vp)
     vp->config_generation = 0;
     vp->isr = 0;
     vp->broken = false;
+    vp->misbehave = VIRTIO_MISBEHAVE_NONE; /* test hooks: a reset disarms */
+    vp->spurious_left = 0;
+    vp->spurious_due = VIRTIO_NO_EVENT;
     for (unsigned q = 0; q < VIRTIO_PCI_MAX_QUEUES; q++) {
         virtq_reset(&vp->vq[q], q < o->num_queues ? o->queue_max : 0, o->max_chain_bytes);
         vp->queue_vector[q] = VIRTIO_MSI_NO_VECTOR;
@@ -434,9 +438,74 @@ static uint64_t virtio_bar_read(struct virtio_pci *vp, uint32_t off, unsigned si
     }
 }
 
+/* ---- test hooks: a malicious device (see the header) ---- */
+
+/* the guest's names for them (veridian/devices.h) */
+_Static_assert(VDEV_MISBEHAVE_REG == VIRTIO_PCI_MISBEHAVE_REG &&
+                   VDEV_MISBEHAVE_SPURIOUS == VIRTIO_MISBEHAVE_SPURIOUS &&
+                   VDEV_MISBEHAVE_USED_ID == VIRTIO_MISBEHAVE_USED_ID &&
+                   VDEV_MISBEHAVE_USED_LEN == VIRTIO_MISBEHAVE_USED_LEN &&
+                   VDEV_MISBEHAVE_USED_IDX == VIRTIO_MISBEHAVE_USED_IDX &&
+                   VDEV_MISBEHAVE_CONFIG == VIRTIO_MISBEHAVE_CONFIG,
+               "devices.h and virtio_pci.h name the same misbehaviours");
+
+#ifdef VIRTIO_TEST_HOOKS
+static void misbehave_arm(struct virtio_pci *vp, uint64_t val)
+{
+    if (val > VIRTIO_MISBEHAVE_MAX) {
+        pci_guest_error(&vp->pci, "virtio: unknown misbehaviour");
+        return;
+    }
+    vp->misbehave = (uint32_t)val;
+    if (val != VIRTIO_MISBEHAVE_SPURIOUS)
+        return;
+    vp->misbehave = VIRTIO_MISBEHAVE_NONE;
+    vp->spurious_left = 3;
+    vp->spurious_due = vp->now + vp->latency / 2;
+}
+#endif
+
+/* After a completion was pushed on vq: garbage in its used element or index, as armed. */
+static void misbehave_used(struct virtio_pci *vp, struct virtq *vq)
+{
+    uint16_t slot = (uint16_t)((vq->used_idx - 1u) & (vq->size - 1u));
+    uint8_t b[4];
+    uint64_t at;
+    uint32_t v;
+    unsigned n = 4;
+    switch (vp->misbehave) {
+    case VIRTIO_MISBEHAVE_USED_ID:
+        at = vq->used + 4 + 8 * (uint64_t)slot;
+        v = 0xdead;
+        break;
+    case VIRTIO_MISBEHAVE_USED_LEN:
+        at = vq->used + 4 + 8 * (uint64_t)slot + 4;
+        v = 0xfffffff0u;
+        break;
+    case VIRTIO_MISBEHAVE_USED_IDX:
+        at = vq->used + 2;
+        v = (uint16_t)(vq->used_idx + 100u);
+        n = 2;
+        break;
+    default:
+        return;
+    }
+    for (unsigned i = 0; i < n; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+    vp->misbehave = VIRTIO_MISBEHAVE_NONE;
+    vp->misbehaved++;
+    (void)pci_dma_write(&vp->pci, at, b, n); /* a refused write: the driver sees no garbage */
+}
+
 static void virtio_bar_write(struct virtio_pci *vp, uint32_t off, unsigned size, uint64_t val)
 {
     uint32_t rel = off % VIRTIO_PCI_REGION_SIZE;
+#ifdef VIRTIO_TEST_HOOKS
+    if (off - rel == VIRTIO_PCI_DEVICE_OFF && rel == VIRTIO_PCI_MISBEHAVE_REG && size == 4) {
+        misbehave_arm(vp, val);
+        return;
+    }
+#endif
     switch (off - rel) {
     case VIRTIO_PCI_COMMON_OFF:
         common_write(vp, rel, size, val);
@@ -628,6 +697,13 @@ static int serve_one(struct virtio_pci *vp, unsigned q)
             virtio_pci_needs_reset(vp, vq->error);
         return rc;
     }
+    if (vp->misbehave == VIRTIO_MISBEHAVE_CONFIG) { /* test hooks: with the request in flight */
+        vp->misbehave = VIRTIO_MISBEHAVE_NONE;
+        vp->misbehaved++;
+        if (vp->vops->misbehave_config)
+            vp->vops->misbehave_config(vp);
+        virtio_pci_config_changed(vp);
+    }
     rc = vp->vops->request(vp, q, &vp->elem, &written, &why);
     if (rc < 0) {
         virtio_pci_needs_reset(vp, why ? why : "virtio: request refused by the device");
@@ -641,14 +717,25 @@ static int serve_one(struct virtio_pci *vp, unsigned q)
         return rc;
     }
     vp->requests++;
+    misbehave_used(vp, vq);
     if (rc)
         queue_interrupt(vp, q);
     return 1;
 }
 
+/* Test hooks: a queue interrupt of every enabled queue with no used buffer behind it. */
+static void spurious_interrupt(struct virtio_pci *vp)
+{
+    vp->misbehaved++;
+    for (unsigned q = 0; q < vp->vops->num_queues; q++)
+        if (vp->vq[q].enabled && !vp->broken)
+            queue_interrupt(vp, q);
+    vp->spurious_due = --vp->spurious_left ? vp->spurious_due + vp->latency : VIRTIO_NO_EVENT;
+}
+
 uint64_t virtio_pci_next_event(const struct virtio_pci *vp)
 {
-    uint64_t t = VIRTIO_NO_EVENT;
+    uint64_t t = vp->spurious_left ? vp->spurious_due : VIRTIO_NO_EVENT;
     for (unsigned q = 0; q < VIRTIO_PCI_MAX_QUEUES; q++)
         if (vp->due[q] < t)
             t = vp->due[q];
@@ -664,6 +751,10 @@ void virtio_pci_advance(struct virtio_pci *vp, uint64_t now)
         unsigned q = 0;
         if (t == VIRTIO_NO_EVENT || t > vp->now)
             break;
+        if (vp->spurious_left && t == vp->spurious_due) {
+            spurious_interrupt(vp);
+            continue;
+        }
         while (vp->due[q] != t)
             q++;
         int rc = serve_one(vp, q);

@@ -47,6 +47,19 @@
  * DEVICE_NEEDS_RESET, stops all queues until reset, sets ISR bit 1 and sends a configuration
  * interrupt (MSI-X config vector, else INTx).
  *
+ * Test hooks (a malicious device; compiled in only with VIRTIO_TEST_HOOKS, the CMake option
+ * VERIDIAN_VIRTIO_TEST_HOOKS): a 32-bit write of VIRTIO_MISBEHAVE_* to the device-specific
+ * region at VIRTIO_PCI_MISBEHAVE_REG (beyond any device's configuration) arms one misbehaviour;
+ * without such a write nothing changes, and without the option the write is the guest error any
+ * write outside the configuration is. SPURIOUS: three interrupts of every enabled queue with no
+ * used buffer behind them, latency / 2 after the write and then one per latency (events of
+ * their own in virtual time, so that the driver sees each).
+ * USED_ID / USED_LEN / USED_IDX: the next completion's used element gets an id beyond the queue,
+ * a length of 0xfffffff0, or the used index jumps 100 ahead. CONFIG: when the next request is
+ * taken (in flight), the device's configuration changes (the model's misbehave_config hook, e.g.
+ * virtio-blk's capacity halves), config_generation moves and a configuration interrupt is sent;
+ * then the request is served against the new configuration. Reset disarms.
+ *
  * Invariants (virtio_pci_check): status holds known bits in spec order; NEEDS_RESET exactly
  * while broken; with FEATURES_OK the driver's features are the device's and include VERSION_1;
  * ISR holds bits 0-1 only; every vector register is NO_VECTOR or a vector the device has;
@@ -137,6 +150,15 @@
 #define VIRTIO_ISR_CONFIG 0x2
 #define VIRTIO_MSI_NO_VECTOR 0xffff
 
+#define VIRTIO_PCI_MISBEHAVE_REG 0xffcu /* in the device region: the test hooks above */
+#define VIRTIO_MISBEHAVE_NONE 0u
+#define VIRTIO_MISBEHAVE_SPURIOUS 1u
+#define VIRTIO_MISBEHAVE_USED_ID 2u
+#define VIRTIO_MISBEHAVE_USED_LEN 3u
+#define VIRTIO_MISBEHAVE_USED_IDX 4u
+#define VIRTIO_MISBEHAVE_CONFIG 5u
+#define VIRTIO_MISBEHAVE_MAX VIRTIO_MISBEHAVE_CONFIG
+
 #define VIRTIO_PCI_MAX_QUEUES 8
 #define VIRTIO_NO_EVENT UINT64_MAX
 #define VIRTIO_DEFAULT_LATENCY_NS 10000ull /* ours: 10 us per request */
@@ -161,6 +183,9 @@ struct virtio_device_ops {
      * static string: the transport then reports a protocol violation (NEEDS_RESET). */
     int (*request)(struct virtio_pci *vp, unsigned q, const struct virtq_elem *e, uint32_t *written,
                    const char **why);
+    /* Test hooks only (VIRTIO_MISBEHAVE_CONFIG): change the configuration as a malicious or
+     * hot-resized device would; the transport then sends the configuration interrupt. */
+    void (*misbehave_config)(struct virtio_pci *vp);
 };
 
 struct virtio_pci {
@@ -181,6 +206,10 @@ struct virtio_pci {
     uint64_t requests, violations, features_refused, resets;
     const char *last_violation;
     struct virtq_elem elem; /* the chain being served */
+    uint32_t misbehave;     /* test hooks: the armed VIRTIO_MISBEHAVE_*, 0 when none */
+    uint32_t spurious_left; /* test hooks: spurious interrupts still to send */
+    uint64_t spurious_due;  /* test hooks: when the next one is sent */
+    uint64_t misbehaved;    /* test hooks: misbehaviours carried out */
 };
 
 /* Realize the PCI device for vops and reset the transport; the caller set vp's embedding

@@ -92,6 +92,7 @@ enum edu_proto_op {
 enum hwrng_proto_op {
     HWRNG_OP_INFO = 0x7200,
     HWRNG_OP_CORRUPT = 0x7201,
+    HWRNG_OP_MISBEHAVE = 0x7202, /* test only: data[0] = VDEV_MISBEHAVE_* (below) */
 };
 #define HWRNG_CORRUPT_NONE 0u
 #define HWRNG_CORRUPT_ID 1u  /* the used id out of range */
@@ -124,6 +125,9 @@ enum hwrng_proto_op {
  *                    data[1] = interrupts delivered
  *   VBLK_OP_CRASH    test only: the driver dies right after handing its next VBLK_OP_WRITE to
  *                    the device (devmgr resets the device and restarts the driver)
+ *   VBLK_OP_MISBEHAVE  test only: data[0] = VDEV_MISBEHAVE_* (below): the driver arms the
+ *                    device's own malicious behaviour (a model built with its test hooks;
+ *                    elsewhere the write is a guest error and nothing happens)
  * A count of 0, a range beyond the capacity, or a buffer too small: EINVAL (checked by the
  * driver; with VBLK_RAW in data[2] (test only) the driver passes a range as it is, and a write to
  * a read-only device, and the device answers).
@@ -152,6 +156,7 @@ enum vblk_proto_op {
     VBLK_OP_CORRUPT = 0x7307,
     VBLK_OP_CRASH = 0x7308,
     VBLK_OP_STATS = 0x7309,
+    VBLK_OP_MISBEHAVE = 0x730a,
 };
 #define VBLK_CORRUPT_NONE 0u
 #define VBLK_CORRUPT_ID 1u     /* the used id out of range */
@@ -179,5 +184,17 @@ enum hvc_proto_op {
     HVC_OP_INFO = 0x7300,
     HVC_OP_CORRUPT = 0x7301,
 };
+
+/* A virtio model's test hooks (hw-models/virtio/virtio_pci.h: VIRTIO_MISBEHAVE_*, the same
+ * values): a malicious device, armed by a 32-bit write of one of these at VDEV_MISBEHAVE_REG in
+ * the device-specific configuration region. For VBLK_OP_MISBEHAVE and HWRNG_OP_MISBEHAVE. */
+#define VDEV_MISBEHAVE_REG 0xffcu
+#define VDEV_MISBEHAVE_SPURIOUS 1u /* queue interrupts without used buffers */
+#define VDEV_MISBEHAVE_USED_ID 2u  /* the next used element's id beyond the queue */
+#define VDEV_MISBEHAVE_USED_LEN 3u /* its length 0xfffffff0 */
+#define VDEV_MISBEHAVE_USED_IDX 4u /* the used index 100 ahead */
+/* the configuration changes (virtio-blk: the capacity halves) with the next request in flight,
+ * and a configuration interrupt */
+#define VDEV_MISBEHAVE_CONFIG 5u
 
 #endif

@@ -3,6 +3,7 @@
  * Runs its arguments as a list of operations, one output line each (errors as strerror):
  *   info             capacity, block size and flags (VBLK_OP_INFO)
  *   stats            the driver's counters: served, resets, failed
+ *   irqs             the interrupts the driver was delivered (VBLK_OP_STATS)
  *   id               the serial (VBLK_OP_GET_ID)
  *   read S N         N sectors from sector S, in hex, 32 bytes a line
  *   readraw S N      the same, the range passed to the device unchecked (VBLK_RAW)
@@ -27,6 +28,8 @@
  *                    the driver's most requests in flight at once (VBLK_OP_STATS)
  *   corrupt KIND     id | len | idx | status: garbage the driver finds on its next completion;
  *                    desc: the driver breaks its next request (the device needs a reset)
+ *   misbehave KIND   spurious | usedid | usedlen | usedidx | config: the device itself
+ *                    misbehaves (VBLK_OP_MISBEHAVE, the model's test hooks: VDEV_MISBEHAVE_*)
  * Waits up to 1 s of virtual time for devmgr to publish the node. Exit status 0 when every
  * argument was understood (operations may fail: the output says how), 2 for a usage error.
  */
@@ -249,6 +252,12 @@ int main(int argc, char **argv)
             else
                 printf("stats: served %llu resets %llu failed %llu\n", (unsigned long long)o[3],
                        (unsigned long long)o[4], (unsigned long long)o[5]);
+        } else if (!strcmp(op, "irqs")) {
+            rc = call(h, VBLK_OP_STATS, 0, 0, 0, NULL, 0, NULL, 0, o);
+            if (rc)
+                printf("irqs: %s\n", res(rc));
+            else
+                printf("irqs: %llu\n", (unsigned long long)o[1]);
         } else if (!strcmp(op, "id")) {
             char id[VBLK_ID_BYTES + 1] = {0};
             rc = call(h, VBLK_OP_GET_ID, 0, 0, 0, NULL, 0, id, VBLK_ID_BYTES, o);
@@ -370,6 +379,18 @@ int main(int argc, char **argv)
                             (unsigned)strtoul(argv[i + 2], NULL, 0)))
                 return 1;
             i += 2;
+        } else if (!strcmp(op, "misbehave")) {
+            static const char *const kinds[] = {"spurious", "usedid", "usedlen", "usedidx",
+                                                "config"};
+            need(argc, i, 1);
+            uint64_t k = 0;
+            while (k < 5 && strcmp(argv[i + 1], kinds[k]))
+                k++;
+            if (k == 5)
+                return 2;
+            rc = call(h, VBLK_OP_MISBEHAVE, k + 1, 0, 0, NULL, 0, NULL, 0, o);
+            printf("misbehave %s: %s\n", argv[i + 1], res(rc));
+            i += 1;
         } else if (!strcmp(op, "corrupt")) {
             need(argc, i, 1);
             const char *k = argv[i + 1];

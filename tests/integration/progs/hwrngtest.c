@@ -6,7 +6,11 @@
  *                            garbage in its used ring on the next read (HWRNG_OP_CORRUPT); desc:
  *                            have it break the protocol in the next request (the device then
  *                            needs a reset): that read must fail with EIO; then read 16 bytes again
- * (the driver reset the device and brought it back) and print the driver's counters hwrngtest info
+ * (the driver reset the device and brought it back) and print the driver's counters
+ *   hwrngtest misbehave KIND KIND = spurious | usedid | usedlen | usedidx | config: read 16
+ *                            bytes, arm the device's own misbehaviour (HWRNG_OP_MISBEHAVE), then
+ *                            four reads of 16 bytes (each: ok or why not) and the counters
+ * hwrngtest info
  * the driver's counters (HWRNG_OP_INFO) Waits up to 1 s of virtual time for devmgr to publish the
  * node.
  */
@@ -147,14 +151,40 @@ static int corrupt(const char *kind)
     return info(h);
 }
 
+static int misbehave(const char *kind)
+{
+    static const char *const kinds[] = {"spurious", "usedid", "usedlen", "usedidx", "config"};
+    uint8_t b[16];
+    uint64_t o[VK_MSG_DATA_WORDS], k = 0;
+    while (k < 5 && strcmp(kind, kinds[k]))
+        k++;
+    if (k == 5)
+        return 2;
+    uint32_t h = open_handle();
+    long rc = call(h, VFS_OP_READ, sizeof b, b, sizeof b, o);
+    printf("read before: %s\n", rc ? strerror((int)-rc) : "ok");
+    if ((rc = call(h, HWRNG_OP_MISBEHAVE, k + 1, NULL, 0, NULL))) {
+        printf("misbehave: %s\n", strerror((int)-rc));
+        return 1;
+    }
+    for (int i = 0; i < 4; i++) {
+        rc = call(h, VFS_OP_READ, sizeof b, b, sizeof b, o);
+        printf("read %d: %s (%llu bytes)\n", i, rc ? strerror((int)-rc) : "ok",
+               (unsigned long long)(rc ? 0 : o[0]));
+    }
+    return info(h);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 2 && !strcmp(argv[1], "read"))
         return do_read((size_t)strtoul(argv[2], NULL, 0));
     if (argc > 2 && !strcmp(argv[1], "corrupt"))
         return corrupt(argv[2]);
+    if (argc > 2 && !strcmp(argv[1], "misbehave"))
+        return misbehave(argv[2]);
     if (argc > 1 && !strcmp(argv[1], "info"))
         return info(open_handle());
-    fprintf(stderr, "usage: hwrngtest read N | corrupt id|len|idx|desc | info\n");
+    fprintf(stderr, "usage: hwrngtest read N | corrupt id|len|idx|desc | misbehave KIND | info\n");
     return 2;
 }

@@ -3,9 +3,10 @@
  * VIRTIO_BLK_F_RO), the configuration space, every request type against a memory backend,
  * every malformed request (the status byte and every other byte of memory checked), ranges
  * beyond capacity, read-only refusals, latency in virtual time, and a seeded random request
- * loop against a reference disk that never breaks virtio_blk_check. The platform is the one
- * of test_virtio_pci.c: a flat test memory behind an hw_iommu domain (IOVA == RAM address:
- * [0, RW_END) read/write, [RO_PAGE, UNMAPPED) read only, the rest unmapped).
+ * loop against a reference disk that never breaks virtio_blk_check; with VIRTIO_TEST_HOOKS, the
+ * malicious-device hooks (used-ring garbage, spurious interrupts, a resize in flight). The platform
+ * is the one of test_virtio_pci.c: a flat test memory behind an hw_iommu domain (IOVA == RAM
+ * address: [0, RW_END) read/write, [RO_PAGE, UNMAPPED) read only, the rest unmapped).
  */
 #include <check.h>
 #include <errno.h>
@@ -995,6 +996,120 @@ START_TEST(random_requests_against_reference)
 }
 END_TEST
 
+#ifdef VIRTIO_TEST_HOOKS
+/* ---- the test hooks: a malicious device (virtio_pci.h) ---- */
+
+static void misbehave(uint32_t kind)
+{
+    wr(VIRTIO_PCI_DEVICE_OFF + VIRTIO_PCI_MISBEHAVE_REG, 4, kind);
+}
+
+/* A read of sector `sector` posted and served: its used element and the used index after. */
+static void raw_read(uint64_t sector, uint32_t *id, uint32_t *len, uint16_t *idx)
+{
+    struct seg s[3] = {{HDR, 16, false}, {DATA, 512, true}, {STATUS, 1, true}};
+    uint16_t before = get16(USED + 2);
+    hdr(VIRTIO_BLK_T_IN, sector);
+    pl.ram[STATUS] = STATUS_FILL;
+    post(s, 3);
+    kick();
+    run();
+    *id = get32(USED + 4 + 8 * (before % QSIZE));
+    *len = get32(USED + 4 + 8 * (before % QSIZE) + 4);
+    *idx = get16(USED + 2);
+    ck_assert_uint_eq(blk.vp.vq[0].used_idx, (uint16_t)(before + 1));
+}
+
+START_TEST(misbehave_used_ring_garbage)
+{
+    uint32_t id, len;
+    uint16_t idx;
+    ck_assert(driver_up(F_BASE));
+    raw_read(1, &id, &len, &idx); /* unarmed: as always */
+    ck_assert_uint_eq(id, 0);
+    ck_assert_uint_eq(len, 513);
+    ck_assert_uint_eq(idx, 1);
+    misbehave(VIRTIO_MISBEHAVE_USED_ID);
+    raw_read(1, &id, &len, &idx);
+    ck_assert_uint_eq(id, 0xdead);
+    ck_assert_uint_eq(len, 513);
+    ck_assert_uint_eq(idx, 2);
+    misbehave(VIRTIO_MISBEHAVE_USED_LEN);
+    raw_read(1, &id, &len, &idx);
+    ck_assert_uint_eq(id, 0);
+    ck_assert_uint_eq(len, 0xfffffff0u);
+    misbehave(VIRTIO_MISBEHAVE_USED_IDX);
+    raw_read(1, &id, &len, &idx);
+    ck_assert_uint_eq(len, 513);
+    ck_assert_uint_eq(idx, 104);
+    ck_assert_uint_eq(blk.vp.misbehaved, 3);
+    /* disarmed after one use each: the next completion is honest */
+    put16(USED + 2, 4);
+    raw_read(2, &id, &len, &idx);
+    ck_assert_uint_eq(id, 0);
+    ck_assert_uint_eq(len, 513);
+    ck_assert_uint_eq(idx, 5);
+    ck_assert_mem_eq(pl.ram + DATA, disk.data + 2 * 512, 512);
+    /* a reset disarms; an unknown misbehaviour is a guest error that arms nothing */
+    misbehave(VIRTIO_MISBEHAVE_USED_ID);
+    ck_assert(driver_up(F_BASE));
+    memset(pl.ram + AVAIL, 0, 0x2000);
+    unsigned errors = pl.guest_errors;
+    misbehave(VIRTIO_MISBEHAVE_MAX + 1);
+    ck_assert_uint_eq(pl.guest_errors, errors + 1);
+    raw_read(3, &id, &len, &idx);
+    ck_assert_uint_eq(id, 0);
+    ck_assert_uint_eq(idx, 1);
+    ck_assert_uint_eq(blk.vp.misbehaved, 3);
+    ck_assert(!(status() & S_NR));
+}
+END_TEST
+
+START_TEST(misbehave_spurious_interrupts)
+{
+    ck_assert(driver_up(F_BASE)); /* no MSI-X: interrupts are ISR bits and INTx */
+    ck_assert_uint_eq(virtio_blk_next_event(&blk), VIRTIO_NO_EVENT);
+    misbehave(VIRTIO_MISBEHAVE_SPURIOUS);
+    for (unsigned i = 0; i < 3; i++) {
+        uint64_t t = virtio_blk_next_event(&blk);
+        ck_assert_uint_ne(t, VIRTIO_NO_EVENT);
+        ck_assert(!pl.intx);
+        virtio_blk_advance(&blk, t);
+        ck_assert_int_eq(virtio_blk_check(&blk), 0);
+        ck_assert(pl.intx);
+        ck_assert_uint_eq(rd(VIRTIO_PCI_ISR_OFF, 1), VIRTIO_ISR_QUEUE);
+        ck_assert(!pl.intx);
+        ck_assert_uint_eq(get16(USED + 2), 0); /* no work behind it */
+    }
+    ck_assert_uint_eq(virtio_blk_next_event(&blk), VIRTIO_NO_EVENT);
+    ck_assert_uint_eq(blk.vp.misbehaved, 3);
+    ck_assert_uint_eq(req(VIRTIO_BLK_T_IN, 0, 512, true), 513);
+}
+END_TEST
+
+START_TEST(misbehave_config_change_in_flight)
+{
+    uint32_t id, len;
+    uint16_t idx;
+    ck_assert(driver_up(F_BASE));
+    uint8_t gen = (uint8_t)rd(VIRTIO_PCI_COMMON_CFGGENERATION, 1);
+    misbehave(VIRTIO_MISBEHAVE_CONFIG);
+    ck_assert_uint_eq(rd(VIRTIO_PCI_DEVICE_OFF + VIRTIO_BLK_CFG_CAPACITY, 8), CAP);
+    raw_read(CAP / 2, &id, &len, &idx); /* in flight when the disk shrinks: now beyond it */
+    ck_assert_uint_eq(id, 0);
+    ck_assert_uint_eq(len, 0); /* refused before the data phase: only the status byte, a gap */
+    ck_assert_uint_eq(pl.ram[STATUS], VIRTIO_BLK_S_IOERR);
+    ck_assert_uint_eq(rd(VIRTIO_PCI_DEVICE_OFF + VIRTIO_BLK_CFG_CAPACITY, 8), CAP / 2);
+    ck_assert_uint_eq(rd(VIRTIO_PCI_COMMON_CFGGENERATION, 1), (uint8_t)(gen + 1));
+    ck_assert_uint_eq(rd(VIRTIO_PCI_ISR_OFF, 1), VIRTIO_ISR_CONFIG | VIRTIO_ISR_QUEUE);
+    ck_assert(!(status() & S_NR));
+    ck_assert_uint_eq(req(VIRTIO_BLK_T_IN, CAP / 2 - 1, 512, true), 513);
+    ck_assert_uint_eq(pl.ram[STATUS], VIRTIO_BLK_S_OK);
+    ck_assert_mem_eq(pl.ram + DATA, disk.data + (CAP / 2 - 1) * 512, 512);
+}
+END_TEST
+#endif
+
 static Suite *virtio_blk_suite(void)
 {
     Suite *s = suite_create("virtio_blk");
@@ -1024,6 +1139,14 @@ static Suite *virtio_blk_suite(void)
     /* 512/4096-byte blocks, writable/read-only, zeroes by write/by the backend */
     tcase_add_loop_test(tc, random_requests_against_reference, 0, 8);
     suite_add_tcase(s, tc);
+#ifdef VIRTIO_TEST_HOOKS
+    tc = tcase_create("misbehave");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, misbehave_used_ring_garbage);
+    tcase_add_test(tc, misbehave_spurious_interrupts);
+    tcase_add_test(tc, misbehave_config_change_in_flight);
+    suite_add_tcase(s, tc);
+#endif
     return s;
 }
 
