@@ -2,11 +2,11 @@
  * Process start-up, called by crt0 with the initial stack pointer: reads argc, argv, envp
  * and the aux vector, finds the kernel-call page (AT_VERIDIAN_KCALL: without a valid one
  * there is no way to report anything, so it executes ud2), the self word
- * (AT_VERIDIAN_SELF), the start handles (AT_VERIDIAN_HANDLES/NHANDLES) and AT_RANDOM;
- * registers the main thread's control block as its self value; sets environ; remembers the
- * vfs session (VK_ROLE_NSROOT, if any: vfs.c) and announces the process to vfs (VFS_OP_HELLO,
- * for /proc/<pid>); opens fds 0-2 and stdio; calls main and exits with its result.
- * Nothing here allocates memory: malloc starts lazily on first use.
+ * (AT_VERIDIAN_SELF), the parent's pid (AT_VERIDIAN_PPID), the start handles
+ * (AT_VERIDIAN_HANDLES/NHANDLES) and AT_RANDOM; registers the main thread's control block as its
+ * self value; sets environ; remembers the vfs session (VK_ROLE_NSROOT, if any: vfs.c) and announces
+ * the process to vfs (VFS_OP_HELLO, for /proc/<pid>); opens fds 0-2 and stdio; calls main and exits
+ * with its result. Nothing here allocates memory: malloc starts lazily on first use.
  */
 #include "libc.h"
 
@@ -20,6 +20,7 @@ uintptr_t __veridian_kcall_page;
 void *const volatile *vr_self_word;
 const unsigned char *vr_at_random;
 char **environ;
+uint64_t vr_ppid; /* AT_VERIDIAN_PPID: 0 when the kernel gives none (PID 1) */
 
 static const struct vk_start_handle *start_handles;
 static size_t start_nhandles;
@@ -73,6 +74,9 @@ _Noreturn void __vr_start_c(long *sp)
             break;
         case AT_VERIDIAN_NHANDLES:
             start_nhandles = (size_t)aux[1];
+            break;
+        case AT_VERIDIAN_PPID:
+            vr_ppid = aux[1];
             break;
         case AT_RANDOM:
             vr_at_random = (const unsigned char *)(uintptr_t)aux[1];
