@@ -224,15 +224,18 @@ static int do_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions
 
     if (attr && (attr->__flags & ~SPAWN_FLAGS_ALL))
         return EINVAL;
-    if ((rc = vr_bootfs_find(path, &off, &size)) < 0)
-        return rc == -VK_ENOENT ? ENOENT : (int)-rc;
     struct spawn_state *st = calloc(1, sizeof *st);
     if (!st)
         return ENOMEM;
     for (int fd = 0; fd < VR_FD_MAX; fd++)
         vr_fd_get(fd, &st->fds[fd]);
+    /* the actions first, as glibc's child runs them before exec: their errors come first */
     if ((err = run_actions(st, fa)))
         goto out;
+    if ((rc = vr_bootfs_find(path, &off, &size)) < 0) {
+        err = rc == -VK_ENOENT ? ENOENT : (int)-rc;
+        goto out;
+    }
     for (int fd = 0; fd < VR_FD_MAX; fd++) {
         if (!st->fds[fd].ops || (st->fds[fd].fdflags & VR_FD_CLOEXEC))
             continue;

@@ -154,6 +154,8 @@ int main(void)
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, 42, 1);
     CHECK_RC(posix_spawn(&pid, child_path(), &fa, NULL, exit0, environ), EBADF);
+    /* the actions run before the program is looked for: their error comes first */
+    CHECK_RC(posix_spawn(&pid, "/nonexistent/prog", &fa, NULL, exit0, environ), EBADF);
     posix_spawn_file_actions_destroy(&fa);
     errno = 0;
     CHECK(waitpid(-1, &st, WNOHANG) == -1 && errno == ECHILD);
