@@ -49,6 +49,9 @@ int posix_spawn_file_actions_addopen(posix_spawn_file_actions_t *restrict fa, in
                                      const char *restrict path, int oflag, mode_t mode);
 int posix_spawn_file_actions_addclose(posix_spawn_file_actions_t *fa, int fd);
 int posix_spawn_file_actions_adddup2(posix_spawn_file_actions_t *fa, int fd, int newfd);
+/* glibc's extension: the child starts in path (relative to the actions' cwd so far). */
+int posix_spawn_file_actions_addchdir_np(posix_spawn_file_actions_t *restrict fa,
+                                         const char *restrict path);
 
 int posix_spawnattr_init(posix_spawnattr_t *attr);
 int posix_spawnattr_destroy(posix_spawnattr_t *attr);

@@ -8,11 +8,12 @@
  * The child's fds: a copy of our fd table on which the file actions run, in order: open
  * (done here with O_CLOEXEC, the result put at the action's fd; our own fd is closed after
  * the spawn), close (of a closed fd: ignored, as glibc), dup2 (to itself: clears
- * FD_CLOEXEC). Then every FD_CLOEXEC fd is dropped, and what is left travels as start
- * handles: fds 0-2 with the standard roles, fd n >= 3 with role VR_ROLE_FD(n), which the
- * child's start-up (fd.c) turns back into the same fds. The kernel takes at most
- * VK_SPAWN_MAX_HANDLES start handles: more open fds fail with E2BIG (an open fd is never
- * dropped silently). A failing action fails the spawn with its errno.
+ * FD_CLOEXEC), chdir (addchdir_np: the directory is opened here, later opens are relative
+ * to it, and it travels as VK_ROLE_CWD; the child's start-up changes to it). Then every FD_CLOEXEC
+ * fd is dropped, and what is left travels as start handles: fds 0-2 with the standard roles, fd n
+ * >= 3 with role VR_ROLE_FD(n), which the child's start-up (fd.c) turns back into the same fds. The
+ * kernel takes at most VK_SPAWN_MAX_HANDLES start handles: more open fds fail with E2BIG (an open
+ * fd is never dropped silently). A failing action fails the spawn with its errno.
  *
  * Attributes: every flag is accepted and stored, none is enforced yet: the kernel has no
  * signals (SETSIGMASK, SETSIGDEF), process groups or sessions (SETPGROUP, SETSID), users
@@ -29,7 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { FA_OPEN, FA_CLOSE, FA_DUP2 };
+enum { FA_OPEN, FA_CLOSE, FA_DUP2, FA_CHDIR };
 
 struct __spawn_action {
     int kind;
@@ -100,6 +101,19 @@ int posix_spawn_file_actions_addclose(posix_spawn_file_actions_t *fa, int fd)
 int posix_spawn_file_actions_adddup2(posix_spawn_file_actions_t *fa, int fd, int newfd)
 {
     return fa_add(fa, &(struct __spawn_action){FA_DUP2, fd, newfd, 0, 0, NULL});
+}
+
+int posix_spawn_file_actions_addchdir_np(posix_spawn_file_actions_t *restrict fa,
+                                         const char *restrict path)
+{
+    struct __spawn_action a = {FA_CHDIR, 0, 0, 0, 0, NULL};
+
+    if (!(a.path = strdup(path)))
+        return ENOMEM;
+    int rc = fa_add(fa, &a);
+    if (rc)
+        free(a.path);
+    return rc;
 }
 
 /* ---- attributes ---- */
@@ -174,6 +188,7 @@ struct spawn_state {
     struct vr_fd fds[VR_FD_MAX]; /* the child's table */
     int opened[VR_FD_MAX];       /* our fds opened by FA_OPEN, closed after the spawn */
     int nopened;
+    int cwd; /* the child's cwd: AT_FDCWD, or our fd of the last FA_CHDIR's directory */
 };
 
 /* Run the file actions on st->fds: 0 or a positive errno. */
@@ -183,7 +198,9 @@ static int run_actions(struct spawn_state *st, const posix_spawn_file_actions_t 
         const struct __spawn_action *a = &fa->__actions[i];
         switch (a->kind) {
         case FA_OPEN: {
-            int fd = open(a->path, a->oflag | O_CLOEXEC, a->mode);
+            if (st->nopened == VR_FD_MAX)
+                return EMFILE;
+            int fd = openat(st->cwd, a->path, a->oflag | O_CLOEXEC, a->mode);
             if (fd < 0)
                 return errno;
             st->opened[st->nopened++] = fd;
@@ -203,6 +220,16 @@ static int run_actions(struct spawn_state *st, const posix_spawn_file_actions_t 
             st->fds[a->newfd] = st->fds[a->fd];
             st->fds[a->newfd].fdflags = 0;
             break;
+        case FA_CHDIR: {
+            if (st->nopened == VR_FD_MAX)
+                return EMFILE;
+            int fd = openat(st->cwd, a->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (fd < 0)
+                return errno;
+            st->opened[st->nopened++] = fd;
+            st->cwd = fd;
+            break;
+        }
         default:
             return EINVAL;
         }
@@ -227,6 +254,7 @@ static int do_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions
     struct spawn_state *st = calloc(1, sizeof *st);
     if (!st)
         return ENOMEM;
+    st->cwd = AT_FDCWD;
     for (int fd = 0; fd < VR_FD_MAX; fd++)
         vr_fd_get(fd, &st->fds[fd]);
     /* the actions first, as glibc's child runs them before exec: their errors come first */
@@ -245,6 +273,18 @@ static int do_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions
         }
         hs[n++] =
             (struct vk_start_handle){st->fds[fd].handle, fd < 3 ? std_roles[fd] : VR_ROLE_FD(fd)};
+    }
+    if (st->cwd != AT_FDCWD) {
+        struct vr_fd e;
+        if (n == VK_SPAWN_MAX_HANDLES) {
+            err = E2BIG;
+            goto out;
+        }
+        if (vr_fd_get(st->cwd, &e) < 0) {
+            err = EBADF;
+            goto out;
+        }
+        hs[n++] = (struct vk_start_handle){e.handle, VK_ROLE_CWD};
     }
     if ((rc = vr_child_notify(&notify, &bits)) < 0) {
         err = (int)-rc;

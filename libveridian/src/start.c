@@ -5,13 +5,15 @@
  * (AT_VERIDIAN_SELF), the parent's pid (AT_VERIDIAN_PPID), the start handles
  * (AT_VERIDIAN_HANDLES/NHANDLES) and AT_RANDOM; registers the main thread's control block as its
  * self value; sets environ; remembers the vfs session (VK_ROLE_NSROOT, if any: vfs.c) and announces
- * the process to vfs (VFS_OP_HELLO, for /proc/<pid>); opens fds 0-2 and stdio; calls main and exits
- * with its result. Nothing here allocates memory: malloc starts lazily on first use.
+ * the process to vfs (VFS_OP_HELLO, for /proc/<pid>); opens the fds it was given, changes to a
+ * VK_ROLE_CWD directory, opens stdio; calls main and exits with its result. Nothing here allocates
+ * memory: malloc starts lazily on first use.
  */
 #include "libc.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define AT_NULL 0
 #define AT_RANDOM 25
@@ -49,6 +51,20 @@ static int kcall_page_ok(uintptr_t addr)
 
     return addr && page->magic == VK_KCALL_MAGIC && page->version == VK_KCALL_VERSION &&
            page->nr_count >= VK_NR_COUNT;
+}
+
+/* A parent that chose our cwd (posix_spawn_file_actions_addchdir_np) passes the directory
+ * as VK_ROLE_CWD: change to it through a passing fd. A failure leaves the session's cwd. */
+static void start_cwd(void)
+{
+    uint32_t h = vr_start_handle(VK_ROLE_CWD);
+    if (!h || !vr_vfs_session())
+        return;
+    int fd = vr_fd_install(&vr_vfs_file_ops, h, 0, VR_FD_CLOEXEC);
+    if (fd < 0)
+        return;
+    fchdir(fd);
+    vr_fd_close(fd);
 }
 
 _Noreturn void __vr_start_c(long *sp)
@@ -96,6 +112,7 @@ _Noreturn void __vr_start_c(long *sp)
     environ = envp;
     vr_vfs_init();
     vr_fd_init();
+    start_cwd();
     vr_vfs_hello(argv, envp);
     vr_stdio_init();
     exit(main(argc, argv, envp));

@@ -1,12 +1,13 @@
 /*
  * sp_fds: the child's fds from file actions and FD_CLOEXEC: a pipe dup2'ed onto the child's
  * stdout and read back, a pipe as its stdin (WNOHANG while it waits for input), addopen of a
- * file the child writes, addclose, an fd above 2 passed as itself, an O_CLOEXEC fd not
+ * file the child writes, addchdir_np, addclose, an fd above 2 passed as itself, an O_CLOEXEC fd not
  * passed, and failing actions (open of a missing file, dup2 of a closed fd).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "check.h"
 #include "spawn.h"
@@ -101,6 +102,31 @@ int main(void)
     unlink(path);
     printf("the file holds: %s", buf);
     CHECK(!strcmp(buf, "into a file\n"));
+
+    /* addchdir_np: the child starts there, and later opens are relative to it */
+    snprintf(path, sizeof path, "%s/sp_dir", tmp);
+    CHECK(mkdir(path, 0755) == 0);
+    posix_spawn_file_actions_init(&fa);
+    CHECK_RC(posix_spawn_file_actions_addchdir_np(&fa, path), 0);
+    CHECK_RC(posix_spawn_file_actions_addopen(&fa, 1, "out.txt", O_WRONLY | O_CREAT, 0644), 0);
+    char *cwd[] = {"spchild", "cwd", NULL};
+    CHECK_RC(posix_spawn(&pid, child_path(), &fa, NULL, cwd, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    printf("cwd: %s\n", describe(reap(pid)));
+    snprintf(path, sizeof path, "%s/sp_dir/out.txt", tmp);
+    fd = open(path, O_RDONLY);
+    CHECK(fd >= 0);
+    slurp(fd, buf, sizeof buf);
+    close(fd);
+    printf("sp_dir/out.txt holds: %s", buf);
+    CHECK(!strcmp(buf, "cwd: sp_dir\n"));
+    unlink(path);
+    snprintf(path, sizeof path, "%s/sp_dir", tmp);
+    rmdir(path);
+    posix_spawn_file_actions_init(&fa);
+    CHECK_RC(posix_spawn_file_actions_addchdir_np(&fa, "/nonexistent-dir"), 0);
+    CHECK_RC(posix_spawn(&pid, child_path(), &fa, NULL, cwd, environ), ENOENT);
+    posix_spawn_file_actions_destroy(&fa);
 
     /* an fd above 2 travels as itself (high numbers: the host run may inherit low ones); an
      * O_CLOEXEC one does not; addclose closes */

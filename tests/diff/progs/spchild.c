@@ -10,6 +10,7 @@
  *   cat            copy stdin to stdout
  *   ppid PID       exit 0 if getppid() is PID, else 1
  *   args ...       print argc and every argv[i]
+ *   cwd            print the last component of the working directory
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -70,6 +71,14 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "ppid") && argc > 2)
         return getppid() == (pid_t)atoi(argv[2]) ? 0 : 1;
+    if (!strcmp(cmd, "cwd")) {
+        char buf[1024];
+        if (!getcwd(buf, sizeof buf))
+            return 2;
+        const char *slash = strrchr(buf, '/');
+        printf("cwd: %s\n", slash ? slash + 1 : buf);
+        return 0;
+    }
     if (!strcmp(cmd, "args")) {
         printf("argc %d\n", argc);
         for (int i = 0; i < argc; i++)
