@@ -20,12 +20,16 @@
  * (RESETIDS) or scheduler classes. Unknown flags are EINVAL.
  *
  * The child is recorded for waitpid (wait.c); its pid is the kernel's.
+ *
+ * system() and popen() need a shell and there is none yet: system(NULL) says so (0),
+ * system(cmd) and popen fail with ENOSYS.
  */
 #include "libc.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -352,12 +356,26 @@ int posix_spawnp(pid_t *restrict pid, const char *restrict file,
     return err;
 }
 
-/* ---- system ---- */
+/* ---- system, popen: they need /bin/sh, which does not exist yet ---- */
 
 int system(const char *command)
 {
     if (!command)
         return 0; /* no shell */
     errno = ENOSYS;
+    return -1;
+}
+
+FILE *popen(const char *command, const char *mode)
+{
+    (void)command, (void)mode;
+    errno = ENOSYS;
+    return NULL;
+}
+
+int pclose(FILE *f)
+{
+    (void)f;
+    errno = ECHILD; /* never a stream of popen's */
     return -1;
 }
