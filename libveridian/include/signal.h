@@ -37,4 +37,34 @@ typedef int sig_atomic_t;
 
 sighandler_t signal(int sig, sighandler_t handler);
 
+/* Signal sets (glibc's size: 1024 bits). Kept for posix_spawnattr and for when the kernel
+ * delivers signals; nothing masks anything yet. */
+typedef struct {
+    unsigned long __val[1024 / (8 * sizeof(unsigned long))];
+} sigset_t;
+
+int sigemptyset(sigset_t *set);
+int sigfillset(sigset_t *set);
+int sigaddset(sigset_t *set, int sig);
+int sigdelset(sigset_t *set, int sig);
+int sigismember(const sigset_t *set, int sig);
+
+/* What waitid reports (the fields POSIX names; not glibc's layout). */
+typedef struct {
+    int si_signo;
+    int si_errno;
+    int si_code;
+    int si_pid;
+    unsigned int si_uid;
+    int si_status;
+} siginfo_t;
+
+/* si_code for SIGCHLD */
+#define CLD_EXITED 1
+#define CLD_KILLED 2
+#define CLD_DUMPED 3
+#define CLD_TRAPPED 4
+#define CLD_STOPPED 5
+#define CLD_CONTINUED 6
+
 #endif

@@ -63,6 +63,7 @@ char *getcwd(char *buf, size_t size);
 
 _Noreturn void _exit(int status);
 pid_t getpid(void);
+pid_t getppid(void);
 uid_t getuid(void);
 uid_t geteuid(void);
 gid_t getgid(void);

@@ -17,7 +17,8 @@
  *
  * At start-up, fds 0, 1 and 2 come from the start handles with roles VK_ROLE_STDIN, STDOUT
  * and STDERR; a role that is missing falls back to VK_ROLE_CONSOLE if the process has one. A
- * handle of another kind leaves the fd closed.
+ * handle of another kind leaves the fd closed. fds 3 and up come from roles VR_ROLE_FD(n)
+ * (posix_spawn passes every fd it leaves open that way).
  */
 #include "libc.h"
 
@@ -357,5 +358,15 @@ void vr_fd_init(void)
         const struct vr_fd_ops *ops = h ? vr_fd_ops_for_handle(h) : NULL;
         if (ops)
             fds[fd] = (struct vr_fd){ops, h, 0};
+    }
+    size_t n;
+    const struct vk_start_handle *hs = vr_start_handles(&n);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t role = hs[i].role & ~VK_START_MOVE;
+        if (role < VR_ROLE_FD(3) || role >= VR_ROLE_FD(VR_FD_MAX))
+            continue;
+        const struct vr_fd_ops *ops = vr_fd_ops_for_handle(hs[i].handle);
+        if (ops)
+            fds[role - VR_ROLE_FD_BASE] = (struct vr_fd){ops, hs[i].handle, 0};
     }
 }

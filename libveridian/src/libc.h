@@ -47,6 +47,7 @@ long vr_abs_deadline(int clk, const struct timespec *abs, uint64_t *out);
 /* ---- start-up state (start.c) ---- */
 extern void *const volatile *vr_self_word; /* AT_VERIDIAN_SELF, or NULL */
 extern const unsigned char *vr_at_random;  /* AT_RANDOM's 16 bytes, or NULL */
+extern uint64_t vr_ppid;                   /* AT_VERIDIAN_PPID, or 0 */
 
 /* ---- locks (lock.c): one atomic exchange when uncontended, futex waits otherwise ---- */
 struct vr_lock {
@@ -65,6 +66,19 @@ void vr_lock_release(struct vr_lock *l);
 
 #define VR_FD_MAX 256
 #define VR_FD_CLOEXEC 1u /* = FD_CLOEXEC */
+
+/* ---- spawning (native.c) ---- */
+/* vr_spawn_image_notify, and with VR_SPAWN_OWN_FDS the parent's fds 0-2 are not passed:
+ * extra alone says what the child's fds are (posix_spawn). */
+#define VR_SPAWN_OWN_FDS 1u
+long vr_spawn_image_flags(const char *path, const char *const argv[], const char *const envp[],
+                          const struct vk_start_handle *extra, size_t nextra, uint32_t notify,
+                          uint64_t bits, unsigned flags, uint32_t *proc_out);
+/* Record a child started by posix_spawn (wait.c): its pid, or -VK_E*; on failure the
+ * process handle is closed (the child runs on, unwaitable). The notification its exit
+ * signals, and the bit: vr_child_notify() (0 and *notify, *bits, or -VK_E*). */
+long vr_child_notify(uint32_t *notify, uint64_t *bits);
+long vr_child_add(uint32_t proc, uint64_t bits);
 
 struct vfs_proto_stat;
 
@@ -107,7 +121,13 @@ struct vr_fd {
     uint32_t fdflags; /* VR_FD_CLOEXEC */
 };
 
-/* Open the start handles as fds 0, 1 and 2. */
+/* fd n >= 3 travels to a child as the start handle of role VR_ROLE_FD(n) (posix_spawn);
+ * a range of VK_ROLE_USER's far from the small numbers programs agree on themselves. */
+#define VR_ROLE_FD_BASE (VK_ROLE_USER + 0x1000u)
+#define VR_ROLE_FD(n) (VR_ROLE_FD_BASE + (uint32_t)(n))
+
+/* Open the start handles as fds: 0, 1 and 2 from the standard roles, n >= 3 from
+ * VR_ROLE_FD(n). */
 void vr_fd_init(void);
 /* The kind of fd a handle makes (console, vfs file), or NULL when it is neither. */
 const struct vr_fd_ops *vr_fd_ops_for_handle(uint32_t handle);

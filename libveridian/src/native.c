@@ -1,14 +1,15 @@
 /*
  * Native helpers above the raw kernel calls: start a thread with its own stack and control
  * block, and spawn a program from the boot image with the standard start handles.
- * (posix_spawn and pthreads build on these later.)
+ * posix_spawn (spawn.c) builds on vr_spawn_image_flags, pthreads on vr_thread_start.
  *
  * A child's standard handles: stdin/stdout/stderr are copies of the handles behind our fds
  * 0, 1 and 2 (a closed or FD_CLOEXEC fd passes nothing), so redirections and pipes carry
  * over, and console handles work as before; the boot image and the spawner are our start
  * handles; and when we have a vfs session, the child gets a new one of its own
  * (VFS_OP_SESSION: same cwd, credentials and umask), moved into it as VK_ROLE_NSROOT. A
- * role the caller passes in `extra` replaces ours.
+ * role the caller passes in `extra` replaces ours; with VR_SPAWN_OWN_FDS our fds 0-2 are not
+ * passed at all (extra says what the child's fds are).
  */
 #include "libc.h"
 
@@ -120,6 +121,13 @@ long vr_spawn_image_notify(const char *path, const char *const argv[], const cha
                            const struct vk_start_handle *extra, size_t nextra, uint32_t notify,
                            uint64_t bits, uint32_t *proc_out)
 {
+    return vr_spawn_image_flags(path, argv, envp, extra, nextra, notify, bits, 0, proc_out);
+}
+
+long vr_spawn_image_flags(const char *path, const char *const argv[], const char *const envp[],
+                          const struct vk_start_handle *extra, size_t nextra, uint32_t notify,
+                          uint64_t bits, unsigned flags, uint32_t *proc_out)
+{
     long rc = bootfs_open();
     if (rc)
         return rc;
@@ -129,7 +137,7 @@ long vr_spawn_image_notify(const char *path, const char *const argv[], const cha
     struct vk_start_handle hs[VK_SPAWN_MAX_HANDLES];
     size_t n = 0;
     static const uint32_t std_roles[3] = {VK_ROLE_STDIN, VK_ROLE_STDOUT, VK_ROLE_STDERR};
-    for (int fd = 0; fd < 3; fd++) {
+    for (int fd = 0; fd < 3 && !(flags & VR_SPAWN_OWN_FDS); fd++) {
         struct vr_fd e;
         if (!in_extra(extra, nextra, std_roles[fd]) && vr_fd_get(fd, &e) == 0 &&
             !(e.fdflags & VR_FD_CLOEXEC))

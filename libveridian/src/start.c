@@ -2,16 +2,18 @@
  * Process start-up, called by crt0 with the initial stack pointer: reads argc, argv, envp
  * and the aux vector, finds the kernel-call page (AT_VERIDIAN_KCALL: without a valid one
  * there is no way to report anything, so it executes ud2), the self word
- * (AT_VERIDIAN_SELF), the start handles (AT_VERIDIAN_HANDLES/NHANDLES) and AT_RANDOM;
- * registers the main thread's control block as its self value; sets environ; remembers the
- * vfs session (VK_ROLE_NSROOT, if any: vfs.c) and announces the process to vfs (VFS_OP_HELLO,
- * for /proc/<pid>); opens fds 0-2 and stdio; calls main and exits with its result.
- * Nothing here allocates memory: malloc starts lazily on first use.
+ * (AT_VERIDIAN_SELF), the parent's pid (AT_VERIDIAN_PPID), the start handles
+ * (AT_VERIDIAN_HANDLES/NHANDLES) and AT_RANDOM; registers the main thread's control block as its
+ * self value; sets environ; remembers the vfs session (VK_ROLE_NSROOT, if any: vfs.c) and announces
+ * the process to vfs (VFS_OP_HELLO, for /proc/<pid>); opens the fds it was given, changes to a
+ * VK_ROLE_CWD directory, opens stdio; calls main and exits with its result. Nothing here allocates
+ * memory: malloc starts lazily on first use.
  */
 #include "libc.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define AT_NULL 0
 #define AT_RANDOM 25
@@ -20,6 +22,7 @@ uintptr_t __veridian_kcall_page;
 void *const volatile *vr_self_word;
 const unsigned char *vr_at_random;
 char **environ;
+uint64_t vr_ppid; /* AT_VERIDIAN_PPID: 0 when the kernel gives none (PID 1) */
 
 static const struct vk_start_handle *start_handles;
 static size_t start_nhandles;
@@ -50,6 +53,20 @@ static int kcall_page_ok(uintptr_t addr)
            page->nr_count >= VK_NR_COUNT;
 }
 
+/* A parent that chose our cwd (posix_spawn_file_actions_addchdir_np) passes the directory
+ * as VK_ROLE_CWD: change to it through a passing fd. A failure leaves the session's cwd. */
+static void start_cwd(void)
+{
+    uint32_t h = vr_start_handle(VK_ROLE_CWD);
+    if (!h || !vr_vfs_session())
+        return;
+    int fd = vr_fd_install(&vr_vfs_file_ops, h, 0, VR_FD_CLOEXEC);
+    if (fd < 0)
+        return;
+    fchdir(fd);
+    vr_fd_close(fd);
+}
+
 _Noreturn void __vr_start_c(long *sp)
 {
     int argc = (int)sp[0];
@@ -74,6 +91,9 @@ _Noreturn void __vr_start_c(long *sp)
         case AT_VERIDIAN_NHANDLES:
             start_nhandles = (size_t)aux[1];
             break;
+        case AT_VERIDIAN_PPID:
+            vr_ppid = aux[1];
+            break;
         case AT_RANDOM:
             vr_at_random = (const unsigned char *)(uintptr_t)aux[1];
             break;
@@ -92,6 +112,7 @@ _Noreturn void __vr_start_c(long *sp)
     environ = envp;
     vr_vfs_init();
     vr_fd_init();
+    start_cwd();
     vr_vfs_hello(argv, envp);
     vr_stdio_init();
     exit(main(argc, argv, envp));

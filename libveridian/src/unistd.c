@@ -139,3 +139,8 @@ int usleep(useconds_t usec)
 
     return nanosleep(&ts, NULL);
 }
+
+pid_t getppid(void)
+{
+    return (pid_t)vr_ppid;
+}

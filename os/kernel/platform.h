@@ -98,6 +98,7 @@ struct vk_load_args {
     size_t envc;
     const void *handles; /* struct vk_start_handle[] for the child's aux vector */
     size_t nhandles;
+    uint64_t ppid;      /* the parent's pid (AT_VERIDIAN_PPID), 0 without a parent */
     uint64_t entry, sp; /* out */
 };
 int vk_plat_proc_load(struct vk_kernel *k, struct vk_process *p, struct vk_load_args *a, char *err,

@@ -204,7 +204,6 @@ int vk_process_create(struct vk_kernel *k, const char *name, const void *image, 
                       struct vk_object **hobjs, const uint32_t *hrights, const uint64_t *hbadges,
                       size_t nh, struct vk_process **out, char *err, size_t errlen)
 {
-    (void)parent;
     if (nh > VK_SPAWN_MAX_HANDLES)
         return -VK_EINVAL;
     int rc = thread_quota(k, NULL);
@@ -232,6 +231,7 @@ int vk_process_create(struct vk_kernel *k, const char *name, const void *image, 
         .envc = envc,
         .handles = child_hs,
         .nhandles = nh,
+        .ppid = parent ? parent->pid : 0,
     };
     if ((rc = vk_plat_proc_load(k, p, &la, err, errlen)))
         goto fail_region;

@@ -221,6 +221,7 @@ int vk_plat_proc_load(struct vk_kernel *k, struct vk_process *p, struct vk_load_
         .kcall = vs_arena_vdso(&m->arena),
         .self = p->self_addr,
         .pid = p->pid,
+        .ppid = la->ppid,
         .handles = la->handles,
         .nhandles = la->nhandles,
     };

@@ -442,6 +442,7 @@ struct vk_iommu_fault {
 #define AT_VERIDIAN_HANDLES 0x5602 /* address of struct vk_start_handle[] */
 #define AT_VERIDIAN_NHANDLES 0x5603
 #define AT_VERIDIAN_PID 0x5604
+#define AT_VERIDIAN_PPID 0x5605 /* the spawning process's pid (0 for a process vrsim starts) */
 
 /* ---- layout checks: no padding, same on both kernels ---- */
 _Static_assert(sizeof(struct vk_kcall_page) == 64, "vk_kcall_page");

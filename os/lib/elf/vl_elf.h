@@ -175,6 +175,7 @@ struct vl_elf_start {
     uint64_t kcall; /* AT_VERIDIAN_KCALL: the kernel-call page */
     uint64_t self;  /* AT_VERIDIAN_SELF: the per-thread self word */
     uint64_t pid;   /* AT_VERIDIAN_PID */
+    uint64_t ppid;  /* AT_VERIDIAN_PPID: the spawner's pid, 0 for none */
     const struct vk_start_handle *handles; /* AT_VERIDIAN_HANDLES, AT_VERIDIAN_NHANDLES */
     size_t nhandles;
     uint8_t random[16]; /* AT_RANDOM: from the run's seed, never from the host */
@@ -182,9 +183,9 @@ struct vl_elf_start {
 
 /* The initial stack of a Veridian process: vl_elf_stack_build() with the aux vector of
  * `info` loaded at start->base, in this order: AT_PHDR, AT_PHENT, AT_PHNUM, AT_PAGESZ,
- * AT_ENTRY, AT_VERIDIAN_KCALL, AT_VERIDIAN_SELF, AT_VERIDIAN_NHANDLES, AT_VERIDIAN_PID, then
- * the blobs AT_RANDOM and (only when nhandles > 0) AT_VERIDIAN_HANDLES. Same returns as
- * vl_elf_stack_build(); -VK_EINVAL also for a NULL info or start. The entry point is
+ * AT_ENTRY, AT_VERIDIAN_KCALL, AT_VERIDIAN_SELF, AT_VERIDIAN_NHANDLES, AT_VERIDIAN_PID,
+ * AT_VERIDIAN_PPID, then the blobs AT_RANDOM and (only when nhandles > 0) AT_VERIDIAN_HANDLES. Same
+ * returns as vl_elf_stack_build(); -VK_EINVAL also for a NULL info or start. The entry point is
  * start->base + info->entry. */
 int vl_elf_start_stack(const struct vl_elf_info *info, const struct vl_elf_start *start,
                        uint8_t *host_top, uint64_t guest_top, size_t size, uint64_t *sp_out);

@@ -187,6 +187,7 @@ int vl_elf_start_stack(const struct vl_elf_info *info, const struct vl_elf_start
         {AT_VERIDIAN_SELF, start->self},
         {AT_VERIDIAN_NHANDLES, start->nhandles},
         {AT_VERIDIAN_PID, start->pid},
+        {AT_VERIDIAN_PPID, start->ppid},
     };
     const struct vl_elf_blob blobs[] = {
         {VL_AT_RANDOM, start->random, sizeof(start->random)},

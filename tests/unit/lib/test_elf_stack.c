@@ -328,6 +328,7 @@ START_TEST(test_start_vector)
                               .kcall = 0x200000000000ull,
                               .self = 0x200007ffb000ull,
                               .pid = 42,
+                              .ppid = 7,
                               .handles = handles,
                               .nhandles = 3};
     const struct vl_elf_aux aux[] = {
@@ -340,12 +341,13 @@ START_TEST(test_start_vector)
         {AT_VERIDIAN_SELF, 0x200007ffb000ull},
         {AT_VERIDIAN_NHANDLES, 3},
         {AT_VERIDIAN_PID, 42},
+        {AT_VERIDIAN_PPID, 7},
     };
     const struct vl_elf_blob blobs[] = {
         {VL_AT_RANDOM, random16, sizeof(random16)},
         {AT_VERIDIAN_HANDLES, handles, sizeof(handles)},
     };
-    const struct vl_elf_stack_spec want = {argv, 2, envp, 1, aux, 9, blobs, 2};
+    const struct vl_elf_stack_spec want = {argv, 2, envp, 1, aux, 10, blobs, 2};
     uint64_t sp;
 
     memcpy(st.random, random16, sizeof(random16));
@@ -377,9 +379,10 @@ START_TEST(test_start_no_handles)
         {AT_VERIDIAN_SELF, 0},
         {AT_VERIDIAN_NHANDLES, 0},
         {AT_VERIDIAN_PID, 1},
+        {AT_VERIDIAN_PPID, 0},
     };
     const struct vl_elf_blob blobs[] = {{VL_AT_RANDOM, st.random, sizeof(st.random)}};
-    const struct vl_elf_stack_spec want = {NULL, 0, NULL, 0, aux, 9, blobs, 1};
+    const struct vl_elf_stack_spec want = {NULL, 0, NULL, 0, aux, 10, blobs, 1};
 
     memset(st.random, 0x77, sizeof(st.random));
     ck_assert_int_eq(start(&st), 0);

@@ -1,0 +1,89 @@
+/*
+ * spchild: the child the sp_* differential programs spawn (built for the host and as
+ * /test/spchild). argv[1] says what to do:
+ *   exit N         exit with status N
+ *   crash          write through a null pointer (SIGSEGV)
+ *   say WORDS...   print the words on stdout, one line
+ *   env NAME...    print NAME=value or NAME unset, one line each
+ *   fd N TEXT      write TEXT and a newline to fd N (an fd the parent passed)
+ *   closed N...    print for each fd N whether it is open
+ *   cat            copy stdin to stdout
+ *   ppid PID       exit 0 if getppid() is PID, else 1
+ *   args ...       print argc and every argv[i]
+ *   cwd            print the last component of the working directory
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return 100;
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "exit") && argc > 2)
+        return atoi(argv[2]);
+    if (!strcmp(cmd, "crash")) {
+        volatile int *p = NULL;
+        *p = 1;
+        return 101;
+    }
+    if (!strcmp(cmd, "say")) {
+        for (int i = 2; i < argc; i++)
+            printf("%s%s", argv[i], i + 1 < argc ? " " : "\n");
+        return 0;
+    }
+    if (!strcmp(cmd, "env")) {
+        for (int i = 2; i < argc; i++) {
+            const char *v = getenv(argv[i]);
+            if (v)
+                printf("%s=%s\n", argv[i], v);
+            else
+                printf("%s unset\n", argv[i]);
+        }
+        return 0;
+    }
+    if (!strcmp(cmd, "fd") && argc > 3) {
+        int fd = atoi(argv[2]);
+        size_t n = strlen(argv[3]);
+        if (write(fd, argv[3], n) != (ssize_t)n || write(fd, "\n", 1) != 1)
+            return 2;
+        return 0;
+    }
+    if (!strcmp(cmd, "closed")) {
+        for (int i = 2; i < argc; i++) {
+            int fd = atoi(argv[i]);
+            int r = fcntl(fd, F_GETFD);
+            printf("fd %d: %s\n", fd, r < 0 && errno == EBADF ? "closed" : "open");
+        }
+        return 0;
+    }
+    if (!strcmp(cmd, "cat")) {
+        char buf[256];
+        ssize_t n;
+        while ((n = read(0, buf, sizeof buf)) > 0)
+            if (write(1, buf, (size_t)n) != n)
+                return 2;
+        return n < 0 ? 3 : 0;
+    }
+    if (!strcmp(cmd, "ppid") && argc > 2)
+        return getppid() == (pid_t)atoi(argv[2]) ? 0 : 1;
+    if (!strcmp(cmd, "cwd")) {
+        char buf[1024];
+        if (!getcwd(buf, sizeof buf))
+            return 2;
+        const char *slash = strrchr(buf, '/');
+        printf("cwd: %s\n", slash ? slash + 1 : buf);
+        return 0;
+    }
+    if (!strcmp(cmd, "args")) {
+        printf("argc %d\n", argc);
+        for (int i = 0; i < argc; i++)
+            printf("argv[%d] %s\n", i, i == 0 ? "(name)" : argv[i]);
+        return 0;
+    }
+    return 100;
+}
