@@ -14,6 +14,8 @@
  *   HVC_OP_CORRUPT  test only: garbage in the transmitq's used ring before the next completion,
  *                 or (HWRNG_CORRUPT_DESC) the next write's buffer made device-writable: the
  *                 device refuses it (DEVICE_NEEDS_RESET and a configuration interrupt)
+ *   HVC_OP_MISBEHAVE  test only: data[0] = VDEV_MISBEHAVE_*: arms the device's own malicious
+ *                 behaviour (the model's test hooks; elsewhere a guest error, nothing happens)
  *   anything else -> ENOSYS
  *
  * Receive: HVC_RX_BUFS buffers of HVC_RX_BUF bytes (one DMA page the device writes) are kept
@@ -382,6 +384,16 @@ static void hvc_message(struct ddk_device *dev, struct ddk_msg *m)
             return;
         }
         h->corrupt = (uint32_t)m->data[0];
+        memset(m->data, 0, sizeof m->data);
+        ddk_reply(dev, m, 0);
+        return;
+    case HVC_OP_MISBEHAVE: /* test only: the device's own test hooks */
+        if (m->data[0] < VDEV_MISBEHAVE_SPURIOUS || m->data[0] > VDEV_MISBEHAVE_CONFIG) {
+            ddk_reply(dev, m, -VK_EINVAL);
+            return;
+        }
+        ddk_mmio_write32(dev, h->vd.device.bar, h->vd.device.off + VDEV_MISBEHAVE_REG,
+                         (uint32_t)m->data[0]);
         memset(m->data, 0, sizeof m->data);
         ddk_reply(dev, m, 0);
         return;
