@@ -20,6 +20,11 @@
  *                          read 100 input bytes (the input file must hold 200, all taken in at
  *                          boot), arm KIND, write "during\n" (the completion the device spoils),
  *                          read 100 bytes, write "after\n", print each status and the counters
+ *   hvctest mtxr KIND      the same with a read in flight too (a second thread): write "before\n",
+ *                          read the 200 input bytes, start a read of 100 (it waits: no more
+ *                          input comes), arm KIND, write "during\n", print the counters, then
+ *                          the waiting read's outcome (a timeout after 10 s of virtual time:
+ *                          it was never failed)
  *   hvctest mrx KIND [MS [CHUNK]]  the device misbehaves with the input flowing: (after MS ms of
  * virtual time: the driver's input ring full when the input file is larger than it) arm KIND, then
  * read until 10 s of virtual time pass with none, CHUNK (4096) bytes at most per read, noting each
@@ -28,6 +33,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,6 +274,44 @@ static int misbehave_tx(const char *kind)
     return info(h);
 }
 
+struct pending_read {
+    uint32_t h;
+    long rc;
+};
+
+static void *pending_read(void *arg)
+{
+    struct pending_read *p = arg;
+    p->rc = read_once(p->h, buf + 4096, 100);
+    return NULL;
+}
+
+static int misbehave_tx_reading(const char *kind)
+{
+    uint32_t k = misbehave_kind(kind);
+    pthread_t t;
+    if (!k)
+        return 2;
+    struct pending_read p = {.h = open_handle(), .rc = 0};
+    print_write(p.h, "before", "before\n");
+    print_read(p.h, "before", 200);
+    if (pthread_create(&t, NULL, pending_read, &p)) {
+        printf("hvctest: pthread_create failed\n");
+        return 1;
+    }
+    sleep_ms(1); /* the read is waiting in the driver */
+    long rc = call(p.h, HVC_OP_MISBEHAVE, k, NULL, 0, NULL);
+    printf("misbehave %s: %s\n", kind, rc ? strerror((int)-rc) : "ok");
+    print_write(p.h, "during", "during\n");
+    int st = info(p.h);
+    pthread_join(t, NULL);
+    if (p.rc < 0)
+        printf("read in flight: %s\n", strerror((int)-p.rc));
+    else
+        printf("read in flight: ok (%ld bytes)\n", p.rc);
+    return st;
+}
+
 static int misbehave_rx(const char *kind, long pause_ms, size_t chunk)
 {
     uint32_t k = misbehave_kind(kind);
@@ -321,12 +365,14 @@ int main(int argc, char **argv)
         return corrupt(argv[2]);
     if (argc > 2 && !strcmp(argv[1], "mtx"))
         return misbehave_tx(argv[2]);
+    if (argc > 2 && !strcmp(argv[1], "mtxr"))
+        return misbehave_tx_reading(argv[2]);
     if (argc > 2 && !strcmp(argv[1], "mrx"))
         return misbehave_rx(argv[2], argc > 3 ? strtol(argv[3], NULL, 0) : 0,
                             argc > 4 ? (size_t)strtoul(argv[4], NULL, 0) : 4096);
     if (argc > 1 && !strcmp(argv[1], "info"))
         return info(open_handle());
     fprintf(stderr, "usage: hvctest write TEXT | pattern N | read N | echo N [CHUNK [MS]] | info | "
-                    "corrupt id|len|idx|desc | mtx KIND | mrx KIND [MS [CHUNK]]\n");
+                    "corrupt id|len|idx|desc | mtx KIND | mtxr KIND | mrx KIND [MS [CHUNK]]\n");
     return 2;
 }
