@@ -170,7 +170,8 @@ enum vblk_proto_op {
 /* /dev/hvc0 (drivers/virtio-console): the vfs file protocol (VFS_OP_WRITE: the send buffer's
  * bytes, at most HVC_CHUNK per write, go to the device's transmitq, data[0] = count, once the
  * device took them; VFS_OP_READ: the bytes received so far, at most length, data[0] = count;
- * with none it waits until some arrive) plus three opcodes of its own:
+ * with none it waits until some arrive; input the device spoiled and the driver had to drop
+ * fails the read that reaches it with EIO, once) plus three opcodes of its own:
  *   HVC_OP_INFO     -> data[0] = cols, data[1] = rows (the terminal size from the device, 0 if
  *                   it offers none), data[2] = device resets the driver did, data[3] =
  *                   operations failed with EIO, data[4] = bytes received, data[5] = bytes sent
