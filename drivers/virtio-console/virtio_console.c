@@ -14,6 +14,8 @@
  *   HVC_OP_CORRUPT  test only: garbage in the transmitq's used ring before the next completion,
  *                 or (HWRNG_CORRUPT_DESC) the next write's buffer made device-writable: the
  *                 device refuses it (DEVICE_NEEDS_RESET and a configuration interrupt)
+ *   HVC_OP_MISBEHAVE  test only: data[0] = VDEV_MISBEHAVE_*: arms the device's own malicious
+ *                 behaviour (the model's test hooks; elsewhere a guest error, nothing happens)
  *   anything else -> ENOSYS
  *
  * Receive: HVC_RX_BUFS buffers of HVC_RX_BUF bytes (one DMA page the device writes) are kept
@@ -28,9 +30,12 @@
  * Interrupts: MSI-X with three vectors (0: configuration change, 1: receiveq, 2: transmitq),
  * else (or with --intx, drivers.toml `args`) INTx: vector 0, the ISR byte says which.
  * Recovery: garbage in either used ring (vdrv_vq_get -> -VK_EIO), DEVICE_NEEDS_RESET, or a lost
- * interrupt fail the write in flight and the waiting reads with EIO, then the driver resets the
- * device and brings it up again (the bytes already in the input ring stay readable); if that
- * fails the driver exits and devmgr resets the device and restarts it.
+ * interrupt fail the write in flight with EIO, then the driver resets the device and brings it
+ * up again (the bytes already in the input ring, and those the receiveq completed validly before
+ * the reset, stay readable); if that fails the driver exits and devmgr resets the device and
+ * restarts it. Input lost to garbage in the receiveq is never skipped silently: the reads
+ * waiting then fail with EIO, or, when none waits, the read that reaches the gap in the input
+ * ring does (once); the reads around it are unaffected, and so are reads across any other reset.
  * Never: trust a length or index from the device (the library checks them, and a receive
  * length is bounded by the buffer); assert().
  */
@@ -66,6 +71,8 @@ struct hvc {
     unsigned nposted;
     uint8_t in[HVC_IN_SIZE];
     uint32_t in_head, in_len;
+    bool gap;        /* input was lost (garbage in the receiveq) after gap_at bytes of in[] */
+    uint32_t gap_at; /* ... the read that reaches it fails with EIO, once */
     struct ddk_msg readers[HVC_READERS];
     unsigned nreaders;
     bool tx_busy;
@@ -149,17 +156,86 @@ static void tx_finish(struct ddk_device *dev, struct hvc *h, long status)
     ddk_hold_messages(dev, 0);
 }
 
-/* Something is wrong with the device: fail what waits on it, reset, start again (or exit). */
-static void recover(struct ddk_device *dev, struct hvc *h, const char *why)
+/* Move the receiveq's completed buffers into the input ring, in order: 0, or -1 when the
+ * device answered with garbage (those bytes, and whatever it completed after them, are lost). */
+static int rx_take(struct ddk_device *dev, struct hvc *h)
+{
+    void *cookie;
+    uint32_t len;
+    int got;
+    ddk_dma_sync(dev, &h->rxq.mem, 0);
+    while ((got = vdrv_vq_get(&h->rxq.vq, &cookie, &len)) == 1) {
+        unsigned i = (unsigned)((bool *)cookie - h->posted);
+        if (i >= HVC_RX_BUFS || !h->posted[i] || len > HVC_RX_BUF) /* cannot be: our cookie */
+            return -1;
+        h->posted[i] = false;
+        h->nposted--;
+        ddk_dma_sync(dev, &h->rxbuf, 0);
+        const uint8_t *src = (const uint8_t *)h->rxbuf.va + i * HVC_RX_BUF;
+        for (uint32_t k = 0; k < len; k++) /* room: posting kept it */
+            h->in[(h->in_head + h->in_len + k) % HVC_IN_SIZE] = src[k];
+        h->in_len += len;
+        h->rx_bytes += len;
+    }
+    return got < 0 ? -1 : 0;
+}
+
+/* Answer waiting reads from the input ring, oldest first; the read that reaches a gap (input
+ * lost) fails with EIO instead, and the bytes after the gap go to the next reads. */
+static void answer_readers(struct ddk_device *dev, struct hvc *h)
+{
+    while (h->nreaders && (h->in_len || (h->gap && h->gap_at == 0))) {
+        struct ddk_msg *m = &h->readers[0];
+        if (h->gap && h->gap_at == 0) {
+            h->gap = false;
+            h->failed++;
+            ddk_reply(dev, m, -VK_EIO);
+            memmove(&h->readers[0], &h->readers[1], --h->nreaders * sizeof h->readers[0]);
+            continue;
+        }
+        uint32_t avail = h->gap ? h->gap_at : h->in_len;
+        uint64_t want = m->data[0] < m->recv_len ? m->data[0] : m->recv_len;
+        uint32_t n = want < avail ? (uint32_t)want : avail;
+        uint32_t first = HVC_IN_SIZE - h->in_head < n ? HVC_IN_SIZE - h->in_head : n;
+        long rc = ddk_msg_write(dev, m, 0, h->in + h->in_head, first);
+        if (rc >= 0 && n > first)
+            rc = ddk_msg_write(dev, m, first, h->in, n - first);
+        if (rc < 0) {
+            ddk_reply(dev, m, rc); /* the client's buffer: its problem, the input stays */
+        } else {
+            h->in_head = (h->in_head + n) % HVC_IN_SIZE;
+            h->in_len -= n;
+            if (h->gap)
+                h->gap_at -= n;
+            memset(m->data, 0, sizeof m->data);
+            m->data[0] = n;
+            ddk_reply(dev, m, 0);
+        }
+        memmove(&h->readers[0], &h->readers[1], --h->nreaders * sizeof h->readers[0]);
+    }
+}
+
+/* Something is wrong with the device: fail the write in flight, keep the input it completed,
+ * reset, start again (or exit). Reads wait on: the ones waiting fail with EIO only when input
+ * was lost (rx_lost: garbage in the receiveq), else the first read to reach the loss does. */
+static void recover(struct ddk_device *dev, struct hvc *h, const char *why, bool rx_lost)
 {
     void *cookie;
     ddk_log(dev, "%s: failing the waiting operations with EIO, resetting the device", why);
     tx_finish(dev, h, -VK_EIO);
-    for (unsigned i = 0; i < h->nreaders; i++) {
-        h->failed++;
-        ddk_reply(dev, &h->readers[i], -VK_EIO);
+    if (!rx_lost && rx_take(dev, h) < 0)
+        rx_lost = true;
+    answer_readers(dev, h);
+    if (rx_lost && h->nreaders) { /* in[] is empty: the loss is here, these reads report it */
+        for (unsigned i = 0; i < h->nreaders; i++) {
+            h->failed++;
+            ddk_reply(dev, &h->readers[i], -VK_EIO);
+        }
+        h->nreaders = 0;
+    } else if (rx_lost && !h->gap) { /* (with a gap pending, its EIO reports this loss too) */
+        h->gap = true;
+        h->gap_at = h->in_len;
     }
-    h->nreaders = 0;
     while (vdrv_vq_take_inflight(&h->rxq.vq, &cookie) == 1)
         ;
     while (vdrv_vq_take_inflight(&h->txq.vq, &cookie) == 1)
@@ -174,30 +250,12 @@ static void recover(struct ddk_device *dev, struct hvc *h, const char *why)
     }
 }
 
-/* Answer waiting reads from the input ring, oldest first, then repost receive buffers. */
+/* Answer waiting reads from the input ring, then repost receive buffers. */
 static void serve_readers(struct ddk_device *dev, struct hvc *h)
 {
-    while (h->nreaders && h->in_len) {
-        struct ddk_msg *m = &h->readers[0];
-        uint64_t want = m->data[0] < m->recv_len ? m->data[0] : m->recv_len;
-        uint32_t n = want < h->in_len ? (uint32_t)want : h->in_len;
-        uint32_t first = HVC_IN_SIZE - h->in_head < n ? HVC_IN_SIZE - h->in_head : n;
-        long rc = ddk_msg_write(dev, m, 0, h->in + h->in_head, first);
-        if (rc >= 0 && n > first)
-            rc = ddk_msg_write(dev, m, first, h->in, n - first);
-        if (rc < 0) {
-            ddk_reply(dev, m, rc); /* the client's buffer: its problem, the input stays */
-        } else {
-            h->in_head = (h->in_head + n) % HVC_IN_SIZE;
-            h->in_len -= n;
-            memset(m->data, 0, sizeof m->data);
-            m->data[0] = n;
-            ddk_reply(dev, m, 0);
-        }
-        memmove(&h->readers[0], &h->readers[1], --h->nreaders * sizeof h->readers[0]);
-    }
+    answer_readers(dev, h);
     if (post_rx(dev, h))
-        recover(dev, h, "the receive buffers could not be posted");
+        recover(dev, h, "the receive buffers could not be posted", false);
 }
 
 static void corrupt_used(struct hvc *h)
@@ -218,27 +276,8 @@ static void corrupt_used(struct hvc *h)
 
 static void rx_complete(struct ddk_device *dev, struct hvc *h)
 {
-    void *cookie;
-    uint32_t len;
-    int got;
-    ddk_dma_sync(dev, &h->rxq.mem, 0);
-    while ((got = vdrv_vq_get(&h->rxq.vq, &cookie, &len)) == 1) {
-        unsigned i = (unsigned)((bool *)cookie - h->posted);
-        if (i >= HVC_RX_BUFS || !h->posted[i] || len > HVC_RX_BUF) { /* cannot be: our cookie */
-            recover(dev, h, "receive completion for no posted buffer");
-            return;
-        }
-        h->posted[i] = false;
-        h->nposted--;
-        ddk_dma_sync(dev, &h->rxbuf, 0);
-        const uint8_t *src = (const uint8_t *)h->rxbuf.va + i * HVC_RX_BUF;
-        for (uint32_t k = 0; k < len; k++) /* room: posting kept it */
-            h->in[(h->in_head + h->in_len + k) % HVC_IN_SIZE] = src[k];
-        h->in_len += len;
-        h->rx_bytes += len;
-    }
-    if (got < 0) {
-        recover(dev, h, h->rxq.vq.error ? h->rxq.vq.error : "receive used ring garbage");
+    if (rx_take(dev, h) < 0) {
+        recover(dev, h, h->rxq.vq.error ? h->rxq.vq.error : "receive used ring garbage", true);
         return;
     }
     serve_readers(dev, h);
@@ -253,7 +292,7 @@ static void tx_complete(struct ddk_device *dev, struct hvc *h)
     ddk_dma_sync(dev, &h->txq.mem, 0);
     int got = vdrv_vq_get(&h->txq.vq, &cookie, &len);
     if (got < 0) {
-        recover(dev, h, h->txq.vq.error ? h->txq.vq.error : "transmit used ring garbage");
+        recover(dev, h, h->txq.vq.error ? h->txq.vq.error : "transmit used ring garbage", false);
         return;
     }
     if (got == 1)
@@ -278,7 +317,7 @@ static void hvc_interrupt(struct ddk_device *dev, unsigned vector)
     if (config) {
         uint8_t s = vdrv_status(&h->vd);
         if (s == 0xff || (s & VDRV_S_NEEDS_RESET)) {
-            recover(dev, h, "the device needs a reset");
+            recover(dev, h, "the device needs a reset", false);
             return;
         }
         read_size(h, h->vd.features);
@@ -293,7 +332,7 @@ static void hvc_deadline(struct ddk_device *dev)
 {
     struct hvc *h = ddk_priv(dev);
     if (h->tx_busy)
-        recover(dev, h, "the device did not take a write in time");
+        recover(dev, h, "the device did not take a write in time", false);
 }
 
 static void op_write(struct ddk_device *dev, struct hvc *h, struct ddk_msg *m)
@@ -327,7 +366,7 @@ static void op_write(struct ddk_device *dev, struct hvc *h, struct ddk_msg *m)
     ddk_set_deadline(dev, ddk_now() + HVC_TIMEOUT_NS);
     ddk_dma_sync(dev, &h->txq.mem, 1);
     if (vdrv_notify(&h->vd, &h->txq))
-        recover(dev, h, "the notification was refused");
+        recover(dev, h, "the notification was refused", false);
 }
 
 static void op_read(struct ddk_device *dev, struct hvc *h, struct ddk_msg *m)
@@ -382,6 +421,16 @@ static void hvc_message(struct ddk_device *dev, struct ddk_msg *m)
             return;
         }
         h->corrupt = (uint32_t)m->data[0];
+        memset(m->data, 0, sizeof m->data);
+        ddk_reply(dev, m, 0);
+        return;
+    case HVC_OP_MISBEHAVE: /* test only: the device's own test hooks */
+        if (m->data[0] < VDEV_MISBEHAVE_SPURIOUS || m->data[0] > VDEV_MISBEHAVE_CONFIG) {
+            ddk_reply(dev, m, -VK_EINVAL);
+            return;
+        }
+        ddk_mmio_write32(dev, h->vd.device.bar, h->vd.device.off + VDEV_MISBEHAVE_REG,
+                         (uint32_t)m->data[0]);
         memset(m->data, 0, sizeof m->data);
         ddk_reply(dev, m, 0);
         return;

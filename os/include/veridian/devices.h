@@ -170,7 +170,8 @@ enum vblk_proto_op {
 /* /dev/hvc0 (drivers/virtio-console): the vfs file protocol (VFS_OP_WRITE: the send buffer's
  * bytes, at most HVC_CHUNK per write, go to the device's transmitq, data[0] = count, once the
  * device took them; VFS_OP_READ: the bytes received so far, at most length, data[0] = count;
- * with none it waits until some arrive) plus two opcodes of its own:
+ * with none it waits until some arrive; input the device spoiled and the driver had to drop
+ * fails the read that reaches it with EIO, once) plus three opcodes of its own:
  *   HVC_OP_INFO     -> data[0] = cols, data[1] = rows (the terminal size from the device, 0 if
  *                   it offers none), data[2] = device resets the driver did, data[3] =
  *                   operations failed with EIO, data[4] = bytes received, data[5] = bytes sent
@@ -178,16 +179,20 @@ enum vblk_proto_op {
  *                   that garbage into its transmitq's used ring before taking the next
  *                   completion; HWRNG_CORRUPT_DESC: it makes the next write's buffer
  *                   device-writable (the device sets DEVICE_NEEDS_RESET): either way that
- *                   write fails with EIO, the driver resets the device, the next write works */
+ *                   write fails with EIO, the driver resets the device, the next write works
+ *   HVC_OP_MISBEHAVE  test only: data[0] = VDEV_MISBEHAVE_*: the driver arms the device's own
+ *                   malicious behaviour (as VBLK_OP_MISBEHAVE) */
 #define HVC_CHUNK 16384u
 enum hvc_proto_op {
     HVC_OP_INFO = 0x7300,
     HVC_OP_CORRUPT = 0x7301,
+    HVC_OP_MISBEHAVE = 0x7302, /* test only: data[0] = VDEV_MISBEHAVE_* (below) */
 };
 
 /* A virtio model's test hooks (hw-models/virtio/virtio_pci.h: VIRTIO_MISBEHAVE_*, the same
  * values): a malicious device, armed by a 32-bit write of one of these at VDEV_MISBEHAVE_REG in
- * the device-specific configuration region. For VBLK_OP_MISBEHAVE and HWRNG_OP_MISBEHAVE. */
+ * the device-specific configuration region. For VBLK_OP_MISBEHAVE, HWRNG_OP_MISBEHAVE and
+ * HVC_OP_MISBEHAVE. */
 #define VDEV_MISBEHAVE_REG 0xffcu
 #define VDEV_MISBEHAVE_SPURIOUS 1u /* queue interrupts without used buffers */
 #define VDEV_MISBEHAVE_USED_ID 2u  /* the next used element's id beyond the queue */

@@ -15,10 +15,25 @@
  *                          device-writable buffer): that write must fail with EIO; then write
  *                          "after\n" (the driver reset the device and brought it back) and
  *                          print the counters
- * Waits up to 1 s of virtual time for devmgr to publish the node.
+ *   hvctest mtx KIND       the device misbehaves with a write in flight (HVC_OP_MISBEHAVE; KIND =
+ *                          spurious | usedid | usedlen | usedidx | config): write "before\n",
+ *                          read 100 input bytes (the input file must hold 200, all taken in at
+ *                          boot), arm KIND, write "during\n" (the completion the device spoils),
+ *                          read 100 bytes, write "after\n", print each status and the counters
+ *   hvctest mtxr KIND      the same with a read in flight too (a second thread): write "before\n",
+ *                          read the 200 input bytes, start a read of 100 (it waits: no more
+ *                          input comes), arm KIND, write "during\n", print the counters, then
+ *                          the waiting read's outcome (a timeout after 10 s of virtual time:
+ *                          it was never failed)
+ *   hvctest mrx KIND [MS [CHUNK]]  the device misbehaves with the input flowing: (after MS ms of
+ * virtual time: the driver's input ring full when the input file is larger than it) arm KIND, then
+ * read until 10 s of virtual time pass with none, CHUNK (4096) bytes at most per read, noting each
+ * EIO (at which byte), and write everything read back (the host compares: the input, or the input
+ * less one gap at the EIO) Waits up to 1 s of virtual time for devmgr to publish the node.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,6 +212,137 @@ static int corrupt(const char *kind)
     return info(h);
 }
 
+static uint32_t misbehave_kind(const char *kind)
+{
+    return !strcmp(kind, "spurious")  ? VDEV_MISBEHAVE_SPURIOUS
+           : !strcmp(kind, "usedid")  ? VDEV_MISBEHAVE_USED_ID
+           : !strcmp(kind, "usedlen") ? VDEV_MISBEHAVE_USED_LEN
+           : !strcmp(kind, "usedidx") ? VDEV_MISBEHAVE_USED_IDX
+           : !strcmp(kind, "config")  ? VDEV_MISBEHAVE_CONFIG
+                                      : 0;
+}
+
+/* One VFS_OP_READ of at most n bytes (10 s deadline): the count, or -errno. */
+static long read_once(uint32_t h, uint8_t *b, size_t n)
+{
+    struct vk_call c;
+    memset(&c, 0, sizeof c);
+    c.msg.opcode = VFS_OP_READ;
+    c.msg.data[0] = n;
+    c.recv_buf = (uint64_t)(uintptr_t)b;
+    c.recv_len = n;
+    long rc = vk_call(h, &c, (uint64_t)vk_clock_get() + READ_DEADLINE_NS);
+    if (!rc && c.msg.opcode)
+        rc = -(long)c.msg.opcode;
+    if (!rc && c.msg.data[0] > n)
+        rc = -VK_EIO;
+    return rc ? rc : (long)c.msg.data[0];
+}
+
+static void print_write(uint32_t h, const char *what, const char *text)
+{
+    uint64_t o[VK_MSG_DATA_WORDS];
+    long rc = call(h, VFS_OP_WRITE, strlen(text), text, strlen(text), o);
+    printf("write %s: %s", what, rc ? strerror((int)-rc) : "ok");
+    if (!rc)
+        printf(" (%llu bytes)", (unsigned long long)o[0]);
+    printf("\n");
+}
+
+static void print_read(uint32_t h, const char *what, size_t n)
+{
+    long rc = read_once(h, buf, n);
+    if (rc < 0)
+        printf("read %s: %s\n", what, strerror((int)-rc));
+    else
+        printf("read %s: ok (%ld bytes)\n", what, rc);
+}
+
+static int misbehave_tx(const char *kind)
+{
+    uint32_t k = misbehave_kind(kind);
+    if (!k)
+        return 2;
+    uint32_t h = open_handle();
+    print_write(h, "before", "before\n");
+    print_read(h, "before", 100);
+    long rc = call(h, HVC_OP_MISBEHAVE, k, NULL, 0, NULL);
+    printf("misbehave %s: %s\n", kind, rc ? strerror((int)-rc) : "ok");
+    print_write(h, "during", "during\n");
+    print_read(h, "after", 100);
+    print_write(h, "after", "after\n");
+    return info(h);
+}
+
+struct pending_read {
+    uint32_t h;
+    long rc;
+};
+
+static void *pending_read(void *arg)
+{
+    struct pending_read *p = arg;
+    p->rc = read_once(p->h, buf + 4096, 100);
+    return NULL;
+}
+
+static int misbehave_tx_reading(const char *kind)
+{
+    uint32_t k = misbehave_kind(kind);
+    pthread_t t;
+    if (!k)
+        return 2;
+    struct pending_read p = {.h = open_handle(), .rc = 0};
+    print_write(p.h, "before", "before\n");
+    print_read(p.h, "before", 200);
+    if (pthread_create(&t, NULL, pending_read, &p)) {
+        printf("hvctest: pthread_create failed\n");
+        return 1;
+    }
+    sleep_ms(1); /* the read is waiting in the driver */
+    long rc = call(p.h, HVC_OP_MISBEHAVE, k, NULL, 0, NULL);
+    printf("misbehave %s: %s\n", kind, rc ? strerror((int)-rc) : "ok");
+    print_write(p.h, "during", "during\n");
+    int st = info(p.h);
+    pthread_join(t, NULL);
+    if (p.rc < 0)
+        printf("read in flight: %s\n", strerror((int)-p.rc));
+    else
+        printf("read in flight: ok (%ld bytes)\n", p.rc);
+    return st;
+}
+
+static int misbehave_rx(const char *kind, long pause_ms, size_t chunk)
+{
+    uint32_t k = misbehave_kind(kind);
+    size_t got = 0;
+    if (!k)
+        return 2;
+    uint32_t h = open_handle();
+    if (pause_ms)
+        sleep_ms(pause_ms);
+    long rc = call(h, HVC_OP_MISBEHAVE, k, NULL, 0, NULL);
+    printf("misbehave %s: %s\n", kind, rc ? strerror((int)-rc) : "ok");
+    while (got < sizeof buf) {
+        size_t want = sizeof buf - got < chunk ? sizeof buf - got : chunk;
+        rc = read_once(h, buf + got, want);
+        if (rc == -VK_ETIMEDOUT)
+            break;
+        if (rc < 0)
+            printf("read: %s after %zu bytes\n", strerror((int)-rc), got);
+        else if (rc == 0)
+            break;
+        else
+            got += (size_t)rc;
+    }
+    printf("read: %zu bytes\n", got);
+    int fd = open_fd(O_WRONLY);
+    if (write_all(fd, buf, got))
+        return 1;
+    close(fd);
+    return info(h);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 2 && !strcmp(argv[1], "write"))
@@ -217,9 +363,16 @@ int main(int argc, char **argv)
                        argc > 4 ? strtol(argv[4], NULL, 0) : 0);
     if (argc > 2 && !strcmp(argv[1], "corrupt"))
         return corrupt(argv[2]);
+    if (argc > 2 && !strcmp(argv[1], "mtx"))
+        return misbehave_tx(argv[2]);
+    if (argc > 2 && !strcmp(argv[1], "mtxr"))
+        return misbehave_tx_reading(argv[2]);
+    if (argc > 2 && !strcmp(argv[1], "mrx"))
+        return misbehave_rx(argv[2], argc > 3 ? strtol(argv[3], NULL, 0) : 0,
+                            argc > 4 ? (size_t)strtoul(argv[4], NULL, 0) : 4096);
     if (argc > 1 && !strcmp(argv[1], "info"))
         return info(open_handle());
     fprintf(stderr, "usage: hvctest write TEXT | pattern N | read N | echo N [CHUNK [MS]] | info | "
-                    "corrupt id|len|idx|desc\n");
+                    "corrupt id|len|idx|desc | mtx KIND | mtxr KIND | mrx KIND [MS [CHUNK]]\n");
     return 2;
 }
