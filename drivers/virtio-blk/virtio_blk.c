@@ -34,6 +34,10 @@
 #include "veridian/devices.h"
 #include "veridian/vfs_proto.h"
 
+_Static_assert(VBLK_CORRUPT_ID == VDRV_GARBAGE_ID && VBLK_CORRUPT_LEN == VDRV_GARBAGE_LEN &&
+                   VBLK_CORRUPT_IDX == VDRV_GARBAGE_IDX,
+               "VBLK_OP_CORRUPT's kinds are the library's");
+
 #define VBLK_DATA_BYTES (VBLK_MAX_SECTORS * VBLK_SECTOR)
 #define VBLK_QUEUE_WANT 16u
 #define VBLK_TIMEOUT_NS 1000000000ull /* 1 s: the device takes microseconds per request */
@@ -209,36 +213,7 @@ static void recover(struct ddk_device *dev, struct vblk *b, const char *why)
         ; /* their slots are failed below */
     for (unsigned i = 0; i < VBLK_SLOTS; i++)
         finish(dev, b, &b->req[i], -VK_EIO);
-    int rc = vblk_start(b);
-    if (rc) {
-        ddk_log(dev, "the device did not come back after a reset (%d): exiting", rc);
-        vdrv_fail(&b->vd);
-        exit(1);
-    }
-}
-
-/* Test only: the garbage a malicious device could leave in the used ring or the status. */
-static void corrupt_used(struct vblk *b)
-{
-    struct vdrv_vq *vq = &b->q.vq;
-    volatile uint8_t *used = vq->mem + vq->used_off;
-    volatile uint16_t *idx = (volatile uint16_t *)(used + 2);
-    volatile struct vdrv_used_elem *e =
-        (volatile struct vdrv_used_elem *)(used + 4) + (vq->last_used & (vq->size - 1u));
-    switch (b->corrupt) {
-    case VBLK_CORRUPT_ID:
-        e->id = 0xdead;
-        break;
-    case VBLK_CORRUPT_LEN:
-        e->len = VBLK_DATA_BYTES * 4;
-        break;
-    case VBLK_CORRUPT_IDX:
-        *idx = (uint16_t)(vq->last_used + vq->size + 3);
-        break;
-    default: /* STATUS: on the completed request's slot, in complete() */
-        break;
-    }
-    b->corrupt = VBLK_CORRUPT_NONE;
+    vdrv_restarted(&b->vd, vblk_start(b));
 }
 
 static void complete_one(struct ddk_device *dev, struct vblk *b, struct vblk_req *r, uint32_t len)
@@ -301,8 +276,11 @@ static void complete(struct ddk_device *dev, struct vblk *b)
     for (;;) {
         void *cookie;
         uint32_t len;
-        if (b->corrupt && b->corrupt < VBLK_CORRUPT_STATUS && b->nbusy)
-            corrupt_used(b);
+        if (b->corrupt && b->corrupt < VBLK_CORRUPT_STATUS && b->nbusy) {
+            /* test only: STATUS garbage goes on the completed request's slot, in complete_one */
+            vdrv_test_corrupt_used(&b->q.vq, b->corrupt, VBLK_DATA_BYTES * 4);
+            b->corrupt = VBLK_CORRUPT_NONE;
+        }
         ddk_dma_sync(dev, &b->q.mem, 0);
         int got = vdrv_vq_get(&b->q.vq, &cookie, &len);
         if (got < 0) {
@@ -399,15 +377,8 @@ static void submit(struct ddk_device *dev, struct vblk *b, struct vblk_req *r, s
         b->failed++;
         return;
     }
-    if (b->corrupt == VBLK_CORRUPT_DESC) { /* test only: the status becomes device-readable */
-        struct vdrv_vq *vq = &b->q.vq;
-        uint16_t d = *(volatile uint16_t *)(vq->mem + vq->avail_off + 4 +
-                                            2u * ((vq->avail_idx - 1u) & (vq->size - 1u)));
-        volatile struct vdrv_desc *t = (volatile struct vdrv_desc *)(vq->mem + vq->desc_off);
-        for (unsigned k = 1; k < n && d < vq->size; k++)
-            d = t[d].next; /* our own chain: n descriptors from the head */
-        if (d < vq->size)
-            t[d].flags = (uint16_t)(t[d].flags & ~VDRV_DESC_F_WRITE);
+    if (b->corrupt == VBLK_CORRUPT_DESC) {     /* test only: the status becomes device-readable */
+        vdrv_test_flip_write(&b->q.vq, n - 1); /* the last: the status byte */
         b->corrupt = VBLK_CORRUPT_NONE;
     }
     r->msg = *m;
@@ -712,12 +683,10 @@ static void vblk_message(struct ddk_device *dev, struct ddk_msg *m)
         return;
     case VBLK_OP_MISBEHAVE: /* test only: the device's own test hooks */
         memset(m->data + 1, 0, sizeof m->data - sizeof m->data[0]);
-        if (m->data[0] < VDEV_MISBEHAVE_SPURIOUS || m->data[0] > VDEV_MISBEHAVE_CONFIG) {
+        if (vdrv_test_misbehave(&b->vd, m->data[0])) {
             ddk_reply(dev, m, -VK_EINVAL);
             return;
         }
-        ddk_mmio_write32(dev, b->vd.device.bar, b->vd.device.off + VDEV_MISBEHAVE_REG,
-                         (uint32_t)m->data[0]);
         m->data[0] = 0;
         ddk_reply(dev, m, 0);
         return;
@@ -757,14 +726,8 @@ static int vblk_init(struct ddk_device *dev)
         r->data = (uint8_t *)b->data.va + i * VBLK_DATA_BYTES;
         r->data_iova = b->data.iova + i * VBLK_DATA_BYTES;
     }
-    rc = ddk_has_arg(dev, "--intx") ? -VK_ENOENT : ddk_irq_enable(dev, DDK_IRQ_MSIX, 2);
-    if (rc >= 2) {
-        b->msix = true;
-    } else {
-        ddk_log(dev, "no MSI-X with two vectors (%d): using INTx", rc);
-        if ((rc = ddk_irq_enable(dev, DDK_IRQ_INTX, 1)) < 0)
-            return rc;
-    }
+    if ((rc = vdrv_irq_setup(&b->vd, 2, &b->msix)))
+        return rc;
     if ((rc = vblk_start(b))) {
         ddk_log(dev, "the device did not start (%d)", rc);
         vdrv_fail(&b->vd);

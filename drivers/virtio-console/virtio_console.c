@@ -48,6 +48,10 @@
 #include "veridian/devices.h"
 #include "veridian/vfs_proto.h"
 
+_Static_assert(HWRNG_CORRUPT_ID == VDRV_GARBAGE_ID && HWRNG_CORRUPT_LEN == VDRV_GARBAGE_LEN &&
+                   HWRNG_CORRUPT_IDX == VDRV_GARBAGE_IDX,
+               "HVC_OP_CORRUPT's kinds are the library's");
+
 #define HVC_F_SIZE (1ull << 0) /* VIRTIO_CONSOLE_F_SIZE */
 #define HVC_RXQ 0u
 #define HVC_TXQ 1u
@@ -242,12 +246,7 @@ static void recover(struct ddk_device *dev, struct hvc *h, const char *why, bool
         ;
     memset(h->posted, 0, sizeof h->posted);
     h->nposted = 0;
-    int rc = hvc_start(dev, h);
-    if (rc) {
-        ddk_log(dev, "the device did not come back after a reset (%d): exiting", rc);
-        vdrv_fail(&h->vd);
-        exit(1);
-    }
+    vdrv_restarted(&h->vd, hvc_start(dev, h));
 }
 
 /* Answer waiting reads from the input ring, then repost receive buffers. */
@@ -256,22 +255,6 @@ static void serve_readers(struct ddk_device *dev, struct hvc *h)
     answer_readers(dev, h);
     if (post_rx(dev, h))
         recover(dev, h, "the receive buffers could not be posted", false);
-}
-
-static void corrupt_used(struct hvc *h)
-{
-    struct vdrv_vq *vq = &h->txq.vq;
-    volatile uint8_t *used = vq->mem + vq->used_off;
-    volatile uint16_t *idx = (volatile uint16_t *)(used + 2);
-    volatile struct vdrv_used_elem *e =
-        (volatile struct vdrv_used_elem *)(used + 4) + (vq->last_used & (vq->size - 1u));
-    if (h->corrupt == HWRNG_CORRUPT_ID)
-        e->id = 0xdead;
-    else if (h->corrupt == HWRNG_CORRUPT_LEN)
-        e->len = HVC_CHUNK;
-    else if (h->corrupt == HWRNG_CORRUPT_IDX)
-        *idx = (uint16_t)(vq->last_used + vq->size + 3);
-    h->corrupt = HWRNG_CORRUPT_NONE;
 }
 
 static void rx_complete(struct ddk_device *dev, struct hvc *h)
@@ -287,8 +270,10 @@ static void tx_complete(struct ddk_device *dev, struct hvc *h)
 {
     void *cookie;
     uint32_t len;
-    if (h->corrupt && h->corrupt != HWRNG_CORRUPT_DESC && h->tx_busy)
-        corrupt_used(h);
+    if (h->corrupt && h->corrupt != HWRNG_CORRUPT_DESC && h->tx_busy) {
+        vdrv_test_corrupt_used(&h->txq.vq, h->corrupt, HVC_CHUNK);
+        h->corrupt = HWRNG_CORRUPT_NONE;
+    }
     ddk_dma_sync(dev, &h->txq.mem, 0);
     int got = vdrv_vq_get(&h->txq.vq, &cookie, &len);
     if (got < 0) {
@@ -352,11 +337,7 @@ static void op_write(struct ddk_device *dev, struct hvc *h, struct ddk_msg *m)
         return;
     }
     if (h->corrupt == HWRNG_CORRUPT_DESC) { /* test only: the buffer becomes device-writable */
-        struct vdrv_vq *vq = &h->txq.vq;
-        uint16_t head = *(volatile uint16_t *)(vq->mem + vq->avail_off + 4 +
-                                               2u * ((vq->avail_idx - 1u) & (vq->size - 1u)));
-        volatile struct vdrv_desc *d = (volatile struct vdrv_desc *)(vq->mem + vq->desc_off) + head;
-        d->flags = (uint16_t)(d->flags | VDRV_DESC_F_WRITE);
+        vdrv_test_flip_write(&h->txq.vq, 0);
         h->corrupt = HWRNG_CORRUPT_NONE;
     }
     h->tx_cur = *m;
@@ -425,12 +406,10 @@ static void hvc_message(struct ddk_device *dev, struct ddk_msg *m)
         ddk_reply(dev, m, 0);
         return;
     case HVC_OP_MISBEHAVE: /* test only: the device's own test hooks */
-        if (m->data[0] < VDEV_MISBEHAVE_SPURIOUS || m->data[0] > VDEV_MISBEHAVE_CONFIG) {
+        if (vdrv_test_misbehave(&h->vd, m->data[0])) {
             ddk_reply(dev, m, -VK_EINVAL);
             return;
         }
-        ddk_mmio_write32(dev, h->vd.device.bar, h->vd.device.off + VDEV_MISBEHAVE_REG,
-                         (uint32_t)m->data[0]);
         memset(m->data, 0, sizeof m->data);
         ddk_reply(dev, m, 0);
         return;
@@ -452,14 +431,8 @@ static int hvc_init(struct ddk_device *dev)
     if ((rc = ddk_dma_alloc(dev, HVC_RX_BUFS * HVC_RX_BUF, VK_DMA_WRITE, &h->rxbuf)) ||
         (rc = ddk_dma_alloc(dev, HVC_CHUNK, VK_DMA_READ, &h->txbuf)))
         return rc;
-    rc = ddk_has_arg(dev, "--intx") ? -VK_ENOENT : ddk_irq_enable(dev, DDK_IRQ_MSIX, 3);
-    if (rc >= 3) {
-        h->msix = true;
-    } else {
-        ddk_log(dev, "no MSI-X with three vectors (%d): using INTx", rc);
-        if ((rc = ddk_irq_enable(dev, DDK_IRQ_INTX, 1)) < 0)
-            return rc;
-    }
+    if ((rc = vdrv_irq_setup(&h->vd, 3, &h->msix)))
+        return rc;
     if ((rc = hvc_start(dev, h))) {
         ddk_log(dev, "the device did not start (%d)", rc);
         vdrv_fail(&h->vd);

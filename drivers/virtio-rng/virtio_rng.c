@@ -36,6 +36,10 @@
 #include "veridian/devices.h"
 #include "veridian/vfs_proto.h"
 
+_Static_assert(HWRNG_CORRUPT_ID == VDRV_GARBAGE_ID && HWRNG_CORRUPT_LEN == VDRV_GARBAGE_LEN &&
+                   HWRNG_CORRUPT_IDX == VDRV_GARBAGE_IDX,
+               "HWRNG_OP_CORRUPT's kinds are the library's");
+
 #define VRNG_CHUNK HWRNG_CHUNK
 #define VRNG_QUEUE_WANT 16u
 #define VRNG_TIMEOUT_NS 100000000ull /* 100 ms: the device takes microseconds */
@@ -89,45 +93,17 @@ static void recover(struct ddk_device *dev, struct vrng *r, const char *why)
     finish(dev, r, -VK_EIO);
     while (vdrv_vq_take_inflight(&r->q.vq, &cookie) == 1)
         ; /* one request at a time: it was r->cur, answered above */
-    int rc = vrng_start(r);
-    if (rc) {
-        ddk_log(dev, "the device did not come back after a reset (%d): exiting", rc);
-        vdrv_fail(&r->vd);
-        exit(1);
-    }
-}
-
-static void corrupt_used(struct vrng *r)
-{
-    struct vdrv_vq *vq = &r->q.vq;
-    volatile uint8_t *used = vq->mem + vq->used_off;
-    volatile uint16_t *idx = (volatile uint16_t *)(used + 2);
-    volatile struct vdrv_used_elem *e =
-        (volatile struct vdrv_used_elem *)(used + 4) + (vq->last_used & (vq->size - 1u));
-    switch (r->corrupt) {
-    case HWRNG_CORRUPT_ID:
-        e->id = 0xdead;
-        break;
-    case HWRNG_CORRUPT_LEN:
-        e->len = VRNG_CHUNK * 16;
-        break;
-    case HWRNG_CORRUPT_IDX:
-        *idx = (uint16_t)(vq->last_used + vq->size + 3);
-        break;
-    case HWRNG_CORRUPT_DESC:
-        return; /* done in op_read: not a used-ring garbage */
-    default:
-        break;
-    }
-    r->corrupt = HWRNG_CORRUPT_NONE;
+    vdrv_restarted(&r->vd, vrng_start(r));
 }
 
 static void complete(struct ddk_device *dev, struct vrng *r)
 {
     void *cookie;
     uint32_t len;
-    if (r->corrupt && r->corrupt != HWRNG_CORRUPT_DESC && r->busy)
-        corrupt_used(r);
+    if (r->corrupt && r->corrupt != HWRNG_CORRUPT_DESC && r->busy) {
+        vdrv_test_corrupt_used(&r->q.vq, r->corrupt, VRNG_CHUNK * 16);
+        r->corrupt = HWRNG_CORRUPT_NONE;
+    }
     ddk_dma_sync(dev, &r->q.mem, 0);
     int got = vdrv_vq_get(&r->q.vq, &cookie, &len);
     if (got < 0) {
@@ -194,11 +170,7 @@ static void op_read(struct ddk_device *dev, struct vrng *r, struct ddk_msg *m)
         return;
     }
     if (r->corrupt == HWRNG_CORRUPT_DESC) { /* test only: the buffer becomes device-readable */
-        struct vdrv_vq *vq = &r->q.vq;
-        uint16_t head = *(volatile uint16_t *)(vq->mem + vq->avail_off + 4 +
-                                               2u * ((vq->avail_idx - 1u) & (vq->size - 1u)));
-        volatile struct vdrv_desc *d = (volatile struct vdrv_desc *)(vq->mem + vq->desc_off) + head;
-        d->flags = (uint16_t)(d->flags & ~VDRV_DESC_F_WRITE);
+        vdrv_test_flip_write(&r->q.vq, 0);
         r->corrupt = HWRNG_CORRUPT_NONE;
     }
     r->cur = *m;
@@ -228,12 +200,10 @@ static void vrng_message(struct ddk_device *dev, struct ddk_msg *m)
         ddk_reply(dev, m, 0);
         return;
     case HWRNG_OP_MISBEHAVE: /* test only: the device's own test hooks */
-        if (m->data[0] < VDEV_MISBEHAVE_SPURIOUS || m->data[0] > VDEV_MISBEHAVE_CONFIG) {
+        if (vdrv_test_misbehave(&r->vd, m->data[0])) {
             ddk_reply(dev, m, -VK_EINVAL);
             return;
         }
-        ddk_mmio_write32(dev, r->vd.device.bar, r->vd.device.off + VDEV_MISBEHAVE_REG,
-                         (uint32_t)m->data[0]);
         memset(m->data, 0, sizeof m->data);
         ddk_reply(dev, m, 0);
         return;
@@ -263,14 +233,8 @@ static int vrng_init(struct ddk_device *dev)
         return rc;
     if ((rc = ddk_dma_alloc(dev, VRNG_CHUNK, VK_DMA_WRITE, &r->buf)))
         return rc;
-    rc = ddk_has_arg(dev, "--intx") ? -VK_ENOENT : ddk_irq_enable(dev, DDK_IRQ_MSIX, 2);
-    if (rc >= 2) {
-        r->msix = true;
-    } else {
-        ddk_log(dev, "no MSI-X with two vectors (%d): using INTx", rc);
-        if ((rc = ddk_irq_enable(dev, DDK_IRQ_INTX, 1)) < 0)
-            return rc;
-    }
+    if ((rc = vdrv_irq_setup(&r->vd, 2, &r->msix)))
+        return rc;
     if ((rc = vrng_start(r))) {
         ddk_log(dev, "the device did not start (%d)", rc);
         vdrv_fail(&r->vd);

@@ -4,8 +4,10 @@
  */
 #include "vdrv.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "veridian/devices.h"
 #include "veridian/errors.h"
 
 #define PCI_STATUS 0x06
@@ -294,4 +296,39 @@ int vdrv_notify(struct vdrv_dev *v, const struct vdrv_queue *q)
 {
     uint64_t at = (uint64_t)q->notify_off * v->notify_mult; /* checked in queue setup */
     return ddk_mmio_write16(v->dev, v->notify.bar, v->notify.off + at, q->index);
+}
+
+/* ---- around the sequence: interrupts, restarts, test hooks ---- */
+
+int vdrv_irq_setup(struct vdrv_dev *v, unsigned nvec, bool *msix)
+{
+    static const char *const count[] = {"zero", "one", "two", "three", "four", "five"};
+    int rc =
+        ddk_has_arg(v->dev, "--intx") ? -VK_ENOENT : ddk_irq_enable(v->dev, DDK_IRQ_MSIX, nvec);
+    *msix = rc >= (int)nvec;
+    if (*msix)
+        return 0;
+    if (nvec < sizeof count / sizeof count[0])
+        ddk_log(v->dev, "no MSI-X with %s vectors (%d): using INTx", count[nvec], rc);
+    else
+        ddk_log(v->dev, "no MSI-X with %u vectors (%d): using INTx", nvec, rc);
+    rc = ddk_irq_enable(v->dev, DDK_IRQ_INTX, 1);
+    return rc < 0 ? rc : 0;
+}
+
+void vdrv_restarted(struct vdrv_dev *v, int rc)
+{
+    if (!rc)
+        return;
+    ddk_log(v->dev, "the device did not come back after a reset (%d): exiting", rc);
+    vdrv_fail(v);
+    exit(1);
+}
+
+int vdrv_test_misbehave(struct vdrv_dev *v, uint64_t what)
+{
+    if (what < VDEV_MISBEHAVE_SPURIOUS || what > VDEV_MISBEHAVE_CONFIG)
+        return -VK_EINVAL;
+    ddk_mmio_write32(v->dev, v->device.bar, v->device.off + VDEV_MISBEHAVE_REG, (uint32_t)what);
+    return 0;
 }

@@ -19,6 +19,9 @@
  * vdrv_status (DEVICE_NEEDS_RESET?). A driver that sees garbage (vdrv_vq_get -> -VK_EIO), a
  * NEEDS_RESET or a lost interrupt fails its requests with EIO, then runs vdrv_reset and the
  * sequence again (vdrv_queue_setup reuses each queue's buffer and re-zeroes it).
+ * Around that: vdrv_irq_setup before the first start (MSI-X with a vector per source, else
+ * INTx), vdrv_restarted after each restart (a device that does not come back ends the driver),
+ * vdrv_test_misbehave for the drivers' *_MISBEHAVE test opcodes.
  *
  * Register reads the bus refuses come back all-ones (ddk.h): every value read from the device
  * is range-checked before use (sizes, vectors, notify offsets, the status). Errors: 0 or a
@@ -85,5 +88,18 @@ uint8_t vdrv_status(struct vdrv_dev *v);
 uint8_t vdrv_isr(struct vdrv_dev *v);
 /* Tell the device the driver gave up (FAILED). */
 void vdrv_fail(struct vdrv_dev *v);
+
+/* Interrupts for a driver with nvec sources (vector 0: configuration change, then its queues):
+ * MSI-X with nvec vectors (*msix = true) unless the driver got the argument --intx or the
+ * device cannot, else INTx, vector 0 (*msix = false; the ISR byte says which); the fallback is
+ * logged. 0 or a negative VK_E* code (no interrupt at all). */
+int vdrv_irq_setup(struct vdrv_dev *v, unsigned nvec, bool *msix);
+/* After recovery restarted the device (rc: what the start returned): on failure log it, tell
+ * the device FAILED and exit, so devmgr resets the device and restarts the driver. */
+void vdrv_restarted(struct vdrv_dev *v, int rc);
+/* Test only: arm the device's own malicious behaviour, what = VDEV_MISBEHAVE_* (devices.h),
+ * by a write of it at VDEV_MISBEHAVE_REG in the device-specific region (the model's test
+ * hooks; elsewhere a guest error, nothing happens). 0, or -VK_EINVAL for an unknown what. */
+int vdrv_test_misbehave(struct vdrv_dev *v, uint64_t what);
 
 #endif

@@ -219,3 +219,30 @@ int vdrv_vq_check(const struct vdrv_vq *vq)
         return -VK_EINVAL;
     return 0;
 }
+
+/* ---- test hooks: garbage a malicious device could write (contract: vdrv_ring.h) ---- */
+
+void vdrv_test_corrupt_used(struct vdrv_vq *vq, unsigned kind, uint32_t bad_len)
+{
+    volatile uint8_t *used = vq->mem + vq->used_off;
+    volatile uint16_t *idx = (volatile uint16_t *)(used + 2);
+    volatile struct vdrv_used_elem *e =
+        (volatile struct vdrv_used_elem *)(used + 4) + (vq->last_used & (vq->size - 1u));
+    if (kind == VDRV_GARBAGE_ID)
+        e->id = 0xdead;
+    else if (kind == VDRV_GARBAGE_LEN)
+        e->len = bad_len;
+    else if (kind == VDRV_GARBAGE_IDX)
+        *idx = (uint16_t)(vq->last_used + vq->size + 3);
+}
+
+void vdrv_test_flip_write(struct vdrv_vq *vq, unsigned nth)
+{
+    uint16_t d = *(volatile uint16_t *)(vq->mem + vq->avail_off + 4 +
+                                        2u * ((vq->avail_idx - 1u) & (vq->size - 1u)));
+    volatile struct vdrv_desc *t = (volatile struct vdrv_desc *)(vq->mem + vq->desc_off);
+    for (unsigned k = 0; k < nth && d < vq->size; k++)
+        d = t[d].next; /* our own chain: nth descriptors after the head */
+    if (d < vq->size)
+        t[d].flags = (uint16_t)(t[d].flags ^ VDRV_DESC_F_WRITE);
+}

@@ -27,6 +27,10 @@
  * every descriptor is either free or in exactly one chain in flight; nchains chains in flight,
  * and at most avail_idx - last_used of them (fewer once the driver took them back).
  * Never: assert() on anything from the device; write outside the area given.
+ *
+ * Test hooks (vdrv_test_*): the drivers' *_CORRUPT requests write, into the device-writable
+ * area, the garbage a malicious device could have left there, so tests reach the checks above
+ * through the real data path. Only the drivers' test opcodes call them.
  */
 #ifndef VDRV_RING_H
 #define VDRV_RING_H
@@ -105,5 +109,16 @@ int vdrv_vq_get(struct vdrv_vq *vq, void **cookie, uint32_t *len);
 int vdrv_vq_take_inflight(struct vdrv_vq *vq, void **cookie);
 /* 0 when the invariants in the contract hold, else -VK_EINVAL. */
 int vdrv_vq_check(const struct vdrv_vq *vq);
+
+/* Test only: the garbage vdrv_test_corrupt_used scribbles into the used element (or index) the
+ * driver reads next. The values are those of HWRNG_CORRUPT_* and VBLK_CORRUPT_* (devices.h). */
+#define VDRV_GARBAGE_ID 1u  /* the used id out of range (0xdead) */
+#define VDRV_GARBAGE_LEN 2u /* the used length set to bad_len (beyond the chain's buffers) */
+#define VDRV_GARBAGE_IDX 3u /* the used index size + 3 ahead of the last one taken */
+/* Test only: write garbage of that kind; any other kind writes nothing. */
+void vdrv_test_corrupt_used(struct vdrv_vq *vq, unsigned kind, uint32_t bad_len);
+/* Test only: flip VDRV_DESC_F_WRITE on descriptor nth (0: the head) of the chain added last,
+ * so the next request breaks the protocol (the device must answer DEVICE_NEEDS_RESET). */
+void vdrv_test_flip_write(struct vdrv_vq *vq, unsigned nth);
 
 #endif
