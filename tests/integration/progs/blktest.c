@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "devopen.h"
 #include "veridian/devices.h"
 #include "veridian/vfs_proto.h"
 #include "veridian/vk.h"
@@ -57,28 +58,9 @@ static int file_fd(void)
     return file;
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 static uint32_t open_handle(void)
 {
-    for (int tries = 0; tries < 100; tries++) {
-        struct vk_msg rep;
-        long rc = vr_request(vr_start_handle(VK_ROLE_NSROOT), VFS_OP_OPEN, "/dev/vda",
-                             strlen("/dev/vda"), NULL, 0, 2 /* O_RDWR */, 0, &rep);
-        if (rc >= 0 && VK_MSG_NHANDLES(rep.flags) >= 1)
-            return rep.handles[0];
-        if (rc != -VK_ENOENT) {
-            printf("blktest: open /dev/vda: %s\n", strerror((int)-rc));
-            exit(1);
-        }
-        sleep_ms(10);
-    }
-    printf("blktest: /dev/vda never appeared\n");
-    exit(1);
+    return devopen_handle("blktest", "/dev/vda", O_RDWR);
 }
 
 /* One request: the reply's status (0 or -errno), data in out. */
@@ -95,23 +77,12 @@ static long call(uint32_t h, uint32_t op, uint64_t d0, uint64_t d1, uint64_t d2,
     c.send_len = send ? send_len : 0;
     c.recv_buf = (uint64_t)(uintptr_t)recv;
     c.recv_len = recv ? recv_len : 0;
-    long rc = vk_call(h, &c, (uint64_t)vk_clock_get() + 5000000000ull);
-    if (rc)
-        return rc;
-    if (out)
-        memcpy(out, c.msg.data, sizeof c.msg.data);
-    return c.msg.opcode ? -(long)c.msg.opcode : 0;
+    return devopen_call(h, &c, 5000000000ull, out);
 }
 
 static const char *res(long rc)
 {
     return rc ? strerror((int)-rc) : "ok";
-}
-
-static void hex(const uint8_t *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        printf("%02x%s", b[i], (i % 32 == 31 || i + 1 == n) ? "\n" : "");
 }
 
 static int crashwrites(uint32_t h, unsigned n, unsigned k)
@@ -280,7 +251,7 @@ int main(int argc, char **argv)
                 printf("verify %llu %llu %d: %s\n", (unsigned long long)s, (unsigned long long)n, b,
                        res(rc));
             } else if (b < 0) {
-                hex(buf, len);
+                devopen_hex(buf, len);
             } else {
                 size_t k = 0;
                 while (k < len && buf[k] == (uint8_t)b)
@@ -328,7 +299,7 @@ int main(int argc, char **argv)
                     continue;
                 }
                 printf("fpread %lld %zu: %zd bytes\n", off, len, r);
-                hex(buf, (size_t)r);
+                devopen_hex(buf, (size_t)r);
                 continue;
             }
             if (lseek(fd, off, SEEK_SET) != off) {
@@ -345,7 +316,7 @@ int main(int argc, char **argv)
                 got += (size_t)r;
             }
             if (got == len)
-                hex(buf, len);
+                devopen_hex(buf, len);
         } else if (!strcmp(op, "fwrite")) {
             need(argc, i, 3);
             long long off = strtoll(argv[i + 1], NULL, 0);

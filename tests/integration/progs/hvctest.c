@@ -40,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "devopen.h"
 #include "veridian/devices.h"
 #include "veridian/vfs_proto.h"
 #include "veridian/vk.h"
@@ -47,44 +48,14 @@
 static uint8_t buf[1 << 20];
 #define READ_DEADLINE_NS 10000000000ull /* 10 s of virtual time per read */
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 static int open_fd(int flags)
 {
-    for (int tries = 0; tries < 100; tries++) {
-        int fd = open("/dev/hvc0", flags);
-        if (fd >= 0)
-            return fd;
-        if (errno != ENOENT) {
-            printf("hvctest: open /dev/hvc0: %s\n", strerror(errno));
-            exit(1);
-        }
-        sleep_ms(10);
-    }
-    printf("hvctest: /dev/hvc0 never appeared\n");
-    exit(1);
+    return devopen_fd("hvctest", "/dev/hvc0", flags);
 }
 
 static uint32_t open_handle(void)
 {
-    for (int tries = 0; tries < 100; tries++) {
-        struct vk_msg rep;
-        long rc = vr_request(vr_start_handle(VK_ROLE_NSROOT), VFS_OP_OPEN, "/dev/hvc0", 9, NULL, 0,
-                             O_RDWR, 0, &rep);
-        if (rc >= 0 && VK_MSG_NHANDLES(rep.flags) >= 1)
-            return rep.handles[0];
-        if (rc != -VK_ENOENT) {
-            printf("hvctest: open /dev/hvc0: %s\n", strerror((int)-rc));
-            exit(1);
-        }
-        sleep_ms(10);
-    }
-    printf("hvctest: /dev/hvc0 never appeared\n");
-    exit(1);
+    return devopen_handle("hvctest", "/dev/hvc0", O_RDWR);
 }
 
 /* One request: the reply's status (0 or -errno), data in out. */
@@ -97,12 +68,7 @@ static long call(uint32_t h, uint32_t op, uint64_t d0, const void *send, size_t 
     c.msg.data[0] = d0;
     c.send_buf = (uint64_t)(uintptr_t)send;
     c.send_len = send ? send_len : 0;
-    long rc = vk_call(h, &c, (uint64_t)vk_clock_get() + 2000000000ull);
-    if (rc)
-        return rc;
-    if (out)
-        memcpy(out, c.msg.data, sizeof c.msg.data);
-    return c.msg.opcode ? -(long)c.msg.opcode : 0;
+    return devopen_call(h, &c, 2000000000ull, out);
 }
 
 static int write_all(int fd, const uint8_t *b, size_t n)
@@ -126,7 +92,7 @@ static int read_all(uint32_t h, uint8_t *b, size_t n, size_t chunk, long pause_m
         struct vk_call c;
         size_t want = n - got < chunk ? n - got : chunk;
         if (pause_ms)
-            sleep_ms(pause_ms);
+            devopen_sleep_ms(pause_ms);
         memset(&c, 0, sizeof c);
         c.msg.opcode = VFS_OP_READ;
         c.msg.data[0] = want;
@@ -299,7 +265,7 @@ static int misbehave_tx_reading(const char *kind)
         printf("hvctest: pthread_create failed\n");
         return 1;
     }
-    sleep_ms(1); /* the read is waiting in the driver */
+    devopen_sleep_ms(1); /* the read is waiting in the driver */
     long rc = call(p.h, HVC_OP_MISBEHAVE, k, NULL, 0, NULL);
     printf("misbehave %s: %s\n", kind, rc ? strerror((int)-rc) : "ok");
     print_write(p.h, "during", "during\n");
@@ -320,7 +286,7 @@ static int misbehave_rx(const char *kind, long pause_ms, size_t chunk)
         return 2;
     uint32_t h = open_handle();
     if (pause_ms)
-        sleep_ms(pause_ms);
+        devopen_sleep_ms(pause_ms);
     long rc = call(h, HVC_OP_MISBEHAVE, k, NULL, 0, NULL);
     printf("misbehave %s: %s\n", kind, rc ? strerror((int)-rc) : "ok");
     while (got < sizeof buf) {

@@ -22,49 +22,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "devopen.h"
 #include "veridian/devices.h"
 #include "veridian/vfs_proto.h"
 #include "veridian/vk.h"
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 static int open_fd(void)
 {
-    for (int tries = 0; tries < 100; tries++) {
-        int fd = open("/dev/hwrng", O_RDONLY);
-        if (fd >= 0)
-            return fd;
-        if (errno != ENOENT) {
-            printf("hwrngtest: open /dev/hwrng: %s\n", strerror(errno));
-            exit(1);
-        }
-        sleep_ms(10);
-    }
-    printf("hwrngtest: /dev/hwrng never appeared\n");
-    exit(1);
+    return devopen_fd("hwrngtest", "/dev/hwrng", O_RDONLY);
 }
 
 /* The driver's handle for the raw requests (as edutest opens /dev/edu). */
 static uint32_t open_handle(void)
 {
-    for (int tries = 0; tries < 100; tries++) {
-        struct vk_msg rep;
-        long rc = vr_request(vr_start_handle(VK_ROLE_NSROOT), VFS_OP_OPEN, "/dev/hwrng", 10, NULL,
-                             0, O_RDONLY, 0, &rep);
-        if (rc >= 0 && VK_MSG_NHANDLES(rep.flags) >= 1)
-            return rep.handles[0];
-        if (rc != -VK_ENOENT) {
-            printf("hwrngtest: open /dev/hwrng: %s\n", strerror((int)-rc));
-            exit(1);
-        }
-        sleep_ms(10);
-    }
-    printf("hwrngtest: /dev/hwrng never appeared\n");
-    exit(1);
+    return devopen_handle("hwrngtest", "/dev/hwrng", O_RDONLY);
 }
 
 /* One request: the reply's status (0 or -errno), data in out. */
@@ -77,18 +48,7 @@ static long call(uint32_t h, uint32_t op, uint64_t d0, void *recv, size_t recv_l
     c.msg.data[0] = d0;
     c.recv_buf = (uint64_t)(uintptr_t)recv;
     c.recv_len = recv ? recv_len : 0;
-    long rc = vk_call(h, &c, (uint64_t)vk_clock_get() + 2000000000ull);
-    if (rc)
-        return rc;
-    if (out)
-        memcpy(out, c.msg.data, sizeof c.msg.data);
-    return c.msg.opcode ? -(long)c.msg.opcode : 0;
-}
-
-static void hex(const uint8_t *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        printf("%02x%s", b[i], (i % 32 == 31 || i + 1 == n) ? "\n" : "");
+    return devopen_call(h, &c, 2000000000ull, out);
 }
 
 static int do_read(size_t n)
@@ -107,7 +67,7 @@ static int do_read(size_t n)
         got += (size_t)r;
     }
     close(fd);
-    hex(buf, n);
+    devopen_hex(buf, n);
     return 0;
 }
 
