@@ -351,15 +351,11 @@ int main(int argc, char **argv)
                 return 1;
             i += 2;
         } else if (!strcmp(op, "misbehave")) {
-            static const char *const kinds[] = {"spurious", "usedid", "usedlen", "usedidx",
-                                                "config"};
             need(argc, i, 1);
-            uint64_t k = 0;
-            while (k < 5 && strcmp(argv[i + 1], kinds[k]))
-                k++;
-            if (k == 5)
+            uint32_t k = devopen_misbehave_kind(argv[i + 1]);
+            if (!k)
                 return 2;
-            rc = call(h, VBLK_OP_MISBEHAVE, k + 1, 0, 0, NULL, 0, NULL, 0, o);
+            rc = call(h, VBLK_OP_MISBEHAVE, k, 0, 0, NULL, 0, NULL, 0, o);
             printf("misbehave %s: %s\n", argv[i + 1], res(rc));
             i += 1;
         } else if (!strcmp(op, "corrupt")) {

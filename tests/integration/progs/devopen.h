@@ -1,7 +1,8 @@
 /*
  * The device-client helpers of the integration test programs that talk to a driver directly
  * (hwrngtest, blktest, hvctest): open its /dev node, waiting for devmgr to publish it; one raw
- * request with a deadline; a hex dump. Header-only (static inline): each program is one file.
+ * request with a deadline; a hex dump; the names the programs give the drivers' test hooks.
+ * Header-only (static inline): each program is one file.
  *
  * Waiting: up to 100 tries 10 ms of virtual time apart (1 s) while the node does not exist
  * (ENOENT); any other error, or a node that never appears, prints "<prog>: ..." and exits 1,
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "veridian/devices.h"
 #include "veridian/vfs_proto.h"
 #include "veridian/vk.h"
 
@@ -84,5 +86,29 @@ static inline void devopen_hex(const uint8_t *b, size_t n)
     for (size_t i = 0; i < n; i++)
         printf("%02x%s", b[i], (i % 32 == 31 || i + 1 == n) ? "\n" : "");
 }
+
+/* spurious | usedid | usedlen | usedidx | config: VDEV_MISBEHAVE_*, or 0 for another name. */
+static inline uint32_t devopen_misbehave_kind(const char *kind)
+{
+    static const char *const kinds[] = {"spurious", "usedid", "usedlen", "usedidx", "config"};
+    for (uint32_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+        if (!strcmp(kind, kinds[k]))
+            return VDEV_MISBEHAVE_SPURIOUS + k;
+    return 0;
+}
+
+/* id | len | idx | desc: HWRNG_CORRUPT_* (also HVC_OP_CORRUPT's), or 0 for another name. */
+static inline uint32_t devopen_corrupt_kind(const char *kind)
+{
+    return !strcmp(kind, "id")     ? HWRNG_CORRUPT_ID
+           : !strcmp(kind, "len")  ? HWRNG_CORRUPT_LEN
+           : !strcmp(kind, "idx")  ? HWRNG_CORRUPT_IDX
+           : !strcmp(kind, "desc") ? HWRNG_CORRUPT_DESC
+                                   : 0;
+}
+
+_Static_assert(VDEV_MISBEHAVE_USED_ID == VDEV_MISBEHAVE_SPURIOUS + 1 &&
+                   VDEV_MISBEHAVE_CONFIG == VDEV_MISBEHAVE_SPURIOUS + 4,
+               "devopen_misbehave_kind: the kinds are consecutive");
 
 #endif

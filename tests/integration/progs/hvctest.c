@@ -154,11 +154,7 @@ static int info(uint32_t h)
 
 static int corrupt(const char *kind)
 {
-    uint32_t k = !strcmp(kind, "id")     ? HWRNG_CORRUPT_ID
-                 : !strcmp(kind, "len")  ? HWRNG_CORRUPT_LEN
-                 : !strcmp(kind, "idx")  ? HWRNG_CORRUPT_IDX
-                 : !strcmp(kind, "desc") ? HWRNG_CORRUPT_DESC
-                                         : 0;
+    uint32_t k = devopen_corrupt_kind(kind);
     uint64_t o[VK_MSG_DATA_WORDS];
     if (!k)
         return 2;
@@ -176,16 +172,6 @@ static int corrupt(const char *kind)
     printf("write after: %s (%llu bytes)\n", rc ? strerror((int)-rc) : "ok",
            (unsigned long long)(rc ? 0 : o[0]));
     return info(h);
-}
-
-static uint32_t misbehave_kind(const char *kind)
-{
-    return !strcmp(kind, "spurious")  ? VDEV_MISBEHAVE_SPURIOUS
-           : !strcmp(kind, "usedid")  ? VDEV_MISBEHAVE_USED_ID
-           : !strcmp(kind, "usedlen") ? VDEV_MISBEHAVE_USED_LEN
-           : !strcmp(kind, "usedidx") ? VDEV_MISBEHAVE_USED_IDX
-           : !strcmp(kind, "config")  ? VDEV_MISBEHAVE_CONFIG
-                                      : 0;
 }
 
 /* One VFS_OP_READ of at most n bytes (10 s deadline): the count, or -errno. */
@@ -226,7 +212,7 @@ static void print_read(uint32_t h, const char *what, size_t n)
 
 static int misbehave_tx(const char *kind)
 {
-    uint32_t k = misbehave_kind(kind);
+    uint32_t k = devopen_misbehave_kind(kind);
     if (!k)
         return 2;
     uint32_t h = open_handle();
@@ -254,7 +240,7 @@ static void *pending_read(void *arg)
 
 static int misbehave_tx_reading(const char *kind)
 {
-    uint32_t k = misbehave_kind(kind);
+    uint32_t k = devopen_misbehave_kind(kind);
     pthread_t t;
     if (!k)
         return 2;
@@ -280,7 +266,7 @@ static int misbehave_tx_reading(const char *kind)
 
 static int misbehave_rx(const char *kind, long pause_ms, size_t chunk)
 {
-    uint32_t k = misbehave_kind(kind);
+    uint32_t k = devopen_misbehave_kind(kind);
     size_t got = 0;
     if (!k)
         return 2;

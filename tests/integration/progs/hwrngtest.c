@@ -86,11 +86,7 @@ static int info(uint32_t h)
 
 static int corrupt(const char *kind)
 {
-    uint32_t k = !strcmp(kind, "id")     ? HWRNG_CORRUPT_ID
-                 : !strcmp(kind, "len")  ? HWRNG_CORRUPT_LEN
-                 : !strcmp(kind, "idx")  ? HWRNG_CORRUPT_IDX
-                 : !strcmp(kind, "desc") ? HWRNG_CORRUPT_DESC
-                                         : 0;
+    uint32_t k = devopen_corrupt_kind(kind);
     uint8_t b[16];
     uint64_t o[VK_MSG_DATA_WORDS];
     if (!k)
@@ -113,17 +109,15 @@ static int corrupt(const char *kind)
 
 static int misbehave(const char *kind)
 {
-    static const char *const kinds[] = {"spurious", "usedid", "usedlen", "usedidx", "config"};
     uint8_t b[16];
-    uint64_t o[VK_MSG_DATA_WORDS], k = 0;
-    while (k < 5 && strcmp(kind, kinds[k]))
-        k++;
-    if (k == 5)
+    uint64_t o[VK_MSG_DATA_WORDS];
+    uint32_t k = devopen_misbehave_kind(kind);
+    if (!k)
         return 2;
     uint32_t h = open_handle();
     long rc = call(h, VFS_OP_READ, sizeof b, b, sizeof b, o);
     printf("read before: %s\n", rc ? strerror((int)-rc) : "ok");
-    if ((rc = call(h, HWRNG_OP_MISBEHAVE, k + 1, NULL, 0, NULL))) {
+    if ((rc = call(h, HWRNG_OP_MISBEHAVE, k, NULL, 0, NULL))) {
         printf("misbehave: %s\n", strerror((int)-rc));
         return 1;
     }
