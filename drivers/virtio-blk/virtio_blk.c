@@ -728,12 +728,7 @@ static int vblk_init(struct ddk_device *dev)
     }
     if ((rc = vdrv_irq_setup(&b->vd, 2, &b->msix)))
         return rc;
-    if ((rc = vblk_start(b))) {
-        ddk_log(dev, "the device did not start (%d)", rc);
-        vdrv_fail(&b->vd);
-        return rc;
-    }
-    return 0;
+    return vdrv_started(&b->vd, vblk_start(b));
 }
 
 static const struct ddk_driver_ops vblk_ops = {

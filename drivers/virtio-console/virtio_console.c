@@ -433,12 +433,7 @@ static int hvc_init(struct ddk_device *dev)
         return rc;
     if ((rc = vdrv_irq_setup(&h->vd, 3, &h->msix)))
         return rc;
-    if ((rc = hvc_start(dev, h))) {
-        ddk_log(dev, "the device did not start (%d)", rc);
-        vdrv_fail(&h->vd);
-        return rc;
-    }
-    return 0;
+    return vdrv_started(&h->vd, hvc_start(dev, h));
 }
 
 static const struct ddk_driver_ops hvc_ops = {

@@ -235,12 +235,7 @@ static int vrng_init(struct ddk_device *dev)
         return rc;
     if ((rc = vdrv_irq_setup(&r->vd, 2, &r->msix)))
         return rc;
-    if ((rc = vrng_start(r))) {
-        ddk_log(dev, "the device did not start (%d)", rc);
-        vdrv_fail(&r->vd);
-        return rc;
-    }
-    return 0;
+    return vdrv_started(&r->vd, vrng_start(r));
 }
 
 static const struct ddk_driver_ops vrng_ops = {

@@ -316,6 +316,15 @@ int vdrv_irq_setup(struct vdrv_dev *v, unsigned nvec, bool *msix)
     return rc < 0 ? rc : 0;
 }
 
+int vdrv_started(struct vdrv_dev *v, int rc)
+{
+    if (rc) {
+        ddk_log(v->dev, "the device did not start (%d)", rc);
+        vdrv_fail(v);
+    }
+    return rc;
+}
+
 void vdrv_restarted(struct vdrv_dev *v, int rc)
 {
     if (!rc)

@@ -20,8 +20,8 @@
  * NEEDS_RESET or a lost interrupt fails its requests with EIO, then runs vdrv_reset and the
  * sequence again (vdrv_queue_setup reuses each queue's buffer and re-zeroes it).
  * Around that: vdrv_irq_setup before the first start (MSI-X with a vector per source, else
- * INTx), vdrv_restarted after each restart (a device that does not come back ends the driver),
- * vdrv_test_misbehave for the drivers' *_MISBEHAVE test opcodes.
+ * INTx), vdrv_started after it, vdrv_restarted after each restart (a device that does not come back
+ * ends the driver), vdrv_test_misbehave for the drivers' *_MISBEHAVE test opcodes.
  *
  * Register reads the bus refuses come back all-ones (ddk.h): every value read from the device
  * is range-checked before use (sizes, vectors, notify offsets, the status). Errors: 0 or a
@@ -94,6 +94,9 @@ void vdrv_fail(struct vdrv_dev *v);
  * device cannot, else INTx, vector 0 (*msix = false; the ISR byte says which); the fallback is
  * logged. 0 or a negative VK_E* code (no interrupt at all). */
 int vdrv_irq_setup(struct vdrv_dev *v, unsigned nvec, bool *msix);
+/* After the driver's init started the device (rc: what the start returned): on failure log it
+ * and tell the device FAILED. Returns rc, for init to return. */
+int vdrv_started(struct vdrv_dev *v, int rc);
 /* After recovery restarted the device (rc: what the start returned): on failure log it, tell
  * the device FAILED and exit, so devmgr resets the device and restarts the driver. */
 void vdrv_restarted(struct vdrv_dev *v, int rc);
