@@ -20,8 +20,9 @@
  * NEEDS_RESET or a lost interrupt fails its requests with EIO, then runs vdrv_reset and the
  * sequence again (vdrv_queue_setup reuses each queue's buffer and re-zeroes it).
  * Around that: vdrv_irq_setup before the first start (MSI-X with a vector per source, else
- * INTx), vdrv_started after it, vdrv_restarted after each restart (a device that does not come back
- * ends the driver), vdrv_test_misbehave for the drivers' *_MISBEHAVE test opcodes.
+ * INTx), vdrv_started after it (failure: FAILED), vdrv_restarted after each restart (a device
+ * that does not come back ends the driver), vdrv_test_misbehave for the drivers' *_MISBEHAVE
+ * test opcodes.
  *
  * Register reads the bus refuses come back all-ones (ddk.h): every value read from the device
  * is range-checked before use (sizes, vectors, notify offsets, the status). Errors: 0 or a
