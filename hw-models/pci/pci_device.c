@@ -620,24 +620,43 @@ static bool ops_size_ok(const struct pci_device *dev, unsigned size)
     return size >= lo && size <= hi;
 }
 
-int pci_bar_read(struct pci_device *dev, int bar, uint64_t off, unsigned size, uint64_t *val)
+/* The front shared by BAR reads and writes: the checks (a failure is reported as a guest error
+ * and returned), then where the access goes: 1 for nowhere (decoding is off: a read gives
+ * all-ones, a write is dropped), 0 with *r the MSI-X table or PBA (*rel the offset in it), or
+ * MSIX_NONE for the model, each with its access sizes checked. */
+static int bar_route(struct pci_device *dev, int bar, uint64_t off, unsigned size, bool write,
+                     enum msix_region *r, uint64_t *rel)
 {
     const char *why = "";
-    uint64_t rel;
-    *val = ones(size);
     int rc = bar_access_check(dev, bar, off, size, &why);
     if (rc < 0) {
         pci_guest_error(dev, why);
         return rc;
     }
     if (rc > 0)
-        return 0;
-    enum msix_region r = msix_region(dev, bar, off, &rel);
+        return 1;
+    *r = msix_region(dev, bar, off, rel);
+    if (*r != MSIX_NONE && size != 4 && size != 8) {
+        pci_guest_error(dev, "MSI-X table/PBA access not 4 or 8 bytes");
+        return -VK_EINVAL;
+    }
+    if (*r == MSIX_NONE && !ops_size_ok(dev, size)) {
+        pci_guest_error(dev, write ? "BAR write: access size not supported by the device"
+                                   : "BAR read: access size not supported by the device");
+        return -VK_EINVAL;
+    }
+    return 0;
+}
+
+int pci_bar_read(struct pci_device *dev, int bar, uint64_t off, unsigned size, uint64_t *val)
+{
+    enum msix_region r;
+    uint64_t rel;
+    *val = ones(size);
+    int rc = bar_route(dev, bar, off, size, false, &r, &rel);
+    if (rc)
+        return rc < 0 ? rc : 0;
     if (r != MSIX_NONE) {
-        if (size != 4 && size != 8) {
-            pci_guest_error(dev, "MSI-X table/PBA access not 4 or 8 bytes");
-            return -VK_EINVAL;
-        }
         uint64_t v = 0;
         for (unsigned i = 0; i < size; i++) {
             uint64_t byte = r == MSIX_TABLE ? dev->msix.table[rel + i]
@@ -647,10 +666,6 @@ int pci_bar_read(struct pci_device *dev, int bar, uint64_t off, unsigned size, u
         *val = v;
         return 0;
     }
-    if (!ops_size_ok(dev, size)) {
-        pci_guest_error(dev, "BAR read: access size not supported by the device");
-        return -VK_EINVAL;
-    }
     if (dev->ops && dev->ops->mmio_read)
         *val = dev->ops->mmio_read(dev, bar, off, size) & ones(size);
     return 0;
@@ -658,25 +673,16 @@ int pci_bar_read(struct pci_device *dev, int bar, uint64_t off, unsigned size, u
 
 int pci_bar_write(struct pci_device *dev, int bar, uint64_t off, unsigned size, uint64_t val)
 {
-    const char *why = "";
+    enum msix_region r;
     uint64_t rel;
-    int rc = bar_access_check(dev, bar, off, size, &why);
-    if (rc < 0) {
-        pci_guest_error(dev, why);
-        return rc;
-    }
-    if (rc > 0)
+    int rc = bar_route(dev, bar, off, size, true, &r, &rel);
+    if (rc)
+        return rc < 0 ? rc : 0;
+    if (r == MSIX_PBA) {
+        pci_guest_error(dev, "MSI-X PBA is read-only");
         return 0;
-    enum msix_region r = msix_region(dev, bar, off, &rel);
-    if (r != MSIX_NONE) {
-        if (size != 4 && size != 8) {
-            pci_guest_error(dev, "MSI-X table/PBA access not 4 or 8 bytes");
-            return -VK_EINVAL;
-        }
-        if (r == MSIX_PBA) {
-            pci_guest_error(dev, "MSI-X PBA is read-only");
-            return 0;
-        }
+    }
+    if (r == MSIX_TABLE) {
         for (unsigned i = 0; i < size; i++)
             dev->msix.table[rel + i] = (uint8_t)(val >> (8 * i));
         /* message address bits 1:0 and the reserved vector control bits read as zero */
@@ -685,10 +691,6 @@ int pci_bar_write(struct pci_device *dev, int bar, uint64_t off, unsigned size, 
         wr32(e + PCI_MSIX_ENTRY_CTRL, rd32(e + PCI_MSIX_ENTRY_CTRL) & PCI_MSIX_ENTRY_CTRL_MASKBIT);
         msix_service(dev);
         return 0;
-    }
-    if (!ops_size_ok(dev, size)) {
-        pci_guest_error(dev, "BAR write: access size not supported by the device");
-        return -VK_EINVAL;
     }
     if (dev->ops && dev->ops->mmio_write)
         dev->ops->mmio_write(dev, bar, off, size, val & ones(size));
