@@ -246,31 +246,34 @@ static bool covers(const struct blkimage *im, uint64_t off, uint64_t len, uint64
     return off <= start && off + len >= start + block_bytes(im, index);
 }
 
-/* For a non-empty range: how many of its blocks have no entry (*absent), and the result, how
- * many need new data: for a write every block without data, for zeroing only a partial block
- * (the first or the last) without an entry (zero-marked and data blocks need nothing). */
-static uint64_t blocks_needing_data(const struct blkimage *im, uint64_t off, uint64_t len,
-                                    bool zeroing, uint64_t *absent)
+/* Admit a change of a non-empty range before any of it is made: the blocks that need new data
+ * (for a write every block without data; for zeroing only a partial block (the first or the
+ * last) without an entry: zero-marked and data blocks need nothing) must fit the overlay's
+ * budget (else -VK_ENOSPC, counted as a refusal), and the entries the range lacks are
+ * reserved (reserve's error otherwise). */
+static int admit(struct blkimage *im, uint64_t off, uint64_t len, bool zeroing)
 {
     uint64_t first = off / BLKIMAGE_BLOCK, last = (off + len - 1) / BLKIMAGE_BLOCK;
-    uint64_t need = 0;
-    *absent = 0;
+    uint64_t need = 0, absent = 0;
     for (uint64_t index = first; index <= last; index++) {
         const struct blkimage_block *b = find(im, index);
         if (!b)
-            ++*absent;
+            absent++;
         if (!zeroing)
             need += !b || !b->data;
         else if (!b && !covers(im, off, len, index))
             need++;
     }
-    return need;
+    if (need > (im->budget - im->used) / BLKIMAGE_BLOCK) {
+        im->refusals++;
+        return -VK_ENOSPC;
+    }
+    return reserve(im, absent);
 }
 
 int blkimage_write(struct blkimage *im, uint64_t off, const void *buf, size_t len)
 {
     const uint8_t *p = buf;
-    uint64_t absent;
     int rc;
     if (!range_ok(im, off, len))
         return -VK_EINVAL;
@@ -280,12 +283,7 @@ int blkimage_write(struct blkimage *im, uint64_t off, const void *buf, size_t le
         return pwrite_full(im->fd, buf, len, off);
     if (!len)
         return 0;
-    uint64_t need = blocks_needing_data(im, off, len, false, &absent);
-    if (need > (im->budget - im->used) / BLKIMAGE_BLOCK) {
-        im->refusals++;
-        return -VK_ENOSPC;
-    }
-    if ((rc = reserve(im, absent)) < 0)
+    if ((rc = admit(im, off, len, false)) < 0)
         return rc;
     while (len) {
         uint64_t index = off / BLKIMAGE_BLOCK;
@@ -307,7 +305,6 @@ int blkimage_write(struct blkimage *im, uint64_t off, const void *buf, size_t le
 
 int blkimage_zero(struct blkimage *im, uint64_t off, uint64_t len)
 {
-    uint64_t absent;
     int rc;
     if (!range_ok(im, off, len))
         return -VK_EINVAL;
@@ -323,12 +320,7 @@ int blkimage_zero(struct blkimage *im, uint64_t off, uint64_t len)
     }
     if (!len)
         return 0;
-    uint64_t need = blocks_needing_data(im, off, len, true, &absent);
-    if (need > (im->budget - im->used) / BLKIMAGE_BLOCK) {
-        im->refusals++;
-        return -VK_ENOSPC;
-    }
-    if ((rc = reserve(im, absent)) < 0)
+    if ((rc = admit(im, off, len, true)) < 0)
         return rc;
     while (len) {
         uint64_t index = off / BLKIMAGE_BLOCK;
