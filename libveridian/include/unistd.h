@@ -73,6 +73,17 @@ int seteuid(uid_t uid);
 int setgid(gid_t gid);
 int setegid(gid_t gid);
 int isatty(int fd);
+char *ttyname(int fd);
+int ttyname_r(int fd, char *buf, size_t len);
+pid_t tcgetpgrp(int fd);
+int tcsetpgrp(int fd, pid_t pgrp);
+int setpgid(pid_t pid, pid_t pgid);
+pid_t getpgid(pid_t pid);
+pid_t getpgrp(void);
+pid_t setsid(void);
+pid_t getsid(pid_t pid);
+unsigned int alarm(unsigned int seconds);
+int pause(void);
 unsigned int sleep(unsigned int seconds);
 int usleep(useconds_t usec);
 

@@ -29,6 +29,7 @@ struct vr_tcb {
     int errno_value;
     char strerror_buf[32]; /* strerror of an unknown number */
     void *pthread;         /* reserved for pthread */
+    int sig_norestart;     /* inside a call POSIX never restarts after a handler (signal.c) */
 };
 
 extern struct vr_tcb vr_main_tcb;

@@ -19,6 +19,8 @@
 #define AT_RANDOM 25
 
 uintptr_t __veridian_kcall_page;
+static const uint64_t no_attention;
+const volatile uint64_t *__veridian_attention = &no_attention;
 void *const volatile *vr_self_word;
 const unsigned char *vr_at_random;
 char **environ;
@@ -107,8 +109,10 @@ _Noreturn void __vr_start_c(long *sp)
     if (!start_handles)
         start_nhandles = 0;
 
-    if (vr_self_word)
+    if (vr_self_word) {
+        __veridian_attention = (const volatile uint64_t *)((uintptr_t)vr_self_word + 8);
         vk_thread_set_self(&vr_main_tcb);
+    }
     environ = envp;
     vr_vfs_init();
     vr_fd_init();

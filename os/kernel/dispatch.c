@@ -112,6 +112,17 @@ static long sys_console_read(struct vk_kernel *k, uint32_t h, uint64_t ubuf, uin
     return r;
 }
 
+/* The console as a terminal: see veridian/kcall.h "Terminal". Not a terminal yet. */
+long vk_sys_console_ctl(struct vk_kernel *k, uint32_t h, uint64_t op, uint64_t arg)
+{
+    struct vk_handle_entry *e;
+    int rc = vk_handle_get(&k->cur->proc->handles, h, VK_OBJ_CONSOLE, 0, &e);
+    (void)arg;
+    if (rc)
+        return rc;
+    return op == VK_CON_ISATTY ? 0 : -VK_ENOTTY;
+}
+
 static long sys_trace_mark(struct vk_kernel *k, uint64_t us, uint64_t len)
 {
     char buf[256];
@@ -405,6 +416,66 @@ KC(iommu_faults)
     KC_UNUSED();
     return vk_sys_iommu_faults(k, (uint32_t)a0, a1, a2, a3);
 }
+KC(signal_action)
+{
+    KC_UNUSED();
+    return vk_sys_signal_action(k, a0, a1, a2);
+}
+KC(signal_mask)
+{
+    KC_UNUSED();
+    return vk_sys_signal_mask(k, a0, a1, a2);
+}
+KC(signal_send)
+{
+    KC_UNUSED();
+    return vk_sys_signal_send(k, (int64_t)a0, a1, a2);
+}
+KC(signal_take)
+{
+    KC_UNUSED();
+    return vk_sys_signal_take(k, a0);
+}
+KC(signal_pending)
+{
+    KC_UNUSED();
+    return vk_sys_signal_pending(k, a0);
+}
+KC(signal_wait)
+{
+    KC_UNUSED();
+    return vk_sys_signal_wait(k, a0);
+}
+KC(signal_alarm)
+{
+    KC_UNUSED();
+    return vk_sys_signal_alarm(k, a0);
+}
+KC(process_ids)
+{
+    KC_UNUSED();
+    return vk_sys_process_ids(k, a0, a1);
+}
+KC(process_setpgid)
+{
+    KC_UNUSED();
+    return vk_sys_process_setpgid(k, a0, a1);
+}
+KC(process_setsid)
+{
+    KC_UNUSED();
+    return vk_sys_process_setsid(k);
+}
+KC(process_setuid)
+{
+    KC_UNUSED();
+    return vk_sys_process_setuid(k, (uint32_t)a0, a1);
+}
+KC(console_ctl)
+{
+    KC_UNUSED();
+    return vk_sys_console_ctl(k, (uint32_t)a0, a1, a2);
+}
 
 /* One row per call, indexed by its number: a new call is one row here (and its number in
  * veridian/kcall.h). Handles are 32-bit values passed in 64-bit registers: narrowing a
@@ -460,6 +531,18 @@ static const struct vk_kcall_row kcalls[VK_NR_COUNT] = {
     KCALL(VK_NR_DMA_UNMAP, dma_unmap, 1 << 0),
     KCALL(VK_NR_DMA_INFO, dma_info, 1 << 0),
     KCALL(VK_NR_IOMMU_FAULTS, iommu_faults, 1 << 0),
+    KCALL(VK_NR_SIGNAL_ACTION, signal_action, 0),
+    KCALL(VK_NR_SIGNAL_MASK, signal_mask, 0),
+    KCALL(VK_NR_SIGNAL_SEND, signal_send, 0),
+    KCALL(VK_NR_SIGNAL_TAKE, signal_take, 0),
+    KCALL(VK_NR_SIGNAL_PENDING, signal_pending, 0),
+    KCALL(VK_NR_SIGNAL_WAIT, signal_wait, 0),
+    KCALL(VK_NR_SIGNAL_ALARM, signal_alarm, 0),
+    KCALL(VK_NR_PROCESS_IDS, process_ids, 0),
+    KCALL(VK_NR_PROCESS_SETPGID, process_setpgid, 0),
+    KCALL(VK_NR_PROCESS_SETSID, process_setsid, 0),
+    KCALL(VK_NR_PROCESS_SETUID, process_setuid, 1 << 0),
+    KCALL(VK_NR_CONSOLE_CTL, console_ctl, 1 << 0),
 };
 
 static inline int wide_handle(uint32_t mask, uint64_t a0, uint64_t a1, uint64_t a2)

@@ -147,7 +147,13 @@ struct vk_thread {
     /* futex wait: the key of the word (see wait.c) */
     struct vk_list futex_link;
     uint64_t futex_obj, futex_off;
-    struct vk_proc_info fault;           /* filled by the platform when the thread faults */
+    struct vk_proc_info fault; /* filled by the platform when the thread faults */
+    /* signals (signal.c): the mask, thread-directed pending set, the attention word's value
+     * (written to the process page at self_addr + 8 while this thread runs) */
+    uint64_t sig_mask, sig_pending;
+    struct vk_siginfo sig_info[VK_SIG_MAX];
+    uint64_t attention;
+    uint8_t sig_waiting;                 /* blocked in an interruptible kernel call */
     uint64_t entry, entry_sp, entry_arg; /* where the thread starts in user mode */
     /* a kernel thread runs this host function instead of guest code (tests, services) */
     void (*kfn)(void *arg);
@@ -180,6 +186,19 @@ struct vk_process {
     /* exit notification to the parent */
     struct vk_notification *exit_notify;
     uint64_t exit_bits;
+    /* credentials, family, job control (signal.c) */
+    uint32_t uid;
+    uint32_t pgid, sid;
+    struct vk_process *parent; /* NULL: none (or gone, and init is gone too) */
+    struct vk_list children;   /* running children, in spawn order (vk_process.sibling) */
+    struct vk_list sibling;
+    /* signals: dispositions, process-directed pending set, stop state, alarm */
+    struct vk_sigaction sigactions[VK_SIG_MAX];
+    uint64_t sig_pending;
+    struct vk_siginfo sig_info[VK_SIG_MAX]; /* of each pending process-directed signal */
+    uint32_t stopped, stop_signo;
+    uint32_t stops, continues;
+    struct vl_timer alarm;
 };
 
 /* Futex waiters, hashed by key (object id, offset): never by host pointer. */

@@ -263,4 +263,26 @@ long vk_sys_thread_create(struct vk_kernel *k, uint64_t entry, uint64_t arg, uin
 void vk_thread_destroy(struct vk_kernel *k, struct vk_thread *t);
 void vk_process_destroy(struct vk_kernel *k, struct vk_process *p);
 
+/* ---- signals, process groups, sessions (signal.c; veridian/kcall.h "Signals") ---- */
+long vk_sys_signal_action(struct vk_kernel *k, uint64_t signo, uint64_t uact, uint64_t uold);
+long vk_sys_signal_mask(struct vk_kernel *k, uint64_t how, uint64_t set, uint64_t uold);
+long vk_sys_signal_send(struct vk_kernel *k, int64_t target, uint64_t signo, uint64_t flags);
+long vk_sys_signal_take(struct vk_kernel *k, uint64_t uinfo);
+long vk_sys_signal_pending(struct vk_kernel *k, uint64_t uout);
+long vk_sys_signal_wait(struct vk_kernel *k, uint64_t deadline);
+long vk_sys_signal_alarm(struct vk_kernel *k, uint64_t deadline);
+long vk_sys_process_ids(struct vk_kernel *k, uint64_t pid, uint64_t uout);
+long vk_sys_process_setpgid(struct vk_kernel *k, uint64_t pid, uint64_t pgid);
+long vk_sys_process_setsid(struct vk_kernel *k);
+long vk_sys_process_setuid(struct vk_kernel *k, uint32_t h, uint64_t uid);
+/* The kernel's own sends (a terminal's ^C, SIGWINCH...): no permission check; code is the
+ * si_code (VK_SI_KERNEL). To every process of group pgid (nothing when there is none). */
+void vk_signal_group(struct vk_kernel *k, uint32_t pgid, uint32_t signo, int32_t code);
+void vk_signal_process(struct vk_kernel *k, struct vk_process *p, uint32_t signo, int32_t code);
+/* The running process with this pid, or NULL. */
+struct vk_process *vk_process_find(struct vk_kernel *k, uint32_t pid);
+
+/* ---- console (dispatch.c for now) ---- */
+long vk_sys_console_ctl(struct vk_kernel *k, uint32_t h, uint64_t op, uint64_t arg);
+
 #endif

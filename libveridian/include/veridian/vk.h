@@ -21,11 +21,30 @@ extern uintptr_t __veridian_kcall_page __attribute__((visibility("hidden")));
 
 typedef void (*vk_thread_entry_fn)(void *arg);
 
-static inline long vk__kcall(unsigned nr, long a, long b, long c, long d, long e)
+/* The running thread's attention word (AT_VERIDIAN_SELF + 8; a zero word before start-up):
+ * non-zero when a signal is deliverable to it (veridian/kcall.h "Signals"). */
+extern const volatile uint64_t *__veridian_attention __attribute__((visibility("hidden")));
+
+/* A kernel call with no signal delivery after it: for the delivery code itself. */
+static inline long vk__kcall_raw(unsigned nr, long a, long b, long c, long d, long e)
 {
     vk_kcall_fn fn = (vk_kcall_fn)(__veridian_kcall_page + VK_KCALL_STUB_OFFSET +
                                    (uintptr_t)nr * VK_KCALL_STUB_STRIDE);
     return fn(a, b, c, d, e, 0);
+}
+
+/* Runs the handlers of the signals deliverable now (src/signal.c) and returns r, or the
+ * result of the call made again when it was interrupted (-VK_EINTR) and may restart. */
+long __veridian_signal_return(unsigned nr, long a, long b, long c, long d, long e, long r)
+    __attribute__((visibility("hidden")));
+
+/* Every kernel call: then, at the boundary, the signals the kernel has for this thread. */
+static inline long vk__kcall(unsigned nr, long a, long b, long c, long d, long e)
+{
+    long r = vk__kcall_raw(nr, a, b, c, d, e);
+    if (__builtin_expect(*__veridian_attention != 0, 0))
+        r = __veridian_signal_return(nr, a, b, c, d, e, r);
+    return r;
 }
 
 /* ---- handles ---- */
@@ -292,6 +311,63 @@ static inline long vk_iommu_faults(uint32_t res, uint64_t first_seq, struct vk_i
                                    uint32_t max)
 {
     return vk__kcall(VK_NR_IOMMU_FAULTS, res, (long)first_seq, (long)buf, max, 0);
+}
+
+/* ---- signals, process ids, the console as a terminal (veridian/kcall.h) ---- */
+static inline long vk_signal_action(int signo, const struct vk_sigaction *act,
+                                    struct vk_sigaction *old)
+{
+    return vk__kcall(VK_NR_SIGNAL_ACTION, signo, (long)act, (long)old, 0, 0);
+}
+
+static inline long vk_signal_mask(int how, uint64_t set, uint64_t *old)
+{
+    return vk__kcall(VK_NR_SIGNAL_MASK, how, (long)set, (long)old, 0, 0);
+}
+
+static inline long vk_signal_send(long target, int signo, uint32_t flags)
+{
+    return vk__kcall(VK_NR_SIGNAL_SEND, target, signo, flags, 0, 0);
+}
+
+static inline long vk_signal_pending(uint64_t *out)
+{
+    return vk__kcall(VK_NR_SIGNAL_PENDING, (long)out, 0, 0, 0, 0);
+}
+
+static inline long vk_signal_wait(uint64_t deadline)
+{
+    return vk__kcall(VK_NR_SIGNAL_WAIT, (long)deadline, 0, 0, 0, 0);
+}
+
+static inline long vk_signal_alarm(uint64_t deadline)
+{
+    return vk__kcall(VK_NR_SIGNAL_ALARM, (long)deadline, 0, 0, 0, 0);
+}
+
+static inline long vk_process_ids(uint32_t pid, struct vk_proc_ids *out)
+{
+    return vk__kcall(VK_NR_PROCESS_IDS, pid, (long)out, 0, 0, 0);
+}
+
+static inline long vk_process_setpgid(uint32_t pid, uint32_t pgid)
+{
+    return vk__kcall(VK_NR_PROCESS_SETPGID, pid, pgid, 0, 0, 0);
+}
+
+static inline long vk_process_setsid(void)
+{
+    return vk__kcall(VK_NR_PROCESS_SETSID, 0, 0, 0, 0, 0);
+}
+
+static inline long vk_process_setuid(uint32_t res, uint32_t uid)
+{
+    return vk__kcall(VK_NR_PROCESS_SETUID, res, uid, 0, 0, 0);
+}
+
+static inline long vk_console_ctl(uint32_t h, uint32_t op, uint64_t arg)
+{
+    return vk__kcall(VK_NR_CONSOLE_CTL, h, op, (long)arg, 0, 0);
 }
 
 /* ---- start-up state (start.c) ---- */

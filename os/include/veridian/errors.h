@@ -29,6 +29,7 @@
 #define VK_EISDIR 21
 #define VK_EINVAL 22
 #define VK_EMFILE 24
+#define VK_ENOTTY 25
 #define VK_EFBIG 27
 #define VK_ENOSPC 28
 #define VK_ESPIPE 29

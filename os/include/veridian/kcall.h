@@ -93,7 +93,21 @@ enum vk_nr {
     VK_NR_DMA_UNMAP = 46,           /* (dom h, iova, len) -> bytes unmapped; needs MAP */
     VK_NR_DMA_INFO = 47,            /* (dom h, struct vk_dma_info *out) */
     VK_NR_IOMMU_FAULTS = 48,        /* (res h, first_seq, struct vk_iommu_fault *buf, max) */
-    VK_NR_COUNT = 49
+    /* signals, process groups and sessions: see "Signals" below */
+    VK_NR_SIGNAL_ACTION =
+        49,                 /* (signo, const struct vk_sigaction *act, struct vk_sigaction *old) */
+    VK_NR_SIGNAL_MASK = 50, /* (how, set, uint64_t *old): the calling thread's mask */
+    VK_NR_SIGNAL_SEND = 51, /* (target, signo, flags): kill(2)'s targets, or a thread */
+    VK_NR_SIGNAL_TAKE = 52, /* (struct vk_siginfo *out) -> signo, 0 when none is deliverable */
+    VK_NR_SIGNAL_PENDING = 53,  /* (uint64_t *out): pending for the calling thread or its process */
+    VK_NR_SIGNAL_WAIT = 54,     /* (deadline): -VK_EINTR once a signal is deliverable */
+    VK_NR_SIGNAL_ALARM = 55,    /* (deadline): SIGALRM then (0 cancels) -> ns left of the last */
+    VK_NR_PROCESS_IDS = 56,     /* (pid, struct vk_proc_ids *out): pid 0 = the caller */
+    VK_NR_PROCESS_SETPGID = 57, /* (pid, pgid): setpgid(2) */
+    VK_NR_PROCESS_SETSID = 58,  /* () -> the new session id: setsid(2) */
+    VK_NR_PROCESS_SETUID = 59,  /* (res h, uid): the caller's kernel uid; needs SETUID */
+    VK_NR_CONSOLE_CTL = 60,     /* (h, op, arg): the console as a terminal, see "Terminal" */
+    VK_NR_COUNT = 61
 };
 
 #define VK_DEADLINE_NEVER UINT64_MAX
@@ -295,10 +309,15 @@ struct vk_spawn {
     uint32_t nhandles;
     uint32_t exit_notify; /* notification signalled with exit_bits on exit, or 0 */
     uint64_t exit_bits;
-    uint64_t flags; /* must be 0 */
+    uint64_t flags; /* VK_SPAWN_* */
+    uint32_t uid;   /* with VK_SPAWN_UID: the child's kernel uid (spawner needs SETUID) */
+    uint32_t reserved;
 };
+/* The child runs with uid instead of its parent's uid; the spawner resource needs
+ * VK_RIGHT_SETUID (-VK_EPERM). Any other flag bit: -VK_EINVAL. */
+#define VK_SPAWN_UID 1u
 
-enum vk_proc_state { VK_PROC_RUNNING = 1, VK_PROC_EXITED = 2 };
+enum vk_proc_state { VK_PROC_RUNNING = 1, VK_PROC_EXITED = 2, VK_PROC_STOPPED = 3 };
 enum vk_exit_kind {
     VK_EXIT_NORMAL = 0,   /* process_exit(code) or return from main */
     VK_EXIT_FAULT = 1,    /* a CPU fault: signo, fault_pc, fault_addr say which */
@@ -307,6 +326,7 @@ enum vk_exit_kind {
     VK_EXIT_SYSCALL = 4,  /* executed a raw host `syscall` instruction */
     VK_EXIT_LOAD = 5,     /* never started: the image was refused */
     VK_EXIT_FSBASE = 6,   /* changed its FS base (wrfsbase, a %fs load): the host's, in vrsim */
+    VK_EXIT_SIGNAL = 7,   /* a signal's default action (or SIGKILL): signo says which */
 };
 
 struct vk_proc_info {
@@ -314,10 +334,15 @@ struct vk_proc_info {
     uint32_t state;     /* enum vk_proc_state */
     int32_t exit_code;  /* NORMAL: the code; otherwise 128 + signo, as a shell shows it */
     uint32_t exit_kind; /* enum vk_exit_kind */
-    uint32_t signo;     /* host signal number for FAULT (SIGSEGV=11, SIGILL=4, ...) */
+    uint32_t signo;     /* FAULT: host signal number (SIGSEGV=11, SIGILL=4...); SIGNAL: it */
     uint32_t reserved;
     uint64_t fault_pc;
     uint64_t fault_addr;
+    /* job control (waitpid's WUNTRACED/WCONTINUED): each stop and each continue counts one
+     * event; stop_signo is the signal of the last stop. The exit notification fires on both. */
+    uint32_t stops, continues;
+    uint32_t stop_signo;
+    uint32_t reserved2;
 };
 
 /* What the kernel holds right now (leak checks, svc, /proc/meminfo). */
@@ -436,9 +461,124 @@ struct vk_iommu_fault {
     uint16_t reserved;
 };
 
+/* ---- signals ----
+ * Linux's numbers (1..64; 32 and 33 are not used, 34..64 are real-time and queue like the
+ * others: one pending instance per signal). A signal is sent to a process (kill: target > 0
+ * a pid, 0 the caller's process group, -1 every process the caller may signal but pid 1 and
+ * itself... as Linux, < -1 the group -target) or to one thread of the caller's own process
+ * (flags VK_SIGSEND_THREAD, target a tid). Permission: the sender's kernel uid is 0 or equals
+ * the target's uid (-VK_EPERM; a group or -1 send succeeds if one target is permitted); no
+ * such process or group -VK_ESRCH; signo outside 0..64 (or 32, 33) -VK_EINVAL; signo 0 only
+ * checks. SIGCONT may always go to a process of the sender's own session.
+ *
+ * Dispositions (signal_action) belong to the process: handler VK_SIG_DFL, VK_SIG_IGN or a
+ * user address that the kernel never calls (libveridian does, see below), the mask to add
+ * while it runs and VK_SA_* flags. SIGKILL and SIGSTOP cannot be caught, ignored or blocked
+ * (-VK_EINVAL on a try to set them; masks silently drop them). The kernel acts itself on
+ * the default actions: terminate (the process ends with VK_EXIT_SIGNAL, signo), stop (every
+ * thread stops at its next kernel-call boundary; the parent gets SIGCHLD unless its SIGCHLD
+ * action has VK_SA_NOCLDSTOP), continue (SIGCONT resumes a stopped process whatever its
+ * disposition or mask, and SIGCHLD goes to the parent), ignore. Signal masks are per thread
+ * (signal_mask, how VK_SIG_BLOCK/UNBLOCK/SETMASK; a new thread starts with its creator's).
+ *
+ * Delivery to handlers happens in user mode at kernel-call boundaries, so it is a function of
+ * the seed: a thread that has a deliverable signal (pending, not blocked, handled) finds its
+ * attention word (the 64-bit word at AT_VERIDIAN_SELF + 8, kept per thread like the self
+ * word) non-zero when a kernel call returns; it then calls signal_take, which dequeues one
+ * signal (thread-directed first, lowest number first), applies the action's mask (the
+ * signal itself too unless VK_SA_NODEFER; VK_SA_RESETHAND resets the action to default) and
+ * returns the handler and the mask to restore (signal_mask SETMASK) after the handler.
+ * A process-directed signal goes to the first thread in creation order that does not block
+ * it. A thread blocked in a kernel call (call, receive, wait_many, futex_wait, console_read,
+ * signal_wait) when a signal becomes deliverable to it returns -VK_EINTR: a call (IPC) is
+ * abandoned as on a timeout. Whether to restart (VK_SA_RESTART) is user space's choice. */
+#define VK_SIG_MAX 64u
+#define VK_SIG_DFL 0ull
+#define VK_SIG_IGN 1ull
+#define VK_SIG_BIT(signo) (1ull << ((signo)-1))
+enum vk_sa_flags {
+    VK_SA_NOCLDSTOP = 1u << 0,
+    VK_SA_SIGINFO = 1u << 2,
+    VK_SA_RESTART = 1u << 28,
+    VK_SA_NODEFER = 1u << 30,
+    VK_SA_RESETHAND = 1u << 31,
+};
+enum vk_sig_how { VK_SIG_BLOCK = 0, VK_SIG_UNBLOCK = 1, VK_SIG_SETMASK = 2 };
+#define VK_SIGSEND_THREAD 1u
+
+struct vk_sigaction {
+    uint64_t handler; /* VK_SIG_DFL, VK_SIG_IGN or a user address */
+    uint64_t mask;    /* VK_SIG_BIT(n) of the signals blocked while the handler runs */
+    uint32_t flags;   /* enum vk_sa_flags */
+    uint32_t reserved;
+};
+
+/* si_code values (Linux's) */
+#define VK_SI_USER 0      /* kill */
+#define VK_SI_KERNEL 0x80 /* the kernel (a tty's ^C, a broken pipe...) */
+#define VK_SI_TKILL (-6)  /* a thread-directed send */
+#define VK_SI_TIMER (-2)  /* alarm */
+#define VK_CLD_EXITED 1
+#define VK_CLD_KILLED 2
+#define VK_CLD_STOPPED 5
+#define VK_CLD_CONTINUED 6
+
+struct vk_siginfo {
+    uint32_t signo;
+    int32_t code;   /* VK_SI_* or VK_CLD_* */
+    uint32_t pid;   /* sender (SIGCHLD: the child) */
+    uint32_t uid;   /* sender's uid (SIGCHLD: the child's) */
+    int32_t status; /* SIGCHLD: exit code, or the signal */
+    uint32_t flags; /* the action's VK_SA_* flags */
+    uint64_t handler;
+    uint64_t restore_mask; /* the thread's mask before the action's mask was applied */
+};
+
+/* ---- process ids ----
+ * ppid is the parent's pid (0: none); when a parent exits its children are reparented to
+ * pid 1 (init), which then receives their SIGCHLD. setpgid(pid, pgid): pid 0 is the caller,
+ * else the caller or one of its children in the same session (-VK_ESRCH otherwise); pgid 0
+ * means pid; the group must exist in the caller's session or be pid itself (-VK_EPERM); a
+ * session leader cannot move (-VK_EPERM). setsid fails with -VK_EPERM for a group leader. */
+struct vk_proc_ids {
+    uint32_t pid, ppid, pgid, sid;
+    uint32_t uid;
+    uint32_t reserved;
+};
+
+/* ---- the console as a terminal (console_ctl) ----
+ * The kernel's console runs a line discipline (os/lib/ldisc) when the platform says it is a
+ * terminal; otherwise it is a plain byte stream (VK_CON_ISATTY returns 0 and the attribute
+ * calls -VK_ENOTTY). ops: GETATTR/SETATTR (arg: struct vk_termios *, SETATTR needs WRITE),
+ * GETPGRP (-> the foreground process group, 0 when none), SETPGRP (arg: a pgid of the caller's
+ * session; the first SETPGRP makes the caller's session the console's), GETWINSZ (arg: struct
+ * vk_winsize *), ISATTY (-> 1 or 0). Input characters ^C, ^\ and ^Z (termios c_cc) send
+ * SIGINT, SIGQUIT, SIGTSTP to the foreground group; a read by a process of the console's
+ * session outside the foreground group gets SIGTTIN (its group) and -VK_EINTR, a write with
+ * TOSTOP likewise SIGTTOU; a window-size change from the platform sends SIGWINCH to it. */
+enum vk_con_op {
+    VK_CON_GETATTR = 1,
+    VK_CON_SETATTR = 2,
+    VK_CON_GETPGRP = 3,
+    VK_CON_SETPGRP = 4,
+    VK_CON_GETWINSZ = 5,
+    VK_CON_ISATTY = 6,
+};
+#define VK_NCCS 32u
+struct vk_termios { /* Linux's struct termios: flags and c_cc indices have Linux's values */
+    uint32_t iflag, oflag, cflag, lflag;
+    uint8_t line;
+    uint8_t cc[VK_NCCS];
+    uint8_t pad[3];
+    uint32_t ispeed, ospeed;
+};
+struct vk_winsize {
+    uint16_t rows, cols, xpixel, ypixel;
+};
+
 /* ---- aux vector tags beyond the ELF ones ---- */
 #define AT_VERIDIAN_KCALL 0x5600   /* address of the kernel-call page */
-#define AT_VERIDIAN_SELF 0x5601    /* address of the per-thread self word */
+#define AT_VERIDIAN_SELF 0x5601    /* address of the per-thread self word; + 8: attention */
 #define AT_VERIDIAN_HANDLES 0x5602 /* address of struct vk_start_handle[] */
 #define AT_VERIDIAN_NHANDLES 0x5603
 #define AT_VERIDIAN_PID 0x5604
@@ -457,9 +597,14 @@ _Static_assert(sizeof(struct vk_recv) == 160, "vk_recv");
 _Static_assert(offsetof(struct vk_recv, handle_badges) == 128, "vk_recv.handle_badges");
 _Static_assert(offsetof(struct vk_recv, kind) == 104, "vk_recv.kind");
 _Static_assert(sizeof(struct vk_start_handle) == 8, "vk_start_handle");
-_Static_assert(sizeof(struct vk_spawn) == 80, "vk_spawn");
+_Static_assert(sizeof(struct vk_spawn) == 88, "vk_spawn");
 _Static_assert(offsetof(struct vk_spawn, nhandles) == 56, "vk_spawn.nhandles");
-_Static_assert(sizeof(struct vk_proc_info) == 40, "vk_proc_info");
+_Static_assert(sizeof(struct vk_proc_info) == 56, "vk_proc_info");
+_Static_assert(sizeof(struct vk_sigaction) == 24, "vk_sigaction");
+_Static_assert(sizeof(struct vk_siginfo) == 40, "vk_siginfo");
+_Static_assert(sizeof(struct vk_proc_ids) == 24, "vk_proc_ids");
+_Static_assert(sizeof(struct vk_termios) == 60, "vk_termios");
+_Static_assert(sizeof(struct vk_winsize) == 8, "vk_winsize");
 _Static_assert(sizeof(struct vk_kernel_info) == 48, "vk_kernel_info");
 _Static_assert(offsetof(struct vk_proc_info, fault_pc) == 24, "vk_proc_info.fault_pc");
 _Static_assert(sizeof(struct vk_bar_info) == 16, "vk_bar_info");
