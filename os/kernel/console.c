@@ -271,7 +271,7 @@ long vk_sys_console_ctl(struct vk_kernel *k, uint32_t h, uint64_t op, uint64_t a
     if (rc)
         return rc;
     struct vk_console *con = (struct vk_console *)e->obj;
-    if (op < VK_CON_GETATTR || op > VK_CON_ISATTY)
+    if (op < VK_CON_GETATTR || op > VK_CON_FLUSH)
         return -VK_EINVAL;
     if (op == VK_CON_ISATTY)
         return con->terminal;
@@ -308,6 +308,14 @@ long vk_sys_console_ctl(struct vk_kernel *k, uint32_t h, uint64_t op, uint64_t a
         return 0;
     case VK_CON_GETWINSZ:
         return vk_copy_out(k, arg, &con->ws, sizeof con->ws);
+    case VK_CON_FLUSH:
+        if (arg > 2)
+            return -VK_EINVAL;
+        if (arg != 1) {
+            vl_ldisc_flush(&con->ld);
+            update_readable(k, con);
+        }
+        return 0;
     default:
         return -VK_EINVAL;
     }

@@ -563,6 +563,8 @@ enum vk_con_op {
     VK_CON_SETPGRP = 4,
     VK_CON_GETWINSZ = 5,
     VK_CON_ISATTY = 6,
+    VK_CON_FLUSH = 7, /* arg: 0 (TCIFLUSH) or 2 (TCIOFLUSH) discards unread input, 1 only checks:
+                       * output is never queued (tcflush) */
 };
 #define VK_NCCS 32u
 struct vk_termios { /* Linux's struct termios: flags and c_cc indices have Linux's values */

@@ -49,7 +49,7 @@ void vl_ldisc_default_termios(struct vk_termios *t)
         VL_ISIG | VL_ICANON | VL_ECHO | VL_ECHOE | VL_ECHOK | VL_ECHOCTL | VL_ECHOKE | VL_IEXTEN;
     for (unsigned i = 0; i < sizeof cc; i++)
         t->cc[i] = cc[i];
-    t->ispeed = t->ospeed = 38400;
+    t->ispeed = t->ospeed = VL_B38400;
 }
 
 void vl_ldisc_init(struct vl_ldisc *ld, const struct vl_ldisc_ops *ops, void *ctx)
