@@ -507,6 +507,8 @@ long vk_dispatch(struct vk_kernel *k, uint32_t nr, uint64_t a0, uint64_t a1, uin
     long r = t->killed ? -VK_ECANCELED : invoke(k, nr, a0, a1, a2, a3, a4);
     if (!t->kcall_traced)
         vk_trace(k, VK_TR_KCALL, nr, a0, a1, a2, (uint64_t)r);
+    if (__builtin_expect(t->proc->stopped, 0))
+        vk_signal_park(k); /* job control: resume at SIGCONT (or die) */
     if (t->killed)
         vk_thread_exit_current(k, t->proc->exit.exit_code);
     return r;

@@ -279,6 +279,16 @@ long vk_sys_process_setuid(struct vk_kernel *k, uint32_t h, uint64_t uid);
  * si_code (VK_SI_KERNEL). To every process of group pgid (nothing when there is none). */
 void vk_signal_group(struct vk_kernel *k, uint32_t pgid, uint32_t signo, int32_t code);
 void vk_signal_process(struct vk_kernel *k, struct vk_process *p, uint32_t signo, int32_t code);
+/* Family links and inherited signal state of a new process (parent NULL: a root process,
+ * leader of its own group and session); its main thread exists. */
+void vk_signal_inherit(struct vk_kernel *k, struct vk_process *child, struct vk_process *parent);
+/* vk_spawn's job-control fields: checked while spawn decodes, applied to the new child. */
+int vk_signal_spawn_check(struct vk_kernel *k, const struct vk_spawn *s);
+void vk_signal_spawn_apply(struct vk_kernel *k, struct vk_process *child, const struct vk_spawn *s);
+/* p is ending: alarm off, children to pid 1, SIGCHLD to the parent. */
+void vk_signal_process_exit(struct vk_kernel *k, struct vk_process *p);
+/* The current thread's process is stopped: wait until it continues or dies. */
+void vk_signal_park(struct vk_kernel *k);
 /* The running process with this pid, or NULL. */
 struct vk_process *vk_process_find(struct vk_kernel *k, uint32_t pid);
 

@@ -16,6 +16,7 @@
  */
 
 #include "kernel_internal.h"
+#include "veridian/caps.h"
 
 static struct vk_thread *thread_new(struct vk_kernel *k, struct vk_process *p)
 {
@@ -106,6 +107,7 @@ static void process_finalize(struct vk_kernel *k, struct vk_process *p)
     if (crashed)
         vk_plat_report_exit(k, p); /* crashes, not deliberate kills */
     vk_object_signal(k, &p->o, VK_SIG_EXITED, 0);
+    vk_signal_process_exit(k, p);
     if (p->exit_notify) {
         vk_object_signal(k, &p->exit_notify->o, p->exit_bits, 0);
         if (p->exit_notify->bound && !vk_list_empty(&p->exit_notify->bound->receivers)) {
@@ -244,6 +246,7 @@ int vk_process_create(struct vk_kernel *k, const char *name, const void *image, 
         thread_abandon(k, t);
         goto fail_region;
     }
+    vk_signal_inherit(k, p, parent);
     k->stats.spawns++;
     process_publish(k, p, t->tid);
     *out = p;
@@ -320,10 +323,14 @@ long vk_sys_spawn(struct vk_kernel *k, uint64_t uspawn, uint64_t out)
     int rc = vk_copy_in(k, &s, uspawn, sizeof s);
     if (rc)
         return rc;
-    if (s.flags)
+    if (s.flags & ~(uint64_t)(VK_SPAWN_UID | VK_SPAWN_PGID | VK_SPAWN_SIGMASK | VK_SPAWN_SIGDEF))
         return -VK_EINVAL;
     struct vk_handle_entry *e, *ie;
     if ((rc = vk_handle_get(&p->handles, s.spawner, VK_OBJ_RESOURCE, VK_RIGHT_SPAWN, &e)))
+        return rc;
+    if ((s.flags & VK_SPAWN_UID) && (!(e->rights & VK_RIGHT_SETUID) || s.uid == UINT32_MAX))
+        return -VK_EPERM;
+    if ((rc = vk_signal_spawn_check(k, &s)))
         return rc;
     if ((rc = vk_handle_get(&p->handles, s.image, VK_OBJ_VMO, VK_RIGHT_READ, &ie)))
         return rc;
@@ -401,6 +408,7 @@ long vk_sys_spawn(struct vk_kernel *k, uint64_t uspawn, uint64_t out)
     for (uint32_t i = 0; i < s.nhandles; i++)
         if (sc->hs[i].role & VK_START_MOVE)
             vk_handle_close(k, &p->handles, sc->hs[i].handle);
+    vk_signal_spawn_apply(k, child, &s);
     if (notify) {
         vk_object_ref(&notify->o);
         child->exit_notify = notify;
@@ -422,7 +430,11 @@ long vk_sys_process_info(struct vk_kernel *k, uint32_t h, uint64_t out)
     struct vk_process *p = (struct vk_process *)e->obj;
     struct vk_proc_info info = p->exit;
     info.pid = p->pid;
-    info.state = p->state;
+    info.state = p->state == VK_PROC_RUNNING && p->stopped ? VK_PROC_STOPPED : p->state;
+    info.stops = p->stops;
+    info.continues = p->continues;
+    info.stop_signo = p->stop_signo;
+    info.pgid = p->pgid;
     return vk_copy_out(k, out, &info, sizeof info);
 }
 
@@ -465,6 +477,7 @@ long vk_sys_thread_create(struct vk_kernel *k, uint64_t entry, uint64_t arg, uin
         goto fail_resv;
     }
     t->self_value = self;
+    t->sig_mask = k->cur->sig_mask;
     if ((rc = thread_start(k, t, entry, sp, arg))) { /* host memory only: the pool has room */
         thread_abandon(k, t);
         goto fail_resv;
@@ -517,6 +530,7 @@ int vk_process_create_kthread(struct vk_kernel *k, const char *name, void (*fn)(
         vk_object_unref(k, &p->o);
         return rc;
     }
+    vk_signal_inherit(k, p, NULL);
     process_publish(k, p, 0);
     *out = p;
     return 0;

@@ -11,9 +11,17 @@
  *   ppid PID       exit 0 if getppid() is PID, else 1
  *   args ...       print argc and every argv[i]
  *   cwd            print the last component of the working directory
+ *   sleep          sleep in 10 ms steps until a signal ends it (exit 0 after ~100 s)
+ *   raise N        raise(N), then exit 0 (if it survived)
+ *   spew           write to stdout until a write fails (SIGPIPE on a pipe with no reader)
+ *   badhandler     a SIGUSR1 handler that writes through a null pointer, then raise it
+ *   mask           exit 0 if SIGUSR1 is blocked and SIGUSR2's action is ignore, else 1
+ *   pgrp           exit 0 if the child leads its own process group, else 1
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,5 +93,34 @@ int main(int argc, char **argv)
             printf("argv[%d] %s\n", i, i == 0 ? "(name)" : argv[i]);
         return 0;
     }
+    if (!strcmp(cmd, "sleep")) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        for (int i = 0; i < 10000; i++)
+            nanosleep(&ts, NULL);
+        return 0;
+    }
+    if (!strcmp(cmd, "raise") && argc > 2) {
+        raise(atoi(argv[2]));
+        return 0;
+    }
+    if (!strcmp(cmd, "spew")) {
+        for (;;)
+            if (write(1, "spew\n", 5) < 0)
+                return 3;
+    }
+    if (!strcmp(cmd, "badhandler")) {
+        signal(SIGUSR1, (void (*)(int))0x10);
+        raise(SIGUSR1);
+        return 0;
+    }
+    if (!strcmp(cmd, "mask")) {
+        sigset_t m;
+        struct sigaction sa;
+        sigprocmask(SIG_SETMASK, NULL, &m);
+        sigaction(SIGUSR2, NULL, &sa);
+        return sigismember(&m, SIGUSR1) == 1 && sa.sa_handler == SIG_IGN ? 0 : 1;
+    }
+    if (!strcmp(cmd, "pgrp"))
+        return getpgid(0) == getpid() ? 0 : 1;
     return 100;
 }
