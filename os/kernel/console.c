@@ -14,11 +14,12 @@
  *    size the platform reports (a change sends SIGWINCH to the foreground group).
  *
  * Job control: a process of the console's session outside its foreground group that reads
- * gets SIGTTIN sent to its group and -VK_EINTR (-VK_EIO when it ignores or blocks SIGTTIN);
- * one that writes with TOSTOP set, or changes the settings or the foreground group, gets
- * SIGTTOU likewise (unless it ignores or blocks SIGTTOU: then the call goes ahead), as on
- * Linux. Processes of other sessions (or when no session has claimed the console) are not
- * checked.
+ * gets SIGTTIN sent to its group (-VK_EIO when it ignores or blocks SIGTTIN); one that writes
+ * with TOSTOP set, or changes the settings or the foreground group, gets SIGTTOU likewise
+ * (unless it ignores or blocks SIGTTOU: then the call goes ahead), as on Linux. When the
+ * signal stops the process the call waits for SIGCONT and checks again (Linux restarts it);
+ * when a handler is to run the call returns -VK_EINTR. Processes of other sessions (or when
+ * no session has claimed the console) are not checked.
  *
  * The discipline's queue is bounded (VL_LDISC_BUF): input it cannot take yet stays with the
  * platform (and in `held`) until a read makes room, so a paste is never lost.
@@ -113,19 +114,37 @@ void vk_console_resize(struct vk_kernel *k, const struct vk_winsize *ws)
         vk_signal_group(k, con->pgrp, SIGWINCH_, VK_SI_KERNEL);
 }
 
-/* Job control for p on the console (see the top): 0 to go ahead, else the call's result. */
+/* The console becomes the terminal of the session that uses it first as one (a read, a
+ * SETATTR or a SETPGRP), with the user's group in the foreground: Linux's controlling
+ * terminal, acquired at first use since processes get the console at spawn, not by open. */
+static void claim(struct vk_console *con, struct vk_process *p)
+{
+    if (con->terminal && !con->sid && p->sid) {
+        con->sid = p->sid;
+        con->pgrp = p->pgid;
+    }
+}
+
+/* Job control for the current thread on the console (see the top): 0 to go ahead, else the
+ * call's result. A process that the signal stops waits here, and checks again once it is
+ * continued (Linux restarts the call), so `fg` lets a stopped background read go on. */
 static int job_check(struct vk_kernel *k, struct vk_console *con, struct vk_thread *t,
                      uint32_t signo)
 {
     struct vk_process *p = t->proc;
-    if (!con->terminal || !con->sid || p->sid != con->sid || p->pgid == con->pgrp)
-        return 0;
-    int ignored =
-        p->sigactions[signo - 1].handler == VK_SIG_IGN || (t->sig_mask & VK_SIG_BIT(signo)) != 0;
-    if (ignored)
-        return signo == SIGTTIN_ ? -VK_EIO : 0;
-    vk_signal_group(k, p->pgid, signo, VK_SI_KERNEL);
-    return -VK_EINTR;
+    while (con->terminal && con->sid && p->sid == con->sid && p->pgid != con->pgrp) {
+        int ignored = p->sigactions[signo - 1].handler == VK_SIG_IGN ||
+                      (t->sig_mask & VK_SIG_BIT(signo)) != 0;
+        if (ignored)
+            return signo == SIGTTIN_ ? -VK_EIO : 0;
+        vk_signal_group(k, p->pgid, signo, VK_SI_KERNEL);
+        if (!p->stopped || t->killed)
+            return t->killed ? -VK_ECANCELED : -VK_EINTR; /* a handler runs first */
+        vk_signal_park(k);
+        if (t->killed)
+            return -VK_ECANCELED;
+    }
+    return 0;
 }
 
 long vk_sys_console_write(struct vk_kernel *k, uint32_t h, uint64_t ubuf, uint64_t len)
@@ -238,6 +257,7 @@ long vk_sys_console_read(struct vk_kernel *k, uint32_t h, uint64_t ubuf, uint64_
     if (len == 0)
         return 0;
     struct vk_console *con = (struct vk_console *)e->obj;
+    claim(con, t->proc);
     if ((rc = job_check(k, con, t, SIGTTIN_)))
         return rc;
     vk_object_ref(&con->o);
@@ -286,6 +306,7 @@ long vk_sys_console_ctl(struct vk_kernel *k, uint32_t h, uint64_t op, uint64_t a
             return -VK_EPERM;
         if ((rc = vk_copy_in(k, &nt, arg, sizeof nt)))
             return rc;
+        claim(con, p);
         if ((rc = job_check(k, con, t, SIGTTOU_)))
             return rc;
         vl_ldisc_set_termios(&con->ld, &nt);
@@ -301,6 +322,7 @@ long vk_sys_console_ctl(struct vk_kernel *k, uint32_t h, uint64_t op, uint64_t a
             return -VK_ENOTTY; /* the terminal of another session */
         if (!group_in_session(k, (uint32_t)arg, p->sid))
             return -VK_EPERM;
+        claim(con, p);
         if ((rc = job_check(k, con, t, SIGTTOU_)))
             return rc;
         con->sid = p->sid;

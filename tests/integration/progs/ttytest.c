@@ -2,10 +2,13 @@
  * ttytest MODE: the console as a terminal, for tests/integration/tty (driven through a pty).
  *   info   isatty and ttyname of 0/1/2, the window size, the settings, the foreground group
  *   lines  read() lines until end of file, each shown as "got N [TEXT]" (escapes for controls)
+ *   both   info, then lines
  *   raw    cfmakeraw, then each key read shown as "key 0xNN" until 'q'; the settings restored
  *   vtime  VMIN 0 VTIME 5: one read that times out, "timeout N" with the virtual ms it took
+ *   winch  as lines, and each SIGWINCH (it interrupts the read) shown as "winch ROWS COLS"
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -50,6 +53,7 @@ static int info(void)
         printf("tcgetattr: %s\n", strerror(errno));
     pid_t pg = tcgetpgrp(0);
     printf("tcgetpgrp %s\n", pg < 0 ? strerror(errno) : "ok");
+    fflush(stdout);
     return 0;
 }
 
@@ -111,6 +115,41 @@ static int vtime(void)
     return 0;
 }
 
+static volatile sig_atomic_t winched;
+
+static void on_winch(int sig)
+{
+    (void)sig;
+    winched = 1;
+}
+
+static int winch(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_winch; /* no SA_RESTART: the read ends with EINTR */
+    sigaction(SIGWINCH, &sa, NULL);
+    printf("waiting\n");
+    fflush(stdout);
+    for (;;) {
+        char b[256];
+        long n = read(0, b, sizeof b);
+        if (n < 0 && errno == EINTR && winched) {
+            winched = 0;
+            struct winsize ws;
+            ioctl(0, TIOCGWINSZ, &ws);
+            printf("winch %u %u\n", ws.ws_row, ws.ws_col);
+            fflush(stdout);
+            continue;
+        }
+        if (n <= 0)
+            break;
+        show("got", b, n);
+    }
+    printf("eof\n");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "info";
@@ -118,10 +157,14 @@ int main(int argc, char **argv)
         return info();
     if (!strcmp(mode, "lines"))
         return lines();
+    if (!strcmp(mode, "both"))
+        return info() || lines();
     if (!strcmp(mode, "raw"))
         return raw();
     if (!strcmp(mode, "vtime"))
         return vtime();
+    if (!strcmp(mode, "winch"))
+        return winch();
     fprintf(stderr, "ttytest: unknown mode %s\n", mode);
     return 2;
 }
