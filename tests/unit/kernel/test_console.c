@@ -4,7 +4,8 @@
  * (echo on the console output, erase), reads lines, takes attributes (raw mode with VTIME in
  * virtual time), flushes, reports and changes the window size, sends ^C to the foreground
  * group (which the first reader's session claims), and applies job control to a background
- * group of its session (SIGTTIN ignored: -VK_EIO; handled: -VK_EINTR; SETPGRP with SIGTTOU
+ * group of its session (SIGTTIN ignored: -VK_EIO; handled: -VK_EINTR; with TOSTOP a write or
+ * a SETATTR with SIGTTOU handled: -VK_EINTR, ignored: it goes ahead; SETPGRP with SIGTTOU
  * ignored goes ahead), while other sessions cannot take it.
  */
 #include <stdlib.h>
@@ -226,16 +227,29 @@ static void set_action(uint32_t signo, uint64_t handler)
 
 static void fg_main(void *arg)
 {
+    struct vk_kernel *k = T.k;
+    struct vk_termios *t = kt_scratch(k);
     (void)arg;
-    R[0] = kc(T.k, VK_NR_CONSOLE_CTL, H, VK_CON_SETPGRP, T.k->cur->proc->pgid);
-    KT_WAIT_FOR(T.k, R[9] != 0);
+    R[0] = kc(k, VK_NR_CONSOLE_CTL, H, VK_CON_SETPGRP, k->cur->proc->pgid);
+    kc(k, VK_NR_CONSOLE_CTL, H, VK_CON_GETATTR, U(t));
+    t->lflag |= VL_TOSTOP;
+    R[10] = kc(k, VK_NR_CONSOLE_CTL, H, VK_CON_SETATTR, U(t));
+    KT_WAIT_FOR(k, R[9] != 0);
 }
 
 static void bg_main(void *arg)
 {
     struct vk_kernel *k = T.k;
     (void)arg;
-    KT_WAIT_FOR(k, R[0] != 0 || k->console->sid != 0);
+    KT_WAIT_FOR(k, k->console->ld.t.lflag & VL_TOSTOP);
+    char *b = kt_scratch(k);
+    struct vk_termios *t = (struct vk_termios *)(b + 64);
+    set_action(SIGTTOU_, 0x1000); /* handled: a background write with TOSTOP is refused */
+    R[11] = kc(k, VK_NR_CONSOLE_WRITE, H, U(b), 1);
+    kc(k, VK_NR_CONSOLE_CTL, H, VK_CON_GETATTR, U(t));
+    R[12] = kc(k, VK_NR_CONSOLE_CTL, H, VK_CON_SETATTR, U(t));
+    set_action(SIGTTOU_, VK_SIG_IGN); /* ignored: it goes ahead */
+    R[13] = kc(k, VK_NR_CONSOLE_WRITE, H, U(b), 1);
     set_action(SIGTTIN_, VK_SIG_IGN);
     R[1] = con_read(got, 8);
     set_action(SIGTTIN_, 0x1000); /* a handler (never run by a kernel thread) */
@@ -274,6 +288,10 @@ START_TEST(test_job_control)
     ck_assert_int_eq(R[5], 0);
     ck_assert_int_eq(R[6], (long)bg->pid);
     ck_assert_int_eq(R[7], -VK_ENOTTY);
+    ck_assert_int_eq(R[10], 0);
+    ck_assert_int_eq(R[11], -VK_EINTR);
+    ck_assert_int_eq(R[12], -VK_EINTR);
+    ck_assert_int_eq(R[13], 1);
 }
 END_TEST
 
