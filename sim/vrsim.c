@@ -319,6 +319,7 @@ static int cmd_run(int argc, char **argv)
         }
     }
     status = vs_machine_run(m);
+    vs_console_release_host(&m->con); /* --stats and the digest on a cooked terminal */
     uint64_t t1 = vs_host_ns();
     if (trace_path) {
         FILE *f = fopen(trace_path, "w");
@@ -348,6 +349,7 @@ static int cmd_run(int argc, char **argv)
     }
 out:
     fflush(stdout);
+    vs_console_release_host(&m->con);
     if (m->con.err_midline) /* the digest stays a line of its own, whatever guests wrote */
         fputc('\n', stderr);
     fprintf(stderr, "trace-digest: %016llx\n", (unsigned long long)vs_machine_digest(m));

@@ -153,10 +153,16 @@ int vs_console_open(struct vs_console *c, int terminal)
     return 0;
 }
 
-void vs_console_close(struct vs_console *c)
+void vs_console_release_host(struct vs_console *c)
 {
     if (c->raw_active)
         restore_host_tty();
+    c->raw_active = 0;
+}
+
+void vs_console_close(struct vs_console *c)
+{
+    vs_console_release_host(c);
     free(c->buf);
     memset(c, 0, sizeof *c);
 }

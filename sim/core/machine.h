@@ -153,6 +153,9 @@ int vs_console_open(struct vs_console *c, int terminal);
 /* The window size of the host terminal (80x24 when there is none). */
 void vs_console_winsize(const struct vs_console *c, struct vk_winsize *ws);
 void vs_console_close(struct vs_console *c);
+/* Put the host terminal back as it was before the run (vrsim's own last words are then
+ * printed as on any terminal); the console takes no more input from it. */
+void vs_console_release_host(struct vs_console *c);
 /* Block the host until console input arrives or the wall clock passes virtual time
  * `until` (VK_DEADLINE_NEVER: no timer). Returns 1 if input arrived, 0 otherwise. */
 int vs_console_wait(struct vk_machine *m, uint64_t until);
