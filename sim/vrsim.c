@@ -311,12 +311,14 @@ static int cmd_run(int argc, char **argv)
                             "(e.g. vrsim run -- /bin/hello)\n");
             goto out;
         }
-        if (vs_machine_spawn(m, prog, (const char *const *)&argv[i], (size_t)(argc - i), 1, NULL,
-                             err, sizeof err)) {
+        struct vk_process *p;
+        if (vs_machine_spawn(m, prog, (const char *const *)&argv[i], (size_t)(argc - i), 1, &p, err,
+                             sizeof err)) {
             fprintf(stderr, "vrsim: cannot start %s: %s\n", prog, err);
             status = 127;
             goto out;
         }
+        vk_console_foreground(&m->k, p); /* on a terminal, ^C reaches it from the start */
     }
     status = vs_machine_run(m);
     vs_console_release_host(&m->con); /* --stats and the digest on a cooked terminal */

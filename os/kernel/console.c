@@ -125,6 +125,11 @@ static void claim(struct vk_console *con, struct vk_process *p)
     }
 }
 
+void vk_console_foreground(struct vk_kernel *k, struct vk_process *p)
+{
+    claim(k->console, p);
+}
+
 /* Job control for the current thread on the console (see the top): 0 to go ahead, else the
  * call's result. A process that the signal stops waits here, and checks again once it is
  * continued (Linux restarts the call), so `fg` lets a stopped background read go on. */

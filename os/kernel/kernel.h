@@ -306,6 +306,9 @@ void vk_device_iommu_fault(struct vk_kernel *k, uint32_t bdf, uint64_t iova, uin
 void vk_console_attach_terminal(struct vk_kernel *k, const struct vk_winsize *ws);
 void vk_console_input(struct vk_kernel *k);
 void vk_console_resize(struct vk_kernel *k, const struct vk_winsize *ws);
+/* The program the platform runs on its terminal takes it (its session, its group in the
+ * foreground) unless a session already did: so ^C reaches a program that never reads. */
+void vk_console_foreground(struct vk_kernel *k, struct vk_process *p);
 
 /* ---- objects (object.c) ---- */
 /* Allocate an object whose struct starts with struct vk_object (refs = 1). */

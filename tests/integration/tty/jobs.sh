@@ -33,4 +33,8 @@ expect_has "bgread: and the job ends" "$s" 'ttyjob: job exited 0'
 pty alone '[("wait","fd 2"),("send","abc\x03")]' --no-init "$TESTIMAGE" -- /test/ttytest both
 expect_eq "alone: ^C ends the console program" "$(pty_status alone)" 130
 expect_eq "alone: host terminal restored" "$(pty_restored alone)" 1
+# A program alone that never touches the terminal (vrsim gives it the foreground): ^C ends it
+pty alonesleep '[("send","x"),("wait","x"),("send","\x03")]' --no-init "$TESTIMAGE" -- /test/sleepy 60000
+expect_eq "alone, sleeping: ^C ends it" "$(pty_status alonesleep)" 130
+expect_has "alone, sleeping: typed keys and ^C are echoed" "$(screen alonesleep)" 'x^C'
 finish
