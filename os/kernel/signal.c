@@ -466,7 +466,8 @@ long vk_sys_signal_send(struct vk_kernel *k, int64_t target, uint64_t signo, uin
         uint32_t o = signo ? post(k, p, NULL, &info) : VK_SIGO_CHECK;
         trace_signal(k, p, 0, (uint32_t)signo, VK_SI_USER, o);
     }
-    return !found ? -VK_ESRCH : !permitted ? -VK_EPERM : 0;
+    /* as Linux: a group with no permitted member is EPERM; -1 is fine if it found anyone */
+    return !found ? -VK_ESRCH : !permitted && target != -1 ? -VK_EPERM : 0;
 }
 
 long vk_sys_signal_take(struct vk_kernel *k, uint64_t uinfo)
