@@ -341,37 +341,45 @@ int posix_spawn(pid_t *restrict pid, const char *restrict path,
     return do_spawn(pid, path, file_actions, attrp, argv, envp);
 }
 
+int vr_path_find(const char *file, char *buf, size_t cap)
+{
+    if (!file || !*file)
+        return ENOENT;
+    if (strchr(file, '/')) {
+        if (strlen(file) >= cap)
+            return ENAMETOOLONG;
+        memcpy(buf, file, strlen(file) + 1);
+        return 0;
+    }
+    const char *p = getenv("PATH");
+    if (!p)
+        p = "/bin:/usr/bin";
+    size_t flen = strlen(file);
+    for (;;) {
+        const char *end = strchr(p, ':');
+        size_t dlen = end ? (size_t)(end - p) : strlen(p);
+        uint64_t off, size;
+        if (dlen && dlen + 1 + flen < cap) { /* an empty entry (the cwd): not searched */
+            memcpy(buf, p, dlen);
+            buf[dlen] = '/';
+            memcpy(buf + dlen + 1, file, flen + 1);
+            if (vr_bootfs_find(buf, &off, &size) == 0)
+                return 0;
+        }
+        if (!end)
+            return ENOENT;
+        p = end + 1;
+    }
+}
+
 int posix_spawnp(pid_t *restrict pid, const char *restrict file,
                  const posix_spawn_file_actions_t *file_actions,
                  const posix_spawnattr_t *restrict attrp, char *const argv[restrict],
                  char *const envp[restrict])
 {
-    if (!file || !*file)
-        return ENOENT;
-    if (strchr(file, '/'))
-        return do_spawn(pid, file, file_actions, attrp, argv, envp);
-    const char *p = getenv("PATH");
-    if (!p)
-        p = "/bin:/usr/bin";
-    size_t flen = strlen(file);
-    int err = ENOENT;
-    for (;;) {
-        const char *end = strchr(p, ':');
-        size_t dlen = end ? (size_t)(end - p) : strlen(p);
-        char buf[4096];
-        uint64_t off, size;
-        if (dlen && dlen + 1 + flen < sizeof buf) { /* an empty entry (the cwd): not searched */
-            memcpy(buf, p, dlen);
-            buf[dlen] = '/';
-            memcpy(buf + dlen + 1, file, flen + 1);
-            if (vr_bootfs_find(buf, &off, &size) == 0)
-                return do_spawn(pid, buf, file_actions, attrp, argv, envp);
-        }
-        if (!end)
-            break;
-        p = end + 1;
-    }
-    return err;
+    char buf[4096];
+    int err = vr_path_find(file, buf, sizeof buf);
+    return err ? err : do_spawn(pid, buf, file_actions, attrp, argv, envp);
 }
 
 /* ---- system, popen: they need /bin/sh, which does not exist yet ---- */

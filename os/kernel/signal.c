@@ -338,6 +338,13 @@ void vk_signal_spawn_apply(struct vk_kernel *k, struct vk_process *child, const 
                 child->sigactions[i].handler = VK_SIG_DFL;
 }
 
+void vk_signal_exec(struct vk_process *p)
+{
+    for (uint32_t i = 0; i < VK_SIG_MAX; i++)
+        if (p->sigactions[i].handler > VK_SIG_IGN)
+            p->sigactions[i] = (struct vk_sigaction){.handler = VK_SIG_DFL};
+}
+
 void vk_signal_process_exit(struct vk_kernel *k, struct vk_process *p)
 {
     if (p->alarm.armed)
