@@ -71,6 +71,9 @@ void vr_lock_release(struct vr_lock *l);
 #define VR_FD_CLOEXEC 1u /* = FD_CLOEXEC */
 
 /* ---- spawning (native.c) ---- */
+/* file as posix_spawnp and execvp find it (PATH, default /bin:/usr/bin; a name with a '/'
+ * as it is) into buf: 0, or ENOENT / ENAMETOOLONG. */
+int vr_path_find(const char *file, char *buf, size_t cap);
 /* vr_spawn_image_notify, and with VR_SPAWN_OWN_FDS the parent's fds 0-2 are not passed:
  * extra alone says what the child's fds are (posix_spawn). */
 #define VR_SPAWN_OWN_FDS 1u

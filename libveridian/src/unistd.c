@@ -115,10 +115,11 @@ void _exit(int status)
 
 unsigned int sleep(unsigned int seconds)
 {
-    struct timespec ts = {.tv_sec = seconds, .tv_nsec = 0};
+    struct timespec ts = {.tv_sec = seconds, .tv_nsec = 0}, rem = {0, 0};
 
-    nanosleep(&ts, NULL);
-    return 0;
+    if (nanosleep(&ts, &rem) == 0)
+        return 0;
+    return (unsigned)rem.tv_sec + (rem.tv_nsec > 0); /* a handler ran: what is left */
 }
 
 int usleep(useconds_t usec)

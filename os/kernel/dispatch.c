@@ -399,6 +399,11 @@ KC(process_setuid)
     KC_UNUSED();
     return vk_sys_process_setuid(k, (uint32_t)a0, a1);
 }
+KC(process_exec)
+{
+    KC_UNUSED();
+    return vk_sys_process_exec(k, a0);
+}
 KC(console_ctl)
 {
     KC_UNUSED();
@@ -471,6 +476,7 @@ static const struct vk_kcall_row kcalls[VK_NR_COUNT] = {
     KCALL(VK_NR_PROCESS_SETSID, process_setsid, 0),
     KCALL(VK_NR_PROCESS_SETUID, process_setuid, 1 << 0),
     KCALL(VK_NR_CONSOLE_CTL, console_ctl, 1 << 0),
+    KCALL(VK_NR_PROCESS_EXEC, process_exec, 0),
 };
 
 static inline int wide_handle(uint32_t mask, uint64_t a0, uint64_t a1, uint64_t a2)

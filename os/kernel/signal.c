@@ -338,6 +338,13 @@ void vk_signal_spawn_apply(struct vk_kernel *k, struct vk_process *child, const 
                 child->sigactions[i].handler = VK_SIG_DFL;
 }
 
+void vk_signal_exec(struct vk_process *p)
+{
+    for (uint32_t i = 0; i < VK_SIG_MAX; i++)
+        if (p->sigactions[i].handler > VK_SIG_IGN)
+            p->sigactions[i] = (struct vk_sigaction){.handler = VK_SIG_DFL};
+}
+
 void vk_signal_process_exit(struct vk_kernel *k, struct vk_process *p)
 {
     if (p->alarm.armed)
@@ -466,7 +473,8 @@ long vk_sys_signal_send(struct vk_kernel *k, int64_t target, uint64_t signo, uin
         uint32_t o = signo ? post(k, p, NULL, &info) : VK_SIGO_CHECK;
         trace_signal(k, p, 0, (uint32_t)signo, VK_SI_USER, o);
     }
-    return !found ? -VK_ESRCH : !permitted ? -VK_EPERM : 0;
+    /* as Linux: a group with no permitted member is EPERM; -1 is fine if it found anyone */
+    return !found ? -VK_ESRCH : !permitted && target != -1 ? -VK_EPERM : 0;
 }
 
 long vk_sys_signal_take(struct vk_kernel *k, uint64_t uinfo)

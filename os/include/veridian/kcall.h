@@ -107,7 +107,8 @@ enum vk_nr {
     VK_NR_PROCESS_SETSID = 58,  /* () -> the new session id: setsid(2) */
     VK_NR_PROCESS_SETUID = 59,  /* (res h, uid): the caller's kernel uid; needs SETUID */
     VK_NR_CONSOLE_CTL = 60,     /* (h, op, arg): the console as a terminal, see "Terminal" */
-    VK_NR_COUNT = 61
+    VK_NR_PROCESS_EXEC = 61,    /* (const struct vk_spawn *s): see "exec"; returns on failure */
+    VK_NR_COUNT = 62
 };
 
 #define VK_DEADLINE_NEVER UINT64_MAX
@@ -540,6 +541,17 @@ struct vk_siginfo {
     uint64_t handler;
     uint64_t restore_mask; /* the thread's mask before the action's mask was applied */
 };
+
+/* ---- exec ----
+ * process_exec replaces the calling process's image in place: same pid, parent, process
+ * group, session, uid, pending signals and alarm; the calling thread's mask passes to the new
+ * main thread; handled signals go back to their default action (ignored ones stay ignored).
+ * s is read as for spawn (spawner with VK_RIGHT_SPAWN, image, name, argv, envp, handles;
+ * exit_notify, exit_bits and flags must be 0, -VK_EINVAL): the handles listed stay in the
+ * process's table with the same values and travel to the new image with their roles
+ * (VK_START_MOVE is not allowed: -VK_EINVAL); every other handle is closed. Every other
+ * thread ends; memory-object mappings go. The new image is loaded into a fresh region first,
+ * so a refused image (-VK_ENOEXEC...) or any other failure leaves the caller as it was. */
 
 /* ---- process ids ----
  * ppid is the parent's pid (0: none); when a parent exits its children are reparented to
