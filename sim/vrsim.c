@@ -37,7 +37,9 @@ static const char usage[] =
     "starts the services of /etc/services.toml, then PROGRAM (default: init's console\n"
     "program); when PROGRAM exits, the services stop and the machine shuts down.\n"
     "vrsim exits with the program's exit status (128+signal if it crashed). The console is\n"
-    "this terminal (raw mode; Ctrl-A x quits) or plain pipes.\n"
+    "a terminal when stdin is one (or with --tty): the guest's line discipline echoes,\n"
+    "edits lines and turns ^C/^Z/^\\ into signals, and this terminal goes raw (Ctrl-A x\n"
+    "quits); otherwise it is plain pipes (no echo, isatty() false in guests).\n"
     "\n"
     "vrsim machine checks a machine file and prints the machine it describes.\n"
     "vrsim lspci lists the machine's PCI functions as lspci does (vrsim lspci --help).\n"
@@ -55,6 +57,8 @@ static const char usage[] =
     "  --watchdog-ms N   stop a guest that runs N ms of CPU without a kernel call\n"
     "                    (default 2000; 0 disables)\n"
     "  --kcall-ns N      virtual nanoseconds charged per kernel call (default 100)\n"
+    "  --tty             the console is a terminal even when stdin is not one (tests that\n"
+    "                    drive it through a pty or a pipe)\n"
     "  --no-init         run PROGRAM itself as the first process, without /sbin/init\n"
     "  --stats           print run statistics to stderr at exit\n"
     "  --quiet           do not report crashed processes\n"
@@ -172,6 +176,7 @@ static int cmd_run(int argc, char **argv)
     uint64_t t0 = vs_host_ns();
     struct vs_options opt = {.seed = 1, .watchdog_ms = 2000, .kcall_cost_ns = 100};
     opt.pace = isatty(STDIN_FILENO) ? VS_PACE_WALL : VS_PACE_FREE;
+    opt.terminal = isatty(STDIN_FILENO);
     const char *trace_path = NULL, *image = NULL, *machine = NULL;
     int stats = 0, no_init = 0, print_machine = 0, i;
     for (i = 0; i < argc; i++) {
@@ -185,6 +190,8 @@ static int cmd_run(int argc, char **argv)
                 fprintf(stderr, "vrsim: --seed needs a non-negative integer, got '%s'\n", argv[i]);
                 return 2;
             }
+        } else if (!strcmp(a, "--tty")) {
+            opt.terminal = 1;
         } else if (!strcmp(a, "--chaos")) {
             opt.chaos = 4;
         } else if (!strncmp(a, "--chaos=", 8)) {
@@ -304,14 +311,17 @@ static int cmd_run(int argc, char **argv)
                             "(e.g. vrsim run -- /bin/hello)\n");
             goto out;
         }
-        if (vs_machine_spawn(m, prog, (const char *const *)&argv[i], (size_t)(argc - i), 1, NULL,
-                             err, sizeof err)) {
+        struct vk_process *p;
+        if (vs_machine_spawn(m, prog, (const char *const *)&argv[i], (size_t)(argc - i), 1, &p, err,
+                             sizeof err)) {
             fprintf(stderr, "vrsim: cannot start %s: %s\n", prog, err);
             status = 127;
             goto out;
         }
+        vk_console_foreground(&m->k, p); /* on a terminal, ^C reaches it from the start */
     }
     status = vs_machine_run(m);
+    vs_console_release_host(&m->con); /* --stats and the digest on a cooked terminal */
     uint64_t t1 = vs_host_ns();
     if (trace_path) {
         FILE *f = fopen(trace_path, "w");
@@ -341,6 +351,7 @@ static int cmd_run(int argc, char **argv)
     }
 out:
     fflush(stdout);
+    vs_console_release_host(&m->con);
     if (m->con.err_midline) /* the digest stays a line of its own, whatever guests wrote */
         fputc('\n', stderr);
     fprintf(stderr, "trace-digest: %016llx\n", (unsigned long long)vs_machine_digest(m));

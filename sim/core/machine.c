@@ -247,8 +247,13 @@ int vs_machine_create(struct vk_machine **out, const struct vs_options *opt)
         fprintf(stderr, "vrsim: %s\n", err);
         goto fail_kernel;
     }
-    if ((rc = vs_console_open(&m->con, opt->pace == VS_PACE_WALL)))
+    if ((rc = vs_console_open(&m->con, opt->terminal)))
         goto fail_hw;
+    if (m->con.tty) {
+        struct vk_winsize ws;
+        vs_console_winsize(&m->con, &ws);
+        vk_console_attach_terminal(&m->k, &ws);
+    }
     *out = m;
     return 0;
 fail_hw:
