@@ -1,0 +1,1315 @@
+/*
+ * vsh: running the syntax tree: lists, pipelines, compound commands, functions, redirections,
+ * subshells, command substitution and external programs (posix_spawn).
+ *
+ * There is no fork, so what a forking shell does in a child runs here in the shell's own
+ * process, inside subshell_enter/subshell_leave: they save and restore every piece of state a
+ * subshell may change (variables, functions, aliases, positional parameters, traps, options,
+ * the cwd, the umask and fds 0-9), and an `exit` inside unwinds (sh->unwind = U_EXIT) only to
+ * the subshell's boundary. Command substitution runs the same way with fd 1 on a temporary
+ * file in /tmp (tmpfs), read back afterwards: a pipe would deadlock, since no one reads it
+ * while the shell itself writes. A pipeline spawns its external simple commands concurrently
+ * joined by pipes; an element that is a builtin, a function or a compound command runs in a
+ * subshell in-process, and when it is not the last element its output goes through a
+ * temporary file to the next one (so such an element must finish: `while :; do echo; done |
+ * head -1` does not end, unlike in dash). A background job (`&`) that is not an external simple
+ * command runs to completion before the shell goes on.
+ *
+ * Control flow (break, continue, return, exit, errors that end a non-interactive shell) is
+ * sh->unwind, checked after every command; nothing here longjmps. The shell's own fds (saved
+ * fds, temporary files) are FD_CLOEXEC and >= 10, so children never inherit them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "vsh.h"
+
+#define SAVE_FD_MIN 10
+#define FUNC_DEPTH_MAX 1000
+
+void sh_error(struct vsh *sh, const char *fmt, ...)
+{
+    char buf[512];
+    int n = 0;
+    n = snprintf(buf, sizeof buf, "vsh: ");
+    if (!sh->interactive && sh->lineno > 0 && sh->cursrc)
+        n += snprintf(buf + n, sizeof buf - (size_t)n, "%d: ", sh->lineno);
+    va_list ap;
+    va_start(ap, fmt);
+    n += vsnprintf(buf + n, sizeof buf - (size_t)n, fmt, ap);
+    va_end(ap);
+    if (n > (int)sizeof buf - 2)
+        n = (int)sizeof buf - 2;
+    buf[n++] = '\n';
+    write(2, buf, (size_t)n);
+}
+
+void raise_exit(struct vsh *sh, int status)
+{
+    sh->status = status;
+    sh->unwind = U_EXIT;
+}
+
+static void history_save(struct vsh *sh)
+{
+    if (!sh->histfile || !sh->nhistory)
+        return;
+    int fd = open(sh->histfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return;
+    int from = sh->nhistory > 500 ? sh->nhistory - 500 : 0;
+    for (int i = from; i < sh->nhistory; i++) {
+        write(fd, sh->history[i], strlen(sh->history[i]));
+        write(fd, "\n", 1);
+    }
+    close(fd);
+}
+
+_Noreturn void sh_exit(struct vsh *sh, int status)
+{
+    sh->status = status;
+    if (!sh->exiting && sh->traps[0]) {
+        sh->exiting = 1;
+        char *t = sh->traps[0];
+        sh->traps[0] = NULL;
+        sh->unwind = U_NONE;
+        exec_string(sh, t, "trap");
+        if (sh->unwind == U_EXIT)
+            status = sh->status;
+        free(t);
+    }
+    if (sh->interactive)
+        history_save(sh);
+    _exit(status & 0xff);
+}
+
+int run_trap(struct vsh *sh, int sig)
+{
+    if (sig < 0 || sig >= VSH_NSIG || !sh->traps[sig] || sh->in_trap)
+        return 0;
+    int saved = sh->status;
+    sh->in_trap = 1;
+    exec_string(sh, sh->traps[sig], "trap");
+    sh->in_trap = 0;
+    if (sh->unwind != U_EXIT)
+        sh->status = saved;
+    return 0;
+}
+
+/* ---- fds and redirections ---- */
+
+static int save_fd(int fd, struct savedfd **saved, int *nsaved)
+{
+    for (int i = 0; i < *nsaved; i++)
+        if ((*saved)[i].fd == fd)
+            return 0;
+    int s = fcntl(fd, F_DUPFD_CLOEXEC, SAVE_FD_MIN);
+    if (s < 0 && errno != EBADF)
+        return -1;
+    *saved = vsh_realloc(*saved, (size_t)(*nsaved + 1) * sizeof **saved);
+    (*saved)[*nsaved].fd = fd;
+    (*saved)[*nsaved].saved = s < 0 ? -1 : s;
+    (*nsaved)++;
+    return 0;
+}
+
+void redirs_restore(struct savedfd *saved, int nsaved)
+{
+    for (int i = nsaved - 1; i >= 0; i--) {
+        if (saved[i].saved >= 0) {
+            dup2(saved[i].saved, saved[i].fd);
+            close(saved[i].saved);
+        } else {
+            close(saved[i].fd);
+        }
+    }
+    free(saved);
+}
+
+int tmpfile_open(struct vsh *sh, char *name, size_t len)
+{
+    const char *dir = var_get(sh, "TMPDIR");
+    if (!dir || !*dir)
+        dir = "/tmp";
+    for (int tries = 0; tries < 100; tries++) {
+        snprintf(name, len, "%s/.vsh%ld.%d", dir, sh->pid, ++sh->tmpseq);
+        int fd = open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            int hi = fcntl(fd, F_DUPFD_CLOEXEC, SAVE_FD_MIN);
+            if (hi >= 0) {
+                close(fd);
+                fd = hi;
+            }
+            return fd;
+        }
+        if (errno != EEXIST)
+            return -1;
+    }
+    return -1;
+}
+
+/* a here-document's body, expanded, in an unlinked temporary file open for reading */
+static int heredoc_fd(struct vsh *sh, struct redir *r)
+{
+    char *body =
+        r->heredoc_lit ? vsh_strdup(r->word) : expand_str(sh, r->word, EXP_STR | EXP_HEREDOC);
+    if (!body)
+        return -2;
+    char name[128];
+    int fd = tmpfile_open(sh, name, sizeof name);
+    if (fd < 0) {
+        sh_error(sh, "cannot create a here-document: %s", strerror(errno));
+        free(body);
+        return -1;
+    }
+    size_t n = strlen(body), off = 0;
+    while (off < n) {
+        ssize_t w = write(fd, body + off, n - off);
+        if (w <= 0)
+            break;
+        off += (size_t)w;
+    }
+    free(body);
+    lseek(fd, 0, SEEK_SET);
+    unlink(name);
+    return fd;
+}
+
+static int fd_is_open(int fd)
+{
+    return fcntl(fd, F_GETFD) >= 0;
+}
+
+int redirs_apply(struct vsh *sh, struct redir *r, struct savedfd **saved, int *nsaved)
+{
+    for (; r; r = r->next) {
+        int fd = r->fd, newfd = -1;
+        if (r->kind == R_HEREDOC) {
+            newfd = heredoc_fd(sh, r);
+            if (newfd < 0)
+                return -1;
+        } else {
+            char *w = expand_str(sh, r->word, EXP_STR);
+            if (!w)
+                return -1;
+            if (r->kind == R_DUPIN || r->kind == R_DUPOUT) {
+                if (!strcmp(w, "-")) {
+                    free(w);
+                    if (saved && save_fd(fd, saved, nsaved) < 0)
+                        return -1;
+                    close(fd);
+                    continue;
+                }
+                char *end;
+                long src = strtol(w, &end, 10);
+                if (!*w || *end || src < 0 || src > 1000 || !fd_is_open((int)src)) {
+                    sh_error(sh, "%s: bad file descriptor", w);
+                    free(w);
+                    return -1;
+                }
+                free(w);
+                if (src == fd)
+                    continue;
+                if (saved && save_fd(fd, saved, nsaved) < 0)
+                    return -1;
+                if (dup2((int)src, fd) < 0) {
+                    sh_error(sh, "%d: %s", fd, strerror(errno));
+                    return -1;
+                }
+                continue;
+            }
+            int flags = 0;
+            switch (r->kind) {
+            case R_IN:
+                flags = O_RDONLY;
+                break;
+            case R_OUT:
+                flags = O_WRONLY | O_CREAT | O_TRUNC;
+                if (sh->opt_C) {
+                    struct stat st;
+                    if (stat(w, &st) == 0 && S_ISREG(st.st_mode)) {
+                        sh_error(sh, "cannot create %s: File exists", w);
+                        free(w);
+                        return -1;
+                    }
+                }
+                break;
+            case R_CLOBBER:
+                flags = O_WRONLY | O_CREAT | O_TRUNC;
+                break;
+            case R_APPEND:
+                flags = O_WRONLY | O_CREAT | O_APPEND;
+                break;
+            case R_RDWR:
+                flags = O_RDWR | O_CREAT;
+                break;
+            default:
+                break;
+            }
+            newfd = open(w, flags | O_CLOEXEC, 0666);
+            if (newfd < 0) {
+                sh_error(sh, "cannot %s %s: %s", r->kind == R_IN ? "open" : "create", w,
+                         errno == ENOENT ? "No such file or directory" : strerror(errno));
+                free(w);
+                return -1;
+            }
+            free(w);
+        }
+        if (newfd == fd) {
+            /* it landed on the fd itself: keep it open across spawns */
+            fcntl(fd, F_SETFD, 0);
+            continue;
+        }
+        if (saved && save_fd(fd, saved, nsaved) < 0) {
+            close(newfd);
+            return -1;
+        }
+        if (dup2(newfd, fd) < 0) {
+            sh_error(sh, "%d: %s", fd, strerror(errno));
+            close(newfd);
+            return -1;
+        }
+        close(newfd);
+    }
+    return 0;
+}
+
+/* ---- subshells ---- */
+
+struct subsave {
+    struct var *vars;
+    struct func *funcs;
+    struct alias *aliases;
+    char **params;
+    int nparams;
+    char *traps[VSH_NSIG];
+    int opts[7];
+    char *cwd;
+    mode_t mask;
+    struct savedfd *fds;
+    int nfds;
+    int loop_depth, func_depth;
+    struct localsave *locals;
+};
+
+static char **params_copy(char **p, int n)
+{
+    char **c = vsh_alloc((size_t)(n + 1) * sizeof *c);
+    for (int i = 0; i < n; i++)
+        c[i] = vsh_strdup(p[i]);
+    return c;
+}
+
+static void params_free(char **p, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(p[i]);
+    free(p);
+}
+
+static void subshell_enter(struct vsh *sh, struct subsave *s)
+{
+    memset(s, 0, sizeof *s);
+    s->vars = sh->vars;
+    sh->vars = vars_copy(s->vars);
+    s->funcs = sh->funcs;
+    struct func *fh = NULL, **ft = &fh;
+    for (struct func *f = s->funcs; f; f = f->next) {
+        struct func *c = vsh_alloc(sizeof *c);
+        c->name = f->name; /* shared with the parent's entry; never freed by the copy */
+        c->body = f->body;
+        c->text = f->text;
+        *ft = c;
+        ft = &c->next;
+    }
+    sh->funcs = fh;
+    s->aliases = sh->aliases;
+    struct alias *ah = NULL, **at = &ah;
+    for (struct alias *a = s->aliases; a; a = a->next) {
+        struct alias *c = vsh_alloc(sizeof *c);
+        c->name = vsh_strdup(a->name);
+        c->value = vsh_strdup(a->value);
+        *at = c;
+        at = &c->next;
+    }
+    sh->aliases = ah;
+    s->params = sh->params;
+    s->nparams = sh->nparams;
+    sh->params = params_copy(s->params, s->nparams);
+    for (int i = 0; i < VSH_NSIG; i++) {
+        s->traps[i] = sh->traps[i];
+        sh->traps[i] = i && sh->traps[i] ? vsh_strdup(sh->traps[i]) : NULL;
+    }
+    int opts[7] = {sh->opt_e, sh->opt_u, sh->opt_x, sh->opt_f, sh->opt_n, sh->opt_v, sh->opt_C};
+    memcpy(s->opts, opts, sizeof opts);
+    char buf[1024];
+    s->cwd = getcwd(buf, sizeof buf) ? vsh_strdup(buf) : NULL;
+    s->mask = umask(022);
+    umask(s->mask);
+    for (int fd = 0; fd < SAVE_FD_MIN; fd++)
+        save_fd(fd, &s->fds, &s->nfds);
+    s->loop_depth = sh->loop_depth;
+    s->func_depth = sh->func_depth;
+    s->locals = sh->locals;
+    sh->locals = NULL;
+    sh->loop_depth = 0;
+    sh->subshell_depth++;
+}
+
+static void subshell_leave(struct vsh *sh, struct subsave *s)
+{
+    /* the subshell's exit status is its EXIT trap's business first */
+    if (sh->traps[0]) {
+        char *t = sh->traps[0];
+        sh->traps[0] = NULL;
+        int st = sh->status;
+        sh->unwind = U_NONE;
+        exec_string(sh, t, "trap");
+        if (sh->unwind != U_EXIT)
+            sh->status = st;
+        free(t);
+    }
+    sh->unwind = U_NONE;
+    vars_free(sh->vars);
+    sh->vars = s->vars;
+    while (sh->funcs) {
+        struct func *n = sh->funcs->next;
+        free(sh->funcs);
+        sh->funcs = n;
+    }
+    sh->funcs = s->funcs;
+    while (sh->aliases) {
+        struct alias *n = sh->aliases->next;
+        free(sh->aliases->name);
+        free(sh->aliases->value);
+        free(sh->aliases);
+        sh->aliases = n;
+    }
+    sh->aliases = s->aliases;
+    params_free(sh->params, sh->nparams);
+    sh->params = s->params;
+    sh->nparams = s->nparams;
+    for (int i = 0; i < VSH_NSIG; i++) {
+        free(sh->traps[i]);
+        sh->traps[i] = s->traps[i];
+    }
+    sh->opt_e = s->opts[0];
+    sh->opt_u = s->opts[1];
+    sh->opt_x = s->opts[2];
+    sh->opt_f = s->opts[3];
+    sh->opt_n = s->opts[4];
+    sh->opt_v = s->opts[5];
+    sh->opt_C = s->opts[6];
+    if (s->cwd) {
+        chdir(s->cwd);
+        free(s->cwd);
+    }
+    umask(s->mask);
+    redirs_restore(s->fds, s->nfds);
+    sh->loop_depth = s->loop_depth;
+    sh->func_depth = s->func_depth;
+    sh->locals = s->locals;
+    sh->subshell_depth--;
+}
+
+static int run_subshell(struct vsh *sh, struct node *body)
+{
+    struct subsave s;
+    subshell_enter(sh, &s);
+    exec_node(sh, body);
+    int st = sh->status;
+    subshell_leave(sh, &s);
+    sh->status = st;
+    return st;
+}
+
+char *cmdsubst(struct vsh *sh, const char *text)
+{
+    char name[128];
+    int fd = tmpfile_open(sh, name, sizeof name);
+    if (fd < 0) {
+        sh_error(sh, "command substitution: cannot create a temporary file: %s", strerror(errno));
+        return NULL;
+    }
+    unlink(name);
+    struct arena a = {0};
+    int err;
+    struct node *n = parse_string(sh, text, &a, &err);
+    if (err) {
+        arena_free(&a);
+        close(fd);
+        sh->status = 2;
+        return NULL;
+    }
+    struct subsave s;
+    subshell_enter(sh, &s);
+    dup2(fd, 1);
+    sh->status = 0;
+    if (n)
+        exec_node(sh, n);
+    int st = sh->status;
+    subshell_leave(sh, &s);
+    sh->status = st;
+    arena_free(&a);
+    struct sbuf out = {0};
+    lseek(fd, 0, SEEK_SET);
+    char buf[4096];
+    ssize_t r;
+    while ((r = read(fd, buf, sizeof buf)) > 0)
+        sb_putn(&out, buf, (size_t)r);
+    close(fd);
+    char *res = sb_take(&out);
+    size_t len = strlen(res);
+    while (len && res[len - 1] == '\n')
+        res[--len] = 0;
+    return res;
+}
+
+/* ---- functions ---- */
+
+struct func *func_find(struct vsh *sh, const char *name)
+{
+    for (struct func *f = sh->funcs; f; f = f->next)
+        if (!strcmp(f->name, name))
+            return f;
+    return NULL;
+}
+
+static int define_func(struct vsh *sh, const char *name, const char *text)
+{
+    struct func *f = vsh_alloc(sizeof *f);
+    int err;
+    f->body = parse_string(sh, text, &f->arena, &err);
+    if (err) {
+        arena_free(&f->arena);
+        free(f);
+        return 2;
+    }
+    f->name = vsh_strdup(name);
+    f->text = vsh_strdup(text);
+    /* a redefinition hides the old entry; the old body may still be running */
+    for (struct func **pp = &sh->funcs; *pp; pp = &(*pp)->next)
+        if (!strcmp((*pp)->name, name)) {
+            *pp = (*pp)->next;
+            break;
+        }
+    f->next = sh->funcs;
+    sh->funcs = f;
+    return 0;
+}
+
+static int call_func(struct vsh *sh, struct func *f, int argc, char **argv)
+{
+    if (sh->func_depth >= FUNC_DEPTH_MAX) {
+        sh_error(sh, "%s: function nesting too deep (%d)", argv[0], FUNC_DEPTH_MAX);
+        raise_exit(sh, 2);
+        if (sh->interactive)
+            sh->unwind = U_NONE;
+        return 2;
+    }
+    char **oldp = sh->params;
+    int oldn = sh->nparams;
+    sh->params = params_copy(argv + 1, argc - 1);
+    sh->nparams = argc - 1;
+    struct localsave *oldl = sh->locals;
+    sh->locals = NULL;
+    int oldloop = sh->loop_depth;
+    sh->loop_depth = 0;
+    sh->func_depth++;
+    sh->status = 0;
+    if (f->body)
+        exec_node(sh, f->body);
+    sh->func_depth--;
+    if (sh->unwind == U_RETURN)
+        sh->unwind = U_NONE;
+    if (sh->unwind == U_BREAK || sh->unwind == U_CONTINUE)
+        sh->unwind = U_NONE;
+    sh->loop_depth = oldloop;
+    /* locals back */
+    while (sh->locals) {
+        struct localsave *l = sh->locals;
+        sh->locals = l->next;
+        struct var *v = var_find(sh, l->name);
+        if (v)
+            v->flags &= ~V_RDONLY;
+        if (l->existed) {
+            var_set(sh, l->name, l->value, 0);
+            v = var_find(sh, l->name);
+            if (v) {
+                if (!l->value) {
+                    free(v->value);
+                    v->value = NULL;
+                }
+                v->flags = l->flags;
+            }
+        } else {
+            var_unset(sh, l->name);
+        }
+        free(l->name);
+        free(l->value);
+        free(l);
+    }
+    sh->locals = oldl;
+    params_free(sh->params, sh->nparams);
+    sh->params = oldp;
+    sh->nparams = oldn;
+    return sh->status;
+}
+
+/* ---- external programs ---- */
+
+/* path of NAME: *perm 0 found, 126 not executable, 127 not found */
+char *find_in_path(struct vsh *sh, const char *name, int *perm)
+{
+    struct stat st;
+    if (strchr(name, '/')) {
+        if (stat(name, &st) < 0) {
+            *perm = 127;
+            return NULL;
+        }
+        if (S_ISDIR(st.st_mode) || !(st.st_mode & 0111)) {
+            *perm = 126;
+            return vsh_strdup(name);
+        }
+        *perm = 0;
+        return vsh_strdup(name);
+    }
+    const char *path = var_get(sh, "PATH");
+    if (!path)
+        path = "/bin:/sbin";
+    char *found126 = NULL;
+    while (1) {
+        const char *e = strchr(path, ':');
+        size_t n = e ? (size_t)(e - path) : strlen(path);
+        char *full = vsh_alloc(n + strlen(name) + 3);
+        if (n)
+            memcpy(full, path, n);
+        else
+            full[n++] = '.';
+        full[n] = '/';
+        strcpy(full + n + 1, name);
+        if (stat(full, &st) == 0 && !S_ISDIR(st.st_mode)) {
+            if (st.st_mode & 0111) {
+                free(found126);
+                *perm = 0;
+                return full;
+            }
+            if (!found126)
+                found126 = full;
+            else
+                free(full);
+        } else {
+            free(full);
+        }
+        if (!e)
+            break;
+        path = e + 1;
+    }
+    *perm = found126 ? 126 : 127;
+    return found126;
+}
+
+static int status_of(int ws)
+{
+    if (WIFEXITED(ws))
+        return WEXITSTATUS(ws);
+    if (WIFSIGNALED(ws))
+        return 128 + WTERMSIG(ws);
+    return 1;
+}
+
+int wait_child(struct vsh *sh, long pid)
+{
+    (void)sh;
+    int ws;
+    for (;;) {
+        pid_t r = waitpid((pid_t)pid, &ws, 0);
+        if (r == (pid_t)pid)
+            return status_of(ws);
+        if (r < 0 && errno != EINTR)
+            return 127;
+    }
+}
+
+/* spawns ARGV (path already found); returns the pid or -1 with the status in *st */
+long spawn_program(struct vsh *sh, const char *path, char **argv, char **env, int *st)
+{
+    pid_t pid;
+    int rc = posix_spawn(&pid, path, NULL, NULL, argv, env);
+    if (rc == 0)
+        return pid;
+    struct stat sb;
+    if ((rc == ENOENT || rc == ENOEXEC) && stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
+        /* not a program of the boot image: a shell script, run by a new vsh */
+        int argc = 0;
+        while (argv[argc])
+            argc++;
+        char **nargv = vsh_alloc((size_t)(argc + 2) * sizeof *nargv);
+        nargv[0] = "vsh";
+        nargv[1] = (char *)path;
+        for (int i = 1; i < argc; i++)
+            nargv[i + 1] = argv[i];
+        rc = posix_spawn(&pid, "/bin/vsh", NULL, NULL, nargv, env);
+        free(nargv);
+        if (rc == 0)
+            return pid;
+    }
+    sh_error(sh, "%s: %s", argv[0], rc == ENOENT ? "not found" : strerror(rc));
+    *st = rc == ENOENT ? 127 : 126;
+    return -1;
+}
+
+/* ---- simple commands ---- */
+
+static void xtrace(struct vsh *sh, struct word *assigns, char **argv, int argc)
+{
+    struct sbuf b = {0};
+    const char *ps4 = var_get(sh, "PS4");
+    sb_puts(&b, ps4 ? ps4 : "+ ");
+    int first = 1;
+    for (struct word *w = assigns; w; w = w->next) {
+        char *v = expand_str(sh, w->text, EXP_STR | EXP_ASSIGN);
+        if (!first)
+            sb_putc(&b, ' ');
+        sb_puts(&b, v ? v : w->text);
+        free(v);
+        first = 0;
+    }
+    for (int i = 0; i < argc; i++) {
+        if (!first)
+            sb_putc(&b, ' ');
+        sb_puts(&b, argv[i]);
+        first = 0;
+    }
+    sb_putc(&b, '\n');
+    write(2, b.s, b.len);
+    sb_free(&b);
+}
+
+struct tmpassign {
+    char *name;
+    char *old;
+    int existed, flags;
+};
+
+#define SIMPLE_ASYNC 1 /* do not wait: *pid gets the child (external commands only) */
+
+static int exec_simple(struct vsh *sh, struct node *n, int flags, long *pidout)
+{
+    char **argv;
+    int argc;
+    int cmdsub_status = -1;
+    sh->status = 0;
+    int before = sh->status;
+    (void)before;
+    if (expand_words(sh, n->u.cmd.args, &argv, &argc) < 0) {
+        sh->status = 2;
+        if (!sh->interactive)
+            raise_exit(sh, 2);
+        return 2;
+    }
+    /* the assignments' values, expanded in order */
+    int nassign = 0;
+    for (struct word *w = n->u.cmd.assigns; w; w = w->next)
+        nassign++;
+    char **anames = vsh_alloc((size_t)(nassign + 1) * sizeof *anames);
+    char **avals = vsh_alloc((size_t)(nassign + 1) * sizeof *avals);
+    int k = 0, failed = 0;
+    sh->status = 0;
+    for (struct word *w = n->u.cmd.assigns; w; w = w->next, k++) {
+        const char *eq = strchr(w->text, '=');
+        anames[k] = vsh_strndup(w->text, (size_t)(eq - w->text));
+        avals[k] = expand_str(sh, eq + 1, EXP_STR | EXP_ASSIGN);
+        if (!avals[k]) {
+            failed = 1;
+            k++;
+            break;
+        }
+        if (!argc && var_set(sh, anames[k], avals[k], sh->opt_a ? V_EXPORT : 0) < 0) {
+            failed = 1;
+            k++;
+            break;
+        }
+    }
+    nassign = k;
+    cmdsub_status = sh->status;
+    int status = 0;
+    if (failed) {
+        status = sh->status ? sh->status : 1;
+        if (status == 0)
+            status = 1;
+        if (!sh->interactive)
+            raise_exit(sh, 2), status = 2;
+        goto out;
+    }
+    if (sh->opt_x)
+        xtrace(sh, argc ? NULL : n->u.cmd.assigns, argv, argc);
+    if (!argc) {
+        struct savedfd *saved = NULL;
+        int nsaved = 0;
+        if (redirs_apply(sh, n->redirs, &saved, &nsaved) < 0)
+            status = 1;
+        else
+            status = cmdsub_status;
+        redirs_restore(saved, nsaved);
+        goto out;
+    }
+    if (sh->opt_x && n->u.cmd.assigns) {
+        /* traced with the command above */
+    }
+    const struct builtin *b = builtin_find(argv[0]);
+    struct func *f = NULL;
+    if (!b || !b->special)
+        f = func_find(sh, argv[0]);
+    if (f)
+        b = NULL;
+    /* `command NAME`: no functions */
+    if (b && !strcmp(b->name, "command") && argc > 1 && argv[1][0] != '-') {
+        /* handled by the builtin itself */
+    }
+    if (b || f) {
+        struct tmpassign *ta = vsh_alloc((size_t)(nassign + 1) * sizeof *ta);
+        int persist = b && b->special;
+        for (int i = 0; i < nassign; i++) {
+            struct var *v = var_find(sh, anames[i]);
+            ta[i].name = anames[i];
+            ta[i].existed = v != NULL;
+            ta[i].old = v && v->value ? vsh_strdup(v->value) : NULL;
+            ta[i].flags = v ? v->flags : 0;
+            if (var_set(sh, anames[i], avals[i], persist ? 0 : V_EXPORT) < 0) {
+                status = 1;
+                goto restore;
+            }
+        }
+        struct savedfd *saved = NULL;
+        int nsaved = 0;
+        int is_exec = b && !strcmp(b->name, "exec") && argc == 1;
+        if (redirs_apply(sh, n->redirs, is_exec ? NULL : &saved, &nsaved) < 0) {
+            status = b && b->special && !sh->interactive ? 2 : 1;
+            redirs_restore(saved, nsaved);
+            if (b && b->special && !sh->interactive)
+                raise_exit(sh, status);
+            goto restore;
+        }
+        if (f)
+            status = call_func(sh, f, argc, argv);
+        else
+            status = b->fn(sh, argc, argv);
+        redirs_restore(saved, nsaved);
+    restore:
+        if (!persist) {
+            for (int i = 0; i < nassign; i++) {
+                struct var *v = var_find(sh, ta[i].name);
+                if (!ta[i].existed) {
+                    if (v)
+                        v->flags &= ~V_RDONLY;
+                    var_unset(sh, ta[i].name);
+                } else if (v) {
+                    free(v->value);
+                    v->value = ta[i].old;
+                    ta[i].old = NULL;
+                    v->flags = ta[i].flags;
+                }
+            }
+        }
+        for (int i = 0; i < nassign; i++)
+            free(ta[i].old);
+        free(ta);
+        goto out;
+    }
+    /* an external program */
+    int perm;
+    char *path = find_in_path(sh, argv[0], &perm);
+    if (perm) {
+        struct savedfd *saved = NULL;
+        int nsaved = 0;
+        redirs_apply(sh, n->redirs, &saved, &nsaved);
+        redirs_restore(saved, nsaved);
+        sh_error(sh, "%s: %s", argv[0], perm == 126 ? "Permission denied" : "not found");
+        free(path);
+        status = perm;
+        goto out;
+    }
+    struct savedfd *saved = NULL;
+    int nsaved = 0;
+    if (redirs_apply(sh, n->redirs, &saved, &nsaved) < 0) {
+        redirs_restore(saved, nsaved);
+        free(path);
+        status = 1;
+        goto out;
+    }
+    /* the environment: exported variables and this command's assignments */
+    for (int i = 0; i < nassign; i++) {
+        /* temporarily in the variable table, exported */
+    }
+    struct var *saved_vars = NULL;
+    if (nassign) {
+        saved_vars = sh->vars;
+        sh->vars = vars_copy(saved_vars);
+        for (int i = 0; i < nassign; i++) {
+            struct var *v = var_find(sh, anames[i]);
+            if (v)
+                v->flags &= ~V_RDONLY;
+            var_set(sh, anames[i], avals[i], V_EXPORT);
+        }
+    }
+    char **env = var_environ(sh);
+    if (nassign) {
+        vars_free(sh->vars);
+        sh->vars = saved_vars;
+    }
+    long pid = spawn_program(sh, path, argv, env, &status);
+    env_free(env);
+    free(path);
+    redirs_restore(saved, nsaved);
+    if (pid > 0) {
+        if (flags & SIMPLE_ASYNC) {
+            *pidout = pid;
+            status = 0;
+        } else {
+            status = wait_child(sh, pid);
+        }
+    }
+out:
+    for (int i = 0; i < nassign; i++) {
+        free(anames[i]);
+        free(avals[i]);
+    }
+    free(anames);
+    free(avals);
+    fields_free(argv, argc);
+    if (sh->unwind != U_EXIT)
+        sh->status = status;
+    return sh->status;
+}
+
+/* is N an external simple command, judged from its first word's text (no expansion)? */
+static int static_external(struct vsh *sh, struct node *n)
+{
+    if (n->kind != N_CMD || !n->u.cmd.args)
+        return 0;
+    const char *w = n->u.cmd.args->text;
+    for (const char *p = w; *p; p++)
+        if (strchr("$`'\"\\*?[~", *p))
+            return 0;
+    if (builtin_find(w) || func_find(sh, w))
+        return 0;
+    return 1;
+}
+
+/* ---- pipelines ---- */
+
+static int exec_pipeline(struct vsh *sh, struct node *n)
+{
+    int count = n->u.pipe.n;
+    long *pids = vsh_alloc((size_t)count * sizeof *pids);
+    int npids = 0;
+    int in = -1; /* the read side for the next element; -1: our stdin */
+    int status = 0;
+    for (int i = 0; i < count; i++) {
+        struct node *e = n->u.pipe.elems[i];
+        int last = i == count - 1;
+        struct savedfd *saved = NULL;
+        int nsaved = 0;
+        save_fd(0, &saved, &nsaved);
+        save_fd(1, &saved, &nsaved);
+        if (in >= 0) {
+            dup2(in, 0);
+            close(in);
+            in = -1;
+        }
+        if (static_external(sh, e)) {
+            int p[2] = {-1, -1};
+            if (!last) {
+                if (pipe2(p, O_CLOEXEC) < 0) {
+                    sh_error(sh, "pipe: %s", strerror(errno));
+                    redirs_restore(saved, nsaved);
+                    status = 1;
+                    break;
+                }
+                dup2(p[1], 1);
+                close(p[1]);
+            }
+            long pid = 0;
+            exec_simple(sh, e, last ? 0 : SIMPLE_ASYNC, &pid);
+            if (last)
+                status = sh->status;
+            else if (pid > 0)
+                pids[npids++] = pid;
+            redirs_restore(saved, nsaved);
+            if (!last) {
+                int hi = fcntl(p[0], F_DUPFD_CLOEXEC, SAVE_FD_MIN);
+                close(p[0]);
+                in = hi;
+            }
+        } else {
+            char name[128];
+            int tfd = -1;
+            if (!last) {
+                tfd = tmpfile_open(sh, name, sizeof name);
+                if (tfd < 0) {
+                    sh_error(sh, "pipeline: cannot create a temporary file: %s", strerror(errno));
+                    redirs_restore(saved, nsaved);
+                    status = 1;
+                    break;
+                }
+                unlink(name);
+                dup2(tfd, 1);
+            }
+            status = run_subshell(sh, e);
+            redirs_restore(saved, nsaved);
+            if (!last) {
+                lseek(tfd, 0, SEEK_SET);
+                in = tfd;
+            }
+        }
+        if (sh->unwind == U_EXIT)
+            break;
+    }
+    if (in >= 0)
+        close(in);
+    for (int i = 0; i < npids; i++)
+        wait_child(sh, pids[i]);
+    free(pids);
+    if (sh->unwind != U_EXIT)
+        sh->status = status;
+    return sh->status;
+}
+
+/* ---- the tree ---- */
+
+static void check_errexit(struct vsh *sh)
+{
+    if (sh->opt_e && sh->status && !sh->errexit_suppressed && sh->unwind == U_NONE)
+        raise_exit(sh, sh->status);
+}
+
+static int exec_for(struct vsh *sh, struct node *n)
+{
+    char **items;
+    int nitems;
+    if (n->u.fors.has_in) {
+        if (expand_words(sh, n->u.fors.words, &items, &nitems) < 0) {
+            if (!sh->interactive)
+                raise_exit(sh, 2);
+            return sh->status = 2;
+        }
+    } else {
+        items = params_copy(sh->params, sh->nparams);
+        nitems = sh->nparams;
+    }
+    int status = 0;
+    sh->loop_depth++;
+    for (int i = 0; i < nitems; i++) {
+        if (var_set(sh, n->u.fors.var, items[i], 0) < 0) {
+            status = 1;
+            if (!sh->interactive)
+                raise_exit(sh, 2);
+            break;
+        }
+        exec_node(sh, n->u.fors.body);
+        status = sh->status;
+        if (sh->unwind == U_BREAK) {
+            if (--sh->unwind_count <= 0)
+                sh->unwind = U_NONE;
+            break;
+        }
+        if (sh->unwind == U_CONTINUE) {
+            if (--sh->unwind_count <= 0)
+                sh->unwind = U_NONE;
+            else
+                break;
+            continue;
+        }
+        if (sh->unwind != U_NONE)
+            break;
+    }
+    sh->loop_depth--;
+    fields_free(items, nitems);
+    if (sh->unwind != U_EXIT && sh->unwind != U_RETURN)
+        sh->status = status;
+    return sh->status;
+}
+
+static int exec_loop(struct vsh *sh, struct node *n)
+{
+    int status = 0;
+    sh->loop_depth++;
+    for (;;) {
+        sh->errexit_suppressed++;
+        exec_node(sh, n->u.loop.cond);
+        sh->errexit_suppressed--;
+        int c = sh->status;
+        if (sh->unwind == U_BREAK) {
+            if (--sh->unwind_count <= 0)
+                sh->unwind = U_NONE;
+            break;
+        }
+        if (sh->unwind == U_CONTINUE) {
+            if (--sh->unwind_count <= 0) {
+                sh->unwind = U_NONE;
+                continue;
+            }
+            break;
+        }
+        if (sh->unwind != U_NONE)
+            break;
+        if ((n->kind == N_WHILE) != (c == 0))
+            break;
+        exec_node(sh, n->u.loop.body);
+        status = sh->status;
+        if (sh->unwind == U_BREAK) {
+            if (--sh->unwind_count <= 0)
+                sh->unwind = U_NONE;
+            break;
+        }
+        if (sh->unwind == U_CONTINUE) {
+            if (--sh->unwind_count <= 0) {
+                sh->unwind = U_NONE;
+                continue;
+            }
+            break;
+        }
+        if (sh->unwind != U_NONE)
+            break;
+    }
+    sh->loop_depth--;
+    if (sh->unwind != U_EXIT && sh->unwind != U_RETURN)
+        sh->status = status;
+    return sh->status;
+}
+
+static int exec_case(struct vsh *sh, struct node *n)
+{
+    char *subject = expand_str(sh, n->u.cases.subject->text, EXP_STR);
+    if (!subject) {
+        if (!sh->interactive)
+            raise_exit(sh, 2);
+        return sh->status = 2;
+    }
+    sh->status = 0;
+    int matched = 0;
+    for (struct case_item *it = n->u.cases.items; it; it = it->next) {
+        if (!matched) {
+            for (struct word *p = it->patterns; p && !matched; p = p->next) {
+                char *pat = expand_str(sh, p->text, EXP_PAT);
+                if (!pat) {
+                    free(subject);
+                    if (!sh->interactive)
+                        raise_exit(sh, 2);
+                    return sh->status = 2;
+                }
+                matched = fnmatch(pat, subject, 0) == 0;
+                free(pat);
+            }
+            if (!matched)
+                continue;
+        }
+        sh->status = 0;
+        if (it->body)
+            exec_node(sh, it->body);
+        if (!it->fallthrough || sh->unwind != U_NONE)
+            break;
+    }
+    free(subject);
+    return sh->status;
+}
+
+static int exec_compound_redirs(struct vsh *sh, struct node *n)
+{
+    struct savedfd *saved = NULL;
+    int nsaved = 0;
+    if (redirs_apply(sh, n->redirs, &saved, &nsaved) < 0) {
+        redirs_restore(saved, nsaved);
+        return sh->status = 1;
+    }
+    switch (n->kind) {
+    case N_SUBSHELL:
+        run_subshell(sh, n->u.body);
+        break;
+    case N_GROUP:
+        exec_node(sh, n->u.body);
+        break;
+    case N_IF:
+        sh->errexit_suppressed++;
+        exec_node(sh, n->u.ifs.cond);
+        sh->errexit_suppressed--;
+        if (sh->unwind != U_NONE)
+            break;
+        if (sh->status == 0)
+            exec_node(sh, n->u.ifs.then);
+        else if (n->u.ifs.els)
+            exec_node(sh, n->u.ifs.els);
+        else
+            sh->status = 0;
+        break;
+    case N_WHILE:
+    case N_UNTIL:
+        exec_loop(sh, n);
+        break;
+    case N_FOR:
+        exec_for(sh, n);
+        break;
+    case N_CASE:
+        exec_case(sh, n);
+        break;
+    default:
+        break;
+    }
+    redirs_restore(saved, nsaved);
+    return sh->status;
+}
+
+int exec_node(struct vsh *sh, struct node *n)
+{
+    if (!n || sh->unwind != U_NONE)
+        return sh->status;
+    if (n->line)
+        sh->lineno = n->line;
+    switch (n->kind) {
+    case N_CMD:
+        exec_simple(sh, n, 0, NULL);
+        check_errexit(sh);
+        break;
+    case N_PIPE:
+        exec_pipeline(sh, n);
+        check_errexit(sh);
+        break;
+    case N_AND:
+    case N_OR:
+        sh->errexit_suppressed++;
+        exec_node(sh, n->u.bin.a);
+        sh->errexit_suppressed--;
+        if (sh->unwind != U_NONE)
+            break;
+        if ((sh->status == 0) == (n->kind == N_AND))
+            exec_node(sh, n->u.bin.b);
+        break;
+    case N_SEQ:
+        exec_node(sh, n->u.bin.a);
+        if (sh->unwind == U_NONE)
+            exec_node(sh, n->u.bin.b);
+        break;
+    case N_NOT:
+        sh->errexit_suppressed++;
+        exec_node(sh, n->u.bin.a);
+        sh->errexit_suppressed--;
+        if (sh->unwind == U_NONE)
+            sh->status = !sh->status;
+        break;
+    case N_BG: {
+        struct node *a = n->u.bin.a;
+        if (static_external(sh, a)) {
+            long pid = 0;
+            exec_simple(sh, a, SIMPLE_ASYNC, &pid);
+            if (pid > 0) {
+                sh->lastbg = pid;
+                if (sh->interactive) {
+                    char buf[32];
+                    int len = snprintf(buf, sizeof buf, "[%ld]\n", pid);
+                    write(2, buf, (size_t)len);
+                }
+            }
+            sh->status = 0;
+        } else {
+            /* in-process: it runs to its end here (see the contract) */
+            sh->errexit_suppressed++;
+            run_subshell(sh, a);
+            sh->errexit_suppressed--;
+            sh->status = 0;
+        }
+        break;
+    }
+    case N_FUNC:
+        sh->status = define_func(sh, n->u.func.name, n->u.func.text);
+        break;
+    case N_SUBSHELL:
+    case N_GROUP:
+    case N_IF:
+    case N_WHILE:
+    case N_UNTIL:
+    case N_FOR:
+    case N_CASE:
+        exec_compound_redirs(sh, n);
+        if (n->kind == N_SUBSHELL)
+            check_errexit(sh);
+        break;
+    }
+    return sh->status;
+}
+
+int exec_string(struct vsh *sh, const char *text, const char *what)
+{
+    (void)what;
+    struct arena a = {0};
+    int err;
+    struct node *n = parse_string(sh, text, &a, &err);
+    if (err) {
+        arena_free(&a);
+        sh->status = 2;
+        if (!sh->interactive)
+            raise_exit(sh, 2);
+        return 2;
+    }
+    sh->status = 0;
+    if (n)
+        exec_node(sh, n);
+    arena_free(&a);
+    return sh->status;
+}
+
+int run_src(struct vsh *sh, struct src *s)
+{
+    struct src *old = sh->cursrc;
+    sh->cursrc = s;
+    for (;;) {
+        struct arena a = {0};
+        struct node *n;
+        s->interactive = sh->interactive;
+        enum parse_status ps = parse_command(sh, s, &a, &n);
+        if (ps == P_EOF) {
+            arena_free(&a);
+            break;
+        }
+        if (ps == P_ERROR) {
+            arena_free(&a);
+            sh->status = 2;
+            if (!sh->interactive) {
+                sh->cursrc = old;
+                raise_exit(sh, 2);
+                return 2;
+            }
+            continue;
+        }
+        if (ps == P_OK && !sh->opt_n)
+            exec_node(sh, n);
+        arena_free(&a);
+        /* the consumed text is no longer needed (interactive and piped input grow) */
+        if (s->more && s->pos == s->len) {
+            int line, col;
+            (void)col;
+            line = s->line;
+            for (size_t i = 0; i < s->len; i++)
+                line += s->buf[i] == '\n';
+            s->line = line;
+            s->len = s->pos = 0;
+        }
+        if (sh->unwind == U_EXIT)
+            break;
+        if (sh->unwind != U_NONE && !sh->func_depth)
+            sh->unwind = U_NONE;
+        if (sh->unwind != U_NONE)
+            break;
+    }
+    sh->cursrc = old;
+    return sh->status;
+}
