@@ -459,6 +459,7 @@ char *cmdsubst(struct vsh *sh, const char *text)
     int st = sh->status;
     subshell_leave(sh, &s);
     sh->status = st;
+    sh->cmdsub_ran = 1;
     arena_free(&a);
     struct sbuf out = {0};
     lseek(fd, 0, SEEK_SET);
@@ -707,10 +708,7 @@ static int exec_simple(struct vsh *sh, struct node *n, int flags, long *pidout)
 {
     char **argv;
     int argc;
-    int cmdsub_status = -1;
-    sh->status = 0;
-    int before = sh->status;
-    (void)before;
+    int cmdsub_status;
     if (expand_words(sh, n->u.cmd.args, &argv, &argc) < 0) {
         sh->status = 2;
         if (!sh->interactive)
@@ -724,7 +722,7 @@ static int exec_simple(struct vsh *sh, struct node *n, int flags, long *pidout)
     char **anames = vsh_alloc((size_t)(nassign + 1) * sizeof *anames);
     char **avals = vsh_alloc((size_t)(nassign + 1) * sizeof *avals);
     int k = 0, failed = 0;
-    sh->status = 0;
+    sh->cmdsub_ran = 0;
     for (struct word *w = n->u.cmd.assigns; w; w = w->next, k++) {
         const char *eq = strchr(w->text, '=');
         anames[k] = vsh_strndup(w->text, (size_t)(eq - w->text));
@@ -741,7 +739,7 @@ static int exec_simple(struct vsh *sh, struct node *n, int flags, long *pidout)
         }
     }
     nassign = k;
-    cmdsub_status = sh->status;
+    cmdsub_status = sh->cmdsub_ran ? sh->status : 0;
     int status = 0;
     if (failed) {
         status = sh->status ? sh->status : 1;
@@ -757,7 +755,7 @@ static int exec_simple(struct vsh *sh, struct node *n, int flags, long *pidout)
         struct savedfd *saved = NULL;
         int nsaved = 0;
         if (redirs_apply(sh, n->redirs, &saved, &nsaved) < 0)
-            status = 1;
+            status = 2;
         else
             status = cmdsub_status;
         redirs_restore(saved, nsaved);
@@ -794,7 +792,7 @@ static int exec_simple(struct vsh *sh, struct node *n, int flags, long *pidout)
         int nsaved = 0;
         int is_exec = b && !strcmp(b->name, "exec") && argc == 1;
         if (redirs_apply(sh, n->redirs, is_exec ? NULL : &saved, &nsaved) < 0) {
-            status = b && b->special && !sh->interactive ? 2 : 1;
+            status = 2;
             redirs_restore(saved, nsaved);
             if (b && b->special && !sh->interactive)
                 raise_exit(sh, status);
@@ -844,7 +842,7 @@ static int exec_simple(struct vsh *sh, struct node *n, int flags, long *pidout)
     if (redirs_apply(sh, n->redirs, &saved, &nsaved) < 0) {
         redirs_restore(saved, nsaved);
         free(path);
-        status = 1;
+        status = 2;
         goto out;
     }
     /* the environment: exported variables and this command's assignments */
@@ -1130,7 +1128,7 @@ static int exec_compound_redirs(struct vsh *sh, struct node *n)
     int nsaved = 0;
     if (redirs_apply(sh, n->redirs, &saved, &nsaved) < 0) {
         redirs_restore(saved, nsaved);
-        return sh->status = 1;
+        return sh->status = 2;
     }
     switch (n->kind) {
     case N_SUBSHELL:
@@ -1260,9 +1258,10 @@ int exec_string(struct vsh *sh, const char *text, const char *what)
             raise_exit(sh, 2);
         return 2;
     }
-    sh->status = 0;
     if (n)
         exec_node(sh, n);
+    else
+        sh->status = 0;
     arena_free(&a);
     return sh->status;
 }

@@ -69,7 +69,7 @@ static void expand_into(struct xctx *x, struct xbuf *b, const char *s, size_t n,
 /* the end of a ${...} or $(...) body starting right after the opener; quotes respected */
 static size_t match_close(const char *s, size_t i, size_t n, char open, char close)
 {
-    int depth = 1;
+    int depth = 1, cases = 0;
     while (i < n) {
         char c = s[i];
         if (c == '\\') {
@@ -108,8 +108,16 @@ static size_t match_close(const char *s, size_t i, size_t n, char open, char clo
             i = match_close(s, i + 2, n, o, o == '(' ? ')' : '}') + 1;
             continue;
         }
+        if (open == '(' && (i == 0 || strchr(" \t\n;&|(", s[i - 1]))) {
+            if (!strncmp(s + i, "case", 4) && i + 4 < n && strchr(" \t\n", s[i + 4]))
+                cases++;
+            else if (!strncmp(s + i, "esac", 4) && (i + 4 >= n || strchr(" \t\n;)", s[i + 4])))
+                cases--;
+        }
         if (c == open)
             depth++;
+        else if (c == close && cases > 0 && open == '(')
+            ; /* a case pattern's ')' */
         else if (c == close && !--depth)
             return i;
         i++;
@@ -397,6 +405,8 @@ value:
                     xb_put(b, ' ', F_BREAK);
                 }
             }
+            if (dq && name[0] == '@')
+                xb_put(b, ' ', F_EMPTYQ);
             put_value(b, sh->params[k], dq);
         }
         if (dq && !sh->nparams && name[0] == '*')
@@ -520,6 +530,8 @@ static void expand_dollar(struct xctx *x, struct xbuf *b, const char *s, size_t 
                         xb_put(b, ' ', F_BREAK);
                     }
                 }
+                if (dq && c == '@')
+                    xb_put(b, ' ', F_EMPTYQ);
                 put_value(b, sh->params[j], dq);
             }
             if (dq && c == '*' && !sh->nparams)

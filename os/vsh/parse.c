@@ -203,9 +203,22 @@ static void scan_backquote(struct parser *p, struct sbuf *b)
 /* $( ... ) or $(( ... )): up to the matching parenthesis, quotes respected */
 static void scan_parens(struct parser *p, struct sbuf *b, size_t start)
 {
-    int depth = 1;
+    int depth = 1, cases = 0;
     for (;;) {
         int c = cur(p);
+        /* case ... esac inside: its patterns' ')' do not close anything */
+        char prev = b->len ? b->s[b->len - 1] : ' ';
+        if ((c == 'c' || c == 'e') && strchr(" \t\n;&|(", prev)) {
+            char w[6] = {0};
+            for (int k = 0; k < 5; k++) {
+                int d = peekc(p, (size_t)k);
+                w[k] = d < 0 ? 0 : (char)d;
+            }
+            if (!strncmp(w, "case", 4) && w[4] && strchr(" \t\n", w[4]))
+                cases++;
+            else if (!strncmp(w, "esac", 4) && (!w[4] || strchr(" \t\n;)", w[4])))
+                cases--;
+        }
         if (c < 0) {
             syntax_error(p, start, "unterminated $(...)");
             return;
@@ -230,7 +243,6 @@ static void scan_parens(struct parser *p, struct sbuf *b, size_t start)
             continue;
         case '#': {
             /* a comment inside $( ): only at a word start */
-            char prev = b->len ? b->s[b->len - 1] : ' ';
             if (prev == ' ' || prev == '\t' || prev == '\n' || prev == ';' || prev == '(') {
                 while ((c = cur(p)) >= 0 && c != '\n') {
                     sb_putc(b, (char)c);
@@ -244,7 +256,8 @@ static void scan_parens(struct parser *p, struct sbuf *b, size_t start)
             depth++;
             break;
         case ')':
-            depth--;
+            if (cases <= 0)
+                depth--;
             break;
         }
         sb_putc(b, (char)c);
@@ -874,7 +887,9 @@ static struct node *parse_compound(struct parser *p)
                 return NULL;
             }
             next(p);
-            it->body = parse_list(p, 1);
+            linebreak(p);
+            if (!at_list_end(p))
+                it->body = parse_list(p, 1);
             if (p->err)
                 return NULL;
             *ip = it;
@@ -938,11 +953,7 @@ static struct node *parse_cmd(struct parser *p)
             s->pos++;
             linebreak(p);
             size_t start = peek(p)->pos;
-            if (!is_compound_start(p)) {
-                syntax_error(p, peek(p)->pos, "a function body must be a compound command");
-                return NULL;
-            }
-            struct node *body = parse_compound(p);
+            struct node *body = parse_cmd(p);
             if (!body)
                 return NULL;
             size_t end = p->have_peek ? p->peek.pos : s->pos;

@@ -207,6 +207,7 @@ struct vsh {
     int func_depth;
     int subshell_depth;
     struct localsave *locals; /* the current function's saved variables */
+    int cmdsub_ran;           /* a command substitution ran: its status is $? */
     int tmpseq;               /* temporary file names */
     int in_trap;
     int exiting;
