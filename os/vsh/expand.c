@@ -36,6 +36,7 @@ struct xctx {
     struct vsh *sh;
     int mode;
     int err;
+    int sq_literal; /* a ${...} word inside double quotes: single quotes are plain characters */
 };
 
 static void xb_put(struct xbuf *b, char c, unsigned char f)
@@ -323,7 +324,10 @@ static void expand_braced(struct xctx *x, struct xbuf *b, const char *body, size
         }
         if (opc == '-' || opc == '+') {
             struct xbuf wb = {0};
+            int saved_sq = x->sq_literal;
+            x->sq_literal = dq;
             expand_into(x, &wb, word, wlen, 0);
+            x->sq_literal = saved_sq;
             for (size_t k = 0; k < wb.len; k++)
                 xb_put(b, wb.s[k], dq ? (wb.f[k] & F_BREAK ? F_BREAK : F_QUOTED) : wb.f[k]);
             if (dq && !wb.len)
@@ -619,7 +623,7 @@ static void expand_into(struct xctx *x, struct xbuf *b, const char *s, size_t n,
             i += 2;
             continue;
         }
-        if (c == '\'' && !dq) {
+        if (c == '\'' && !dq && !x->sq_literal) {
             size_t e = i + 1;
             while (e < n && s[e] != '\'')
                 e++;
