@@ -508,13 +508,19 @@ static int define_func(struct vsh *sh, const char *name, const char *text)
     return 0;
 }
 
+int stack_exhausted(struct vsh *sh, size_t slack)
+{
+    char here;
+    return sh->stack_base && (size_t)(sh->stack_base - &here) + slack > VSH_STACK_LIMIT;
+}
+
 static int call_func(struct vsh *sh, struct func *f, int argc, char **argv)
 {
-    if (sh->func_depth >= FUNC_DEPTH_MAX) {
-        sh_error(sh, "%s: function nesting too deep (%d)", argv[0], FUNC_DEPTH_MAX);
-        raise_exit(sh, 2);
-        if (sh->interactive)
-            sh->unwind = U_NONE;
+    if (sh->func_depth >= FUNC_DEPTH_MAX || stack_exhausted(sh, 16u << 10)) {
+        /* as bash: the whole command is abandoned, the shell goes on with the next one */
+        sh_error(sh, "%s: function nesting too deep (%d levels)", argv[0], sh->func_depth);
+        sh->status = 2;
+        sh->unwind = U_ABORT;
         return 2;
     }
     char **oldp = sh->params;
@@ -1171,6 +1177,12 @@ int exec_node(struct vsh *sh, struct node *n)
 {
     if (!n || sh->unwind != U_NONE)
         return sh->status;
+    if (stack_exhausted(sh, 0)) {
+        sh_error(sh, "commands nested too deeply");
+        sh->status = 2;
+        sh->unwind = U_ABORT;
+        return sh->status;
+    }
     if (n->line)
         sh->lineno = n->line;
     switch (n->kind) {

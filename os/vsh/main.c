@@ -335,6 +335,7 @@ int main(int argc, char **argv)
     struct vsh shell;
     struct vsh *sh = &shell;
     memset(sh, 0, sizeof *sh);
+    sh->stack_base = (const char *)&shell;
     sh->pid = getpid();
     sh->arg0 = argv[0] ? argv[0] : "vsh";
     init_vars(sh);

@@ -361,13 +361,15 @@ again:
         return;
     }
     size_t pos = p->s->pos;
-    int c1 = peekc(p, 1);
-    switch (c) {
-    case '\n':
+    if (c == '\n') {
+        /* never look past a newline: that would ask a terminal for the next line */
         p->s->pos++;
         t->kind = T_NEWLINE;
         read_heredocs(p);
         return;
+    }
+    int c1 = strchr(";&|<>", c) ? peekc(p, 1) : 0;
+    switch (c) {
     case ';':
         p->s->pos += c1 == ';' || c1 == '&' ? 2 : 1;
         t->kind = c1 == ';' ? T_DSEMI : c1 == '&' ? T_SEMIAMP : T_SEMI;
@@ -789,7 +791,7 @@ static struct node *parse_compound(struct parser *p)
 {
     struct tok *t = peek(p);
     struct node *n = NULL;
-    if (++p->depth > 500) {
+    if (++p->depth > 500 || stack_exhausted(p->sh, 16u << 10)) {
         syntax_error(p, t->pos, "nested too deeply");
         return NULL;
     }

@@ -201,7 +201,14 @@ struct vsh {
     int interactive;
     int errexit_suppressed; /* inside if/while conditions, && || lists, ! */
     /* control flow unwinding */
-    enum { U_NONE, U_BREAK, U_CONTINUE, U_RETURN, U_EXIT } unwind;
+    enum {
+        U_NONE,
+        U_BREAK,
+        U_CONTINUE,
+        U_RETURN,
+        U_EXIT,
+        U_ABORT
+    } unwind; /* U_ABORT: to the top */
     int unwind_count;
     int loop_depth;
     int func_depth;
@@ -217,7 +224,13 @@ struct vsh {
     char *histfile;
     int lineno;
     struct src *cursrc;
+    const char *stack_base; /* main's frame: how deep the recursion has gone */
 };
+
+/* the guest stack is 256 KiB: recursion (functions, eval, nested subshells, the parser) stops
+ * with an error well before it runs out */
+#define VSH_STACK_LIMIT (192u << 10)
+int stack_exhausted(struct vsh *sh, size_t slack);
 
 /* vars.c */
 const char *var_get(struct vsh *sh, const char *name);

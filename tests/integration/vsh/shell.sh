@@ -1,0 +1,82 @@
+# vsh in vrsim: the default boot ends in the shell (commands on the console, `exit 3` is
+# vrsim's status, a clean shutdown), vsh's ways of getting a script (-c, FILE ARGS, standard
+# input), syntax errors with line:column and status 2, 127 and 126, deep recursion stopped with
+# an error while the shell goes on, one seed giving one digest.
+set -e
+. "$(dirname "$0")/../lib.sh"
+
+# the default boot: no PROGRAM, the console program of services.toml is /bin/vsh
+printf 'echo hi\nexit 3\n' >"$TMP/in1"
+run_vrsim_input boot "$TMP/in1" "$IMAGE"
+expect_eq "default boot: output" "$(out boot)" "hi"
+expect_eq "default boot: exit 3 is vrsim's status" "$(status boot)" 3
+expect_match "default boot: the services stop" "$(err boot)" "init: stopped vfs"
+expect_digest_line boot
+run_vrsim_input boot2 "$TMP/in1" "$IMAGE"
+expect_eq "default boot: one seed, one digest" "$(digest boot2)" "$(digest boot)"
+
+# end of input ends the shell with the last status
+printf 'false\n' >"$TMP/in2"
+run_vrsim_input eof "$TMP/in2" "$IMAGE"
+expect_eq "end of input: the last status" "$(status eof)" 1
+expect_match "end of input: clean shutdown" "$(err eof)" "init: stopped vfs"
+
+# a program the shell starts, with arguments and variables
+run_vrsim prog "$IMAGE" -- /bin/vsh -c 'X=1 /bin/hello "a b" c; echo "st=$?"'
+expect_eq "external program" "$(out prog)" "Hello from Veridian!
+argv[1] = a b
+argv[2] = c
+st=0"
+
+# script on standard input (not a terminal)
+printf 'a=5\necho "a is $a"\nexit $((a+1))\n' >"$TMP/in3"
+run_vrsim_input stdin "$TMP/in3" "$IMAGE" -- /bin/vsh -s
+expect_eq "script on stdin: output" "$(out stdin)" "a is 5"
+expect_eq "script on stdin: status" "$(status stdin)" 6
+
+# vsh FILE ARGS: a script written into /tmp by the shell itself, then run with arguments
+run_vrsim file "$IMAGE" -- /bin/vsh -c 'printf "%s\n" "echo \"\$0: \$# \$2\"" "exit 4" >/tmp/s.sh
+/bin/vsh /tmp/s.sh one two three; echo "st=$?"'
+expect_eq "vsh FILE ARGS" "$(out file)" "/tmp/s.sh: 3 two
+st=4"
+
+# syntax errors: line:column on stderr, status 2, nothing after runs; earlier lines did
+run_vrsim syn "$IMAGE" -- /bin/vsh -c 'echo first
+echo "unterminated'
+expect_eq "syntax error: earlier lines ran" "$(out syn)" "first"
+expect_eq "syntax error: status 2" "$(status syn)" 2
+expect_match "syntax error: line and column" "$(err syn)" "vsh: 2:6: syntax error: unterminated quoted string"
+run_vrsim syn2 "$IMAGE" -- /bin/vsh -c 'if true; then echo x; fi; fi'
+expect_match "unexpected word: reported" "$(err syn2)" "vsh: 1:27: syntax error: unexpected \"fi\""
+run_vrsim subst "$IMAGE" -- /bin/vsh -c 'echo ${a!b}'
+expect_eq "bad substitution: status 2" "$(status subst)" 2
+expect_match "bad substitution: reported" "$(err subst)" 'bad substitution'
+
+# 127, 126, missing files
+run_vrsim codes "$IMAGE" -- /bin/vsh -c 'nosuchcmd; echo "127=$?"
+echo "echo x" >/tmp/plain; /tmp/plain; echo "126=$?"
+/; echo "dir=$?"
+cat_() { read x <"$1"; }; cat_ /no/file; echo "missing=$?"
+/bin/vsh /no/such/script; echo "noscript=$?"'
+expect_eq "exit statuses" "$(out codes)" "127=127
+126=126
+dir=126
+missing=2
+noscript=127"
+expect_match "127: message" "$(err codes)" "nosuchcmd: not found"
+expect_match "126: message" "$(err codes)" "/tmp/plain: Permission denied"
+
+# deep recursion: an error, and the shell goes on
+run_vrsim deep "$IMAGE" -- /bin/vsh -c 'f() { f; }
+f
+echo "after: $?"
+x=$(f); echo "in a substitution: $?"'
+expect_eq "deep recursion: the shell survives" "$(out deep)" "after: 2
+in a substitution: 2"
+expect_match "deep recursion: reported" "$(err deep)" "function nesting too deep"
+expect_no_match "deep recursion: no crash" "$(err deep)" "SIGSEGV"
+
+# an executable script without being a boot-image program runs in a new vsh
+run_vrsim script "$IMAGE" -- /bin/vsh -c 'printf "echo from-script \$1\n" >/tmp/x.sh; chmod_() { :; }; /bin/vsh /tmp/x.sh arg'
+expect_eq "script file" "$(out script)" "from-script arg"
+finish
