@@ -137,6 +137,8 @@ def main():
         per_op(["/test/ptbench", "mutex"], 100000, 2100000), linux("ptbench", 10000000, "mutex"))
     add("pthread condvar ping-pong round trip, 2 threads (vs glibc, one cpu)",
         per_op(["/test/ptbench", "cond"], 10000, 210000), linux("ptbench", 200000, "cond"))
+    add("signal round trip: kill(getpid()) to handler and back (vs Linux)",
+        per_op(["/test/sigbench"], 10000, 210000), linux("sigbench", 1000000))
     add("spawn+wait of a trivial program (vs posix_spawn+waitpid /bin/true)",
         per_op(["/test/spawnloop"], 200, 2200), linux("spawn", 500))
     for op, what in (("open", "open+close"), ("stat", "stat"), ("read", "4 KiB pread")):

@@ -57,6 +57,10 @@ int strerror_r(int err, char *buf, size_t len); /* POSIX (XSI) version: returns 
 #define memset(d, c, n) __builtin_memset((d), (c), (n))
 #define memcmp(a, b, n) __builtin_memcmp((a), (b), (n))
 #define strlen(s) __builtin_strlen((s))
+char *strsignal(int sig);
+
 #endif
+
+char *strsignal(int sig);
 
 #endif

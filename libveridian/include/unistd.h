@@ -84,6 +84,13 @@ pid_t setsid(void);
 pid_t getsid(pid_t pid);
 unsigned int alarm(unsigned int seconds);
 int pause(void);
+int execve(const char *path, char *const argv[], char *const envp[]);
+int execv(const char *path, char *const argv[]);
+int execvp(const char *file, char *const argv[]);
+int execvpe(const char *file, char *const argv[], char *const envp[]);
+int execl(const char *path, const char *arg, ...);
+int execlp(const char *file, const char *arg, ...);
+int execle(const char *path, const char *arg, ...);
 unsigned int sleep(unsigned int seconds);
 int usleep(useconds_t usec);
 

@@ -30,6 +30,8 @@ struct vr_tcb {
     char strerror_buf[32]; /* strerror of an unknown number */
     void *pthread;         /* reserved for pthread */
     int sig_norestart;     /* inside a call POSIX never restarts after a handler (signal.c) */
+    int sig_restart;       /* the handlers that ran last all had SA_RESTART (signal.c) */
+    unsigned sig_handled;  /* handlers run on this thread (sigsuspend, pause) */
 };
 
 extern struct vr_tcb vr_main_tcb;
@@ -69,12 +71,23 @@ void vr_lock_release(struct vr_lock *l);
 #define VR_FD_CLOEXEC 1u /* = FD_CLOEXEC */
 
 /* ---- spawning (native.c) ---- */
+/* file as posix_spawnp and execvp find it (PATH, default /bin:/usr/bin; a name with a '/'
+ * as it is) into buf: 0, or ENOENT / ENAMETOOLONG. */
+int vr_path_find(const char *file, char *buf, size_t cap);
 /* vr_spawn_image_notify, and with VR_SPAWN_OWN_FDS the parent's fds 0-2 are not passed:
  * extra alone says what the child's fds are (posix_spawn). */
 #define VR_SPAWN_OWN_FDS 1u
+/* job (may be NULL): vk_spawn's job-control fields (flags VK_SPAWN_PGID, _SIGMASK, _SIGDEF
+ * with pgid, sigmask, sigdefault), posix_spawn's attributes. */
+struct vr_spawn_job {
+    uint64_t flags;
+    uint32_t pgid;
+    uint64_t sigmask, sigdefault;
+};
 long vr_spawn_image_flags(const char *path, const char *const argv[], const char *const envp[],
                           const struct vk_start_handle *extra, size_t nextra, uint32_t notify,
-                          uint64_t bits, unsigned flags, uint32_t *proc_out);
+                          uint64_t bits, unsigned flags, const struct vr_spawn_job *job,
+                          uint32_t *proc_out);
 /* Record a child started by posix_spawn (wait.c): its pid, or -VK_E*; on failure the
  * process handle is closed (the child runs on, unwaitable). The notification its exit
  * signals, and the bit: vr_child_notify() (0 and *notify, *bits, or -VK_E*). */

@@ -121,12 +121,13 @@ long vr_spawn_image_notify(const char *path, const char *const argv[], const cha
                            const struct vk_start_handle *extra, size_t nextra, uint32_t notify,
                            uint64_t bits, uint32_t *proc_out)
 {
-    return vr_spawn_image_flags(path, argv, envp, extra, nextra, notify, bits, 0, proc_out);
+    return vr_spawn_image_flags(path, argv, envp, extra, nextra, notify, bits, 0, NULL, proc_out);
 }
 
 long vr_spawn_image_flags(const char *path, const char *const argv[], const char *const envp[],
                           const struct vk_start_handle *extra, size_t nextra, uint32_t notify,
-                          uint64_t bits, unsigned flags, uint32_t *proc_out)
+                          uint64_t bits, unsigned flags, const struct vr_spawn_job *job,
+                          uint32_t *proc_out)
 {
     long rc = bootfs_open();
     if (rc)
@@ -174,6 +175,12 @@ long vr_spawn_image_flags(const char *path, const char *const argv[], const char
         .exit_notify = notify,
         .exit_bits = bits,
     };
+    if (job) {
+        s.flags = job->flags;
+        s.pgid = job->pgid;
+        s.sigmask = job->sigmask;
+        s.sigdefault = job->sigdefault;
+    }
     rc = vk_spawn(&s, proc_out);
     if (rc < 0 && session)
         vk_handle_close(session); /* a failed spawn leaves moved handles with us */

@@ -175,7 +175,12 @@ static long poll_wait(struct pollfd *fds, nfds_t n, int timeout, uint32_t *notif
     }
 }
 
+/* Never restarted after a handler (POSIX): the vfs calls inside give EINTR back. */
 int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
-    return (int)vr_posix(poll_fds(fds, n, timeout));
+    struct vr_tcb *self = vr_tcb_current();
+    self->sig_norestart++;
+    long rc = poll_fds(fds, n, timeout);
+    self->sig_norestart--;
+    return (int)vr_posix(rc);
 }

@@ -86,7 +86,8 @@ static void reclaim(struct __pthread *p)
 {
     struct vk_wait w = {.handle = p->handle, .mask = VK_SIG_EXITED};
 
-    vk_wait_many(&w, 1, VK_DEADLINE_NEVER);
+    while (vk_wait_many(&w, 1, VK_DEADLINE_NEVER) == -VK_EINTR)
+        ;
     vk_handle_close(p->handle);
     free(p->mem);
 }

@@ -45,9 +45,9 @@ static int wait_until(sem_t *s, uint64_t deadline)
         __atomic_add_fetch(&s->waiters, 1, __ATOMIC_ACQ_REL);
         long rc = vk_futex_wait(&s->value, 0, deadline);
         __atomic_sub_fetch(&s->waiters, 1, __ATOMIC_ACQ_REL);
-        if (rc == -VK_ETIMEDOUT && !try_take(s))
-            return (int)vr_posix(-VK_ETIMEDOUT);
-        if (rc == -VK_ETIMEDOUT)
+        if ((rc == -VK_ETIMEDOUT || rc == -VK_EINTR) && !try_take(s))
+            return (int)vr_posix(rc); /* EINTR: a handler ran (sem_wait never restarts) */
+        if (rc == -VK_ETIMEDOUT || rc == -VK_EINTR)
             return 0;
     }
     return 0;

@@ -15,9 +15,10 @@
  * kernel takes at most VK_SPAWN_MAX_HANDLES start handles: more open fds fail with E2BIG (an open
  * fd is never dropped silently). A failing action fails the spawn with its errno.
  *
- * Attributes: every flag is accepted and stored, none is enforced yet: the kernel has no
- * signals (SETSIGMASK, SETSIGDEF), process groups or sessions (SETPGROUP, SETSID), users
- * (RESETIDS) or scheduler classes. Unknown flags are EINVAL.
+ * Attributes: SETPGROUP, SETSIGMASK and SETSIGDEF are the kernel's (vk_spawn's job-control
+ * fields: the child starts that way); SETSID, RESETIDS and the scheduler flags are accepted
+ * and stored, not enforced (no sessions on spawn, one uid per process, one scheduler class).
+ * Unknown flags are EINVAL.
  *
  * The child is recorded for waitpid (wait.c); its pid is the kernel's.
  *
@@ -294,9 +295,26 @@ static int do_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions
         err = (int)-rc;
         goto out;
     }
+    struct vr_spawn_job job = {0, 0, 0, 0};
+    if (attr && (attr->__flags & POSIX_SPAWN_SETPGROUP)) {
+        if (attr->__pgrp < 0) {
+            err = EINVAL;
+            goto out;
+        }
+        job.flags |= VK_SPAWN_PGID;
+        job.pgid = (uint32_t)attr->__pgrp;
+    }
+    if (attr && (attr->__flags & POSIX_SPAWN_SETSIGMASK)) {
+        job.flags |= VK_SPAWN_SIGMASK;
+        job.sigmask = (uint64_t)attr->__ss.__val[0];
+    }
+    if (attr && (attr->__flags & POSIX_SPAWN_SETSIGDEF)) {
+        job.flags |= VK_SPAWN_SIGDEF;
+        job.sigdefault = (uint64_t)attr->__sd.__val[0];
+    }
     rc = vr_spawn_image_flags(path, (const char *const *)argv,
                               envp ? (const char *const *)envp : no_env, hs, n, notify, bits,
-                              VR_SPAWN_OWN_FDS, &proc);
+                              VR_SPAWN_OWN_FDS, &job, &proc);
     if (rc < 0) {
         err = (int)-rc;
         goto out;
@@ -323,37 +341,45 @@ int posix_spawn(pid_t *restrict pid, const char *restrict path,
     return do_spawn(pid, path, file_actions, attrp, argv, envp);
 }
 
+int vr_path_find(const char *file, char *buf, size_t cap)
+{
+    if (!file || !*file)
+        return ENOENT;
+    if (strchr(file, '/')) {
+        if (strlen(file) >= cap)
+            return ENAMETOOLONG;
+        memcpy(buf, file, strlen(file) + 1);
+        return 0;
+    }
+    const char *p = getenv("PATH");
+    if (!p)
+        p = "/bin:/usr/bin";
+    size_t flen = strlen(file);
+    for (;;) {
+        const char *end = strchr(p, ':');
+        size_t dlen = end ? (size_t)(end - p) : strlen(p);
+        uint64_t off, size;
+        if (dlen && dlen + 1 + flen < cap) { /* an empty entry (the cwd): not searched */
+            memcpy(buf, p, dlen);
+            buf[dlen] = '/';
+            memcpy(buf + dlen + 1, file, flen + 1);
+            if (vr_bootfs_find(buf, &off, &size) == 0)
+                return 0;
+        }
+        if (!end)
+            return ENOENT;
+        p = end + 1;
+    }
+}
+
 int posix_spawnp(pid_t *restrict pid, const char *restrict file,
                  const posix_spawn_file_actions_t *file_actions,
                  const posix_spawnattr_t *restrict attrp, char *const argv[restrict],
                  char *const envp[restrict])
 {
-    if (!file || !*file)
-        return ENOENT;
-    if (strchr(file, '/'))
-        return do_spawn(pid, file, file_actions, attrp, argv, envp);
-    const char *p = getenv("PATH");
-    if (!p)
-        p = "/bin:/usr/bin";
-    size_t flen = strlen(file);
-    int err = ENOENT;
-    for (;;) {
-        const char *end = strchr(p, ':');
-        size_t dlen = end ? (size_t)(end - p) : strlen(p);
-        char buf[4096];
-        uint64_t off, size;
-        if (dlen && dlen + 1 + flen < sizeof buf) { /* an empty entry (the cwd): not searched */
-            memcpy(buf, p, dlen);
-            buf[dlen] = '/';
-            memcpy(buf + dlen + 1, file, flen + 1);
-            if (vr_bootfs_find(buf, &off, &size) == 0)
-                return do_spawn(pid, buf, file_actions, attrp, argv, envp);
-        }
-        if (!end)
-            break;
-        p = end + 1;
-    }
-    return err;
+    char buf[4096];
+    int err = vr_path_find(file, buf, sizeof buf);
+    return err ? err : do_spawn(pid, buf, file_actions, attrp, argv, envp);
 }
 
 /* ---- system, popen: they need /bin/sh, which does not exist yet ---- */

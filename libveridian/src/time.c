@@ -124,6 +124,11 @@ int clock_nanosleep(clockid_t clk, int flags, const struct timespec *req, struct
         deadline = ns > VK_DEADLINE_NEVER - base ? VK_DEADLINE_NEVER : base + ns;
     }
     rc = sleep_until(deadline);
+    if (rc == -VK_EINTR && rem && !(flags & TIMER_ABSTIME)) {
+        uint64_t t = (uint64_t)vk_clock_get(), left = deadline > t ? deadline - t : 0;
+        rem->tv_sec = (time_t)(left / NS_PER_SEC);
+        rem->tv_nsec = (long)(left % NS_PER_SEC);
+    }
     if (rc < 0)
         return (int)-rc;
     if (rem) {

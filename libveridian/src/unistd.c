@@ -7,6 +7,7 @@
 #include "libc.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,7 +25,9 @@ ssize_t write(int fd, const void *buf, size_t n)
     struct vr_fd e;
     long rc = vr_fd_get(fd, &e);
 
-    return vr_posix(rc < 0 ? rc : e.ops->write(e.handle, buf, n));
+    if (rc >= 0 && (rc = e.ops->write(e.handle, buf, n)) == -VK_EPIPE)
+        raise(SIGPIPE); /* a pipe with no reader: the signal, then EPIPE if it is survived */
+    return vr_posix(rc);
 }
 
 ssize_t pread(int fd, void *buf, size_t n, off_t off)
@@ -127,10 +130,11 @@ void _exit(int status)
 
 unsigned int sleep(unsigned int seconds)
 {
-    struct timespec ts = {.tv_sec = seconds, .tv_nsec = 0};
+    struct timespec ts = {.tv_sec = seconds, .tv_nsec = 0}, rem = {0, 0};
 
-    nanosleep(&ts, NULL);
-    return 0;
+    if (nanosleep(&ts, &rem) == 0)
+        return 0;
+    return (unsigned)rem.tv_sec + (rem.tv_nsec > 0); /* a handler ran: what is left */
 }
 
 int usleep(useconds_t usec)
@@ -140,7 +144,48 @@ int usleep(useconds_t usec)
     return nanosleep(&ts, NULL);
 }
 
+static long ids_of(pid_t pid, struct vk_proc_ids *ids)
+{
+    if (pid < 0)
+        return -VK_ESRCH;
+    return vk_process_ids((uint32_t)pid, ids);
+}
+
 pid_t getppid(void)
 {
-    return (pid_t)vr_ppid;
+    struct vk_proc_ids ids;
+    return ids_of(0, &ids) < 0 ? (pid_t)vr_ppid : (pid_t)ids.ppid;
+}
+
+pid_t getpgid(pid_t pid)
+{
+    struct vk_proc_ids ids;
+    long rc = ids_of(pid, &ids);
+    return rc < 0 ? (pid_t)vr_posix(rc) : (pid_t)ids.pgid;
+}
+
+pid_t getpgrp(void)
+{
+    return getpgid(0);
+}
+
+pid_t getsid(pid_t pid)
+{
+    struct vk_proc_ids ids;
+    long rc = ids_of(pid, &ids);
+    return rc < 0 ? (pid_t)vr_posix(rc) : (pid_t)ids.sid;
+}
+
+int setpgid(pid_t pid, pid_t pgid)
+{
+    if (pid < 0 || pgid < 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    return (int)vr_posix(vk_process_setpgid((uint32_t)pid, (uint32_t)pgid));
+}
+
+pid_t setsid(void)
+{
+    return (pid_t)vr_posix(vk_process_setsid());
 }

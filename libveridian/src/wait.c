@@ -10,10 +10,12 @@
  *
  * Status words as Linux: exit code c -> (c & 0xff) << 8; a CPU fault -> its signal number
  * (vk_proc_info.signo); process_kill and the watchdog -> SIGKILL; a raw syscall -> SIGSYS;
- * a changed FS base -> SIGSEGV. No process groups or stops exist yet: pid 0 and pid < -1
- * mean any child, WUNTRACED/WCONTINUED are accepted and never report anything. Threads
- * waiting at once may take each other's wake-up; each rescans, so a wait can sleep until
- * the next exit (good enough until the kernel has SIGCHLD).
+ * a changed FS base -> SIGSEGV; a signal's default action -> that signal. Stops and continues
+ * (WUNTRACED, WCONTINUED) are counted by the kernel; each child remembers the counts it has
+ * reported, so each event is reported once. pid 0 and pid < -1 match the child's process
+ * group (vk_proc_info.pgid). A handler that interrupts a blocking wait makes it return EINTR
+ * unless the handler had SA_RESTART. Threads waiting at once may take each other's wake-up;
+ * each rescans, so a wait can sleep until the next event.
  */
 #include "libc.h"
 
@@ -22,10 +24,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 struct child {
     pid_t pid;
     uint32_t proc;
+    uint32_t seen_stops, seen_continues; /* job-control events already reported */
 };
 
 static struct vr_lock child_lock = VR_LOCK_INIT;
@@ -69,7 +73,7 @@ long vr_child_add(uint32_t proc, uint64_t bits)
         children = c;
         child_cap = cap;
     }
-    children[nchildren++] = (struct child){(pid_t)info.pid, proc};
+    children[nchildren++] = (struct child){(pid_t)info.pid, proc, 0, 0};
     vr_lock_release(&child_lock);
     return (long)info.pid;
 fail:
@@ -94,6 +98,9 @@ static int status_word(const struct vk_proc_info *info, int *code, int *sig)
     case VK_EXIT_FSBASE:
         *sig = SIGSEGV;
         break;
+    case VK_EXIT_SIGNAL:
+        *sig = (int)(info->signo & 0x7f);
+        break;
     case VK_EXIT_LOAD:
         *code = 127; /* never ran: what a shell reports for a program it could not run */
         return 127 << 8;
@@ -104,43 +111,69 @@ static int status_word(const struct vk_proc_info *info, int *code, int *sig)
     return *sig;
 }
 
-static int matches(const struct child *c, pid_t pid)
+/* What a wait reports: an exit, a stop, a continue. */
+enum { EV_EXIT = 1, EV_STOP = 2, EV_CONT = 4 };
+
+static int matches(const struct child *c, const struct vk_proc_info *info, pid_t pid, pid_t pgrp)
 {
-    return pid <= 0 || c->pid == pid;
+    if (pid > 0)
+        return c->pid == pid;
+    if (pid == -1)
+        return 1;
+    return (pid_t)info->pgid == (pid == 0 ? pgrp : -pid);
 }
 
-/* One pass: 0 with *found set when a matching child has exited (reaped unless keep), 1 when
- * matching children run on, -VK_ECHILD when there is none. */
-static long scan(pid_t pid, int keep, struct child *found, struct vk_proc_info *info)
+/* One pass: 0 with *found and *ev set when a matching child has an event of wanted (an exit
+ * reaped unless keep), 1 when matching children run on, -VK_ECHILD when there is none. */
+static long scan(pid_t pid, unsigned wanted, int keep, struct child *found,
+                 struct vk_proc_info *info, unsigned *ev)
 {
     long rc = -VK_ECHILD;
+    pid_t pgrp = pid == 0 ? getpgrp() : 0;
 
     vr_lock_acquire(&child_lock);
     for (size_t i = 0; i < nchildren; i++) {
-        if (!matches(&children[i], pid))
+        struct child *c = &children[i];
+        if (vk_process_info(c->proc, info) < 0 || !matches(c, info, pid, pgrp))
             continue;
         rc = 1;
-        if (vk_process_info(children[i].proc, info) < 0 || info->state != VK_PROC_EXITED)
+        if (info->state == VK_PROC_EXITED && (wanted & EV_EXIT)) {
+            *ev = EV_EXIT;
+            *found = *c;
+            if (!keep)
+                children[i] = children[--nchildren];
+        } else if (info->state == VK_PROC_STOPPED && (wanted & EV_STOP) &&
+                   info->stops != c->seen_stops) {
+            *ev = EV_STOP;
+            *found = *c;
+            if (!keep)
+                c->seen_stops = info->stops;
+        } else if (info->continues != c->seen_continues && (wanted & EV_CONT)) {
+            *ev = EV_CONT;
+            *found = *c;
+            if (!keep)
+                c->seen_continues = info->continues;
+        } else {
             continue;
-        *found = children[i];
-        if (!keep)
-            children[i] = children[--nchildren];
+        }
         rc = 0;
         break;
     }
     vr_lock_release(&child_lock);
-    if (rc == 0 && !keep)
+    if (rc == 0 && *ev == EV_EXIT && !keep)
         vk_handle_close(found->proc);
     return rc;
 }
 
-/* Wait for a matching child: its pid with *info, 0 (nohang, none exited) or -VK_E*. */
-static long wait_child(pid_t pid, int nohang, int keep, struct vk_proc_info *info)
+/* Wait for a matching child's event: its pid with *info and *ev, 0 (nohang, nothing yet) or
+ * -VK_E* (-VK_EINTR: a handler without SA_RESTART ran). */
+static long wait_child(pid_t pid, int nohang, unsigned wanted, int keep, struct vk_proc_info *info,
+                       unsigned *ev)
 {
-    struct child c = {0, 0};
+    struct child c = {0, 0, 0, 0};
 
     for (;;) {
-        long rc = scan(pid, keep, &c, info);
+        long rc = scan(pid, wanted, keep, &c, info, ev);
         if (rc == 0)
             return c.pid;
         if (rc < 0)
@@ -149,6 +182,8 @@ static long wait_child(pid_t pid, int nohang, int keep, struct vk_proc_info *inf
             return 0;
         struct vk_wait w = {.handle = exit_notify, .flags = VK_WAIT_CLEAR, .mask = ~0ull};
         rc = vk_wait_many(&w, 1, VK_DEADLINE_NEVER);
+        if (rc == -VK_EINTR && vr_tcb_current()->sig_restart)
+            continue;
         if (rc < 0)
             return rc;
     }
@@ -159,11 +194,23 @@ pid_t waitpid(pid_t pid, int *status, int options)
     struct vk_proc_info info;
     int code, sig;
 
+    unsigned ev = 0, wanted = EV_EXIT;
+
     if (options & ~(WNOHANG | WUNTRACED | WCONTINUED))
         return (pid_t)vr_posix(-VK_EINVAL);
-    long rc = wait_child(pid, options & WNOHANG, 0, &info);
-    if (rc > 0 && status)
-        *status = status_word(&info, &code, &sig);
+    if (options & WUNTRACED)
+        wanted |= EV_STOP;
+    if (options & WCONTINUED)
+        wanted |= EV_CONT;
+    long rc = wait_child(pid, options & WNOHANG, wanted, 0, &info, &ev);
+    if (rc > 0 && status) {
+        if (ev == EV_STOP)
+            *status = (int)((info.stop_signo & 0xff) << 8) | 0x7f;
+        else if (ev == EV_CONT)
+            *status = 0xffff;
+        else
+            *status = status_word(&info, &code, &sig);
+    }
     return (pid_t)vr_posix(rc);
 }
 
@@ -191,14 +238,15 @@ int waitid(idtype_t idtype, id_t id, siginfo_t *si, int options)
         pid = (pid_t)id;
         break;
     case P_PGID:
-        pid = -1; /* one process group for now */
+        pid = (pid_t)id ? -(pid_t)id : 0;
         break;
     default:
         return (int)vr_posix(-VK_EINVAL);
     }
-    if (!(options & WEXITED)) /* only stops or continues asked for: none ever happen */
-        options |= WNOHANG;
-    long rc = wait_child(pid, options & WNOHANG, (options & WNOWAIT) != 0, &info);
+    unsigned ev = 0, wanted = ((options & WEXITED) ? EV_EXIT : 0u) |
+                              ((options & WSTOPPED) ? EV_STOP : 0u) |
+                              ((options & WCONTINUED) ? EV_CONT : 0u);
+    long rc = wait_child(pid, options & WNOHANG, wanted, (options & WNOWAIT) != 0, &info, &ev);
     if (rc < 0)
         return (int)vr_posix(rc);
     memset(si, 0, sizeof *si);
@@ -208,6 +256,13 @@ int waitid(idtype_t idtype, id_t id, siginfo_t *si, int options)
         si->si_pid = (int)rc;
         si->si_code = sig ? CLD_KILLED : CLD_EXITED;
         si->si_status = sig ? sig : code;
+        if (ev == EV_STOP) {
+            si->si_code = CLD_STOPPED;
+            si->si_status = (int)info.stop_signo;
+        } else if (ev == EV_CONT) {
+            si->si_code = CLD_CONTINUED;
+            si->si_status = SIGCONT;
+        }
     }
     return 0;
 }

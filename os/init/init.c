@@ -229,10 +229,12 @@ static struct init_start_spec start_spec(const struct init_state *init)
 }
 
 /* Spawn path (in the boot image, at off/size) with the handles st holds: those we made move
- * to the child, or are closed when the spawn fails. */
+ * to the child, or are closed when the spawn fails. The child runs as uid (the kernel's uid:
+ * who it may signal) in a process group of its own, so a terminal's ^C reaches only the
+ * console program's jobs and kill(0, ...) in a service reaches only that service. */
 static long spawn_with(struct init_state *init, const char *path, uint64_t off, uint64_t size,
                        const char *const *argv, char *const *envp, struct init_start *st,
-                       uint64_t exit_bits, uint32_t *proc)
+                       uint64_t exit_bits, uint32_t uid, uint32_t *proc)
 {
     struct vk_spawn sp = {
         .spawner = init->root,
@@ -246,6 +248,9 @@ static long spawn_with(struct init_state *init, const char *path, uint64_t off, 
         .nhandles = (uint32_t)st->n,
         .exit_notify = init->events,
         .exit_bits = exit_bits,
+        .flags = VK_SPAWN_UID | VK_SPAWN_PGID,
+        .uid = uid,
+        .pgid = 0,
     };
     long rc = vk_spawn(&sp, proc);
     if (rc == 0)
@@ -280,7 +285,8 @@ static long spawn_service(struct init_state *init, uint32_t i)
     for (size_t a = 0; a < s->nargs; a++)
         argv[a + 1] = s->args[a];
     argv[s->nargs + 1] = NULL;
-    if ((rc = spawn_with(init, s->path, off, size, argv, s->env, &st, exit_bit(i), &r->proc)))
+    if ((rc = spawn_with(init, s->path, off, size, argv, s->env, &st, exit_bit(i), s->uid,
+                         &r->proc)))
         return rc;
     struct vk_proc_info pi;
     vk_process_info(r->proc, &pi);
@@ -650,7 +656,7 @@ static void start_console(struct init_state *init, char **argv, size_t argc)
     long rc = init_start_assemble(&start_ops, init, &sp, &st);
     if (!rc)
         rc = spawn_with(init, argv[0], off, size, (const char *const *)argv, environ, &st,
-                        CONSOLE_BIT, &init->console_proc);
+                        CONSOLE_BIT, init->cfg.console_uid, &init->console_proc);
     if (rc) {
         logf_("init: cannot start %s: %s\n", argv[0], strerror((int)-rc));
         init->console_done = 1;

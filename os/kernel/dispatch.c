@@ -471,6 +471,11 @@ KC(process_setuid)
     KC_UNUSED();
     return vk_sys_process_setuid(k, (uint32_t)a0, a1);
 }
+KC(process_exec)
+{
+    KC_UNUSED();
+    return vk_sys_process_exec(k, a0);
+}
 KC(console_ctl)
 {
     KC_UNUSED();
@@ -543,6 +548,7 @@ static const struct vk_kcall_row kcalls[VK_NR_COUNT] = {
     KCALL(VK_NR_PROCESS_SETSID, process_setsid, 0),
     KCALL(VK_NR_PROCESS_SETUID, process_setuid, 1 << 0),
     KCALL(VK_NR_CONSOLE_CTL, console_ctl, 1 << 0),
+    KCALL(VK_NR_PROCESS_EXEC, process_exec, 0),
 };
 
 static inline int wide_handle(uint32_t mask, uint64_t a0, uint64_t a1, uint64_t a2)
@@ -579,6 +585,8 @@ long vk_dispatch(struct vk_kernel *k, uint32_t nr, uint64_t a0, uint64_t a1, uin
     long r = t->killed ? -VK_ECANCELED : invoke(k, nr, a0, a1, a2, a3, a4);
     if (!t->kcall_traced)
         vk_trace(k, VK_TR_KCALL, nr, a0, a1, a2, (uint64_t)r);
+    if (__builtin_expect(t->proc->stopped, 0))
+        vk_signal_park(k); /* job control: resume at SIGCONT (or die) */
     if (t->killed)
         vk_thread_exit_current(k, t->proc->exit.exit_code);
     return r;

@@ -243,6 +243,21 @@ int vk_handle_close(struct vk_kernel *k, struct vk_handle_table *t, uint32_t h)
     return 0;
 }
 
+void vk_handles_close_except(struct vk_kernel *k, struct vk_handle_table *t, const uint32_t *keep,
+                             size_t nkeep)
+{
+    for (uint32_t i = 0; i < t->high; i++) {
+        struct vk_handle_entry *e = &t->slots[i];
+        if (!e->obj)
+            continue;
+        uint32_t h = value_of(i, e->gen), kept = 0;
+        for (size_t j = 0; j < nkeep && !kept; j++)
+            kept = keep[j] == h;
+        if (!kept)
+            vk_handle_close(k, t, h);
+    }
+}
+
 void vk_handles_close_all(struct vk_kernel *k, struct vk_handle_table *t)
 {
     for (uint32_t i = 0; i < t->high; i++) {

@@ -153,7 +153,7 @@ struct vk_thread {
     uint64_t sig_mask, sig_pending;
     struct vk_siginfo sig_info[VK_SIG_MAX];
     uint64_t attention;
-    uint8_t sig_waiting;                 /* blocked in an interruptible kernel call */
+    uint8_t parked;                      /* its process is stopped: waits in vk_signal_park */
     uint64_t entry, entry_sp, entry_arg; /* where the thread starts in user mode */
     /* a kernel thread runs this host function instead of guest code (tests, services) */
     void (*kfn)(void *arg);

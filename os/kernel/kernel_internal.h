@@ -130,6 +130,9 @@ void vk_object_init(struct vk_kernel *k, struct vk_object *o, uint32_t type);
 /* ---- handles (handle.c) ---- */
 int vk_handles_init(struct vk_handle_table *t);
 void vk_handles_close_all(struct vk_kernel *k, struct vk_handle_table *t);
+/* Close every handle of t but the nkeep values in keep (exec). */
+void vk_handles_close_except(struct vk_kernel *k, struct vk_handle_table *t, const uint32_t *keep,
+                             size_t nkeep);
 /* Install obj in the current process's table and write the handle to the guest's uaddr. The
  * word is probed and the slot reserved first, so nothing is installed unless the write can
  * be done. 0 + *h (h may be NULL), or -VK_E*. */
@@ -258,6 +261,7 @@ void vk_dma_domain_destroy(struct vk_kernel *k, struct vk_dma_domain *dom);
 long vk_sys_spawn(struct vk_kernel *k, uint64_t uspawn, uint64_t out);
 long vk_sys_process_info(struct vk_kernel *k, uint32_t h, uint64_t out);
 long vk_sys_process_kill(struct vk_kernel *k, uint32_t h);
+long vk_sys_process_exec(struct vk_kernel *k, uint64_t uspawn);
 long vk_sys_thread_create(struct vk_kernel *k, uint64_t entry, uint64_t arg, uint64_t stack_top,
                           uint64_t self, uint64_t out);
 void vk_thread_destroy(struct vk_kernel *k, struct vk_thread *t);
@@ -279,6 +283,18 @@ long vk_sys_process_setuid(struct vk_kernel *k, uint32_t h, uint64_t uid);
  * si_code (VK_SI_KERNEL). To every process of group pgid (nothing when there is none). */
 void vk_signal_group(struct vk_kernel *k, uint32_t pgid, uint32_t signo, int32_t code);
 void vk_signal_process(struct vk_kernel *k, struct vk_process *p, uint32_t signo, int32_t code);
+/* Family links and inherited signal state of a new process (parent NULL: a root process,
+ * leader of its own group and session); its main thread exists. */
+void vk_signal_inherit(struct vk_kernel *k, struct vk_process *child, struct vk_process *parent);
+/* vk_spawn's job-control fields: checked while spawn decodes, applied to the new child. */
+int vk_signal_spawn_check(struct vk_kernel *k, const struct vk_spawn *s);
+void vk_signal_spawn_apply(struct vk_kernel *k, struct vk_process *child, const struct vk_spawn *s);
+/* p replaces its image (exec): handlers go back to default, ignored signals stay ignored. */
+void vk_signal_exec(struct vk_process *p);
+/* p is ending: alarm off, children to pid 1, SIGCHLD to the parent. */
+void vk_signal_process_exit(struct vk_kernel *k, struct vk_process *p);
+/* The current thread's process is stopped: wait until it continues or dies. */
+void vk_signal_park(struct vk_kernel *k);
 /* The running process with this pid, or NULL. */
 struct vk_process *vk_process_find(struct vk_kernel *k, uint32_t pid);
 

@@ -41,7 +41,21 @@ enum vk_trace_kind {
     VK_TR_DMA_UNMAP,   /* a[1] = iova, a[2] = len, a[3] = bytes unmapped */
     VK_TR_IRQ,         /* a[1] = vector, a[2] = notification id (0: spurious), a[3] = bits */
     VK_TR_IOMMU_FAULT, /* a[1] = iova, a[2] = len, a[3] = access, a[4] = reason */
+    /* signals (signal.c): pid/tid = the sender (the kernel's own: the current thread) */
+    VK_TR_SIGNAL,      /* a[0] = target pid, a[1] = signo, a[2] = si_code, a[3] = target tid
+                          (0: the process), a[4] = enum vk_sig_outcome */
+    VK_TR_SIGNAL_TAKE, /* a[0] = signo, a[1] = handler, a[2] = si_code, a[3] = mask after */
     VK_TR_KIND_COUNT
+};
+
+/* What a sent signal did at once (VK_TR_SIGNAL's a[4]). */
+enum vk_sig_outcome {
+    VK_SIGO_PENDING = 0,   /* queued for a handler (or blocked) */
+    VK_SIGO_IGNORED = 1,   /* discarded: ignored, or already pending */
+    VK_SIGO_TERMINATE = 2, /* the default action ended the process */
+    VK_SIGO_STOP = 3,
+    VK_SIGO_CONTINUE = 4,
+    VK_SIGO_CHECK = 5, /* signo 0 */
 };
 
 /* 64 bytes. str is an id from vk_plat_trace_intern, or 0 for none. kind 0 is reserved. */

@@ -16,6 +16,7 @@
  */
 
 #include "kernel_internal.h"
+#include "veridian/caps.h"
 
 static struct vk_thread *thread_new(struct vk_kernel *k, struct vk_process *p)
 {
@@ -106,6 +107,7 @@ static void process_finalize(struct vk_kernel *k, struct vk_process *p)
     if (crashed)
         vk_plat_report_exit(k, p); /* crashes, not deliberate kills */
     vk_object_signal(k, &p->o, VK_SIG_EXITED, 0);
+    vk_signal_process_exit(k, p);
     if (p->exit_notify) {
         vk_object_signal(k, &p->exit_notify->o, p->exit_bits, 0);
         if (p->exit_notify->bound && !vk_list_empty(&p->exit_notify->bound->receivers)) {
@@ -244,6 +246,7 @@ int vk_process_create(struct vk_kernel *k, const char *name, const void *image, 
         thread_abandon(k, t);
         goto fail_region;
     }
+    vk_signal_inherit(k, p, parent);
     k->stats.spawns++;
     process_publish(k, p, t->tid);
     *out = p;
@@ -313,6 +316,67 @@ struct spawn_scratch {
     char err[256];
 };
 
+/* What spawn and exec read from a struct vk_spawn: the spawner's right, the image (its bytes
+ * in *image), the name, argv, envp and the start handles (spawn: each needs TRANSFER and a
+ * moved handle may not be listed twice; exec: no VK_START_MOVE) into the scratch area. */
+static long read_program(struct vk_kernel *k, const struct vk_spawn *s, int exec,
+                         struct spawn_scratch *sc, char *name, size_t namelen, const void **image)
+{
+    struct vk_process *p = k->cur->proc;
+    struct vk_handle_entry *e, *ie;
+    long rc;
+    if ((rc = vk_handle_get(&p->handles, s->spawner, VK_OBJ_RESOURCE, VK_RIGHT_SPAWN, &e)))
+        return rc;
+    if ((s->flags & VK_SPAWN_UID) && (!(e->rights & VK_RIGHT_SETUID) || s->uid == UINT32_MAX))
+        return -VK_EPERM;
+    if ((rc = vk_handle_get(&p->handles, s->image, VK_OBJ_VMO, VK_RIGHT_READ, &ie)))
+        return rc;
+    struct vk_vmo *img = (struct vk_vmo *)ie->obj;
+    if (s->image_off > img->size || s->image_len > img->size - s->image_off || !s->image_len)
+        return -VK_EINVAL;
+    if (s->nhandles > VK_SPAWN_MAX_HANDLES)
+        return -VK_EINVAL;
+    size_t used = 0;
+    if (s->name) {
+        if ((rc = copy_str(k, name, s->name, namelen)) < 0)
+            return rc;
+    } else {
+        vk_strlcpy(name, exec ? p->name : "pid-child", namelen);
+    }
+    if ((rc = copy_strvec(k, s->argv, &sc->argv, sc->pool, &used)) ||
+        (rc = copy_strvec(k, s->envp, &sc->envp, sc->pool, &used)))
+        return rc;
+    if (s->nhandles &&
+        (rc = vk_copy_in(k, sc->hs, s->handles, s->nhandles * sizeof(struct vk_start_handle))))
+        return rc;
+    for (uint32_t i = 0; i < s->nhandles; i++) {
+        if ((rc =
+                 vk_handle_get(&p->handles, sc->hs[i].handle, 0, exec ? 0 : VK_RIGHT_TRANSFER, &e)))
+            return rc;
+        if (exec && (sc->hs[i].role & VK_START_MOVE))
+            return -VK_EINVAL;
+        for (uint32_t j = 0; j < i && !exec; j++)
+            if (sc->hs[j].handle == sc->hs[i].handle &&
+                ((sc->hs[i].role | sc->hs[j].role) & VK_START_MOVE))
+                return -VK_EINVAL;
+        sc->objs[i] = e->obj;
+        sc->rights[i] = e->rights;
+        sc->badges[i] = e->badge;
+    }
+    if (!(*image = vk_plat_vmo_bytes(k, img, s->image_off, s->image_len)))
+        return -VK_EINVAL;
+    return 0;
+}
+
+/* spawn never blocks, so one scratch area per kernel serves every call (it is large: a
+ * fresh allocation per spawn would cost host syscalls and page faults) */
+static struct spawn_scratch *scratch(struct vk_kernel *k)
+{
+    if (!k->spawn_scratch)
+        k->spawn_scratch = vk_plat_alloc(sizeof(struct spawn_scratch));
+    return k->spawn_scratch;
+}
+
 long vk_sys_spawn(struct vk_kernel *k, uint64_t uspawn, uint64_t out)
 {
     struct vk_process *p = k->cur->proc;
@@ -320,19 +384,12 @@ long vk_sys_spawn(struct vk_kernel *k, uint64_t uspawn, uint64_t out)
     int rc = vk_copy_in(k, &s, uspawn, sizeof s);
     if (rc)
         return rc;
-    if (s.flags)
+    if (s.flags & ~(uint64_t)(VK_SPAWN_UID | VK_SPAWN_PGID | VK_SPAWN_SIGMASK | VK_SPAWN_SIGDEF))
         return -VK_EINVAL;
-    struct vk_handle_entry *e, *ie;
-    if ((rc = vk_handle_get(&p->handles, s.spawner, VK_OBJ_RESOURCE, VK_RIGHT_SPAWN, &e)))
+    if ((rc = vk_signal_spawn_check(k, &s)))
         return rc;
-    if ((rc = vk_handle_get(&p->handles, s.image, VK_OBJ_VMO, VK_RIGHT_READ, &ie)))
-        return rc;
-    struct vk_vmo *img = (struct vk_vmo *)ie->obj;
-    if (s.image_off > img->size || s.image_len > img->size - s.image_off || !s.image_len)
-        return -VK_EINVAL;
-    if (s.nhandles > VK_SPAWN_MAX_HANDLES)
-        return -VK_EINVAL;
     struct vk_notification *notify = NULL;
+    struct vk_handle_entry *e;
     if (s.exit_notify) {
         if ((rc = vk_handle_get(&p->handles, s.exit_notify, VK_OBJ_NOTIFICATION, VK_RIGHT_SIGNAL,
                                 &e)))
@@ -343,50 +400,17 @@ long vk_sys_spawn(struct vk_kernel *k, uint64_t uspawn, uint64_t out)
     }
     if ((rc = thread_quota(k, NULL)))
         return rc;
-    /* spawn never blocks, so one scratch area per kernel serves every call (it is large:
-     * a fresh allocation per spawn would cost host syscalls and page faults) */
-    if (!k->spawn_scratch && !(k->spawn_scratch = vk_plat_alloc(sizeof(struct spawn_scratch))))
+    struct spawn_scratch *sc = scratch(k);
+    if (!sc)
         return -VK_ENOMEM;
-    struct spawn_scratch *sc = k->spawn_scratch;
     char name[64];
-    size_t used = 0;
-    if (s.name) {
-        if ((rc = copy_str(k, name, s.name, sizeof name)) < 0)
-            goto out;
-    } else {
-        vk_strlcpy(name, "pid-child", sizeof name);
-    }
-    if ((rc = copy_strvec(k, s.argv, &sc->argv, sc->pool, &used)) ||
-        (rc = copy_strvec(k, s.envp, &sc->envp, sc->pool, &used)))
-        goto out;
-    if (s.nhandles &&
-        (rc = vk_copy_in(k, sc->hs, s.handles, s.nhandles * sizeof(struct vk_start_handle))))
-        goto out;
-    for (uint32_t i = 0; i < s.nhandles; i++) {
-        if ((rc = vk_handle_get(&p->handles, sc->hs[i].handle, 0, VK_RIGHT_TRANSFER, &e)))
-            goto out;
-        for (uint32_t j = 0; j < i; j++) {
-            if (sc->hs[j].handle == sc->hs[i].handle &&
-                ((sc->hs[i].role | sc->hs[j].role) & VK_START_MOVE)) {
-                rc = -VK_EINVAL;
-                goto out;
-            }
-        }
-        sc->objs[i] = e->obj;
-        sc->rights[i] = e->rights;
-        sc->badges[i] = e->badge;
-    }
+    const void *image;
+    if ((rc = (int)read_program(k, &s, 0, sc, name, sizeof name, &image)))
+        return rc;
     /* the child's handle: slot and guest word made sure of before the child exists */
     struct vk_handle_resv resv;
     if ((rc = vk_handle_reserve_out(k, out, &resv)))
-        goto out;
-
-    const void *image = vk_plat_vmo_bytes(k, img, s.image_off, s.image_len);
-    if (!image) {
-        vk_handle_unreserve(k, &resv);
-        rc = -VK_EINVAL;
-        goto out;
-    }
+        return rc;
 
     /* invoke: from here on only vk_process_create can fail, and it leaves nothing behind */
     struct vk_process *child;
@@ -396,11 +420,12 @@ long vk_sys_spawn(struct vk_kernel *k, uint64_t uspawn, uint64_t out)
     if (rc) {
         vk_handle_unreserve(k, &resv);
         vk_trace_str(k, VK_TR_PROC_SPAWN, sc->err, vk_strlen(sc->err), 0, (uint64_t)(int64_t)rc);
-        goto out;
+        return rc;
     }
     for (uint32_t i = 0; i < s.nhandles; i++)
         if (sc->hs[i].role & VK_START_MOVE)
             vk_handle_close(k, &p->handles, sc->hs[i].handle);
+    vk_signal_spawn_apply(k, child, &s);
     if (notify) {
         vk_object_ref(&notify->o);
         child->exit_notify = notify;
@@ -409,7 +434,89 @@ long vk_sys_spawn(struct vk_kernel *k, uint64_t uspawn, uint64_t out)
     vk_handle_commit_out(
         k, &resv, &child->o,
         VK_RIGHT_READ | VK_RIGHT_WAIT | VK_RIGHT_KILL | VK_RIGHT_DUP | VK_RIGHT_TRANSFER, 0, NULL);
-out:
+    return 0;
+}
+
+long vk_sys_process_exec(struct vk_kernel *k, uint64_t uspawn)
+{
+    struct vk_thread *t = k->cur;
+    struct vk_process *p = t->proc;
+    struct vk_spawn s;
+    int rc = vk_copy_in(k, &s, uspawn, sizeof s);
+    if (rc)
+        return rc;
+    if (s.flags || s.exit_notify || s.exit_bits)
+        return -VK_EINVAL;
+    if (p->exiting)
+        return -VK_ESRCH;
+    if ((rc = thread_quota(k, p)) || (rc = thread_quota(k, NULL)))
+        return rc;
+    struct spawn_scratch *sc = scratch(k);
+    if (!sc)
+        return -VK_ENOMEM;
+    char name[64];
+    const void *image;
+    if ((rc = (int)read_program(k, &s, 1, sc, name, sizeof name, &image)))
+        return rc;
+    /* the new image goes into a region of its own first: a refused image changes nothing */
+    struct vk_process *tmp = vk_plat_alloc(sizeof *tmp);
+    if (!tmp)
+        return -VK_ENOMEM;
+    tmp->pid = p->pid;
+    if ((rc = vk_plat_proc_region_alloc(k, tmp)))
+        goto fail_tmp;
+    uint32_t keep[VK_SPAWN_MAX_HANDLES];
+    for (uint32_t i = 0; i < s.nhandles; i++) {
+        keep[i] = sc->hs[i].handle;
+        sc->hs[i].role &= ~VK_START_MOVE;
+    }
+    struct vk_load_args la = {
+        .image = image,
+        .len = s.image_len,
+        .argv = sc->argv.ptrs,
+        .argc = sc->argv.n,
+        .envp = sc->envp.ptrs,
+        .envc = sc->envp.n,
+        .handles = sc->hs,
+        .nhandles = s.nhandles,
+        .ppid = p->parent ? p->parent->pid : 0,
+    };
+    if ((rc = vk_plat_proc_load(k, tmp, &la, sc->err, sizeof sc->err)))
+        goto fail_region;
+    struct vk_thread *nt = thread_new(k, p);
+    if (!nt) {
+        rc = -VK_ENOMEM;
+        goto fail_region;
+    }
+
+    /* invoke: the old image goes, the new one starts in a new main thread */
+    vk_maps_release(k, p);
+    vk_plat_proc_region_free(k, p);
+    p->slot = tmp->slot;
+    p->base = tmp->base;
+    p->limit = tmp->limit;
+    p->self_addr = tmp->self_addr;
+    vk_plat_free(tmp);
+    vk_strlcpy(p->name, name, sizeof p->name);
+    vk_handles_close_except(k, &p->handles, keep, s.nhandles);
+    vk_signal_exec(p);
+    nt->sig_mask = t->sig_mask;
+    for (struct vk_list *l = p->threads.next; l != &p->threads; l = l->next) {
+        struct vk_thread *o = VK_CONTAINER_OF(l, struct vk_thread, proc_link);
+        if (o != t && o != nt)
+            vk_thread_kill(k, o);
+    }
+    if ((rc = thread_start(k, nt, la.entry, la.sp, 0)))
+        vk_plat_panic("exec: the new main thread cannot start"); /* host memory: pool has room */
+    vk_trace_str(k, VK_TR_PROC_SPAWN, p->name, vk_strlen(p->name), p->pid, nt->tid);
+    vk_thread_exit_current(k, 0);
+
+fail_region:
+    vk_plat_proc_region_free(k, tmp);
+fail_tmp:
+    vk_plat_free(tmp);
+    if (rc != -VK_ENOMEM)
+        vk_trace_str(k, VK_TR_PROC_SPAWN, sc->err, vk_strlen(sc->err), 0, (uint64_t)(int64_t)rc);
     return rc;
 }
 
@@ -422,7 +529,11 @@ long vk_sys_process_info(struct vk_kernel *k, uint32_t h, uint64_t out)
     struct vk_process *p = (struct vk_process *)e->obj;
     struct vk_proc_info info = p->exit;
     info.pid = p->pid;
-    info.state = p->state;
+    info.state = p->state == VK_PROC_RUNNING && p->stopped ? VK_PROC_STOPPED : p->state;
+    info.stops = p->stops;
+    info.continues = p->continues;
+    info.stop_signo = p->stop_signo;
+    info.pgid = p->pgid;
     return vk_copy_out(k, out, &info, sizeof info);
 }
 
@@ -465,6 +576,7 @@ long vk_sys_thread_create(struct vk_kernel *k, uint64_t entry, uint64_t arg, uin
         goto fail_resv;
     }
     t->self_value = self;
+    t->sig_mask = k->cur->sig_mask;
     if ((rc = thread_start(k, t, entry, sp, arg))) { /* host memory only: the pool has room */
         thread_abandon(k, t);
         goto fail_resv;
@@ -517,6 +629,7 @@ int vk_process_create_kthread(struct vk_kernel *k, const char *name, void (*fn)(
         vk_object_unref(k, &p->o);
         return rc;
     }
+    vk_signal_inherit(k, p, NULL);
     process_publish(k, p, 0);
     *out = p;
     return 0;

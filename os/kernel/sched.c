@@ -64,6 +64,8 @@ long vk_block(struct vk_kernel *k, uint64_t deadline)
         return -VK_ECANCELED;
     if (deadline <= k->now)
         return -VK_ETIMEDOUT;
+    if (t->attention && !t->parked)
+        return -VK_EINTR; /* a signal is deliverable: no wait begins (signal.c) */
     t->state = VK_T_BLOCKED;
     t->wake_result = 0;
     if (deadline != VK_DEADLINE_NEVER) {

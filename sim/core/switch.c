@@ -81,8 +81,11 @@ void vk_plat_switch(struct vk_kernel *k, struct vk_thread *from, struct vk_threa
     void **save = from ? &from->plat.ctx_sp : &m->idle_sp;
     void *target = to ? to->plat.ctx_sp : m->idle_sp;
     vs_cur = to;
-    if (to && to->proc->self_addr) /* the process page: always mapped, written directly */
-        *(volatile uint64_t *)(uintptr_t)to->proc->self_addr = to->self_value;
+    if (to && to->proc->self_addr) { /* the process page: always mapped, written directly */
+        volatile uint64_t *page = (volatile uint64_t *)(uintptr_t)to->proc->self_addr;
+        page[0] = to->self_value;
+        page[1] = to->attention; /* kcall.h "Signals": the attention word */
+    }
 #ifdef VS_ASAN
     void **fake = from ? &from->plat.asan_fake : &m->idle_fake;
     const void *bottom = to ? to->plat.kstack : m->idle_stack;

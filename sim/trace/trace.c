@@ -323,6 +323,8 @@ static const char *const kind_names[VS_TR_KIND_COUNT] = {
     [VS_TR_DMA_UNMAP] = "dma_unmap",
     [VS_TR_IRQ] = "irq",
     [VS_TR_IOMMU_FAULT] = "iommu_fault",
+    [VS_TR_SIGNAL] = "signal",
+    [VS_TR_SIGNAL_TAKE] = "signal_take",
 };
 
 const char *vs_trace_kind_name(uint32_t kind)

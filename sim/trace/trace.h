@@ -70,6 +70,8 @@ enum vs_trace_kind {
     VS_TR_DMA_UNMAP,
     VS_TR_IRQ,
     VS_TR_IOMMU_FAULT,
+    VS_TR_SIGNAL, /* signals: os/kernel/ktrace.h */
+    VS_TR_SIGNAL_TAKE,
     VS_TR_KIND_COUNT
 };
 

@@ -107,7 +107,8 @@ enum vk_nr {
     VK_NR_PROCESS_SETSID = 58,  /* () -> the new session id: setsid(2) */
     VK_NR_PROCESS_SETUID = 59,  /* (res h, uid): the caller's kernel uid; needs SETUID */
     VK_NR_CONSOLE_CTL = 60,     /* (h, op, arg): the console as a terminal, see "Terminal" */
-    VK_NR_COUNT = 61
+    VK_NR_PROCESS_EXEC = 61,    /* (const struct vk_spawn *s): see "exec"; returns on failure */
+    VK_NR_COUNT = 62
 };
 
 #define VK_DEADLINE_NEVER UINT64_MAX
@@ -309,13 +310,20 @@ struct vk_spawn {
     uint32_t nhandles;
     uint32_t exit_notify; /* notification signalled with exit_bits on exit, or 0 */
     uint64_t exit_bits;
-    uint64_t flags; /* VK_SPAWN_* */
-    uint32_t uid;   /* with VK_SPAWN_UID: the child's kernel uid (spawner needs SETUID) */
-    uint32_t reserved;
+    uint64_t flags;      /* VK_SPAWN_* */
+    uint32_t uid;        /* VK_SPAWN_UID: the child's kernel uid (the spawner needs SETUID) */
+    uint32_t pgid;       /* VK_SPAWN_PGID: the child's process group, 0 = a new one */
+    uint64_t sigmask;    /* VK_SPAWN_SIGMASK: its main thread's mask (else the caller's) */
+    uint64_t sigdefault; /* VK_SPAWN_SIGDEF: signals whose action starts as default */
 };
-/* The child runs with uid instead of its parent's uid; the spawner resource needs
- * VK_RIGHT_SETUID (-VK_EPERM). Any other flag bit: -VK_EINVAL. */
+/* Without flags a child has its parent's uid, process group and session, the calling
+ * thread's signal mask, and the parent's ignored signals ignored (all others default).
+ * VK_SPAWN_UID needs VK_RIGHT_SETUID on the spawner (-VK_EPERM); VK_SPAWN_PGID needs pgid 0
+ * or a group of the caller's session (-VK_EPERM); an unknown flag is -VK_EINVAL. */
 #define VK_SPAWN_UID 1u
+#define VK_SPAWN_PGID 2u
+#define VK_SPAWN_SIGMASK 4u
+#define VK_SPAWN_SIGDEF 8u
 
 enum vk_proc_state { VK_PROC_RUNNING = 1, VK_PROC_EXITED = 2, VK_PROC_STOPPED = 3 };
 enum vk_exit_kind {
@@ -342,7 +350,7 @@ struct vk_proc_info {
      * event; stop_signo is the signal of the last stop. The exit notification fires on both. */
     uint32_t stops, continues;
     uint32_t stop_signo;
-    uint32_t reserved2;
+    uint32_t pgid; /* its process group (at exit, the last one) */
 };
 
 /* What the kernel holds right now (leak checks, svc, /proc/meminfo). */
@@ -534,6 +542,17 @@ struct vk_siginfo {
     uint64_t restore_mask; /* the thread's mask before the action's mask was applied */
 };
 
+/* ---- exec ----
+ * process_exec replaces the calling process's image in place: same pid, parent, process
+ * group, session, uid, pending signals and alarm; the calling thread's mask passes to the new
+ * main thread; handled signals go back to their default action (ignored ones stay ignored).
+ * s is read as for spawn (spawner with VK_RIGHT_SPAWN, image, name, argv, envp, handles;
+ * exit_notify, exit_bits and flags must be 0, -VK_EINVAL): the handles listed stay in the
+ * process's table with the same values and travel to the new image with their roles
+ * (VK_START_MOVE is not allowed: -VK_EINVAL); every other handle is closed. Every other
+ * thread ends; memory-object mappings go. The new image is loaded into a fresh region first,
+ * so a refused image (-VK_ENOEXEC...) or any other failure leaves the caller as it was. */
+
 /* ---- process ids ----
  * ppid is the parent's pid (0: none); when a parent exits its children are reparented to
  * pid 1 (init), which then receives their SIGCHLD. setpgid(pid, pgid): pid 0 is the caller,
@@ -543,7 +562,7 @@ struct vk_siginfo {
 struct vk_proc_ids {
     uint32_t pid, ppid, pgid, sid;
     uint32_t uid;
-    uint32_t reserved;
+    uint32_t tid; /* pid 0: the calling thread's id (VK_SIGSEND_THREAD's target); else 0 */
 };
 
 /* ---- the console as a terminal (console_ctl) ----
@@ -597,7 +616,7 @@ _Static_assert(sizeof(struct vk_recv) == 160, "vk_recv");
 _Static_assert(offsetof(struct vk_recv, handle_badges) == 128, "vk_recv.handle_badges");
 _Static_assert(offsetof(struct vk_recv, kind) == 104, "vk_recv.kind");
 _Static_assert(sizeof(struct vk_start_handle) == 8, "vk_start_handle");
-_Static_assert(sizeof(struct vk_spawn) == 88, "vk_spawn");
+_Static_assert(sizeof(struct vk_spawn) == 104, "vk_spawn");
 _Static_assert(offsetof(struct vk_spawn, nhandles) == 56, "vk_spawn.nhandles");
 _Static_assert(sizeof(struct vk_proc_info) == 56, "vk_proc_info");
 _Static_assert(sizeof(struct vk_sigaction) == 24, "vk_sigaction");

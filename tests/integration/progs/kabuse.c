@@ -89,7 +89,7 @@ int main(void)
     s.image_off = 0; /* the archive header: not an ELF */
     expect("spawn of something that is not an ELF", vk_spawn(&s, &n), -VK_ENOEXEC);
     expect("spawn with a bad argument block", vk_spawn((struct vk_spawn *)hole, &n), -VK_EFAULT);
-    s.flags = 1;
+    s.flags = 1ull << 40;
     expect("spawn with unknown flags", vk_spawn(&s, &n), -VK_EINVAL);
 
     /* memory is bounded: huge objects run into this process's quota, not the host

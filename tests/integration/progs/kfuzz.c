@@ -63,6 +63,12 @@ int main(int argc, char **argv)
         handles[nhandles++] = h;
     if (!vk_vmo_create(4096, &h))
         handles[nhandles++] = h;
+    /* signals: every catchable one ignored, so a random send, alarm or mask cannot end or
+     * stop us; the calls still get random arguments below, within that rule */
+    static const struct vk_sigaction ign = {.handler = VK_SIG_IGN};
+    for (int s = 1; s <= 64; s++)
+        if (s != 9 && s != 19)
+            vk_signal_action(s, &ign, NULL);
     long hist[8] = {0};
     for (long i = 0; i < n; i++) {
         uint32_t nr = (uint32_t)(next() % (VK_NR_COUNT + 2));
@@ -80,6 +86,15 @@ int main(int argc, char **argv)
             a[3] = (long)vk_clock_get() + 1000;
         if (nr == VK_NR_REPLY_RECEIVE)
             a[4] = (long)vk_clock_get() + 1000;
+        if (nr == VK_NR_SIGNAL_ACTION && a[1])
+            a[1] = (long)&ign; /* never a handler at a random address */
+        if (nr == VK_NR_SIGNAL_SEND) {
+            a[0] = (next() & 1) ? 0 : (long)vk_getpid(); /* never another process */
+            if ((a[1] & 63) == 9 || (a[1] & 63) == 19)
+                a[1] = 0;
+        }
+        if (nr == VK_NR_SIGNAL_WAIT)
+            a[0] = (long)vk_clock_get() + (long)(next() % 1000000);
         if (nr == VK_NR_CONSOLE_WRITE && (next() & 1))
             a[2] &= 63; /* keep the console readable */
         vk_kcall_fn f =
