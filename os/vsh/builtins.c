@@ -1241,7 +1241,7 @@ static int run_argv(struct vsh *sh, int argc, char **argv)
     }
     char **env = var_environ(sh);
     int st = 0;
-    long pid = spawn_program(sh, path, argv, env, &st);
+    long pid = spawn_program(sh, path, argv, env, &st, 0);
     env_free(env);
     free(path);
     if (pid < 0)
@@ -1253,6 +1253,21 @@ static int bi_exec(struct vsh *sh, int argc, char **argv)
 {
     if (argc == 1)
         return 0; /* the redirections stay (exec.c) */
+    if (!sh->subshell_depth && !builtin_find(argv[1])) {
+        int perm;
+        char *path = find_in_path(sh, argv[1], &perm);
+        if (perm) {
+            sh_error(sh, "exec: %s: %s", argv[1], perm == 126 ? "Permission denied" : "not found");
+            free(path);
+            raise_exit(sh, perm);
+            return perm;
+        }
+        char **env = var_environ(sh);
+        exec_replace(sh, path, argv + 1, env);
+        /* not a boot-image program (a script): run it and leave with its status */
+        env_free(env);
+        free(path);
+    }
     int st = run_argv(sh, argc - 1, argv + 1);
     raise_exit(sh, st);
     return st;
@@ -1352,25 +1367,6 @@ static int bi_type(struct vsh *sh, int argc, char **argv)
 
 /* ---- traps ---- */
 
-static const char *const signames[VSH_NSIG] = {
-    "EXIT", "HUP",  "INT",  "QUIT", "ILL",    "TRAP",   "ABRT",  "BUS",  "FPE",  "KILL", "USR1",
-    "SEGV", "USR2", "PIPE", "ALRM", "TERM",   "STKFLT", "CHLD",  "CONT", "STOP", "TSTP", "TTIN",
-    "TTOU", "URG",  "XCPU", "XFSZ", "VTALRM", "PROF",   "WINCH", "IO",   "PWR",  "SYS",
-};
-
-static int signum(const char *s)
-{
-    long v;
-    if (parse_int(s, &v) == 0)
-        return v >= 0 && v < VSH_NSIG ? (int)v : -1;
-    if (!strncmp(s, "SIG", 3))
-        s += 3;
-    for (int i = 0; i < VSH_NSIG; i++)
-        if (signames[i] && !strcmp(signames[i], s))
-            return i;
-    return -1;
-}
-
 static int bi_trap(struct vsh *sh, int argc, char **argv)
 {
     int i = 1;
@@ -1384,7 +1380,7 @@ static int bi_trap(struct vsh *sh, int argc, char **argv)
             sb_puts(&b, "trap -- ");
             quote_value(&b, sh->traps[s]);
             sb_putc(&b, ' ');
-            sb_puts(&b, signames[s] ? signames[s] : "?");
+            sb_puts(&b, sig_name(s) ? sig_name(s) : "?");
             sb_putc(&b, '\n');
         }
         return out_sbuf(&b);
@@ -1398,78 +1394,14 @@ static int bi_trap(struct vsh *sh, int argc, char **argv)
     }
     int rc = 0;
     for (; i < argc; i++) {
-        int s = signum(argv[i]);
-        if (s < 0) {
+        int s = sig_number(argv[i]);
+        if (s < 0 || trap_install(sh, s, !strcmp(action, "-") ? NULL : action) < 0) {
             sh_error(sh, "trap: %s: bad trap", argv[i]);
             rc = 1;
             continue;
         }
-        free(sh->traps[s]);
-        sh->traps[s] = !strcmp(action, "-") ? NULL : vsh_strdup(action);
     }
     return rc;
-}
-
-/* ---- jobs (without signals yet) ---- */
-
-static int bi_wait(struct vsh *sh, int argc, char **argv)
-{
-    int st = 0;
-    if (argc == 1) {
-        for (int i = 0; i < sh->nbg; i++)
-            wait_child(sh, sh->bgpids[i]);
-        sh->nbg = 0;
-        if (sh->lastbg) {
-            /* everything was reaped */
-        }
-        int ws;
-        while (waitpid(-1, &ws, 0) > 0)
-            ;
-        return 0;
-    }
-    for (int i = 1; i < argc; i++) {
-        long pid;
-        if (parse_int(argv[i], &pid) < 0) {
-            sh_error(sh, "wait: %s: bad pid", argv[i]);
-            st = 2;
-            continue;
-        }
-        st = wait_child(sh, pid);
-    }
-    return st;
-}
-
-static int bi_jobs(struct vsh *sh, int argc, char **argv)
-{
-    (void)argc, (void)argv;
-    (void)sh;
-    return 0;
-}
-
-static int bi_fg(struct vsh *sh, int argc, char **argv)
-{
-    long pid = sh->lastbg;
-    if (argc > 1) {
-        const char *a = argv[1][0] == '%' ? argv[1] + 1 : argv[1];
-        if (parse_int(a, &pid) < 0) {
-            sh_error(sh, "fg: %s: no such job", argv[1]);
-            return 2;
-        }
-    }
-    if (!pid) {
-        sh_error(sh, "%s: no current job", argv[0]);
-        return 2;
-    }
-    if (!strcmp(argv[0], "bg"))
-        return 0;
-    return wait_child(sh, pid);
-}
-
-static int bi_kill(struct vsh *sh, int argc, char **argv)
-{
-    (void)argc, (void)argv;
-    sh_error(sh, "kill: signals are not available yet");
-    return 1;
 }
 
 /* ---- aliases, history, getopts ---- */
@@ -1670,7 +1602,6 @@ static const struct builtin builtins[] = {
     {":", bi_true, 1},
     {"[", bi_test, 0},
     {"alias", bi_alias, 0},
-    {"bg", bi_fg, 0},
     {"break", bi_break, 1},
     {"cd", bi_cd, 0},
     {"command", bi_command, 0},
@@ -1681,11 +1612,8 @@ static const struct builtin builtins[] = {
     {"exit", bi_exit, 1},
     {"export", bi_export, 1},
     {"false", bi_false, 0},
-    {"fg", bi_fg, 0},
     {"getopts", bi_getopts, 0},
     {"history", bi_history, 0},
-    {"jobs", bi_jobs, 0},
-    {"kill", bi_kill, 0},
     {"local", bi_local, 0},
     {"printf", bi_printf, 0},
     {"pwd", bi_pwd, 0},
@@ -1701,7 +1629,6 @@ static const struct builtin builtins[] = {
     {"umask", bi_umask, 0},
     {"unalias", bi_unalias, 0},
     {"unset", bi_unset, 1},
-    {"wait", bi_wait, 0},
 };
 
 const struct builtin *builtin_find(const char *name)
@@ -1709,5 +1636,8 @@ const struct builtin *builtin_find(const char *name)
     for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
         if (!strcmp(builtins[i].name, name))
             return &builtins[i];
+    for (const struct builtin *j = job_builtins; j->name; j++)
+        if (!strcmp(j->name, name))
+            return j;
     return NULL;
 }

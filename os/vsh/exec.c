@@ -59,7 +59,7 @@ void raise_exit(struct vsh *sh, int status)
     sh->unwind = U_EXIT;
 }
 
-static void history_save(struct vsh *sh)
+void history_save(struct vsh *sh)
 {
     if (!sh->histfile || !sh->nhistory)
         return;
@@ -625,35 +625,26 @@ char *find_in_path(struct vsh *sh, const char *name, int *perm)
     return found126;
 }
 
-static int status_of(int ws)
-{
-    if (WIFEXITED(ws))
-        return WEXITSTATUS(ws);
-    if (WIFSIGNALED(ws))
-        return 128 + WTERMSIG(ws);
-    return 1;
-}
-
-int wait_child(struct vsh *sh, long pid)
-{
-    (void)sh;
-    int ws;
-    for (;;) {
-        pid_t r = waitpid((pid_t)pid, &ws, 0);
-        if (r == (pid_t)pid)
-            return status_of(ws);
-        if (r < 0 && errno != EINTR)
-            return 127;
-    }
-}
-
 /* spawns ARGV (path already found); returns the pid or -1 with the status in *st */
-long spawn_program(struct vsh *sh, const char *path, char **argv, char **env, int *st)
+long spawn_program(struct vsh *sh, const char *path, char **argv, char **env, int *st, int bg)
 {
     pid_t pid;
-    int rc = posix_spawn(&pid, path, NULL, NULL, argv, env);
-    if (rc == 0)
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t defs;
+    child_sigdefaults(sh, &defs);
+    posix_spawnattr_setsigdefault(&attr, &defs);
+    short flags = POSIX_SPAWN_SETSIGDEF;
+    if (bg) {
+        flags |= POSIX_SPAWN_SETPGROUP; /* a group of its own: ^C and ^Z do not reach it */
+        posix_spawnattr_setpgroup(&attr, 0);
+    }
+    posix_spawnattr_setflags(&attr, flags);
+    int rc = posix_spawn(&pid, path, NULL, &attr, argv, env);
+    if (rc == 0) {
+        posix_spawnattr_destroy(&attr);
         return pid;
+    }
     struct stat sb;
     if ((rc == ENOENT || rc == ENOEXEC) && stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
         /* not a program of the boot image: a shell script, run by a new vsh */
@@ -665,11 +656,14 @@ long spawn_program(struct vsh *sh, const char *path, char **argv, char **env, in
         nargv[1] = (char *)path;
         for (int i = 1; i < argc; i++)
             nargv[i + 1] = argv[i];
-        rc = posix_spawn(&pid, "/bin/vsh", NULL, NULL, nargv, env);
+        rc = posix_spawn(&pid, "/bin/vsh", NULL, &attr, nargv, env);
         free(nargv);
-        if (rc == 0)
+        if (rc == 0) {
+            posix_spawnattr_destroy(&attr);
             return pid;
+        }
     }
+    posix_spawnattr_destroy(&attr);
     sh_error(sh, "%s: %s", argv[0], rc == ENOENT ? "not found" : strerror(rc));
     *st = rc == ENOENT ? 127 : 126;
     return -1;
@@ -709,6 +703,31 @@ struct tmpassign {
 };
 
 #define SIMPLE_ASYNC 1 /* do not wait: *pid gets the child (external commands only) */
+#define SIMPLE_BG 2    /* a background job: a process group of its own */
+
+/* exec: the program replaces the shell (execve); returns only when it could not */
+void exec_replace(struct vsh *sh, const char *path, char **argv, char **env)
+{
+    /* the interactive shell's ignored job-control signals are not the program's */
+    for (int s = 1; s < VSH_NSIG; s++)
+        if (s != SIGKILL && s != SIGSTOP && !(sh->traps[s] && !sh->traps[s][0]))
+            signal(s, SIG_DFL);
+    if (sh->interactive)
+        history_save(sh);
+    execve(path, argv, env);
+    signals_init(sh);
+}
+
+static char *words_text(struct word *w)
+{
+    struct sbuf b = {0};
+    for (; w; w = w->next) {
+        if (b.len)
+            sb_putc(&b, ' ');
+        sb_puts(&b, w->text);
+    }
+    return sb_take(&b);
+}
 
 static int exec_simple(struct vsh *sh, struct node *n, int flags, long *pidout)
 {
@@ -871,7 +890,11 @@ static int exec_simple(struct vsh *sh, struct node *n, int flags, long *pidout)
         vars_free(sh->vars);
         sh->vars = saved_vars;
     }
-    long pid = spawn_program(sh, path, argv, env, &status);
+    if (n == sh->exec_hint && !(flags & SIMPLE_ASYNC) && !sh->traps[0] && !sh->subshell_depth) {
+        /* vsh -c's last command: as dash, the program takes the shell's place */
+        exec_replace(sh, path, argv, env);
+    }
+    long pid = spawn_program(sh, path, argv, env, &status, (flags & SIMPLE_BG) != 0);
     env_free(env);
     free(path);
     redirs_restore(saved, nsaved);
@@ -880,7 +903,9 @@ static int exec_simple(struct vsh *sh, struct node *n, int flags, long *pidout)
             *pidout = pid;
             status = 0;
         } else {
-            status = wait_child(sh, pid);
+            char *name = words_text(n->u.cmd.args);
+            status = wait_fg(sh, &pid, 1, name);
+            free(name);
         }
     }
 out:
@@ -918,7 +943,7 @@ static int exec_pipeline(struct vsh *sh, struct node *n)
     long *pids = vsh_alloc((size_t)count * sizeof *pids);
     int npids = 0;
     int in = -1; /* the read side for the next element; -1: our stdin */
-    int status = 0;
+    int status = 0, last_external = 0;
     for (int i = 0; i < count; i++) {
         struct node *e = n->u.pipe.elems[i];
         int last = i == count - 1;
@@ -944,11 +969,13 @@ static int exec_pipeline(struct vsh *sh, struct node *n)
                 close(p[1]);
             }
             long pid = 0;
-            exec_simple(sh, e, last ? 0 : SIMPLE_ASYNC, &pid);
-            if (last)
-                status = sh->status;
-            else if (pid > 0)
+            exec_simple(sh, e, SIMPLE_ASYNC, &pid);
+            if (pid > 0)
                 pids[npids++] = pid;
+            else if (last)
+                status = sh->status;
+            if (last && pid > 0)
+                last_external = 1;
             redirs_restore(saved, nsaved);
             if (!last) {
                 int hi = fcntl(p[0], F_DUPFD_CLOEXEC, SAVE_FD_MIN);
@@ -981,8 +1008,25 @@ static int exec_pipeline(struct vsh *sh, struct node *n)
     }
     if (in >= 0)
         close(in);
-    for (int i = 0; i < npids; i++)
-        wait_child(sh, pids[i]);
+    if (npids) {
+        struct sbuf name = {0};
+        for (int i = 0; i < count; i++) {
+            struct node *e = n->u.pipe.elems[i];
+            if (i)
+                sb_puts(&name, " | ");
+            if (e->kind == N_CMD) {
+                char *t = words_text(e->u.cmd.args);
+                sb_puts(&name, t);
+                free(t);
+            } else {
+                sb_puts(&name, "...");
+            }
+        }
+        int st = wait_fg(sh, pids, npids, name.s ? name.s : "");
+        sb_free(&name);
+        if (last_external)
+            status = st;
+    }
     free(pids);
     if (sh->unwind != U_EXIT)
         sh->status = status;
@@ -995,6 +1039,17 @@ static void check_errexit(struct vsh *sh)
 {
     if (sh->opt_e && sh->status && !sh->errexit_suppressed && sh->unwind == U_NONE)
         raise_exit(sh, sh->status);
+}
+
+/* traps of signals that arrived, ^C on an interactive shell, set -e */
+static void after_command(struct vsh *sh)
+{
+    if (signals_run_pending(sh)) {
+        sh->got_intr = 0;
+        if (sh->interactive && sh->unwind == U_NONE)
+            sh->unwind = U_ABORT; /* ^C: the rest of the command line is abandoned */
+    }
+    check_errexit(sh);
 }
 
 static int exec_for(struct vsh *sh, struct node *n)
@@ -1188,11 +1243,11 @@ int exec_node(struct vsh *sh, struct node *n)
     switch (n->kind) {
     case N_CMD:
         exec_simple(sh, n, 0, NULL);
-        check_errexit(sh);
+        after_command(sh);
         break;
     case N_PIPE:
         exec_pipeline(sh, n);
-        check_errexit(sh);
+        after_command(sh);
         break;
     case N_AND:
     case N_OR:
@@ -1220,12 +1275,16 @@ int exec_node(struct vsh *sh, struct node *n)
         struct node *a = n->u.bin.a;
         if (static_external(sh, a)) {
             long pid = 0;
-            exec_simple(sh, a, SIMPLE_ASYNC, &pid);
+            exec_simple(sh, a, SIMPLE_ASYNC | SIMPLE_BG, &pid);
             if (pid > 0) {
                 sh->lastbg = pid;
+                char *name = words_text(a->u.cmd.args);
+                struct job *j = job_add(sh, &pid, 1, name, JOB_RUNNING);
+                free(name);
+                j->notify = sh->interactive;
                 if (sh->interactive) {
-                    char buf[32];
-                    int len = snprintf(buf, sizeof buf, "[%ld]\n", pid);
+                    char buf[48];
+                    int len = snprintf(buf, sizeof buf, "[%d] %ld\n", j->id, pid);
                     write(2, buf, (size_t)len);
                 }
             }
@@ -1301,8 +1360,20 @@ int run_src(struct vsh *sh, struct src *s)
             }
             continue;
         }
+        if (ps == P_OK && s->exec_last && n->kind == N_CMD) {
+            /* the last command of vsh -c may replace the shell */
+            size_t k = s->pos;
+            while (k < s->len && strchr(" \t\n", s->buf[k]))
+                k++;
+            if (k == s->len)
+                sh->exec_hint = n;
+        }
         if (ps == P_OK && !sh->opt_n)
             exec_node(sh, n);
+        sh->exec_hint = NULL;
+        if (signals_run_pending(sh) && sh->interactive)
+            sh->status = 130;
+        sh->got_intr = 0;
         arena_free(&a);
         /* the consumed text is no longer needed (interactive and piped input grow) */
         if (s->more && s->pos == s->len) {

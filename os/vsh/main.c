@@ -216,6 +216,8 @@ static int more_fd(struct vsh *sh, struct src *s)
         return -1;
     struct sbuf line = {0};
     if (s->interactive) {
+        if (s->len == 0)
+            jobs_poll(sh, 1);
         char *prompt = prompt_string(sh, s->len == 0);
         int ok;
         char *l = edit_line(sh, prompt, &ok);
@@ -404,6 +406,8 @@ int main(int argc, char **argv)
         set_params(sh, argc - i, argv + i);
         struct src s;
         src_init_string(&s, cmd);
+        s.exec_last = 1;
+        signals_init(sh);
         run_src(sh, &s);
         free(s.buf);
         sh_exit(sh, sh->status);
@@ -447,6 +451,7 @@ int main(int argc, char **argv)
         snprintf(sh->histfile, n, "%s/.vsh_history", home);
         history_load(sh);
     }
+    signals_init(sh);
     struct src s = {0};
     s.line = 1;
     s.fd = 0;

@@ -8,6 +8,7 @@
 #define VSH_H
 
 #include <stddef.h>
+#include <signal.h>
 #include <sys/types.h>
 
 /* ---- memory ---- */
@@ -136,6 +137,7 @@ struct src {
     int fd;          /* for more_fd */
     int interactive; /* prompt with PS2 when more is needed */
     int eof;
+    int exec_last; /* vsh -c: the last simple command may replace the shell */
 };
 
 enum parse_status { P_OK, P_EMPTY, P_EOF, P_ERROR };
@@ -179,6 +181,20 @@ struct alias {
 };
 
 #define VSH_NSIG 65
+
+enum job_state { JOB_RUNNING, JOB_STOPPED, JOB_DONE };
+struct job {
+    struct job *next;
+    int id;
+    long *pids; /* a pipeline's processes, the last one's status is the job's */
+    int *done;
+    int npids;
+    char *name;
+    enum job_state state;
+    int status;
+    int notify; /* say "Done" at the next prompt */
+    long last_pid;
+};
 struct savedfd {
     int fd, saved; /* saved == -1: fd was closed */
 };
@@ -196,8 +212,8 @@ struct vsh {
     long pid;              /* $$ */
     /* options */
     int opt_e, opt_u, opt_x, opt_f, opt_n, opt_v, opt_C, opt_a;
-    long *bgpids; /* background children not yet waited for */
-    int nbg;
+    struct job *jobs;
+    struct node *exec_hint; /* vsh -c: this last simple command may replace the shell */
     int interactive;
     int errexit_suppressed; /* inside if/while conditions, && || lists, ! */
     /* control flow unwinding */
@@ -217,6 +233,7 @@ struct vsh {
     int cmdsub_ran;           /* a command substitution ran: its status is $? */
     int tmpseq;               /* temporary file names */
     int in_trap;
+    int got_intr; /* an untrapped SIGINT arrived (interactive: abandon the command line) */
     int exiting;
     /* interactive state */
     char **history;
@@ -270,9 +287,22 @@ void redirs_restore(struct savedfd *saved, int nsaved);
 int tmpfile_open(struct vsh *sh, char *name, size_t len);
 char *find_in_path(struct vsh *sh, const char *name, int *perm);
 int wait_child(struct vsh *sh, long pid);
-long spawn_program(struct vsh *sh, const char *path, char **argv, char **env, int *st);
+
+/* jobs.c */
+void signals_init(struct vsh *sh);
+int trap_install(struct vsh *sh, int sig, const char *action);
+void child_sigdefaults(struct vsh *sh, sigset_t *set);
+int signals_run_pending(struct vsh *sh);
+struct job *job_add(struct vsh *sh, const long *pids, int n, const char *name, int state);
+void jobs_poll(struct vsh *sh, int notify);
+int wait_fg(struct vsh *sh, const long *pids, int n, const char *name);
+const char *sig_name(int sig);
+int sig_number(const char *s);
+long spawn_program(struct vsh *sh, const char *path, char **argv, char **env, int *st, int bg);
 struct func *func_find(struct vsh *sh, const char *name);
 int run_trap(struct vsh *sh, int sig);
+void exec_replace(struct vsh *sh, const char *path, char **argv, char **env);
+void history_save(struct vsh *sh);
 void raise_exit(struct vsh *sh, int status); /* unwinds to the shell or the subshell */
 
 /* builtins.c */
@@ -283,6 +313,7 @@ struct builtin {
     int special; /* POSIX special builtin: assignments persist, errors exit */
 };
 const struct builtin *builtin_find(const char *name);
+extern const struct builtin job_builtins[];
 int vsh_getopt_r(char **argv, int *idx);
 void out_str(int fd, const char *s);
 
