@@ -708,10 +708,13 @@ struct tmpassign {
 /* exec: the program replaces the shell (execve); returns only when it could not */
 void exec_replace(struct vsh *sh, const char *path, char **argv, char **env)
 {
-    /* the interactive shell's ignored job-control signals are not the program's */
-    for (int s = 1; s < VSH_NSIG; s++)
-        if (s != SIGKILL && s != SIGSTOP && !(sh->traps[s] && !sh->traps[s][0]))
-            signal(s, SIG_DFL);
+    /* the interactive shell's ignored job-control signals are not the program's (caught ones
+     * go back to the default by themselves; a trap '' stays ignored, as POSIX says) */
+    static const int jobsigs[] = {SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU};
+    if (sh->interactive)
+        for (size_t i = 0; i < sizeof jobsigs / sizeof jobsigs[0]; i++)
+            if (!(sh->traps[jobsigs[i]] && !sh->traps[jobsigs[i]][0]))
+                signal(jobsigs[i], SIG_DFL);
     if (sh->interactive)
         history_save(sh);
     execve(path, argv, env);
