@@ -79,4 +79,24 @@ expect_no_match "deep recursion: no crash" "$(err deep)" "SIGSEGV"
 # an executable script without being a boot-image program runs in a new vsh
 run_vrsim script "$IMAGE" -- /bin/vsh -c 'printf "echo from-script \$1\n" >/tmp/x.sh; chmod_() { :; }; /bin/vsh /tmp/x.sh arg'
 expect_eq "script file" "$(out script)" "from-script arg"
+# interactive history (-i on a pipe: prompts on stderr): !!, !N, history, an unknown event, and
+# $HOME/.vsh_history read by the next interactive shell
+printf 'echo one\n!!\necho two\n!1\nhistory\n!99\necho still here\n' >"$TMP/hist.in"
+run_vrsim_input hist "$TMP/hist.in" "$IMAGE" -- /bin/vsh -i
+expect_eq "history: !!, !N, history" "$(out hist)" "one
+one
+two
+one
+    1  echo one
+    2  echo two
+    3  echo one
+    4  history
+still here"
+expect_match "history: unknown event" "$(err hist)" '!99: event not found'
+run_vrsim histfile "$IMAGE" -- /bin/vsh -c 'HOME=/tmp; export HOME
+echo "echo saved" >/tmp/in1; /bin/vsh -i </tmp/in1 2>/dev/null
+echo "history" >/tmp/in2; /bin/vsh -i </tmp/in2 2>/dev/null'
+expect_eq "history: kept in \$HOME/.vsh_history" "$(out histfile)" "saved
+    1  echo saved
+    2  history"
 finish
