@@ -2,18 +2,16 @@
  * vsh: running the syntax tree: lists, pipelines, compound commands, functions, redirections,
  * subshells, command substitution and external programs (posix_spawn).
  *
- * There is no fork, so what a forking shell does in a child runs here in the shell's own
- * process, inside subshell_enter/subshell_leave: they save and restore every piece of state a
- * subshell may change (variables, functions, aliases, positional parameters, traps, options,
- * the cwd, the umask and fds 0-9), and an `exit` inside unwinds (sh->unwind = U_EXIT) only to
- * the subshell's boundary. Command substitution runs the same way with fd 1 on a temporary
- * file in /tmp (tmpfs), read back afterwards: a pipe would deadlock, since no one reads it
- * while the shell itself writes. A pipeline spawns its external simple commands concurrently
- * joined by pipes; an element that is a builtin, a function or a compound command runs in a
- * subshell in-process, and when it is not the last element its output goes through a
- * temporary file to the next one (so such an element must finish: `while :; do echo; done |
- * head -1` does not end, unlike in dash). A background job (`&`) that is not an external simple
- * command runs to completion before the shell goes on.
+ * There is no fork (main.c says how vsh does without one): subshells `( )` and command
+ * substitution run in this process between subshell_enter and subshell_leave, which save and
+ * restore every piece of state a subshell may change (variables, functions, aliases,
+ * positional parameters, traps, options, the cwd, the umask and fds 0-9), and an `exit`
+ * inside unwinds (sh->unwind = U_EXIT) only to the subshell's boundary. Command substitution
+ * writes to an unlinked temporary file in /tmp (tmpfs), read back afterwards. A pipeline
+ * spawns its external simple commands, and child vshs for its compound commands and function
+ * calls that are not last, concurrently joined by pipes; other non-last elements (builtins,
+ * here-documents) run in-process into a temporary file the next element reads; the last
+ * element, when not external, runs in-process as a subshell.
  *
  * Control flow (break, continue, return, exit, errors that end a non-interactive shell) is
  * sh->unwind, checked after every command; nothing here longjmps. The shell's own fds (saved
@@ -316,7 +314,8 @@ static void params_free(char **p, int n)
     free(p);
 }
 
-static void subshell_enter(struct vsh *sh, struct subsave *s)
+/* noinline (and the others below): their frames must not sit in every level of a recursion */
+__attribute__((noinline)) static void subshell_enter(struct vsh *sh, struct subsave *s)
 {
     memset(s, 0, sizeof *s);
     s->vars = sh->vars;
@@ -365,7 +364,7 @@ static void subshell_enter(struct vsh *sh, struct subsave *s)
     sh->subshell_depth++;
 }
 
-static void subshell_leave(struct vsh *sh, struct subsave *s)
+__attribute__((noinline)) static void subshell_leave(struct vsh *sh, struct subsave *s)
 {
     /* the subshell's exit status is its EXIT trap's business first */
     if (sh->traps[0]) {
@@ -423,11 +422,12 @@ static void subshell_leave(struct vsh *sh, struct subsave *s)
 
 static int run_subshell(struct vsh *sh, struct node *body)
 {
-    struct subsave s;
-    subshell_enter(sh, &s);
+    struct subsave *s = vsh_alloc(sizeof *s); /* 600 bytes: not in every level of a recursion */
+    subshell_enter(sh, s);
     exec_node(sh, body);
     int st = sh->status;
-    subshell_leave(sh, &s);
+    subshell_leave(sh, s);
+    free(s);
     sh->status = st;
     return st;
 }
@@ -450,23 +450,25 @@ char *cmdsubst(struct vsh *sh, const char *text)
         sh->status = 2;
         return NULL;
     }
-    struct subsave s;
-    subshell_enter(sh, &s);
+    struct subsave *s = vsh_alloc(sizeof *s);
+    subshell_enter(sh, s);
     dup2(fd, 1);
     sh->status = 0;
     if (n)
         exec_node(sh, n);
     int st = sh->status;
-    subshell_leave(sh, &s);
+    subshell_leave(sh, s);
+    free(s);
     sh->status = st;
     sh->cmdsub_ran = 1;
     arena_free(&a);
     struct sbuf out = {0};
     lseek(fd, 0, SEEK_SET);
-    char buf[4096];
+    char *buf = vsh_alloc(4096); /* not on the stack: $(...) may recurse */
     ssize_t r;
-    while ((r = read(fd, buf, sizeof buf)) > 0)
+    while ((r = read(fd, buf, 4096)) > 0)
         sb_putn(&out, buf, (size_t)r);
+    free(buf);
     close(fd);
     char *res = sb_take(&out);
     size_t len = strlen(res);
@@ -938,9 +940,120 @@ static int static_external(struct vsh *sh, struct node *n)
     return 1;
 }
 
+/* ---- child shells ---- */
+
+static void sq(struct sbuf *b, const char *v)
+{
+    sb_putc(b, '\'');
+    for (; *v; v++) {
+        if (*v == '\'')
+            sb_puts(b, "'\\''");
+        else
+            sb_putc(b, *v);
+    }
+    sb_putc(b, '\'');
+}
+
+/* The shell's state as a script a new vsh runs before TEXT: variables (exported or not,
+ * read-only), functions, aliases, options, positional parameters. $$ travels in the
+ * environment (VSH_PARENT_PID), so the child's $$ is ours, as a subshell's is. */
+static char *child_script(struct vsh *sh, const char *text)
+{
+    struct sbuf b = {0};
+    for (struct var *v = sh->vars; v; v = v->next) {
+        if (!strcmp(v->name, "PPID") || !v->value)
+            continue;
+        if (v->flags & V_EXPORT)
+            continue; /* in the environment already */
+        sb_puts(&b, v->name);
+        sb_putc(&b, '=');
+        sq(&b, v->value);
+        sb_putc(&b, '\n');
+    }
+    for (struct var *v = sh->vars; v; v = v->next)
+        if (v->flags & V_RDONLY) {
+            sb_puts(&b, "readonly ");
+            sb_puts(&b, v->name);
+            sb_putc(&b, '\n');
+        }
+    for (struct func *f = sh->funcs; f; f = f->next) {
+        sb_puts(&b, f->name);
+        sb_puts(&b, "() ");
+        sb_puts(&b, f->text);
+        sb_putc(&b, '\n');
+    }
+    for (struct alias *a = sh->aliases; a; a = a->next) {
+        sb_puts(&b, "alias ");
+        sb_puts(&b, a->name);
+        sb_putc(&b, '=');
+        sq(&b, a->value);
+        sb_putc(&b, '\n');
+    }
+    sb_puts(&b, "set --");
+    for (int i = 0; i < sh->nparams; i++) {
+        sb_putc(&b, ' ');
+        sq(&b, sh->params[i]);
+    }
+    sb_putc(&b, '\n');
+    const char opts[] = {sh->opt_e ? 'e' : 0, sh->opt_u ? 'u' : 0, sh->opt_x ? 'x' : 0,
+                         sh->opt_f ? 'f' : 0, sh->opt_C ? 'C' : 0, sh->opt_a ? 'a' : 0};
+    for (size_t i = 0; i < sizeof opts; i++)
+        if (opts[i]) {
+            sb_puts(&b, "set -");
+            sb_putc(&b, opts[i]);
+            sb_putc(&b, '\n');
+        }
+    sb_puts(&b, text);
+    sb_putc(&b, '\n');
+    return sb_take(&b);
+}
+
+/* Can N run in a child vsh (a pipeline element or a background job that is a compound command
+ * or a function call)? Its text must be complete: here-documents are not in it. */
+static int child_capable(struct vsh *sh, struct node *n)
+{
+    if (!n->text || strstr(n->text, "<<"))
+        return 0;
+    switch (n->kind) {
+    case N_WHILE:
+    case N_UNTIL:
+    case N_FOR:
+    case N_IF:
+    case N_CASE:
+    case N_GROUP:
+    case N_SUBSHELL:
+        return 1;
+    case N_CMD:
+        return n->u.cmd.args && func_find(sh, n->u.cmd.args->text);
+    default:
+        return 0;
+    }
+}
+
+/* starts N in a new /bin/vsh with the shell's state; its fds are ours (0 and 1 set up by the
+ * caller); returns the pid, or -1 */
+__attribute__((noinline)) static long spawn_child_shell(struct vsh *sh, struct node *n, int bg)
+{
+    char *script = child_script(sh, n->text);
+    char *argv[] = {"vsh", "-c", script, sh->arg0, NULL};
+    char pidbuf[32];
+    snprintf(pidbuf, sizeof pidbuf, "%ld", sh->pid);
+    struct var *saved = sh->vars;
+    sh->vars = vars_copy(saved);
+    var_set(sh, "VSH_PARENT_PID", pidbuf, V_EXPORT);
+    char **env = var_environ(sh);
+    vars_free(sh->vars);
+    sh->vars = saved;
+    int st = 0;
+    long pid = spawn_program(sh, "/bin/vsh", argv, env, &st, bg);
+    env_free(env);
+    free(script);
+    return pid;
+}
+
 /* ---- pipelines ---- */
 
-static int exec_pipeline(struct vsh *sh, struct node *n)
+__attribute__((noinline)) static int exec_pipeline(struct vsh *sh, struct node *n)
 {
     int count = n->u.pipe.n;
     long *pids = vsh_alloc((size_t)count * sizeof *pids);
@@ -959,7 +1072,9 @@ static int exec_pipeline(struct vsh *sh, struct node *n)
             close(in);
             in = -1;
         }
-        if (static_external(sh, e)) {
+        int external = static_external(sh, e);
+        int child = !external && !last && child_capable(sh, e);
+        if (external || child) {
             int p[2] = {-1, -1};
             if (!last) {
                 if (pipe2(p, O_CLOEXEC) < 0) {
@@ -972,7 +1087,10 @@ static int exec_pipeline(struct vsh *sh, struct node *n)
                 close(p[1]);
             }
             long pid = 0;
-            exec_simple(sh, e, SIMPLE_ASYNC, &pid);
+            if (child)
+                pid = spawn_child_shell(sh, e, 0);
+            else
+                exec_simple(sh, e, SIMPLE_ASYNC, &pid);
             if (pid > 0)
                 pids[npids++] = pid;
             else if (last)
@@ -1231,6 +1349,47 @@ static int exec_compound_redirs(struct vsh *sh, struct node *n)
     return sh->status;
 }
 
+/* `&`: an external command or a child vsh in a process group of its own */
+__attribute__((noinline)) static void exec_background(struct vsh *sh, struct node *a)
+{
+    if (static_external(sh, a)) {
+        long pid = 0;
+        exec_simple(sh, a, SIMPLE_ASYNC | SIMPLE_BG, &pid);
+        if (pid > 0) {
+            sh->lastbg = pid;
+            char *name = words_text(a->u.cmd.args);
+            struct job *j = job_add(sh, &pid, 1, name, JOB_RUNNING);
+            free(name);
+            j->notify = sh->interactive;
+            if (sh->interactive) {
+                char buf[48];
+                int len = snprintf(buf, sizeof buf, "[%d] %ld\n", j->id, pid);
+                write(2, buf, (size_t)len);
+            }
+        }
+        sh->status = 0;
+    } else if (child_capable(sh, a)) {
+        long pid = spawn_child_shell(sh, a, 1);
+        if (pid > 0) {
+            sh->lastbg = pid;
+            struct job *j = job_add(sh, &pid, 1, a->text, JOB_RUNNING);
+            j->notify = sh->interactive;
+            if (sh->interactive) {
+                char buf[48];
+                int len = snprintf(buf, sizeof buf, "[%d] %ld\n", j->id, pid);
+                write(2, buf, (size_t)len);
+            }
+        }
+        sh->status = 0;
+    } else {
+        /* in-process: it runs to its end here (see the contract) */
+        sh->errexit_suppressed++;
+        run_subshell(sh, a);
+        sh->errexit_suppressed--;
+        sh->status = 0;
+    }
+}
+
 int exec_node(struct vsh *sh, struct node *n)
 {
     if (!n || sh->unwind != U_NONE)
@@ -1274,33 +1433,9 @@ int exec_node(struct vsh *sh, struct node *n)
         if (sh->unwind == U_NONE)
             sh->status = !sh->status;
         break;
-    case N_BG: {
-        struct node *a = n->u.bin.a;
-        if (static_external(sh, a)) {
-            long pid = 0;
-            exec_simple(sh, a, SIMPLE_ASYNC | SIMPLE_BG, &pid);
-            if (pid > 0) {
-                sh->lastbg = pid;
-                char *name = words_text(a->u.cmd.args);
-                struct job *j = job_add(sh, &pid, 1, name, JOB_RUNNING);
-                free(name);
-                j->notify = sh->interactive;
-                if (sh->interactive) {
-                    char buf[48];
-                    int len = snprintf(buf, sizeof buf, "[%d] %ld\n", j->id, pid);
-                    write(2, buf, (size_t)len);
-                }
-            }
-            sh->status = 0;
-        } else {
-            /* in-process: it runs to its end here (see the contract) */
-            sh->errexit_suppressed++;
-            run_subshell(sh, a);
-            sh->errexit_suppressed--;
-            sh->status = 0;
-        }
+    case N_BG:
+        exec_background(sh, n->u.bin.a);
         break;
-    }
     case N_FUNC:
         sh->status = define_func(sh, n->u.func.name, n->u.func.text);
         break;

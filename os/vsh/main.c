@@ -13,16 +13,24 @@
  * input, prompt, history).
  *
  * The design choice that shapes everything: Veridian has no fork, posix_spawn is the only way
- * to start a program. A subshell `( )`, a command substitution `$(...)` and a pipeline element
- * that is a builtin, a function or a compound command therefore run inside this process, with
- * every piece of state a subshell may change saved before and restored after (exec.c:
- * subshell_enter/leave). This is much cheaper than spawning a new vsh and serialising the
- * shell's state into it (variables, functions, options, traps, positional parameters), and it
- * keeps $$ and non-exported variables right without any protocol. Its costs, stated in exec.c:
- * command substitution output goes through a temporary file in /tmp rather than a pipe (a pipe
- * the shell both writes and reads would deadlock), a builtin pipeline element that is not the
- * last one runs to its end before the next starts, and `&` runs a compound command to its end.
- * External commands of a pipeline are spawned concurrently, joined by pipes.
+ * to start a program. What a forking shell runs in a child therefore takes one of two roads:
+ *  - in-process, inside subshell_enter/subshell_leave (exec.c), which save and restore every
+ *    piece of state a subshell may change (variables, functions, aliases, positional
+ *    parameters, traps, options, the cwd, the umask, fds 0-9): subshells `( )`, command
+ *    substitution (its output through an unlinked temporary file in /tmp rather than a pipe,
+ *    which the shell would both write and read: a deadlock), and the last element of a
+ *    pipeline when it is not an external command. Cheap (no spawn), and $$, unexported
+ *    variables and functions are simply there;
+ *  - a child /bin/vsh, for a pipeline element that is not the last and is a compound command
+ *    or a function call, and for such a background job (`&`): it must run concurrently (`while
+ *    :; do echo y; done | head -1` never ends otherwise). The child gets the shell's state as a
+ *    script in front of the command's source text (variables, read-only marks, functions,
+ *    aliases, options, `set --` parameters; $$ through VSH_PARENT_PID). An element with a
+ *    here-document, and a builtin such as echo or printf in a non-last position, run
+ *    in-process with their output in a temporary file read by the next element (no spawn for
+ *    `echo x | cmd`).
+ * External commands are spawned, a pipeline's concurrently, joined by pipes; `exec` and the
+ * last simple command of `vsh -c` replace the shell (execve), as in dash.
  *
  * Exit statuses are dash's: 2 for a syntax error (non-interactive shells exit), 127 for an
  * unknown command, 126 for a file that is not executable, 128+N for a program killed by
@@ -341,6 +349,12 @@ int main(int argc, char **argv)
     sh->pid = getpid();
     sh->arg0 = argv[0] ? argv[0] : "vsh";
     init_vars(sh);
+    /* a child shell running a subshell's part (exec.c): $$ is its parent's */
+    const char *ppid = var_get(sh, "VSH_PARENT_PID");
+    if (ppid) {
+        sh->pid = strtol(ppid, NULL, 10);
+        var_unset(sh, "VSH_PARENT_PID");
+    }
     const char *cmd = NULL;
     int force_stdin = 0, force_i = 0;
     int i = 1;

@@ -927,7 +927,26 @@ static int is_compound_start(struct parser *p)
            is_word(p, "for") || is_word(p, "case");
 }
 
+static struct node *parse_cmd_inner(struct parser *p);
+
+/* a command and its source text (a pipeline element may run in a child vsh from it) */
 static struct node *parse_cmd(struct parser *p)
+{
+    size_t start = peek(p)->pos;
+    struct node *n = parse_cmd_inner(p);
+    if (!n || p->err)
+        return n;
+    size_t end = p->have_peek ? p->peek.pos : p->s->pos;
+    if (end > p->s->len)
+        end = p->s->len;
+    while (end > start && strchr(" \t\n", p->s->buf[end - 1]))
+        end--;
+    if (end > start)
+        n->text = arena_strndup(p->a, p->s->buf + start, end - start);
+    return n;
+}
+
+static struct node *parse_cmd_inner(struct parser *p)
 {
     struct tok *t = peek(p);
     if (is_compound_start(p))

@@ -89,6 +89,7 @@ struct case_item {
 struct node {
     enum node_kind kind;
     int line;
+    char *text;           /* a command's source text (NULL: unknown) */
     struct redir *redirs; /* on simple and compound commands */
     union {
         struct {
