@@ -12,6 +12,7 @@
  */
 #include <ctype.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -573,6 +574,48 @@ static void expand_backquote(struct xctx *x, struct xbuf *b, const char *s, size
     *i = k + 1;
 }
 
+/* the home directory field of /etc/passwd (malloc'd) for USER, or for UID when USER is NULL;
+ * NULL when there is none */
+char *passwd_home(const char *user, long uid)
+{
+    int fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    struct sbuf b = {0};
+    char buf[1024];
+    ssize_t r;
+    while ((r = read(fd, buf, sizeof buf)) > 0)
+        sb_putn(&b, buf, (size_t)r);
+    close(fd);
+    char *home = NULL;
+    size_t ul = user ? strlen(user) : 0;
+    for (char *line = b.s; line && *line && !home;) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = 0;
+        const char *uidf = strchr(line, ':');
+        uidf = uidf ? strchr(uidf + 1, ':') : NULL;
+        int match = user ? !strncmp(line, user, ul) && line[ul] == ':'
+                         : uidf && strtol(uidf + 1, NULL, 10) == uid && uidf[1] != ':';
+        if (match) {
+            /* name:passwd:uid:gid:gecos:home:shell */
+            char *f = line;
+            for (int field = 0; f && field < 5; field++) {
+                f = strchr(f, ':');
+                if (f)
+                    f++;
+            }
+            if (f) {
+                char *end = strchr(f, ':');
+                home = vsh_strndup(f, end ? (size_t)(end - f) : strlen(f));
+            }
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    sb_free(&b);
+    return home;
+}
+
 static void tilde(struct xctx *x, struct xbuf *b, const char *s, size_t n, size_t *i)
 {
     size_t k = *i + 1;
@@ -582,6 +625,16 @@ static void tilde(struct xctx *x, struct xbuf *b, const char *s, size_t n, size_
         const char *home = var_get(x->sh, "HOME");
         if (home) {
             xb_puts(b, home, F_QUOTED);
+            *i = k;
+            return;
+        }
+    } else {
+        char *user = vsh_strndup(s + *i + 1, k - *i - 1);
+        char *home = passwd_home(user, 0);
+        free(user);
+        if (home) {
+            xb_puts(b, home, F_QUOTED);
+            free(home);
             *i = k;
             return;
         }

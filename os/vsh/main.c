@@ -326,6 +326,13 @@ static void init_vars(struct vsh *sh)
     vars_import(sh, environ);
     if (!var_get(sh, "PATH"))
         var_set(sh, "PATH", "/bin:/sbin", V_EXPORT);
+    if (!var_get(sh, "HOME")) {
+        /* init gives no environment: HOME from /etc/passwd, for ~ and the history file */
+        char *home = passwd_home(NULL, (long)getuid());
+        if (home)
+            var_set(sh, "HOME", home, V_EXPORT);
+        free(home);
+    }
     var_set(sh, "IFS", " \t\n", 0);
     var_set(sh, "OPTIND", "1", 0);
     if (!var_get(sh, "PS2"))
@@ -457,12 +464,18 @@ int main(int argc, char **argv)
     if (sh->interactive) {
         if (!var_get(sh, "PS1"))
             var_set(sh, "PS1", getuid() == 0 ? "${PWD} # " : "${PWD} $ ", 0);
+        /* $HOME/.vsh_history; vrsim's init passes HOME=/, which only root may write: then
+         * the user's home from /etc/passwd, else /tmp */
         const char *home = var_get(sh, "HOME");
-        if (!home || !*home)
-            home = "/tmp";
+        char *pw = NULL;
+        if (!home || !*home || access(home, W_OK) != 0) {
+            pw = passwd_home(NULL, (long)getuid());
+            home = pw && access(pw, W_OK) == 0 ? pw : "/tmp";
+        }
         size_t n = strlen(home) + 20;
         sh->histfile = vsh_alloc(n);
         snprintf(sh->histfile, n, "%s/.vsh_history", home);
+        free(pw);
         history_load(sh);
     }
     signals_init(sh);

@@ -276,6 +276,7 @@ char *expand_str(struct vsh *sh, const char *text, int mode); /* NULL on error *
 void fields_free(char **f, int n);
 int arith_eval(struct vsh *sh, const char *expr, long *out);
 char *cmdsubst(struct vsh *sh, const char *text); /* output, trailing newlines removed */
+char *passwd_home(const char *user, long uid);
 
 /* exec.c */
 int exec_node(struct vsh *sh, struct node *n);

@@ -99,4 +99,10 @@ echo "history" >/tmp/in2; /bin/vsh -i </tmp/in2 2>/dev/null'
 expect_eq "history: kept in \$HOME/.vsh_history" "$(out histfile)" "saved
     1  echo saved
     2  history"
+# HOME=/ (vrsim's) is not writable for uid 1000: the history goes to the passwd home, /tmp
+run_vrsim histdef "$IMAGE" -- /bin/vsh -c 'echo "echo kept" >/tmp/in1; /bin/vsh -i </tmp/in1 2>/dev/null
+read l </tmp/.vsh_history; echo "file: $l"; echo ~user'
+expect_eq "history: the passwd home when HOME is not writable" "$(out histdef)" "kept
+file: echo kept
+/tmp"
 finish
