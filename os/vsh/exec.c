@@ -1475,6 +1475,17 @@ int exec_string(struct vsh *sh, const char *text, const char *what)
     return sh->status;
 }
 
+/* the consumed text is no longer needed (interactive and piped input grow a line at a time);
+ * the line count moves on with it */
+static void src_compact(struct src *s)
+{
+    if (!s->more || s->pos != s->len)
+        return;
+    for (size_t i = 0; i < s->len; i++)
+        s->line += s->buf[i] == '\n';
+    s->len = s->pos = 0;
+}
+
 int run_src(struct vsh *sh, struct src *s)
 {
     struct src *old = sh->cursrc;
@@ -1490,6 +1501,7 @@ int run_src(struct vsh *sh, struct src *s)
         }
         if (ps == P_ERROR) {
             arena_free(&a);
+            src_compact(s);
             sh->status = 2;
             if (!sh->interactive) {
                 sh->cursrc = old;
@@ -1513,16 +1525,7 @@ int run_src(struct vsh *sh, struct src *s)
             sh->status = 130;
         sh->got_intr = 0;
         arena_free(&a);
-        /* the consumed text is no longer needed (interactive and piped input grow) */
-        if (s->more && s->pos == s->len) {
-            int line, col;
-            (void)col;
-            line = s->line;
-            for (size_t i = 0; i < s->len; i++)
-                line += s->buf[i] == '\n';
-            s->line = line;
-            s->len = s->pos = 0;
-        }
+        src_compact(s);
         if (sh->unwind == U_EXIT)
             break;
         if (sh->unwind != U_NONE && !sh->func_depth)

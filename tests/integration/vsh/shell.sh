@@ -99,6 +99,17 @@ echo "history" >/tmp/in2; /bin/vsh -i </tmp/in2 2>/dev/null'
 expect_eq "history: kept in \$HOME/.vsh_history" "$(out histfile)" "saved
     1  echo saved
     2  history"
+# an interactive shell survives syntax errors and bad substitutions; the prompt after an error
+# is PS1 again (not a continuation)
+printf 'fi\necho ok\nif then\necho "after $?"\necho ${x!y}\necho "still $?"\nexit 4\n' >"$TMP/ie.in"
+run_vrsim_input ie "$TMP/ie.in" "$IMAGE" -- /bin/vsh -i
+expect_eq "interactive errors: the shell goes on" "$(out ie)" "ok
+after 2
+still 2"
+expect_eq "interactive errors: exit 4" "$(status ie)" 4
+expect_match "interactive errors: line:column" "$(err ie)" 'vsh: 3:4: syntax error: unexpected "then"'
+expect_no_match "interactive errors: no continuation prompt" "$(err ie)" '> '
+
 # HOME=/ (vrsim's) is not writable for uid 1000: the history goes to the passwd home, /tmp
 run_vrsim histdef "$IMAGE" -- /bin/vsh -c 'echo "echo kept" >/tmp/in1; /bin/vsh -i </tmp/in1 2>/dev/null
 read l </tmp/.vsh_history; echo "file: $l"; echo ~user'
