@@ -51,11 +51,16 @@
 #include "lineedit.h"
 #include "vsh.h"
 
-/* the console's termios arrives in a later libveridian: until then these are absent and the
- * shell reads plain lines */
+/* the console's termios arrives in a later libveridian: until then these are weak (absent) and
+ * the shell reads plain lines (os/vsh/CMakeLists.txt sets VSH_HAVE_TERMIOS) */
+#if !VSH_HAVE_TERMIOS
 #pragma weak tcgetattr
 #pragma weak tcsetattr
 #pragma weak cfmakeraw
+#define TERMIOS_PRESENT (tcgetattr && tcsetattr && cfmakeraw)
+#else
+#define TERMIOS_PRESENT 1
+#endif
 
 /* ---- history ---- */
 
@@ -166,7 +171,7 @@ static char *prompt_string(struct vsh *sh, int first)
 
 static int raw_terminal(struct termios *saved)
 {
-    if (!tcgetattr || !tcsetattr || !cfmakeraw)
+    if (!TERMIOS_PRESENT)
         return 0;
     if (tcgetattr(0, saved) < 0)
         return 0;
