@@ -340,6 +340,29 @@ static int bi_printf(struct vsh *sh, int argc, char **argv)
                 sb_puts(&b, tmp);
                 break;
             }
+            case 'e':
+            case 'E':
+            case 'f':
+            case 'F':
+            case 'g':
+            case 'G': {
+                double v = 0;
+                if (arg) {
+                    char *end;
+                    v = strtod(arg, &end);
+                    if (end == arg || *end) {
+                        sh_error(sh, "printf: %s: %s", arg,
+                                 end == arg ? "expected numeric value"
+                                            : "not completely converted");
+                        err = 1;
+                    }
+                }
+                spec[k++] = conv;
+                spec[k] = 0;
+                snprintf(tmp, sizeof tmp, spec, v);
+                sb_puts(&b, tmp);
+                break;
+            }
             default:
                 sh_error(sh, "printf: %%%c: invalid directive", conv);
                 sb_free(&b);

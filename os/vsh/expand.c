@@ -72,8 +72,15 @@ static void expand_into(struct xctx *x, struct xbuf *b, const char *s, size_t n,
 static size_t match_close(const char *s, size_t i, size_t n, char open, char close)
 {
     int depth = 1, cases = 0;
+    size_t start = i;
     while (i < n) {
         char c = s[i];
+        if (c == '#' && open == '(' && (i == start || strchr(" \t\n;&|(", s[i - 1]))) {
+            /* a comment inside $( ): to the end of its line */
+            while (i < n && s[i] != '\n')
+                i++;
+            continue;
+        }
         if (c == '\\') {
             i += 2;
             continue;
