@@ -1369,13 +1369,8 @@ static int bi_command(struct vsh *sh, int argc, char **argv)
     }
     if (i >= argc)
         return 0;
-    if (v || V) {
-        int rc = 0;
-        for (; i < argc; i++)
-            if (describe(sh, argv[i], V))
-                rc = 127;
-        return rc;
-    }
+    if (v || V) /* one name, as POSIX and dash */
+        return describe(sh, argv[i], V) ? 127 : 0;
     return run_argv(sh, argc - i, argv + i);
 }
 
