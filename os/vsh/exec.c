@@ -295,6 +295,7 @@ struct subsave {
     mode_t mask;
     struct savedfd *fds;
     int nfds;
+    int trap_changes;
     int loop_depth, func_depth;
     struct localsave *locals;
 };
@@ -356,6 +357,7 @@ __attribute__((noinline)) static void subshell_enter(struct vsh *sh, struct subs
     umask(s->mask);
     for (int fd = 0; fd < SAVE_FD_MIN; fd++)
         save_fd(fd, &s->fds, &s->nfds);
+    s->trap_changes = sh->trap_changes;
     s->loop_depth = sh->loop_depth;
     s->func_depth = sh->func_depth;
     s->locals = sh->locals;
@@ -401,6 +403,8 @@ __attribute__((noinline)) static void subshell_leave(struct vsh *sh, struct subs
         free(sh->traps[i]);
         sh->traps[i] = s->traps[i];
     }
+    if (sh->trap_changes != s->trap_changes)
+        traps_resync(sh);
     sh->opt_e = s->opts[0];
     sh->opt_u = s->opts[1];
     sh->opt_x = s->opts[2];

@@ -88,21 +88,35 @@ void signals_init(struct vsh *sh)
     }
 }
 
-/* trap ACTION SIG: NULL resets, "" ignores, anything else is caught */
-int trap_install(struct vsh *sh, int sig, const char *action)
+static void apply_trap(struct vsh *sh, int sig)
 {
-    if (sig == SIGKILL || sig == SIGSTOP)
-        return -1;
-    free(sh->traps[sig]);
-    sh->traps[sig] = action ? vsh_strdup(action) : NULL;
-    if (!sig)
-        return 0;
+    const char *action = sh->traps[sig];
     if (!action)
         set_disposition(sig, base_disposition(sh, sig));
     else if (!*action)
         set_disposition(sig, SIG_IGN);
     else
         set_disposition(sig, on_signal);
+}
+
+/* after an in-process subshell that changed traps: the dispositions follow the restored table */
+void traps_resync(struct vsh *sh)
+{
+    for (int s = 1; s < VSH_NSIG; s++)
+        if (s != SIGKILL && s != SIGSTOP)
+            apply_trap(sh, s);
+}
+
+/* trap ACTION SIG: NULL resets, "" ignores, anything else is caught */
+int trap_install(struct vsh *sh, int sig, const char *action)
+{
+    if (sig == SIGKILL || sig == SIGSTOP)
+        return -1;
+    sh->trap_changes++;
+    free(sh->traps[sig]);
+    sh->traps[sig] = action ? vsh_strdup(action) : NULL;
+    if (sig)
+        apply_trap(sh, sig);
     return 0;
 }
 

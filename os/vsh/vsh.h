@@ -234,7 +234,8 @@ struct vsh {
     int cmdsub_ran;           /* a command substitution ran: its status is $? */
     int tmpseq;               /* temporary file names */
     int in_trap;
-    int got_intr; /* an untrapped SIGINT arrived (interactive: abandon the command line) */
+    int trap_changes; /* trap_install calls: a subshell that made any resyncs on leaving */
+    int got_intr;     /* an untrapped SIGINT arrived (interactive: abandon the command line) */
     int exiting;
     /* interactive state */
     char **history;
@@ -293,6 +294,7 @@ int wait_child(struct vsh *sh, long pid);
 /* jobs.c */
 void signals_init(struct vsh *sh);
 int trap_install(struct vsh *sh, int sig, const char *action);
+void traps_resync(struct vsh *sh);
 void child_sigdefaults(struct vsh *sh, sigset_t *set);
 int signals_run_pending(struct vsh *sh);
 struct job *job_add(struct vsh *sh, const long *pids, int n, const char *name, int state);

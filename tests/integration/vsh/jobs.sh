@@ -50,6 +50,14 @@ bad signal: 2
 no such pid: 1"
 expect_match "kill of a missing pid: reported" "$(err sig)" 'kill: \(99999\)'
 
+# a trap set in a subshell (which runs in-process) is gone afterwards, disposition included:
+# TERM kills the shell again
+run_vrsim subtrap "$TESTIMAGE" -- /bin/vsh -c '(trap "echo in-sub" TERM; kill -TERM $$); echo "after: $?"
+kill -TERM $$; echo not-reached'
+expect_eq "subshell trap: ran inside" "$(out subtrap)" "in-sub
+after: 0"
+expect_eq "subshell trap: TERM's default is back" "$(status subtrap)" 143
+
 # exec replaces the shell: same pid, no return
 run_vrsim ex "$TESTIMAGE" -- /bin/vsh -c 'echo "pid $$"; exec /bin/vsh -c "echo \"pid \$\$\"; exit 5"; echo never'
 expect_eq "exec: one pid" "$(out ex | sort -u | wc -l)" 1
