@@ -69,8 +69,20 @@ static void xb_free(struct xbuf *b)
 static void expand_into(struct xctx *x, struct xbuf *b, const char *s, size_t n, int dq);
 
 /* the end of a ${...} or $(...) body starting right after the opener; quotes respected */
+static size_t match_close_depth(const char *s, size_t i, size_t n, char open, char close,
+                                int level);
+
 static size_t match_close(const char *s, size_t i, size_t n, char open, char close)
 {
+    return match_close_depth(s, i, n, open, close, 0);
+}
+
+/* LEVEL: the nesting of $( and ${ so far; past 200 the text counts as unterminated (its
+ * expansion fails with "nested too deeply" anyway) */
+static size_t match_close_depth(const char *s, size_t i, size_t n, char open, char close, int level)
+{
+    if (level > 200)
+        return n;
     int depth = 1, cases = 0;
     size_t start = i;
     while (i < n) {
@@ -114,7 +126,7 @@ static size_t match_close(const char *s, size_t i, size_t n, char open, char clo
         }
         if (c == '$' && i + 1 < n && (s[i + 1] == '(' || s[i + 1] == '{')) {
             char o = s[i + 1];
-            i = match_close(s, i + 2, n, o, o == '(' ? ')' : '}') + 1;
+            i = match_close_depth(s, i + 2, n, o, o == '(' ? ')' : '}', level + 1) + 1;
             continue;
         }
         if (open == '(' && (i == 0 || strchr(" \t\n;&|(", s[i - 1]))) {
@@ -655,6 +667,11 @@ static void tilde(struct xctx *x, struct xbuf *b, const char *s, size_t n, size_
 static void expand_into(struct xctx *x, struct xbuf *b, const char *s, size_t n, int dq)
 {
     size_t i = 0;
+    if (stack_exhausted(x->sh, 8u << 10)) {
+        sh_error(x->sh, "expansion nested too deeply");
+        x->err = 1;
+        return;
+    }
     int heredoc = (x->mode & EXP_HEREDOC) && dq;
     while (i < n && !x->err) {
         char c = s[i];
@@ -1068,6 +1085,10 @@ static long ar_primary(struct arith *a, int noeval)
     ar_skip(a);
     char c = a->s[a->i];
     if (c == '(') {
+        if (stack_exhausted(a->sh, 8u << 10)) {
+            ar_error(a, "nested too deeply");
+            return 0;
+        }
         a->i++;
         long v = ar_assign(a, noeval);
         ar_skip(a);
@@ -1105,6 +1126,10 @@ static long ar_primary(struct arith *a, int noeval)
 static long ar_unary(struct arith *a, int noeval)
 {
     ar_skip(a);
+    if (stack_exhausted(a->sh, 8u << 10)) {
+        ar_error(a, "nested too deeply");
+        return 0;
+    }
     char c = a->s[a->i];
     if (c == '!' && a->s[a->i + 1] != '=') {
         a->i++;

@@ -270,6 +270,10 @@ static void scan_parens(struct parser *p, struct sbuf *b, size_t start)
 static void scan_dollar(struct parser *p, struct sbuf *b)
 {
     size_t start = p->s->pos;
+    if (stack_exhausted(p->sh, 16u << 10)) {
+        syntax_error(p, start, "nested too deeply");
+        return;
+    }
     sb_putc(b, '$');
     p->s->pos++;
     int c = cur(p);

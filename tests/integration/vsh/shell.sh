@@ -76,6 +76,19 @@ in a substitution: 2"
 expect_match "deep recursion: reported" "$(err deep)" "function nesting too deep"
 expect_no_match "deep recursion: no crash" "$(err deep)" "SIGSEGV"
 
+# deep nesting in the parser, the expansions and arithmetic: errors, never a crash
+for kind in braces parens arith; do
+    case $kind in
+    braces) text=$(printf 'echo ${x:-%.0s' $(seq 3000); printf 'y'; printf '}%.0s' $(seq 3000)) ;;
+    parens) text=$(printf '(%.0s' $(seq 3000); printf 'echo deep'; printf ')%.0s' $(seq 3000)) ;;
+    arith) text=$(printf 'echo $((%.0s' 1; printf '(%.0s' $(seq 3000); printf 1; printf ')%.0s' $(seq 3000); printf '))') ;;
+    esac
+    run_vrsim "nest-$kind" "$IMAGE" -- /bin/vsh -c "$text"
+    expect_no_match "deep nesting ($kind): no crash" "$(err nest-$kind)" 'SIGSEGV|killed'
+    expect_match "deep nesting ($kind): an error" "$(err nest-$kind)" 'nested too deeply'
+    expect_eq "deep nesting ($kind): status 2" "$(status nest-$kind)" 2
+done
+
 # an executable script without being a boot-image program runs in a new vsh
 run_vrsim script "$IMAGE" -- /bin/vsh -c 'printf "echo from-script \$1\n" >/tmp/x.sh; chmod_() { :; }; /bin/vsh /tmp/x.sh arg'
 expect_eq "script file" "$(out script)" "from-script arg"
