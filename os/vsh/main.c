@@ -257,8 +257,21 @@ static int more_fd(struct vsh *sh, struct src *s)
     for (;;) {
         char c;
         ssize_t r = read(s->fd, &c, 1);
-        if (r < 0 && errno == EINTR)
+        if (r < 0 && errno == EINTR) {
+            /* ^C at the prompt: the line (and a command being continued) is dropped and a
+             * fresh prompt comes; other signals run their traps and the read goes on */
+            if (signals_run_pending(sh) && s->interactive) {
+                sh->got_intr = 0;
+                sh->status = 130;
+                line.len = 0;
+                s->len = s->pos = 0;
+                char *prompt = prompt_string(sh, 1);
+                out_str(2, "\n");
+                out_str(2, prompt);
+                free(prompt);
+            }
             continue;
+        }
         if (r <= 0) {
             if (!line.len) {
                 s->eof = 1;

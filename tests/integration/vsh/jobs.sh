@@ -50,6 +50,18 @@ bad signal: 2
 no such pid: 1"
 expect_match "kill of a missing pid: reported" "$(err sig)" 'kill: \(99999\)'
 
+# ^C while the interactive shell waits at its prompt: a fresh prompt, $? 130, the shell stays.
+# The second half of the input comes a second later, so the shell is blocked reading when the
+# background vsh's SIGINT arrives.
+set +e
+( printf '%s\n' '/bin/vsh -c "kill -INT $$" &'; sleep 1; printf '%s\n' 'echo "next: $?"' 'exit 3' ) |
+    "$VRSIM" run "$TESTIMAGE" -- /bin/vsh -i >"$TMP/pint.out" 2>"$TMP/pint.err"
+echo $? >"$TMP/pint.status"
+set -e
+expect_eq "^C at the prompt: \$? is 130" "$(out pint)" "next: 130"
+expect_eq "^C at the prompt: the shell goes on" "$(status pint)" 3
+expect_match "^C at the prompt: a fresh prompt" "$(err pint)" '/ \$ '$'\n''/ \$ '
+
 # a trap set in a subshell (which runs in-process) is gone afterwards, disposition included:
 # TERM kills the shell again
 run_vrsim subtrap "$TESTIMAGE" -- /bin/vsh -c '(trap "echo in-sub" TERM; kill -TERM $$); echo "after: $?"
