@@ -741,7 +741,9 @@ static int bi_unset(struct vsh *sh, int argc, char **argv)
         if (funcs) {
             for (struct func **pp = &sh->funcs; *pp; pp = &(*pp)->next)
                 if (!strcmp((*pp)->name, argv[i])) {
-                    *pp = (*pp)->next;
+                    struct func *f = *pp;
+                    *pp = f->next;
+                    func_release(f);
                     break;
                 }
             continue;

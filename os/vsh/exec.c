@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <malloc.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -87,6 +88,14 @@ _Noreturn void sh_exit(struct vsh *sh, int status)
     }
     if (sh->interactive)
         history_save(sh);
+    if (var_get(sh, "VSH_MALLOC_STATS")) {
+        /* VSH_MALLOC_STATS: the leak tests' view of the heap at exit */
+        size_t in_use, mapped;
+        vr_malloc_stats(&in_use, &mapped);
+        char buf[96];
+        int n = snprintf(buf, sizeof buf, "vsh-malloc: in_use=%zu mapped=%zu\n", in_use, mapped);
+        write(2, buf, (size_t)n);
+    }
     _exit(status & 0xff);
 }
 
@@ -325,6 +334,7 @@ __attribute__((noinline)) static void subshell_enter(struct vsh *sh, struct subs
     struct func *fh = NULL, **ft = &fh;
     for (struct func *f = s->funcs; f; f = f->next) {
         struct func *c = vsh_alloc(sizeof *c);
+        c->owner = 0;
         c->name = f->name; /* shared with the parent's entry; never freed by the copy */
         c->body = f->body;
         c->text = f->text;
@@ -384,7 +394,7 @@ __attribute__((noinline)) static void subshell_leave(struct vsh *sh, struct subs
     sh->vars = s->vars;
     while (sh->funcs) {
         struct func *n = sh->funcs->next;
-        free(sh->funcs);
+        func_release(sh->funcs);
         sh->funcs = n;
     }
     sh->funcs = s->funcs;
@@ -491,6 +501,20 @@ struct func *func_find(struct vsh *sh, const char *name)
     return NULL;
 }
 
+void func_release(struct func *f)
+{
+    if (f->running) {
+        f->dead = 1;
+        return;
+    }
+    if (f->owner) {
+        free(f->name);
+        free(f->text);
+        arena_free(&f->arena);
+    }
+    free(f);
+}
+
 static int define_func(struct vsh *sh, const char *name, const char *text)
 {
     struct func *f = vsh_alloc(sizeof *f);
@@ -503,10 +527,13 @@ static int define_func(struct vsh *sh, const char *name, const char *text)
     }
     f->name = vsh_strdup(name);
     f->text = vsh_strdup(text);
-    /* a redefinition hides the old entry; the old body may still be running */
+    f->owner = 1;
+    /* a redefinition replaces the old entry, freed once no call of it is running */
     for (struct func **pp = &sh->funcs; *pp; pp = &(*pp)->next)
         if (!strcmp((*pp)->name, name)) {
-            *pp = (*pp)->next;
+            struct func *old = *pp;
+            *pp = old->next;
+            func_release(old);
             break;
         }
     f->next = sh->funcs;
@@ -539,8 +566,12 @@ static int call_func(struct vsh *sh, struct func *f, int argc, char **argv)
     sh->loop_depth = 0;
     sh->func_depth++;
     sh->status = 0;
+    f->running++;
     if (f->body)
         exec_node(sh, f->body);
+    f->running--;
+    if (f->dead && !f->running)
+        func_release(f);
     sh->func_depth--;
     if (sh->unwind == U_RETURN)
         sh->unwind = U_NONE;

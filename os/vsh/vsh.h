@@ -174,7 +174,11 @@ struct func {
     char *text;
     struct node *body;
     struct arena arena;
+    int owner;   /* 0: a subshell's copy of the entry (name, text and body are the parent's) */
+    int running; /* calls in progress: a redefinition frees the old body after the last one */
+    int dead;    /* unlinked while running */
 };
+void func_release(struct func *f); /* unlinked from the list: freed now or after its calls */
 
 struct alias {
     struct alias *next;
