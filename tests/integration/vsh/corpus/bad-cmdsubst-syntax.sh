@@ -1,0 +1,3 @@
+echo start
+x=$(if)
+echo after $?

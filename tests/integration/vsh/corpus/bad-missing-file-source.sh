@@ -1,0 +1,3 @@
+echo start
+. /no/such/file
+echo after

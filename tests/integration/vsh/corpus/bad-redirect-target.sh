@@ -1,0 +1,2 @@
+echo x > /no/such/dir/file
+echo "status $?"

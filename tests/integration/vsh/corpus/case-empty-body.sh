@@ -1,0 +1,5 @@
+case a in
+  a) ;;
+  b) echo b;;
+esac
+echo after

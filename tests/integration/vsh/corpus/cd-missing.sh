@@ -1,0 +1,4 @@
+d=$(pwd)
+cd /nonexistent/dir 2>/dev/null
+echo "status $?"
+[ "$(pwd)" = "$d" ] && echo unchanged

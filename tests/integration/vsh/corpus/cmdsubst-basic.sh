@@ -1,0 +1,3 @@
+x=$(echo hi)
+y=`echo there`
+echo "$x $y"

@@ -1,0 +1,2 @@
+x=$(echo partial; exit 1; echo never)
+echo "$x $?"

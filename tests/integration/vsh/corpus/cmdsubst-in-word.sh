@@ -1,0 +1,2 @@
+echo pre$(echo mid)post
+echo "a$(echo ' b ')c"

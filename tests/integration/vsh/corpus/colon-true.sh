@@ -1,0 +1,4 @@
+: ignored args
+echo $?
+: ${X:=set-by-colon}
+echo $X

@@ -1,0 +1,3 @@
+f() { :; }
+command -v f echo true
+command -v nosuch_cmd_q; echo "status $?"

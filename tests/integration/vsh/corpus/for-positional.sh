@@ -1,0 +1,5 @@
+set -- p q r
+for x; do echo $x; done
+for x
+do echo again $x
+done

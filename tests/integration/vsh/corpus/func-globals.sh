@@ -1,0 +1,4 @@
+set_it() { value=changed; }
+value=orig
+set_it
+echo $value

@@ -1,0 +1,2 @@
+f() { echo from-f; }
+f | { read x; echo "[$x]"; }

@@ -1,0 +1,6 @@
+f() { return 3; echo no; }
+f; echo $?
+g() { false; }
+g; echo $?
+h() { true; return; }
+h; echo $?

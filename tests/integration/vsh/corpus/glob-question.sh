@@ -1,0 +1,4 @@
+cd "${TMPDIR:-/tmp}"
+: > gq1; : > gq2; : > gq10
+echo gq?
+echo gq??

@@ -1,0 +1,4 @@
+while read l; do echo "> $l"; done <<EOF
+line one
+line two
+EOF

@@ -1,0 +1,4 @@
+while read -r l; do echo "[$l]"; done <<-EOF
+	tabbed
+		twice
+	EOF

@@ -1,0 +1,3 @@
+set -- $(echo 'x  y
+z')
+echo $#

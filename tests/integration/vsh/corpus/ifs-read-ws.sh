@@ -1,0 +1,4 @@
+read a b <<EOF
+   lead   and   trail   
+EOF
+echo "[$a][$b]"

@@ -1,0 +1,6 @@
+old=$IFS
+IFS=-
+x=a-b-c
+set -- $x
+IFS=$old
+echo $# "$*"

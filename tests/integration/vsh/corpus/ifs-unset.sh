@@ -1,0 +1,5 @@
+unset IFS
+x='a	b
+c'
+set -- $x
+echo $#

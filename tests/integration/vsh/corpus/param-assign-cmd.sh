@@ -1,0 +1,4 @@
+f() { echo "in f: $v"; }
+v=global
+v=temp f
+echo "after: $v"

@@ -1,0 +1,2 @@
+x=val
+echo "${x}text${x:+alt}${unset_var:-dflt}"

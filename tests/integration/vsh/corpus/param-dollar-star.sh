@@ -1,0 +1,6 @@
+set -- 'a b' c
+echo "$*"
+IFS=:
+echo "$*"
+IFS=
+echo "$*"

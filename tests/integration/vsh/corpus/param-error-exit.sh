@@ -1,0 +1,3 @@
+echo before
+: ${nothere:?is required}
+echo after

@@ -1,0 +1,4 @@
+s=ok
+echo ${s?oops}
+(echo ${unsetvar?custom message}) 2>/dev/null
+echo status $?

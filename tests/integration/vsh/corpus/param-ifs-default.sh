@@ -1,0 +1,2 @@
+printf '%s' "$IFS" | { read -r x; echo "[${#x}]"; }
+echo "${#IFS}"

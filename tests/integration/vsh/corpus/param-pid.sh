@@ -1,0 +1,3 @@
+a=$$
+b=$(echo $$)
+[ "$a" = "$b" ] && echo same pid in substitution

@@ -1,0 +1,4 @@
+HOME=/home/test
+echo ~ ~/sub "~" x~
+a=~/path
+echo $a

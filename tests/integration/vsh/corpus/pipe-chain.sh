@@ -1,0 +1,1 @@
+echo a b c | { read x y z; echo $z $y $x; } | { read l; echo "[$l]"; }

@@ -1,0 +1,2 @@
+outer=$$
+for i in 1; do echo $$; done | { read p; [ "$p" = "$outer" ] && echo same pid; }

@@ -1,0 +1,2 @@
+/bin/true | /bin/true; echo $?
+echo ignored | /bin/true; echo $?

@@ -1,0 +1,2 @@
+echo x |
+{ read v; echo "v=$v"; }

@@ -1,0 +1,3 @@
+x=outer
+echo inner | read x
+echo $x

@@ -1,0 +1,5 @@
+a="x   y"
+b=$a
+echo "$b"
+c=$a$a
+echo "$c"

@@ -1,0 +1,3 @@
+echo "\a\b\c" | { read -r l; echo "$l"; }
+echo "x\
+y"

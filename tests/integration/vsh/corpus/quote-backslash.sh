@@ -1,0 +1,3 @@
+echo a\ b \$x \\ \' \"
+echo foo\
+bar

@@ -1,0 +1,3 @@
+x="$(echo "a  b")"
+echo "$x"
+echo "$(echo "$(echo 'deep  nest')")"

@@ -1,0 +1,4 @@
+x="line1
+line2"
+echo "$x"
+echo $x

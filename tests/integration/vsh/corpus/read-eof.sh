@@ -1,0 +1,2 @@
+printf 'no-newline' | { read x; echo "status $? [$x]"; }
+printf '' | { read x; echo "status $? [$x]"; }

@@ -1,0 +1,3 @@
+echo gone > /dev/null
+echo kept
+read x < /dev/null; echo "read: $? [$x]"

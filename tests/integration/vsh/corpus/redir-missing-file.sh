@@ -1,0 +1,3 @@
+read x < /nonexistent/file
+echo status $?
+echo after

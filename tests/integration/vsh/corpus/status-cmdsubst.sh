@@ -1,0 +1,4 @@
+x=$(exit 5)
+echo $?
+x=$(true)
+echo $?

@@ -1,0 +1,3 @@
+cd "${TMPDIR:-/tmp}"
+/ 2>/dev/null
+echo $?

@@ -1,0 +1,3 @@
+(exit 9; echo no)
+echo "after subshell: $?"
+exit 2

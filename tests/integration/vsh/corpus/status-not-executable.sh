@@ -1,0 +1,4 @@
+cd "${TMPDIR:-/tmp}"
+echo 'echo hi' > notexec
+./notexec 2>/dev/null
+echo $?

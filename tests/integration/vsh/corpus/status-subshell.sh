@@ -1,0 +1,4 @@
+(exit 3)
+echo $?
+(false; true)
+echo $?

@@ -1,0 +1,3 @@
+cd /
+(cd "${TMPDIR:-/tmp}" && pwd >/dev/null)
+pwd

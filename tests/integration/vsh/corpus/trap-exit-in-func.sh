@@ -1,0 +1,3 @@
+f() { trap 'echo trap-from-f' EXIT; }
+f
+echo after-f

@@ -1,0 +1,3 @@
+trap 'echo one' EXIT
+trap - EXIT
+echo body

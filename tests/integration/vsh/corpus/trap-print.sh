@@ -1,0 +1,3 @@
+trap 'echo x' EXIT
+trap
+trap - EXIT

@@ -1,0 +1,2 @@
+# needs: xargs
+printf 'a\nb\nc\n' | xargs echo

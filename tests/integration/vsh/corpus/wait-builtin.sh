@@ -1,0 +1,3 @@
+/bin/true &
+wait
+echo waited $?
