@@ -18,9 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hw-models/iommu/iommu.h"
 #include "prng/vl_prng.h"
+#include "sim/backends/netwire.h"
 #include "tests/unit/hwtest/hwtest.h"
 #include "veridian/errors.h"
 #include "virtio_net.h"
@@ -784,6 +786,185 @@ START_TEST(random_driver_and_wire_against_reference)
 }
 END_TEST
 
+/* ---- the wire (sim/backends/netwire): the responder, loopback, pcap ---- */
+
+static const uint8_t peer[6] = VS_NETWIRE_PEER_MAC;
+
+static size_t arp_request(uint8_t *f, uint32_t target)
+{
+    static const uint8_t a[] = {0, 1, 8, 0, 6, 4, 0, 1};
+    memset(f, 0, 60);
+    memset(f, 0xff, 6);
+    memcpy(f + 6, mac, 6);
+    f[12] = 0x08;
+    f[13] = 0x06;
+    memcpy(f + 14, a, sizeof a);
+    memcpy(f + 22, mac, 6);
+    memcpy(f + 28, "\x0a\x00\x02\x0f", 4); /* 10.0.2.15 */
+    for (int i = 0; i < 4; i++)
+        f[38 + i] = (uint8_t)(target >> (24 - 8 * i));
+    return 60;
+}
+
+/* An ICMP echo request from 10.0.2.15 to 10.0.2.2 with n bytes of payload. */
+static size_t echo_request(uint8_t *f, size_t n)
+{
+    memcpy(f, peer, 6);
+    memcpy(f + 6, mac, 6);
+    f[12] = 0x08;
+    f[13] = 0x00;
+    uint8_t *ip = f + 14;
+    memset(ip, 0, 20);
+    ip[0] = 0x45;
+    ip[2] = (uint8_t)((28 + n) >> 8);
+    ip[3] = (uint8_t)(28 + n);
+    ip[4] = 0x12;
+    ip[5] = 0x34;
+    ip[8] = 64;
+    ip[9] = 1;
+    memcpy(ip + 12, "\x0a\x00\x02\x0f\x0a\x00\x02\x02", 8);
+    uint16_t c = (uint16_t)~vs_inet_sum(ip, 20, 0);
+    ip[10] = (uint8_t)(c >> 8);
+    ip[11] = (uint8_t)c;
+    uint8_t *icmp = ip + 20;
+    memset(icmp, 0, 8);
+    icmp[0] = 8;
+    icmp[4] = 0xbe;
+    icmp[5] = 0xef;
+    icmp[7] = 1;
+    for (size_t i = 0; i < n; i++)
+        icmp[8 + i] = (uint8_t)(i * 3);
+    c = (uint16_t)~vs_inet_sum(icmp, 8 + n, 0);
+    icmp[2] = (uint8_t)(c >> 8);
+    icmp[3] = (uint8_t)c;
+    return 14 + 28 + n;
+}
+
+START_TEST(responder_answers_arp_and_echo)
+{
+    static struct vs_netwire w;
+    char err[256];
+    uint8_t f[VIRTIO_NET_MAX_FRAME], r[VIRTIO_NET_MAX_FRAME];
+    ck_assert_int_eq(vs_netwire_open(&w, "bogus", NULL, 0, err, sizeof err), -VK_EINVAL);
+    ck_assert_int_eq(vs_netwire_open(&w, "responder", NULL, 0, err, sizeof err), 0);
+    /* ARP for the peer: a reply to us, with its MAC */
+    size_t n = vs_netwire_respond(&w, f, arp_request(f, VS_NETWIRE_PEER_IP), r);
+    ck_assert_uint_eq(n, 60);
+    ck_assert_mem_eq(r, mac, 6);
+    ck_assert_mem_eq(r + 6, peer, 6);
+    ck_assert_uint_eq(r[21], 2); /* opcode reply */
+    ck_assert_mem_eq(r + 22, peer, 6);
+    ck_assert_mem_eq(r + 28, "\x0a\x00\x02\x02", 4);
+    ck_assert_mem_eq(r + 32, mac, 6);
+    ck_assert_mem_eq(r + 38, "\x0a\x00\x02\x0f", 4);
+    /* ARP for someone else: ignored */
+    ck_assert_uint_eq(vs_netwire_respond(&w, f, arp_request(f, 0x0a000203u), r), 0);
+    ck_assert_uint_eq(w.ignored, 1);
+    /* echo: addresses swapped, checksums right, the body unchanged */
+    for (size_t pay = 0; pay <= 1472; pay += 1472 / 4 + 1) {
+        size_t len = echo_request(f, pay);
+        n = vs_netwire_respond(&w, f, len, r);
+        ck_assert_uint_eq(n, len < 60 ? 60 : len);
+        ck_assert_mem_eq(r, mac, 6);
+        ck_assert_uint_eq(vs_inet_sum(r + 14, 20, 0), 0xffff);
+        ck_assert_mem_eq(r + 26, "\x0a\x00\x02\x02\x0a\x00\x02\x0f", 8);
+        ck_assert_uint_eq(r[34], 0); /* echo reply */
+        ck_assert_uint_eq(vs_inet_sum(r + 34, 8 + pay, 0), 0xffff);
+        ck_assert_mem_eq(r + 38, f + 38, 4 + pay); /* identifier, sequence, data */
+    }
+    /* malformed: truncated, a broken IP or ICMP checksum, a bad version; no answer */
+    size_t len = echo_request(f, 32);
+    uint64_t bad = w.malformed;
+    ck_assert_uint_eq(vs_netwire_respond(&w, f, len - 1, r), 0); /* shorter than total length */
+    ck_assert_uint_eq(vs_netwire_respond(&w, f, 20, r), 0);
+    ck_assert_uint_eq(vs_netwire_respond(&w, f, 10, r), 0);
+    f[24] ^= 1; /* TTL: the header checksum no longer holds */
+    ck_assert_uint_eq(vs_netwire_respond(&w, f, len, r), 0);
+    f[24] ^= 1;
+    f[50] ^= 0x80; /* payload: the ICMP checksum no longer holds */
+    ck_assert_uint_eq(vs_netwire_respond(&w, f, len, r), 0);
+    f[50] ^= 0x80;
+    f[14] = 0x46; /* IHL 6 without the option's bytes in the checksum */
+    ck_assert_uint_eq(vs_netwire_respond(&w, f, len, r), 0);
+    ck_assert_uint_eq(w.malformed, bad + 6);
+    f[14] = 0x45;
+    ck_assert_uint_gt(vs_netwire_respond(&w, f, len, r), 0);
+    vs_netwire_close(&w);
+}
+END_TEST
+
+START_TEST(nic_on_responder_wire_with_pcap)
+{
+    static struct vs_netwire w;
+    char err[256], path[] = "/tmp/vrsim-netwire-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    ck_assert_int_eq(vs_netwire_open(&w, "responder", path, 5000, err, sizeof err), 0);
+    /* the fixture's device, plugged into this wire instead of the recording one */
+    net.backend = vs_netwire_backend();
+    net.ctx = &w;
+    driver_up(F_V1 | F_MAC | F_STATUS);
+    uint8_t f[VIRTIO_NET_MAX_FRAME], got[BUFSZ];
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_ge(post_rx(BUFSZ), 0);
+    kick(&rxq);
+    size_t alen = arp_request(f, VS_NETWIRE_PEER_IP);
+    ck_assert_int_ge(post_tx(f, alen, 0, 1), 0);
+    size_t elen = echo_request(f + 100, 56);
+    ck_assert_int_ge(post_tx(f + 100, elen, 0, 3), 0);
+    kick(&txq);
+    uint64_t now = 0;
+    for (int k = 0; k < 100; k++) {
+        uint64_t t = virtio_net_next_event(&net), tw = vs_netwire_next_event(&w);
+        if (tw < t)
+            t = tw;
+        if (t == VIRTIO_NO_EVENT)
+            break;
+        now = t;
+        vs_netwire_advance(&w, &net, now);
+        ck_assert_int_eq(virtio_net_check(&net), 0);
+    }
+    ck_assert_uint_eq(w.tx_frames, 2);
+    ck_assert_uint_eq(w.answered, 2);
+    ck_assert_uint_eq(w.delivered, 2);
+    ck_assert_uint_eq(now, 2 * LAT + 5000 + LAT); /* the second reply, one latency at the NIC */
+    uint16_t head;
+    uint32_t len;
+    ck_assert_int_eq(dq_reap(&rxq, &head, &len, got), 1);
+    ck_assert_uint_eq(len, HDR + 60);
+    ck_assert_uint_eq(got[HDR + 21], 2); /* the ARP reply */
+    ck_assert_int_eq(dq_reap(&rxq, &head, &len, got), 1);
+    ck_assert_uint_eq(len, HDR + elen);
+    ck_assert_uint_eq(got[HDR + 34], 0); /* the echo reply */
+    vs_netwire_close(&w);
+    /* the capture: header, then 4 records (2 out, 2 in) in time order */
+    FILE *pf = fopen(path, "rb");
+    ck_assert_ptr_nonnull(pf);
+    static uint8_t cap[8192];
+    size_t clen = fread(cap, 1, sizeof cap, pf);
+    fclose(pf);
+    unlink(path);
+    ck_assert_uint_eq(clen, 24 + 4 * 16 + 60 + elen + 60 + elen);
+    ck_assert_mem_eq(cap, "\x4d\x3c\xb2\xa1\x02\x00\x04\x00", 8);
+    ck_assert_uint_eq(cap[20], 1); /* Ethernet */
+    size_t off = 24;
+    uint64_t last = 0;
+    for (int i = 0; i < 4; i++) {
+        uint32_t sec, ns;
+        memcpy(&sec, cap + off, 4);
+        memcpy(&ns, cap + off + 4, 4);
+        uint64_t t = sec * 1000000000ull + ns;
+        ck_assert_uint_ge(t, last);
+        last = t;
+        uint32_t caplen;
+        memcpy(&caplen, cap + off + 8, 4);
+        off += 16 + caplen;
+    }
+    ck_assert_uint_eq(off, clen);
+}
+END_TEST
+
 static Suite *virtio_net_suite(void)
 {
     Suite *s = suite_create("virtio_net");
@@ -797,6 +978,8 @@ static Suite *virtio_net_suite(void)
     tcase_add_test(tc, link_change_and_config_interrupt);
     tcase_add_loop_test(tc, wrong_buffers_need_reset_memory_unchanged, 0, V_COUNT);
     tcase_add_loop_test(tc, random_driver_and_wire_against_reference, 0, 4);
+    tcase_add_test(tc, responder_answers_arp_and_echo);
+    tcase_add_test(tc, nic_on_responder_wire_with_pcap);
     suite_add_tcase(s, tc);
     return s;
 }
