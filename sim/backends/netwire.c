@@ -249,6 +249,68 @@ size_t vs_netwire_respond(struct vs_netwire *w, const uint8_t *frame, size_t len
     }
 }
 
+/* ---- the hostile wire ---- */
+
+size_t vs_netwire_make_bad(enum vs_netwire_bad kind, const uint8_t *frame, size_t len, uint8_t *out)
+{
+    const uint8_t *ip = frame + ETH_HLEN;
+    int v4 = len >= ETH_HLEN + 20 && get16(frame + 12) == ETH_P_IP && (ip[0] >> 4) == 4;
+    size_t ihl = v4 ? (size_t)(ip[0] & 0xf) * 4 : 0;
+    switch (kind) {
+    case VS_NETWIRE_BAD_TRUNCATED:
+        memcpy(out, frame, len < 10 ? len : 10);
+        return len < 10 ? len : 10; /* not even an Ethernet header */
+    case VS_NETWIRE_BAD_OVERSIZED:
+        memcpy(out, frame, len);
+        memset(out + len, 0xee, VIRTIO_NET_MAX_FRAME + 16 - len);
+        return VIRTIO_NET_MAX_FRAME + 16;
+    case VS_NETWIRE_BAD_IP_SHORT:
+        if (!v4)
+            return 0;
+        memcpy(out, frame, ETH_HLEN + 12); /* the header stops before the addresses */
+        return ETH_HLEN + 12;
+    case VS_NETWIRE_BAD_IP_CSUM:
+        if (!v4)
+            return 0;
+        memcpy(out, frame, len);
+        out[ETH_HLEN + 10] ^= 0x5a; /* the header checksum */
+        return len;
+    case VS_NETWIRE_BAD_L4_CSUM: {
+        if (!v4 || ihl < 20 || len < ETH_HLEN + ihl + 8)
+            return 0;
+        size_t at = ip[9] == IP_PROTO_ICMP ? 2 : ip[9] == 6 ? 16 : ip[9] == 17 ? 6 : 0;
+        if (!at || len < ETH_HLEN + ihl + at + 2)
+            return 0;
+        memcpy(out, frame, len);
+        out[ETH_HLEN + ihl + at] ^= 0x5a;
+        out[ETH_HLEN + ihl + at + 1] ^= 0xa5;
+        return len;
+    }
+    case VS_NETWIRE_BAD_KINDS:
+        break;
+    }
+    return 0;
+}
+
+/* Before an honest frame, now and then a bad one made from it (not captured). */
+static void maybe_bad(struct vs_netwire *w, struct virtio_net *n, const uint8_t *frame, size_t len)
+{
+    uint8_t bad[VIRTIO_NET_MAX_FRAME + 16];
+    if (!w->bad_every || ++w->since_bad < w->bad_every)
+        return;
+    w->since_bad = 0;
+    for (unsigned tries = 0; tries < VS_NETWIRE_BAD_KINDS; tries++) {
+        enum vs_netwire_bad k = (enum vs_netwire_bad)w->bad_next;
+        w->bad_next = (w->bad_next + 1) % VS_NETWIRE_BAD_KINDS;
+        size_t blen = vs_netwire_make_bad(k, frame, len, bad);
+        if (blen) {
+            w->bad_sent[k]++;
+            virtio_net_receive(n, bad, blen); /* refusals are the NIC's to count */
+            return;
+        }
+    }
+}
+
 /* ---- the NIC's side ---- */
 
 static int wire_transmit(void *ctx, uint64_t now, const uint8_t *frame, size_t len)
@@ -293,6 +355,7 @@ void vs_netwire_advance(struct vs_netwire *w, struct virtio_net *n, uint64_t now
         if (tw <= now && tw <= tn) {
             struct vs_netwire_frame *f = &w->q[w->q_head];
             virtio_net_advance(n, tw);
+            maybe_bad(w, n, f->data, f->len);
             pcap_record(w, tw, f->data, f->len);
             if (virtio_net_receive(n, f->data, f->len) == 0)
                 w->delivered++;

@@ -14,6 +14,12 @@
  *              ARP request for its address and an ICMPv4 echo request to it, latency ns later,
  *              with correct checksums. Anything else, and anything malformed (a truncated or
  *              checksum-broken IPv4 header or ICMP message), is counted and ignored.
+ * Hostile wire (bad_every = N > 0, for the robustness tests): before every Nth frame delivered
+ * to the NIC the wire delivers a bad one made from it, behind the capture point (it is not in
+ * the pcap), the kinds in turn (enum vs_netwire_bad): truncated below an Ethernet header,
+ * oversized beyond a frame, an IPv4 header cut short, an IPv4 header checksum broken, a
+ * transport (ICMP/TCP/UDP) checksum broken. The first two the NIC refuses and counts; the rest
+ * it delivers, and the stack must drop and count them. Each kind is counted in bad_sent[].
  * Frames on their way to the NIC wait in a bounded queue (VS_NETWIRE_QUEUE frames, in time
  * order); a frame that does not fit is dropped and counted, like a switch port's overrun.
  *
@@ -42,6 +48,14 @@
     }
 
 enum vs_netwire_kind { VS_NETWIRE_NONE, VS_NETWIRE_LOOPBACK, VS_NETWIRE_RESPONDER };
+enum vs_netwire_bad {
+    VS_NETWIRE_BAD_TRUNCATED,
+    VS_NETWIRE_BAD_OVERSIZED,
+    VS_NETWIRE_BAD_IP_SHORT,
+    VS_NETWIRE_BAD_IP_CSUM,
+    VS_NETWIRE_BAD_L4_CSUM,
+    VS_NETWIRE_BAD_KINDS
+};
 
 struct vs_netwire_frame {
     uint64_t when;
@@ -55,6 +69,10 @@ struct vs_netwire {
     int pcap_fd;      /* -1: no capture */
     struct vs_netwire_frame q[VS_NETWIRE_QUEUE];
     uint32_t q_head, q_count;
+    uint64_t bad_every; /* 0: an honest wire */
+    uint64_t since_bad;
+    unsigned bad_next; /* enum vs_netwire_bad */
+    uint64_t bad_sent[VS_NETWIRE_BAD_KINDS];
     /* counters since open */
     uint64_t tx_frames, delivered, refused, overrun, answered, ignored, malformed, pcap_errors;
 };
@@ -71,6 +89,11 @@ uint64_t vs_netwire_next_event(const struct vs_netwire *w);
 /* Bring the NIC and the wire to time now together: frames and the NIC's own work in time
  * order (a frame the NIC sends on the way may come back before now). */
 void vs_netwire_advance(struct vs_netwire *w, struct virtio_net *n, uint64_t now);
+/* The bad frame of kind made from frame (len bytes) into out: its length (0: this frame cannot
+ * carry that kind, e.g. no IPv4 in it; the caller tries the next kind). out holds
+ * VIRTIO_NET_MAX_FRAME + 16 bytes. Exposed for tests. */
+size_t vs_netwire_make_bad(enum vs_netwire_bad kind, const uint8_t *frame, size_t len,
+                           uint8_t *out);
 /* Answer of the responder to one frame: the reply's length (0: no reply) in reply. Exposed for
  * tests; never reads beyond len. */
 size_t vs_netwire_respond(struct vs_netwire *w, const uint8_t *frame, size_t len,

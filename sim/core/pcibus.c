@@ -240,8 +240,8 @@ static uint64_t vcon_model_next_event(const void *state)
 }
 
 /* virtio-net: the model and its wire (sim/backends/netwire); properties as in machfile.c:
- * wire ("none" | "loopback" | "responder"), mac, pcap, latency_ns. The wire and the NIC are
- * advanced together, so frames and the NIC's own work happen in time order. */
+ * wire ("none" | "loopback" | "responder"), mac, pcap, latency_ns, bad_every. The wire and the NIC
+ * are advanced together, so frames and the NIC's own work happen in time order. */
 struct vnet_model {
     struct virtio_net net;
     struct vs_netwire wire;
@@ -271,6 +271,7 @@ static int vnet_model_init(void *state, const struct vs_mach_pci *entry, struct 
     }
     if ((rc = vs_netwire_open(&m->wire, p[0].str, p[2].str, p[3].num, err, errlen)))
         return rc;
+    m->wire.bad_every = p[4].num;
     if ((rc = virtio_net_init(&m->net, mac, vs_netwire_backend(), &m->wire))) {
         snprintf(err, errlen, "virtio-net: the model failed to realize (%d)", rc);
         vs_netwire_close(&m->wire);

@@ -95,7 +95,7 @@ set +e
 expect_eq "vrsim machine, virtio-net: status" "$?" 0
 set -e
 expect_match "vrsim machine, virtio-net: listed" "$(cat "$TMP/mres.out")" \
-    '^pci 00:04.0 virtio-net 1af4:1041 wire=none mac=52:54:00:12:34:56 pcap= latency_ns=100000'
+    '^pci 00:04.0 virtio-net 1af4:1041 wire=none mac=52:54:00:12:34:56 pcap= latency_ns=100000 bad_every=0'
 
 # the machine's memory is the guest memory quota
 printf 'name = "small"\nmemory = "512M"\n[[pci]]\nslot = "03.0"\nmodel = "edu"\n' >"$TMP/small.toml"

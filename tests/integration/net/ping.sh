@@ -25,7 +25,7 @@ run_vrsim a --seed 1 --machine "$TMP/resp.toml" "$TESTIMAGE" -- /test/netping 5 
 expect_eq "ping: status" "$(status a)" 0
 expect_match "ping: the NIC's MAC and link" "$(out a)" '^mac 52:54:00:12:34:56 link up$'
 expect_eq "ping: five replies" "$(out a | grep -cE '^108 bytes from 10\.0\.2\.2: icmp_seq=[1-5] time=[0-9]+ us$')" 5
-expect_match "ping: summary" "$(out a)" '^sent 5 received 5 bad 0$'
+expect_match "ping: summary" "$(out a)" '^sent 5 received 5 bad 0 corrupt 0$'
 expect_match "ping: the driver's counters" "$(out a)" '^driver: rx 6 tx [0-9]+ dropped 0 resets 1$'
 expect_no_match "ping: the driver is silent when all goes well" "$(err a)" 'virtio-net:'
 expect_digest_line a
@@ -52,6 +52,6 @@ machine none none ""
 run_vrsim c --seed 1 --machine "$TMP/none.toml" "$TESTIMAGE" -- /test/netping 2
 expect_eq "no peer: status 1" "$(status c)" 1
 expect_match "no peer: said so" "$(out c)" '^no reply to icmp_seq=2$'
-expect_match "no peer: summary" "$(out c)" '^sent 2 received 0 bad 0$'
+expect_match "no peer: summary" "$(out c)" '^sent 2 received 0 bad 0 corrupt 0$'
 
 finish

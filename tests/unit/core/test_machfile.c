@@ -380,7 +380,7 @@ START_TEST(dump)
                           "memory 16777216 (16 MiB)\n"
                           "pci 00:03.0 edu 1234:11e8 dma_mask=0xfffffff\n"
                           "pci 00:04.0 virtio-net 1af4:1041 wire=loopback "
-                          "mac=52:54:00:12:34:56 pcap= latency_ns=100000\n");
+                          "mac=52:54:00:12:34:56 pcap= latency_ns=100000 bad_every=0\n");
     free(buf);
 }
 END_TEST

@@ -893,6 +893,39 @@ START_TEST(responder_answers_arp_and_echo)
 }
 END_TEST
 
+START_TEST(hostile_wire_makes_each_bad_kind)
+{
+    static struct vs_netwire w;
+    char err[256];
+    uint8_t f[VIRTIO_NET_MAX_FRAME], r[VIRTIO_NET_MAX_FRAME], bad[VIRTIO_NET_MAX_FRAME + 16];
+    ck_assert_int_eq(vs_netwire_open(&w, "responder", NULL, 0, err, sizeof err), 0);
+    size_t n = vs_netwire_respond(&w, f, echo_request(f, 56), r); /* an honest reply */
+    ck_assert_uint_gt(n, 0);
+    ck_assert_uint_lt(vs_netwire_make_bad(VS_NETWIRE_BAD_TRUNCATED, r, n, bad),
+                      VIRTIO_NET_MIN_FRAME);
+    ck_assert_uint_gt(vs_netwire_make_bad(VS_NETWIRE_BAD_OVERSIZED, r, n, bad),
+                      VIRTIO_NET_MAX_FRAME);
+    ck_assert_uint_eq(vs_netwire_make_bad(VS_NETWIRE_BAD_IP_SHORT, r, n, bad), 14 + 12);
+    ck_assert_uint_eq(vs_netwire_make_bad(VS_NETWIRE_BAD_IP_CSUM, r, n, bad), n);
+    ck_assert_uint_ne(vs_inet_sum(bad + 14, 20, 0), 0xffff);
+    ck_assert_uint_eq(vs_netwire_make_bad(VS_NETWIRE_BAD_L4_CSUM, r, n, bad), n);
+    ck_assert_uint_eq(vs_inet_sum(bad + 14, 20, 0), 0xffff); /* the IP header still holds */
+    ck_assert_uint_ne(vs_inet_sum(bad + 34, n - 34, 0), 0xffff);
+    /* the responder itself drops each kind it is given, counting it */
+    uint64_t before = w.malformed;
+    for (unsigned k = 0; k < VS_NETWIRE_BAD_KINDS; k++) {
+        size_t bl = vs_netwire_make_bad((enum vs_netwire_bad)k, f, echo_request(f, 56), bad);
+        ck_assert_uint_eq(vs_netwire_respond(&w, bad, bl, r), 0);
+    }
+    ck_assert_uint_eq(w.malformed, before + VS_NETWIRE_BAD_KINDS);
+    /* an ARP frame has no IPv4 to spoil: only the first two kinds apply */
+    size_t al = arp_request(f, VS_NETWIRE_PEER_IP);
+    ck_assert_uint_eq(vs_netwire_make_bad(VS_NETWIRE_BAD_IP_CSUM, f, al, bad), 0);
+    ck_assert_uint_eq(vs_netwire_make_bad(VS_NETWIRE_BAD_L4_CSUM, f, al, bad), 0);
+    vs_netwire_close(&w);
+}
+END_TEST
+
 START_TEST(nic_on_responder_wire_with_pcap)
 {
     static struct vs_netwire w;
@@ -980,6 +1013,7 @@ static Suite *virtio_net_suite(void)
     tcase_add_loop_test(tc, random_driver_and_wire_against_reference, 0, 4);
     tcase_add_test(tc, responder_answers_arp_and_echo);
     tcase_add_test(tc, nic_on_responder_wire_with_pcap);
+    tcase_add_test(tc, hostile_wire_makes_each_bad_kind);
     suite_add_tcase(s, tc);
     return s;
 }
