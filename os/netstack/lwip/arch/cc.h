@@ -11,7 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifndef BYTE_ORDER /* the host build (the fuzz harness) has <endian.h>'s */
 #define BYTE_ORDER LITTLE_ENDIAN
+#endif
 #define LWIP_NO_INTTYPES_H 1
 #define X8_F "02x"
 #define U16_F "u"
