@@ -29,12 +29,13 @@
  *                              512 or 4096 (default 512), serial: GET_ID's answer, 1..20 of
  *                              [A-Za-z0-9_.-] (default "vrsim-blk")
  *   virtio-net      1af4:1041  wire: the host wire, "none" (default), "loopback" or
- *                              "responder" (sim/backends/netwire.h), mac: "xx:xx:xx:xx:xx:xx", unicast
- *                              (default 52:54:00:12:34:56), pcap: path of a capture file
- *                              (unset: none), latency_ns: virtual ns a frame spends on the
- *                              wire, 0..10^12 (default 100000; 0 is taken as 1), bad_every:
- *                              a bad frame before every Nth one to the NIC, 0..10^6 (default
- *                              0: none; the robustness tests' hostile wire)
+ *                              "responder" (sim/backends/netwire.h), mac:
+ *                              "xx:xx:xx:xx:xx:xx", unicast (default 52:54:00:12:34:56),
+ *                              pcap: path of a capture file (unset: none), latency_ns:
+ *                              virtual ns a frame spends on the wire, 0..10^12 (default
+ *                              100000; 0 is taken as 1), bad_every: a bad frame before every
+ *                              Nth one to the NIC, 0..10^6 (default 0: none; the robustness
+ *                              tests' hostile wire)
  *   virtio-console  1af4:1043  console: "null" (default), "file" or "stdio" (refused when
  *                              instantiated: not implemented yet); output, input: paths (with
  *                              "file"; unset: discarded, none); size: "COLSxROWS" ("80x25")

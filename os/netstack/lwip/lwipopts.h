@@ -52,7 +52,8 @@
 #define LWIP_IPV6_AUTOCONFIG 1
 #define LWIP_IPV6_DHCP6 0
 #define LWIP_IPV6_FRAG 1
-#define IPV6_FRAG_COPYHEADER 1 /* 64-bit pointers: the reassembly helper does not fit the header */
+/* 64-bit pointers: the reassembly helper does not fit in the fragment header */
+#define IPV6_FRAG_COPYHEADER 1
 #define IP_REASSEMBLY 1
 #define IP_FRAG 1
 #define LWIP_HAVE_LOOPIF 1
