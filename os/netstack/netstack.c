@@ -7,7 +7,8 @@
  *   [[interface]]
  *   name = "en0"              # two characters and a digit as lwIP names them ("en", 0)
  *   device = "/dev/net0"      # a network device node (veridian/netdev.h)
- *   address = "10.0.2.15/24"  # static IPv4 address and prefix
+ *   address = "10.0.2.15/24"  # static IPv4 address and prefix, or "dhcp" (lwIP's client:
+ *                             # address, mask and gateway from the network's DHCP server)
  *   gateway = "10.0.2.2"      # optional: the default route, resolved (ARP) at start
  * A missing file means loopback only; a malformed one is reported and the interface skipped.
  *
@@ -34,6 +35,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lwip/dhcp.h"
 #include "lwip/etharp.h"
 #include "lwip/ethip6.h"
 #include "lwip/init.h"
@@ -52,6 +54,7 @@
 #define NS_OPEN_TRIES 100
 #define NS_READ_MAX_NS 1000000000ull /* one read waits at most 1 s */
 #define NS_GW_WAIT_NS 1000000000ull
+#define NS_DHCP_WAIT_NS 10000000000ull /* lwIP's client: its first DISCOVER, then retries */
 
 struct ns_if {
     struct netif nif;
@@ -59,7 +62,7 @@ struct ns_if {
     uint32_t dev; /* the device's handle */
     uint8_t mac[6];
     ip4_addr_t addr, mask, gw;
-    int has_gw;
+    int has_gw, dhcp;
     uint64_t tx_errors;
 };
 
@@ -212,7 +215,8 @@ static void if_up(struct netstack *ns, const struct vl_toml_value *t, unsigned k
     const char *name, *device, *address, *gateway;
     memset(i, 0, sizeof *i);
     if (get_str(t, "name", &name) || strlen(name) != 3 || get_str(t, "device", &device) ||
-        get_str(t, "address", &address) || parse_prefix(address, &i->addr, &i->mask)) {
+        get_str(t, "address", &address) ||
+        (!(i->dhcp = !strcmp(address, "dhcp")) && parse_prefix(address, &i->addr, &i->mask))) {
         ns_log("%s: interface %u needs name (like \"en0\"), device and address (like "
                "\"10.0.2.15/24\"): skipped",
                NS_CONFIG, k);
@@ -254,6 +258,8 @@ static void if_up(struct netstack *ns, const struct vl_toml_value *t, unsigned k
     netif_set_up(&i->nif);
     if (info[1])
         netif_set_link_up(&i->nif);
+    if (i->dhcp && dhcp_start(&i->nif) != ERR_OK)
+        ns_log("%s: lwIP's DHCP client did not start", name);
     ns->nifs++;
     ns_log("%s %s mac %02x:%02x:%02x:%02x:%02x:%02x link %s", name, address, i->mac[0], i->mac[1],
            i->mac[2], i->mac[3], i->mac[4], i->mac[5], info[1] ? "up" : "down");
@@ -301,6 +307,33 @@ static void run_for(struct netstack *ns, uint64_t ns_time)
     }
 }
 
+/* DHCP interfaces: wait (bounded) for a lease; its router becomes the gateway. */
+static void wait_leases(struct netstack *ns)
+{
+    for (unsigned k = 0; k < ns->nifs; k++) {
+        struct ns_if *i = &ns->ifs[k];
+        if (!i->dhcp)
+            continue;
+        uint64_t end = (uint64_t)vk_clock_get() + NS_DHCP_WAIT_NS;
+        while (!dhcp_supplied_address(&i->nif) && (uint64_t)vk_clock_get() < end)
+            run_for(ns, 10000000ull);
+        if (!dhcp_supplied_address(&i->nif)) {
+            ns_log("%s dhcp: no lease", i->name);
+            continue;
+        }
+        ip4_addr_copy(i->addr, *netif_ip4_addr(&i->nif));
+        ip4_addr_copy(i->mask, *netif_ip4_netmask(&i->nif));
+        ip4_addr_copy(i->gw, *netif_ip4_gw(&i->nif));
+        i->has_gw = !ip4_addr_isany_val(i->gw);
+        if (i->has_gw && !netif_default)
+            netif_set_default(&i->nif);
+        char a[16], m[16];
+        snprintf(a, sizeof a, "%s", ip4addr_ntoa(&i->addr));
+        snprintf(m, sizeof m, "%s", ip4addr_ntoa(&i->mask));
+        ns_log("%s dhcp: %s mask %s gateway %s", i->name, a, m, ip4addr_ntoa(&i->gw));
+    }
+}
+
 static void resolve_gateways(struct netstack *ns)
 {
     for (unsigned k = 0; k < ns->nifs; k++) {
@@ -327,6 +360,7 @@ int main(void)
     static struct netstack ns;
     lwip_init();
     load_config(&ns);
+    wait_leases(&ns);
     resolve_gateways(&ns);
     vr_service_ready();
     for (;;)

@@ -167,6 +167,78 @@ static size_t respond_arp(struct vs_netwire *w, const uint8_t *f, size_t len, ui
     return 60;                  /* padded to the Ethernet minimum */
 }
 
+/* A DHCP server for one client (RFC 2131, just enough for lwIP's client): DISCOVER gets an
+ * OFFER and REQUEST an ACK of VS_NETWIRE_DHCP_IP/24, router and server 10.0.2.2, a day's
+ * lease; sent to the client's MAC and to 255.255.255.255 from 10.0.2.2:67 to port 68. */
+static size_t respond_dhcp(struct vs_netwire *w, const uint8_t *udp, size_t ulen, uint8_t *r)
+{
+    static const uint8_t cookie[4] = {99, 130, 83, 99};
+    const uint8_t *b = udp + 8;
+    size_t blen = ulen - 8;
+    if (blen < 240 || b[0] != 1 || b[1] != 1 || b[2] != 6 || memcmp(b + 236, cookie, 4)) {
+        w->malformed++;
+        return 0;
+    }
+    int type = 0;
+    for (size_t o = 240; o < blen && b[o] != 255;) { /* options: bounded by blen */
+        if (b[o] == 0) {
+            o++;
+            continue;
+        }
+        if (o + 2 > blen || o + 2 + b[o + 1] > blen)
+            break;
+        if (b[o] == 53 && b[o + 1] == 1)
+            type = b[o + 2];
+        o += 2 + (size_t)b[o + 1];
+    }
+    if (type != 1 && type != 3) { /* DISCOVER, REQUEST; the rest (RELEASE...) needs nothing */
+        w->ignored++;
+        return 0;
+    }
+    const size_t bootp = 236 + 4 + 3 + 6 + 6 + 6 + 6 + 6 + 1, rlen = ETH_HLEN + 20 + 8 + bootp;
+    memset(r, 0, rlen);
+    memcpy(r, b + 28, 6); /* chaddr */
+    memcpy(r + 6, peer_mac, 6);
+    put16(r + 12, ETH_P_IP);
+    uint8_t *ip = r + ETH_HLEN, *u = ip + 20, *o = u + 8;
+    ip[0] = 0x45;
+    put16(ip + 2, (uint16_t)(20 + 8 + bootp));
+    ip[8] = 64;
+    ip[9] = 17;
+    put32(ip + 12, VS_NETWIRE_PEER_IP);
+    put32(ip + 16, 0xffffffffu);
+    put16(ip + 10, (uint16_t)~vs_inet_sum(ip, 20, 0));
+    put16(u, 67);
+    put16(u + 2, 68);
+    put16(u + 4, (uint16_t)(8 + bootp));
+    o[0] = 2; /* BOOTREPLY */
+    o[1] = 1;
+    o[2] = 6;
+    memcpy(o + 4, b + 4, 4);           /* xid */
+    memcpy(o + 10, b + 10, 2);         /* flags */
+    put32(o + 16, VS_NETWIRE_DHCP_IP); /* yiaddr */
+    put32(o + 20, VS_NETWIRE_PEER_IP); /* siaddr */
+    memcpy(o + 28, b + 28, 16);        /* chaddr */
+    memcpy(o + 236, cookie, 4);
+    uint8_t *p = o + 240;
+    *p++ = 53, *p++ = 1, *p++ = type == 1 ? 2 : 5; /* OFFER, ACK */
+    *p++ = 54, *p++ = 4, put32(p, VS_NETWIRE_PEER_IP), p += 4;
+    *p++ = 51, *p++ = 4, put32(p, 86400), p += 4;
+    *p++ = 1, *p++ = 4, put32(p, 0xffffff00u), p += 4;
+    *p++ = 3, *p++ = 4, put32(p, VS_NETWIRE_PEER_IP), p += 4;
+    *p++ = 255;
+    /* the UDP checksum over the pseudo header */
+    uint8_t ph[12];
+    memcpy(ph, ip + 12, 8);
+    ph[8] = 0;
+    ph[9] = 17;
+    put16(ph + 10, (uint16_t)(8 + bootp));
+    uint16_t cs = (uint16_t)~vs_inet_sum(u, 8 + bootp, vs_inet_sum(ph, sizeof ph, 0));
+    put16(u + 6, cs ? cs : 0xffff);
+    w->dhcp_replies++;
+    return rlen;
+}
+
 static size_t respond_ip(struct vs_netwire *w, const uint8_t *f, size_t len, uint8_t *r)
 {
     const uint8_t *ip = f + ETH_HLEN;
@@ -180,6 +252,9 @@ static size_t respond_ip(struct vs_netwire *w, const uint8_t *f, size_t len, uin
         w->malformed++; /* truncated, or a broken header checksum */
         return 0;
     }
+    if (ip[9] == 17 && tot - ihl >= 8 && get16(ip + ihl + 2) == 67 && get16(ip + ihl + 4) >= 8 &&
+        get16(ip + ihl + 4) <= tot - ihl)
+        return respond_dhcp(w, ip + ihl, get16(ip + ihl + 4), r);
     if (get32(ip + 16) != VS_NETWIRE_PEER_IP || ip[9] != IP_PROTO_ICMP ||
         (get16(ip + 6) & 0x3fff)) { /* not ours, not ICMP, or a fragment */
         w->ignored++;
@@ -242,7 +317,7 @@ size_t vs_netwire_respond(struct vs_netwire *w, const uint8_t *frame, size_t len
     case ETH_P_ARP:
         return respond_arp(w, frame, len, reply);
     case ETH_P_IP:
-        return bcast ? (w->ignored++, 0) : respond_ip(w, frame, len, reply);
+        return respond_ip(w, frame, len, reply); /* broadcast: DHCP only */
     default:
         w->ignored++;
         return 0;

@@ -12,8 +12,10 @@
  *   loopback   every transmitted frame comes back to the NIC latency ns later.
  *   responder  a simulated peer host (VS_NETWIRE_PEER_IP, VS_NETWIRE_PEER_MAC): it answers an
  *              ARP request for its address and an ICMPv4 echo request to it, latency ns later,
- *              with correct checksums. Anything else, and anything malformed (a truncated or
- *              checksum-broken IPv4 header or ICMP message), is counted and ignored.
+ *              with correct checksums, and is a DHCP server for one client (DISCOVER ->
+ *              OFFER, REQUEST -> ACK of 10.0.2.15/24, router 10.0.2.2). Anything else, and
+ *              anything malformed (a truncated or checksum-broken IPv4 header or ICMP
+ *              message, a short BOOTP message), is counted and ignored.
  * Hostile wire (bad_every = N > 0, for the robustness tests): before every Nth frame delivered
  * to the NIC the wire delivers a bad one made from it, behind the capture point (it is not in
  * the pcap), the kinds in turn (enum vs_netwire_bad): truncated below an Ethernet header,
@@ -42,6 +44,7 @@
 
 #define VS_NETWIRE_QUEUE 64u
 #define VS_NETWIRE_PEER_IP 0x0a000202u /* 10.0.2.2 */
+#define VS_NETWIRE_DHCP_IP 0x0a00020fu /* 10.0.2.15: what the DHCP server hands out */
 #define VS_NETWIRE_PEER_MAC                                                                        \
     {                                                                                              \
         0x52, 0x55, 0x0a, 0x00, 0x02, 0x02                                                         \
@@ -74,6 +77,7 @@ struct vs_netwire {
     unsigned bad_next; /* enum vs_netwire_bad */
     uint64_t bad_sent[VS_NETWIRE_BAD_KINDS];
     /* counters since open */
+    uint64_t dhcp_replies;
     uint64_t tx_frames, delivered, refused, overrun, answered, ignored, malformed, pcap_errors;
 };
 

@@ -3,7 +3,8 @@
 # of its own: it is not in the default services.toml yet), it reads /etc/net.toml, opens
 # /dev/net0 (drivers/virtio-net on a responder wire), brings en0 up as 10.0.2.15/24 with the
 # NIC's MAC, resolves its gateway 10.0.2.2 by ARP (the wire's responder answers), signals
-# readiness and keeps running lwIP. The pcap (build/test-pcaps/netstack.pcap) shows the ARP
+# readiness and keeps running lwIP; with address = "dhcp" it leases its address from the
+# wire's DHCP server instead. The pcap (build/test-pcaps/netstack.pcap) shows the ARP
 # exchange and opens cleanly in tshark. Without a NIC the service comes up with loopback only
 # and says why. One seed gives one trace digest.
 . "$(dirname "$0")/../lib.sh"
@@ -48,6 +49,27 @@ if command -v tshark >/dev/null; then
     expect_eq "pcap: the gateway's ARP reply" "$(ts -Y 'arp.opcode == 2 && arp.src.proto_ipv4 == 10.0.2.2' | wc -l)" 1
     expect_eq "pcap: nothing malformed, no bad checksum" \
         "$(ts -Y '_ws.malformed || _ws.expert.severity >= warning || ip.checksum.status == 0' | wc -l)" 0
+fi
+
+# DHCP: address = "dhcp" in /etc/net.toml; the wire's DHCP server hands out 10.0.2.15/24
+# with router 10.0.2.2, which then resolves as before; the pcap has the whole exchange
+sed -i 's|^address = .*|address = "dhcp"|; /^gateway/d' "$TMP/root-ns/etc/net.toml"
+"$MKBOOTFS" -o "$TMP/dhcp.bootfs" "$TMP/root-ns" >/dev/null
+printf 'memory = "1G"\n[[pci]]\nslot = "07.0"\nmodel = "virtio-net"\nwire = "responder"\npcap = "%s"\n' \
+    "$PCAPS/netstack-dhcp.pcap" >"$TMP/dhcp.toml"
+run_vrsim d --seed 5 --machine "$TMP/dhcp.toml" "$TMP/dhcp.bootfs" -- /test/sleepy 5000
+expect_eq "dhcp: the console program ran" "$(status d)" 0
+expect_match "dhcp: leased" "$(err d)" \
+    'netstack: en0 dhcp: 10\.0\.2\.15 mask 255\.255\.255\.0 gateway 10\.0\.2\.2'
+expect_match "dhcp: the gateway resolved" "$(err d)" \
+    'netstack: en0 gateway 10\.0\.2\.2 is at 52:55:0a:00:02:02'
+if command -v tshark >/dev/null; then
+    tsd() { tshark -r "$PCAPS/netstack-dhcp.pcap" -o ip.check_checksum:TRUE \
+        -o udp.check_checksum:TRUE "$@" 2>/dev/null; }
+    expect_eq "dhcp pcap: discover, offer, request, ack" \
+        "$(tsd -Y dhcp -T fields -e dhcp.option.dhcp | tr '\n' ' ')" "1 2 3 5 "
+    expect_eq "dhcp pcap: nothing malformed, no bad checksum" \
+        "$(tsd -Y '_ws.malformed || _ws.expert.severity >= warning || ip.checksum.status == 0 || udp.checksum.status == 0' | wc -l)" 0
 fi
 
 # no NIC: loopback only, the reason logged, the service still ready

@@ -926,6 +926,81 @@ START_TEST(hostile_wire_makes_each_bad_kind)
 }
 END_TEST
 
+/* A DHCP message from our MAC (BOOTP op 1) of the given type, options bounded as written. */
+static size_t dhcp_msg(uint8_t *f, int type, size_t trunc)
+{
+    memset(f, 0, 14 + 20 + 8 + 300);
+    memset(f, 0xff, 6);
+    memcpy(f + 6, mac, 6);
+    f[12] = 0x08;
+    uint8_t *ip = f + 14, *u = ip + 20, *b = u + 8;
+    size_t blen = 240 + 3 + 1;
+    ip[0] = 0x45;
+    ip[2] = (uint8_t)((28 + blen) >> 8);
+    ip[3] = (uint8_t)(28 + blen);
+    ip[8] = 64;
+    ip[9] = 17;
+    memset(ip + 16, 0xff, 4);
+    uint16_t c = (uint16_t)~vs_inet_sum(ip, 20, 0);
+    ip[10] = (uint8_t)(c >> 8);
+    ip[11] = (uint8_t)c;
+    u[1] = 68;
+    u[3] = 67;
+    u[4] = (uint8_t)((8 + blen) >> 8);
+    u[5] = (uint8_t)(8 + blen);
+    b[0] = 1;
+    b[1] = 1;
+    b[2] = 6;
+    memcpy(b + 4, "\xde\xad\xbe\xef", 4);
+    memcpy(b + 28, mac, 6);
+    memcpy(b + 236, "\x63\x82\x53\x63", 4);
+    b[240] = 53;
+    b[241] = 1;
+    b[242] = (uint8_t)type;
+    b[243] = 255;
+    return trunc ? trunc : 14 + 28 + blen;
+}
+
+START_TEST(responder_is_a_dhcp_server)
+{
+    static struct vs_netwire w;
+    char err[256];
+    uint8_t f[400], r[VIRTIO_NET_MAX_FRAME];
+    ck_assert_int_eq(vs_netwire_open(&w, "responder", NULL, 0, err, sizeof err), 0);
+    for (int type = 1; type <= 3; type += 2) { /* DISCOVER -> OFFER, REQUEST -> ACK */
+        size_t n = vs_netwire_respond(&w, f, dhcp_msg(f, type, 0), r);
+        ck_assert_uint_gt(n, 14 + 28 + 240);
+        ck_assert_mem_eq(r, mac, 6);
+        const uint8_t *ip = r + 14, *u = ip + 20, *b = u + 8;
+        ck_assert_uint_eq(vs_inet_sum(ip, 20, 0), 0xffff);
+        size_t ulen = (size_t)(u[4] << 8 | u[5]);
+        ck_assert_uint_eq(ulen, n - 14 - 20);
+        uint8_t ph[12] = {ip[12], ip[13], ip[14], ip[15], ip[16], ip[17],
+                          ip[18], ip[19], 0,      17,     u[4],   u[5]};
+        ck_assert_uint_eq(vs_inet_sum(u, ulen, vs_inet_sum(ph, 12, 0)), 0xffff);
+        ck_assert_uint_eq(b[0], 2);
+        ck_assert_mem_eq(b + 4, "\xde\xad\xbe\xef", 4);  /* the client's xid */
+        ck_assert_mem_eq(b + 16, "\x0a\x00\x02\x0f", 4); /* yiaddr 10.0.2.15 */
+        ck_assert_uint_eq(b[240], 53);
+        ck_assert_uint_eq(b[242], type == 1 ? 2 : 5);
+    }
+    ck_assert_uint_eq(w.dhcp_replies, 2);
+    /* short or odd messages: no answer, counted */
+    uint64_t bad = w.malformed;
+    size_t full = dhcp_msg(f, 1, 0);
+    f[14 + 28 + 2] = 4; /* hlen */
+    ck_assert_uint_eq(vs_netwire_respond(&w, f, full, r), 0);
+    ck_assert_uint_eq(w.malformed, bad + 1);
+    dhcp_msg(f, 1, 0);
+    f[14 + 28 + 241] = 200; /* an option running past the message: the type is never read */
+    ck_assert_uint_eq(vs_netwire_respond(&w, f, full, r), 0);
+    ck_assert_uint_eq(vs_netwire_respond(&w, f, dhcp_msg(f, 1, 14 + 28 + 100), r), 0);
+    ck_assert_uint_eq(vs_netwire_respond(&w, f, dhcp_msg(f, 7, 0), r), 0); /* RELEASE */
+    ck_assert_uint_eq(w.dhcp_replies, 2);
+    vs_netwire_close(&w);
+}
+END_TEST
+
 START_TEST(nic_on_responder_wire_with_pcap)
 {
     static struct vs_netwire w;
@@ -1014,6 +1089,7 @@ static Suite *virtio_net_suite(void)
     tcase_add_test(tc, responder_answers_arp_and_echo);
     tcase_add_test(tc, nic_on_responder_wire_with_pcap);
     tcase_add_test(tc, hostile_wire_makes_each_bad_kind);
+    tcase_add_test(tc, responder_is_a_dhcp_server);
     suite_add_tcase(s, tc);
     return s;
 }
