@@ -15,6 +15,7 @@
 #include "vl_toml.h"
 
 static const char *const console_choices[] = {"stdio", "null", "file", NULL};
+static const char *const wire_choices[] = {"none", "loopback", "responder", NULL};
 
 const struct vs_mach_model vs_mach_models[] = {
     {.name = "edu",
@@ -51,15 +52,25 @@ const struct vs_mach_model vs_mach_models[] = {
     {.name = "virtio-net",
      .vendor = 0x1af4,
      .device = 0x1041,
-     .nprops = 2,
-     .props = {{.name = "wire",
-                .type = VS_MP_WORD,
-                .def_str = "none",
-                .help = "host wire the NIC is plugged into"},
-               {.name = "mac",
-                .type = VS_MP_MAC,
-                .def_str = "52:54:00:12:34:56",
-                .help = "MAC address"}}},
+     .implemented = 1,
+     .nprops = 5,
+     .props =
+         {{.name = "wire",
+           .type = VS_MP_ENUM,
+           .def_str = "none",
+           .choices = wire_choices,
+           .help = "host wire the NIC is plugged into"},
+          {.name = "mac", .type = VS_MP_MAC, .def_str = "52:54:00:12:34:56", .help = "MAC address"},
+          {.name = "pcap", .type = VS_MP_PATH, .help = "file the wire's frames go to"},
+          {.name = "latency_ns",
+           .type = VS_MP_UINT,
+           .def_int = 100000,
+           .max = 1000000000000ull,
+           .help = "virtual time a frame spends on the wire"},
+          {.name = "bad_every",
+           .type = VS_MP_UINT,
+           .max = 1000000,
+           .help = "a bad frame before every Nth one to the NIC (0: none)"}}},
     {.name = "virtio-console",
      .vendor = 0x1af4,
      .device = 0x1043,

@@ -28,15 +28,21 @@
  *                              0 is taken as 1: the model's 0 means its default), block_size:
  *                              512 or 4096 (default 512), serial: GET_ID's answer, 1..20 of
  *                              [A-Za-z0-9_.-] (default "vrsim-blk")
- *   virtio-net      1af4:1041  wire: string naming the host wire (default "none"),
- *                              mac: "xx:xx:xx:xx:xx:xx", unicast (default 52:54:00:12:34:56)
+ *   virtio-net      1af4:1041  wire: the host wire, "none" (default), "loopback" or
+ *                              "responder" (sim/backends/netwire.h), mac:
+ *                              "xx:xx:xx:xx:xx:xx", unicast (default 52:54:00:12:34:56),
+ *                              pcap: path of a capture file (unset: none), latency_ns:
+ *                              virtual ns a frame spends on the wire, 0..10^12 (default
+ *                              100000; 0 is taken as 1), bad_every: a bad frame before every
+ *                              Nth one to the NIC, 0..10^6 (default 0: none; the robustness
+ *                              tests' hostile wire)
  *   virtio-console  1af4:1043  console: "null" (default), "file" or "stdio" (refused when
  *                              instantiated: not implemented yet); output, input: paths (with
  *                              "file"; unset: discarded, none); size: "COLSxROWS" ("80x25")
  *   virtio-rng      1af4:1044  (none; its bytes come from the run's seed)
- * edu, virtio-blk, virtio-console and virtio-rng are implemented. The other virtio models are
- * reserved: the parser accepts them (so a file can be written and checked now), `vrsim machine`
- * prints them, and instantiating a machine that has one (vs_machfile_check_implemented, `vrsim
+ * Every model above is implemented. A model may be reserved in the table (implemented = 0;
+ * none is today): the parser accepts it (so a file can be written and checked), `vrsim machine`
+ * prints it, and instantiating a machine that has one (vs_machfile_check_implemented, `vrsim
  * run`) is refused as "not implemented yet".
  *
  * Errors: the first thing wrong, as "FILE:LINE:COL: what is wrong" (TOML syntax errors with

@@ -115,7 +115,7 @@ bad() { # NAME TEXT
 }
 bad syntax 'memory = "2G"\nname = \n'
 bad unknown_model 'memory = "2G"\n[[pci]]\nslot = "03.0"\nmodel = "e1000"\n'
-bad reserved 'memory = "2G"\n[[pci]]\nslot = "03.0"\nmodel = "virtio-net"\n'
+bad net_wire 'memory = "2G"\n[[pci]]\nslot = "03.0"\nmodel = "virtio-net"\nwire = "bogus"\n'
 vrsim_lspci missing --machine "$TMP/missing.toml"
 expect_eq "missing machine file: exit status 2" "$(status missing)" 2
 vrsim_lspci badopt -q

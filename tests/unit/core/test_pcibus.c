@@ -23,6 +23,7 @@
 #include "hw-models/edu/edu.h"
 #include "hw-models/virtio/virtio_blk.h"
 #include "hw-models/virtio/virtio_console.h"
+#include "hw-models/virtio/virtio_net.h"
 #include "hw-models/virtio/virtio_rng.h"
 #include "sim/backends/vconsole.h"
 #include "sim/core/machfile.h"
@@ -253,19 +254,18 @@ START_TEST(rng_seeded)
 }
 END_TEST
 
-START_TEST(unimplemented_refused)
+START_TEST(net_wire_properties)
 {
-    parse("memory = \"1G\"\n"
-          "[[pci]]\nslot = \"03.0\"\nmodel = \"edu\"\n"
-          "\n  [[pci]]\nslot = \"04.0\"\nmodel = \"virtio-net\"\n");
-    memset(b, 0x5a, sizeof *b); /* build needs no initialised struct */
-    ck_assert_int_eq(vs_pcibus_build(b, d, NULL, NULL, err, sizeof err), -VK_ENOSYS);
-    ck_assert_str_eq(err, "m.toml:6:3: model 'virtio-net' (slot 04.0) is not implemented yet");
-    char err2[512];
-    ck_assert_int_eq(vs_machfile_check_implemented(d, err2, sizeof err2), -VK_ENOSYS);
-    ck_assert_str_eq(err, err2);
-    ck_assert_uint_eq(b->nfn, 0);
-    ck_assert_ptr_null(vs_pcibus_device(b, PCI_DEVFN(3, 0)));
+    /* virtio-net: the machine file's MAC and wire reach the model */
+    parse("memory = \"1G\"\n[[pci]]\nslot = \"04.0\"\nmodel = \"virtio-net\"\n"
+          "mac = \"52:54:00:aa:bb:cc\"\nwire = \"responder\"\n");
+    ck_assert_int_eq(vs_pcibus_build(b, d, NULL, NULL, err, sizeof err), 0);
+    ck_assert_str_eq(vs_pcibus_model_name(b, PCI_DEVFN(4, 0)), "virtio-net");
+    const struct virtio_net *n = vs_pcibus_model_state(b, PCI_DEVFN(4, 0));
+    ck_assert_ptr_nonnull(n);
+    ck_assert_uint_eq(n->mac[3], 0xaa);
+    ck_assert_uint_eq(n->mac[5], 0xcc);
+    vs_pcibus_fini(b);
 }
 END_TEST
 
@@ -607,7 +607,7 @@ Suite *pcibus_suite(void)
     tcase_add_test(tc, several_edus);
     tcase_add_test(tc, time_passes);
     tcase_add_test(tc, rng_seeded);
-    tcase_add_test(tc, unimplemented_refused);
+    tcase_add_test(tc, net_wire_properties);
     tcase_add_test(tc, dma_mask_refused);
     tcase_add_test(tc, console_properties);
     tcase_add_test(tc, console_input_waits_for_the_driver);
