@@ -56,6 +56,11 @@ typedef int (*util_walk_fn)(const char *path, const struct stat *st, enum util_p
                             int depth, void *arg);
 int util_walk(const char *path, int follow_top, util_walk_fn fn, void *arg);
 
+/* util/copy.c: copy src to dst (a file, or with recursive a whole tree, symbolic links as
+ * links); remove a tree (depth first). Both report errors themselves and return 0 or 1. */
+int util_copy_path(const char *src, const char *dst, int recursive);
+int util_remove_tree(const char *path);
+
 /* The name of a user or group id from /etc/passwd or /etc/group; 0, or -1 when unknown. */
 int util_user_name(unsigned uid, char *buf, size_t len);
 int util_group_name(unsigned gid, char *buf, size_t len);
