@@ -24,17 +24,18 @@
 
 static const char usage[] = "[-nErs] [-i] [-e SCRIPT]... [-f FILE]... [SCRIPT] [FILE...]";
 
-enum { A_NONE, A_LINE, A_LAST, A_RE };
+enum { A_NONE, A_LINE, A_LAST, A_RE, A_STEP, A_PLUS };
 
 struct addr {
     int type;
-    long line;
-    regex_t *re; /* NULL with A_RE: the last regex used */
+    long line, step; /* A_STEP: first~step; A_PLUS: ADDR1,+line */
+    regex_t *re;     /* NULL with A_RE: the last regex used */
 };
 
 struct cmd {
     struct addr a1, a2;
     int naddr, negate, active;
+    long end_line; /* of an active range ending at a line number */
     char name;
     /* s */
     regex_t *re;
@@ -57,6 +58,7 @@ static struct cmd *cmds;
 static int ncmds, capcmds;
 static int ere, quiet, in_place, separate;
 static regex_t *last_re;
+static size_t last_parsed_nsub = 9; /* groups of the last regex parsed, for \N checks */
 
 /* ---- strings ---- */
 
@@ -171,6 +173,15 @@ static const char *parse_addr(const char *p, struct addr *a)
     if (isdigit((unsigned char)*p)) {
         a->type = A_LINE;
         a->line = strtol(p, (char **)&p, 10);
+        if (*p == '~' && isdigit((unsigned char)p[1])) {
+            a->type = A_STEP;
+            a->step = strtol(p + 1, (char **)&p, 10);
+        }
+        return p;
+    }
+    if (*p == '+' && isdigit((unsigned char)p[1])) {
+        a->type = A_PLUS;
+        a->line = strtol(p + 1, (char **)&p, 10);
         return p;
     }
     if (*p == '$') {
@@ -194,6 +205,8 @@ static const char *parse_addr(const char *p, struct addr *a)
         }
         a->type = A_RE;
         a->re = compile(pat, icase);
+        if (a->re)
+            last_parsed_nsub = a->re->re_nsub;
         free(pat);
         return p;
     }
@@ -325,6 +338,19 @@ static void parse(const char *p)
             }
             c->re = compile(pat, c->icase);
             free(pat);
+            for (const char *r = c->repl; *r; r++) {
+                if (*r != '\\' || !r[1])
+                    continue;
+                r++;
+                size_t nsub = c->re ? c->re->re_nsub : last_parsed_nsub;
+                if (*r >= '1' && *r <= '9' && (size_t)(*r - '0') > nsub)
+                    util_die(1,
+                             "-e expression #1, char 0: invalid reference \\%c on `s' "
+                             "command's RHS",
+                             *r);
+            }
+            if (c->re)
+                last_parsed_nsub = c->re->re_nsub;
             break;
         }
         case 'y': {
@@ -421,7 +447,7 @@ static void resolve_labels(void)
             if (cmds[k].name == ':' && !strcmp(cmds[k].text, c->text))
                 c->target = k;
         if (c->target < 0)
-            util_die(1, "-e expression #1, char 0: can't find label for jump to `%s'", c->text);
+            util_die(4, "-e expression #1, char 0: can't find label for jump to `%s'", c->text);
     }
 }
 
@@ -526,6 +552,10 @@ static int addr_match(struct addr *a, struct input *in, const struct buf *ps)
         return is_last(in);
     case A_RE:
         return match_re(a->re, ps);
+    case A_STEP:
+        if (a->step <= 0)
+            return in->lineno == a->line;
+        return in->lineno >= a->line && (in->lineno - a->line) % a->step == 0;
     }
     return 0;
 }
@@ -539,13 +569,13 @@ static int selects(struct cmd *c, struct input *in, const struct buf *ps)
         r = addr_match(&c->a1, in, ps);
     } else if (c->active) {
         r = 1;
-        if (c->a2.type == A_LINE ? in->lineno >= c->a2.line : addr_match(&c->a2, in, ps))
-            c->active = 0;
-        else if (c->a2.type == A_LINE && in->lineno > c->a2.line)
+        if (c->a2.type == A_LINE || c->a2.type == A_PLUS ? in->lineno >= c->end_line
+                                                         : addr_match(&c->a2, in, ps))
             c->active = 0;
     } else if (addr_match(&c->a1, in, ps)) {
         r = 1;
-        if (c->a2.type == A_LINE ? in->lineno < c->a2.line : 1)
+        c->end_line = c->a2.type == A_PLUS ? in->lineno + c->a2.line : c->a2.line;
+        if (c->a2.type == A_LINE || c->a2.type == A_PLUS ? in->lineno < c->end_line : 1)
             c->active = 1;
         if (c->a2.type == A_LAST && is_last(in))
             c->active = 0;
@@ -555,8 +585,13 @@ static int selects(struct cmd *c, struct input *in, const struct buf *ps)
     return c->negate ? !r : r;
 }
 
+static int missing_newline; /* the last output line had none: add it before more output */
+
 static void emit(struct input *in, const char *s, size_t n, int newline)
 {
+    if (missing_newline)
+        fputc('\n', in->out);
+    missing_newline = 0;
     fwrite(s, 1, n, in->out);
     if (newline)
         fputc('\n', in->out);
@@ -565,7 +600,9 @@ static void emit(struct input *in, const char *s, size_t n, int newline)
 static void emit_ps(struct input *in, const struct buf *ps)
 {
     /* the last line keeps its missing newline, as GNU sed */
-    emit(in, ps->s ? ps->s : "", ps->len, !(is_last(in) && !in->last_had_newline));
+    int nl = !(is_last(in) && !in->last_had_newline);
+    emit(in, ps->s ? ps->s : "", ps->len, nl);
+    missing_newline = !nl;
 }
 
 static void list_line(struct input *in, const struct buf *ps)
