@@ -1,7 +1,11 @@
 /*
  * yes [STRING...]: the strings joined by spaces (or "y"), one a line, until the output
- * fails (the reader went away). Writes in large blocks.
+ * fails (the reader went away). Writes in large blocks, and yields the CPU after each: a
+ * write to the console never blocks, and the kernel does not time-slice (threads switch only
+ * when they block or yield), so without it `yes` on the console would starve every other
+ * thread of the machine, the shell's ^C handling included.
  */
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -35,6 +39,6 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < copies; i++)
         memcpy(block + i * len, line, len);
     while (util_write_all(1, block, copies * len) == 0)
-        ;
+        sched_yield();
     return 1;
 }

@@ -253,6 +253,8 @@ struct vk_kernel {
     struct vk_dma_domain *domains[VK_KERNEL_DEVICES_MAX];
     struct vk_iommu_fault iommu_faults[VK_IOMMU_FAULT_LOG];
     uint64_t iommu_fault_seq; /* faults ever logged: the next record's seq */
+    struct vk_klog_record klog[VK_KLOG_RECORDS]; /* the kernel log (klog.c), a ring */
+    uint64_t klog_seq;                           /* records ever logged */
     void *platform;           /* the platform's machine */
 };
 

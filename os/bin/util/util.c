@@ -283,3 +283,21 @@ int util_group_name(unsigned gid, char *buf, size_t len)
 {
     return id_name("/etc/group", gid, buf, len);
 }
+
+int util_fields(char *line, char **fields, int max)
+{
+    int n = 0;
+    char *p = line;
+    while (n < max) {
+        while (*p == ' ' || *p == '\t' || *p == '\n')
+            p++;
+        if (!*p)
+            break;
+        fields[n++] = p;
+        while (*p && *p != ' ' && *p != '\t' && *p != '\n')
+            p++;
+        if (*p)
+            *p++ = 0;
+    }
+    return n;
+}

@@ -61,6 +61,9 @@ int util_walk(const char *path, int follow_top, util_walk_fn fn, void *arg);
 int util_copy_path(const char *src, const char *dst, int recursive);
 int util_remove_tree(const char *path);
 
+/* Splits line in place at blanks into at most max fields; returns how many. */
+int util_fields(char *line, char **fields, int max);
+
 /* The name of a user or group id from /etc/passwd or /etc/group; 0, or -1 when unknown. */
 int util_user_name(unsigned uid, char *buf, size_t len);
 int util_group_name(unsigned gid, char *buf, size_t len);

@@ -78,3 +78,9 @@ compare_with_host() { # NAME SCRIPT
         cat "$TMP/$name.diff"
     fi
 }
+
+# expect_re WHAT TEXT ERE: the ERE matches somewhere in the whole TEXT, newlines included
+# (lib.sh's expect_match greps line by line, which a pattern spanning lines cannot use).
+expect_re() {
+    if [[ $2 =~ $3 ]]; then pass "$1"; else fail "$1: [$2] does not match /$3/"; fi
+}

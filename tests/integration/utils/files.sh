@@ -108,10 +108,10 @@ ls -l lnk
 ls -ld tree
 S
 run_guest lsl "$TMP/lscript"
-expect_match "ls -l: total line" "$(out lsl)" $'\ntotal [0-9]+\n'
-expect_match "ls -l: a regular file" "$(out lsl)" \
+expect_re "ls -l: total line" "$(out lsl)" $'\ntotal [0-9]+\n'
+expect_re "ls -l: a regular file" "$(out lsl)" \
     $'\n-rw-r--r-- 1 [a-z0-9]+ +[a-z0-9]+ +2 [A-Z][a-z]{2} [ 0-9]{2} ([0-9]{2}:[0-9]{2}| [0-9]{4}) a.txt\n'
-expect_match "ls -l: a directory" "$(out lsl)" $'\ndrwx[-r][-w][-x][-r][-w][-x][-r][-w][-x] [0-9]+ .* other\n'
-expect_match "ls -l: a symbolic link" "$(out lsl)" $'\nlrwxrwxrwx 1 .* lnk -> tree/a.txt\n'
-expect_match "ls -ld: the directory itself" "$(out lsl)" $'\ndrwx.* tree\n'
+expect_re "ls -l: a directory" "$(out lsl)" $'\ndrwx[-r][-w][-x][-r][-w][-x] [0-9]+ .* other\n'
+expect_re "ls -l: a symbolic link" "$(out lsl)" $'\nlrwxrwxrwx 1 .* lnk -> tree/a.txt\n'
+expect_re "ls -ld: the directory itself" "$(out lsl)" $'\ndrwx.* tree\n'
 finish
