@@ -96,4 +96,23 @@ expect_eq "sleep: no operand" "$(section 'sleep')" $'$ sleep\n[stderr]\n[exit 1]
 expect_eq "sleep: bad interval" "$(section 'sleep 1x')" $'$ sleep 1x\n[stderr]\n[exit 1]'
 run_guest sys2 "$TMP/script"
 expect_eq "one seed, one trace" "$(digest sys2)" "$(digest sys)"
+
+# yes writing to the console must not starve the machine (console writes never block and
+# the kernel does not time-slice): with yes as a service, the console program still runs
+# and the machine shuts down. Output is capped: a starved run floods it until the timeout.
+img=$(make_image noisy "$VFS_SERVICE
+[[services]]
+name = \"noisy\"
+path = \"/bin/yes\"
+args = [\"noise\"]
+depends_on = [\"vfs\"]
+")
+set +e
+timeout 20 "$VRSIM" run "$img" -- /bin/echo the console program ran 2>"$TMP/noisy.err" </dev/null |
+    head -c 4000000 >"$TMP/noisy.out"
+st=${PIPESTATUS[0]}
+set -e
+expect_eq "yes as a service: the run ends" "$st" 0
+expect_eq "yes as a service: the console program ran" \
+    "$(grep -c '^the console program ran$' "$TMP/noisy.out")" 1
 finish
