@@ -105,6 +105,19 @@ cat -z
 cat empty.txt noeol.txt
 cat < noeol.txt
 cat - < noeol.txt
+# getopt: clusters, attached arguments, "--", an option after an operand is an operand
+wc -lw words.txt
+head -n3 nums.txt
+head -- nums.txt
+tail -n2 -- nums.txt
+cat -- noeol.txt
+echo -- x
+wc -l -- nums.txt -w
+head -c5 -n2 nums.txt
+grep -ve a -e e words.txt
+cut -d: -f1,3 table.txt
+sort -t: -k3,3nr -k1,1 table.txt
+head -n
 echo a | tee t1 t2
 cat t1 t2
 echo b | tee -a t1
