@@ -91,12 +91,6 @@ static void buf_set(struct buf *b, const char *s, size_t n)
 
 /* ---- parsing ---- */
 
-_Noreturn static void bad_script(const char *msg, const char *p)
-{
-    (void)p;
-    util_die(1, "-e expression #1, char %d: %s", 0, msg);
-}
-
 static const char *skip_ws(const char *p)
 {
     while (*p == ' ' || *p == '\t')
@@ -148,8 +142,7 @@ static char *delimited(const char **pp, char delim, int is_re)
         p++;
     }
     if (*p != delim)
-        util_die(1, "-e expression #1, char %d: unterminated %s", 0,
-                 is_re ? "address regex" : "`s' command");
+        util_die(1, "unterminated %s", is_re ? "address regex" : "`s' command");
     *pp = p + 1;
     return b.s;
 }
@@ -163,7 +156,7 @@ static regex_t *compile(const char *pat, int icase)
     if (rc) {
         char msg[128];
         regerror(rc, re, msg, sizeof msg);
-        util_die(1, "-e expression #1, char 0: %s", msg);
+        util_die(1, "%s", msg);
     }
     return re;
 }
@@ -193,7 +186,7 @@ static const char *parse_addr(const char *p, struct addr *a)
         if (*p == '\\') {
             delim = p[1];
             if (!delim || delim == '\n' || delim == '\\')
-                bad_script("unexpected `,'", p);
+                util_die(1, "invalid address delimiter");
             p++;
         }
         p++;
@@ -292,7 +285,7 @@ static void parse(const char *p)
             if (*p == ',') {
                 p = parse_addr(skip_ws(p + 1), &c->a2);
                 if (c->a2.type == A_NONE)
-                    util_die(1, "-e expression #1, char 0: unexpected `,'");
+                    util_die(1, "unexpected `,'");
                 c->naddr = 2;
             }
         }
@@ -303,7 +296,7 @@ static void parse(const char *p)
         }
         c->name = *p;
         if (!*p)
-            util_die(1, "-e expression #1, char 0: missing command");
+            util_die(1, "missing command");
         p++;
         switch (c->name) {
         case '{':
@@ -313,15 +306,15 @@ static void parse(const char *p)
             continue;
         case '}':
             if (!depth)
-                util_die(1, "-e expression #1, char 0: unexpected `}'");
+                util_die(1, "unexpected `}'");
             if (c->naddr)
-                util_die(1, "-e expression #1, char 0: } doesn't want any addresses");
+                util_die(1, "} doesn't want any addresses");
             cmds[stack[--depth]].target = ncmds - 1;
             break;
         case 's': {
             char delim = *p++;
             if (!delim || delim == '\n' || delim == '\\')
-                util_die(1, "-e expression #1, char 0: unterminated `s' command");
+                util_die(1, "unterminated `s' command");
             char *pat = delimited(&p, delim, 1);
             c->repl = delimited(&p, delim, 0);
             for (;; p++) {
@@ -345,7 +338,7 @@ static void parse(const char *p)
                 size_t nsub = c->re ? c->re->re_nsub : last_parsed_nsub;
                 if (*r >= '1' && *r <= '9' && (size_t)(*r - '0') > nsub)
                     util_die(1,
-                             "-e expression #1, char 0: invalid reference \\%c on `s' "
+                             "invalid reference \\%c on `s' "
                              "command's RHS",
                              *r);
             }
@@ -374,7 +367,7 @@ static void parse(const char *p)
                 *o = 0;
             }
             if (strlen(a) != strlen(b))
-                util_die(1, "-e expression #1, char 0: strings for `y' command are different "
+                util_die(1, "strings for `y' command are different "
                             "lengths");
             for (int x = 0; x < 256; x++)
                 c->ymap[x] = (unsigned char)x;
@@ -391,10 +384,10 @@ static void parse(const char *p)
             break;
         case ':':
             if (c->naddr)
-                util_die(1, "-e expression #1, char 0: : doesn't want any addresses");
+                util_die(1, ": doesn't want any addresses");
             p = parse_label(p, &c->text);
             if (!*c->text)
-                util_die(1, "-e expression #1, char 0: \":\" lacks a label");
+                util_die(1, "\":\" lacks a label");
             break;
         case 'b':
         case 't':
@@ -422,11 +415,11 @@ static void parse(const char *p)
         case 'l':
             break;
         default:
-            util_die(1, "-e expression #1, char 0: unknown command: `%c'", c->name);
+            util_die(1, "unknown command: `%c'", c->name);
         }
         p = skip_ws(p);
         if (*p && *p != ';' && *p != '\n' && *p != '}' && *p != '#')
-            util_die(1, "-e expression #1, char 0: extra characters after command");
+            util_die(1, "extra characters after command");
     }
     (void)depth;
 }
@@ -436,7 +429,7 @@ static void resolve_labels(void)
     for (int i = 0; i < ncmds; i++) {
         struct cmd *c = &cmds[i];
         if (c->name == '{' && c->target < 0)
-            util_die(1, "-e expression #1, char 0: unmatched `{'");
+            util_die(1, "unmatched `{'");
         if (c->name != 'b' && c->name != 't' && c->name != 'T')
             continue;
         if (!*c->text) {
@@ -447,7 +440,7 @@ static void resolve_labels(void)
             if (cmds[k].name == ':' && !strcmp(cmds[k].text, c->text))
                 c->target = k;
         if (c->target < 0)
-            util_die(4, "-e expression #1, char 0: can't find label for jump to `%s'", c->text);
+            util_die(4, "can't find label for jump to `%s'", c->text);
     }
 }
 
@@ -696,7 +689,7 @@ static int substitute(struct cmd *c, struct buf *ps)
                         int k = *r - '0';
                         if ((size_t)k > re->re_nsub)
                             util_die(1,
-                                     "-e expression #1, char 0: invalid reference \\%d on `s' "
+                                     "invalid reference \\%d on `s' "
                                      "command's RHS",
                                      k);
                         if (m[k].rm_so >= 0)
