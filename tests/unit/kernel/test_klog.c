@@ -92,6 +92,7 @@ START_TEST(test_write_and_read)
     c.p = kt_spawn(&T, "init", writer_fn, &c);
     c.res_spawn = kt_give(&T, c.p, &T.m->spawner->o, VK_RIGHT_SPAWN, 0);
     c.res_mmio = kt_give(&T, c.p, &T.m->spawner->o, VK_RIGHT_MMIO, 0);
+    uint32_t pid = c.p->pid; /* the process object is gone after the run */
     kt_run(&T);
     ck_assert_int_eq(c.r[0], -VK_EPERM);
     ck_assert_int_eq(c.r[1], -VK_EBADH);
@@ -101,7 +102,7 @@ START_TEST(test_write_and_read)
     ck_assert_int_eq(c.r[5], 2);
     ck_assert_uint_eq(c.rec[0].kind, VK_KLOG_SERVICE);
     ck_assert_str_eq(c.rec[0].text, "init: start vfs");
-    ck_assert_uint_eq(c.rec[0].pid, c.p->pid);
+    ck_assert_uint_eq(c.rec[0].pid, pid);
     ck_assert_uint_eq(c.rec[1].seq, c.rec[0].seq + 1);
     ck_assert_uint_eq(strlen(c.rec[1].text), VK_KLOG_TEXT - 1);
     ck_assert_ptr_null(strchr(c.rec[1].text, '\n'));
