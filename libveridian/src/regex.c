@@ -843,14 +843,15 @@ int vr_regexec(const struct vr_regex *re, const char *s, size_t len, size_t nmat
                         .eflags = eflags,
                         .nsave = nsave,
                         .gen = 1};
-    x.mark = (unsigned *)p;
-    p += ni * sizeof(unsigned);
-    vr_memset(x.mark, 0, ni * sizeof(unsigned));
+    /* 8-byte-aligned parts first, the 4-byte marks last */
     x.stack = (struct re_stack *)p;
     p += (2 * ni + 2) * sizeof(struct re_stack);
     x.work = (long *)p;
     p += (size_t)nsave * sizeof(long);
     long *best = (long *)p; /* also the seed's empty captures until the first match */
+    p += (size_t)nsave * sizeof(long);
+    x.mark = (unsigned *)p;
+    vr_memset(x.mark, 0, ni * sizeof(unsigned));
     int matched = 0;
     struct re_list *cl = &lists[0], *nl = &lists[1];
     for (long pos = 0; pos <= (long)len; pos++) {
