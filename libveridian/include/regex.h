@@ -32,6 +32,7 @@ typedef struct {
 /* eflags */
 #define REG_NOTBOL 1
 #define REG_NOTEOL 2
+#define REG_STARTEND 4 /* search string[pmatch[0].rm_so, pmatch[0].rm_eo); offsets from string */
 
 /* errors (glibc's values) */
 #define REG_NOMATCH 1

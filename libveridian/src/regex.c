@@ -816,6 +816,15 @@ int vr_regexec(const struct vr_regex *re, const char *s, size_t len, size_t nmat
     const struct re_prog *prog = re->prog;
     if (!prog)
         return VR_REG_BADPAT;
+    long start = 0;
+    if (eflags & VR_REG_STARTEND) {
+        /* search s[rm_so, rm_eo): positions stay relative to s, and the assertions see the
+         * characters before rm_so (a \b or \< there depends on them; ^ matches only at 0) */
+        if (!pmatch || pmatch[0].rm_so < 0 || pmatch[0].rm_eo < pmatch[0].rm_so)
+            return VR_REG_BADPAT; /* glibc's answer is undefined here: refuse */
+        start = pmatch[0].rm_so;
+        len = (size_t)pmatch[0].rm_eo;
+    }
     int nosub = re->cflags & VR_REG_NOSUB;
     /* with REG_NOSUB only the whole match's bounds are tracked */
     int nsave = nosub ? 2 : prog->nsave;
@@ -854,7 +863,7 @@ int vr_regexec(const struct vr_regex *re, const char *s, size_t len, size_t nmat
     vr_memset(x.mark, 0, ni * sizeof(unsigned));
     int matched = 0;
     struct re_list *cl = &lists[0], *nl = &lists[1];
-    for (long pos = 0; pos <= (long)len; pos++) {
+    for (long pos = start; pos <= (long)len; pos++) {
         if (!matched) {
             for (int i = 0; i < nsave; i++)
                 best[i] = -1;
@@ -951,8 +960,9 @@ int regcomp(regex_t *restrict re, const char *restrict pattern, int cflags)
 int regexec(const regex_t *restrict re, const char *restrict s, size_t nmatch,
             regmatch_t pmatch[restrict], int eflags)
 {
-    return vr_regexec((const struct vr_regex *)re, s, strlen(s), nmatch,
-                      (struct vr_regmatch *)pmatch, eflags, &guest_alloc);
+    size_t len = (eflags & REG_STARTEND) && pmatch ? (size_t)pmatch[0].rm_eo : strlen(s);
+    return vr_regexec((const struct vr_regex *)re, s, len, nmatch, (struct vr_regmatch *)pmatch,
+                      eflags, &guest_alloc);
 }
 
 size_t regerror(int err, const regex_t *restrict re, char *restrict buf, size_t len)

@@ -32,6 +32,7 @@ struct vr_regex_alloc {
 #define VR_REG_NOSUB 8
 #define VR_REG_NOTBOL 1
 #define VR_REG_NOTEOL 2
+#define VR_REG_STARTEND 4
 enum {
     VR_REG_NOMATCH = 1,
     VR_REG_BADPAT,
@@ -59,7 +60,8 @@ enum {
 
 int vr_regcomp(struct vr_regex *re, const char *pattern, int cflags,
                const struct vr_regex_alloc *a);
-/* text of length len (NUL not required). */
+/* text of length len (NUL not required); with VR_REG_STARTEND the search covers
+ * [pmatch[0].rm_so, pmatch[0].rm_eo) of s instead, with offsets still relative to s. */
 int vr_regexec(const struct vr_regex *re, const char *s, size_t len, size_t nmatch,
                struct vr_regmatch *pmatch, int eflags, const struct vr_regex_alloc *a);
 size_t vr_regerror(int err, char *buf, size_t len);

@@ -77,10 +77,10 @@ static int find(const struct grep *g, const char *line, size_t from, regmatch_t 
     for (int i = 0; i < g->nre; i++) {
         size_t off = from;
         while (off <= len) {
-            regmatch_t mm;
-            if (regexec(&g->re[i], line + off, 1, &mm, off ? REG_NOTBOL : 0))
+            regmatch_t mm = {(regoff_t)off, (regoff_t)len};
+            if (regexec(&g->re[i], line, 1, &mm, REG_STARTEND))
                 break;
-            size_t so = off + (size_t)mm.rm_so, eo = off + (size_t)mm.rm_eo;
+            size_t so = (size_t)mm.rm_so, eo = (size_t)mm.rm_eo;
             int ok = 1;
             if (g->line_x)
                 ok = so == 0 && eo == len;

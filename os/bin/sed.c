@@ -664,9 +664,11 @@ static int substitute(struct cmd *c, struct buf *ps)
     regmatch_t m[10];
     char *s = ps->s ? ps->s : "";
     while (off <= len) {
-        if (regexec(re, s + off, 10, m, off ? REG_NOTBOL : 0))
+        m[0].rm_so = (regoff_t)off;
+        m[0].rm_eo = (regoff_t)len;
+        if (regexec(re, s, 10, m, REG_STARTEND)) /* \b and \< see the text before off */
             break;
-        size_t so = off + (size_t)m[0].rm_so, eo = off + (size_t)m[0].rm_eo;
+        size_t so = (size_t)m[0].rm_so, eo = (size_t)m[0].rm_eo;
         /* an empty match right after the previous match is not a match (GNU) */
         if (so == eo && (long)so == prev_end) {
             if (so >= len)
@@ -693,7 +695,7 @@ static int substitute(struct cmd *c, struct buf *ps)
                                      "command's RHS",
                                      k);
                         if (m[k].rm_so >= 0)
-                            buf_add(&out, s + off + m[k].rm_so, (size_t)(m[k].rm_eo - m[k].rm_so));
+                            buf_add(&out, s + m[k].rm_so, (size_t)(m[k].rm_eo - m[k].rm_so));
                     } else if (*r == 'n') {
                         buf_add(&out, "\n", 1);
                     } else if (*r == 't') {

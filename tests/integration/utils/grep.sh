@@ -60,6 +60,9 @@ grep '\<eta\>' words.txt
 grep 'ta\b' words.txt
 grep -E '^.{40,}$' words.txt
 grep -c '.' empty.txt
+grep -o '\<[a-z]' words.txt
+grep -o '\B[aeiou]\b' words.txt
+grep -on 'a\w' words.txt
 S
 compare_with_host grep "$TMP/script"
 finish

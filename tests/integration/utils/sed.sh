@@ -79,6 +79,11 @@ sed 'b nowhere' words.txt
 sed -n '/[0-9]\{3\}-/p' code.c
 sed 's/[[:upper:]]/(&)/g' words.txt
 sed '0~3d' nums.txt
+sed 's/\bx/y/g' code.c
+sed 's/\<[a-z]/#/g' words.txt
+sed 's/\Ba/_/g' words.txt
+sed -E 's/\b(.)/[\1]/2g' words.txt
+sed 's/^/> /g' noeol.txt
 S
 compare_with_host sed "$TMP/script"
 finish

@@ -1,6 +1,7 @@
 /*
  * gen_regex_table: writes regex_expected.h, the host glibc's answer for every case of
- * regex_cases.h (regcomp's status; regexec's status and the first 11 subexpressions).
+ * regex_cases.h (regcomp's status; regexec's status and the first 11 subexpressions). With
+ * REG_STARTEND (eflags 4) a case searches its subject from offset 2 on.
  * Run by the `regex-table` target:
  *   cmake --build build --target regex-table   (rewrites tests/unit/regex/regex_expected.h)
  * and by unit.regex.table, which checks that the committed table is what glibc says here.
@@ -19,6 +20,10 @@ static void one(FILE *out, const char *pat, int cflags, int eflags, const char *
     if (!rc) {
         for (int i = 0; i < NSUB; i++)
             m[i].rm_so = m[i].rm_eo = -2;
+        if (eflags & REG_STARTEND) { /* the cases search from offset 2 to the end */
+            m[0].rm_so = 2;
+            m[0].rm_eo = (regoff_t)strlen(subject);
+        }
         ex = regexec(&re, subject, NSUB, m, eflags);
         regfree(&re);
     }

@@ -1,7 +1,7 @@
 /*
  * The regex test cases: CASE(pattern, cflags, eflags, subject). Flags are numbers (glibc's
  * values, which libveridian's <regex.h> shares): cflags 1 EXTENDED, 2 ICASE, 4 NEWLINE,
- * 8 NOSUB; eflags 1 NOTBOL, 2 NOTEOL. gen_regex_table.c runs each through the host's glibc
+ * 8 NOSUB; eflags 1 NOTBOL, 2 NOTEOL, 4 STARTEND (searching from offset 2). gen_regex_table.c runs each through the host's glibc
  * and writes regex_expected.h; test_regex.c runs libveridian's engine and compares.
  * Included twice, with different CASE definitions.
  */
@@ -171,3 +171,13 @@ CASE("([ab]*)(b)", 1, 0, "abab")
 CASE("\\(.*\\)\\(.*\\)", 0, 0, "abc")
 CASE("s\\(.*\\)/\\(.*\\)", 0, 0, "s/a/b")
 CASE("[[:digit:]]\\{3\\}-[[:digit:]]\\{4\\}", 0, 0, "call 555-1234 now")
+/* REG_STARTEND: searching from offset 2, the characters before it still count */
+CASE("\\bx", 1, 4, "xxx x")
+CASE("\\<[a-z]", 1, 4, "ab cd")
+CASE("\\Bb", 1, 4, "abb")
+CASE("^a", 0, 4, "aaa")
+CASE("^a", 4, 4, "a\na")
+CASE("b+", 1, 4, "bbbxbb")
+CASE("(c)(d)?", 1, 4, "abcd")
+CASE("x*", 0, 4, "abc")
+CASE("$", 0, 4, "abc")

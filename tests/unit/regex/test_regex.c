@@ -92,6 +92,10 @@ START_TEST(test_against_glibc)
         struct vr_regmatch m[11];
         for (int k = 0; k < 11; k++)
             m[k].rm_so = m[k].rm_eo = -3;
+        if (c->eflags & 4) { /* REG_STARTEND: from offset 2, as gen_regex_table does */
+            m[0].rm_so = 2;
+            m[0].rm_eo = (long)strlen(c->subject);
+        }
         int ex = vr_regexec(&re, c->subject, strlen(c->subject), 11, m, c->eflags, &talloc);
         vr_regfree(&re, &talloc);
         if (ex != e->exec) {
