@@ -152,7 +152,7 @@ int main(int argc, char **argv)
     int no_empty = 0, c;
     const char *repl = NULL;
     struct reader r = {-1, 0};
-    while ((c = getopt(argc, argv, "+0rtn:I:d:L:")) != -1) {
+    while ((c = getopt(argc, argv, "+0rtn:I:d:")) != -1) {
         switch (c) {
         case '0':
             r.delim = 0;
@@ -164,7 +164,6 @@ int main(int argc, char **argv)
             trace = 1;
             break;
         case 'n':
-        case 'L':
             if (util_parse_long(optarg, 10, &max) || max < 1)
                 util_die(1, "value %s for -%c option should be >= 1", optarg, c);
             break;

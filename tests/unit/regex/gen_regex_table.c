@@ -1,9 +1,9 @@
 /*
- * gen_regex_table: writes regex_expected.h, the host glibc's answer for every case of
+ * gen_regex_table: writes regex_expected.inc, the host glibc's answer for every case of
  * regex_cases.h (regcomp's status; regexec's status and the first 11 subexpressions). With
  * REG_STARTEND (eflags 4) a case searches its subject from offset 2 on.
  * Run by the `regex-table` target:
- *   cmake --build build --target regex-table   (rewrites tests/unit/regex/regex_expected.h)
+ *   cmake --build build --target regex-table   (rewrites tests/unit/regex/regex_expected.inc)
  * and by unit.regex.table, which checks that the committed table is what glibc says here.
  */
 #include <regex.h>

@@ -1,9 +1,9 @@
 /*
  * The regex test cases: CASE(pattern, cflags, eflags, subject). Flags are numbers (glibc's
  * values, which libveridian's <regex.h> shares): cflags 1 EXTENDED, 2 ICASE, 4 NEWLINE,
- * 8 NOSUB; eflags 1 NOTBOL, 2 NOTEOL, 4 STARTEND (searching from offset 2). gen_regex_table.c runs each through the host's glibc
- * and writes regex_expected.h; test_regex.c runs libveridian's engine and compares.
- * Included twice, with different CASE definitions.
+ * 8 NOSUB; eflags 1 NOTBOL, 2 NOTEOL, 4 STARTEND (searching from offset 2). gen_regex_table.c runs
+ * each through the host's glibc and writes regex_expected.inc; test_regex.c runs libveridian's
+ * engine and compares. Included twice, with different CASE definitions.
  */
 /* BRE basics */
 CASE("abc", 0, 0, "xxabcxx")
