@@ -226,13 +226,11 @@ static int run(const char *f)
             printf(spec, arg_double());
             break;
         case 'c': {
+            /* an empty or missing argument is a NUL character, as GNU printf */
             const char *a = next_arg();
             spec[sl++] = 'c';
             spec[sl] = 0;
-            if (a && *a)
-                printf(spec, *a);
-            else if (a || sl > 2)
-                printf(spec, 0), (void)0;
+            printf(spec, a && *a ? *a : 0);
             break;
         }
         case 's': {

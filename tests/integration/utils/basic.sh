@@ -19,6 +19,7 @@ printf '%d\n' 12abc
 printf '%d\n' "'A"
 printf
 printf '%05d|%+d|% d|%.3s\n' 42 7 7 abcdef
+printf '[%c][%3c][%c]' '' '' | hexdump -C
 basename /usr/lib/libc.so .so
 basename /usr/lib/
 basename /
