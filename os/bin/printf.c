@@ -282,8 +282,11 @@ int main(int argc, char **argv)
         int before = argi;
         if (run(fmt))
             break;
-        if (argi == before)
+        if (argi == before) {
+            if (nargs)
+                util_warn("warning: ignoring excess arguments, starting with '%s'", args[0]);
             break; /* the format takes no arguments: once */
+        }
     } while (argi < nargs);
     return fflush(stdout) ? 1 : status;
 }

@@ -590,12 +590,15 @@ static void emit(struct input *in, const char *s, size_t n, int newline)
         fputc('\n', in->out);
 }
 
+/* Whether the pattern and hold spaces end with a newline when printed: a last input line
+ * without one keeps it missing (GNU sed's "chomped" state), and the state moves with the text
+ * through g G h H x; the hold space starts with one. */
+static int ps_chomped = 1, hold_chomped = 1;
+
 static void emit_ps(struct input *in, const struct buf *ps)
 {
-    /* the last line keeps its missing newline, as GNU sed */
-    int nl = !(is_last(in) && !in->last_had_newline);
-    emit(in, ps->s ? ps->s : "", ps->len, nl);
-    missing_newline = !nl;
+    emit(in, ps->s ? ps->s : "", ps->len, ps_chomped);
+    missing_newline = !ps_chomped;
 }
 
 static void list_line(struct input *in, const struct buf *ps)
@@ -744,6 +747,8 @@ static int run(struct input *in)
     int quit = -1;
     struct buf appends = {0};
     int have_line = read_line(in, &ps);
+    ps_chomped = in->last_had_newline;
+    hold_chomped = 1;
     while (have_line) {
         int tflag = 0, deleted = 0, restart = 0;
         appends.len = 0;
@@ -765,7 +770,7 @@ static int run(struct input *in)
                 if (substitute(c, &ps)) {
                     tflag = 1;
                     if (c->print)
-                        emit(in, ps.s, ps.len, 1);
+                        emit_ps(in, &ps);
                 }
                 break;
             case 'y':
@@ -790,11 +795,14 @@ static int run(struct input *in)
                 break;
             }
             case 'p':
-                emit(in, ps.s, ps.len, 1);
+                emit_ps(in, &ps);
                 break;
             case 'P': {
                 char *nl = ps.s ? memchr(ps.s, '\n', ps.len) : NULL;
-                emit(in, ps.s, nl ? (size_t)(nl - ps.s) : ps.len, 1);
+                if (nl)
+                    emit(in, ps.s, (size_t)(nl - ps.s), 1);
+                else
+                    emit_ps(in, &ps);
                 break;
             }
             case 'n':
@@ -806,6 +814,7 @@ static int run(struct input *in)
                     break;
                 }
                 read_line(in, &ps);
+                ps_chomped = in->last_had_newline;
                 break;
             case 'N':
                 if (is_last(in)) {
@@ -821,21 +830,26 @@ static int run(struct input *in)
                     buf_add(&ps, "\n", 1);
                     buf_add(&ps, next.s, next.len);
                     free(next.s);
+                    ps_chomped = in->last_had_newline;
                 }
                 break;
             case 'g':
                 buf_set(&ps, hold.s, hold.len);
+                ps_chomped = hold_chomped;
                 break;
             case 'G':
                 buf_add(&ps, "\n", 1);
                 buf_add(&ps, hold.s, hold.len);
+                ps_chomped = hold_chomped;
                 break;
             case 'h':
                 buf_set(&hold, ps.s ? ps.s : "", ps.len);
+                hold_chomped = ps_chomped;
                 break;
             case 'H':
                 buf_add(&hold, "\n", 1);
                 buf_add(&hold, ps.s ? ps.s : "", ps.len);
+                hold_chomped = ps_chomped;
                 break;
             case 'x': {
                 struct buf t = ps;
@@ -843,6 +857,9 @@ static int run(struct input *in)
                 hold = t;
                 if (!hold.s)
                     buf_add(&hold, "", 0);
+                int tc = ps_chomped;
+                ps_chomped = hold_chomped;
+                hold_chomped = tc;
                 break;
             }
             case '=':
@@ -902,6 +919,7 @@ static int run(struct input *in)
             continue; /* D: the rest of the pattern space, without reading */
         }
         have_line = read_line(in, &ps);
+        ps_chomped = in->last_had_newline;
     }
     free(ps.s);
     free(hold.s);
