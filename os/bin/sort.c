@@ -1,9 +1,10 @@
 /*
- * sort [-nru] [-t SEP] [-k KEY]... [-o FILE] [FILE...]: sort lines, as GNU sort in the C
- * locale. Keys -k F1[.C1][OPTS][,F2[.C2][OPTS]] with per-key options n r b; fields are
+ * sort [-cCfnrusb] [-t SEP] [-k KEY]... [-o FILE] [FILE...]: sort lines, as GNU sort in the C
+ * locale. Keys -k F1[.C1][OPTS][,F2[.C2][OPTS]] with per-key options n r b f; fields are
  * separated by SEP (-t), else by the blank-to-non-blank transition (leading blanks belong
  * to the field). -n compares leading numbers (sign, digits, decimal point; no number is 0),
- * -u outputs the first of each run of equal lines (equal by the keys), -r reverses. Lines
+ * -u outputs the first of each run of equal lines (equal by the keys), -r reverses, -f
+ * folds lower case to upper case, -c checks that the input is sorted (-C quietly). Lines
  * equal by the keys are ordered by the whole line (the "last resort" comparison), unless
  * -u or -s. The sort is a stable merge sort. Exit 0; 2 for a bad option or unreadable file.
  */
@@ -17,7 +18,7 @@
 
 struct key {
     int f1, c1, f2, c2; /* fields and characters, 1-based; f2 0: to the end of line */
-    int numeric, reverse, blanks, blanks_end;
+    int numeric, reverse, blanks, blanks_end, fold;
 };
 
 struct line {
@@ -26,9 +27,9 @@ struct line {
 };
 
 static struct key keys[16];
-static int nkeys, sep = -1, unique, stable, g_numeric, g_reverse, g_blanks;
+static int nkeys, sep = -1, unique, stable, g_numeric, g_reverse, g_blanks, g_fold;
 
-static const char usage[] = "[-nrusb] [-t SEP] [-k KEY]... [-o FILE] [FILE...]";
+static const char usage[] = "[-cCfnrusb] [-t SEP] [-k KEY]... [-o FILE] [FILE...]";
 
 /* Start of field f (1-based) in s, or s+len. */
 static const char *field_start(const char *s, const char *end, int f)
@@ -155,6 +156,16 @@ static int num_cmp(const char *a, const char *ae, const char *b, const char *be)
     return sign * c;
 }
 
+static int fold_cmp(const char *a, const char *ae, const char *b, const char *be)
+{
+    for (; a < ae && b < be; a++, b++) {
+        int x = toupper((unsigned char)*a), y = toupper((unsigned char)*b);
+        if (x != y)
+            return x < y ? -1 : 1;
+    }
+    return (a < ae) - (b < be);
+}
+
 static int str_cmp(const char *a, const char *ae, const char *b, const char *be)
 {
     size_t la = (size_t)(ae - a), lb = (size_t)(be - b);
@@ -171,7 +182,9 @@ static int key_cmp(const struct line *x, const struct line *y)
         const char *a, *ae, *b, *be;
         key_span(k, x, &a, &ae);
         key_span(k, y, &b, &be);
-        int c = k->numeric ? num_cmp(a, ae, b, be) : str_cmp(a, ae, b, be);
+        int c = k->numeric ? num_cmp(a, ae, b, be)
+                : k->fold  ? fold_cmp(a, ae, b, be)
+                           : str_cmp(a, ae, b, be);
         if (c)
             return k->reverse ? -c : c;
     }
@@ -239,6 +252,9 @@ static int parse_opts(const char **s, struct key *k, int end)
             else
                 k->blanks = 1;
             break;
+        case 'f':
+            k->fold = 1;
+            break;
         default:
             return -1;
         }
@@ -262,10 +278,11 @@ static void add_key(const char *spec)
         if (parse_pos(&s, &k->f2, &k->c2) || k->f2 == 0 || parse_opts(&s, k, 1) || *s)
             util_die(2, "invalid number after ',': invalid count at start of '%s'", spec);
     }
-    if (!k->numeric && !k->reverse && !k->blanks && !k->blanks_end) {
+    if (!k->numeric && !k->reverse && !k->blanks && !k->blanks_end && !k->fold) {
         k->numeric = g_numeric;
         k->reverse = g_reverse;
         k->blanks = k->blanks_end = g_blanks;
+        k->fold = g_fold;
     }
 }
 
@@ -275,8 +292,16 @@ int main(int argc, char **argv)
     const char *out_name = NULL;
     const char *key_specs[16];
     int nspecs = 0, c;
-    while ((c = getopt(argc, argv, "bnrusk:t:o:")) != -1) {
+    int check = 0;
+    while ((c = getopt(argc, argv, "bcCfnrusk:t:o:")) != -1) {
         switch (c) {
+        case 'c':
+        case 'C':
+            check = c;
+            break;
+        case 'f':
+            g_fold = 1;
+            break;
         case 'b':
             g_blanks = 1;
             break;
@@ -312,7 +337,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < nspecs; i++)
         add_key(key_specs[i]);
     if (!nkeys) {
-        keys[0] = (struct key){1, 1, 0, 0, g_numeric, g_reverse, g_blanks, g_blanks};
+        keys[0] = (struct key){1, 1, 0, 0, g_numeric, g_reverse, g_blanks, g_blanks, g_fold};
         nkeys = 1;
     }
     size_t n = 0, cap = 1024;
@@ -342,6 +367,18 @@ int main(int argc, char **argv)
         free(buf);
         if (f != stdin)
             fclose(f);
+    }
+    if (check) {
+        /* -c: the first line out of order (equal lines too, with -u), on stderr; -C: quiet */
+        for (size_t i = 1; i < n; i++) {
+            int cmp = line_cmp(&v[i - 1], &v[i]);
+            if (cmp > 0 || (unique && cmp == 0)) {
+                if (check == 'c')
+                    util_warn("%s:%zu: disorder: %s", nfiles ? argv[optind] : "-", i + 1, v[i].s);
+                return 1;
+            }
+        }
+        return 0;
     }
     struct line *tmp = malloc((n ? n : 1) * sizeof *tmp);
     merge_sort(v, tmp, n);

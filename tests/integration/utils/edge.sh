@@ -2,7 +2,7 @@
 # Edge cases beside GNU: sort keys with empty fields, seq's decimals, sed's newline state at
 # an unterminated last line through g G h H x p P N, head's "all but the last N" (GNU), printf's
 # conversions and excess arguments, tr complements, find's -print0/-size, ls of several
-# directories, xargs batching, test's operators.
+# directories, xargs batching, test's operators, sort -f/-c, grep/tr/cut corners.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/common.bash"
 cat >"$TMP/script" <<'S'
@@ -81,6 +81,81 @@ sed -n '$p;$p' noeol.txt
 sed '$!N;P;D' noeol.txt
 sed -n 'p' noeol.txt
 sed 's/end/END/p' noeol.txt
+ls -R .
+ls -d .
+ls tree/
+ls -1 tree tree/a.txt
+ls -A tree/sub/deep
+ls -aF tree
+ls -rR tree
+ls empty.txt nothing words.txt
+grep -l alpha < words.txt
+grep -H alpha < words.txt
+grep -c -v alpha words.txt
+grep -n -o 'e[a-z]' noeol.txt
+grep -x -F 'eta' words.txt
+grep -E -e 'zeta$' -e '^eta' words.txt
+grep -i '[A-C]LPHA' words.txt
+grep -n '' noeol.txt
+grep -c '^' noeol.txt
+tr -d '[:space:]' < noeol.txt
+tr 'a-c' 'A-C' < runs.txt
+tr -s 'a-z' 'A-Z' < runs.txt
+tr '\001-\037' '@' < bytes.bin | wc -c
+tr 'abc' 'x' < runs.txt
+tr -d '\\' < code.c
+cut -b 1-3,2-4 nums.txt
+cut -c 2- noeol.txt
+cut -d ' ' -f 1,3 -s words.txt
+sort -f words.txt
+sort -fu runs.txt
+sort -n -u nums.txt | wc -l
+sort -c nums.txt
+sort -r -n -k 3,3 -t : table.txt
+uniq -i -c runs.txt
+uniq -u words.txt
+wc -c empty.txt noeol.txt
+wc -w < noeol.txt
+cat nums.txt | head -n 1
+head -n 1 nums.txt words.txt noeol.txt
+tail -n 1 nums.txt - < noeol.txt
+tail -c 3 noeol.txt
+seq 3 | xargs -I{} echo item {}
+seq 100 | xargs -n 30 | wc -l
+seq 1000 | tail -n 2
+seq -w 0 2 10
+seq 1e2 1e2 3e2
+echo a\\b
+echo 'a\nb'
+env A=1 env | grep '^A='
+dirname /a/b/
+basename /a/b/ b
+basename a.txt .txt
+test -f tree -o -d tree
+test 10 -gt 9
+test 010 -eq 10
+test ' 1 ' -eq 1
+test -e tree/sub/deep/d.c
+[ -n abc ]
+[ ]
+true extra args
+printf '%s\n' 'a b' "c d"
+printf '%-8s|%8s|\n' left right
+printf '%x %o %c\n' 255 255 65
+printf '%.2f %10.4f\n' 3.14159 2.5
+printf '%b' 'tab\there\n'
+printf '%d %d\n' 1
+find . -maxdepth 1 -type d | sort
+find tree -type f -name '*.c' -exec wc -c '{}' ';' | sort
+find tree -path 'tree/sub*' -prune -o -type f -print | sort
+find tree -depth -type d | sort
+find tree -not -name '*.txt' | sort
+find tree '(' -name a.txt -o -name b.c ')' | sort
+hexdump -C -n 32 -s 16 bytes.bin
+hexdump -v -C -n 48 empty.txt
+sort -c -u runs.txt
+sort runs.txt | sort -C
+sort -k 1f,1 -t : table.txt
 S
 compare_with_host edge "$TMP/script"
 finish
