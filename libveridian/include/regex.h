@@ -2,8 +2,8 @@
  * POSIX regular expressions (src/regex.c): basic (BRE) and extended (ERE) syntax, with the
  * GNU extensions people type (\+ \? \| in BREs; \w \W \s \S \b \B \< \> in both).
  * Matching is leftmost-longest by a Thompson NFA simulation (Pike VM): time O(pattern x
- * text), no exponential blow-up. Not supported: back-references in the pattern (\1 in a
- * BRE is refused with REG_ESUBREG); sed's \1 in a replacement works through regmatch_t.
+ * text), no exponential blow-up. Patterns with back-references (\1..\9) run on a
+ * backtracker whose work is capped: past the cap regexec fails with REG_ESPACE.
  */
 #ifndef _REGEX_H
 #define _REGEX_H

@@ -16,7 +16,10 @@
  * subexpressions on every case of tests/unit/regex but one: an iteration of a starred group
  * that matches empty ((a*)* on "b") leaves the group unset where glibc reports (0,0).
  *
- * Never: recursion on the text, unbounded memory, or reading past len.
+ * Back-references (\1..\9, to a group completed earlier on the same path) make a program
+ * the Pike VM cannot run; those run on a backtracker (bt_run below) with a step cap.
+ *
+ * Never: recursion on the text, unbounded memory or time, or reading past len.
  */
 #include "regex_engine.h"
 
@@ -26,14 +29,15 @@
 
 enum {
     N_EMPTY,
-    N_CHAR,   /* val: the byte (folded under REG_ICASE) */
-    N_ANY,    /* . */
-    N_CLASS,  /* val: class index */
-    N_ASSERT, /* val: A_* */
-    N_GROUP,  /* val: subexpression number, a: child */
-    N_CAT,    /* a: first child, children linked by next */
-    N_ALT,    /* a: first alternative, linked by next */
-    N_REP,    /* a: child, min, max (-1: no bound) */
+    N_CHAR,    /* val: the byte (folded under REG_ICASE) */
+    N_ANY,     /* . */
+    N_CLASS,   /* val: class index */
+    N_ASSERT,  /* val: A_* */
+    N_GROUP,   /* val: subexpression number, a: child */
+    N_CAT,     /* a: first child, children linked by next */
+    N_ALT,     /* a: first alternative, linked by next */
+    N_REP,     /* a: child, min, max (-1: no bound) */
+    N_BACKREF, /* val: the subexpression \N refers to */
 };
 enum { A_BOL, A_EOL, A_WORDB, A_NWORDB, A_WBEG, A_WEND, A_BUFBEG, A_BUFEND };
 
@@ -43,7 +47,7 @@ struct re_node {
 
 /* ---- the program ---- */
 
-enum { I_CHAR, I_ANY, I_ANYNL, I_CLASS, I_SPLIT, I_JMP, I_SAVE, I_ASSERT, I_MATCH };
+enum { I_CHAR, I_ANY, I_ANYNL, I_CLASS, I_SPLIT, I_JMP, I_SAVE, I_ASSERT, I_MATCH, I_BACKREF };
 
 struct re_inst {
     int op, x, y;
@@ -52,13 +56,15 @@ struct re_inst {
 struct re_prog {
     int ninst, nclass, nsave, nthread; /* nthread: consuming instructions + MATCH */
     int cflags;
+    int backrefs; /* the program has I_BACKREF: matched by the bounded backtracker */
     struct re_inst *inst;
     unsigned char (*cls)[32];
 };
 
 struct re_parser {
     const char *p;
-    int ere, cflags, err, depth, ngroups;
+    int ere, cflags, err, depth, ngroups, backrefs;
+    unsigned closed; /* bit N: group N (1..31) is complete where the parser is (for \N) */
     struct re_node *nodes;
     int nnodes, capnodes;
     unsigned char (*cls)[32];
@@ -304,6 +310,8 @@ static int parse_group(struct re_parser *ps)
         return fail(ps, VR_REG_EPAREN);
     ps->p += ps->ere ? 1 : 2;
     ps->depth--;
+    if (num < 32)
+        ps->closed |= 1u << num;
     int g = new_node(ps, N_GROUP, num);
     if (g >= 0)
         ps->nodes[g].a = child;
@@ -376,7 +384,12 @@ static int parse_atom(struct re_parser *ps, int first)
         ps->p += 2;
         switch (e) {
         case '1' ... '9':
-            return fail(ps, VR_REG_ESUBREG); /* back-references are not supported */
+            /* a back-reference to a group completed before it on the same path (not in
+             * another alternative, not one still open), as glibc requires */
+            if (!(ps->closed & (1u << (e - '0'))))
+                return fail(ps, VR_REG_ESUBREG);
+            ps->backrefs = 1;
+            return new_node(ps, N_BACKREF, e - '0');
         case 'w':
         case 'W':
         case 's':
@@ -507,9 +520,11 @@ static int parse_concat(struct re_parser *ps)
 
 static int parse_alt(struct re_parser *ps)
 {
+    unsigned closed0 = ps->closed, closed_all;
     int first = parse_concat(ps);
     if (first < 0 || !at_alt(ps))
         return first;
+    closed_all = ps->closed;
     int alt = new_node(ps, N_ALT, 0);
     if (alt < 0)
         return -1;
@@ -517,12 +532,15 @@ static int parse_alt(struct re_parser *ps)
     int last = first;
     while (at_alt(ps)) {
         ps->p += ps->ere ? 1 : 2;
+        ps->closed = closed0; /* another alternative's groups are not on this path */
         int n = parse_concat(ps);
         if (n < 0)
             return -1;
+        closed_all |= ps->closed;
         ps->nodes[last].next = n;
         last = n;
     }
+    ps->closed = closed_all;
     return alt;
 }
 
@@ -558,6 +576,8 @@ static int gen(struct re_parser *ps, int n, int depth)
         return emit(ps, I_CLASS, nd->val, 0) < 0 ? -1 : 0;
     case N_ASSERT:
         return emit(ps, I_ASSERT, nd->val, 0) < 0 ? -1 : 0;
+    case N_BACKREF:
+        return emit(ps, I_BACKREF, nd->val, 0) < 0 ? -1 : 0;
     case N_GROUP:
         if (emit(ps, I_SAVE, 2 * nd->val, 0) < 0 || gen(ps, nd->a, depth + 1) ||
             emit(ps, I_SAVE, 2 * nd->val + 1, 0) < 0)
@@ -669,6 +689,7 @@ int vr_regcomp(struct vr_regex *re, const char *pattern, int cflags, const struc
     prog->cls = ps.cls;
     prog->cflags = cflags;
     prog->nsave = 2 * (ps.ngroups + 1);
+    prog->backrefs = ps.backrefs;
     prog->nthread = 0;
     for (int i = 0; i < ps.ninst; i++)
         if (ps.inst[i].op <= I_CLASS || ps.inst[i].op == I_MATCH)
@@ -810,6 +831,175 @@ static int consumes(const struct re_exec *x, const struct re_inst *in, int c)
     }
 }
 
+/* ---- back-references: a bounded backtracker ----
+ * A program with \N cannot run on the Pike VM (the text a thread may consume depends on its
+ * own captures). It runs here instead: for each start position, a depth-first search over
+ * every path of the program with an explicit choice stack and an undo trail (no recursion),
+ * keeping the longest match (the first found among equally long ones). A SPLIT entered
+ * again at the same position on one path is an empty loop iteration and fails, so the search
+ * ends; its work is capped at VR_RE_BACKTRACK_MAX steps per regexec, beyond which regexec
+ * fails with REG_ESPACE rather than run for exponential time. */
+
+struct bt_choice {
+    int pc;
+    long pos;
+    size_t trail;
+};
+
+struct bt_undo {
+    long *where;
+    long old;
+};
+
+struct bt {
+    struct bt_choice *stack;
+    size_t nstack, capstack;
+    struct bt_undo *trail;
+    size_t ntrail, captrail;
+    const struct vr_regex_alloc *a;
+};
+
+static int bt_grow(const struct vr_regex_alloc *a, void **v, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap ? *cap * 2 : 64;
+    void *nv = a->alloc(ncap * elem);
+    if (!nv)
+        return -1;
+    if (*v) {
+        vr_memcpy(nv, *v, n * elem);
+        a->free(*v);
+    }
+    *v = nv;
+    *cap = ncap;
+    return 0;
+}
+
+static int bt_set(struct bt *b, long *where, long value)
+{
+    if (bt_grow(b->a, (void **)&b->trail, &b->captrail, b->ntrail, sizeof *b->trail))
+        return -1;
+    b->trail[b->ntrail++] = (struct bt_undo){where, *where};
+    *where = value;
+    return 0;
+}
+
+static int bt_backref(const struct re_exec *x, const long *caps, int n, long pos, long *end)
+{
+    long so = caps[2 * n], eo = caps[2 * n + 1];
+    if (so < 0 || eo < so)
+        return 0; /* an unset group matches nothing */
+    long l = eo - so;
+    if (pos + l > x->len)
+        return 0;
+    for (long i = 0; i < l; i++) {
+        int c = x->s[so + i], d = x->s[pos + i];
+        if (x->prog->cflags & VR_REG_ICASE ? fold(c) != fold(d) : c != d)
+            return 0;
+    }
+    *end = pos + l;
+    return 1;
+}
+
+/* Returns 0 (match in best), VR_REG_NOMATCH or VR_REG_ESPACE. */
+static int bt_run(struct re_exec *x, long start, long *best, const struct vr_regex_alloc *a)
+{
+    const struct re_prog *prog = x->prog;
+    int nsave = x->nsave, rc = VR_REG_NOMATCH;
+    long *caps = a->alloc((size_t)nsave * sizeof *caps + (size_t)prog->ninst * sizeof(long));
+    if (!caps)
+        return VR_REG_ESPACE;
+    long *loop = caps + nsave; /* per SPLIT: the position it was last entered at on this path */
+    struct bt b = {.a = a};
+    unsigned long steps = 0;
+    for (long from = start; from <= x->len && rc == VR_REG_NOMATCH; from++) {
+        long best_end = -1;
+        for (int i = 0; i < nsave; i++)
+            caps[i] = -1;
+        for (int i = 0; i < prog->ninst; i++)
+            loop[i] = -1;
+        b.nstack = b.ntrail = 0;
+        int pc = 0;
+        long pos = from;
+        for (;;) {
+            int ok = 1;
+            if (++steps > VR_RE_BACKTRACK_MAX) {
+                rc = VR_REG_ESPACE;
+                break;
+            }
+            const struct re_inst *in = &prog->inst[pc];
+            switch (in->op) {
+            case I_CHAR:
+            case I_ANY:
+            case I_ANYNL:
+            case I_CLASS:
+                ok = pos < x->len && consumes(x, in, x->s[pos]);
+                pc++, pos++;
+                break;
+            case I_BACKREF:
+                ok = bt_backref(x, caps, in->x, pos, &pos);
+                pc++;
+                break;
+            case I_SPLIT:
+                if (loop[pc] == pos) {
+                    ok = 0; /* an empty iteration */
+                    break;
+                }
+                if (bt_set(&b, &loop[pc], pos) ||
+                    bt_grow(a, (void **)&b.stack, &b.capstack, b.nstack, sizeof *b.stack)) {
+                    rc = VR_REG_ESPACE;
+                    goto out;
+                }
+                b.stack[b.nstack++] = (struct bt_choice){in->y, pos, b.ntrail};
+                pc = in->x;
+                break;
+            case I_JMP:
+                pc = in->x;
+                break;
+            case I_SAVE:
+                if (in->x < nsave && bt_set(&b, &caps[in->x], pos)) {
+                    rc = VR_REG_ESPACE;
+                    goto out;
+                }
+                pc++;
+                break;
+            case I_ASSERT:
+                ok = assert_ok(x, in->x, pos);
+                pc++;
+                break;
+            case I_MATCH:
+                if (pos > best_end) {
+                    best_end = pos;
+                    vr_memcpy(best, caps, (size_t)nsave * sizeof *best);
+                }
+                ok = 0; /* go on: a longer match may follow */
+                break;
+            }
+            if (ok)
+                continue;
+            if (!b.nstack)
+                break;
+            struct bt_choice ch = b.stack[--b.nstack];
+            while (b.ntrail > ch.trail) {
+                b.ntrail--;
+                *b.trail[b.ntrail].where = b.trail[b.ntrail].old;
+            }
+            pc = ch.pc;
+            pos = ch.pos;
+        }
+        if (best_end >= 0 && rc != VR_REG_ESPACE)
+            rc = 0;
+    }
+out:
+    if (b.stack)
+        a->free(b.stack);
+    if (b.trail)
+        a->free(b.trail);
+    a->free(caps);
+    return rc;
+}
+
 int vr_regexec(const struct vr_regex *re, const char *s, size_t len, size_t nmatch,
                struct vr_regmatch *pmatch, int eflags, const struct vr_regex_alloc *a)
 {
@@ -826,6 +1016,25 @@ int vr_regexec(const struct vr_regex *re, const char *s, size_t len, size_t nmat
         len = (size_t)pmatch[0].rm_eo;
     }
     int nosub = re->cflags & VR_REG_NOSUB;
+    if (prog->backrefs) {
+        struct re_exec x = {.prog = prog,
+                            .s = (const unsigned char *)s,
+                            .len = (long)len,
+                            .eflags = eflags,
+                            .nsave = prog->nsave};
+        long *best = a->alloc((size_t)prog->nsave * sizeof *best);
+        if (!best)
+            return VR_REG_ESPACE;
+        int rc = bt_run(&x, start, best, a);
+        if (!rc && !nosub && pmatch)
+            for (size_t i = 0; i < nmatch; i++) {
+                int in = (int)i < prog->nsave / 2 && best[2 * i] >= 0 && best[2 * i + 1] >= 0;
+                pmatch[i].rm_so = in ? best[2 * i] : -1;
+                pmatch[i].rm_eo = in ? best[2 * i + 1] : -1;
+            }
+        a->free(best);
+        return rc;
+    }
     /* with REG_NOSUB only the whole match's bounds are tracked */
     int nsave = nosub ? 2 : prog->nsave;
     size_t nt = (size_t)prog->nthread + 1, ni = (size_t)prog->ninst;

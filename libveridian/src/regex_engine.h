@@ -57,6 +57,9 @@ enum {
 #define VR_RE_DUP_MAX 32767
 #define VR_RE_PROG_MAX 65536
 #define VR_RE_DEPTH_MAX 200
+/* Patterns with back-references run on a backtracker: at most this many steps per regexec
+ * (REG_ESPACE beyond), so a pathological one costs bounded time. */
+#define VR_RE_BACKTRACK_MAX 4000000ul
 
 int vr_regcomp(struct vr_regex *re, const char *pattern, int cflags,
                const struct vr_regex_alloc *a);

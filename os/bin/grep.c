@@ -1,8 +1,8 @@
 /*
  * grep [-EFGcHhilnoqsvwx] [-e PATTERN]... [-f FILE] [PATTERN] [FILE...]: print the lines
  * that match. Basic regular expressions by default, extended with -E, fixed strings with -F
- * (libveridian's <regex.h>: leftmost-longest, no back-references). Several patterns (-e,
- * -f, or newlines in PATTERN) match when any does.
+ * (libveridian's <regex.h>: leftmost-longest, back-references on a bounded backtracker).
+ * Several patterns (-e, -f, or newlines in PATTERN) match when any does.
  *   -c count, -l names of matching files, -q quiet, -s no messages about files, -v invert,
  *   -i ignore case, -n line numbers, -H/-h with/without file names (default: with, for
  *   several files), -o only the matching parts, -w whole words, -x whole lines.

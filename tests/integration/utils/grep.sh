@@ -63,6 +63,10 @@ grep -c '.' empty.txt
 grep -o '\<[a-z]' words.txt
 grep -o '\B[aeiou]\b' words.txt
 grep -on 'a\w' words.txt
+grep '\(ta\).*\1' words.txt
+grep -E '(\w+) \1' words.txt
+grep -c '^\(.\).*\1$' words.txt
+grep '\(a\)\2' words.txt
 S
 compare_with_host grep "$TMP/script"
 finish

@@ -84,6 +84,9 @@ sed 's/\<[a-z]/#/g' words.txt
 sed 's/\Ba/_/g' words.txt
 sed -E 's/\b(.)/[\1]/2g' words.txt
 sed 's/^/> /g' noeol.txt
+sed -n '/\(ta\) \1/p' words.txt
+sed -E 's/(\w+) \1/<\1 twice>/g' words.txt
+sed 's/\(.\)\1/[&]/g' runs.txt
 S
 compare_with_host sed "$TMP/script"
 finish

@@ -138,6 +138,19 @@ START_TEST(test_no_blowup)
         ck_assert_msg(s < 2.0, "%s took %.2f s", pats[i], s);
         vr_regfree(&re, &talloc);
     }
+    /* back-references run on the backtracker: its step cap ends them (no match, or
+     * REG_ESPACE when the cap is reached), in bounded time too */
+    static const char *const brefs[] = {"((a*)*)\\1c", "(a|aa)*\\1b", "(x+x+)+\\1y"};
+    for (size_t i = 0; i < sizeof brefs / sizeof brefs[0]; i++) {
+        struct vr_regex re;
+        ck_assert_int_eq(vr_regcomp(&re, brefs[i], 1, &talloc), 0);
+        clock_t t0 = clock();
+        int rc = vr_regexec(&re, text, 2000, 0, NULL, 0, &talloc);
+        double s = (double)(clock() - t0) / CLOCKS_PER_SEC;
+        ck_assert_msg(rc == 1 || rc == 12, "%s: %d", brefs[i], rc);
+        ck_assert_msg(s < 5.0, "%s took %.2f s", brefs[i], s);
+        vr_regfree(&re, &talloc);
+    }
     free(text);
     ck_assert_int_eq(live, 0);
 }
