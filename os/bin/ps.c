@@ -1,7 +1,10 @@
 /*
- * ps [-ef]: the processes, from /proc: every /proc/<pid> a process announced (its status and
- * cmdline files) with the kernel's ids for it (parent, group, session: process_ids).
- * Columns: PID PPID PGID UID CMD, where CMD is the program name, or with -f the whole
+ * ps [-ef]: the processes. From /proc: every /proc/<pid> a process announced (its status and
+ * cmdline files); and from the kernel log (dmesg's records): the processes that started and
+ * have not exited, such as init, vfs and the drivers, which never announce themselves (their
+ * UID shows as "-"; a process older than the log's last VK_KLOG_RECORDS events is missed).
+ * With the kernel's ids for each (parent, group: process_ids; "-" while that call is not
+ * there). Columns: PID PPID PGID UID CMD, where CMD is the program name, or with -f the whole
  * command line. -e (-A) is accepted: every process is always shown. Exit 0; 1 for a bad
  * option or when /proc cannot be read.
  */
@@ -99,6 +102,39 @@ int main(int argc, char **argv)
         n++;
     }
     closedir(d);
+    /* the kernel log: started and not exited, and not in /proc */
+    struct vk_klog_record *recs = malloc(VK_KLOG_RECORDS * sizeof *recs);
+    long nrec = recs ? vk_klog_read(0, recs, VK_KLOG_RECORDS) : -1;
+    for (long i = 0; i < nrec; i++) {
+        if (recs[i].kind != VK_KLOG_START)
+            continue;
+        uint32_t pid = recs[i].pid;
+        int gone = 0;
+        for (long j = i + 1; j < nrec && !gone; j++)
+            gone = recs[j].kind == VK_KLOG_EXIT && recs[j].pid == pid;
+        for (size_t k = 0; k < n && !gone; k++)
+            gone = v[k].pid == pid;
+        if (gone)
+            continue;
+        char name[VK_KLOG_TEXT + 1];
+        memcpy(name, recs[i].text, VK_KLOG_TEXT);
+        name[VK_KLOG_TEXT] = 0;
+        const char *shown = name, *slash = strrchr(name, '/');
+        if (!full && slash)
+            shown = slash + 1;
+        struct vk_proc_ids ids;
+        char ppid[16] = "-", pgid[16] = "-";
+        if (vk_process_ids(pid, &ids) == 0) {
+            snprintf(ppid, sizeof ppid, "%u", ids.ppid);
+            snprintf(pgid, sizeof pgid, "%u", ids.pgid);
+        }
+        if (n == cap && !(v = realloc(v, (cap *= 2) * sizeof *v)))
+            util_die(1, "out of memory");
+        v[n].pid = pid;
+        snprintf(v[n].line, sizeof v[n].line, "%5u %5s %5s %5s %s", pid, ppid, pgid, "-", shown);
+        n++;
+    }
+    free(recs);
     qsort(v, n, sizeof *v, cmp_proc);
     printf("%5s %5s %5s %5s %s\n", "PID", "PPID", "PGID", "UID", "CMD");
     for (size_t i = 0; i < n; i++)
