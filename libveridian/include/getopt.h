@@ -2,7 +2,9 @@
  * getopt and getopt_long (POSIX getopt; getopt_long as in glibc, without argument
  * permutation: parsing stops at the first operand, as POSIXLY_CORRECT glibc does).
  * The state is the usual globals optarg, optind, opterr, optopt; set optind = 0 (or 1) to
- * parse a new vector from the start.
+ * parse a new vector from the start. Declared here only, not in <unistd.h> as POSIX has it:
+ * a program's own variable named optind (vsh's getopts) would shadow a global there and
+ * break -Wshadow -Werror builds.
  */
 #ifndef _GETOPT_H
 #define _GETOPT_H

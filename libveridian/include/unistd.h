@@ -87,9 +87,4 @@ int pause(void);
 unsigned int sleep(unsigned int seconds);
 int usleep(useconds_t usec);
 
-/* getopt (src/getopt.c; getopt_long in <getopt.h>) */
-extern char *optarg;
-extern int optind, opterr, optopt;
-int getopt(int argc, char *const argv[], const char *optstring);
-
 #endif

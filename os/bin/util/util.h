@@ -12,7 +12,8 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/stat.h>
-#include <unistd.h> /* getopt, for every utility */
+#include <getopt.h> /* getopt, for every utility */
+#include <unistd.h>
 
 void util_init(char **argv);
 const char *util_name(void);

@@ -107,7 +107,8 @@ enum vk_nr {
     VK_NR_PROCESS_SETSID = 58,  /* () -> the new session id: setsid(2) */
     VK_NR_PROCESS_SETUID = 59,  /* (res h, uid): the caller's kernel uid; needs SETUID */
     VK_NR_CONSOLE_CTL = 60,     /* (h, op, arg): the console as a terminal, see "Terminal" */
-    /* the kernel log: see "Kernel log" below */
+    /* the kernel log: see "Kernel log" below (sigabi's PROCESS_EXEC took 61 since this
+     * branch began: when merging, these two move up by one) */
     VK_NR_KLOG_READ = 61,  /* (first_seq, struct vk_klog_record *buf, max) -> records copied */
     VK_NR_KLOG_WRITE = 62, /* (res h, const char *text, len): a service event; needs SPAWN */
     VK_NR_COUNT = 63
