@@ -88,11 +88,15 @@ static void logf_(const char *fmt, ...)
     fputs(buf, stderr);
 }
 
+/* A service event: a mark in the trace and a line in the kernel log (dmesg). */
 static void mark(const char *what, const char *name)
 {
     char buf[96];
     int n = snprintf(buf, sizeof buf, "init: %s %s", what, name);
+    if (n > (int)sizeof buf - 1)
+        n = (int)sizeof buf - 1;
     vk_trace_mark(buf, (size_t)n);
+    vk_klog_write(vr_start_handle(VK_ROLE_SPAWNER), buf, (size_t)n);
 }
 
 static uint64_t exit_bit(uint32_t i)

@@ -409,6 +409,16 @@ KC(console_ctl)
     KC_UNUSED();
     return vk_sys_console_ctl(k, (uint32_t)a0, a1, a2);
 }
+KC(klog_read)
+{
+    KC_UNUSED();
+    return vk_sys_klog_read(k, a0, a1, a2);
+}
+KC(klog_write)
+{
+    KC_UNUSED();
+    return vk_sys_klog_write(k, (uint32_t)a0, a1, a2);
+}
 
 /* One row per call, indexed by its number: a new call is one row here (and its number in
  * veridian/kcall.h). Handles are 32-bit values passed in 64-bit registers: narrowing a
@@ -477,6 +487,8 @@ static const struct vk_kcall_row kcalls[VK_NR_COUNT] = {
     KCALL(VK_NR_PROCESS_SETUID, process_setuid, 1 << 0),
     KCALL(VK_NR_CONSOLE_CTL, console_ctl, 1 << 0),
     KCALL(VK_NR_PROCESS_EXEC, process_exec, 0),
+    KCALL(VK_NR_KLOG_READ, klog_read, 0),
+    KCALL(VK_NR_KLOG_WRITE, klog_write, 1 << 0),
 };
 
 static inline int wide_handle(uint32_t mask, uint64_t a0, uint64_t a1, uint64_t a2)

@@ -257,6 +257,9 @@ struct vk_kernel {
     struct vk_console *console;
     struct vk_stats stats;
     void *spawn_scratch; /* argument copies of vk_sys_spawn */
+    /* the kernel log (klog.c): a ring, and the number of records ever logged */
+    struct vk_klog_record klog[VK_KLOG_RECORDS];
+    uint64_t klog_seq;
     /* devices (device.c): the live device and DMA-domain objects by bdf (weak references:
      * an object leaves its slot when it dies) and the machine's IOMMU fault log (a ring) */
     struct vk_device *devices[VK_KERNEL_DEVICES_MAX];

@@ -275,6 +275,12 @@ long vk_sys_signal_take(struct vk_kernel *k, uint64_t uinfo);
 long vk_sys_signal_pending(struct vk_kernel *k, uint64_t uout);
 long vk_sys_signal_wait(struct vk_kernel *k, uint64_t deadline);
 long vk_sys_signal_alarm(struct vk_kernel *k, uint64_t deadline);
+
+/* ---- the kernel log (klog.c) ---- */
+void vk_klog_start(struct vk_kernel *k, const struct vk_process *p);
+void vk_klog_exit(struct vk_kernel *k, const struct vk_process *p);
+long vk_sys_klog_read(struct vk_kernel *k, uint64_t first_seq, uint64_t ubuf, uint64_t max);
+long vk_sys_klog_write(struct vk_kernel *k, uint32_t h, uint64_t utext, uint64_t len);
 long vk_sys_process_ids(struct vk_kernel *k, uint64_t pid, uint64_t uout);
 long vk_sys_process_setpgid(struct vk_kernel *k, uint64_t pid, uint64_t pgid);
 long vk_sys_process_setsid(struct vk_kernel *k);

@@ -104,6 +104,7 @@ static void process_finalize(struct vk_kernel *k, struct vk_process *p)
         k->stats.faults++;
     vk_trace_str(k, VK_TR_PROC_EXIT, p->name, vk_strlen(p->name), p->pid,
                  ((uint64_t)p->exit.exit_kind << 32) | (uint32_t)p->exit.exit_code);
+    vk_klog_exit(k, p);
     if (crashed)
         vk_plat_report_exit(k, p); /* crashes, not deliberate kills */
     vk_object_signal(k, &p->o, VK_SIG_EXITED, 0);
@@ -198,6 +199,7 @@ static void process_publish(struct vk_kernel *k, struct vk_process *p, uint32_t 
     vk_list_add_tail(&k->procs, &p->link);
     k->live_procs++;
     vk_trace_str(k, VK_TR_PROC_SPAWN, p->name, vk_strlen(p->name), p->pid, tid);
+    vk_klog_start(k, p);
 }
 
 int vk_process_create(struct vk_kernel *k, const char *name, const void *image, size_t len,

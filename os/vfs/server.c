@@ -5,7 +5,7 @@
  * (VK_ROLE_SERVE), the boot image and the console. It builds the namespace: tmpfs at / and
  * /tmp, each top-level directory of the boot image mounted read-only at the same place
  * (/bin, /sbin, /etc, ...), devfs at /dev (null, zero, full, random, urandom, console, tty),
- * procfs at /proc (uptime, meminfo, mounts regenerated when opened; services published by
+ * procfs at /proc (uptime, meminfo, mounts, kmsg regenerated when opened; services published by
  * init; /proc/<pid>/{status,cmdline,environ,cwd} announced by each process's libveridian with
  * VFS_OP_HELLO under the pid the kernel gives as sender, removed when its session goes;
  * /proc/self is the caller's), then signals readiness and serves veridian/vfs_proto.h.
@@ -45,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kmsg.h"
 #include "rofs.h"
 #include "veridian/caps.h"
 #include "veridian/vfs_proto.h"
@@ -405,6 +406,21 @@ static int is_console(struct vfs_vnode *vn)
 
 /* ---- procfs ---- */
 
+/* /proc/kmsg: the kernel log (os/kernel/klog.c), formatted by kmsg.c */
+static void proc_kmsg(struct vfs_server *sv)
+{
+    size_t cap = VK_KLOG_RECORDS * 160;
+    struct vk_klog_record *recs = malloc(VK_KLOG_RECORDS * sizeof *recs);
+    char *text = malloc(cap);
+    long n = recs && text ? vk_klog_read(0, recs, VK_KLOG_RECORDS) : -VK_ENOMEM;
+    if (n >= 0) {
+        size_t len = vfs_kmsg_format(recs, (size_t)n, text, cap);
+        rofs_set_file(sv->procfs, "kmsg", 0444, text, len);
+    }
+    free(recs);
+    free(text);
+}
+
 static void proc_refresh(struct vfs_server *sv)
 {
     char b[2048];
@@ -442,6 +458,7 @@ static void proc_refresh(struct vfs_server *sv)
                                 mi.flags & VFS_MNT_RDONLY ? "ro" : "rw");
     }
     rofs_set_file(sv->procfs, "mounts", 0444, b, off);
+    proc_kmsg(sv);
 }
 
 /* Write a NUL-separated list as /proc/<pid>/<name>. */

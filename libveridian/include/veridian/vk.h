@@ -313,6 +313,19 @@ static inline long vk_iommu_faults(uint32_t res, uint64_t first_seq, struct vk_i
     return vk__kcall(VK_NR_IOMMU_FAULTS, res, (long)first_seq, (long)buf, max, 0);
 }
 
+/* ---- the kernel log ---- */
+/* Records copied (oldest first, from sequence number first_seq on), or -VK_E*. */
+static inline long vk_klog_read(uint64_t first_seq, struct vk_klog_record *buf, uint32_t max)
+{
+    return vk__kcall(VK_NR_KLOG_READ, (long)first_seq, (long)buf, max, 0, 0);
+}
+
+/* A service event into the kernel log; res needs VK_RIGHT_SPAWN. */
+static inline long vk_klog_write(uint32_t res, const char *text, size_t len)
+{
+    return vk__kcall(VK_NR_KLOG_WRITE, res, (long)text, (long)len, 0, 0);
+}
+
 /* ---- signals, process ids, the console as a terminal (veridian/kcall.h) ---- */
 static inline long vk_signal_action(int signo, const struct vk_sigaction *act,
                                     struct vk_sigaction *old)

@@ -108,7 +108,10 @@ enum vk_nr {
     VK_NR_PROCESS_SETUID = 59,  /* (res h, uid): the caller's kernel uid; needs SETUID */
     VK_NR_CONSOLE_CTL = 60,     /* (h, op, arg): the console as a terminal, see "Terminal" */
     VK_NR_PROCESS_EXEC = 61,    /* (const struct vk_spawn *s): see "exec"; returns on failure */
-    VK_NR_COUNT = 62
+    /* the kernel log: see "Kernel log" below */
+    VK_NR_KLOG_READ = 62,  /* (first_seq, struct vk_klog_record *buf, max) -> records copied */
+    VK_NR_KLOG_WRITE = 63, /* (res h, const char *text, len): a service event; needs SPAWN */
+    VK_NR_COUNT = 64
 };
 
 #define VK_DEADLINE_NEVER UINT64_MAX
@@ -469,6 +472,36 @@ struct vk_iommu_fault {
     uint16_t reserved;
 };
 
+/* ---- kernel log (os/kernel/klog.c) ----
+ * The kernel keeps the last VK_KLOG_RECORDS events of the machine in a ring: every process
+ * start (text: its name), exit (code) and crash or kill (exit kind, signal, pc, address), and
+ * the service events a supervisor writes (KLOG_WRITE, which needs a resource handle with
+ * SPAWN: init's). KLOG_READ copies the records from first_seq on (from the oldest kept when
+ * first_seq is older), at most max, and returns how many; anyone may read it (it says no more
+ * than /proc does). vfs formats it as /proc/kmsg; dmesg prints that. */
+#define VK_KLOG_RECORDS 256u
+#define VK_KLOG_TEXT 72u
+
+enum vk_klog_kind {
+    VK_KLOG_START = 1,   /* pid, ppid, text = name */
+    VK_KLOG_EXIT = 2,    /* pid, code, exit_kind (enum vk_exit_kind), signo, pc, addr, name */
+    VK_KLOG_SERVICE = 3, /* pid = the writer, text = the event */
+};
+
+struct vk_klog_record {
+    uint64_t seq;     /* among all records of the machine, from 0 */
+    uint64_t time_ns; /* virtual time */
+    uint32_t kind;    /* enum vk_klog_kind */
+    uint32_t pid;
+    uint32_t ppid;
+    int32_t code;            /* EXIT: the exit code (128 + signal when killed) */
+    uint32_t exit_kind;      /* EXIT */
+    uint32_t signo;          /* EXIT: the fault's or the killing signal */
+    uint64_t pc;             /* EXIT of a fault: where */
+    uint64_t addr;           /* EXIT of a fault: the address it touched */
+    char text[VK_KLOG_TEXT]; /* NUL-terminated */
+};
+
 /* ---- signals ----
  * Linux's numbers (1..64; 32 and 33 are not used, 34..64 are real-time and queue like the
  * others: one pending instance per signal). A signal is sent to a process (kill: target > 0
@@ -637,5 +670,7 @@ _Static_assert(offsetof(struct vk_device_info, bars) == 24, "vk_device_info.bars
 _Static_assert(sizeof(struct vk_dma_map) == 32, "vk_dma_map");
 _Static_assert(sizeof(struct vk_dma_info) == 32, "vk_dma_info");
 _Static_assert(sizeof(struct vk_iommu_fault) == 40, "vk_iommu_fault");
+_Static_assert(sizeof(struct vk_klog_record) == 128, "vk_klog_record");
+_Static_assert(offsetof(struct vk_klog_record, text) == 56, "vk_klog_record.text");
 
 #endif
