@@ -74,7 +74,7 @@ expect_re "dmesg: init starts" "$d" $'\n\\[    0\\.000000\\] pid 1 \\(/sbin/init
 expect_re "dmesg: init's service events" "$d" $'\n\\[ *[0-9.]+\\] init: start vfs\n'
 expect_re "dmesg: readiness" "$d" $'\n\\[ *[0-9.]+\\] init: ready devmgr\n'
 expect_re "dmesg: a program's start and exit" "$d" \
-    $'pid ([0-9]+) \\(/bin/uname\\) started\n\\[ *[0-9.]+\\] pid [0-9]+ \\(/bin/uname\\) exited with status 0\n'
+    $'pid ([0-9]+) \\(/bin/uname\\) started by pid [0-9]+\n\\[ *[0-9.]+\\] pid [0-9]+ \\(/bin/uname\\) exited with status 0\n'
 expect_re "dmesg: an exit status" "$d" 'pid [0-9]+ \(/bin/uname\) exited with status 1'
 expect_re "dmesg: a crash" "$d" 'pid [0-9]+ \(/test/crash\) crashed: signal 11 at pc 0x[0-9a-f]+, address'
 expect_re "dmesg: time moves (sleep 2)" "$d" $'\n\\[    2\\.[0-9]{6}\\] pid [0-9]+ \\(/bin/dmesg\\) started'
