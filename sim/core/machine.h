@@ -73,6 +73,7 @@ struct vs_options {
     int keep_trace; /* keep every event for --trace */
     int quiet;
     const struct vs_machine_desc *desc; /* the machine file's hardware; NULL: the default */
+    const char *qemu; /* --backend qemu: the QEMU binary (sim/qtest); NULL: vrsim's models */
 };
 
 struct vs_hw;

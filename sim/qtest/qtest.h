@@ -1,0 +1,74 @@
+/*
+ * sim/qtest: vrsim's QEMU backend (`vrsim run --backend qemu`, issue 15). The kernel's device
+ * hooks (os/kernel/platform.h, "devices") go to the devices of a QEMU child process running
+ * the `veridian` machine (hw-models/qemu) under the qtest accelerator, over the qtest
+ * protocol (one text command, one reply: readl/writel, inl/outl, clock_step; "IRQ raise N"
+ * lines from irq_intercept_in come in between). sim/core/hw.c forwards every hook here when
+ * the machine was built with this backend.
+ *
+ * Memory: QEMU's RAM is a memfd (memory-backend-file, share=on) this process maps too. The
+ * bridge programs QEMU's intel-iommu (register-based: root and context tables, 4-level
+ * second-level tables written straight into that RAM) with one domain per function, so a
+ * driver's IOVAs mean in QEMU what they mean to vrsim's IOMMU. Each arena page a driver maps
+ * gets one RAM page; around every QEMU operation the mapped pages are copied arena -> RAM
+ * before and RAM -> arena after (QEMU's devices only run inside an operation: no ioeventfd,
+ * block AIO drained by veridian-testdev's QUIESCE register, edu's factorial synchronous).
+ * IOMMU faults are read from VT-d's fault recording register and reported to the kernel.
+ *
+ * Interrupts: MSI and MSI-X messages the driver programs are kept (reads give them back) and
+ * QEMU's device is given instead a per-function watched RAM word (libqos's way) at
+ * VS_QT_MSI_IOVA, mapped in every domain; a written word is reported as the driver's
+ * message. INTx: irq_intercept_in on the IOAPIC; a change is attributed by the functions'
+ * interrupt-status bits (rising edges reported).
+ *
+ * Time: QEMU's virtual clock is the kernel's (minus the time at start), advanced with
+ * clock_step before every access; a kernel timer is armed at QEMU's next timer deadline
+ * (veridian-testdev's DEADLINE register), so device work happens at its virtual time.
+ * Determinism: one seed, one sequence of commands, one reply sequence (-seed for QEMU's
+ * random numbers; no host time in anything the kernel sees).
+ *
+ * Never: assert on what a driver or QEMU says (a lost QEMU fails accesses with -VK_EIO).
+ */
+#ifndef VS_QTEST_H
+#define VS_QTEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "os/kernel/kernel.h"
+#include "sim/core/machfile.h"
+
+struct vs_qtest;
+
+/* The QEMU binary: $VERIDIAN_QEMU, else the install scripts/build-qemu made. */
+#define VS_QT_MSI_IOVA 0x800000000000ull /* the watched MSI words, in every domain */
+
+/* Start QEMU (binary qemu) with the veridian machine holding the devices of d, for kernel k
+ * (the run's seed in k->cfg.seed). 0, or a negative errno with err saying why. */
+int vs_qtest_create(struct vs_qtest **out, struct vk_kernel *k, const struct vs_machine_desc *d,
+                    const char *qemu, char *err, size_t errlen);
+void vs_qtest_destroy(struct vs_qtest *q);
+
+/* The platform hooks, with platform.h's contracts. */
+int vs_qtest_pci_info(struct vs_qtest *q, uint32_t bdf, struct vk_device_info *info);
+int vs_qtest_config_read(struct vs_qtest *q, uint32_t bdf, uint32_t off, uint32_t size,
+                         uint32_t *val);
+int vs_qtest_config_write(struct vs_qtest *q, uint32_t bdf, uint32_t off, uint32_t size,
+                          uint32_t val);
+int vs_qtest_bar_read(struct vs_qtest *q, uint32_t bdf, uint32_t bar, uint64_t off, uint32_t size,
+                      uint64_t *val);
+int vs_qtest_bar_write(struct vs_qtest *q, uint32_t bdf, uint32_t bar, uint64_t off, uint32_t size,
+                       uint64_t val);
+int vs_qtest_reset(struct vs_qtest *q, uint32_t bdf);
+int vs_qtest_dma_map(struct vs_qtest *q, uint32_t bdf, uint64_t iova, uint64_t addr, uint64_t len,
+                     uint32_t perm);
+void vs_qtest_dma_unmap(struct vs_qtest *q, uint32_t bdf, uint64_t iova, uint64_t len);
+
+/* veridian-testdev's fault injection (enum in hw-models/qemu's veridian-fault.h): arm kind
+ * for the next matching event. 0 or -VK_EIO. */
+int vs_qtest_fault(struct vs_qtest *q, uint32_t kind, uint32_t devfn);
+
+/* Host-time statistics for scripts/bench: commands sent, and their total host ns. */
+void vs_qtest_stats(const struct vs_qtest *q, uint64_t *cmds, uint64_t *ns);
+
+#endif
