@@ -52,6 +52,9 @@ static const char usage[] =
     "                    machine over qtest (default: $VRSIM_BACKEND, else vrsim)\n"
     "  --qemu PATH       QEMU for --backend qemu (default: $VERIDIAN_QEMU;\n"
     "                    scripts/build-qemu prints it)\n"
+    "  --qemu-fault KIND[@DD.F]  --backend qemu: veridian-testdev spoils the first\n"
+    "                    matching event: corrupt-used, corrupt-status, corrupt-data,\n"
+    "                    drop-irq, dup-irq (of the function at slot DD.F, or any)\n"
     "  --chaos[=N]       preempt at random kernel calls (probability 1/N, default 4)\n"
     "  --trace FILE      write every event as Chrome trace JSON (opens in ui.perfetto.dev)\n"
     "  --pace free|wall  let virtual time run free, or never ahead of the wall clock\n"
@@ -202,6 +205,8 @@ static int cmd_run(int argc, char **argv)
             backend = argv[++i];
         } else if (!strcmp(a, "--qemu") && i + 1 < argc) {
             qemu = argv[++i];
+        } else if (!strcmp(a, "--qemu-fault") && i + 1 < argc) {
+            opt.qemu_fault = argv[++i];
         } else if (!strcmp(a, "--machine") && i + 1 < argc) {
             machine = argv[++i];
         } else if (!strcmp(a, "--print-machine")) {

@@ -381,9 +381,11 @@ int vs_hw_create(struct vs_hw **out, struct vk_kernel *k, const struct vs_machin
         free(hw);
         return rc;
     }
-    const char *qemu = ((struct vk_machine *)k->platform)->opt.qemu;
-    if (qemu) { /* the QEMU backend: QEMU's devices instead of the models */
-        if ((rc = vs_qtest_create(&hw->qt, k, d, qemu, err, errlen))) {
+    const struct vs_options *opt = &((struct vk_machine *)k->platform)->opt;
+    if (opt->qemu) { /* the QEMU backend: QEMU's devices instead of the models */
+        if ((rc = vs_qtest_create(&hw->qt, k, d, opt->qemu, err, errlen)) ||
+            (opt->qemu_fault && (rc = vs_qtest_fault_spec(hw->qt, opt->qemu_fault, err, errlen)))) {
+            vs_qtest_destroy(hw->qt);
             hw_iommu_fini(&hw->iommu);
             free(hw);
             return rc;

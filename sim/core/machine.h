@@ -73,7 +73,8 @@ struct vs_options {
     int keep_trace; /* keep every event for --trace */
     int quiet;
     const struct vs_machine_desc *desc; /* the machine file's hardware; NULL: the default */
-    const char *qemu; /* --backend qemu: the QEMU binary (sim/qtest); NULL: vrsim's models */
+    const char *qemu;       /* --backend qemu: the QEMU binary (sim/qtest); NULL: vrsim's models */
+    const char *qemu_fault; /* --qemu-fault: armed in veridian-testdev at start (or NULL) */
 };
 
 struct vs_hw;

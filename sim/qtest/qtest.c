@@ -1253,6 +1253,35 @@ int vs_qtest_fault(struct vs_qtest *q, uint32_t kind, uint32_t devfn)
     return rc ? rc : qt_write(q, QT_TESTDEV + 0x0c, 4, kind);
 }
 
+int vs_qtest_fault_spec(struct vs_qtest *q, const char *spec, char *err, size_t errlen)
+{
+    static const char *const kinds[] = {"corrupt-used", "corrupt-status", "corrupt-data",
+                                        "drop-irq", "dup-irq"};
+    const char *at = strchr(spec, '@');
+    size_t len = at ? (size_t)(at - spec) : strlen(spec);
+    uint32_t devfn = 0xffff;
+    unsigned dev = 0, fn = 0;
+    char extra;
+    if (at && (sscanf(at + 1, "%x.%x%c", &dev, &fn, &extra) != 2 || dev > 31 || fn > 7)) {
+        snprintf(err, errlen, "--qemu-fault: '%s' is not a slot (DD.F)", at + 1);
+        return -VK_EINVAL;
+    }
+    if (at)
+        devfn = dev << 3 | fn;
+    for (uint32_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strlen(kinds[i]) == len && !strncmp(kinds[i], spec, len)) {
+            int rc = vs_qtest_fault(q, i + 1, devfn);
+            if (rc)
+                snprintf(err, errlen, "--qemu-fault: QEMU refused it");
+            return rc;
+        }
+    snprintf(err, errlen,
+             "--qemu-fault: '%.*s' is not corrupt-used, corrupt-status, corrupt-data, drop-irq "
+             "or dup-irq",
+             (int)len, spec);
+    return -VK_EINVAL;
+}
+
 void vs_qtest_stats(const struct vs_qtest *q, uint64_t *cmds, uint64_t *ns)
 {
     *cmds = q->cmds;

@@ -65,8 +65,11 @@ int vs_qtest_dma_map(struct vs_qtest *q, uint32_t bdf, uint64_t iova, uint64_t a
 void vs_qtest_dma_unmap(struct vs_qtest *q, uint32_t bdf, uint64_t iova, uint64_t len);
 
 /* veridian-testdev's fault injection (enum in hw-models/qemu's veridian-fault.h): arm kind
- * for the next matching event. 0 or -VK_EIO. */
+ * for the next matching event of function devfn (0xffff: any). 0 or -VK_EIO. */
 int vs_qtest_fault(struct vs_qtest *q, uint32_t kind, uint32_t devfn);
+/* The same from `vrsim run --qemu-fault KIND[@DD.F]`: KIND is corrupt-used, corrupt-status,
+ * corrupt-data, drop-irq or dup-irq. 0, or -VK_EINVAL / -VK_EIO with err saying why. */
+int vs_qtest_fault_spec(struct vs_qtest *q, const char *spec, char *err, size_t errlen);
 
 /* Host-time statistics for scripts/bench: commands sent, and their total host ns. */
 void vs_qtest_stats(const struct vs_qtest *q, uint64_t *cmds, uint64_t *ns);
