@@ -80,6 +80,7 @@ struct vs_qtest {
     char rbuf[8192];
     size_t rlen;
     uint64_t t0, qnow; /* kernel time at start; QEMU's virtual clock */
+    uint64_t deadline; /* QEMU's next timer (its clock; UINT64_MAX: none) */
     uint32_t irq_events;
     int tlb_dirty;
     uint32_t nfn;
@@ -185,7 +186,11 @@ static int qt_cmd(struct vs_qtest *q, uint64_t *val, const char *fmt, ...)
         if (qt_line(q, line, sizeof line))
             return -VK_EIO;
         if (!strncmp(line, "IRQ ", 4)) {
-            q->irq_events++;
+            /* PCI interrupts reach the IOAPIC at GSI 16-23 (ICH9's PIRQs); the rest is
+             * the platform's own (the RTC, the PIT) */
+            const char *num = strrchr(line, ' ');
+            if (num && strtoul(num + 1, NULL, 10) >= 16)
+                q->irq_events++;
             continue;
         }
         if (!strncmp(line, "OK", 2)) {
@@ -458,10 +463,12 @@ static void qt_rearm(struct vs_qtest *q)
     if (qt_read(q, QT_TESTDEV + 0x20, 4, &lo) || qt_read(q, QT_TESTDEV + 0x24, 4, &hi))
         return;
     if (lo == 0xffffffffu && hi == 0xffffffffu) {
+        q->deadline = UINT64_MAX;
         vk_kernel_timer_cancel(q->k, &q->timer);
         return;
     }
-    uint64_t when = q->t0 + (hi << 32 | lo);
+    q->deadline = hi << 32 | lo;
+    uint64_t when = q->t0 + q->deadline;
     if (when < q->k->now)
         when = q->k->now;
     if (q->timer.armed && q->timer.time == when)
@@ -470,8 +477,10 @@ static void qt_rearm(struct vs_qtest *q)
 }
 
 /* Before an access: the driver's pages into RAM, tables current, QEMU at the kernel's time.
+ * A read that no timer of QEMU's is due for leaves QEMU's clock behind (nothing of a device
+ * changes with the clock alone); a write may start timed work, so it always brings it up.
  * Returns 0 (1 if QEMU's clock moved), or -VK_EIO. */
-static int qt_begin(struct vs_qtest *q)
+static int qt_begin(struct vs_qtest *q, int write)
 {
     if (q->dead)
         return -VK_EIO;
@@ -479,7 +488,7 @@ static int qt_begin(struct vs_qtest *q)
     if (q->tlb_dirty && vtd_invalidate(q))
         return -VK_EIO;
     uint64_t target = q->k->now > q->t0 ? q->k->now - q->t0 : 0;
-    if (target > q->qnow) {
+    if (target > q->qnow && (write || target >= q->deadline)) {
         uint64_t now = 0;
         if (qt_cmd(q, &now, "clock_step %llu", (unsigned long long)(target - q->qnow)))
             return -VK_EIO;
@@ -502,7 +511,7 @@ static void qt_end(struct vs_qtest *q, int ran)
         scan_faults(q);
         scan_msi(q);
     }
-    if (ran || q->irq_events) {
+    if (q->irq_events) {
         q->irq_events = 0;
         scan_intx(q);
     }
@@ -514,7 +523,7 @@ static void qt_timer_fire(void *ctx, struct vl_timer *t)
 {
     struct vs_qtest *q = ctx;
     (void)t;
-    int rc = qt_begin(q);
+    int rc = qt_begin(q, 1);
     if (rc >= 0)
         qt_end(q, 1);
 }
@@ -924,6 +933,8 @@ int vs_qtest_create(struct vs_qtest **out, struct vk_kernel *k, const struct vs_
         rc = firmware(q, err, errlen);
     if (!rc)
         rc = vtd_setup(q, err, errlen);
+    if (!rc)
+        qt_rearm(q); /* QEMU's first timer, and the kernel's for it */
     if (rc) {
         if (!err[0])
             snprintf(err, errlen, "qemu backend: setting QEMU's machine up failed (%d: %s)", rc,
@@ -1011,7 +1022,7 @@ int vs_qtest_config_read(struct vs_qtest *q, uint32_t bdf, uint32_t off, uint32_
     *val = ~0u;
     if (!f || (size != 1 && size != 2 && size != 4) || off + size > 4096)
         return 0;
-    int ran = qt_begin(q);
+    int ran = qt_begin(q, 0);
     if (ran < 0)
         return ran;
     int rc = cfg_rd(q, bdf, off, size, val);
@@ -1035,7 +1046,7 @@ int vs_qtest_config_write(struct vs_qtest *q, uint32_t bdf, uint32_t off, uint32
     struct qt_fn *f = fn_of(q, bdf);
     if (!f || (size != 1 && size != 2 && size != 4) || off + size > 4096)
         return 0;
-    int ran = qt_begin(q);
+    int ran = qt_begin(q, 1);
     if (ran < 0)
         return ran;
     int rc = 0;
@@ -1109,7 +1120,7 @@ int vs_qtest_bar_read(struct vs_qtest *q, uint32_t bdf, uint32_t bar, uint64_t o
         *val = v;
         return 0;
     }
-    int ran = qt_begin(q);
+    int ran = qt_begin(q, 0);
     if (ran < 0)
         return ran;
     if (f->bar[bar].kind == QT_BAR_IO)
@@ -1133,7 +1144,7 @@ int vs_qtest_bar_write(struct vs_qtest *q, uint32_t bdf, uint32_t bar, uint64_t 
     int rc = bar_addr(f, bar, off, size, &addr);
     if (rc)
         return rc;
-    if ((rc = qt_begin(q)) < 0)
+    if ((rc = qt_begin(q, 1)) < 0)
         return rc;
     int e = msix_entry(f, bar, off, &field);
     if (e >= 0 && field < 12 && (size == 4 || size == 8) && !(field & 3)) {
@@ -1162,7 +1173,7 @@ int vs_qtest_reset(struct vs_qtest *q, uint32_t bdf)
     struct qt_fn *f = fn_of(q, bdf);
     if (!f)
         return -VK_ENOENT;
-    int rc = qt_begin(q);
+    int rc = qt_begin(q, 1);
     if (rc < 0)
         return rc;
     rc = qt_write(q, QT_TESTDEV + 0x18, 4, bdf & 0xff);
