@@ -739,8 +739,10 @@ static int qt_spawn(struct vs_qtest *q, const struct vs_machine_desc *d, const c
                      : prop_num(p, "persist") ? "snapshot=off"
                                               : "snapshot=on");
             size_t l = strlen(machine);
-            snprintf(machine + l, sizeof machine - l, ",blk=vblk%s%s", serial ? ",blk-serial=" : "",
-                     serial ? serial : "");
+            snprintf(
+                machine + l, sizeof machine - l, ",blk=vblk%s%s,blk-block-size=%llu",
+                serial ? ",blk-serial=" : "", serial ? serial : "",
+                (unsigned long long)(prop_num(p, "block_size") ? prop_num(p, "block_size") : 512));
         } else if (!strcmp(name, "virtio-console")) {
             const char *kind = prop_str(p, "console"), *out = prop_str(p, "output");
             if (kind && !strcmp(kind, "file") && out)
