@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "os/kernel/platform.h"
+#include "sim/core/pcibus.h"
 
 #define QT_RAM (1ull << 30) /* QEMU's RAM: page tables and the pages drivers map */
 #define QT_RAM_FIRST (1ull << 20)
@@ -26,10 +27,6 @@
 #define QT_ECAM 0xb0000000ull
 #define QT_VTD 0xfed90000ull
 #define QT_TESTDEV 0xfef00000ull
-#define QT_MMIO32_BASE 0xc0000000ull
-#define QT_MMIO32_END 0xfec00000ull
-#define QT_IO_BASE 0xc000u
-#define QT_IO_END 0x10000u
 #define QT_MSI_DATA 0x5600u      /* MSI: the vector in the low bits */
 #define QT_MSIX_DATA 0x56520000u /* MSI-X: | vector */
 #define QT_MSIX_MAX 1000u        /* vectors with a watched word (word 1 + v) */
@@ -605,7 +602,27 @@ static int probe_fn(struct vs_qtest *q, struct qt_fn *f)
     return rc ? -VK_EIO : 0;
 }
 
-static int firmware(struct vs_qtest *q, char *err, size_t errlen)
+/* Requests of one kind (sorted, largest first) from base upwards, as vrsim's firmware pass
+ * (sim/core/pcibus.c) places them: 0, or -VK_ENOSPC. */
+static int assign_up(struct qt_req *r, size_t n, int kind, uint64_t base, uint64_t end)
+{
+    uint64_t at = base;
+    for (size_t k = 0; k < n; k++) {
+        struct qt_bar *bar = &r[k].f->bar[r[k].bar];
+        if (bar->kind != kind)
+            continue;
+        at = (at + bar->size - 1) & ~(bar->size - 1);
+        if (at < base || at > end || bar->size > end - at)
+            return -VK_ENOSPC;
+        bar->addr = at;
+        at += bar->size;
+    }
+    return 0;
+}
+
+/* vrsim's layout (pcibus.h): 32-bit BARs packed at the top of the 32-bit window, aligned to the
+ * largest; 64-bit BARs upwards from vs_pcibus_mmio64_base; I/O upwards from VS_PCI_IO_BASE. */
+static int firmware(struct vs_qtest *q, uint64_t memory, char *err, size_t errlen)
 {
     struct qt_req req[QT_FNS * 6];
     size_t n = 0;
@@ -614,29 +631,29 @@ static int firmware(struct vs_qtest *q, char *err, size_t errlen)
             if (q->fn[i].bar[b].kind != QT_BAR_NONE)
                 req[n++] = (struct qt_req){&q->fn[i], b};
     qsort(req, n, sizeof req[0], req_cmp);
-    uint64_t top = QT_MMIO32_END, io = QT_IO_BASE;
+    uint64_t sum = 0, align = 1;
+    for (size_t k = 0; k < n; k++) {
+        const struct qt_bar *bar = &req[k].f->bar[req[k].bar];
+        if (bar->kind != QT_BAR_MEM32)
+            continue;
+        sum += bar->size;
+        align = bar->size > align ? bar->size : align;
+    }
+    uint64_t base =
+        sum > VS_PCI_MMIO32_END - VS_PCI_MMIO32_BASE ? 0 : (VS_PCI_MMIO32_END - sum) & ~(align - 1);
+    const char *full = NULL;
+    if (base < VS_PCI_MMIO32_BASE || assign_up(req, n, QT_BAR_MEM32, base, VS_PCI_MMIO32_END))
+        full = "32-bit MMIO";
+    else if (assign_up(req, n, QT_BAR_MEM64, vs_pcibus_mmio64_base(memory), VS_PCI_MMIO64_END))
+        full = "64-bit MMIO";
+    else if (assign_up(req, n, QT_BAR_IO, VS_PCI_IO_BASE, VS_PCI_IO_END))
+        full = "I/O";
+    if (full) {
+        snprintf(err, errlen, "qemu backend: the %s window is too small", full);
+        return -VK_ENOSPC;
+    }
     for (size_t i = 0; i < n; i++) {
-        struct qt_bar *bar = &req[i].f->bar[req[i].bar];
-        if (bar->kind == QT_BAR_IO) {
-            io = (io + bar->size - 1) & ~(bar->size - 1);
-            bar->addr = io;
-            io += bar->size;
-            if (io > QT_IO_END) {
-                snprintf(err, errlen, "qemu backend: the I/O window is too small");
-                return -VK_ENOSPC;
-            }
-        } else {
-            if (bar->size > top - QT_MMIO32_BASE) {
-                snprintf(err, errlen, "qemu backend: the 32-bit MMIO window is too small");
-                return -VK_ENOSPC;
-            }
-            top = (top - bar->size) & ~(bar->size - 1);
-            if (top < QT_MMIO32_BASE) {
-                snprintf(err, errlen, "qemu backend: the 32-bit MMIO window is too small");
-                return -VK_ENOSPC;
-            }
-            bar->addr = top;
-        }
+        const struct qt_bar *bar = &req[i].f->bar[req[i].bar];
         uint32_t reg = 0x10 + 4u * (uint32_t)req[i].bar;
         int rc = cfg_wr(q, req[i].f->bdf, reg, 4, (uint32_t)bar->addr | (bar->kind == QT_BAR_IO));
         if (!rc && bar->kind == QT_BAR_MEM64)
@@ -647,6 +664,8 @@ static int firmware(struct vs_qtest *q, char *err, size_t errlen)
     static const uint8_t q35_irqs[8] = {10, 10, 11, 11, 10, 10, 11, 11};
     for (uint32_t i = 0; i < q->nfn; i++) {
         struct qt_fn *f = &q->fn[i];
+        if (!f->bdf)
+            continue; /* the host bridge keeps what it has */
         f->command = 0x3;
         int rc = cfg_wr(q, f->bdf, 0x04, 2, f->command);
         if (!rc && f->pin >= 1 && f->pin <= 4) {
@@ -879,6 +898,7 @@ int vs_qtest_create(struct vs_qtest **out, struct vk_kernel *k, const struct vs_
         rc = -VK_EIO;
         goto fail;
     }
+    q->fn[q->nfn++].bdf = 0; /* the host bridge (q35's MCH, as vrsim's 00:00.0) */
     for (uint32_t i = 0; i < d->npci; i++) {
         const struct vs_mach_pci *p = &d->pci[i];
         int ok = 0;
@@ -922,7 +942,7 @@ int vs_qtest_create(struct vs_qtest **out, struct vk_kernel *k, const struct vs_
         }
     }
     if (!rc)
-        rc = firmware(q, err, errlen);
+        rc = firmware(q, d->memory, err, errlen);
     if (!rc)
         rc = vtd_setup(q, err, errlen);
     if (!rc)
