@@ -187,7 +187,7 @@ static int qt_cmd(struct vs_qtest *q, uint64_t *val, const char *fmt, ...)
             break;
         }
         cmd[n - 1] = '\0';
-        char why[400];
+        char why[sizeof cmd + sizeof line + 16];
         snprintf(why, sizeof why, "'%s' failed: %s", cmd, line);
         qt_lost(q, why);
         return -VK_EIO;

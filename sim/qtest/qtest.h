@@ -18,12 +18,20 @@
  * Interrupts: MSI and MSI-X messages the driver programs are kept (reads give them back) and
  * QEMU's device is given instead a per-function watched RAM word (libqos's way) at
  * VS_QT_MSI_IOVA, mapped in every domain; a written word is reported as the driver's
- * message. INTx: irq_intercept_in on the IOAPIC; a change is attributed by the functions'
- * interrupt-status bits (rising edges reported).
+ * message (two messages between two looks at the word are one: a doubled interrupt is not
+ * seen). INTx: irq_intercept_in on the IOAPIC; a change on a PCI GSI (16-23, one per slot
+ * here) is attributed by the functions' interrupt-status bits (rising edges reported).
+ *
+ * Firmware: the bridge does SeaBIOS's part over qtest (ECAM enabled, BARs placed with vrsim's
+ * layout, decoding on, interrupt lines) and shows the host bridge and the machine file's
+ * functions only (QEMU's ICH9 functions at 1f.x are hidden). A function-level reset is
+ * veridian-testdev's RESET register, then the firmware's registers are restored.
  *
  * Time: QEMU's virtual clock is the kernel's (minus the time at start), advanced with
- * clock_step before every access; a kernel timer is armed at QEMU's next timer deadline
- * (veridian-testdev's DEADLINE register), so device work happens at its virtual time.
+ * clock_step before every write and before a read once a QEMU timer is due (a read changes
+ * nothing timed); a kernel timer is armed at QEMU's next timer deadline (veridian-testdev's
+ * DEADLINE register), so device work happens at its virtual time. After a write or a step,
+ * veridian-testdev's QUIESCE completes block I/O, then faults, MSIs and INTx are collected.
  * Determinism: one seed, one sequence of commands, one reply sequence (-seed for QEMU's
  * random numbers; no host time in anything the kernel sees).
  *
@@ -40,8 +48,9 @@
 
 struct vs_qtest;
 
-/* The QEMU binary: $VERIDIAN_QEMU, else the install scripts/build-qemu made. */
-#define VS_QT_MSI_IOVA 0x800000000000ull /* the watched MSI words, in every domain */
+/* Where the watched MSI words are in every function's domain (above any IOVA the driver kit
+ * hands out; a driver's mapping there is refused with -VK_ENOMEM). */
+#define VS_QT_MSI_IOVA 0x800000000000ull
 
 /* Start QEMU (binary qemu) with the veridian machine holding the devices of d, for kernel k
  * (the run's seed in k->cfg.seed). 0, or a negative errno with err saying why. */
