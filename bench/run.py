@@ -152,6 +152,18 @@ def main():
     add("edu 4 KiB DMA, MSI-completed, per transfer (vs 4 KiB pread of /dev/zero)",
         per_op(["/test/kdev", "dmas"], 200, 20200, vrsim_args=("--no-init",)),
         linux("devread", 200000, "copy"))
+    # The same two on QEMU's edu through the qtest bridge (--backend qemu, issue 15): host time
+    # per access is a qtest round trip to the QEMU child and back.
+    qemu = os.environ.get("VERIDIAN_QEMU")
+    if qemu:
+        qargs = ("--no-init", "--backend", "qemu", "--qemu", qemu)
+        add("MMIO read of an edu register, QEMU bridge (qtest round trip; vs getppid syscall)",
+            per_op(["/test/kdev", "reads"], 2000, 22000, vrsim_args=qargs),
+            linux("devread", 1000000, "syscall"))
+        add("edu 4 KiB DMA, MSI-completed, per transfer, QEMU bridge "
+            "(vs 4 KiB pread of /dev/zero)",
+            per_op(["/test/kdev", "dmas"], 20, 220, vrsim_args=qargs),
+            linux("devread", 200000, "copy"))
     blk_machine = os.path.join(BUILD, "machines", "blk.toml")
     add("virtio-blk 4 KiB random pread of /dev/vda through vfs and the driver "
         "(vs pread of the image file)",

@@ -50,6 +50,13 @@ static const char usage[] =
     "                    (default: machines/default.toml)\n"
     "  --print-machine   print the machine (as vrsim machine does) to stderr before booting\n"
     "  --seed N          seed of every random choice in the run (default 1)\n"
+    "  --backend vrsim|qemu  the devices: vrsim's models, or QEMU's on the veridian\n"
+    "                    machine over qtest (default: $VRSIM_BACKEND, else vrsim)\n"
+    "  --qemu PATH       QEMU for --backend qemu (default: $VERIDIAN_QEMU;\n"
+    "                    scripts/build-qemu prints it)\n"
+    "  --qemu-fault KIND[@DD.F]  --backend qemu: veridian-testdev spoils the first\n"
+    "                    matching event: corrupt-used, corrupt-status, corrupt-data,\n"
+    "                    drop-irq, dup-irq (of the function at slot DD.F, or any)\n"
     "  --chaos[=N]       preempt at random kernel calls (probability 1/N, default 4)\n"
     "  --trace FILE      write every event as Chrome trace JSON (opens in ui.perfetto.dev)\n"
     "  --pace free|wall  let virtual time run free, or never ahead of the wall clock\n"
@@ -178,6 +185,7 @@ static int cmd_run(int argc, char **argv)
     opt.pace = isatty(STDIN_FILENO) ? VS_PACE_WALL : VS_PACE_FREE;
     opt.terminal = isatty(STDIN_FILENO);
     const char *trace_path = NULL, *image = NULL, *machine = NULL;
+    const char *backend = getenv("VRSIM_BACKEND"), *qemu = getenv("VERIDIAN_QEMU");
     int stats = 0, no_init = 0, print_machine = 0, i;
     for (i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -200,6 +208,12 @@ static int cmd_run(int argc, char **argv)
                 return 2;
             }
             opt.chaos = (uint32_t)v;
+        } else if (!strcmp(a, "--backend") && i + 1 < argc) {
+            backend = argv[++i];
+        } else if (!strcmp(a, "--qemu") && i + 1 < argc) {
+            qemu = argv[++i];
+        } else if (!strcmp(a, "--qemu-fault") && i + 1 < argc) {
+            opt.qemu_fault = argv[++i];
         } else if (!strcmp(a, "--machine") && i + 1 < argc) {
             machine = argv[++i];
         } else if (!strcmp(a, "--print-machine")) {
@@ -246,6 +260,13 @@ static int cmd_run(int argc, char **argv)
             fprintf(stderr, "vrsim: unexpected argument '%s' (put the program after --)\n", a);
             return 2;
         }
+    }
+    if (backend && *backend && strcmp(backend, "vrsim")) {
+        if (strcmp(backend, "qemu")) {
+            fprintf(stderr, "vrsim: --backend is vrsim or qemu, not '%s'\n", backend);
+            return 2;
+        }
+        opt.qemu = qemu ? qemu : "";
     }
     char defimg[PATH_MAX + 32];
     if (!image) {

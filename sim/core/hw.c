@@ -10,6 +10,7 @@
 
 #include "os/kernel/platform.h"
 #include "sim/core/machine.h"
+#include "sim/qtest/qtest.h"
 
 static struct vs_hw *hw_of(struct vk_kernel *k)
 {
@@ -195,6 +196,8 @@ static const struct pci_host_ops hw_host_ops = {
 int vk_plat_pci_info(struct vk_kernel *k, uint32_t bdf, struct vk_device_info *info)
 {
     struct vs_hw *hw = hw_of(k);
+    if (hw->qt)
+        return vs_qtest_pci_info(hw->qt, bdf, info);
     struct pci_device *dev = vs_pcibus_device(&hw->bus, bdf);
     if (!dev)
         return -VK_ENOENT;
@@ -226,6 +229,8 @@ int vk_plat_pci_config_read(struct vk_kernel *k, uint32_t bdf, uint32_t off, uin
                             uint32_t *val)
 {
     struct vs_hw *hw = hw_of(k);
+    if (hw->qt)
+        return vs_qtest_config_read(hw->qt, bdf, off, size, val);
     struct pci_device *dev = vs_pcibus_device(&hw->bus, bdf);
     *val = ~0u;
     if (!dev)
@@ -240,6 +245,8 @@ int vk_plat_pci_config_write(struct vk_kernel *k, uint32_t bdf, uint32_t off, ui
                              uint32_t val)
 {
     struct vs_hw *hw = hw_of(k);
+    if (hw->qt)
+        return vs_qtest_config_write(hw->qt, bdf, off, size, val);
     struct pci_device *dev = vs_pcibus_device(&hw->bus, bdf);
     if (!dev)
         return 0;
@@ -253,6 +260,8 @@ int vk_plat_pci_bar_read(struct vk_kernel *k, uint32_t bdf, uint32_t bar, uint64
                          uint32_t size, uint64_t *val)
 {
     struct vs_hw *hw = hw_of(k);
+    if (hw->qt)
+        return vs_qtest_bar_read(hw->qt, bdf, bar, off, size, val);
     struct pci_device *dev = vs_pcibus_device(&hw->bus, bdf);
     *val = ~0ull;
     if (!dev || bar >= PCI_NUM_BARS)
@@ -269,6 +278,8 @@ int vk_plat_pci_bar_write(struct vk_kernel *k, uint32_t bdf, uint32_t bar, uint6
                           uint32_t size, uint64_t val)
 {
     struct vs_hw *hw = hw_of(k);
+    if (hw->qt)
+        return vs_qtest_bar_write(hw->qt, bdf, bar, off, size, val);
     struct pci_device *dev = vs_pcibus_device(&hw->bus, bdf);
     if (!dev || bar >= PCI_NUM_BARS)
         return -VK_ENOENT;
@@ -287,6 +298,8 @@ static const uint32_t firmware_regs[] = {0x10, 0x14, 0x18, 0x1c, 0x20, 0x24, PCI
 int vk_plat_pci_reset(struct vk_kernel *k, uint32_t bdf)
 {
     struct vs_hw *hw = hw_of(k);
+    if (hw->qt)
+        return vs_qtest_reset(hw->qt, bdf);
     struct pci_device *dev = vs_pcibus_device(&hw->bus, bdf);
     if (!dev)
         return -VK_ENOENT;
@@ -310,6 +323,8 @@ int vk_plat_dma_map(struct vk_kernel *k, uint32_t bdf, uint64_t iova, uint64_t a
                     uint32_t perm)
 {
     struct vs_hw *hw = hw_of(k);
+    if (hw->qt)
+        return vs_qtest_dma_map(hw->qt, bdf, iova, addr, len, perm);
     struct hw_iommu_domain *d = hw_domain(hw, bdf);
     if (!d)
         return -VK_ENOMEM;
@@ -331,6 +346,10 @@ int vk_plat_dma_map(struct vk_kernel *k, uint32_t bdf, uint64_t iova, uint64_t a
 void vk_plat_dma_unmap(struct vk_kernel *k, uint32_t bdf, uint64_t iova, uint64_t len)
 {
     struct vs_hw *hw = hw_of(k);
+    if (hw->qt) {
+        vs_qtest_dma_unmap(hw->qt, bdf, iova, len);
+        return;
+    }
     struct hw_iommu_domain *d = bdf < PCI_HOST_SLOTS ? hw->dom[bdf] : NULL;
     if (d)
         hw_iommu_unmap(d, iova, len, NULL);
@@ -362,6 +381,18 @@ int vs_hw_create(struct vs_hw **out, struct vk_kernel *k, const struct vs_machin
         free(hw);
         return rc;
     }
+    const struct vs_options *opt = &((struct vk_machine *)k->platform)->opt;
+    if (opt->qemu) { /* the QEMU backend: QEMU's devices instead of the models */
+        if ((rc = vs_qtest_create(&hw->qt, k, d, opt->qemu, err, errlen)) ||
+            (opt->qemu_fault && (rc = vs_qtest_fault_spec(hw->qt, opt->qemu_fault, err, errlen)))) {
+            vs_qtest_destroy(hw->qt);
+            hw_iommu_fini(&hw->iommu);
+            free(hw);
+            return rc;
+        }
+        *out = hw;
+        return 0;
+    }
     if ((rc = vs_pcibus_build(&hw->bus, d, &hw_host_ops, hw, err, errlen))) {
         hw_iommu_fini(&hw->iommu);
         free(hw);
@@ -377,6 +408,7 @@ void vs_hw_destroy(struct vs_hw *hw)
     if (!hw)
         return;
     vk_kernel_timer_cancel(hw->k, &hw->timer);
+    vs_qtest_destroy(hw->qt);
     vs_pcibus_fini(&hw->bus);
     for (uint32_t i = 0; i < PCI_HOST_SLOTS; i++) {
         if (hw->dom[i]) {

@@ -20,6 +20,9 @@
  * that long), so a model can never reach memory that is not a live memory object; read and
  * write are then plain copies into the arena.
  *
+ * Backends: with vs_options.qemu set (`vrsim run --backend qemu`), no model is built: every
+ * hook goes to the QEMU bridge (sim/qtest/qtest.h) instead, with the same contracts.
+ *
  * Never: assert on what a driver or a model asks; touch the arena outside a mapped range.
  */
 #ifndef VS_HW_H
@@ -33,6 +36,7 @@
 #include "sim/core/pcibus.h"
 
 struct vk_machine;
+struct vs_qtest;
 
 struct vs_hw_map { /* a range the kernel mapped: what the IOMMU's memory check accepts */
     uint32_t bdf;
@@ -53,6 +57,7 @@ struct vs_hw {
     struct vl_timer timer; /* armed at the bus's next event */
     uint64_t guest_errors; /* driver mistakes the models reported */
     uint64_t dmas, dma_faults;
+    struct vs_qtest *qt; /* the QEMU backend, or NULL: the models above */
 };
 
 /* Build the hardware of machine description d for kernel k (k->platform set). 0, or a

@@ -74,6 +74,8 @@ struct vs_options {
     int quiet;
     int terminal; /* the console is a terminal (vrsim: stdin is one, or --tty) */
     const struct vs_machine_desc *desc; /* the machine file's hardware; NULL: the default */
+    const char *qemu;       /* --backend qemu: the QEMU binary (sim/qtest); NULL: vrsim's models */
+    const char *qemu_fault; /* --qemu-fault: armed in veridian-testdev at start (or NULL) */
 };
 
 struct vs_hw;
