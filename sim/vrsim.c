@@ -24,12 +24,16 @@
 #include <unistd.h>
 
 #include "sim/core/machine.h"
+#include "sim/inspect/inspect.h"
 #include "sim/lspci.h"
+#include "sim/replay/diff.h"
+#include "sim/trace/trace_bin.h"
 
 static const char usage[] =
     "usage: vrsim run [options] [IMAGE] [-- PROGRAM [ARGS...]]\n"
     "       vrsim machine [FILE|NAME]\n"
     "       vrsim lspci [--machine FILE|NAME] [-n|-nn] [-v] [-x|-xxx|-xxxx]\n"
+    "       vrsim diff [-C N] A.trace B.trace | --run 'RUN-ARGS' --run 'RUN-ARGS'\n"
     "       vrsim --help\n"
     "\n"
     "Boot a Veridian machine from IMAGE (default: the build's veridian.bootfs) and run\n"
@@ -41,6 +45,7 @@ static const char usage[] =
     "\n"
     "vrsim machine checks a machine file and prints the machine it describes.\n"
     "vrsim lspci lists the machine's PCI functions as lspci does (vrsim lspci --help).\n"
+    "vrsim diff finds the first event where two runs differ (vrsim diff --help).\n"
     "\n"
     "options:\n"
     "  --machine FILE    the machine's hardware (memory, PCI devices; format in README);\n"
@@ -50,6 +55,8 @@ static const char usage[] =
     "  --seed N          seed of every random choice in the run (default 1)\n"
     "  --chaos[=N]       preempt at random kernel calls (probability 1/N, default 4)\n"
     "  --trace FILE      write every event as Chrome trace JSON (opens in ui.perfetto.dev)\n"
+    "  --trace-bin FILE  write every event as a binary trace (for vrsim diff; format in\n"
+    "                    sim/trace/trace_bin.h)\n"
     "  --pace free|wall  let virtual time run free, or never ahead of the wall clock\n"
     "                    (default: wall on a terminal, free otherwise)\n"
     "  --watchdog-ms N   stop a guest that runs N ms of CPU without a kernel call\n"
@@ -57,6 +64,10 @@ static const char usage[] =
     "  --kcall-ns N      virtual nanoseconds charged per kernel call (default 100)\n"
     "  --no-init         run PROGRAM itself as the first process, without /sbin/init\n"
     "  --stats           print run statistics to stderr at exit\n"
+    "  --inspect-on-crash  stop at a crashing guest thread and open the inspector (on the\n"
+    "                    terminal; without one, or with --inspect-cmd, run its script)\n"
+    "  --inspect-cmd S   inspector commands ('ps; threads; handles 3; events 20'; help lists\n"
+    "                    them) run at the crash, or at the end of the run, to stderr\n"
     "  --quiet           do not report crashed processes\n"
     "  --host-aslr       keep the host's address randomisation (by default vrsim re-runs\n"
     "                    itself without it, so host addresses a guest can read repeat)\n";
@@ -172,8 +183,10 @@ static int cmd_run(int argc, char **argv)
     uint64_t t0 = vs_host_ns();
     struct vs_options opt = {.seed = 1, .watchdog_ms = 2000, .kcall_cost_ns = 100};
     opt.pace = isatty(STDIN_FILENO) ? VS_PACE_WALL : VS_PACE_FREE;
-    const char *trace_path = NULL, *image = NULL, *machine = NULL;
+    const char *trace_path = NULL, *image = NULL, *machine = NULL, *trace_bin = NULL;
     int stats = 0, no_init = 0, print_machine = 0, i;
+    struct vs_inspect_cfg inspect = {0};
+    int inspecting = 0;
     for (i = 0; i < argc; i++) {
         const char *a = argv[i];
         uint64_t v;
@@ -200,6 +213,9 @@ static int cmd_run(int argc, char **argv)
         } else if (!strcmp(a, "--trace") && i + 1 < argc) {
             trace_path = argv[++i];
             opt.keep_trace = 1;
+        } else if (!strcmp(a, "--trace-bin") && i + 1 < argc) {
+            trace_bin = argv[++i];
+            opt.keep_trace = 1;
         } else if (!strcmp(a, "--pace") && i + 1 < argc) {
             const char *p = argv[++i];
             if (!strcmp(p, "free"))
@@ -224,6 +240,12 @@ static int cmd_run(int argc, char **argv)
             opt.kcall_cost_ns = v;
         } else if (!strcmp(a, "--no-init")) {
             no_init = 1;
+        } else if (!strcmp(a, "--inspect-on-crash")) {
+            inspect.on_crash = 1;
+            inspecting = 1;
+        } else if (!strcmp(a, "--inspect-cmd") && i + 1 < argc) {
+            inspect.script = argv[++i];
+            inspecting = 1;
         } else if (!strcmp(a, "--stats")) {
             stats = 1;
         } else if (!strcmp(a, "--quiet")) {
@@ -270,6 +292,8 @@ static int cmd_run(int argc, char **argv)
     if (rc0)
         return 1;
     int status = 1;
+    if (inspecting)
+        vs_inspect_install(m, &inspect);
     if (print_machine) /* what the machine holds, not what the file said */
         vs_machfile_print(&m->desc, stderr);
     if (vs_machine_load_bootfs(m, image, err, sizeof err)) {
@@ -317,6 +341,14 @@ static int cmd_run(int argc, char **argv)
         FILE *f = fopen(trace_path, "w");
         if (!f || vs_trace_write_json(&m->trace, f, namer, NULL) || fclose(f)) {
             fprintf(stderr, "vrsim: cannot write trace %s: %s\n", trace_path, strerror(errno));
+            status = status ? status : 1;
+        }
+    }
+    if (trace_bin) {
+        FILE *f = fopen(trace_bin, "wb");
+        int werr = !f || vs_trace_write_bin(&m->trace, f);
+        if ((f && fclose(f)) || werr) {
+            fprintf(stderr, "vrsim: cannot write trace %s: %s\n", trace_bin, strerror(errno));
             status = status ? status : 1;
         }
     }
@@ -378,6 +410,8 @@ int main(int argc, char **argv)
         return cmd_machine(argc - 2, argv + 2);
     if (!strcmp(argv[1], "lspci"))
         return vs_lspci_main(argc - 2, argv + 2, load_machine);
+    if (!strcmp(argv[1], "diff"))
+        return vs_diff_main(argc - 2, argv + 2);
     if (!strcmp(argv[1], "run")) {
         run_without_aslr(argc, argv);
         return cmd_run(argc - 2, argv + 2);

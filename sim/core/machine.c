@@ -328,6 +328,8 @@ int vs_machine_run(struct vk_machine *m)
     for (;;) {
         vk_kernel_reap(k);
         if (m->stop && !shutting_down) {
+            if (m->on_stop)
+                m->on_stop(m);
             shutting_down = 1;
             shutdown_all(m);
         }
@@ -353,6 +355,8 @@ int vs_machine_run(struct vk_machine *m)
             dprintf(m->con.err_fd,
                     "vrsim: every thread is blocked and nothing can wake one: stopping\n");
         m->stop = 1;
+        if (m->on_stop)
+            m->on_stop(m);
         shutting_down = 1;
         shutdown_all(m);
     }

@@ -111,6 +111,13 @@ struct vk_machine {
     int stop;
     struct vs_machine_desc desc; /* memory and PCI slots (from --machine, or the default) */
     struct vs_hw *hw;            /* the PCI bus, IOMMU and models built from desc (hw.h) */
+    /* Stop points for the inspector and the debugger (sim/inspect, sim/gdb), NULL: none.
+     * on_crash: a guest thread faulted (t->fault says how), called on its kernel stack before
+     * its process ends. on_stop: the run is about to shut down, everything still alive.
+     * Hooks only read the machine: they never change what the run does. */
+    void (*on_crash)(struct vk_machine *m, struct vk_thread *t);
+    void (*on_stop)(struct vk_machine *m);
+    struct vs_inspect_cfg *inspect;
 };
 
 #define VS_HIDDEN __attribute__((visibility("hidden")))

@@ -119,6 +119,14 @@ long vs_kdispatch(long a0, long a1, long a2, long a3, long a4, long a5, long nr)
                        (uint64_t)a3, (uint64_t)a4, (uint64_t)a5);
 }
 
+/* The machine's crash stop point (machine.h on_crash: the inspector, the debugger). */
+static void vs_crash_hook(struct vk_thread *t)
+{
+    struct vk_machine *m = t->kernel->platform;
+    if (m->on_crash)
+        m->on_crash(m, t);
+}
+
 /* The kcall trampoline refuses to run a kernel call (arch.S, VS_KENTRY_*) when the guest
  * changed its FS base (wrfsbase, a segment load: the guest ABI leaves %fs to the host; the
  * trampoline already put the host's back) or left an unmasked x87 exception pending (the
@@ -138,6 +146,7 @@ _Noreturn void vs_kentry_refuse(uint32_t why)
     t->fault.signo = why == VS_KENTRY_BADFS ? 11 : 8;
     t->fault.exit_code = 128 + (int32_t)t->fault.signo;
     t->fault.fault_pc = pc;
+    vs_crash_hook(t);
     vk_process_exit_current(t->kernel, &t->fault);
 }
 
@@ -146,5 +155,6 @@ _Noreturn void vs_thread_fault(void);
 _Noreturn void vs_thread_fault(void)
 {
     struct vk_thread *t = vs_cur;
+    vs_crash_hook(t);
     vk_process_exit_current(t->kernel, &t->fault);
 }
