@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "sim/core/machine.h"
+#include "sim/gdb/gdbstub.h"
 #include "sim/inspect/inspect.h"
 #include "sim/lspci.h"
 #include "sim/replay/diff.h"
@@ -64,6 +65,9 @@ static const char usage[] =
     "  --kcall-ns N      virtual nanoseconds charged per kernel call (default 100)\n"
     "  --no-init         run PROGRAM itself as the first process, without /sbin/init\n"
     "  --stats           print run statistics to stderr at exit\n"
+    "  --gdb PORT|PATH   wait for gdb (target remote :PORT, or a unix socket PATH) before\n"
+    "                    the first guest instruction; port 0 picks one and prints it;\n"
+    "                    in gdb: set osabi none; set sysroot <dir of the guest ELFs>\n"
     "  --inspect-on-crash  stop at a crashing guest thread and open the inspector (on the\n"
     "                    terminal; without one, or with --inspect-cmd, run its script)\n"
     "  --inspect-cmd S   inspector commands ('ps; threads; handles 3; events 20'; help lists\n"
@@ -186,6 +190,8 @@ static int cmd_run(int argc, char **argv)
     const char *trace_path = NULL, *image = NULL, *machine = NULL, *trace_bin = NULL;
     int stats = 0, no_init = 0, print_machine = 0, i;
     struct vs_inspect_cfg inspect = {0};
+    const char *gdb_where = NULL;
+    struct vs_gdb *gdb = NULL;
     int inspecting = 0;
     for (i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -240,6 +246,8 @@ static int cmd_run(int argc, char **argv)
             opt.kcall_cost_ns = v;
         } else if (!strcmp(a, "--no-init")) {
             no_init = 1;
+        } else if (!strcmp(a, "--gdb") && i + 1 < argc) {
+            gdb_where = argv[++i];
         } else if (!strcmp(a, "--inspect-on-crash")) {
             inspect.on_crash = 1;
             inspecting = 1;
@@ -335,7 +343,15 @@ static int cmd_run(int argc, char **argv)
             goto out;
         }
     }
+    if (gdb_where) {
+        if (vs_gdb_create(&gdb, m, gdb_where, err, sizeof err) || vs_gdb_attach(gdb)) {
+            fprintf(stderr, "vrsim: %s\n", gdb ? "gdb: no connection" : err);
+            status = 2;
+            goto out;
+        }
+    }
     status = vs_machine_run(m);
+    vs_gdb_exited(gdb, status);
     uint64_t t1 = vs_host_ns();
     if (trace_path) {
         FILE *f = fopen(trace_path, "w");
@@ -376,6 +392,7 @@ out:
     if (m->con.err_midline) /* the digest stays a line of its own, whatever guests wrote */
         fputc('\n', stderr);
     fprintf(stderr, "trace-digest: %016llx\n", (unsigned long long)vs_machine_digest(m));
+    vs_gdb_destroy(gdb);
     vs_machine_destroy(m);
     return status;
 }

@@ -118,6 +118,11 @@ struct vk_machine {
     void (*on_crash)(struct vk_machine *m, struct vk_thread *t);
     void (*on_stop)(struct vk_machine *m);
     struct vs_inspect_cfg *inspect;
+    /* The debugger's trap hook (sim/gdb), called from the host's fault handler for a signal
+     * taken in guest code or in the trampoline before it entered the kernel, uc the
+     * ucontext_t: 1 when it was the debugger's (resume uc), 0 to handle it as usual. */
+    int (*on_trap)(struct vk_machine *m, struct vk_thread *t, int sig, void *uc);
+    struct vs_gdb *gdb;
 };
 
 #define VS_HIDDEN __attribute__((visibility("hidden")))
