@@ -28,12 +28,14 @@
 #include "sim/inspect/inspect.h"
 #include "sim/lspci.h"
 #include "sim/replay/diff.h"
+#include "sim/replay/record.h"
 #include "sim/trace/trace_bin.h"
 
 static const char usage[] =
     "usage: vrsim run [options] [IMAGE] [-- PROGRAM [ARGS...]]\n"
     "       vrsim machine [FILE|NAME]\n"
     "       vrsim lspci [--machine FILE|NAME] [-n|-nn] [-v] [-x|-xxx|-xxxx]\n"
+    "       vrsim replay [--no-verify] [--until N | --until-time NS] [--inspect-cmd S] LOG\n"
     "       vrsim diff [-C N] A.trace B.trace | --run 'RUN-ARGS' --run 'RUN-ARGS'\n"
     "       vrsim --help\n"
     "\n"
@@ -46,6 +48,8 @@ static const char usage[] =
     "\n"
     "vrsim machine checks a machine file and prints the machine it describes.\n"
     "vrsim lspci lists the machine's PCI functions as lspci does (vrsim lspci --help).\n"
+    "vrsim replay re-runs a recording (--record) without host input: exit 0 the same run,\n"
+    "1 diverged (the first differing event is named), 2 an unusable LOG.\n"
     "vrsim diff finds the first event where two runs differ (vrsim diff --help).\n"
     "\n"
     "options:\n"
@@ -65,6 +69,8 @@ static const char usage[] =
     "  --kcall-ns N      virtual nanoseconds charged per kernel call (default 100)\n"
     "  --no-init         run PROGRAM itself as the first process, without /sbin/init\n"
     "  --stats           print run statistics to stderr at exit\n"
+    "  --record LOG      record the run's input from outside (console) into LOG for\n"
+    "                    vrsim replay (format in sim/replay/record.h)\n"
     "  --gdb PORT|PATH   wait for gdb (target remote :PORT, or a unix socket PATH) before\n"
     "                    the first guest instruction; port 0 picks one and prints it;\n"
     "                    in gdb: set osabi none; set sysroot <dir of the guest ELFs>\n"
@@ -182,7 +188,24 @@ static int cmd_machine(int argc, char **argv)
     return status;
 }
 
-static int cmd_run(int argc, char **argv)
+/* A hash of the machine as vrsim built it (its printed form). */
+static uint64_t machine_hash(const struct vs_machine_desc *d)
+{
+    char *text = NULL;
+    size_t len = 0;
+    uint64_t h = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (f) {
+        vs_machfile_print(d, f);
+        if (fclose(f) == 0)
+            h = vs_fnv1a(VS_FNV_INIT, text, len);
+    }
+    free(text);
+    return h;
+}
+
+/* rp: NULL for a plain run; a loaded recording for vrsim replay. */
+static int cmd_run(int argc, char **argv, struct vs_replay *rp)
 {
     uint64_t t0 = vs_host_ns();
     struct vs_options opt = {.seed = 1, .watchdog_ms = 2000, .kcall_cost_ns = 100};
@@ -190,7 +213,9 @@ static int cmd_run(int argc, char **argv)
     const char *trace_path = NULL, *image = NULL, *machine = NULL, *trace_bin = NULL;
     int stats = 0, no_init = 0, print_machine = 0, i;
     struct vs_inspect_cfg inspect = {0};
-    const char *gdb_where = NULL;
+    const char *gdb_where = NULL, *record_path = NULL;
+    struct vs_replay rec;
+    int recording = 0;
     struct vs_gdb *gdb = NULL;
     int inspecting = 0;
     for (i = 0; i < argc; i++) {
@@ -246,6 +271,9 @@ static int cmd_run(int argc, char **argv)
             opt.kcall_cost_ns = v;
         } else if (!strcmp(a, "--no-init")) {
             no_init = 1;
+        } else if (!strcmp(a, "--record") && i + 1 < argc && !rp) {
+            record_path = argv[++i];
+            opt.keep_trace = 1;
         } else if (!strcmp(a, "--gdb") && i + 1 < argc) {
             gdb_where = argv[++i];
         } else if (!strcmp(a, "--inspect-on-crash")) {
@@ -270,6 +298,8 @@ static int cmd_run(int argc, char **argv)
             return 2;
         }
     }
+    if (rp)
+        opt.keep_trace = 1; /* the verdict compares the whole trace with the recorded one */
     char defimg[PATH_MAX + 32];
     if (!image) {
         default_image(defimg, sizeof defimg);
@@ -302,6 +332,57 @@ static int cmd_run(int argc, char **argv)
     int status = 1;
     if (inspecting)
         vs_inspect_install(m, &inspect);
+    if (record_path || rp) {
+        uint64_t ih = 0, vh = 0, mh = machine_hash(&m->desc);
+        vs_hash_file(image, &ih);
+        vs_hash_file("/proc/self/exe", &vh);
+        if (rp) {
+            if (rp->image_hash != ih) {
+                fprintf(stderr,
+                        "vrsim: replay: the LOG was recorded with another image than %s "
+                        "(hash %016llx, this one %016llx)\n",
+                        image, (unsigned long long)rp->image_hash, (unsigned long long)ih);
+                status = 2;
+                goto out;
+            }
+            if (rp->machine_hash != mh) {
+                fprintf(stderr, "vrsim: replay: the LOG was recorded on another machine\n");
+                status = 2;
+                goto out;
+            }
+            if (rp->vrsim_hash != vh)
+                fprintf(stderr, "vrsim: replay: warning: the LOG was recorded by another vrsim "
+                                "build: the replay may diverge\n");
+            vs_replay_install(rp, m);
+        } else {
+            /* the command line without --record LOG: what replay runs again */
+            char **rargv = calloc((size_t)argc + 1, sizeof *rargv);
+            int rargc = 0;
+            for (int j = 0; rargv && j < argc; j++) {
+                if (!strcmp(argv[j], "--")) {
+                    while (j < argc)
+                        rargv[rargc++] = argv[j++];
+                    break;
+                }
+                if (!strcmp(argv[j], "--record")) {
+                    j++;
+                    continue;
+                }
+                rargv[rargc++] = argv[j];
+            }
+            int rc1 = rargv ? vs_record_start(&rec, record_path, ih, mh, vh, m->con.tty, rargc,
+                                              rargv, err, sizeof err)
+                            : -ENOMEM;
+            free(rargv);
+            if (rc1) {
+                fprintf(stderr, "vrsim: --record: %s\n", err);
+                status = 2;
+                goto out;
+            }
+            recording = 1;
+            vs_replay_install(&rec, m);
+        }
+    }
     if (print_machine) /* what the machine holds, not what the file said */
         vs_machfile_print(&m->desc, stderr);
     if (vs_machine_load_bootfs(m, image, err, sizeof err)) {
@@ -352,6 +433,12 @@ static int cmd_run(int argc, char **argv)
     }
     status = vs_machine_run(m);
     vs_gdb_exited(gdb, status);
+    if (recording && vs_record_finish(&rec, m, status))
+        fprintf(stderr, "vrsim: --record: cannot write %s\n", record_path);
+    if (rp && !m->on_until && (rp->until_events != UINT64_MAX || rp->until_ns != UINT64_MAX))
+        status = 0; /* stopped where asked: no verdict */
+    else if (rp)
+        status = vs_replay_verdict(rp, m, status, stderr);
     uint64_t t1 = vs_host_ns();
     if (trace_path) {
         FILE *f = fopen(trace_path, "w");
@@ -393,7 +480,62 @@ out:
         fputc('\n', stderr);
     fprintf(stderr, "trace-digest: %016llx\n", (unsigned long long)vs_machine_digest(m));
     vs_gdb_destroy(gdb);
+    if (recording)
+        vs_replay_fini(&rec);
     vs_machine_destroy(m);
+    return status;
+}
+
+static int cmd_replay(int argc, char **argv)
+{
+    static const char rusage_[] =
+        "usage: vrsim replay [--no-verify] [--until N | --until-time NS] [--inspect-cmd S] LOG\n";
+    int no_verify = 0;
+    uint64_t until_events = UINT64_MAX, until_ns = UINT64_MAX;
+    const char *log = NULL, *script = NULL;
+    char err[512];
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--no-verify")) {
+            no_verify = 1;
+        } else if (!strcmp(argv[i], "--until") && i + 1 < argc) {
+            if (parse_u64(argv[++i], &until_events)) {
+                fprintf(stderr, "vrsim: --until needs an event number\n");
+                return 2;
+            }
+        } else if (!strcmp(argv[i], "--until-time") && i + 1 < argc) {
+            if (parse_u64(argv[++i], &until_ns)) {
+                fprintf(stderr, "vrsim: --until-time needs virtual nanoseconds\n");
+                return 2;
+            }
+        } else if (!strcmp(argv[i], "--inspect-cmd") && i + 1 < argc) {
+            script = argv[++i];
+        } else if (argv[i][0] != '-' && !log) {
+            log = argv[i];
+        } else if (!strcmp(argv[i], "--host-aslr")) {
+            /* main() */
+        } else {
+            fputs(rusage_, stderr);
+            return 2;
+        }
+    }
+    if (!log) {
+        fputs(rusage_, stderr);
+        return 2;
+    }
+    struct vs_replay r;
+    if (vs_replay_load(&r, log, no_verify, err, sizeof err)) {
+        fprintf(stderr, "vrsim: replay: %s\n", err);
+        vs_replay_fini(&r);
+        return 2;
+    }
+    if (r.damaged)
+        fprintf(stderr, "vrsim: replay: warning: the LOG is damaged; replaying it anyway "
+                        "(--no-verify)\n");
+    r.until_events = until_events;
+    r.until_ns = until_ns;
+    r.inspect_script = script;
+    int status = cmd_run(r.argc, r.argv, &r);
+    vs_replay_fini(&r);
     return status;
 }
 
@@ -431,7 +573,11 @@ int main(int argc, char **argv)
         return vs_diff_main(argc - 2, argv + 2);
     if (!strcmp(argv[1], "run")) {
         run_without_aslr(argc, argv);
-        return cmd_run(argc - 2, argv + 2);
+        return cmd_run(argc - 2, argv + 2, NULL);
+    }
+    if (!strcmp(argv[1], "replay")) {
+        run_without_aslr(argc, argv);
+        return cmd_replay(argc - 2, argv + 2);
     }
     fprintf(stderr, "vrsim: unknown command '%s' (see vrsim --help)\n", argv[1]);
     return 2;

@@ -21,6 +21,7 @@
 #include "sim/core/asan.h"
 #include "sim/core/hw.h"
 #include "sim/core/machine.h"
+#include "sim/trace/trace_bin.h"
 
 /* One error vocabulary: sim returns -VK_E* codes, also from its host-facing start-up paths
  * that pass a host call's -errno on. That is sound because every VK_E* code that Linux has
@@ -304,6 +305,28 @@ static void shutdown_all(struct vk_machine *m)
         vk_process_kill(&m->k, VK_CONTAINER_OF(l, struct vk_process, link), &why);
 }
 
+/* Host input: the console backend's wait, or recording's or replay's in its place. Input that
+ * arrives is an event of its own (a console event of pid 0, a[0] = 0: writes have their
+ * stream's badge there; a[1] = bytes, a[2] = their FNV-1a hash, a[3] = end of input), so two
+ * runs that were given different input differ in their traces where the input came. */
+static int input_wait(struct vk_machine *m, uint64_t until)
+{
+    struct vs_console *c = &m->con;
+    size_t before = c->len;
+    int eof = c->eof;
+    int rc = m->input_wait ? m->input_wait(m, until) : vs_console_wait(m, until);
+    if (c->len > before || c->eof != eof) {
+        struct vs_trace_event e = {
+            .time = m->k.now,
+            .kind = VS_TR_CONSOLE,
+            .a = {0, c->len - before, vs_fnv1a(VS_FNV_INIT, c->buf + before, c->len - before),
+                  (uint64_t)c->eof, 0},
+        };
+        vs_trace_emit(&m->trace, &e);
+    }
+    return rc;
+}
+
 int vs_machine_run(struct vk_machine *m)
 {
     struct vk_kernel *k = &m->k;
@@ -342,10 +365,10 @@ int vs_machine_run(struct vk_machine *m)
             break;
         uint64_t next = vk_kernel_next_timer(k);
         if (m->con.want && !m->con.eof) {
-            if (vs_console_wait(m, next))
+            if (input_wait(m, next))
                 continue;
         } else if (next != VK_DEADLINE_NEVER && m->opt.pace == VS_PACE_WALL) {
-            vs_console_wait(m, next);
+            input_wait(m, next);
         }
         if (vk_kernel_fire_timers(k))
             continue;

@@ -123,6 +123,13 @@ struct vk_machine {
      * ucontext_t: 1 when it was the debugger's (resume uc), 0 to handle it as usual. */
     int (*on_trap)(struct vk_machine *m, struct vk_thread *t, int sig, void *uc);
     struct vs_gdb *gdb;
+    /* Recording and replay (sim/replay): input_wait replaces vs_console_wait in the idle loop
+     * when set; on_until is called at the first kernel call where the trace holds
+     * until_events events or virtual time reached until_ns (then the hook is cleared). */
+    int (*input_wait)(struct vk_machine *m, uint64_t until);
+    struct vs_replay *replay;
+    void (*on_until)(struct vk_machine *m);
+    uint64_t until_events, until_ns;
 };
 
 #define VS_HIDDEN __attribute__((visibility("hidden")))

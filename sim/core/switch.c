@@ -106,6 +106,12 @@ void vk_plat_kcall_enter(struct vk_kernel *k, struct vk_thread *t)
 {
     struct vk_machine *m = k->platform;
     (void)t;
+    if (__builtin_expect(m->on_until != NULL, 0) &&
+        (vs_trace_count(&m->trace) >= m->until_events || k->now >= m->until_ns)) {
+        void (*fn)(struct vk_machine *) = m->on_until;
+        m->on_until = NULL; /* once: replay's --until */
+        fn(m);
+    }
     vk_kernel_charge(k, m->kcall_cost_ns);
     vk_preempt_chance(k, m->opt.chaos);
 }

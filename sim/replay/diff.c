@@ -213,8 +213,8 @@ static int run_to_trace(const char *args, const char *out)
     return rc;
 }
 
-static int compare(const char *na, const struct vs_trace_file *a, const char *nb,
-                   const struct vs_trace_file *b, uint64_t context)
+int vs_diff_compare(const char *na, const struct vs_trace_file *a, const char *nb,
+                    const struct vs_trace_file *b, uint64_t context, FILE *out)
 {
     struct pid_names pa = {.tf = a}, pb = {.tf = b};
     uint64_t n = a->nev < b->nev ? a->nev : b->nev, i;
@@ -228,31 +228,32 @@ static int compare(const char *na, const struct vs_trace_file *a, const char *nb
         pid_names_see(&pb, &b->ev[i]);
     }
     if (i == n && a->nev == b->nev) {
-        printf("same: %" PRIu64 " events, digest %016" PRIx64 "\n", a->nev, a->digest);
+        fprintf(out, "same: %" PRIu64 " events, digest %016" PRIx64 "\n", a->nev, a->digest);
         goto out;
     }
     status = 1;
-    printf("first difference at event #%" PRIu64 " (A: %s, %" PRIu64 " events; B: %s, %" PRIu64
-           " events)\n",
-           i, na, a->nev, nb, b->nev);
+    fprintf(out,
+            "first difference at event #%" PRIu64 " (A: %s, %" PRIu64 " events; B: %s, %" PRIu64
+            " events)\n",
+            i, na, a->nev, nb, b->nev);
     uint64_t from = i > context ? i - context : 0;
     for (uint64_t j = from; j < i; j++) {
         describe(a, &pa, j, line, sizeof line);
-        printf("  %s\n", line);
+        fprintf(out, "  %s\n", line);
     }
     if (i < a->nev) {
         pid_names_see(&pa, &a->ev[i]);
         describe(a, &pa, i, line, sizeof line);
-        printf("A %s\n", line);
+        fprintf(out, "A %s\n", line);
     } else {
-        printf("A (ends: no event #%" PRIu64 ")\n", i);
+        fprintf(out, "A (ends: no event #%" PRIu64 ")\n", i);
     }
     if (i < b->nev) {
         pid_names_see(&pb, &b->ev[i]);
         describe(b, &pb, i, line, sizeof line);
-        printf("B %s\n", line);
+        fprintf(out, "B %s\n", line);
     } else {
-        printf("B (ends: no event #%" PRIu64 ")\n", i);
+        fprintf(out, "B (ends: no event #%" PRIu64 ")\n", i);
     }
 out:
     free(pa.str);
@@ -311,8 +312,8 @@ int vs_diff_main(int argc, char **argv)
     }
     if (load(files[0], &tf[0]) || load(files[1], &tf[1]))
         goto out;
-    status =
-        compare(nruns ? runs[0] : files[0], &tf[0], nruns ? runs[1] : files[1], &tf[1], context);
+    status = vs_diff_compare(nruns ? runs[0] : files[0], &tf[0], nruns ? runs[1] : files[1], &tf[1],
+                             context, stdout);
 out:
     vs_trace_file_free(&tf[0]);
     vs_trace_file_free(&tf[1]);

@@ -17,6 +17,11 @@
 /* vrsim diff ARGS... (argv without "diff"). */
 int vs_diff_main(int argc, char **argv);
 
+/* Compares two read traces; prints "same: ..." or the first difference with `context` events
+ * before it (A's and B's versions of it) on out. 0 same, 1 different. */
+int vs_diff_compare(const char *na, const struct vs_trace_file *a, const char *nb,
+                    const struct vs_trace_file *b, uint64_t context, FILE *out);
+
 /* One event in words, for the diff, the inspector and replay reports:
  * "#N t=S.NNNNNNNNNs kind pid P (name) tid T fields". names maps pid -> name (may be NULL). */
 typedef const char *(*vs_pid_namer)(void *ctx, uint32_t pid);
