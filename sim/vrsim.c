@@ -332,9 +332,16 @@ static int cmd_run(int argc, char **argv, struct vs_replay *rp)
     int status = 1;
     if (inspecting)
         vs_inspect_install(m, &inspect);
+    if (print_machine) /* what the machine holds, not what the file said */
+        vs_machfile_print(&m->desc, stderr);
+    if (vs_machine_load_bootfs(m, image, err, sizeof err)) {
+        fprintf(stderr, "vrsim: %s\n", err);
+        goto out;
+    }
     if (record_path || rp) {
-        uint64_t ih = 0, vh = 0, mh = machine_hash(&m->desc);
-        vs_hash_file(image, &ih);
+        /* the image as loaded (no second read of the file) */
+        uint64_t ih = vs_hash_fast((const void *)(uintptr_t)m->bootfs->addr, m->bootfs_len);
+        uint64_t vh = 0, mh = machine_hash(&m->desc);
         vs_hash_file("/proc/self/exe", &vh);
         if (rp) {
             if (rp->image_hash != ih) {
@@ -382,12 +389,6 @@ static int cmd_run(int argc, char **argv, struct vs_replay *rp)
             recording = 1;
             vs_replay_install(&rec, m);
         }
-    }
-    if (print_machine) /* what the machine holds, not what the file said */
-        vs_machfile_print(&m->desc, stderr);
-    if (vs_machine_load_bootfs(m, image, err, sizeof err)) {
-        fprintf(stderr, "vrsim: %s\n", err);
-        goto out;
     }
     /* boot: /sbin/init (told which program goes on the console), or the program itself */
     const char *prog = i < argc ? argv[i] : NULL;

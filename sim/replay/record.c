@@ -10,6 +10,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "os/kernel/kernel_internal.h"
@@ -22,18 +24,24 @@
 
 int vs_hash_file(const char *path, uint64_t *h)
 {
-    uint8_t b[65536];
+    struct stat st;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
-    uint64_t x = VS_FNV_INIT;
-    ssize_t n;
-    while ((n = read(fd, b, sizeof b)) > 0)
-        x = vs_fnv1a(x, b, (size_t)n);
-    int rc = n < 0 ? -errno : 0;
+    if (fstat(fd, &st)) {
+        close(fd);
+        return -errno;
+    }
+    void *p = st.st_size
+                  ? mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0)
+                  : NULL;
     close(fd);
-    *h = x;
-    return rc;
+    if (p == MAP_FAILED)
+        return -errno;
+    *h = vs_hash_fast(p, (size_t)st.st_size);
+    if (p)
+        munmap(p, (size_t)st.st_size);
+    return 0;
 }
 
 static void le32(uint8_t *p, uint32_t v)
@@ -58,22 +66,35 @@ static uint64_t rd64(const uint8_t *p)
     return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
 }
 
-/* One record: header, the payload in up to two parts, the checksum. */
+/* A record's checksum: FNV-1a 64 of its 8 header bytes XOR XXH64 of its payload. */
+static uint64_t record_sum(const uint8_t hdr[8], const void *payload, size_t len)
+{
+    return vs_fnv1a(VS_FNV_INIT, hdr, 8) ^ vs_hash_fast(payload, len);
+}
+
+/* One record: header, the payload in up to two parts (joined: small records only), the
+ * checksum. */
 static int write_rec(FILE *f, uint32_t type, const void *a, size_t alen, const void *b, size_t blen)
 {
     uint8_t hdr[8], sum[8];
+    uint8_t *joined = NULL;
     if (alen + blen >= REC_MAX_PAYLOAD)
         return -EFBIG;
     le32(hdr, type);
     le32(hdr + 4, (uint32_t)(alen + blen));
-    uint64_t h = vs_fnv1a(VS_FNV_INIT, hdr, 8);
-    h = vs_fnv1a(h, a, alen);
-    h = vs_fnv1a(h, b, blen);
-    le64(sum, h);
+    if (blen) {
+        if (!(joined = malloc(alen + blen)))
+            return -ENOMEM;
+        memcpy(joined, a, alen);
+        memcpy(joined + alen, b, blen);
+    }
+    le64(sum, record_sum(hdr, joined ? joined : a, alen + blen));
+    int rc = 0;
     if (fwrite(hdr, 1, 8, f) != 8 || (alen && fwrite(a, 1, alen, f) != alen) ||
         (blen && fwrite(b, 1, blen, f) != blen) || fwrite(sum, 1, 8, f) != 8)
-        return -EIO;
-    return 0;
+        rc = -EIO;
+    free(joined);
+    return rc;
 }
 
 int vs_record_start(struct vs_replay *r, const char *path, uint64_t image_hash,
@@ -333,7 +354,7 @@ int vs_replay_load(struct vs_replay *r, const char *path, int no_verify, char *e
             BAD("%s is truncated: record %zu at offset %zu needs %u bytes, %zu are left", path,
                 nrec, off, n, r->len - off - 16);
         }
-        uint64_t sum = vs_fnv1a(VS_FNV_INIT, p, 8 + (size_t)n);
+        uint64_t sum = record_sum(p, p + 8, n);
         if (sum != rd64(p + 8 + n)) {
             if (!no_verify)
                 BAD("%s: record %zu at offset %zu fails its checksum (the LOG was altered or "

@@ -16,8 +16,8 @@
  * paths, not their contents), network frames.
  *
  * LOG format, version 1, little-endian: "VRREPLAY" (8 bytes), u32 version, u32 0; then
- * records: u32 type, u32 length, length bytes of payload, u64 FNV-1a 64 of type, length and
- * payload. Types:
+ * records: u32 type, u32 length, length bytes of payload, u64 checksum (FNV-1a 64 of the 8
+ * header bytes XOR vs_hash_fast (sim/trace/trace_bin.h) of the payload). Types:
  *   1 HEADER  u64 image hash, u64 machine hash, u64 vrsim hash, u32 console is a terminal,
  *             u32 argc, then argc NUL-terminated arguments of `vrsim run` (without --record)
  *   2 INPUT   u64 event count, u64 virtual time after, u32 flags (1 end of input, 2 stop),
@@ -72,7 +72,7 @@ struct vs_replay {
     const char *inspect_script;
 };
 
-/* FNV-1a 64 of a file's bytes: 0 and *h, or -errno. */
+/* vs_hash_fast of a file's bytes (mapped): 0 and *h, or -errno. */
 int vs_hash_file(const char *path, uint64_t *h);
 
 /* Recording: opens LOG and writes the header. */

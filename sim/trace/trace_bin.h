@@ -6,7 +6,7 @@
  *     magic "VRTRACE\0" (8 bytes), u32 version (1), u32 header length (64),
  *     u64 events, u64 strings, u64 string bytes (the size of the string section),
  *     u64 digest (the run's trace digest), u64 dropped (events the run could not keep),
- *     u64 checksum: FNV-1a 64 of every byte after the header
+ *     u64 checksum: FNV-1a 64 of the string section XOR vs_hash_fast of the event section
  *   strings: `strings` records, ids 1, 2, 3... in order: u32 length, then the bytes
  *   events: `events` records of 64 bytes, struct vs_trace_event's fields in order
  *     (u64 time, u32 kind, u32 pid, u32 tid, u32 str, u64 a[5])
@@ -48,6 +48,12 @@ void vs_trace_file_free(struct vs_trace_file *tf);
 
 /* String id of a read trace (NUL-terminated), or NULL for 0/unknown. */
 const char *vs_trace_file_string(const struct vs_trace_file *tf, uint32_t id, size_t *len);
+
+/* A fast 64-bit hash of len bytes (checksums, file identity; not cryptographic): four XXH64
+ * lanes over the 32-byte stripes as little-endian words (XXH64's initial lanes and round),
+ * FNV-1a over the tail seeded with VS_FNV_INIT ^ len, then each lane merged as XXH64 merges
+ * (h = (h ^ round(0, lane)) * P1 + P4) and mixed (h ^= h >> 33; h *= P2; h ^= h >> 29). */
+uint64_t vs_hash_fast(const void *p, size_t len);
 
 /* FNV-1a 64 over len bytes, continuing from h (start with VS_FNV_INIT). */
 #define VS_FNV_INIT 0xcbf29ce484222325ull
