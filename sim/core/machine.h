@@ -122,6 +122,8 @@ struct vk_machine {
      * taken in guest code or in the trampoline before it entered the kernel, uc the
      * ucontext_t: 1 when it was the debugger's (resume uc), 0 to handle it as usual. */
     int (*on_trap)(struct vk_machine *m, struct vk_thread *t, int sig, void *uc);
+    /* A guest thread is about to run its first instruction (on its kernel stack). */
+    void (*on_thread_start)(struct vk_machine *m, struct vk_thread *t);
     struct vs_gdb *gdb;
     /* Recording and replay (sim/replay): input_wait replaces vs_console_wait in the idle loop
      * when set; on_until is called at the first kernel call where the trace holds

@@ -50,6 +50,9 @@ static void thread_first_run(struct vk_thread *t)
         t->kfn(t->karg);
         vk_thread_exit_current(t->kernel, 0);
     }
+    struct vk_machine *m = t->kernel->platform;
+    if (m->on_thread_start) /* the debugger: a new program's symbols, before its first step */
+        m->on_thread_start(m, t);
     vs_enter_user(t->entry, t->entry_sp, t->entry_arg);
 }
 

@@ -43,7 +43,8 @@ struct vs_gdb {
     ucontext_t *uc;            /* its registers when it trapped, or NULL */
     uint32_t gtid;             /* thread chosen by Hg (0: the stopped one) */
     /* resumption */
-    int stepping; /* the stopped thread resumes with the trap flag */
+    int stepping;          /* the stopped thread resumes with the trap flag */
+    int libraries_changed; /* a program started: the next stop says so (library:) */
     /* gdb's breakpoints, and one of ours: a step into a kernel call stops at its return */
     struct gdb_bp bp[BP_MAX];
     uint32_t nbp;
@@ -487,8 +488,10 @@ static int gdb_signal(int sig)
 static void send_stop(struct vs_gdb *g, int sig, int swbreak)
 {
     char buf[96];
-    snprintf(buf, sizeof buf, "T%02xthread:%x;%s", gdb_signal(sig) & 0xff,
-             g->stopped ? g->stopped->tid : 1, swbreak ? "swbreak:;" : "");
+    snprintf(buf, sizeof buf, "T%02xthread:%x;%s%s", gdb_signal(sig) & 0xff,
+             g->stopped ? g->stopped->tid : 1, swbreak ? "swbreak:;" : "",
+             g->libraries_changed ? "library:;" : "");
+    g->libraries_changed = 0;
     send_packet(g, buf);
 }
 
@@ -709,7 +712,7 @@ static void stop_and_serve(struct vs_gdb *g, struct vk_thread *t, ucontext_t *uc
         greg_t *fl = &uc->uc_mcontext.gregs[REG_EFL];
         *fl = g->stepping ? (greg_t)((uint64_t)*fl | EFLAGS_TF)
                           : (greg_t)((uint64_t)*fl & ~EFLAGS_TF);
-    } else if (how == SERVE_STEP && t && t->state == VK_T_NEW) {
+    } else if (how == SERVE_STEP && t && (t->state == VK_T_NEW || (!t->kcalls && !t->plat.usp))) {
         tmp_insert(g, t->entry); /* a step before the first instruction: stop there */
     }
     if (how == SERVE_DETACH) {
@@ -762,6 +765,17 @@ static int on_trap(struct vk_machine *m, struct vk_thread *t, int sig, void *ucv
     }
     stop_and_serve(g, t, uc, SIGTRAP, 0); /* the program's own int3 */
     return 1;
+}
+
+/* A program's main thread starts: gdb learns of the new library (its symbols, pending
+ * breakpoints) at a stop before the first instruction; gdb continues by itself. */
+static void on_thread_start(struct vk_machine *m, struct vk_thread *t)
+{
+    struct vs_gdb *g = m->gdb;
+    if (!g || g->detached || g->fd < 0 || t->proc->name[0] != '/' || t->proc->nthreads != 1)
+        return;
+    g->libraries_changed = 1;
+    stop_and_serve(g, t, NULL, SIGTRAP, 0);
 }
 
 int vs_gdb_create(struct vs_gdb **out, struct vk_machine *m, const char *where, char *err,
@@ -822,6 +836,7 @@ int vs_gdb_create(struct vs_gdb **out, struct vk_machine *m, const char *where, 
     fflush(stderr);
     m->gdb = g;
     m->on_trap = on_trap;
+    m->on_thread_start = on_thread_start;
     *out = g;
     return 0;
 fail:
@@ -864,6 +879,7 @@ void vs_gdb_destroy(struct vs_gdb *g)
     if (g->m && g->m->gdb == g) {
         g->m->gdb = NULL;
         g->m->on_trap = NULL;
+        g->m->on_thread_start = NULL;
     }
     if (g->fd >= 0)
         close(g->fd);

@@ -101,6 +101,24 @@ expect_eq "crash: vrsim's status" "$(status c)" 139
 expect_match "crash: reported as usual" "$(err c)" 'killed by SIGSEGV'
 [ ! -e "$TMP/gdb.sock" ] && pass "the unix socket is removed" || fail "the unix socket stays"
 
+# under init: the program starts after gdb attached; its symbols arrive when it starts (a
+# library event), and a pending breakpoint by name takes effect there
+run_vrsim iplain "$TESTIMAGE" -- /test/gdbprog 2
+gdb_session i 0 'set breakpoint pending on
+break square_sum
+continue
+print n
+info sharedlibrary
+delete
+continue' "$TESTIMAGE" -- /test/gdbprog 2
+ig=$(cat "$TMP/i.gdb")
+expect_match "under init: the pending breakpoint hits in the program" "$ig" \
+    'hit Breakpoint 1, square_sum \(n=n@entry=1\) at .*gdbprog.c'
+expect_match "under init: every program is a library" "$ig" '/sbin/init'
+expect_match "under init: the program too" "$ig" 'Yes +.*/test/gdbprog'
+expect_eq "under init: exit status" "$(status i)" 0
+expect_eq "under init: the digest of an undebugged run" "$(digest i)" "$(digest iplain)"
+
 # a bad --gdb address is refused
 run_vrsim bad --gdb 99999 --no-init "$TESTIMAGE" -- /test/gdbprog 1
 expect_eq "bad port: exit 2" "$(status bad)" 2
