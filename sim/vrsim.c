@@ -425,6 +425,8 @@ static int cmd_run(int argc, char **argv, struct vs_replay *rp)
             goto out;
         }
     }
+    if (rp && rp->gdb_where)
+        gdb_where = rp->gdb_where;
     if (gdb_where) {
         if (vs_gdb_create(&gdb, m, gdb_where, err, sizeof err) || vs_gdb_attach(gdb)) {
             fprintf(stderr, "vrsim: %s\n", gdb ? "gdb: no connection" : err);
@@ -490,10 +492,11 @@ out:
 static int cmd_replay(int argc, char **argv)
 {
     static const char rusage_[] =
-        "usage: vrsim replay [--no-verify] [--until N | --until-time NS] [--inspect-cmd S] LOG\n";
+        "usage: vrsim replay [--no-verify] [--until N | --until-time NS] [--inspect-cmd S] "
+        "[--gdb PORT|PATH] LOG\n";
     int no_verify = 0;
     uint64_t until_events = UINT64_MAX, until_ns = UINT64_MAX;
-    const char *log = NULL, *script = NULL;
+    const char *log = NULL, *script = NULL, *gdb_replay = NULL;
     char err[512];
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--no-verify")) {
@@ -510,6 +513,8 @@ static int cmd_replay(int argc, char **argv)
             }
         } else if (!strcmp(argv[i], "--inspect-cmd") && i + 1 < argc) {
             script = argv[++i];
+        } else if (!strcmp(argv[i], "--gdb") && i + 1 < argc) {
+            gdb_replay = argv[++i];
         } else if (argv[i][0] != '-' && !log) {
             log = argv[i];
         } else if (!strcmp(argv[i], "--host-aslr")) {
@@ -535,6 +540,7 @@ static int cmd_replay(int argc, char **argv)
     r.until_events = until_events;
     r.until_ns = until_ns;
     r.inspect_script = script;
+    r.gdb_where = gdb_replay;
     int status = cmd_run(r.argc, r.argv, &r);
     vs_replay_fini(&r);
     return status;

@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <sys/un.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -25,7 +27,11 @@
 #define PKT_MAX 16384
 #define BP_MAX 256
 #define EFLAGS_TF 0x100ull
-#define REGS_BYTES 536 /* gdb's default amd64 register set: GPRs, x87, SSE */
+#define REGS_BYTES 536
+#define REQ_MAGIC                                                                                  \
+    0x5652455645525345ull /* a reverse request in the supervisor's memfd */ /* gdb's default amd64 \
+                                                                               register set: GPRs, \
+                                                                               x87, SSE */
 
 struct gdb_bp {
     uint64_t addr;
@@ -52,6 +58,23 @@ struct vs_gdb {
     uint8_t tmp_saved, tmp_active;
     char in[PKT_MAX + 8], out[PKT_MAX + 8];
     char xml[PKT_MAX * 4]; /* the library list being sent */
+    /* reverse execution (a replay only): stops are numbered from the first (0); each one's
+     * resumption and breakpoints are kept, so a re-execution from the start takes the same
+     * path. The supervisor (the process at the first stop) forks a session; a reverse
+     * request (target stop, event count, history) goes to it through req_fd and the session
+     * ends; it forks a new one that runs silently to the target stop. */
+    int reversible;
+    int req_fd;
+    uint64_t stop_no, target;
+    uint64_t shown_until; /* the console output up to this event was printed already */
+    uint8_t *hist_how;    /* per stop: SERVE_CONTINUE or SERVE_STEP */
+    uint64_t *hist_pc;    /* per stop: where (0 before a thread ran) */
+    uint32_t *hist_nbp;   /* per stop: breakpoints then */
+    uint64_t *hist_bp;    /* their addresses, stop after stop */
+    size_t nhist, caphist, nhbp, caphbp;
+    uint64_t *want_bp; /* the target stop's breakpoints (gdb's at the request) */
+    uint32_t nwant;
+    int quiet_fd[2], saved_fd[2]; /* console output silenced until the request's event */
 };
 
 static int in_arenas(uint64_t a, uint64_t len)
@@ -497,7 +520,7 @@ static void send_stop(struct vs_gdb *g, int sig, int swbreak)
 
 /* ---- the conversation ---- */
 
-enum { SERVE_CONTINUE, SERVE_STEP, SERVE_DETACH };
+enum { SERVE_CONTINUE, SERVE_STEP, SERVE_DETACH, SERVE_REVERSE };
 
 static void thread_list(struct vs_gdb *g)
 {
@@ -622,6 +645,19 @@ static int serve(struct vs_gdb *g, int sig, int swbreak)
             continue;
         case 'c':
             return SERVE_CONTINUE;
+        case 'b':
+            /* bs is exact when the stop before was one step back; after a continue the
+             * instruction before is not known without counting: the thread stays (gdb's
+             * step over a breakpoint before bc takes that well) */
+            if (g->in[1] == 's' && g->reversible &&
+                !(g->stop_no > 0 && g->hist_how[g->stop_no - 1] == SERVE_STEP)) {
+                send_stop(g, sig, swbreak);
+                continue;
+            }
+            if ((g->in[1] == 'c' || g->in[1] == 's') && g->reversible)
+                return SERVE_REVERSE;
+            send_packet(g, "E01");
+            continue;
         case 's':
             return SERVE_STEP;
         case 'C':
@@ -665,8 +701,8 @@ static int serve(struct vs_gdb *g, int sig, int swbreak)
         if (!strncmp(g->in, "qSupported", 10)) {
             snprintf(g->out, PKT_MAX,
                      "PacketSize=%x;qXfer:libraries:read+;qXfer:features:read+;swbreak+;"
-                     "QStartNoAckMode+;vContSupported+",
-                     PKT_MAX);
+                     "QStartNoAckMode+;vContSupported+%s",
+                     PKT_MAX, g->reversible ? ";ReverseContinue+;ReverseStep+" : "");
             send_packet(g, g->out);
         } else if (!strncmp(g->in, "qXfer:features:read:target.xml:", 31)) {
             xfer_reply(g, target_xml, sizeof target_xml - 1, g->in + 31);
@@ -699,14 +735,120 @@ static int serve(struct vs_gdb *g, int sig, int swbreak)
     }
 }
 
+static int hist_push(struct vs_gdb *g, int how, uint64_t pc)
+{
+    if (g->nhist == g->caphist) {
+        size_t n = g->caphist ? g->caphist * 2 : 256;
+        uint8_t *a = realloc(g->hist_how, n);
+        if (a)
+            g->hist_how = a;
+        uint32_t *b = realloc(g->hist_nbp, n * sizeof *b);
+        if (b)
+            g->hist_nbp = b;
+        uint64_t *c = realloc(g->hist_pc, n * sizeof *c);
+        if (c)
+            g->hist_pc = c;
+        if (!a || !b || !c)
+            return -ENOMEM;
+        g->caphist = n;
+    }
+    g->hist_pc[g->nhist] = pc;
+    if (g->caphbp - g->nhbp < g->nbp) {
+        size_t n = g->caphbp ? g->caphbp : 256;
+        while (n - g->nhbp < g->nbp)
+            n *= 2;
+        uint64_t *c = realloc(g->hist_bp, n * sizeof *c);
+        if (!c)
+            return -ENOMEM;
+        g->hist_bp = c;
+        g->caphbp = n;
+    }
+    g->hist_how[g->nhist] = (uint8_t)how;
+    g->hist_nbp[g->nhist++] = g->nbp;
+    for (uint32_t i = 0; i < g->nbp; i++)
+        g->hist_bp[g->nhbp++] = g->bp[i].addr;
+    return 0;
+}
+
+/* Exactly these breakpoints inserted. */
+static void bp_set(struct vs_gdb *g, const uint64_t *addr, uint32_t n)
+{
+    while (g->nbp)
+        bp_remove(g, g->bp[0].addr);
+    for (uint32_t i = 0; i < n; i++)
+        bp_insert(g, addr[i]);
+}
+
+/* A reverse request: to the supervisor, then this session ends (no output: its future is
+ * re-executed). Layout: u64 magic, target, events, nhist, nhbp, nbp; how[]; nbp[]; bp[];
+ * current bp[]. */
+static _Noreturn void reverse_request(struct vs_gdb *g, int step)
+{
+    /* bs: the stop before; bc: the last earlier stop at one of gdb's breakpoints, else the
+     * beginning */
+    uint64_t target = g->stop_no ? g->stop_no - 1 : 0;
+    if (!step) {
+        while (target > 0 && !bp_find(g, g->hist_pc[target]))
+            target--;
+    }
+    size_t nh = (size_t)target, nb = 0;
+    for (size_t i = 0; i < nh; i++)
+        nb += g->hist_nbp[i];
+    uint64_t shown = vs_trace_count(&g->m->trace); /* output so far was all printed */
+    if (g->shown_until > shown)
+        shown = g->shown_until;
+    uint64_t hdr[8] = {REQ_MAGIC, target, shown, nh, nb, g->nbp, (uint64_t)g->noack, 0};
+    off_t o = 0;
+    int ok = pwrite(g->req_fd, hdr, sizeof hdr, o) == (ssize_t)sizeof hdr;
+    o += sizeof hdr;
+    ok = ok && (nh == 0 || pwrite(g->req_fd, g->hist_how, nh, o) == (ssize_t)nh);
+    o += (off_t)nh;
+    ok = ok && (nh == 0 || pwrite(g->req_fd, g->hist_nbp, nh * 4, o) == (ssize_t)(nh * 4));
+    o += (off_t)(nh * 4);
+    ok = ok && (nh == 0 || pwrite(g->req_fd, g->hist_pc, nh * 8, o) == (ssize_t)(nh * 8));
+    o += (off_t)(nh * 8);
+    ok = ok && (nb == 0 || pwrite(g->req_fd, g->hist_bp, nb * 8, o) == (ssize_t)(nb * 8));
+    o += (off_t)(nb * 8);
+    for (uint32_t i = 0; ok && i < g->nbp; i++, o += 8)
+        ok = pwrite(g->req_fd, &g->bp[i].addr, 8, o) == 8;
+    _exit(ok ? 0 : 70);
+}
+
 /* Serves a stop and applies gdb's answer to the trapped context. */
 static void stop_and_serve(struct vs_gdb *g, struct vk_thread *t, ucontext_t *uc, int sig,
                            int swbreak)
 {
+    int how;
     g->stopped = t;
     g->uc = uc;
     g->gtid = 0;
-    int how = serve(g, sig, swbreak);
+    if (g->stop_no < g->target) { /* re-executing towards a reverse target: as it went */
+        size_t first = 0;
+        for (size_t i = 0; i < g->stop_no; i++)
+            first += g->hist_nbp[i];
+        how = g->hist_how[g->stop_no];
+        bp_set(g, g->hist_bp + first, g->hist_nbp[g->stop_no]);
+        g->libraries_changed = 0; /* gdb knew of them then: a silent stop says nothing */
+        g->stop_no++;
+    } else {
+        if (g->stop_no == g->target && g->want_bp) { /* arrived: gdb's breakpoints now */
+            bp_set(g, g->want_bp, g->nwant);
+            free(g->want_bp);
+            g->want_bp = NULL;
+            g->nhist = g->stop_no; /* the history from here on is this session's */
+            size_t nb = 0;
+            for (size_t i = 0; i < g->nhist; i++)
+                nb += g->hist_nbp[i];
+            g->nhbp = nb;
+        }
+        how = serve(g, sig, swbreak);
+        if (how == SERVE_REVERSE)
+            reverse_request(g, g->in[1] == 's');
+        uint64_t pc = uc ? (uint64_t)uc->uc_mcontext.gregs[REG_RIP] : 0;
+        if (g->reversible && how != SERVE_DETACH && hist_push(g, how, pc))
+            g->reversible = 0;
+        g->stop_no++;
+    }
     g->stepping = how == SERVE_STEP && uc;
     if (uc) {
         greg_t *fl = &uc->uc_mcontext.gregs[REG_EFL];
@@ -786,7 +928,7 @@ int vs_gdb_create(struct vs_gdb **out, struct vk_machine *m, const char *where, 
     if (!g)
         return -ENOMEM;
     g->m = m;
-    g->fd = g->listen_fd = -1;
+    g->fd = g->listen_fd = g->req_fd = -1;
     g->memfd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
     if (g->memfd < 0) {
         rc = -errno;
@@ -844,6 +986,89 @@ fail:
     return rc;
 }
 
+/* Output comes back at the event where the session that asked to reverse had stopped. */
+static void output_back(struct vk_machine *m)
+{
+    struct vs_gdb *g = m->gdb;
+    m->con.out_fd = g->saved_fd[0];
+    m->con.err_fd = g->saved_fd[1];
+}
+
+/* The supervisor: stays at the first stop, forks sessions and re-forks one for each reverse
+ * request; exits with the last session's status. Returns in a session. */
+static void supervise(struct vs_gdb *g)
+{
+    struct vk_machine *m = g->m;
+    g->req_fd = memfd_create("vrsim-gdb-reverse", MFD_CLOEXEC);
+    if (g->req_fd < 0)
+        return; /* no reverse execution, the rest works */
+    g->reversible = 1;
+    for (;;) {
+        uint64_t zero[8] = {0};
+        if (pwrite(g->req_fd, zero, sizeof zero, 0) != (ssize_t)sizeof zero)
+            _exit(70);
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid < 0)
+            _exit(71);
+        if (pid == 0) { /* /proc/self/mem opened before the fork is the supervisor's memory */
+            close(g->memfd);
+            g->memfd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+            return;
+        }
+        int st;
+        while (waitpid(pid, &st, 0) < 0)
+            if (errno != EINTR)
+                _exit(72);
+        uint64_t hdr[8];
+        if (pread(g->req_fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr ||
+            hdr[0] != REQ_MAGIC) /* the session ended: so does vrsim */
+            _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+        /* next session: re-execute from here to the target stop, silently until the event
+         * the previous session had reached */
+        uint64_t nh = hdr[3], nb = hdr[4], nw = hdr[5];
+        if (nh > (1u << 24) || nb > (1u << 26) || nw > BP_MAX)
+            _exit(73);
+        free(g->hist_how);
+        free(g->hist_nbp);
+        free(g->hist_pc);
+        free(g->hist_bp);
+        free(g->want_bp);
+        g->hist_how = malloc(nh + 1);
+        g->hist_nbp = malloc((nh + 1) * 4);
+        g->hist_pc = malloc((nh + 1) * 8);
+        g->hist_bp = malloc((nb + 1) * 8);
+        g->want_bp = malloc((nw + 1) * 8);
+        if (!g->hist_how || !g->hist_nbp || !g->hist_pc || !g->hist_bp || !g->want_bp)
+            _exit(74);
+        off_t o = sizeof hdr;
+        if (pread(g->req_fd, g->hist_how, nh, o) != (ssize_t)nh ||
+            pread(g->req_fd, g->hist_nbp, nh * 4, o + (off_t)nh) != (ssize_t)(nh * 4) ||
+            pread(g->req_fd, g->hist_pc, nh * 8, o + (off_t)(nh * 5)) != (ssize_t)(nh * 8) ||
+            pread(g->req_fd, g->hist_bp, nb * 8, o + (off_t)(nh * 13)) != (ssize_t)(nb * 8) ||
+            pread(g->req_fd, g->want_bp, nw * 8, o + (off_t)(nh * 13 + nb * 8)) !=
+                (ssize_t)(nw * 8))
+            _exit(75);
+        g->noack = hdr[6] != 0;
+        g->nhist = g->caphist = nh;
+        g->nhbp = g->caphbp = nb;
+        g->nwant = (uint32_t)nw;
+        g->target = hdr[1];
+        g->shown_until = hdr[2];
+        if (g->quiet_fd[0] <= 0) {
+            g->quiet_fd[0] = open("/dev/null", O_WRONLY | O_CLOEXEC);
+            g->saved_fd[0] = m->con.out_fd;
+            g->saved_fd[1] = m->con.err_fd;
+        }
+        if (g->quiet_fd[0] >= 0 && hdr[2] > vs_trace_count(&m->trace)) {
+            m->con.out_fd = m->con.err_fd = g->quiet_fd[0];
+            m->until_events = hdr[2];
+            m->until_ns = UINT64_MAX;
+            m->on_until = output_back;
+        }
+    }
+}
+
 int vs_gdb_attach(struct vs_gdb *g)
 {
     do
@@ -851,6 +1076,8 @@ int vs_gdb_attach(struct vs_gdb *g)
     while (g->fd < 0 && errno == EINTR);
     if (g->fd < 0)
         return -errno;
+    if (g->m->replay) /* a replay re-executes exactly: reverse execution by re-running */
+        supervise(g);
     /* the first stop: before any guest instruction, at the first thread */
     struct vk_thread *first = NULL;
     struct vk_kernel *k = &g->m->k;
@@ -889,5 +1116,12 @@ void vs_gdb_destroy(struct vs_gdb *g)
         unlink(g->unix_path);
     if (g->memfd >= 0)
         close(g->memfd);
+    if (g->req_fd >= 0)
+        close(g->req_fd);
+    free(g->hist_how);
+    free(g->hist_nbp);
+    free(g->hist_pc);
+    free(g->hist_bp);
+    free(g->want_bp);
     free(g);
 }

@@ -17,6 +17,13 @@
  * W packet). Registers are the trapping thread's ucontext; other threads are in the kernel or
  * not started yet, and show their user stack pointer and the pc they will resume at.
  *
+ * On a replay (vrsim replay --gdb) execution can go back: reverse-continue and reverse-stepi
+ * re-execute from the start. The process at the first stop stays there as a supervisor and
+ * forks the session; a reverse request (the target stop, the event reached, each stop's
+ * resumption and breakpoints) goes back to it through a memfd and the session ends; a new
+ * session re-executes silently (the same resumptions and breakpoints at each stop, console
+ * output muted until the event already printed) and serves gdb from the target stop.
+ *
  * Never: write outside the arenas, stop in host code (the trampoline clears the trap flag
  * through this module before host code runs), or change anything while gdb is not attached.
  */

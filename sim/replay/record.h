@@ -70,6 +70,7 @@ struct vs_replay {
     /* --until */
     uint64_t until_events, until_ns;
     const char *inspect_script;
+    const char *gdb_where; /* vrsim replay --gdb */
 };
 
 /* vs_hash_fast of a file's bytes (mapped): 0 and *h, or -errno. */

@@ -14,7 +14,7 @@ gdb_session() {
     local name=$1 where=$2 cmds=$3 target
     shift 3
     set +e
-    "$VRSIM" run --gdb "$where" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null &
+    "$VRSIM" "${SUB:-run}" --gdb "$where" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null &
     local pid=$!
     for _ in $(seq 100); do
         grep -q 'gdb: listening' "$TMP/$name.err" 2>/dev/null && break
@@ -118,6 +118,39 @@ expect_match "under init: every program is a library" "$ig" '/sbin/init'
 expect_match "under init: the program too" "$ig" 'Yes +.*/test/gdbprog'
 expect_eq "under init: exit status" "$(status i)" 0
 expect_eq "under init: the digest of an undebugged run" "$(digest i)" "$(digest iplain)"
+
+# on a replay: reverse-continue to the previous breakpoint hit and reverse-stepi (by
+# re-executing from the start: the replay is exact), then forward again; output once
+run_vrsim rec --record "$TMP/g.log" --no-init "$TESTIMAGE" -- /test/gdbprog 3
+SUB=replay gdb_session rv 0 'break square_sum
+continue
+continue
+print n
+reverse-continue
+print n
+next
+next
+stepi
+info registers rip
+stepi
+reverse-stepi
+info registers rip
+continue
+print n
+delete
+continue' "$TMP/g.log"
+rv=$(cat "$TMP/rv.gdb")
+expect_match "replay: the second hit" "$rv" '\$1 = 2'
+expect_match "reverse-continue: back at the first hit" "$rv" \
+    $'\n\\$2 = 1'
+first_rip=$(printf '%s\n' "$rv" | sed -n 's/^rip  *\(0x[0-9a-f]*\) .*/\1/p' | sed -n 1p)
+second_rip=$(printf '%s\n' "$rv" | sed -n 's/^rip  *\(0x[0-9a-f]*\) .*/\1/p' | sed -n 2p)
+expect_match "reverse-stepi: a pc" "$second_rip" '^0x[0-9a-f]+$'
+expect_eq "reverse-stepi: one instruction back, where the stepi before was" "$second_rip" "$first_rip"
+expect_match "forward again after reversing: the next hit" "$rv" $'\n\\$3 = 2'
+expect_match "replay under gdb ends as the recording" "$(err rv)" 'vrsim: replay: same run'
+expect_eq "output printed once despite re-execution" "$(out rv)" "$(out rec)"
+expect_eq "replay under gdb: the recorded digest" "$(digest rv)" "$(digest rec)"
 
 # a bad --gdb address is refused
 run_vrsim bad --gdb 99999 --no-init "$TESTIMAGE" -- /test/gdbprog 1
