@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "os/kernel/kernel_internal.h"
 #include "sim/core/hw.h"
@@ -488,7 +489,7 @@ static void stop_here(struct vk_machine *m, const char *why)
         vs_inspect_exec(m, cfg->script, out);
         return;
     }
-    FILE *tty = fopen("/dev/tty", "r+");
+    FILE *tty = isatty(STDIN_FILENO) ? fopen("/dev/tty", "r+") : NULL; /* a person is there */
     if (tty) {
         int quit = vs_inspect_repl(m, tty, tty);
         fclose(tty);

@@ -35,7 +35,8 @@ int vs_inspect_repl(struct vk_machine *m, FILE *in, FILE *out);
 
 /* What vrsim run hooks into the machine's stop points (machine.h, on_crash/on_stop). */
 struct vs_inspect_cfg {
-    const char *script; /* NULL: interactive on /dev/tty if there is one, else the default */
+    const char *script; /* NULL: interactive on the terminal when stdin is one, else the
+                           default script */
     int on_crash;       /* stop at a crashing thread (else at the end of the run) */
     FILE *out;
 };
