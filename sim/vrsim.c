@@ -332,6 +332,13 @@ static int cmd_run(int argc, char **argv, struct vs_replay *rp)
     int status = 1;
     if (inspecting)
         vs_inspect_install(m, &inspect);
+    if (rp && rp->gdb_where)
+        gdb_where = rp->gdb_where;
+    if (gdb_where && vs_gdb_create(&gdb, m, gdb_where, err, sizeof err)) {
+        fprintf(stderr, "vrsim: %s\n", err); /* refused before anything is loaded */
+        status = 2;
+        goto out;
+    }
     if (print_machine) /* what the machine holds, not what the file said */
         vs_machfile_print(&m->desc, stderr);
     if (vs_machine_load_bootfs(m, image, err, sizeof err)) {
@@ -425,14 +432,10 @@ static int cmd_run(int argc, char **argv, struct vs_replay *rp)
             goto out;
         }
     }
-    if (rp && rp->gdb_where)
-        gdb_where = rp->gdb_where;
-    if (gdb_where) {
-        if (vs_gdb_create(&gdb, m, gdb_where, err, sizeof err) || vs_gdb_attach(gdb)) {
-            fprintf(stderr, "vrsim: %s\n", gdb ? "gdb: no connection" : err);
-            status = 2;
-            goto out;
-        }
+    if (gdb && vs_gdb_attach(gdb)) {
+        fprintf(stderr, "vrsim: gdb: no connection\n");
+        status = 2;
+        goto out;
     }
     status = vs_machine_run(m);
     vs_gdb_exited(gdb, status);

@@ -819,6 +819,11 @@ static void stop_and_serve(struct vs_gdb *g, struct vk_thread *t, ucontext_t *uc
                            int swbreak)
 {
     int how;
+    /* host code runs now, inside a guest's trap: marked so, or a trap it takes (an rdtsc of
+     * the allocator's) would be answered as the guest's and charge it virtual time */
+    uint8_t in_kernel = t ? t->plat.in_kernel : 0;
+    if (t)
+        t->plat.in_kernel = 1;
     g->stopped = t;
     g->uc = uc;
     g->gtid = 0;
@@ -867,6 +872,8 @@ static void stop_and_serve(struct vs_gdb *g, struct vk_thread *t, ucontext_t *uc
     }
     g->stopped = NULL;
     g->uc = NULL;
+    if (t)
+        t->plat.in_kernel = in_kernel;
 }
 
 /* The machine's trap hook (machine.h on_trap): 1 when the trap was the debugger's. */
