@@ -44,7 +44,9 @@ static const char usage[] =
     "starts the services of /etc/services.toml, then PROGRAM (default: init's console\n"
     "program); when PROGRAM exits, the services stop and the machine shuts down.\n"
     "vrsim exits with the program's exit status (128+signal if it crashed). The console is\n"
-    "this terminal (raw mode; Ctrl-A x quits) or plain pipes.\n"
+    "a terminal when stdin is one (or with --tty): the guest's line discipline echoes,\n"
+    "edits lines and turns ^C/^Z/^\\ into signals, and this terminal goes raw (Ctrl-A x\n"
+    "quits); otherwise it is plain pipes (no echo, isatty() false in guests).\n"
     "\n"
     "vrsim machine checks a machine file and prints the machine it describes.\n"
     "vrsim lspci lists the machine's PCI functions as lspci does (vrsim lspci --help).\n"
@@ -67,6 +69,8 @@ static const char usage[] =
     "  --watchdog-ms N   stop a guest that runs N ms of CPU without a kernel call\n"
     "                    (default 2000; 0 disables)\n"
     "  --kcall-ns N      virtual nanoseconds charged per kernel call (default 100)\n"
+    "  --tty             the console is a terminal even when stdin is not one (tests that\n"
+    "                    drive it through a pty or a pipe)\n"
     "  --no-init         run PROGRAM itself as the first process, without /sbin/init\n"
     "  --stats           print run statistics to stderr at exit\n"
     "  --record LOG      record the run's input from outside (console) into LOG for\n"
@@ -210,6 +214,7 @@ static int cmd_run(int argc, char **argv, struct vs_replay *rp)
     uint64_t t0 = vs_host_ns();
     struct vs_options opt = {.seed = 1, .watchdog_ms = 2000, .kcall_cost_ns = 100};
     opt.pace = isatty(STDIN_FILENO) ? VS_PACE_WALL : VS_PACE_FREE;
+    opt.terminal = isatty(STDIN_FILENO);
     const char *trace_path = NULL, *image = NULL, *machine = NULL, *trace_bin = NULL;
     int stats = 0, no_init = 0, print_machine = 0, i;
     struct vs_inspect_cfg inspect = {0};
@@ -229,6 +234,8 @@ static int cmd_run(int argc, char **argv, struct vs_replay *rp)
                 fprintf(stderr, "vrsim: --seed needs a non-negative integer, got '%s'\n", argv[i]);
                 return 2;
             }
+        } else if (!strcmp(a, "--tty")) {
+            opt.terminal = 1;
         } else if (!strcmp(a, "--chaos")) {
             opt.chaos = 4;
         } else if (!strncmp(a, "--chaos=", 8)) {
@@ -298,8 +305,10 @@ static int cmd_run(int argc, char **argv, struct vs_replay *rp)
             return 2;
         }
     }
-    if (rp)
+    if (rp) {
         opt.keep_trace = 1; /* the verdict compares the whole trace with the recorded one */
+        opt.terminal = (int)rp->tty; /* the console as it was: a terminal or pipes */
+    }
     char defimg[PATH_MAX + 32];
     if (!image) {
         default_image(defimg, sizeof defimg);
@@ -384,8 +393,8 @@ static int cmd_run(int argc, char **argv, struct vs_replay *rp)
                 }
                 rargv[rargc++] = argv[j];
             }
-            int rc1 = rargv ? vs_record_start(&rec, record_path, ih, mh, vh, m->con.tty, rargc,
-                                              rargv, err, sizeof err)
+            int rc1 = rargv ? vs_record_start(&rec, record_path, ih, mh, vh, m->con.tty,
+                                              &m->k.console->ws, rargc, rargv, err, sizeof err)
                             : -ENOMEM;
             free(rargv);
             if (rc1) {
@@ -425,12 +434,14 @@ static int cmd_run(int argc, char **argv, struct vs_replay *rp)
                             "(e.g. vrsim run -- /bin/hello)\n");
             goto out;
         }
-        if (vs_machine_spawn(m, prog, (const char *const *)&argv[i], (size_t)(argc - i), 1, NULL,
-                             err, sizeof err)) {
+        struct vk_process *p;
+        if (vs_machine_spawn(m, prog, (const char *const *)&argv[i], (size_t)(argc - i), 1, &p, err,
+                             sizeof err)) {
             fprintf(stderr, "vrsim: cannot start %s: %s\n", prog, err);
             status = 127;
             goto out;
         }
+        vk_console_foreground(&m->k, p); /* on a terminal, ^C reaches it from the start */
     }
     if (gdb && vs_gdb_attach(gdb)) {
         fprintf(stderr, "vrsim: gdb: no connection\n");
@@ -438,6 +449,7 @@ static int cmd_run(int argc, char **argv, struct vs_replay *rp)
         goto out;
     }
     status = vs_machine_run(m);
+    vs_console_release_host(&m->con); /* --stats and the digest on a cooked terminal */
     vs_gdb_exited(gdb, status);
     if (recording && vs_record_finish(&rec, m, status))
         fprintf(stderr, "vrsim: --record: cannot write %s\n", record_path);
@@ -482,6 +494,7 @@ static int cmd_run(int argc, char **argv, struct vs_replay *rp)
     }
 out:
     fflush(stdout);
+    vs_console_release_host(&m->con);
     if (m->con.err_midline) /* the digest stays a line of its own, whatever guests wrote */
         fputc('\n', stderr);
     fprintf(stderr, "trace-digest: %016llx\n", (unsigned long long)vs_machine_digest(m));

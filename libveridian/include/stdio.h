@@ -3,7 +3,7 @@
  * console) are line-buffered, other streams fully buffered; stderr is unbuffered. fopen
  * modes: r w a with + (read and write), b (ignored), x (O_EXCL) and e (O_CLOEXEC). printf
  * is exact (floating point digits match glibc's) and C-locale (the ' flag groups nothing).
- * Not provided yet: scanf family, tmpfile; popen has no shell to run (see below).
+ * Not provided yet: scanf family, tmpfile.
  */
 #ifndef _STDIO_H
 #define _STDIO_H
@@ -81,7 +81,7 @@ FILE *fopen(const char *restrict path, const char *restrict mode);
 FILE *fdopen(int fd, const char *mode);
 FILE *freopen(const char *restrict path, const char *restrict mode, FILE *restrict f);
 int fclose(FILE *f);
-/* No shell exists yet: popen fails with ENOSYS; pclose of any stream is ECHILD. */
+/* Through the shell (/bin/sh, else /bin/vsh): ENOENT when the image has none. */
 FILE *popen(const char *command, const char *mode);
 int pclose(FILE *f);
 int fseek(FILE *f, long off, int whence);

@@ -50,7 +50,7 @@ int setenv(const char *name, const char *value, int overwrite);
 int unsetenv(const char *name);
 int putenv(char *string);
 int clearenv(void);
-/* No shell exists yet: system(NULL) is 0, system(cmd) fails with ENOSYS. */
+/* Through the shell (/bin/sh, else /bin/vsh): system(NULL) says whether the image has one. */
 int system(const char *command);
 
 /* numbers */

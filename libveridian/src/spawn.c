@@ -22,17 +22,19 @@
  *
  * The child is recorded for waitpid (wait.c); its pid is the kernel's.
  *
- * system() and popen() need a shell and there is none yet: system(NULL) says so (0),
- * system(cmd) and popen fail with ENOSYS.
+ * system() and popen() run their command with the shell, /bin/sh (else /bin/vsh), as
+ * "sh -c command"; without one in the image system(NULL) is 0 and popen fails with ENOENT.
  */
 #include "libc.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 enum { FA_OPEN, FA_CLOSE, FA_DUP2, FA_CHDIR };
@@ -382,26 +384,138 @@ int posix_spawnp(pid_t *restrict pid, const char *restrict file,
     return err ? err : do_spawn(pid, buf, file_actions, attrp, argv, envp);
 }
 
-/* ---- system, popen: they need /bin/sh, which does not exist yet ---- */
+/* ---- system, popen: through the shell, /bin/sh (or /bin/vsh) from the boot image ---- */
 
+static const char *shell_path(void)
+{
+    uint64_t off, size;
+    if (vr_bootfs_find("/bin/sh", &off, &size) == 0)
+        return "/bin/sh";
+    if (vr_bootfs_find("/bin/vsh", &off, &size) == 0)
+        return "/bin/vsh";
+    return NULL;
+}
+
+/* POSIX's system: SIGCHLD blocked and SIGINT/SIGQUIT ignored while the command runs; the
+ * child starts with the caller's mask and with SIGINT/SIGQUIT at their defaults. */
 int system(const char *command)
 {
+    const char *sh = shell_path();
     if (!command)
-        return 0; /* no shell */
-    errno = ENOSYS;
-    return -1;
+        return sh != NULL;
+    if (!sh)
+        return 127 << 8; /* as if the shell could not run: "exit 127" */
+    struct sigaction ign = {.sa_handler = SIG_IGN}, oint, oquit;
+    sigset_t chld, omask;
+    sigemptyset(&ign.sa_mask);
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, &omask);
+    sigaction(SIGINT, &ign, &oint);
+    sigaction(SIGQUIT, &ign, &oquit);
+    posix_spawnattr_t at;
+    posix_spawnattr_init(&at);
+    sigset_t def;
+    sigemptyset(&def);
+    if (oint.sa_handler != SIG_IGN)
+        sigaddset(&def, SIGINT);
+    if (oquit.sa_handler != SIG_IGN)
+        sigaddset(&def, SIGQUIT);
+    posix_spawnattr_setsigdefault(&at, &def);
+    posix_spawnattr_setsigmask(&at, &omask);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    char *argv[] = {(char *)"sh", (char *)"-c", (char *)command, NULL};
+    pid_t pid;
+    int st = -1, err = posix_spawn(&pid, sh, NULL, &at, argv, environ);
+    posix_spawnattr_destroy(&at);
+    if (!err) {
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+            ;
+    }
+    sigaction(SIGINT, &oint, NULL);
+    sigaction(SIGQUIT, &oquit, NULL);
+    sigprocmask(SIG_SETMASK, &omask, NULL);
+    if (err) {
+        errno = err;
+        return -1;
+    }
+    return st;
 }
+
+/* popen's children, by stream: pclose waits for the one its stream belongs to. */
+static struct vr_lock popen_lock = VR_LOCK_INIT;
+static struct popen_child {
+    FILE *f;
+    pid_t pid;
+} popen_children[64];
 
 FILE *popen(const char *command, const char *mode)
 {
-    (void)command, (void)mode;
-    errno = ENOSYS;
+    const char *sh = shell_path();
+    int rd = mode && mode[0] == 'r', p[2];
+    if (!mode || (mode[0] != 'r' && mode[0] != 'w') || (mode[1] && strcmp(mode + 1, "e"))) {
+        errno = EINVAL;
+        return NULL;
+    }
+    if (!sh) {
+        errno = ENOENT;
+        return NULL;
+    }
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return NULL;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, p[rd ? 1 : 0], rd ? 1 : 0);
+    char *argv[] = {(char *)"sh", (char *)"-c", (char *)command, NULL};
+    pid_t pid;
+    int err = posix_spawn(&pid, sh, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(p[rd ? 1 : 0]);
+    FILE *f = err ? NULL : fdopen(p[rd ? 0 : 1], rd ? "r" : "w");
+    if (!f) {
+        close(p[rd ? 0 : 1]);
+        if (!err) {
+            waitpid(pid, NULL, 0);
+            err = ENOMEM;
+        }
+        errno = err;
+        return NULL;
+    }
+    vr_lock_acquire(&popen_lock);
+    for (size_t i = 0; i < sizeof popen_children / sizeof popen_children[0]; i++) {
+        if (!popen_children[i].f) {
+            popen_children[i] = (struct popen_child){f, pid};
+            vr_lock_release(&popen_lock);
+            return f;
+        }
+    }
+    vr_lock_release(&popen_lock);
+    fclose(f);
+    waitpid(pid, NULL, 0);
+    errno = EMFILE;
     return NULL;
 }
 
 int pclose(FILE *f)
 {
-    (void)f;
-    errno = ECHILD; /* never a stream of popen's */
-    return -1;
+    pid_t pid = -1;
+    vr_lock_acquire(&popen_lock);
+    for (size_t i = 0; i < sizeof popen_children / sizeof popen_children[0]; i++) {
+        if (f && popen_children[i].f == f) {
+            pid = popen_children[i].pid;
+            popen_children[i].f = NULL;
+        }
+    }
+    vr_lock_release(&popen_lock);
+    if (pid < 0) {
+        errno = ECHILD; /* not a stream of popen's */
+        return -1;
+    }
+    fclose(f);
+    int st;
+    while (waitpid(pid, &st, 0) < 0) {
+        if (errno != EINTR)
+            return -1;
+    }
+    return st;
 }

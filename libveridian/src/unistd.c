@@ -1,8 +1,8 @@
 /*
  * The fd-level part of <unistd.h>: read, write, pread, pwrite, lseek, close, dup, dup2,
- * dup3, ftruncate, fsync and isatty through the fd table and each fd's kind (fd.c, vfs.c);
- * getpid, _exit, and sleep/usleep on the virtual clock (see time.c). Path calls are in
- * file.c. The POSIX boundary: kernel and vfs errors become -1 + errno here.
+ * dup3, ftruncate and fsync through the fd table (isatty and ttyname: termios.c) and each fd's kind
+ * (fd.c, vfs.c); getpid, _exit, and sleep/usleep on the virtual clock (see time.c). Path calls are
+ * in file.c. The POSIX boundary: kernel and vfs errors become -1 + errno here.
  */
 #include "libc.h"
 
@@ -101,21 +101,6 @@ int fsync(int fd)
 int fdatasync(int fd)
 {
     return fsync(fd);
-}
-
-int isatty(int fd)
-{
-    struct vr_fd e;
-
-    if (vr_fd_get(fd, &e) < 0) {
-        errno = EBADF;
-        return 0;
-    }
-    if (!e.ops->is_tty) {
-        errno = ENOTTY;
-        return 0;
-    }
-    return 1;
 }
 
 pid_t getpid(void)

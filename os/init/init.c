@@ -661,7 +661,13 @@ static void start_console(struct init_state *init, char **argv, size_t argc)
         logf_("init: cannot start %s: %s\n", argv[0], strerror((int)-rc));
         init->console_done = 1;
         init->console_status = 127;
+        return;
     }
+    /* a terminal's foreground is the console program's group (its own, pgid = pid), so ^C
+     * reaches it even before it reads; on a plain byte stream this is -VK_ENOTTY: nothing */
+    struct vk_proc_info pi;
+    if (init->console_in && vk_process_info(init->console_proc, &pi) == 0)
+        vk_console_ctl(init->console_in, VK_CON_SETPGRP, pi.pid);
 }
 
 static void shutdown_services(struct init_state *init)

@@ -7,12 +7,10 @@
  * Every kernel call leaves an event: a VK_TR_KCALL with its arguments and result, or, for a
  * successful IPC call, the IPC events that describe it (send, receive, reply), which carry
  * more than the raw arguments and keep the hot path short.
- * Calls that are too small for a module of their own (handles, console, clock) live here.
+ * Calls that are too small for a module of their own (handles, clock) live here.
  */
 
 #include "kernel_internal.h"
-
-#define CONSOLE_CHUNK 4096u
 
 static long sys_handle_dup(struct vk_kernel *k, uint32_t h, uint32_t rights, uint64_t out, int mint,
                            uint64_t badge)
@@ -51,76 +49,6 @@ static long sys_handle_info(struct vk_kernel *k, uint32_t h, uint64_t out)
     struct vk_handle_info info = {e->obj->type, e->rights & ~VK_HANDLE_TRACKED, e->badge,
                                   e->obj->id};
     return vk_copy_out(k, out, &info, sizeof info);
-}
-
-static long sys_console_write(struct vk_kernel *k, uint32_t h, uint64_t ubuf, uint64_t len)
-{
-    struct vk_handle_entry *e;
-    int rc = vk_handle_get(&k->cur->proc->handles, h, VK_OBJ_CONSOLE, VK_RIGHT_WRITE, &e);
-    if (rc)
-        return rc;
-    if (vk_uaccess_ok(k->cur->proc, ubuf, len, VK_RIGHT_READ))
-        return -VK_EFAULT;
-    char buf[CONSOLE_CHUNK];
-    uint64_t done = 0;
-    while (done < len) {
-        size_t n = len - done < sizeof buf ? (size_t)(len - done) : sizeof buf;
-        if ((rc = vk_plat_copy_in(k, k->cur->proc, buf, ubuf + done, n)))
-            return done ? (long)done : rc;
-        vk_trace(k, VK_TR_CONSOLE, e->badge, n, (uint64_t)(unsigned char)buf[0], 0, 0);
-        long w = vk_plat_console_write(k, e->badge == 2, buf, n);
-        if (w < 0)
-            return done ? (long)done : w;
-        done += (uint64_t)w;
-    }
-    return (long)done;
-}
-
-static long sys_console_read(struct vk_kernel *k, uint32_t h, uint64_t ubuf, uint64_t len,
-                             uint64_t deadline)
-{
-    struct vk_thread *t = k->cur;
-    struct vk_handle_entry *e;
-    int rc = vk_handle_get(&t->proc->handles, h, VK_OBJ_CONSOLE, VK_RIGHT_READ, &e);
-    if (rc)
-        return rc;
-    if (vk_uaccess_ok(t->proc, ubuf, len, VK_RIGHT_WRITE) ||
-        vk_uprobe_write(k, ubuf, len < CONSOLE_CHUNK ? len : CONSOLE_CHUNK))
-        return -VK_EFAULT; /* input taken from the console must reach the guest */
-    if (len == 0)
-        return 0;
-    struct vk_console *con = (struct vk_console *)e->obj;
-    vk_object_ref(&con->o);
-    char buf[CONSOLE_CHUNK];
-    long r;
-    for (;;) {
-        r = vk_plat_console_read(k, buf, len < sizeof buf ? (size_t)len : sizeof buf);
-        if (r != -VK_EAGAIN)
-            break;
-        struct vk_observer ob = {.thread = t, .mask = VK_SIG_READABLE, .index = 0};
-        vk_list_add_tail(&con->o.observers, &ob.link);
-        vk_plat_console_want_input(k, 1);
-        r = vk_block(k, deadline);
-        vk_plat_console_want_input(k, 0);
-        vk_list_del(&ob.link);
-        if (r < 0)
-            break;
-    }
-    vk_object_unref(k, &con->o);
-    if (r > 0 && (rc = vk_copy_out(k, ubuf, buf, (size_t)r)))
-        return rc;
-    return r;
-}
-
-/* The console as a terminal: see veridian/kcall.h "Terminal". Not a terminal yet. */
-long vk_sys_console_ctl(struct vk_kernel *k, uint32_t h, uint64_t op, uint64_t arg)
-{
-    struct vk_handle_entry *e;
-    int rc = vk_handle_get(&k->cur->proc->handles, h, VK_OBJ_CONSOLE, 0, &e);
-    (void)arg;
-    if (rc)
-        return rc;
-    return op == VK_CON_ISATTY ? 0 : -VK_ENOTTY;
 }
 
 static long sys_trace_mark(struct vk_kernel *k, uint64_t us, uint64_t len)
@@ -321,12 +249,12 @@ KC(thread_set_self)
 KC(console_write)
 {
     KC_UNUSED();
-    return sys_console_write(k, (uint32_t)a0, a1, a2);
+    return vk_sys_console_write(k, (uint32_t)a0, a1, a2);
 }
 KC(console_read)
 {
     KC_UNUSED();
-    return sys_console_read(k, (uint32_t)a0, a1, a2, a3);
+    return vk_sys_console_read(k, (uint32_t)a0, a1, a2, a3);
 }
 KC(clock_get)
 {

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "evq/vl_evq.h"
+#include "ldisc/vl_ldisc.h"
 #include "ktrace.h"
 #include "prng/vl_prng.h"
 #include "veridian/kcall.h"
@@ -106,8 +107,17 @@ struct vk_resource {
     uint32_t kind;
 };
 
+/* The console (console.c): a byte stream, or a terminal running the line discipline. */
 struct vk_console {
     struct vk_object o;
+    uint32_t terminal; /* the platform said so (vk_console_attach_terminal) */
+    uint32_t hup;      /* terminal: the platform's input ended */
+    uint32_t pgrp;     /* foreground process group, 0: none */
+    uint32_t sid;      /* the session whose terminal it is (the first SETPGRP), 0: none */
+    struct vk_winsize ws;
+    uint32_t nheld;
+    uint8_t held[256]; /* input taken from the platform that the discipline has no room for */
+    struct vl_ldisc ld;
 };
 
 enum vk_thread_state { VK_T_NEW, VK_T_RUNNABLE, VK_T_RUNNING, VK_T_BLOCKED, VK_T_DEAD };
@@ -285,6 +295,20 @@ void vk_device_dma(struct vk_kernel *k, uint32_t bdf, uint64_t iova, uint64_t le
                    int result);
 void vk_device_iommu_fault(struct vk_kernel *k, uint32_t bdf, uint64_t iova, uint64_t len,
                            uint32_t access, uint32_t reason);
+
+/* ---- the console (console.c): what the platform's console reports ----
+ * A platform whose console is a terminal says so once, before any process runs, with the
+ * window size (else the console is a byte stream). vk_console_input: the platform has new
+ * input (or its end) for vk_plat_console_read; a terminal takes it through the line
+ * discipline now (echo, signal characters), a byte stream raises READABLE. vk_console_resize:
+ * the terminal's window changed (SIGWINCH to the foreground group). All three are called
+ * from the platform's idle loop or a kernel call, never from a host signal handler. */
+void vk_console_attach_terminal(struct vk_kernel *k, const struct vk_winsize *ws);
+void vk_console_input(struct vk_kernel *k);
+void vk_console_resize(struct vk_kernel *k, const struct vk_winsize *ws);
+/* The program the platform runs on its terminal takes it (its session, its group in the
+ * foreground) unless a session already did: so ^C reaches a program that never reads. */
+void vk_console_foreground(struct vk_kernel *k, struct vk_process *p);
 
 /* ---- objects (object.c) ---- */
 /* Allocate an object whose struct starts with struct vk_object (refs = 1). */

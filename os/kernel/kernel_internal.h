@@ -298,7 +298,10 @@ void vk_signal_park(struct vk_kernel *k);
 /* The running process with this pid, or NULL. */
 struct vk_process *vk_process_find(struct vk_kernel *k, uint32_t pid);
 
-/* ---- console (dispatch.c for now) ---- */
+/* ---- console (console.c) ---- */
+long vk_sys_console_write(struct vk_kernel *k, uint32_t h, uint64_t ubuf, uint64_t len);
+long vk_sys_console_read(struct vk_kernel *k, uint32_t h, uint64_t ubuf, uint64_t len,
+                         uint64_t deadline);
 long vk_sys_console_ctl(struct vk_kernel *k, uint32_t h, uint64_t op, uint64_t arg);
 
 #endif

@@ -117,8 +117,15 @@ void vk_plat_trace_emit(struct vk_kernel *k, const struct vk_trace_event *e);
  * platform's string table is full (trace_mark then fails with -VK_ENOMEM). */
 uint32_t vk_plat_trace_intern(struct vk_kernel *k, const char *s, size_t len);
 
-/* ---- console device ---- */
-/* read: bytes, 0 at EOF, -VK_EAGAIN when nothing is there yet. */
+/* ---- console device ----
+ * read: bytes, 0 at EOF, -VK_EAGAIN when nothing is there yet. A byte stream (pipes) may hand
+ * input over in whatever pieces it likes (vrsim: whole lines). A platform whose console is a
+ * terminal says so with vk_console_attach_terminal (kernel.h) before anything runs; read
+ * then gives the bytes as typed (the kernel's line discipline cooks them), and the kernel
+ * keeps the console object's READABLE signal itself. Either way the platform calls
+ * vk_console_input (kernel.h) when new input (or its end) is there, and vk_console_resize
+ * when a terminal's window changes: at a virtual time of its choosing (its idle loop), never
+ * from a host signal handler, so that a recording of those calls replays the run. */
 long vk_plat_console_write(struct vk_kernel *k, int err_stream, const void *buf, size_t len);
 long vk_plat_console_read(struct vk_kernel *k, void *buf, size_t len);
 /* Ask the platform for more console input when every thread waits (may block the host). */

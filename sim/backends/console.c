@@ -1,14 +1,29 @@
 /*
- * Host end of the simulated console: the host terminal (raw mode when stdin is a tty) or
- * plain pipes, and the wall clock for --pace wall.
+ * Host end of the simulated console: the host terminal or plain pipes, and the wall clock
+ * for --pace wall.
  *
  * This is one of the few modules that touches the host clock and host I/O; whatever it
- * feeds into the simulation is delivered at a virtual time chosen by the idle loop. With
- * pipes, input is handed to guests line by line (see vk_plat_console_read), so how the
- * host chunks a pipe never changes a run. In raw tty mode Ctrl-A x leaves vrsim.
+ * feeds into the simulation is delivered at a virtual time chosen by the idle loop. All
+ * console input enters the simulation in one place, console_feed (the bytes, or their end),
+ * which is where a recording of the run's inputs belongs (issue 16); window-size changes
+ * enter in one other, console_resize.
+ *
+ * When the console is a terminal (vrsim's stdin is one, or --tty) the kernel's line
+ * discipline does echo, editing and signal characters, so the host terminal goes fully raw
+ * (no echo, no ICRNL, no OPOST, no ISIG). It is restored by vs_console_close, at exit, and
+ * on the fatal signals a user or a harness sends (SIGTERM, SIGHUP, SIGINT, SIGQUIT,
+ * SIGABRT): those handlers restore it and re-raise the signal. A terminal wants input all
+ * the time (typed-ahead keys are echoed and ^C works while nobody reads). A host SIGWINCH
+ * only sets a flag; the idle loop's next poll reads the new size (TIOCGWINSZ) and hands it
+ * to the kernel, at that virtual time. Ctrl-A x leaves vrsim while the host terminal is raw.
+ *
+ * With pipes, input is handed to guests line by line (see vk_plat_console_read), so how the
+ * host chunks a pipe never changes a run.
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,35 +54,6 @@ uint64_t vs_wall_elapsed_ns(const struct vs_console *c)
     return wall_ns() - c->wall_start_ns;
 }
 
-int vs_console_open(struct vs_console *c, int pace_wall)
-{
-    memset(c, 0, sizeof *c);
-    c->in_fd = STDIN_FILENO;
-    c->out_fd = STDOUT_FILENO;
-    c->err_fd = STDERR_FILENO;
-    c->tty = isatty(c->in_fd);
-    c->wall_start_ns = wall_ns();
-    (void)pace_wall;
-    if (c->tty && tcgetattr(c->in_fd, &c->saved_termios) == 0) {
-        struct termios raw = c->saved_termios;
-        raw.c_iflag &= ~(unsigned)(BRKINT | INPCK | ISTRIP | IXON); /* keep ICRNL: Enter is \n */
-        raw.c_lflag &= ~(unsigned)(ECHO | ICANON | IEXTEN | ISIG);
-        raw.c_cc[VMIN] = 1;
-        raw.c_cc[VTIME] = 0;
-        if (tcsetattr(c->in_fd, TCSAFLUSH, &raw) == 0)
-            c->raw_active = 1;
-    }
-    return 0;
-}
-
-void vs_console_close(struct vs_console *c)
-{
-    if (c->raw_active)
-        tcsetattr(c->in_fd, TCSAFLUSH, &c->saved_termios);
-    free(c->buf);
-    memset(c, 0, sizeof *c);
-}
-
 static int append(struct vs_console *c, const char *b, size_t n)
 {
     if (c->len + n > c->cap) {
@@ -83,6 +69,136 @@ static int append(struct vs_console *c, const char *b, size_t n)
     memcpy(c->buf + c->len, b, n);
     c->len += n;
     return 0;
+}
+
+/* What the signal handlers and the exit hook need to put the host terminal back: per host
+ * process (one host terminal), like trap.c's handler state. */
+static struct {
+    volatile sig_atomic_t active;
+    int fd;
+    struct termios saved;
+} host_tty;
+static volatile sig_atomic_t winch_seen;
+
+static void restore_host_tty(void)
+{
+    if (host_tty.active) {
+        tcsetattr(host_tty.fd, TCSAFLUSH, &host_tty.saved);
+        host_tty.active = 0;
+    }
+}
+
+static void fatal_signal(int sig)
+{
+    restore_host_tty();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void winch_signal(int sig)
+{
+    (void)sig;
+    winch_seen = 1;
+}
+
+static void install_host_handlers(void)
+{
+    static int installed;
+    if (installed)
+        return;
+    installed = 1;
+    atexit(restore_host_tty);
+    static const int fatal[] = {SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGABRT};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = fatal_signal;
+    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) {
+        struct sigaction old;
+        if (sigaction(fatal[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+            continue; /* nohup and friends: keep ignoring */
+        sigaction(fatal[i], &sa, NULL);
+    }
+    sa.sa_handler = winch_signal; /* no SA_RESTART: the idle loop's poll returns at once */
+    sigaction(SIGWINCH, &sa, NULL);
+}
+
+int vs_console_open(struct vs_console *c, int terminal)
+{
+    memset(c, 0, sizeof *c);
+    c->in_fd = STDIN_FILENO;
+    c->out_fd = STDOUT_FILENO;
+    c->err_fd = STDERR_FILENO;
+    c->tty = terminal;
+    c->wall_start_ns = wall_ns();
+    if (!terminal)
+        return 0;
+    c->want = 1; /* a terminal always takes input: see the top */
+    if (!isatty(c->in_fd) || host_tty.active || tcgetattr(c->in_fd, &c->saved_termios))
+        return 0;
+    struct termios raw = c->saved_termios;
+    raw.c_iflag &=
+        ~(unsigned)(IGNBRK | BRKINT | PARMRK | INPCK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+    raw.c_oflag &= ~(unsigned)OPOST;
+    raw.c_lflag &= ~(unsigned)(ECHO | ECHONL | ICANON | IEXTEN | ISIG);
+    raw.c_cc[VMIN] = 1;
+    raw.c_cc[VTIME] = 0;
+    host_tty.fd = c->in_fd;
+    host_tty.saved = c->saved_termios;
+    install_host_handlers();
+    if (tcsetattr(c->in_fd, TCSAFLUSH, &raw) == 0) {
+        c->raw_active = 1;
+        host_tty.active = 1;
+    }
+    return 0;
+}
+
+void vs_console_release_host(struct vs_console *c)
+{
+    if (c->raw_active)
+        restore_host_tty();
+    c->raw_active = 0;
+}
+
+void vs_console_close(struct vs_console *c)
+{
+    vs_console_release_host(c);
+    free(c->buf);
+    memset(c, 0, sizeof *c);
+}
+
+void vs_console_winsize(const struct vs_console *c, struct vk_winsize *ws)
+{
+    struct winsize w;
+    if (c->tty && ioctl(c->in_fd, TIOCGWINSZ, &w) == 0 && w.ws_row && w.ws_col) {
+        *ws = (struct vk_winsize){w.ws_row, w.ws_col, w.ws_xpixel, w.ws_ypixel};
+        return;
+    }
+    *ws = (struct vk_winsize){24, 80, 0, 0};
+}
+
+/* The one way console input enters the simulation: n bytes (or, n 0, the end of input) at
+ * the current virtual time; the kernel hears of it when notify is set (pipes: at a line's
+ * end, so how the host chunked the pipe never shows). Out of memory ends the input. */
+static void console_feed(struct vk_machine *m, const char *b, size_t n, int notify)
+{
+    struct vs_console *c = &m->con;
+    vs_input_fed(m, b, n, notify); /* traced, and recorded when recording */
+    if (!n || append(c, b, n)) {
+        c->eof = 1;
+        notify = 1;
+    }
+    if (notify)
+        vk_console_input(&m->k);
+}
+
+/* The one way a window-size change enters the simulation. */
+static void console_resize(struct vk_machine *m)
+{
+    struct vk_winsize ws;
+    vs_console_winsize(&m->con, &ws);
+    vs_input_resized(m, &ws); /* recorded when recording */
+    vk_console_resize(&m->k, &ws);
 }
 
 /* In raw mode, Ctrl-A x stops vrsim; Ctrl-A Ctrl-A sends one Ctrl-A. */
@@ -115,6 +231,16 @@ int vs_console_wait(struct vk_machine *m, uint64_t until)
     struct vk_kernel *k = &m->k;
     int want = c->want && !c->eof;
     for (;;) {
+        if (winch_seen && c->tty) {
+            winch_seen = 0;
+            if (m->opt.pace == VS_PACE_WALL) {
+                uint64_t el = vs_wall_elapsed_ns(c);
+                if (el > k->now)
+                    k->now = el;
+            }
+            console_resize(m);
+            return 1;
+        }
         int timeout = -1;
         if (until != VK_DEADLINE_NEVER && m->opt.pace == VS_PACE_WALL) {
             uint64_t el = vs_wall_elapsed_ns(c);
@@ -142,21 +268,25 @@ int vs_console_wait(struct vk_machine *m, uint64_t until)
         ssize_t n = read(c->in_fd, b, sizeof b);
         if (n < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
-        if (n <= 0) {
-            c->eof = 1;
-        } else {
-            size_t keep = c->raw_active ? filter_escape(m, b, (size_t)n) : (size_t)n;
-            if (append(c, b, keep))
-                c->eof = 1;
-            if (!c->tty && !memchr(b, '\n', keep) && !m->stop)
-                continue; /* pipes: deliver whole lines only */
+        size_t keep = 0;
+        if (n > 0) {
+            keep = c->raw_active ? filter_escape(m, b, (size_t)n) : (size_t)n;
+            if (!keep && !m->stop)
+                continue; /* all of it was vrsim's own escape */
+            if (keep && !c->tty && !memchr(b, '\n', keep) && !m->stop) {
+                console_feed(m, b, keep, 0);
+                if (!c->eof)
+                    continue; /* pipes: deliver whole lines only */
+                return 1;
+            }
         }
         if (m->opt.pace == VS_PACE_WALL) {
             uint64_t el = vs_wall_elapsed_ns(c);
             if (el > k->now)
                 k->now = el;
         }
-        vk_object_signal(k, &k->console->o, VK_SIG_READABLE, 0);
+        if (keep || n <= 0)
+            console_feed(m, b, keep, 1);
         return 1;
     }
 }

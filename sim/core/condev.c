@@ -1,10 +1,11 @@
 /*
  * The console device as the kernel sees it (platform.h: vk_plat_console_*): writes go to the
  * console backend's stdout/stderr descriptors, reads come from the input the backend
- * buffered (sim/backends/console.c fills it while the idle loop waits). Input reaches a guest
- * line by line unless the console is a terminal, so how the host pipe chunked it never
- * shows. The console object's READABLE signal is cleared here when the buffer runs dry; the
- * backend raises it.
+ * buffered (sim/backends/console.c fills it while the idle loop waits, and tells the kernel
+ * with vk_console_input). Input reaches a guest line by line unless the console is a
+ * terminal, so how the host pipe chunked it never shows; a terminal's bytes go to the
+ * kernel's line discipline as they came. For a byte stream the console object's READABLE
+ * signal is cleared here when the buffer runs dry; for a terminal the kernel keeps it.
  */
 #include <errno.h>
 #include <string.h>
@@ -52,7 +53,7 @@ long vk_plat_console_read(struct vk_kernel *k, void *buf, size_t len)
     memcpy(buf, c->buf, n);
     memmove(c->buf, c->buf + n, c->len - n);
     c->len -= n;
-    if (!c->len && !c->eof)
+    if (!c->len && !c->eof && !c->tty)
         vk_object_signal(k, &k->console->o, 0, VK_SIG_READABLE);
     return (long)n;
 }

@@ -248,8 +248,13 @@ int vs_machine_create(struct vk_machine **out, const struct vs_options *opt)
         fprintf(stderr, "vrsim: %s\n", err);
         goto fail_kernel;
     }
-    if ((rc = vs_console_open(&m->con, opt->pace == VS_PACE_WALL)))
+    if ((rc = vs_console_open(&m->con, opt->terminal)))
         goto fail_hw;
+    if (m->con.tty) {
+        struct vk_winsize ws;
+        vs_console_winsize(&m->con, &ws);
+        vk_console_attach_terminal(&m->k, &ws);
+    }
     *out = m;
     return 0;
 fail_hw:
@@ -305,25 +310,32 @@ static void shutdown_all(struct vk_machine *m)
         vk_process_kill(&m->k, VK_CONTAINER_OF(l, struct vk_process, link), &why);
 }
 
-/* Host input: the console backend's wait, or recording's or replay's in its place. Input that
- * arrives is an event of its own (a console event of pid 0, a[0] = 0: writes have their
- * stream's badge there; a[1] = bytes, a[2] = their FNV-1a hash, a[3] = end of input), so two
- * runs that were given different input differ in their traces where the input came. */
+void vs_input_fed(struct vk_machine *m, const char *b, size_t n, int notify)
+{
+    if (m->on_feed)
+        m->on_feed(m, b, n, notify);
+    struct vs_trace_event e = {
+        .time = m->k.now,
+        .kind = VS_TR_CONSOLE,
+        .a = {0, n, vs_fnv1a(VS_FNV_INIT, b, n), n == 0, (uint64_t)(notify != 0)},
+    };
+    vs_trace_emit(&m->trace, &e);
+}
+
+void vs_input_resized(struct vk_machine *m, const struct vk_winsize *ws)
+{
+    if (m->on_resize)
+        m->on_resize(m, ws);
+}
+
+/* Host input: the console backend's wait, or replay's in its place; a stop asked from the
+ * terminal goes to the recorder too. */
 static int input_wait(struct vk_machine *m, uint64_t until)
 {
-    struct vs_console *c = &m->con;
-    size_t before = c->len;
-    int eof = c->eof;
+    int stop = m->stop;
     int rc = m->input_wait ? m->input_wait(m, until) : vs_console_wait(m, until);
-    if (c->len > before || c->eof != eof) {
-        struct vs_trace_event e = {
-            .time = m->k.now,
-            .kind = VS_TR_CONSOLE,
-            .a = {0, c->len - before, vs_fnv1a(VS_FNV_INIT, c->buf + before, c->len - before),
-                  (uint64_t)c->eof, 0},
-        };
-        vs_trace_emit(&m->trace, &e);
-    }
+    if (!stop && m->stop && m->on_feed)
+        m->on_feed(m, NULL, 0, -1);
     return rc;
 }
 

@@ -72,6 +72,7 @@ struct vs_options {
     uint64_t kcall_cost_ns;
     int keep_trace; /* keep every event for --trace */
     int quiet;
+    int terminal; /* the console is a terminal (vrsim: stdin is one, or --tty) */
     const struct vs_machine_desc *desc; /* the machine file's hardware; NULL: the default */
 };
 
@@ -79,7 +80,9 @@ struct vs_hw;
 
 struct vs_console {
     int in_fd, out_fd, err_fd;
-    int tty, raw_active, eof;
+    int tty;        /* the console is a terminal: the kernel's line discipline runs */
+    int raw_active; /* the host terminal is in raw mode (restored at close and on signals) */
+    int eof;
     int escape_pending;           /* Ctrl-A seen, the next byte says what to do */
     int err_midline;              /* guests left stderr without a final newline */
     struct termios saved_termios; /* the terminal's settings before raw mode */
@@ -129,6 +132,10 @@ struct vk_machine {
      * when set; on_until is called at the first kernel call where the trace holds
      * until_events events or virtual time reached until_ns (then the hook is cleared). */
     int (*input_wait)(struct vk_machine *m, uint64_t until);
+    /* the recorder's view of input as it enters (vs_input_fed, vs_input_resized); notify -1:
+     * a stop asked from the terminal (Ctrl-A x) */
+    void (*on_feed)(struct vk_machine *m, const char *b, size_t n, int notify);
+    void (*on_resize)(struct vk_machine *m, const struct vk_winsize *ws);
     struct vs_replay *replay;
     void (*on_until)(struct vk_machine *m);
     uint64_t until_events, until_ns;
@@ -165,9 +172,15 @@ uint64_t vs_machine_digest(const struct vk_machine *m);
 /* Guest-addressable scratch memory of a kernel-thread process (its unused main stack). */
 uint64_t vs_proc_scratch(const struct vk_process *p, size_t *len);
 
-/* Console backend (sim/backends/console.c). */
-int vs_console_open(struct vs_console *c, int pace_wall);
+/* Console backend (sim/backends/console.c). terminal: the console is a terminal (the host's
+ * stdin goes into raw mode when it is one; the window size comes from it). */
+int vs_console_open(struct vs_console *c, int terminal);
+/* The window size of the host terminal (80x24 when there is none). */
+void vs_console_winsize(const struct vs_console *c, struct vk_winsize *ws);
 void vs_console_close(struct vs_console *c);
+/* Put the host terminal back as it was before the run (vrsim's own last words are then
+ * printed as on any terminal); the console takes no more input from it. */
+void vs_console_release_host(struct vs_console *c);
 /* Block the host until console input arrives or the wall clock passes virtual time
  * `until` (VK_DEADLINE_NEVER: no timer). Returns 1 if input arrived, 0 otherwise. */
 int vs_console_wait(struct vk_machine *m, uint64_t until);
@@ -175,6 +188,13 @@ uint64_t vs_wall_elapsed_ns(const struct vs_console *c);
 /* Host monotonic time in ns: for reports about the host (vrsim --stats), never for the
  * simulation. */
 uint64_t vs_host_ns(void);
+
+/* Console input entering the simulation (the console backend's console_feed, or a replay):
+ * n bytes (n 0: the end of input), the kernel told when notify. Traces it (a console event of
+ * pid 0: a[0] 0, a[1] n, a[2] the bytes' FNV-1a, a[3] end of input, a[4] notify) and tells the
+ * recorder. A window-size change likewise (not traced: its SIGWINCH is). machine.c. */
+void vs_input_fed(struct vk_machine *m, const char *b, size_t n, int notify);
+void vs_input_resized(struct vk_machine *m, const struct vk_winsize *ws);
 
 /* Kernel-stack pool (kstack.c): 0 or -errno; get returns a stack's bottom or NULL. */
 int vs_kstack_pool_init(struct vs_kstack_pool *ks);

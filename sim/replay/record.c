@@ -98,10 +98,11 @@ static int write_rec(FILE *f, uint32_t type, const void *a, size_t alen, const v
 }
 
 int vs_record_start(struct vs_replay *r, const char *path, uint64_t image_hash,
-                    uint64_t machine_hash, uint64_t vrsim_hash, int tty, int argc,
-                    char *const *argv, char *err, size_t errlen)
+                    uint64_t machine_hash, uint64_t vrsim_hash, int tty,
+                    const struct vk_winsize *ws, int argc, char *const *argv, char *err,
+                    size_t errlen)
 {
-    uint8_t fh[16], h[32];
+    uint8_t fh[16], h[40];
     memset(r, 0, sizeof *r);
     r->recording = 1;
     r->log = fopen(path, "wb");
@@ -117,6 +118,8 @@ int vs_record_start(struct vs_replay *r, const char *path, uint64_t image_hash,
     le64(h + 16, vrsim_hash);
     le32(h + 24, (uint32_t)tty);
     le32(h + 28, (uint32_t)argc);
+    le32(h + 32, (uint32_t)ws->rows | (uint32_t)ws->cols << 16);
+    le32(h + 36, (uint32_t)ws->xpixel | (uint32_t)ws->ypixel << 16);
     size_t alen = 0;
     for (int i = 0; i < argc; i++)
         alen += strlen(argv[i]) + 1;
@@ -144,66 +147,92 @@ int vs_record_start(struct vs_replay *r, const char *path, uint64_t image_hash,
     return rc;
 }
 
-/* ---- the input hook ---- */
+/* ---- the input hooks ---- */
 
-static int record_wait(struct vk_machine *m, uint64_t until)
+static void record_feed(struct vk_machine *m, const char *b, size_t n, int notify)
 {
     struct vs_replay *r = m->replay;
-    struct vs_console *c = &m->con;
-    size_t before = c->len;
-    int eof = c->eof, stop = m->stop;
-    uint64_t events = vs_trace_count(&m->trace);
-    int rc = vs_console_wait(m, until);
-    if (c->len == before && c->eof == eof && m->stop == stop)
-        return rc;
     uint8_t h[24];
-    le64(h, events);
+    uint32_t flags = notify < 0 ? 2u : (n == 0 ? 1u : 0u) | (notify > 0 ? 4u : 0u);
+    le64(h, vs_trace_count(&m->trace));
     le64(h + 8, m->k.now);
-    le32(h + 16, (c->eof ? 1u : 0u) | (m->stop ? 2u : 0u));
-    le32(h + 20, (uint32_t)(c->len - before));
-    if (r->log && write_rec(r->log, VS_REC_INPUT, h, sizeof h, c->buf + before, c->len - before))
+    le32(h + 16, flags);
+    le32(h + 20, (uint32_t)n);
+    if (r->log && write_rec(r->log, VS_REC_INPUT, h, sizeof h, b, n))
         fprintf(stderr, "vrsim: --record: cannot write the LOG\n");
-    return rc;
 }
 
+static void record_resize(struct vk_machine *m, const struct vk_winsize *ws)
+{
+    struct vs_replay *r = m->replay;
+    uint8_t h[24];
+    le64(h, vs_trace_count(&m->trace));
+    le64(h + 8, m->k.now);
+    le32(h + 16, (uint32_t)ws->rows | (uint32_t)ws->cols << 16);
+    le32(h + 20, (uint32_t)ws->xpixel | (uint32_t)ws->ypixel << 16);
+    if (r->log && write_rec(r->log, VS_REC_RESIZE, h, sizeof h, NULL, 0))
+        fprintf(stderr, "vrsim: --record: cannot write the LOG\n");
+}
+
+/* What the console backend did at this point of the recorded run, again: every record of
+ * this event count (a feed is an event: the next record is due at the next count). */
 static int replay_wait(struct vk_machine *m, uint64_t until)
 {
     struct vs_replay *r = m->replay;
     struct vs_console *c = &m->con;
+    int any = 0;
     (void)until;
-    if (r->next_in >= r->nin)
-        return 0; /* no more input: as a host that never types again */
-    const struct vs_rec_input *in = &r->in[r->next_in];
-    uint64_t events = vs_trace_count(&m->trace);
-    if (events < in->events)
-        return 0; /* not yet: the recorded run went on (timers) before it arrived */
-    if (events > in->events)
-        r->early = 1; /* the run asks later than recorded: it has diverged already */
-    r->next_in++;
-    if (in->n) {
-        if (c->len + in->n > c->cap) {
-            size_t cap = c->cap ? c->cap : 4096;
-            while (cap < c->len + in->n)
-                cap *= 2;
-            char *nb = realloc(c->buf, cap);
-            if (!nb) {
-                c->eof = 1;
-                return 1;
-            }
-            c->buf = nb;
-            c->cap = cap;
+    while (r->next_in < r->nin) {
+        const struct vs_rec_input *in = &r->in[r->next_in];
+        uint64_t events = vs_trace_count(&m->trace);
+        if (events < in->events)
+            break; /* not yet: the recorded run went on (timers) before it arrived */
+        if (events > in->events)
+            r->early = 1; /* asked later than recorded: it has diverged already */
+        r->next_in++;
+        any = 1;
+        if (in->now > m->k.now)
+            m->k.now = in->now;
+        if (in->type == VS_REC_RESIZE) {
+            struct vk_winsize ws = {(uint16_t)in->flags, (uint16_t)(in->flags >> 16),
+                                    (uint16_t)in->n, (uint16_t)(in->n >> 16)};
+            vk_console_resize(&m->k, &ws);
+            break; /* the backend's wait returned here */
         }
-        memcpy(c->buf + c->len, in->bytes, in->n);
-        c->len += in->n;
+        if (in->flags & 2) {
+            m->stop = 1;
+            continue;
+        }
+        int notify = (in->flags & 4) != 0;
+        vs_input_fed(m, (const char *)in->bytes, in->n, notify);
+        if (in->n) {
+            if (c->len + in->n > c->cap) {
+                size_t cap = c->cap ? c->cap : 4096;
+                while (cap < c->len + in->n)
+                    cap *= 2;
+                char *nb = realloc(c->buf, cap);
+                if (!nb) {
+                    c->eof = 1;
+                    notify = 1;
+                } else {
+                    c->buf = nb;
+                    c->cap = cap;
+                }
+            }
+            if (!c->eof) {
+                memcpy(c->buf + c->len, in->bytes, in->n);
+                c->len += in->n;
+            }
+        } else {
+            c->eof = 1;
+            notify = 1;
+        }
+        if (notify)
+            vk_console_input(&m->k);
+        if (notify)
+            break; /* the backend's wait returned here */
     }
-    if (in->flags & 1)
-        c->eof = 1;
-    if (in->flags & 2)
-        m->stop = 1;
-    if (in->now > m->k.now)
-        m->k.now = in->now;
-    vk_object_signal(&m->k, &m->k.console->o, VK_SIG_READABLE, 0);
-    return 1;
+    return any;
 }
 
 static void until_reached(struct vk_machine *m)
@@ -225,10 +254,14 @@ static void until_reached(struct vk_machine *m)
 void vs_replay_install(struct vs_replay *r, struct vk_machine *m)
 {
     m->replay = r;
-    m->input_wait = r->recording ? record_wait : replay_wait;
-    if (!r->recording) {
-        m->con.tty = (int)r->tty; /* line delivery as the recorded console did it */
+    if (r->recording) {
+        m->on_feed = record_feed;
+        m->on_resize = record_resize;
+    } else {
+        m->input_wait = replay_wait;
         m->opt.pace = VS_PACE_FREE;
+        if (r->tty) /* the terminal's size as it was at the start */
+            vk_console_resize(&m->k, &r->ws);
         if (r->until_events != UINT64_MAX || r->until_ns != UINT64_MAX) {
             m->until_events = r->until_events;
             m->until_ns = r->until_ns;
@@ -276,19 +309,21 @@ int vs_record_finish(struct vs_replay *r, struct vk_machine *m, int status)
 
 static int parse_header(struct vs_replay *r, const uint8_t *p, uint32_t n, char *err, size_t errlen)
 {
-    if (n < 32)
+    if (n < 40)
         BAD("the header record is too short");
     r->image_hash = rd64(p);
     r->machine_hash = rd64(p + 8);
     r->vrsim_hash = rd64(p + 16);
     r->tty = rd32(p + 24) != 0;
-    uint32_t argc = rd32(p + 28);
-    if (argc > n - 32 || argc > 4096)
+    uint32_t argc = rd32(p + 28), w0 = rd32(p + 32), w1 = rd32(p + 36);
+    r->ws =
+        (struct vk_winsize){(uint16_t)w0, (uint16_t)(w0 >> 16), (uint16_t)w1, (uint16_t)(w1 >> 16)};
+    if (argc > n - 40 || argc > 4096)
         BAD("the header names %u arguments", argc);
     r->argv = calloc((size_t)argc + 1, sizeof *r->argv);
     if (!r->argv)
         BAD("out of memory");
-    const uint8_t *s = p + 32, *end = p + n;
+    const uint8_t *s = p + 40, *end = p + n;
     for (uint32_t i = 0; i < argc; i++) {
         const uint8_t *z = memchr(s, 0, (size_t)(end - s));
         if (!z)
@@ -368,7 +403,8 @@ int vs_replay_load(struct vs_replay *r, const char *path, int no_verify, char *e
             if (rc)
                 return rc;
             header = 1;
-        } else if (type == VS_REC_INPUT && n >= 24 && rd32(pl + 20) == n - 24) {
+        } else if ((type == VS_REC_INPUT && n >= 24 && rd32(pl + 20) == n - 24) ||
+                   (type == VS_REC_RESIZE && n == 24)) {
             if (r->nin == capin) {
                 capin = capin ? capin * 2 : 64;
                 struct vs_rec_input *ni = realloc(r->in, capin * sizeof *ni);
@@ -376,11 +412,13 @@ int vs_replay_load(struct vs_replay *r, const char *path, int no_verify, char *e
                     BAD("out of memory");
                 r->in = ni;
             }
-            r->in[r->nin++] = (struct vs_rec_input){.events = rd64(pl),
-                                                    .now = rd64(pl + 8),
-                                                    .flags = rd32(pl + 16),
-                                                    .n = n - 24,
-                                                    .bytes = pl + 24};
+            r->in[r->nin++] =
+                (struct vs_rec_input){.type = type,
+                                      .events = rd64(pl),
+                                      .now = rd64(pl + 8),
+                                      .flags = rd32(pl + 16),
+                                      .n = type == VS_REC_INPUT ? n - 24 : rd32(pl + 20),
+                                      .bytes = pl + 24};
         } else if (type == VS_REC_END && n == 24) {
             r->have_end = 1;
             r->end_events = rd64(pl);

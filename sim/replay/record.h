@@ -8,20 +8,24 @@
  * binary, the run's command line; at the end the exit status, the digest and the full event
  * trace, so a replay that diverges names the first event that differs.
  *
- * Where input is taken: at the console backend's wait in the idle loop (the machine's
- * input_wait hook around vs_console_wait): the bytes it buffered, end of input, a stop asked
- * from the terminal (Ctrl-A x), and the virtual time it set. Console input is being reworked
- * (a tty line discipline); until it lands this is the one place host input enters a run.
- * Not recorded yet: terminal size changes, disk images (the machine's hash covers their
- * paths, not their contents), network frames.
+ * Where input is taken: where the console backend feeds it into the simulation
+ * (console_feed and console_resize in sim/backends/console.c call vs_input_fed and
+ * vs_input_resized, whose recorder hooks write it): the bytes (or their end) and whether the
+ * kernel was told, window-size changes, a stop asked from the terminal (Ctrl-A x), each with
+ * the trace's event count and the virtual time. A replay does what the backend did at the
+ * same event counts (the idle loop's input_wait hook in place of vs_console_wait), so the
+ * kernel's line discipline sees the same bytes at the same points. Not recorded yet: disk
+ * images (the machine's hash covers their paths, not their contents), network frames.
  *
  * LOG format, version 1, little-endian: "VRREPLAY" (8 bytes), u32 version, u32 0; then
  * records: u32 type, u32 length, length bytes of payload, u64 checksum (FNV-1a 64 of the 8
  * header bytes XOR vs_hash_fast (sim/trace/trace_bin.h) of the payload). Types:
  *   1 HEADER  u64 image hash, u64 machine hash, u64 vrsim hash, u32 console is a terminal,
- *             u32 argc, then argc NUL-terminated arguments of `vrsim run` (without --record)
- *   2 INPUT   u64 event count, u64 virtual time after, u32 flags (1 end of input, 2 stop),
- *             u32 n, n bytes
+ *             u32 argc, u16 rows, cols, xpixel, ypixel (the terminal's size at the start),
+ *             then argc NUL-terminated arguments of `vrsim run` (without --record)
+ *   2 INPUT   u64 event count, u64 virtual time, u32 flags (1 end of input, 2 stop, 4 the
+ *             kernel is told), u32 n, n bytes
+ *   5 RESIZE  u64 event count, u64 virtual time, u16 rows, cols, xpixel, ypixel
  *   3 END     u64 event count, u64 digest, i32 exit status, u32 0
  *   4 TRACE   a binary trace (sim/trace/trace_bin.h) of the whole run
  * A LOG is validated whole before a replay starts: a truncated record, a bad checksum or
@@ -35,14 +39,17 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "veridian/kcall.h"
+
 struct vk_machine;
 
 #define VS_REPLAY_MAGIC "VRREPLAY"
 #define VS_REPLAY_VERSION 1u
 
-enum vs_replay_rec { VS_REC_HEADER = 1, VS_REC_INPUT, VS_REC_END, VS_REC_TRACE };
+enum vs_replay_rec { VS_REC_HEADER = 1, VS_REC_INPUT, VS_REC_END, VS_REC_TRACE, VS_REC_RESIZE };
 
-struct vs_rec_input {
+struct vs_rec_input { /* an INPUT or a RESIZE record (then flags, n: its two words) */
+    uint32_t type;
     uint64_t events, now;
     uint32_t flags, n;
     const uint8_t *bytes;
@@ -56,6 +63,7 @@ struct vs_replay {
     size_t len;
     uint64_t image_hash, machine_hash, vrsim_hash;
     uint32_t tty;
+    struct vk_winsize ws; /* the terminal's size at the start */
     int argc;
     char **argv;
     struct vs_rec_input *in;
@@ -78,8 +86,9 @@ int vs_hash_file(const char *path, uint64_t *h);
 
 /* Recording: opens LOG and writes the header. */
 int vs_record_start(struct vs_replay *r, const char *path, uint64_t image_hash,
-                    uint64_t machine_hash, uint64_t vrsim_hash, int tty, int argc,
-                    char *const *argv, char *err, size_t errlen);
+                    uint64_t machine_hash, uint64_t vrsim_hash, int tty,
+                    const struct vk_winsize *ws, int argc, char *const *argv, char *err,
+                    size_t errlen);
 /* Installs the input hook on m (recording or replaying). */
 void vs_replay_install(struct vs_replay *r, struct vk_machine *m);
 /* Recording: END and TRACE records; closes LOG. 0 or -errno. */

@@ -570,11 +570,14 @@ struct vk_proc_ids {
  * terminal; otherwise it is a plain byte stream (VK_CON_ISATTY returns 0 and the attribute
  * calls -VK_ENOTTY). ops: GETATTR/SETATTR (arg: struct vk_termios *, SETATTR needs WRITE),
  * GETPGRP (-> the foreground process group, 0 when none), SETPGRP (arg: a pgid of the caller's
- * session; the first SETPGRP makes the caller's session the console's), GETWINSZ (arg: struct
- * vk_winsize *), ISATTY (-> 1 or 0). Input characters ^C, ^\ and ^Z (termios c_cc) send
- * SIGINT, SIGQUIT, SIGTSTP to the foreground group; a read by a process of the console's
- * session outside the foreground group gets SIGTTIN (its group) and -VK_EINTR, a write with
- * TOSTOP likewise SIGTTOU; a window-size change from the platform sends SIGWINCH to it. */
+ * session; the first SETPGRP, SETATTR or read makes the caller's session the console's, with
+ * the caller's group in the foreground), GETWINSZ (arg: struct vk_winsize *), ISATTY (-> 1 or
+ * 0), FLUSH. Input characters ^C, ^\ and ^Z (termios c_cc) send SIGINT, SIGQUIT, SIGTSTP to
+ * the foreground group; a read by a process of the console's session outside the foreground
+ * group sends SIGTTIN to its group and, if that stops it, goes on once it is continued (else
+ * -VK_EINTR for a handler, -VK_EIO when SIGTTIN is ignored or blocked); a write with TOSTOP,
+ * a SETATTR or a SETPGRP likewise SIGTTOU (ignored or blocked: the call goes ahead); a
+ * window-size change from the platform sends SIGWINCH to the foreground group. */
 enum vk_con_op {
     VK_CON_GETATTR = 1,
     VK_CON_SETATTR = 2,
@@ -582,6 +585,8 @@ enum vk_con_op {
     VK_CON_SETPGRP = 4,
     VK_CON_GETWINSZ = 5,
     VK_CON_ISATTY = 6,
+    VK_CON_FLUSH = 7, /* arg: 0 (TCIFLUSH) or 2 (TCIOFLUSH) discards unread input, 1 only checks:
+                       * output is never queued (tcflush) */
 };
 #define VK_NCCS 32u
 struct vk_termios { /* Linux's struct termios: flags and c_cc indices have Linux's values */

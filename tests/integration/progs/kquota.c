@@ -118,6 +118,7 @@ static _Noreturn void hog(void)
     long err, other;
     long made = flood(FLOOD_TRIES / 10, blocker, &err, &other);
     printf("hog: %ld threads, then %ld\n", made, err);
+    fflush(stdout); /* it never exits: a pipe's stdout is fully buffered */
     vk_notify_signal(vr_start_handle(ROLE_SYNC), 1);
     for (;;)
         vk_wait_many(NULL, 0, VK_DEADLINE_NEVER);

@@ -58,6 +58,17 @@ expect_eq "replay: the recorded digest" "$(tail -n 1 "$TMP/r.err" | sed -n 's/^t
 expect_match "replay: says so" "$(cat "$TMP/r.err")" 'vrsim: replay: same run: [0-9]+ events'
 expect_match "replay: the same output" "$(cat "$TMP/r.out")" '1: HELLO'
 
+# a terminal's size and its changes (SIGWINCH) are inputs too: recorded and replayed
+python3 "$(dirname "$0")/../tty/ptydrive.py" --rows 30 --cols 90 \
+    '[("wait","waiting"),("resize",40,120),("wait","winch"),("send","x\r\x04")]' -- \
+    "$VRSIM" run --record "$TMP/w.log" --no-init "$TESTIMAGE" -- /test/ttytest winch \
+    >"$TMP/w.pty" 2>&1 || true
+expect_match "winch: the program saw the new size" "$(cat "$TMP/w.pty")" 'winch 40 120'
+"$VRSIM" replay "$TMP/w.log" >"$TMP/wr.out" 2>"$TMP/wr.err" </dev/null && rs=0 || rs=$?
+expect_eq "winch replay: exit 0" "$rs" 0
+expect_match "winch replay: the size change replayed" "$(cat "$TMP/wr.out")" 'winch 40 120'
+expect_match "winch replay: same run" "$(cat "$TMP/wr.err")" 'vrsim: replay: same run'
+
 # one input byte changed: refused; with --no-verify, replayed and the difference named
 # the first input record's first byte (typed byte by byte, each byte is a record of its own):
 # records are u32 type, u32 length, payload, u64 checksum; an input's bytes follow 24 bytes

@@ -500,14 +500,41 @@ void fake_intx(struct fake_machine *m, uint32_t bdf)
 
 long vk_plat_console_write(struct vk_kernel *k, int err_stream, const void *buf, size_t len)
 {
-    (void)k, (void)err_stream, (void)buf;
+    struct fake_machine *m = k->platform;
+    (void)err_stream;
+    size_t n = len < FAKE_CON_OUT - m->con_out_len ? len : FAKE_CON_OUT - m->con_out_len;
+    memcpy(m->con_out + m->con_out_len, buf, n);
+    m->con_out_len += n;
     return (long)len;
 }
 
 long vk_plat_console_read(struct vk_kernel *k, void *buf, size_t len)
 {
-    (void)k, (void)buf, (void)len;
-    return 0; /* end of input */
+    struct fake_machine *m = k->platform;
+    if (!m->con_live || (!m->con_in_len && m->con_hup))
+        return 0; /* end of input */
+    if (!m->con_in_len)
+        return -VK_EAGAIN;
+    size_t n = len < m->con_in_len ? len : m->con_in_len;
+    memcpy(buf, m->con_in, n);
+    memmove(m->con_in, m->con_in + n, m->con_in_len - n);
+    m->con_in_len -= n;
+    return (long)n;
+}
+
+void fake_console_type(struct fake_machine *m, const char *keys, size_t n)
+{
+    if (n > sizeof m->con_in - m->con_in_len)
+        abort(); /* the test's own mistake */
+    memcpy(m->con_in + m->con_in_len, keys, n);
+    m->con_in_len += n;
+    vk_console_input(&m->k);
+}
+
+void fake_console_hangup(struct fake_machine *m)
+{
+    m->con_hup = 1;
+    vk_console_input(&m->k);
 }
 
 void vk_plat_console_want_input(struct vk_kernel *k, int want)

@@ -24,6 +24,9 @@
  * kernel asked for; fake_dma() plays a device transfer through it: a transfer inside one
  * mapping with the permission is reported with vk_device_dma, anything else is an IOMMU fault
  * (vk_device_iommu_fault). fake_msi/fake_intx are the device's interrupts.
+ *
+ * Console: end of input and output dropped, unless a test makes it live (con_live): then
+ * fake_console_type queues keys and the output is kept (con_out).
  */
 #ifndef KT_FAKEPLAT_H
 #define KT_FAKEPLAT_H
@@ -39,6 +42,7 @@
 #define FAKE_MEMORY_QUOTA (2ull << 30)
 #define FAKE_MEMORY_OBJECTS_MAX 16384u
 #define FAKE_STRINGS_MAX 4096u
+#define FAKE_CON_OUT 8192u
 
 struct fake_pages { /* a memory object's pages */
     uint64_t addr, size;
@@ -93,7 +97,19 @@ struct fake_machine {
     struct fake_dma_map *dma;                     /* the fake IOMMU's mappings */
     uint32_t ndma;
     int dma_map_fail; /* vk_plat_dma_map fails with it (a negative errno), or 0 */
+    /* the console: with con_live, input is what fake_console_type queued (-VK_EAGAIN when
+     * there is none, 0 after fake_console_hangup); without it, end of input at once. Output
+     * is kept in con_out (the first FAKE_CON_OUT bytes). */
+    int con_live, con_hup;
+    char con_in[4096];
+    size_t con_in_len;
+    char con_out[FAKE_CON_OUT];
+    size_t con_out_len;
 };
+
+/* Keys typed on the console (queued, then vk_console_input, as a platform does), and its end. */
+void fake_console_type(struct fake_machine *m, const char *keys, size_t n);
+void fake_console_hangup(struct fake_machine *m);
 
 int fake_machine_create(struct fake_machine **out, uint64_t seed);
 void fake_machine_destroy(struct fake_machine *m);

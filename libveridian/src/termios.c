@@ -1,0 +1,201 @@
+/*
+ * <termios.h>, the terminal part of <unistd.h> (isatty, ttyname, tcgetpgrp, tcsetpgrp) and
+ * <sys/ioctl.h>: the console as a terminal (veridian/kcall.h "the console as a terminal"),
+ * through console_ctl on a console fd's handle. A console fd is a terminal only when the
+ * kernel says so (the platform's console is one: vrsim on a terminal or with --tty); on
+ * any other fd, or a console that is a byte stream, these fail with ENOTTY as on Linux for
+ * a pipe. struct termios is Linux's and the kernel's struct vk_termios byte for byte.
+ * Output is never queued (the kernel writes at once), so tcdrain and TCSADRAIN have nothing
+ * to wait for. The POSIX boundary: kernel errors become -1 + errno here.
+ */
+#include "libc.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+_Static_assert(sizeof(struct termios) == sizeof(struct vk_termios), "termios layout");
+_Static_assert(offsetof(struct termios, c_cc) == offsetof(struct vk_termios, cc), "c_cc");
+_Static_assert(offsetof(struct termios, c_ispeed) == offsetof(struct vk_termios, ispeed),
+               "c_ispeed");
+_Static_assert(sizeof(struct winsize) == sizeof(struct vk_winsize), "winsize layout");
+
+#define CBAUD_BITS 0010017u
+#define CONSOLE_NAME "/dev/console"
+
+/* The console handle behind fd: 0 and *h, -VK_EBADF, or -VK_ENOTTY (not a console). */
+static long console_handle(int fd, uint32_t *h)
+{
+    struct vr_fd e;
+    long rc = vr_fd_get(fd, &e);
+    if (rc < 0)
+        return rc;
+    if (!e.ops->is_tty)
+        return -VK_ENOTTY;
+    *h = e.handle;
+    return 0;
+}
+
+/* console_ctl on fd's console: its result, or -VK_EBADF / -VK_ENOTTY. */
+static long ctl(int fd, uint32_t op, uint64_t arg)
+{
+    uint32_t h;
+    long rc = console_handle(fd, &h);
+    return rc < 0 ? rc : vk_console_ctl(h, op, arg);
+}
+
+int isatty(int fd)
+{
+    long rc = ctl(fd, VK_CON_ISATTY, 0);
+    if (rc == 1)
+        return 1;
+    errno = rc < 0 ? (int)-rc : ENOTTY;
+    return 0;
+}
+
+int ttyname_r(int fd, char *buf, size_t len)
+{
+    long rc = ctl(fd, VK_CON_ISATTY, 0);
+    if (rc < 0)
+        return (int)-rc;
+    if (rc != 1)
+        return ENOTTY;
+    if (len < sizeof CONSOLE_NAME)
+        return ERANGE;
+    memcpy(buf, CONSOLE_NAME, sizeof CONSOLE_NAME);
+    return 0;
+}
+
+char *ttyname(int fd)
+{
+    static char name[sizeof CONSOLE_NAME];
+    int rc = ttyname_r(fd, name, sizeof name);
+    if (rc) {
+        errno = rc;
+        return NULL;
+    }
+    return name;
+}
+
+int tcgetattr(int fd, struct termios *t)
+{
+    return (int)vr_posix(ctl(fd, VK_CON_GETATTR, (uint64_t)(uintptr_t)t));
+}
+
+int tcsetattr(int fd, int when, const struct termios *t)
+{
+    if (when != TCSANOW && when != TCSADRAIN && when != TCSAFLUSH) {
+        errno = EINVAL;
+        return -1;
+    }
+    long rc = ctl(fd, VK_CON_SETATTR, (uint64_t)(uintptr_t)t);
+    if (rc == 0 && when == TCSAFLUSH)
+        rc = ctl(fd, VK_CON_FLUSH, TCIFLUSH);
+    return (int)vr_posix(rc);
+}
+
+void cfmakeraw(struct termios *t)
+{
+    t->c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+    t->c_oflag &= ~(tcflag_t)OPOST;
+    t->c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+    t->c_cflag &= ~(tcflag_t)(CSIZE | PARENB);
+    t->c_cflag |= CS8;
+    t->c_cc[VMIN] = 1;
+    t->c_cc[VTIME] = 0;
+}
+
+speed_t cfgetospeed(const struct termios *t)
+{
+    return t->c_cflag & CBAUD_BITS;
+}
+
+speed_t cfgetispeed(const struct termios *t)
+{
+    return t->c_ispeed ? t->c_ispeed : cfgetospeed(t);
+}
+
+int cfsetospeed(struct termios *t, speed_t s)
+{
+    if (s & ~CBAUD_BITS) {
+        errno = EINVAL;
+        return -1;
+    }
+    t->c_cflag = (t->c_cflag & ~CBAUD_BITS) | s;
+    t->c_ospeed = s;
+    return 0;
+}
+
+int cfsetispeed(struct termios *t, speed_t s)
+{
+    if (s & ~CBAUD_BITS) {
+        errno = EINVAL;
+        return -1;
+    }
+    t->c_ispeed = s;
+    return 0;
+}
+
+int tcflush(int fd, int queue)
+{
+    if (queue != TCIFLUSH && queue != TCOFLUSH && queue != TCIOFLUSH) {
+        errno = EINVAL;
+        return -1;
+    }
+    return (int)vr_posix(ctl(fd, VK_CON_FLUSH, (uint64_t)queue));
+}
+
+int tcdrain(int fd)
+{
+    long rc = ctl(fd, VK_CON_ISATTY, 0);
+    return (int)vr_posix(rc < 0 ? rc : rc == 1 ? 0 : -VK_ENOTTY);
+}
+
+pid_t tcgetpgrp(int fd)
+{
+    return (pid_t)vr_posix(ctl(fd, VK_CON_GETPGRP, 0));
+}
+
+int tcsetpgrp(int fd, pid_t pgrp)
+{
+    if (pgrp < 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    return (int)vr_posix(ctl(fd, VK_CON_SETPGRP, (uint64_t)pgrp));
+}
+
+int ioctl(int fd, unsigned long request, ...)
+{
+    va_list ap;
+    va_start(ap, request);
+    void *arg = va_arg(ap, void *);
+    va_end(ap);
+    switch (request) {
+    case TCGETS:
+        return tcgetattr(fd, arg);
+    case TCSETS:
+        return tcsetattr(fd, TCSANOW, arg);
+    case TIOCGWINSZ:
+        return (int)vr_posix(ctl(fd, VK_CON_GETWINSZ, (uint64_t)(uintptr_t)arg));
+    case TIOCGPGRP: {
+        pid_t p = tcgetpgrp(fd);
+        if (p < 0)
+            return -1;
+        *(pid_t *)arg = p;
+        return 0;
+    }
+    case TIOCSPGRP:
+        return tcsetpgrp(fd, *(const pid_t *)arg);
+    default: {
+        uint32_t h;
+        long rc = console_handle(fd, &h);
+        errno = rc == -VK_EBADF ? EBADF : ENOTTY;
+        return -1;
+    }
+    }
+}
