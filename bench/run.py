@@ -111,6 +111,34 @@ def fmt(v, width):
     return f"{v:>{width}.1f}"
 
 
+def record_replay():
+    """Recording overhead (% host time of vrsim run --record over a plain run) and replay time
+    (vrsim replay's host time over the recording run's), on a console-I/O-heavy run:
+    /test/readline echoing 20000 piped lines."""
+    text = "".join(f"line {i} of the recording benchmark, some text to echo\n"
+                   for i in range(20000))
+    os.makedirs(os.path.join(BUILD, "bench"), exist_ok=True)
+    log = os.path.join(BUILD, "bench", "record.log")
+
+    def host_ms(args, stdin):
+        r = subprocess.run([VRSIM, *args], input=stdin, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True)
+        if r.returncode != 0:
+            raise SystemExit(f"bench: vrsim {' '.join(args)} failed ({r.returncode}):\n{r.stderr}")
+        line = [l for l in r.stderr.splitlines() if l.startswith("vrsim-stats:")][0]
+        return float(re.search(r"host_ms=([0-9.]+)", line).group(1))
+    run = ["run", "--stats", "--quiet", "--pace", "free"]
+    prog = [TESTIMAGE, "--", "/test/readline"]
+    overhead, replay = [], []
+    for _ in range(REPS):
+        plain = host_ms(run + prog, text)
+        rec = host_ms(run + ["--record", log] + prog, text)
+        rep = host_ms(["replay", log], "")
+        overhead.append(100.0 * (rec - plain) / plain)
+        replay.append(rep / rec)
+    return overhead, replay
+
+
 def main():
     results = []
 
@@ -176,6 +204,11 @@ def main():
         [s["host_ms"] * 1e6 for s in prompt])
     add("service start: spawn to ready, per service (init, 45 vs 5 services)",
         service_start_ns())
+    overhead, replay = record_replay()
+    add("recording overhead: vrsim run --record vs a plain run, 20000 console lines echoed "
+        "(% host time)", overhead, unit="%")
+    add("replay: vrsim replay's host time / the recorded run's (same 20000 lines)", replay,
+        unit="x")
     boot = [vrsim_stats(IMAGE, "/bin/hello") for _ in range(REPS)]
     add("vrsim start to first program's exit (/bin/hello)",
         [s["host_ms"] * 1e6 for s in boot],
@@ -206,7 +239,7 @@ def main():
     print(f"({REPS} samples per figure, ns; written to {out}; goals: IPC < 150 ns, spawn+wait "
           f"< 100000 ns, shell command launch < 500000 ns, boot to the shell < 50000000 ns, "
           f"service start < 1000000 ns, file open < 2000 ns, MMIO read < 100 ns, "
-          f"RSS < 65536 KiB)")
+          f"RSS < 65536 KiB, recording overhead < 10 %)")
 
 
 if __name__ == "__main__":

@@ -24,12 +24,19 @@
 #include <unistd.h>
 
 #include "sim/core/machine.h"
+#include "sim/gdb/gdbstub.h"
+#include "sim/inspect/inspect.h"
 #include "sim/lspci.h"
+#include "sim/replay/diff.h"
+#include "sim/replay/record.h"
+#include "sim/trace/trace_bin.h"
 
 static const char usage[] =
     "usage: vrsim run [options] [IMAGE] [-- PROGRAM [ARGS...]]\n"
     "       vrsim machine [FILE|NAME]\n"
     "       vrsim lspci [--machine FILE|NAME] [-n|-nn] [-v] [-x|-xxx|-xxxx]\n"
+    "       vrsim replay [--no-verify] [--until N | --until-time NS] [--inspect-cmd S] LOG\n"
+    "       vrsim diff [-C N] A.trace B.trace | --run 'RUN-ARGS' --run 'RUN-ARGS'\n"
     "       vrsim --help\n"
     "\n"
     "Boot a Veridian machine from IMAGE (default: the build's veridian.bootfs) and run\n"
@@ -43,6 +50,9 @@ static const char usage[] =
     "\n"
     "vrsim machine checks a machine file and prints the machine it describes.\n"
     "vrsim lspci lists the machine's PCI functions as lspci does (vrsim lspci --help).\n"
+    "vrsim replay re-runs a recording (--record) without host input: exit 0 the same run,\n"
+    "1 diverged (the first differing event is named), 2 an unusable LOG.\n"
+    "vrsim diff finds the first event where two runs differ (vrsim diff --help).\n"
     "\n"
     "options:\n"
     "  --machine FILE    the machine's hardware (memory, PCI devices; format in README);\n"
@@ -59,6 +69,8 @@ static const char usage[] =
     "                    drop-irq, dup-irq (of the function at slot DD.F, or any)\n"
     "  --chaos[=N]       preempt at random kernel calls (probability 1/N, default 4)\n"
     "  --trace FILE      write every event as Chrome trace JSON (opens in ui.perfetto.dev)\n"
+    "  --trace-bin FILE  write every event as a binary trace (for vrsim diff; format in\n"
+    "                    sim/trace/trace_bin.h)\n"
     "  --pace free|wall  let virtual time run free, or never ahead of the wall clock\n"
     "                    (default: wall on a terminal, free otherwise)\n"
     "  --watchdog-ms N   stop a guest that runs N ms of CPU without a kernel call\n"
@@ -68,6 +80,15 @@ static const char usage[] =
     "                    drive it through a pty or a pipe)\n"
     "  --no-init         run PROGRAM itself as the first process, without /sbin/init\n"
     "  --stats           print run statistics to stderr at exit\n"
+    "  --record LOG      record the run's input from outside (console) into LOG for\n"
+    "                    vrsim replay (format in sim/replay/record.h)\n"
+    "  --gdb PORT|PATH   wait for gdb (target remote :PORT, or a unix socket PATH) before\n"
+    "                    the first guest instruction; port 0 picks one and prints it;\n"
+    "                    in gdb: set osabi none; set sysroot <dir of the guest ELFs>\n"
+    "  --inspect-on-crash  stop at a crashing guest thread and open the inspector (on the\n"
+    "                    terminal; without one, or with --inspect-cmd, run its script)\n"
+    "  --inspect-cmd S   inspector commands ('ps; threads; handles 3; events 20'; help lists\n"
+    "                    them) run at the crash, or at the end of the run, to stderr\n"
     "  --quiet           do not report crashed processes\n"
     "  --host-aslr       keep the host's address randomisation (by default vrsim re-runs\n"
     "                    itself without it, so host addresses a guest can read repeat)\n";
@@ -178,15 +199,38 @@ static int cmd_machine(int argc, char **argv)
     return status;
 }
 
-static int cmd_run(int argc, char **argv)
+/* A hash of the machine as vrsim built it (its printed form). */
+static uint64_t machine_hash(const struct vs_machine_desc *d)
+{
+    char *text = NULL;
+    size_t len = 0;
+    uint64_t h = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (f) {
+        vs_machfile_print(d, f);
+        if (fclose(f) == 0)
+            h = vs_fnv1a(VS_FNV_INIT, text, len);
+    }
+    free(text);
+    return h;
+}
+
+/* rp: NULL for a plain run; a loaded recording for vrsim replay. */
+static int cmd_run(int argc, char **argv, struct vs_replay *rp)
 {
     uint64_t t0 = vs_host_ns();
     struct vs_options opt = {.seed = 1, .watchdog_ms = 2000, .kcall_cost_ns = 100};
     opt.pace = isatty(STDIN_FILENO) ? VS_PACE_WALL : VS_PACE_FREE;
     opt.terminal = isatty(STDIN_FILENO);
-    const char *trace_path = NULL, *image = NULL, *machine = NULL;
+    const char *trace_path = NULL, *image = NULL, *machine = NULL, *trace_bin = NULL;
     const char *backend = getenv("VRSIM_BACKEND"), *qemu = getenv("VERIDIAN_QEMU");
     int stats = 0, no_init = 0, print_machine = 0, i;
+    struct vs_inspect_cfg inspect = {0};
+    const char *gdb_where = NULL, *record_path = NULL;
+    struct vs_replay rec;
+    int recording = 0;
+    struct vs_gdb *gdb = NULL;
+    int inspecting = 0;
     for (i = 0; i < argc; i++) {
         const char *a = argv[i];
         uint64_t v;
@@ -221,6 +265,9 @@ static int cmd_run(int argc, char **argv)
         } else if (!strcmp(a, "--trace") && i + 1 < argc) {
             trace_path = argv[++i];
             opt.keep_trace = 1;
+        } else if (!strcmp(a, "--trace-bin") && i + 1 < argc) {
+            trace_bin = argv[++i];
+            opt.keep_trace = 1;
         } else if (!strcmp(a, "--pace") && i + 1 < argc) {
             const char *p = argv[++i];
             if (!strcmp(p, "free"))
@@ -245,6 +292,17 @@ static int cmd_run(int argc, char **argv)
             opt.kcall_cost_ns = v;
         } else if (!strcmp(a, "--no-init")) {
             no_init = 1;
+        } else if (!strcmp(a, "--record") && i + 1 < argc && !rp) {
+            record_path = argv[++i];
+            opt.keep_trace = 1;
+        } else if (!strcmp(a, "--gdb") && i + 1 < argc) {
+            gdb_where = argv[++i];
+        } else if (!strcmp(a, "--inspect-on-crash")) {
+            inspect.on_crash = 1;
+            inspecting = 1;
+        } else if (!strcmp(a, "--inspect-cmd") && i + 1 < argc) {
+            inspect.script = argv[++i];
+            inspecting = 1;
         } else if (!strcmp(a, "--stats")) {
             stats = 1;
         } else if (!strcmp(a, "--quiet")) {
@@ -267,6 +325,10 @@ static int cmd_run(int argc, char **argv)
             return 2;
         }
         opt.qemu = qemu ? qemu : "";
+    }
+    if (rp) {
+        opt.keep_trace = 1; /* the verdict compares the whole trace with the recorded one */
+        opt.terminal = (int)rp->tty; /* the console as it was: a terminal or pipes */
     }
     char defimg[PATH_MAX + 32];
     if (!image) {
@@ -298,11 +360,72 @@ static int cmd_run(int argc, char **argv)
     if (rc0)
         return 1;
     int status = 1;
+    if (inspecting)
+        vs_inspect_install(m, &inspect);
+    if (rp && rp->gdb_where)
+        gdb_where = rp->gdb_where;
+    if (gdb_where && vs_gdb_create(&gdb, m, gdb_where, err, sizeof err)) {
+        fprintf(stderr, "vrsim: %s\n", err); /* refused before anything is loaded */
+        status = 2;
+        goto out;
+    }
     if (print_machine) /* what the machine holds, not what the file said */
         vs_machfile_print(&m->desc, stderr);
     if (vs_machine_load_bootfs(m, image, err, sizeof err)) {
         fprintf(stderr, "vrsim: %s\n", err);
         goto out;
+    }
+    if (record_path || rp) {
+        /* the image as loaded (no second read of the file) */
+        uint64_t ih = vs_hash_fast((const void *)(uintptr_t)m->bootfs->addr, m->bootfs_len);
+        uint64_t vh = 0, mh = machine_hash(&m->desc);
+        vs_hash_file("/proc/self/exe", &vh);
+        if (rp) {
+            if (rp->image_hash != ih) {
+                fprintf(stderr,
+                        "vrsim: replay: the LOG was recorded with another image than %s "
+                        "(hash %016llx, this one %016llx)\n",
+                        image, (unsigned long long)rp->image_hash, (unsigned long long)ih);
+                status = 2;
+                goto out;
+            }
+            if (rp->machine_hash != mh) {
+                fprintf(stderr, "vrsim: replay: the LOG was recorded on another machine\n");
+                status = 2;
+                goto out;
+            }
+            if (rp->vrsim_hash != vh)
+                fprintf(stderr, "vrsim: replay: warning: the LOG was recorded by another vrsim "
+                                "build: the replay may diverge\n");
+            vs_replay_install(rp, m);
+        } else {
+            /* the command line without --record LOG: what replay runs again */
+            char **rargv = calloc((size_t)argc + 1, sizeof *rargv);
+            int rargc = 0;
+            for (int j = 0; rargv && j < argc; j++) {
+                if (!strcmp(argv[j], "--")) {
+                    while (j < argc)
+                        rargv[rargc++] = argv[j++];
+                    break;
+                }
+                if (!strcmp(argv[j], "--record")) {
+                    j++;
+                    continue;
+                }
+                rargv[rargc++] = argv[j];
+            }
+            int rc1 = rargv ? vs_record_start(&rec, record_path, ih, mh, vh, m->con.tty,
+                                              &m->k.console->ws, rargc, rargv, err, sizeof err)
+                            : -ENOMEM;
+            free(rargv);
+            if (rc1) {
+                fprintf(stderr, "vrsim: --record: %s\n", err);
+                status = 2;
+                goto out;
+            }
+            recording = 1;
+            vs_replay_install(&rec, m);
+        }
     }
     /* boot: /sbin/init (told which program goes on the console), or the program itself */
     const char *prog = i < argc ? argv[i] : NULL;
@@ -341,13 +464,33 @@ static int cmd_run(int argc, char **argv)
         }
         vk_console_foreground(&m->k, p); /* on a terminal, ^C reaches it from the start */
     }
+    if (gdb && vs_gdb_attach(gdb)) {
+        fprintf(stderr, "vrsim: gdb: no connection\n");
+        status = 2;
+        goto out;
+    }
     status = vs_machine_run(m);
     vs_console_release_host(&m->con); /* --stats and the digest on a cooked terminal */
+    vs_gdb_exited(gdb, status);
+    if (recording && vs_record_finish(&rec, m, status))
+        fprintf(stderr, "vrsim: --record: cannot write %s\n", record_path);
+    if (rp && !m->on_until && (rp->until_events != UINT64_MAX || rp->until_ns != UINT64_MAX))
+        status = 0; /* stopped where asked: no verdict */
+    else if (rp)
+        status = vs_replay_verdict(rp, m, status, stderr);
     uint64_t t1 = vs_host_ns();
     if (trace_path) {
         FILE *f = fopen(trace_path, "w");
         if (!f || vs_trace_write_json(&m->trace, f, namer, NULL) || fclose(f)) {
             fprintf(stderr, "vrsim: cannot write trace %s: %s\n", trace_path, strerror(errno));
+            status = status ? status : 1;
+        }
+    }
+    if (trace_bin) {
+        FILE *f = fopen(trace_bin, "wb");
+        int werr = !f || vs_trace_write_bin(&m->trace, f);
+        if ((f && fclose(f)) || werr) {
+            fprintf(stderr, "vrsim: cannot write trace %s: %s\n", trace_bin, strerror(errno));
             status = status ? status : 1;
         }
     }
@@ -376,7 +519,67 @@ out:
     if (m->con.err_midline) /* the digest stays a line of its own, whatever guests wrote */
         fputc('\n', stderr);
     fprintf(stderr, "trace-digest: %016llx\n", (unsigned long long)vs_machine_digest(m));
+    vs_gdb_destroy(gdb);
+    if (recording)
+        vs_replay_fini(&rec);
     vs_machine_destroy(m);
+    return status;
+}
+
+static int cmd_replay(int argc, char **argv)
+{
+    static const char rusage_[] =
+        "usage: vrsim replay [--no-verify] [--until N | --until-time NS] [--inspect-cmd S] "
+        "[--gdb PORT|PATH] LOG\n";
+    int no_verify = 0;
+    uint64_t until_events = UINT64_MAX, until_ns = UINT64_MAX;
+    const char *log = NULL, *script = NULL, *gdb_replay = NULL;
+    char err[512];
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--no-verify")) {
+            no_verify = 1;
+        } else if (!strcmp(argv[i], "--until") && i + 1 < argc) {
+            if (parse_u64(argv[++i], &until_events)) {
+                fprintf(stderr, "vrsim: --until needs an event number\n");
+                return 2;
+            }
+        } else if (!strcmp(argv[i], "--until-time") && i + 1 < argc) {
+            if (parse_u64(argv[++i], &until_ns)) {
+                fprintf(stderr, "vrsim: --until-time needs virtual nanoseconds\n");
+                return 2;
+            }
+        } else if (!strcmp(argv[i], "--inspect-cmd") && i + 1 < argc) {
+            script = argv[++i];
+        } else if (!strcmp(argv[i], "--gdb") && i + 1 < argc) {
+            gdb_replay = argv[++i];
+        } else if (argv[i][0] != '-' && !log) {
+            log = argv[i];
+        } else if (!strcmp(argv[i], "--host-aslr")) {
+            /* main() */
+        } else {
+            fputs(rusage_, stderr);
+            return 2;
+        }
+    }
+    if (!log) {
+        fputs(rusage_, stderr);
+        return 2;
+    }
+    struct vs_replay r;
+    if (vs_replay_load(&r, log, no_verify, err, sizeof err)) {
+        fprintf(stderr, "vrsim: replay: %s\n", err);
+        vs_replay_fini(&r);
+        return 2;
+    }
+    if (r.damaged)
+        fprintf(stderr, "vrsim: replay: warning: the LOG is damaged; replaying it anyway "
+                        "(--no-verify)\n");
+    r.until_events = until_events;
+    r.until_ns = until_ns;
+    r.inspect_script = script;
+    r.gdb_where = gdb_replay;
+    int status = cmd_run(r.argc, r.argv, &r);
+    vs_replay_fini(&r);
     return status;
 }
 
@@ -410,9 +613,15 @@ int main(int argc, char **argv)
         return cmd_machine(argc - 2, argv + 2);
     if (!strcmp(argv[1], "lspci"))
         return vs_lspci_main(argc - 2, argv + 2, load_machine);
+    if (!strcmp(argv[1], "diff"))
+        return vs_diff_main(argc - 2, argv + 2);
     if (!strcmp(argv[1], "run")) {
         run_without_aslr(argc, argv);
-        return cmd_run(argc - 2, argv + 2);
+        return cmd_run(argc - 2, argv + 2, NULL);
+    }
+    if (!strcmp(argv[1], "replay")) {
+        run_without_aslr(argc, argv);
+        return cmd_replay(argc - 2, argv + 2);
     }
     fprintf(stderr, "vrsim: unknown command '%s' (see vrsim --help)\n", argv[1]);
     return 2;

@@ -183,6 +183,7 @@ void vs_console_winsize(const struct vs_console *c, struct vk_winsize *ws)
 static void console_feed(struct vk_machine *m, const char *b, size_t n, int notify)
 {
     struct vs_console *c = &m->con;
+    vs_input_fed(m, b, n, notify); /* traced, and recorded when recording */
     if (!n || append(c, b, n)) {
         c->eof = 1;
         notify = 1;
@@ -196,6 +197,7 @@ static void console_resize(struct vk_machine *m)
 {
     struct vk_winsize ws;
     vs_console_winsize(&m->con, &ws);
+    vs_input_resized(m, &ws); /* recorded when recording */
     vk_console_resize(&m->k, &ws);
 }
 

@@ -21,6 +21,7 @@
 #include "sim/core/asan.h"
 #include "sim/core/hw.h"
 #include "sim/core/machine.h"
+#include "sim/trace/trace_bin.h"
 
 /* One error vocabulary: sim returns -VK_E* codes, also from its host-facing start-up paths
  * that pass a host call's -errno on. That is sound because every VK_E* code that Linux has
@@ -309,6 +310,35 @@ static void shutdown_all(struct vk_machine *m)
         vk_process_kill(&m->k, VK_CONTAINER_OF(l, struct vk_process, link), &why);
 }
 
+void vs_input_fed(struct vk_machine *m, const char *b, size_t n, int notify)
+{
+    if (m->on_feed)
+        m->on_feed(m, b, n, notify);
+    struct vs_trace_event e = {
+        .time = m->k.now,
+        .kind = VS_TR_CONSOLE,
+        .a = {0, n, vs_fnv1a(VS_FNV_INIT, b, n), n == 0, (uint64_t)(notify != 0)},
+    };
+    vs_trace_emit(&m->trace, &e);
+}
+
+void vs_input_resized(struct vk_machine *m, const struct vk_winsize *ws)
+{
+    if (m->on_resize)
+        m->on_resize(m, ws);
+}
+
+/* Host input: the console backend's wait, or replay's in its place; a stop asked from the
+ * terminal goes to the recorder too. */
+static int input_wait(struct vk_machine *m, uint64_t until)
+{
+    int stop = m->stop;
+    int rc = m->input_wait ? m->input_wait(m, until) : vs_console_wait(m, until);
+    if (!stop && m->stop && m->on_feed)
+        m->on_feed(m, NULL, 0, -1);
+    return rc;
+}
+
 int vs_machine_run(struct vk_machine *m)
 {
     struct vk_kernel *k = &m->k;
@@ -333,6 +363,8 @@ int vs_machine_run(struct vk_machine *m)
     for (;;) {
         vk_kernel_reap(k);
         if (m->stop && !shutting_down) {
+            if (m->on_stop)
+                m->on_stop(m);
             shutting_down = 1;
             shutdown_all(m);
         }
@@ -345,10 +377,10 @@ int vs_machine_run(struct vk_machine *m)
             break;
         uint64_t next = vk_kernel_next_timer(k);
         if (m->con.want && !m->con.eof) {
-            if (vs_console_wait(m, next))
+            if (input_wait(m, next))
                 continue;
         } else if (next != VK_DEADLINE_NEVER && m->opt.pace == VS_PACE_WALL) {
-            vs_console_wait(m, next);
+            input_wait(m, next);
         }
         if (vk_kernel_fire_timers(k))
             continue;
@@ -358,6 +390,8 @@ int vs_machine_run(struct vk_machine *m)
             dprintf(m->con.err_fd,
                     "vrsim: every thread is blocked and nothing can wake one: stopping\n");
         m->stop = 1;
+        if (m->on_stop)
+            m->on_stop(m);
         shutting_down = 1;
         shutdown_all(m);
     }

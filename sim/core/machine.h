@@ -116,6 +116,31 @@ struct vk_machine {
     int stop;
     struct vs_machine_desc desc; /* memory and PCI slots (from --machine, or the default) */
     struct vs_hw *hw;            /* the PCI bus, IOMMU and models built from desc (hw.h) */
+    /* Stop points for the inspector and the debugger (sim/inspect, sim/gdb), NULL: none.
+     * on_crash: a guest thread faulted (t->fault says how), called on its kernel stack before
+     * its process ends. on_stop: the run is about to shut down, everything still alive.
+     * Hooks only read the machine: they never change what the run does. */
+    void (*on_crash)(struct vk_machine *m, struct vk_thread *t);
+    void (*on_stop)(struct vk_machine *m);
+    struct vs_inspect_cfg *inspect;
+    /* The debugger's trap hook (sim/gdb), called from the host's fault handler for a signal
+     * taken in guest code or in the trampoline before it entered the kernel, uc the
+     * ucontext_t: 1 when it was the debugger's (resume uc), 0 to handle it as usual. */
+    int (*on_trap)(struct vk_machine *m, struct vk_thread *t, int sig, void *uc);
+    /* A guest thread is about to run its first instruction (on its kernel stack). */
+    void (*on_thread_start)(struct vk_machine *m, struct vk_thread *t);
+    struct vs_gdb *gdb;
+    /* Recording and replay (sim/replay): input_wait replaces vs_console_wait in the idle loop
+     * when set; on_until is called at the first kernel call where the trace holds
+     * until_events events or virtual time reached until_ns (then the hook is cleared). */
+    int (*input_wait)(struct vk_machine *m, uint64_t until);
+    /* the recorder's view of input as it enters (vs_input_fed, vs_input_resized); notify -1:
+     * a stop asked from the terminal (Ctrl-A x) */
+    void (*on_feed)(struct vk_machine *m, const char *b, size_t n, int notify);
+    void (*on_resize)(struct vk_machine *m, const struct vk_winsize *ws);
+    struct vs_replay *replay;
+    void (*on_until)(struct vk_machine *m);
+    uint64_t until_events, until_ns;
 };
 
 #define VS_HIDDEN __attribute__((visibility("hidden")))
@@ -165,6 +190,13 @@ uint64_t vs_wall_elapsed_ns(const struct vs_console *c);
 /* Host monotonic time in ns: for reports about the host (vrsim --stats), never for the
  * simulation. */
 uint64_t vs_host_ns(void);
+
+/* Console input entering the simulation (the console backend's console_feed, or a replay):
+ * n bytes (n 0: the end of input), the kernel told when notify. Traces it (a console event of
+ * pid 0: a[0] 0, a[1] n, a[2] the bytes' FNV-1a, a[3] end of input, a[4] notify) and tells the
+ * recorder. A window-size change likewise (not traced: its SIGWINCH is). machine.c. */
+void vs_input_fed(struct vk_machine *m, const char *b, size_t n, int notify);
+void vs_input_resized(struct vk_machine *m, const struct vk_winsize *ws);
 
 /* Kernel-stack pool (kstack.c): 0 or -errno; get returns a stack's bottom or NULL. */
 int vs_kstack_pool_init(struct vs_kstack_pool *ks);

@@ -50,6 +50,9 @@ static void thread_first_run(struct vk_thread *t)
         t->kfn(t->karg);
         vk_thread_exit_current(t->kernel, 0);
     }
+    struct vk_machine *m = t->kernel->platform;
+    if (m->on_thread_start) /* the debugger: a new program's symbols, before its first step */
+        m->on_thread_start(m, t);
     vs_enter_user(t->entry, t->entry_sp, t->entry_arg);
 }
 
@@ -106,6 +109,12 @@ void vk_plat_kcall_enter(struct vk_kernel *k, struct vk_thread *t)
 {
     struct vk_machine *m = k->platform;
     (void)t;
+    if (__builtin_expect(m->on_until != NULL, 0) &&
+        (vs_trace_count(&m->trace) >= m->until_events || k->now >= m->until_ns)) {
+        void (*fn)(struct vk_machine *) = m->on_until;
+        m->on_until = NULL; /* once: replay's --until */
+        fn(m);
+    }
     vk_kernel_charge(k, m->kcall_cost_ns);
     vk_preempt_chance(k, m->opt.chaos);
 }
@@ -117,6 +126,14 @@ long vs_kdispatch(long a0, long a1, long a2, long a3, long a4, long a5, long nr)
     struct vk_thread *t = vs_cur;
     return vk_dispatch(t->kernel, (uint32_t)nr, (uint64_t)a0, (uint64_t)a1, (uint64_t)a2,
                        (uint64_t)a3, (uint64_t)a4, (uint64_t)a5);
+}
+
+/* The machine's crash stop point (machine.h on_crash: the inspector, the debugger). */
+static void vs_crash_hook(struct vk_thread *t)
+{
+    struct vk_machine *m = t->kernel->platform;
+    if (m->on_crash)
+        m->on_crash(m, t);
 }
 
 /* The kcall trampoline refuses to run a kernel call (arch.S, VS_KENTRY_*) when the guest
@@ -138,6 +155,7 @@ _Noreturn void vs_kentry_refuse(uint32_t why)
     t->fault.signo = why == VS_KENTRY_BADFS ? 11 : 8;
     t->fault.exit_code = 128 + (int32_t)t->fault.signo;
     t->fault.fault_pc = pc;
+    vs_crash_hook(t);
     vk_process_exit_current(t->kernel, &t->fault);
 }
 
@@ -146,5 +164,6 @@ _Noreturn void vs_thread_fault(void);
 _Noreturn void vs_thread_fault(void)
 {
     struct vk_thread *t = vs_cur;
+    vs_crash_hook(t);
     vk_process_exit_current(t->kernel, &t->fault);
 }

@@ -276,6 +276,9 @@ void vs_on_fault(int sig, siginfo_t *si, void *ucv, int fs_foreign)
         emulate(uc, t, insn, len);
         return;
     }
+    struct vk_machine *vm = t->kernel->platform;
+    if (vm->on_trap && vm->on_trap(vm, t, sig, uc)) /* a debugger's breakpoint or step */
+        return;
     if (pc >= (uint64_t)(uintptr_t)vs_kentry && pc < (uint64_t)(uintptr_t)vs_kentry_end)
         pc = 0; /* the trampoline's return to a guest stack that is not there: no host address
                  * in the report (it would differ from run to run with --host-aslr) */

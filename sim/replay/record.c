@@ -1,0 +1,498 @@
+/*
+ * record: the LOG writer and reader and the input hook; the contract and the format are in
+ * record.h. The reader walks and bounds every record of the whole file before the replay
+ * uses any of it (as vl_bootfs_open does).
+ */
+#include "sim/replay/record.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "os/kernel/kernel_internal.h"
+#include "sim/core/machine.h"
+#include "sim/inspect/inspect.h"
+#include "sim/replay/diff.h"
+#include "sim/trace/trace_bin.h"
+
+#define REC_MAX_PAYLOAD (1u << 31)
+
+int vs_hash_file(const char *path, uint64_t *h)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    if (fstat(fd, &st)) {
+        close(fd);
+        return -errno;
+    }
+    void *p = st.st_size
+                  ? mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0)
+                  : NULL;
+    close(fd);
+    if (p == MAP_FAILED)
+        return -errno;
+    *h = vs_hash_fast(p, (size_t)st.st_size);
+    if (p)
+        munmap(p, (size_t)st.st_size);
+    return 0;
+}
+
+static void le32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void le64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t rd64(const uint8_t *p)
+{
+    return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
+}
+
+/* A record's checksum: FNV-1a 64 of its 8 header bytes XOR XXH64 of its payload. */
+static uint64_t record_sum(const uint8_t hdr[8], const void *payload, size_t len)
+{
+    return vs_fnv1a(VS_FNV_INIT, hdr, 8) ^ vs_hash_fast(payload, len);
+}
+
+/* One record: header, the payload in up to two parts (joined: small records only), the
+ * checksum. */
+static int write_rec(FILE *f, uint32_t type, const void *a, size_t alen, const void *b, size_t blen)
+{
+    uint8_t hdr[8], sum[8];
+    uint8_t *joined = NULL;
+    if (alen + blen >= REC_MAX_PAYLOAD)
+        return -EFBIG;
+    le32(hdr, type);
+    le32(hdr + 4, (uint32_t)(alen + blen));
+    if (blen) {
+        if (!(joined = malloc(alen + blen)))
+            return -ENOMEM;
+        memcpy(joined, a, alen);
+        memcpy(joined + alen, b, blen);
+    }
+    le64(sum, record_sum(hdr, joined ? joined : a, alen + blen));
+    int rc = 0;
+    if (fwrite(hdr, 1, 8, f) != 8 || (alen && fwrite(a, 1, alen, f) != alen) ||
+        (blen && fwrite(b, 1, blen, f) != blen) || fwrite(sum, 1, 8, f) != 8)
+        rc = -EIO;
+    free(joined);
+    return rc;
+}
+
+int vs_record_start(struct vs_replay *r, const char *path, uint64_t image_hash,
+                    uint64_t machine_hash, uint64_t vrsim_hash, int tty,
+                    const struct vk_winsize *ws, int argc, char *const *argv, char *err,
+                    size_t errlen)
+{
+    uint8_t fh[16], h[40];
+    memset(r, 0, sizeof *r);
+    r->recording = 1;
+    r->log = fopen(path, "wb");
+    if (!r->log) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        return -errno;
+    }
+    memcpy(fh, VS_REPLAY_MAGIC, 8);
+    le32(fh + 8, VS_REPLAY_VERSION);
+    le32(fh + 12, 0);
+    le64(h, image_hash);
+    le64(h + 8, machine_hash);
+    le64(h + 16, vrsim_hash);
+    le32(h + 24, (uint32_t)tty);
+    le32(h + 28, (uint32_t)argc);
+    le32(h + 32, (uint32_t)ws->rows | (uint32_t)ws->cols << 16);
+    le32(h + 36, (uint32_t)ws->xpixel | (uint32_t)ws->ypixel << 16);
+    size_t alen = 0;
+    for (int i = 0; i < argc; i++)
+        alen += strlen(argv[i]) + 1;
+    char *args = malloc(alen ? alen : 1);
+    if (!args) {
+        fclose(r->log);
+        r->log = NULL;
+        return -ENOMEM;
+    }
+    size_t o = 0;
+    for (int i = 0; i < argc; i++) {
+        size_t l = strlen(argv[i]) + 1;
+        memcpy(args + o, argv[i], l);
+        o += l;
+    }
+    int rc = fwrite(fh, 1, sizeof fh, r->log) != sizeof fh
+                 ? -EIO
+                 : write_rec(r->log, VS_REC_HEADER, h, sizeof h, args, alen);
+    free(args);
+    if (rc) {
+        snprintf(err, errlen, "cannot write %s", path);
+        fclose(r->log);
+        r->log = NULL;
+    }
+    return rc;
+}
+
+/* ---- the input hooks ---- */
+
+static void record_feed(struct vk_machine *m, const char *b, size_t n, int notify)
+{
+    struct vs_replay *r = m->replay;
+    uint8_t h[24];
+    uint32_t flags = notify < 0 ? 2u : (n == 0 ? 1u : 0u) | (notify > 0 ? 4u : 0u);
+    le64(h, vs_trace_count(&m->trace));
+    le64(h + 8, m->k.now);
+    le32(h + 16, flags);
+    le32(h + 20, (uint32_t)n);
+    if (r->log && write_rec(r->log, VS_REC_INPUT, h, sizeof h, b, n))
+        fprintf(stderr, "vrsim: --record: cannot write the LOG\n");
+}
+
+static void record_resize(struct vk_machine *m, const struct vk_winsize *ws)
+{
+    struct vs_replay *r = m->replay;
+    uint8_t h[24];
+    le64(h, vs_trace_count(&m->trace));
+    le64(h + 8, m->k.now);
+    le32(h + 16, (uint32_t)ws->rows | (uint32_t)ws->cols << 16);
+    le32(h + 20, (uint32_t)ws->xpixel | (uint32_t)ws->ypixel << 16);
+    if (r->log && write_rec(r->log, VS_REC_RESIZE, h, sizeof h, NULL, 0))
+        fprintf(stderr, "vrsim: --record: cannot write the LOG\n");
+}
+
+/* What the console backend did at this point of the recorded run, again: every record of
+ * this event count (a feed is an event: the next record is due at the next count). */
+static int replay_wait(struct vk_machine *m, uint64_t until)
+{
+    struct vs_replay *r = m->replay;
+    struct vs_console *c = &m->con;
+    int any = 0;
+    (void)until;
+    while (r->next_in < r->nin) {
+        const struct vs_rec_input *in = &r->in[r->next_in];
+        uint64_t events = vs_trace_count(&m->trace);
+        if (events < in->events)
+            break; /* not yet: the recorded run went on (timers) before it arrived */
+        if (events > in->events)
+            r->early = 1; /* asked later than recorded: it has diverged already */
+        r->next_in++;
+        any = 1;
+        if (in->now > m->k.now)
+            m->k.now = in->now;
+        if (in->type == VS_REC_RESIZE) {
+            struct vk_winsize ws = {(uint16_t)in->flags, (uint16_t)(in->flags >> 16),
+                                    (uint16_t)in->n, (uint16_t)(in->n >> 16)};
+            vk_console_resize(&m->k, &ws);
+            break; /* the backend's wait returned here */
+        }
+        if (in->flags & 2) {
+            m->stop = 1;
+            continue;
+        }
+        int notify = (in->flags & 4) != 0;
+        vs_input_fed(m, (const char *)in->bytes, in->n, notify);
+        if (in->n) {
+            if (c->len + in->n > c->cap) {
+                size_t cap = c->cap ? c->cap : 4096;
+                while (cap < c->len + in->n)
+                    cap *= 2;
+                char *nb = realloc(c->buf, cap);
+                if (!nb) {
+                    c->eof = 1;
+                    notify = 1;
+                } else {
+                    c->buf = nb;
+                    c->cap = cap;
+                }
+            }
+            if (!c->eof) {
+                memcpy(c->buf + c->len, in->bytes, in->n);
+                c->len += in->n;
+            }
+        } else {
+            c->eof = 1;
+            notify = 1;
+        }
+        if (notify)
+            vk_console_input(&m->k);
+        if (notify)
+            break; /* the backend's wait returned here */
+    }
+    return any;
+}
+
+static void until_reached(struct vk_machine *m)
+{
+    struct vs_replay *r = m->replay;
+    struct vs_inspect_cfg cfg = {.script = r->inspect_script, .out = stderr};
+    struct vs_inspect_cfg *saved = m->inspect;
+    m->inspect = &cfg;
+    fprintf(stderr, "vrsim: replay: stopped at event %" PRIu64 ", time %" PRIu64 " ns\n",
+            vs_trace_count(&m->trace), m->k.now);
+    if (cfg.script)
+        vs_inspect_exec(m, cfg.script, stderr);
+    else
+        vs_inspect_exec(m, "time; ps; threads; events 20", stderr);
+    m->inspect = saved;
+    m->stop = 1;
+}
+
+void vs_replay_install(struct vs_replay *r, struct vk_machine *m)
+{
+    m->replay = r;
+    if (r->recording) {
+        m->on_feed = record_feed;
+        m->on_resize = record_resize;
+    } else {
+        m->input_wait = replay_wait;
+        m->opt.pace = VS_PACE_FREE;
+        if (r->tty) /* the terminal's size as it was at the start */
+            vk_console_resize(&m->k, &r->ws);
+        if (r->until_events != UINT64_MAX || r->until_ns != UINT64_MAX) {
+            m->until_events = r->until_events;
+            m->until_ns = r->until_ns;
+            m->on_until = until_reached;
+        }
+    }
+}
+
+int vs_record_finish(struct vs_replay *r, struct vk_machine *m, int status)
+{
+    uint8_t h[24];
+    char *tb = NULL;
+    size_t tlen = 0;
+    int rc = 0;
+    if (!r->log)
+        return -EIO;
+    le64(h, vs_trace_count(&m->trace));
+    le64(h + 8, vs_trace_digest(&m->trace));
+    le32(h + 16, (uint32_t)status);
+    le32(h + 20, 0);
+    rc = write_rec(r->log, VS_REC_END, h, sizeof h, NULL, 0);
+    FILE *mem = open_memstream(&tb, &tlen);
+    if (!rc && mem && vs_trace_write_bin(&m->trace, mem) == 0 && fclose(mem) == 0) {
+        mem = NULL;
+        rc = write_rec(r->log, VS_REC_TRACE, tb, tlen, NULL, 0);
+    } else if (!rc) {
+        rc = -EIO;
+    }
+    if (mem)
+        fclose(mem);
+    free(tb);
+    if (fclose(r->log) && !rc)
+        rc = -EIO;
+    r->log = NULL;
+    return rc;
+}
+
+/* ---- reading ---- */
+
+#define BAD(...)                                                                                   \
+    do {                                                                                           \
+        snprintf(err, errlen, __VA_ARGS__);                                                        \
+        return -VK_EINVAL;                                                                         \
+    } while (0)
+
+static int parse_header(struct vs_replay *r, const uint8_t *p, uint32_t n, char *err, size_t errlen)
+{
+    if (n < 40)
+        BAD("the header record is too short");
+    r->image_hash = rd64(p);
+    r->machine_hash = rd64(p + 8);
+    r->vrsim_hash = rd64(p + 16);
+    r->tty = rd32(p + 24) != 0;
+    uint32_t argc = rd32(p + 28), w0 = rd32(p + 32), w1 = rd32(p + 36);
+    r->ws =
+        (struct vk_winsize){(uint16_t)w0, (uint16_t)(w0 >> 16), (uint16_t)w1, (uint16_t)(w1 >> 16)};
+    if (argc > n - 40 || argc > 4096)
+        BAD("the header names %u arguments", argc);
+    r->argv = calloc((size_t)argc + 1, sizeof *r->argv);
+    if (!r->argv)
+        BAD("out of memory");
+    const uint8_t *s = p + 40, *end = p + n;
+    for (uint32_t i = 0; i < argc; i++) {
+        const uint8_t *z = memchr(s, 0, (size_t)(end - s));
+        if (!z)
+            BAD("argument %u of the recorded command line is not terminated", i);
+        r->argv[i] = (char *)s;
+        s = z + 1;
+    }
+    r->argc = (int)argc;
+    return 0;
+}
+
+int vs_replay_load(struct vs_replay *r, const char *path, int no_verify, char *err, size_t errlen)
+{
+    memset(r, 0, sizeof *r);
+    r->until_events = r->until_ns = UINT64_MAX;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        BAD("cannot open %s: %s", path, strerror(errno));
+    size_t cap = 0;
+    for (;;) {
+        if (cap - r->len < 65536) {
+            size_t ncap = cap ? cap * 2 : 1 << 16;
+            uint8_t *nb = realloc(r->buf, ncap);
+            if (!nb) {
+                fclose(f);
+                BAD("out of memory reading %s", path);
+            }
+            r->buf = nb;
+            cap = ncap;
+        }
+        size_t got = fread(r->buf + r->len, 1, cap - r->len, f);
+        r->len += got;
+        if (!got)
+            break;
+    }
+    int ferr = ferror(f);
+    fclose(f);
+    if (ferr)
+        BAD("read error on %s", path);
+    if (r->len < 16 || memcmp(r->buf, VS_REPLAY_MAGIC, 8))
+        BAD("%s is not a vrsim recording (no VRREPLAY header)", path);
+    uint32_t version = rd32(r->buf + 8);
+    if (version != VS_REPLAY_VERSION)
+        BAD("%s is a version %u recording; this vrsim replays version %u", path, version,
+            VS_REPLAY_VERSION);
+    size_t off = 16, nrec = 0, capin = 0;
+    int header = 0;
+    while (off < r->len) {
+        if (r->len - off < 16) {
+            if (no_verify) {
+                r->damaged = 1;
+                break;
+            }
+            BAD("%s is truncated: record %zu at offset %zu is cut short", path, nrec, off);
+        }
+        const uint8_t *p = r->buf + off;
+        uint32_t type = rd32(p), n = rd32(p + 4);
+        if (n > r->len - off - 16) {
+            if (no_verify) {
+                r->damaged = 1;
+                break;
+            }
+            BAD("%s is truncated: record %zu at offset %zu needs %u bytes, %zu are left", path,
+                nrec, off, n, r->len - off - 16);
+        }
+        uint64_t sum = record_sum(p, p + 8, n);
+        if (sum != rd64(p + 8 + n)) {
+            if (!no_verify)
+                BAD("%s: record %zu at offset %zu fails its checksum (the LOG was altered or "
+                    "damaged; --no-verify replays it anyway)",
+                    path, nrec, off);
+            r->damaged = 1;
+        }
+        const uint8_t *pl = p + 8;
+        if (type == VS_REC_HEADER && !header) {
+            int rc = parse_header(r, pl, n, err, errlen);
+            if (rc)
+                return rc;
+            header = 1;
+        } else if ((type == VS_REC_INPUT && n >= 24 && rd32(pl + 20) == n - 24) ||
+                   (type == VS_REC_RESIZE && n == 24)) {
+            if (r->nin == capin) {
+                capin = capin ? capin * 2 : 64;
+                struct vs_rec_input *ni = realloc(r->in, capin * sizeof *ni);
+                if (!ni)
+                    BAD("out of memory");
+                r->in = ni;
+            }
+            r->in[r->nin++] =
+                (struct vs_rec_input){.type = type,
+                                      .events = rd64(pl),
+                                      .now = rd64(pl + 8),
+                                      .flags = rd32(pl + 16),
+                                      .n = type == VS_REC_INPUT ? n - 24 : rd32(pl + 20),
+                                      .bytes = pl + 24};
+        } else if (type == VS_REC_END && n == 24) {
+            r->have_end = 1;
+            r->end_events = rd64(pl);
+            r->end_digest = rd64(pl + 8);
+            r->end_status = (int32_t)rd32(pl + 16);
+        } else if (type == VS_REC_TRACE) {
+            r->trace = pl;
+            r->trace_len = n;
+        } else if (!no_verify) {
+            BAD("%s: record %zu at offset %zu is malformed (type %u, %u bytes)", path, nrec, off,
+                type, n);
+        }
+        off += 16 + (size_t)n;
+        nrec++;
+    }
+    if (!header)
+        BAD("%s has no header record", path);
+    if (!r->have_end && !no_verify)
+        BAD("%s is incomplete: the recorded run has no end record (was vrsim stopped?)", path);
+    return 0;
+}
+
+int vs_replay_verdict(struct vs_replay *r, struct vk_machine *m, int status, FILE *out)
+{
+    uint64_t digest = vs_trace_digest(&m->trace), events = vs_trace_count(&m->trace);
+    if (r->have_end && digest == r->end_digest && events == r->end_events &&
+        status == r->end_status && !r->early) {
+        fprintf(out,
+                "vrsim: replay: same run: %" PRIu64 " events, digest %016" PRIx64
+                ", exit status %d\n",
+                events, digest, status);
+        return 0;
+    }
+    fprintf(out,
+            "vrsim: replay: DIVERGED (recorded: %" PRIu64 " events, digest %016" PRIx64
+            ", status %d; replayed: %" PRIu64 " events, digest %016" PRIx64 ", status %d)\n",
+            r->end_events, r->end_digest, r->end_status, events, digest, status);
+    struct vs_trace_file rec, now;
+    char err[256], *tb = NULL;
+    size_t tlen = 0;
+    FILE *f = r->trace ? fmemopen((void *)r->trace, r->trace_len, "rb") : NULL;
+    int ok = f && vs_trace_read_bin(f, &rec, err, sizeof err) == 0;
+    if (f)
+        fclose(f);
+    if (!ok) {
+        fprintf(out, "vrsim: replay: the LOG has no usable trace to name the event\n");
+        return 1;
+    }
+    FILE *mem = open_memstream(&tb, &tlen);
+    if (mem && vs_trace_write_bin(&m->trace, mem) == 0 && fclose(mem) == 0) {
+        mem = NULL;
+        FILE *g = fmemopen(tb, tlen, "rb");
+        if (g && vs_trace_read_bin(g, &now, err, sizeof err) == 0) {
+            vs_diff_compare("recorded (expected)", &rec, "replayed (found)", &now, 8, out);
+            vs_trace_file_free(&now);
+        } else {
+            fprintf(out, "vrsim: replay: cannot read the replay's own trace: %s\n", err);
+        }
+        if (g)
+            fclose(g);
+    }
+    if (mem)
+        fclose(mem);
+    free(tb);
+    vs_trace_file_free(&rec);
+    return 1;
+}
+
+void vs_replay_fini(struct vs_replay *r)
+{
+    if (r->log)
+        fclose(r->log);
+    free(r->argv);
+    free(r->in);
+    free(r->buf);
+    memset(r, 0, sizeof *r);
+}

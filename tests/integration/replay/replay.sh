@@ -1,0 +1,145 @@
+#!/bin/bash
+# vrsim run --record / vrsim replay (issue #16): an interactive session typed through a pty
+# with pauses replays to the same digest with no host input; one changed input byte is
+# refused by a plain replay (exit 2) and named as the first differing event by --no-verify
+# (exit 1); truncated, garbled, other-version LOGs and a LOG of another image are refused
+# with clear errors; --until stops at an event with the inspector; recording does not change
+# a run's digest.
+set -eu
+. "$(dirname "$0")/../lib.sh"
+
+# pty_run OUT INPUTS CMD...: CMD on a pty; INPUTS are '|'-separated chunks (escapes allowed)
+# typed byte by byte, with pauses between bytes and between chunks
+cat >"$TMP/typist.py" <<'PY'
+import os, pty, select, sys, time
+out_path, inputs, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(args[0], args)
+out = b""
+def pump(t):
+    global out
+    end = time.time() + t
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.02)
+        if r:
+            try:
+                d = os.read(fd, 4096)
+            except OSError:
+                return
+            if not d:
+                return
+            out += d
+pump(0.5)
+for chunk in inputs.split("|"):
+    for ch in chunk.encode().decode("unicode_escape").encode("latin-1"):
+        os.write(fd, bytes([ch]))
+        pump(0.02)
+    pump(0.3)
+pump(1.0)
+_, st = os.waitpid(pid, 0)
+open(out_path, "wb").write(out)
+sys.exit(os.waitstatus_to_exitcode(st))
+PY
+set +e
+timeout 60 python3 "$TMP/typist.py" "$TMP/session.out" 'hello\r|world\r|\x01x' \
+    "$VRSIM" run --record "$TMP/s.log" "$TESTIMAGE" -- /test/readline
+echo $? >"$TMP/session.status"
+set -e
+expect_match "pty session: the program saw the typed lines" "$(cat "$TMP/session.out")" '1: HELLO'
+expect_match "pty session: typed with pauses" "$(cat "$TMP/session.out")" '2: WORLD'
+recorded=$(tr -d '\r' <"$TMP/session.out" | sed -n 's/^trace-digest: //p')
+expect_match "pty session: a digest" "$recorded" '^[0-9a-f]{16}$'
+
+# replay: no host input at all (stdin is /dev/null), the same digest
+"$VRSIM" replay "$TMP/s.log" >"$TMP/r.out" 2>"$TMP/r.err" </dev/null && rs=0 || rs=$?
+expect_eq "replay: exit 0" "$rs" 0
+expect_eq "replay: the recorded digest" "$(tail -n 1 "$TMP/r.err" | sed -n 's/^trace-digest: //p')" "$recorded"
+expect_match "replay: says so" "$(cat "$TMP/r.err")" 'vrsim: replay: same run: [0-9]+ events'
+expect_match "replay: the same output" "$(cat "$TMP/r.out")" '1: HELLO'
+
+# a terminal's size and its changes (SIGWINCH) are inputs too: recorded and replayed
+python3 "$(dirname "$0")/../tty/ptydrive.py" --rows 30 --cols 90 \
+    '[("wait","waiting"),("resize",40,120),("wait","winch"),("send","x\r\x04")]' -- \
+    "$VRSIM" run --record "$TMP/w.log" --no-init "$TESTIMAGE" -- /test/ttytest winch \
+    >"$TMP/w.pty" 2>&1 || true
+expect_match "winch: the program saw the new size" "$(cat "$TMP/w.pty")" 'winch 40 120'
+"$VRSIM" replay "$TMP/w.log" >"$TMP/wr.out" 2>"$TMP/wr.err" </dev/null && rs=0 || rs=$?
+expect_eq "winch replay: exit 0" "$rs" 0
+expect_match "winch replay: the size change replayed" "$(cat "$TMP/wr.out")" 'winch 40 120'
+expect_match "winch replay: same run" "$(cat "$TMP/wr.err")" 'vrsim: replay: same run'
+
+# one input byte changed: refused; with --no-verify, replayed and the difference named
+# the first input record's first byte (typed byte by byte, each byte is a record of its own):
+# records are u32 type, u32 length, payload, u64 checksum; an input's bytes follow 24 bytes
+off=$(python3 -c '
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+o = 16
+while o < len(b):
+    t, n = struct.unpack_from("<II", b, o)
+    if t == 2 and n > 24:
+        print(o + 8 + 24)
+        break
+    o += 16 + n
+' "$TMP/s.log")
+expect_eq "the first input byte is the h of hello" "$(dd if="$TMP/s.log" bs=1 skip="$off" count=1 2>/dev/null)" h
+cp "$TMP/s.log" "$TMP/m.log"
+printf 'j' | dd of="$TMP/m.log" bs=1 seek="$off" conv=notrunc 2>/dev/null
+"$VRSIM" replay "$TMP/m.log" >/dev/null 2>"$TMP/m1.err" </dev/null && rs=0 || rs=$?
+expect_eq "altered LOG: refused, exit 2" "$rs" 2
+expect_match "altered LOG: checksum named" "$(cat "$TMP/m1.err")" 'record [0-9]+ at offset [0-9]+ fails its checksum'
+"$VRSIM" replay --no-verify "$TMP/m.log" >"$TMP/m2.out" 2>"$TMP/m2.err" </dev/null && rs=0 || rs=$?
+expect_eq "altered LOG, --no-verify: diverged, exit 1" "$rs" 1
+expect_match "--no-verify: the changed input reached the program" "$(cat "$TMP/m2.out")" '1: JELLO'
+m2=$(cat "$TMP/m2.err")
+expect_match "--no-verify: says it diverged" "$m2" 'vrsim: replay: DIVERGED'
+expect_match "--no-verify: names the first differing event" "$m2" \
+    'first difference at event #[0-9]+ \(A: recorded \(expected\)'
+expect_match "--no-verify: expected: the recorded input event" "$m2" \
+    '^A #[0-9]+ t=[0-9.]+s console pid 0 tid 0 a0=0x0 a1=0x1 '
+expect_match "--no-verify: found: the input event as replayed" "$m2" \
+    '^B #[0-9]+ t=[0-9.]+s console pid 0 tid 0 a0=0x0 a1=0x1 '
+
+# bad LOGs
+head -c 200 "$TMP/s.log" >"$TMP/t.log"
+"$VRSIM" replay "$TMP/t.log" >/dev/null 2>"$TMP/t.err" </dev/null && rs=0 || rs=$?
+expect_eq "truncated: exit 2" "$rs" 2
+expect_match "truncated: says so" "$(cat "$TMP/t.err")" 'is truncated'
+cp "$TMP/s.log" "$TMP/g.log"
+printf 'XX' | dd of="$TMP/g.log" bs=1 seek=0 conv=notrunc 2>/dev/null
+"$VRSIM" replay "$TMP/g.log" >/dev/null 2>"$TMP/g.err" </dev/null && rs=0 || rs=$?
+expect_eq "garbled: exit 2" "$rs" 2
+expect_match "garbled: not a recording" "$(cat "$TMP/g.err")" 'is not a vrsim recording'
+cp "$TMP/s.log" "$TMP/v.log"
+printf '\x07' | dd of="$TMP/v.log" bs=1 seek=8 conv=notrunc 2>/dev/null
+"$VRSIM" replay "$TMP/v.log" >/dev/null 2>"$TMP/v.err" </dev/null && rs=0 || rs=$?
+expect_eq "other version: exit 2" "$rs" 2
+expect_match "other version: says which" "$(cat "$TMP/v.err")" 'is a version 7 recording; this vrsim replays version 1'
+"$VRSIM" replay "$TMP/none.log" >/dev/null 2>"$TMP/n.err" </dev/null && rs=0 || rs=$?
+expect_eq "missing LOG: exit 2" "$rs" 2
+
+# a LOG of another image: recorded with a copy, which then changes
+cp "$TESTIMAGE" "$TMP/img.bootfs"
+printf 'a\nb\n' >"$TMP/in"
+run_vrsim_input p "$TMP/in" --record "$TMP/p.log" "$TMP/img.bootfs" -- /test/readline
+run_vrsim_input q "$TMP/in" "$TMP/img.bootfs" -- /test/readline
+expect_eq "recording changes no digest" "$(digest p)" "$(digest q)"
+"$VRSIM" replay "$TMP/p.log" >/dev/null 2>&1 </dev/null && rs=0 || rs=$?
+expect_eq "piped input: replay exit 0" "$rs" 0
+printf 'x' >>"$TMP/img.bootfs"
+"$VRSIM" replay "$TMP/p.log" >/dev/null 2>"$TMP/i.err" </dev/null && rs=0 || rs=$?
+expect_eq "another image: exit 2" "$rs" 2
+expect_match "another image: says so" "$(cat "$TMP/i.err")" 'recorded with another image than'
+
+# --until N: stops there and opens the inspector (scripted)
+"$VRSIM" replay --until 300 --inspect-cmd 'ps; events 2' "$TMP/s.log" >/dev/null 2>"$TMP/u.err" </dev/null && rs=0 || rs=$?
+expect_eq "--until: exit 0" "$rs" 0
+u=$(cat "$TMP/u.err")
+expect_match "--until: stopped at the first kernel call from event 300" "$u" 'vrsim: replay: stopped at event 3[0-9][0-9], time [0-9]+ ns'
+expect_match "--until: the inspector's ps" "$u" '/sbin/init'
+expect_eq "--until: two events listed" "$(printf '%s\n' "$u" | grep -c '^#[0-9]* t=')" 2
+"$VRSIM" replay --until-time 20000 --inspect-cmd 'time' "$TMP/s.log" >/dev/null 2>"$TMP/ut.err" </dev/null && rs=0 || rs=$?
+expect_eq "--until-time: exit 0" "$rs" 0
+expect_match "--until-time: stopped at that time" "$(cat "$TMP/ut.err")" '^time 0\.0000(2|3)[0-9]{4}s'
+finish
