@@ -224,7 +224,7 @@ static void groups(void *arg)
     R[0] = kc(k, VK_NR_PROCESS_IDS, 0, U(ids));
     V[0] = ids->pid == p->pid && ids->pgid == p->pid && ids->sid == p->pid && ids->ppid == 0 &&
            ids->tid == k->cur->tid;
-    R[1] = kc(k, VK_NR_PROCESS_SETSID, 0);                /* a group leader already */
+    R[1] = kc(k, VK_NR_PROCESS_SETSID, 0);             /* a group leader already */
     R[2] = kc(k, VK_NR_PROCESS_SETPGID, 0, 0);         /* a session leader cannot move */
     R[3] = kc(k, VK_NR_PROCESS_SETPGID, 99999, 0);     /* no such process */
     R[4] = kc(k, VK_NR_PROCESS_SETPGID, P[1]->pid, 0); /* not our child */
