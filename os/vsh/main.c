@@ -177,8 +177,8 @@ static int raw_terminal(struct termios *saved)
         return 0;
     struct termios raw = *saved;
     cfmakeraw(&raw);
-    raw.c_oflag = saved->c_oflag; /* keep output processing (\n to \r\n) */
-    return tcsetattr(0, TCSAFLUSH, &raw) == 0;
+    raw.c_oflag = saved->c_oflag;              /* keep output processing (\n to \r\n) */
+    return tcsetattr(0, TCSADRAIN, &raw) == 0; /* TCSAFLUSH would drop typed-ahead lines */
 }
 
 /* one line through the line editor; NULL at end of file; "" after ^C */
