@@ -102,7 +102,7 @@ expect_match "--no-verify: found: the input event as replayed" "$m2" \
     '^B #[0-9]+ t=[0-9.]+s console pid 0 tid 0 a0=0x0 a1=0x1 '
 
 # bad LOGs
-head -c 200 "$TMP/s.log" >"$TMP/t.log"
+head -c -5 "$TMP/s.log" >"$TMP/t.log" # the end record cut short, wherever the records fall
 "$VRSIM" replay "$TMP/t.log" >/dev/null 2>"$TMP/t.err" </dev/null && rs=0 || rs=$?
 expect_eq "truncated: exit 2" "$rs" 2
 expect_match "truncated: says so" "$(cat "$TMP/t.err")" 'is truncated'
