@@ -15,20 +15,9 @@
 #include "util/util.h"
 #include "veridian/vk.h"
 
-/* kill(2) is libveridian's once signals land (branch sigabi); until then the kernel call
- * itself, whose errors are the same numbers. */
-extern int kill(pid_t pid, int sig) __attribute__((weak));
-
 static int send_signal(pid_t pid, int sig)
 {
-    if (kill)
-        return kill(pid, sig);
-    long rc = vk_signal_send(pid, sig, 0);
-    if (rc < 0) {
-        errno = (int)-rc;
-        return -1;
-    }
-    return 0;
+    return kill(pid, sig);
 }
 
 static const char usage[] = "[-s SIGNAL | -SIGNAL] PID... | -l [NUMBER]";

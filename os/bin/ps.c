@@ -123,15 +123,16 @@ int main(int argc, char **argv)
         if (!full && slash)
             shown = slash + 1;
         struct vk_proc_ids ids;
-        char ppid[16] = "-", pgid[16] = "-";
-        if (vk_process_ids(pid, &ids) == 0) {
+        char ppid[16] = "-", pgid[16] = "-", kuid[16] = "-";
+        if (vk_process_ids(pid, &ids) == 0) { /* the kernel's uid: who it may signal */
             snprintf(ppid, sizeof ppid, "%u", ids.ppid);
             snprintf(pgid, sizeof pgid, "%u", ids.pgid);
+            snprintf(kuid, sizeof kuid, "%u", ids.uid);
         }
         if (n == cap && !(v = realloc(v, (cap *= 2) * sizeof *v)))
             util_die(1, "out of memory");
         v[n].pid = pid;
-        snprintf(v[n].line, sizeof v[n].line, "%5u %5s %5s %5s %s", pid, ppid, pgid, "-", shown);
+        snprintf(v[n].line, sizeof v[n].line, "%5u %5s %5s %5s %s", pid, ppid, pgid, kuid, shown);
         n++;
     }
     free(recs);
