@@ -63,8 +63,8 @@ expect_eq "date -d x" "$(section 'date -d x')" $'$ date -d x\n[stderr]\n[exit 1]
 expect_re "date +%Y-%m-%d" "$(section 'date +%Y-%m-%d')" $'\n[0-9]{4}-[0-9]{2}-[0-9]{2}\n\\[exit 0\\]'
 expect_re "ps: header and itself" "$(section 'ps')" $'  PID  PPID  PGID   UID CMD\n.*\n *[0-9]+ .* 1000 ps\n'
 expect_re "ps: init, vfs and a driver from the kernel log" "$(section 'ps')" \
-    $'\n +1 +[-0-9]+ +[-0-9]+ +- init\n +2 +[-0-9]+ +[-0-9]+ +- vfs\n(.*\n)* +[0-9]+ +[-0-9]+ +[-0-9]+ +- hvc0\n'
-expect_re "ps -f: full paths from the kernel log" "$(section 'ps -f')" $'\n +1 +[-0-9]+ +[-0-9]+ +- /sbin/init\n'
+    $'\n +1 +0 +1 +0 init\n +2 +1 +2 +[0-9]+ vfs\n(.*\n)* +[0-9]+ +3 +3 +[0-9]+ hvc0\n'
+expect_re "ps -f: full paths from the kernel log" "$(section 'ps -f')" $'\n +1 +0 +1 +0 /sbin/init\n'
 expect_re "ps -f: command lines" "$(section 'ps -f')" \
     '/test/utilrun -s /utdata/in -w /tmp/w /utscript/script'
 expect_eq "ps -x: usage" "$(section 'ps -x')" $'$ ps -x\n[stderr]\n[exit 1]'
