@@ -318,13 +318,25 @@ struct spawn_scratch {
     char err[256];
 };
 
+/* spawn never blocks, so one scratch area per kernel serves every call (it is large: a
+ * fresh allocation per spawn would cost host syscalls and page faults) */
+static struct spawn_scratch *scratch(struct vk_kernel *k)
+{
+    if (!k->spawn_scratch)
+        k->spawn_scratch = vk_plat_alloc(sizeof(struct spawn_scratch));
+    return k->spawn_scratch;
+}
+
 /* What spawn and exec read from a struct vk_spawn: the spawner's right, the image (its bytes
  * in *image), the name, argv, envp and the start handles (spawn: each needs TRANSFER and a
  * moved handle may not be listed twice; exec: no VK_START_MOVE) into the scratch area. */
 static long read_program(struct vk_kernel *k, const struct vk_spawn *s, int exec,
-                         struct spawn_scratch *sc, char *name, size_t namelen, const void **image)
+                         struct spawn_scratch **scp, char *name, size_t namelen, const void **image)
 {
     struct vk_process *p = k->cur->proc;
+    struct spawn_scratch *sc = *scp = scratch(k);
+    if (!sc)
+        return -VK_ENOMEM;
     struct vk_handle_entry *e, *ie;
     long rc;
     if ((rc = vk_handle_get(&p->handles, s->spawner, VK_OBJ_RESOURCE, VK_RIGHT_SPAWN, &e)))
@@ -370,15 +382,6 @@ static long read_program(struct vk_kernel *k, const struct vk_spawn *s, int exec
     return 0;
 }
 
-/* spawn never blocks, so one scratch area per kernel serves every call (it is large: a
- * fresh allocation per spawn would cost host syscalls and page faults) */
-static struct spawn_scratch *scratch(struct vk_kernel *k)
-{
-    if (!k->spawn_scratch)
-        k->spawn_scratch = vk_plat_alloc(sizeof(struct spawn_scratch));
-    return k->spawn_scratch;
-}
-
 long vk_sys_spawn(struct vk_kernel *k, uint64_t uspawn, uint64_t out)
 {
     struct vk_process *p = k->cur->proc;
@@ -402,12 +405,10 @@ long vk_sys_spawn(struct vk_kernel *k, uint64_t uspawn, uint64_t out)
     }
     if ((rc = thread_quota(k, NULL)))
         return rc;
-    struct spawn_scratch *sc = scratch(k);
-    if (!sc)
-        return -VK_ENOMEM;
+    struct spawn_scratch *sc;
     char name[64];
     const void *image;
-    if ((rc = (int)read_program(k, &s, 0, sc, name, sizeof name, &image)))
+    if ((rc = (int)read_program(k, &s, 0, &sc, name, sizeof name, &image)))
         return rc;
     /* the child's handle: slot and guest word made sure of before the child exists */
     struct vk_handle_resv resv;
@@ -453,12 +454,10 @@ long vk_sys_process_exec(struct vk_kernel *k, uint64_t uspawn)
         return -VK_ESRCH;
     if ((rc = thread_quota(k, p)) || (rc = thread_quota(k, NULL)))
         return rc;
-    struct spawn_scratch *sc = scratch(k);
-    if (!sc)
-        return -VK_ENOMEM;
+    struct spawn_scratch *sc;
     char name[64];
     const void *image;
-    if ((rc = (int)read_program(k, &s, 1, sc, name, sizeof name, &image)))
+    if ((rc = (int)read_program(k, &s, 1, &sc, name, sizeof name, &image)))
         return rc;
     /* the new image goes into a region of its own first: a refused image changes nothing */
     struct vk_process *tmp = vk_plat_alloc(sizeof *tmp);
