@@ -199,7 +199,10 @@ static int cmd_machine(int argc, char **argv)
     return status;
 }
 
-/* A hash of the machine as vrsim built it (its printed form). */
+/* A hash of the machine as vrsim built it (its printed form) and of the inputs its files
+ * give it: the contents of every disk image and console input file (a run reads them, so a
+ * replay needs the same bytes; a disk's writes go to an overlay, so the file does not change
+ * under a run unless it persists). An unreadable file hashes as 0. */
 static uint64_t machine_hash(const struct vs_machine_desc *d)
 {
     char *text = NULL;
@@ -212,6 +215,19 @@ static uint64_t machine_hash(const struct vs_machine_desc *d)
             h = vs_fnv1a(VS_FNV_INIT, text, len);
     }
     free(text);
+    for (uint32_t i = 0; i < d->npci; i++) {
+        const struct vs_mach_model *mod = d->pci[i].model;
+        for (uint32_t j = 0; mod && j < mod->nprops; j++) {
+            const struct vs_mach_prop_desc *pd = &mod->props[j];
+            const char *path = d->pci[i].props[j].str;
+            if (pd->type != VS_MP_PATH || !path[0] ||
+                (strcmp(pd->name, "image") && strcmp(pd->name, "input")))
+                continue;
+            uint64_t fh = 0;
+            vs_hash_file(path, &fh);
+            h = vs_fnv1a(h, &fh, sizeof fh);
+        }
+    }
     return h;
 }
 
@@ -390,7 +406,9 @@ static int cmd_run(int argc, char **argv, struct vs_replay *rp)
                 goto out;
             }
             if (rp->machine_hash != mh) {
-                fprintf(stderr, "vrsim: replay: the LOG was recorded on another machine\n");
+                fprintf(stderr, "vrsim: replay: the LOG was recorded on another machine (its "
+                                "description, or the contents of its disk images or input "
+                                "files, differ)\n");
                 status = 2;
                 goto out;
             }

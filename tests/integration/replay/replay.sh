@@ -132,6 +132,20 @@ printf 'x' >>"$TMP/img.bootfs"
 expect_eq "another image: exit 2" "$rs" 2
 expect_match "another image: says so" "$(cat "$TMP/i.err")" 'recorded with another image than'
 
+# a disk is an input too: a LOG recorded with one disk image is refused with another
+mkdir -p "$TMP/blk"
+sed 's|^image = .*|image = "disk.img"|' "$(dirname "$VRSIM")/../machines/blk.toml" >"$TMP/blk/m.toml"
+cp "$(dirname "$VRSIM")/../machines/blk.img" "$TMP/blk/disk.img"
+: >"$TMP/empty"
+run_vrsim_input d "$TMP/empty" --record "$TMP/d.log" --machine "$TMP/blk/m.toml" "$TESTIMAGE" -- /test/blktest read 5 1
+expect_eq "disk: the recorded run works" "$(status d)" 0
+"$VRSIM" replay "$TMP/d.log" >/dev/null 2>&1 </dev/null && rs=0 || rs=$?
+expect_eq "disk: replay with the same disk: exit 0" "$rs" 0
+printf 'X' | dd of="$TMP/blk/disk.img" bs=1 seek=2560 conv=notrunc 2>/dev/null
+"$VRSIM" replay "$TMP/d.log" >/dev/null 2>"$TMP/d.err" </dev/null && rs=0 || rs=$?
+expect_eq "disk: replay with a changed disk: exit 2" "$rs" 2
+expect_match "disk: says so" "$(cat "$TMP/d.err")" 'recorded on another machine'
+
 # --until N: stops there and opens the inspector (scripted)
 "$VRSIM" replay --until 300 --inspect-cmd 'ps; events 2' "$TMP/s.log" >/dev/null 2>"$TMP/u.err" </dev/null && rs=0 || rs=$?
 expect_eq "--until: exit 0" "$rs" 0
