@@ -75,6 +75,8 @@ static const char usage[] =
     "                    (default: wall on a terminal, free otherwise)\n"
     "  --watchdog-ms N   stop a guest that runs N ms of CPU without a kernel call\n"
     "                    (default 2000; 0 disables)\n"
+    "  --max-kcalls N    stop the machine after N kernel calls (a deterministic bound on a\n"
+    "                    run whose programs never end: fuzzing, mutation tests)\n"
     "  --kcall-ns N      virtual nanoseconds charged per kernel call (default 100)\n"
     "  --tty             the console is a terminal even when stdin is not one (tests that\n"
     "                    drive it through a pty or a pipe)\n"
@@ -300,6 +302,12 @@ static int cmd_run(int argc, char **argv, struct vs_replay *rp)
                 return 2;
             }
             opt.watchdog_ms = (uint32_t)v;
+        } else if (!strcmp(a, "--max-kcalls") && i + 1 < argc) {
+            if (parse_u64(argv[++i], &v) || v == 0) {
+                fprintf(stderr, "vrsim: --max-kcalls needs a count > 0\n");
+                return 2;
+            }
+            opt.max_kcalls = v;
         } else if (!strcmp(a, "--kcall-ns") && i + 1 < argc) {
             if (parse_u64(argv[++i], &v) || v > 1000000) {
                 fprintf(stderr, "vrsim: --kcall-ns needs 0..1000000\n");

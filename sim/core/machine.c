@@ -310,6 +310,18 @@ static void shutdown_all(struct vk_machine *m)
         vk_process_kill(&m->k, VK_CONTAINER_OF(l, struct vk_process, link), &why);
 }
 
+void vs_machine_stop_now(struct vk_machine *m, const char *why)
+{
+    if (m->stop)
+        return;
+    if (!m->opt.quiet)
+        dprintf(m->con.err_fd, "vrsim: %s: stopping\n", why);
+    m->stop = 1;
+    shutdown_all(m);
+    if (m->k.cur)
+        m->k.cur->killed = 1; /* vk_process_kill leaves the caller to its own way out */
+}
+
 void vs_input_fed(struct vk_machine *m, const char *b, size_t n, int notify)
 {
     if (m->on_feed)

@@ -70,7 +70,8 @@ struct vs_options {
     uint32_t watchdog_ms;
     uint32_t machine_index;
     uint64_t kcall_cost_ns;
-    int keep_trace; /* keep every event for --trace */
+    uint64_t max_kcalls; /* --max-kcalls: the machine stops after this many (0: no limit) */
+    int keep_trace;      /* keep every event for --trace */
     int quiet;
     int terminal; /* the console is a terminal (vrsim: stdin is one, or --tty) */
     const struct vs_machine_desc *desc; /* the machine file's hardware; NULL: the default */
@@ -170,6 +171,9 @@ int vs_machine_spawn(struct vk_machine *m, const char *path, const char *const *
                      int console, struct vk_process **out, char *err, size_t errlen);
 /* Run until the console program exits (then shut down) or nothing can run any more. */
 int vs_machine_run(struct vk_machine *m);
+/* Stop the machine from inside a kernel call (a budget ran out): every process is killed, the
+ * current thread ends on its way out of the call, and the idle loop shuts down. */
+void vs_machine_stop_now(struct vk_machine *m, const char *why);
 uint64_t vs_machine_digest(const struct vk_machine *m);
 /* Guest-addressable scratch memory of a kernel-thread process (its unused main stack). */
 uint64_t vs_proc_scratch(const struct vk_process *p, size_t *len);

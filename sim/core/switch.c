@@ -115,6 +115,8 @@ void vk_plat_kcall_enter(struct vk_kernel *k, struct vk_thread *t)
         m->on_until = NULL; /* once: replay's --until */
         fn(m);
     }
+    if (__builtin_expect(m->opt.max_kcalls != 0, 0) && k->stats.kcalls > m->opt.max_kcalls)
+        vs_machine_stop_now(m, "the kernel-call budget (--max-kcalls) is spent");
     vk_kernel_charge(k, m->kcall_cost_ns);
     vk_preempt_chance(k, m->opt.chaos);
 }

@@ -427,8 +427,14 @@ def run_args(img, muts, rng, index):
     return args, prog
 
 
+# A mutated image may legitimately run forever (a program that never ends, such as yes or a
+# polling server, takes init's or a service's place): a kernel-call budget far above what a
+# boot needs (~1000) ends such a run deterministically, with the digest line.
+MAX_KCALLS = "200000"
+
+
 def run_vrsim(vrsim, image, args, prog, timeout, watchdog_ms):
-    cmd = [vrsim, "run", "--watchdog-ms", str(watchdog_ms)] + args + [image]
+    cmd = [vrsim, "run", "--watchdog-ms", str(watchdog_ms), "--max-kcalls", MAX_KCALLS] + args + [image]
     if prog:
         cmd += ["--"] + prog
     t0 = time.monotonic()
@@ -572,7 +578,8 @@ def main():
         args, prog = run_args(runner.img, muts, rng, o.index)
         for d, _, _ in muts:
             print("mutation: %s" % d)
-        print("run: %s" % shell_quote([o.vrsim, "run", "--watchdog-ms", str(o.watchdog_ms)] +
+        print("run: %s" % shell_quote([o.vrsim, "run", "--watchdog-ms", str(o.watchdog_ms),
+                                       "--max-kcalls", MAX_KCALLS] +
                                       args + [o.write] + (["--"] + prog if prog else [])))
         return 0
     indices = [o.index] if o.index is not None else list(range(o.first, o.first + o.count))

@@ -40,4 +40,12 @@ assert all("ts" in e for e in ev if e.get("ph") != "M")
 PY
 run_vrsim notr "$IMAGE" -- /bin/hello
 expect_eq "tracing does not change the run" "$(digest tr)" "$(digest notr)"
+# --max-kcalls: a program that never ends (yes) is stopped deterministically, digest printed
+run_vrsim mk1 --max-kcalls 20000 "$IMAGE" -- /bin/yes
+run_vrsim mk2 --max-kcalls 20000 "$IMAGE" -- /bin/yes
+expect_match "--max-kcalls: says why it stopped" "$(err mk1)" 'kernel-call budget \(--max-kcalls\) is spent'
+expect_eq "--max-kcalls: the console program was ended (SIGTERM)" "$(status mk1)" 143
+expect_eq "--max-kcalls: one digest per seed" "$(digest mk1)" "$(digest mk2)"
+run_vrsim mk0 --max-kcalls 0 "$IMAGE" -- /bin/true
+expect_eq "--max-kcalls 0: refused" "$(status mk0)" 2
 finish
