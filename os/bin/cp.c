@@ -12,17 +12,6 @@
 
 static const char usage[] = "[-r] SOURCE DEST | [-r] SOURCE... DIRECTORY";
 
-static const char *base_name(const char *p)
-{
-    size_t len = strlen(p);
-    while (len > 1 && p[len - 1] == '/')
-        len--;
-    const char *s = p + len;
-    while (s > p && s[-1] != '/')
-        s--;
-    return s;
-}
-
 int main(int argc, char **argv)
 {
     util_init(argv);
@@ -45,7 +34,7 @@ int main(int argc, char **argv)
     if (n > 2 && !dest_dir)
         util_die(1, "target '%s' is not a directory", dest);
     for (int i = optind; i < argc - 1; i++) {
-        char *to = dest_dir ? util_join(dest, base_name(argv[i])) : strdup(dest);
+        char *to = util_target(dest, dest_dir, argv[i]);
         struct stat ss, ds;
         if (!stat(argv[i], &ss) && !stat(to, &ds) && ss.st_dev == ds.st_dev &&
             ss.st_ino == ds.st_ino) {

@@ -14,17 +14,6 @@
 
 static const char usage[] = "[-s] [-f] TARGET [LINK] | [-s] [-f] TARGET... DIRECTORY";
 
-static const char *base_name(const char *p)
-{
-    size_t len = strlen(p);
-    while (len > 1 && p[len - 1] == '/')
-        len--;
-    const char *s = p + len;
-    while (s > p && s[-1] != '/')
-        s--;
-    return s;
-}
-
 int main(int argc, char **argv)
 {
     util_init(argv);
@@ -49,7 +38,7 @@ int main(int argc, char **argv)
         util_die(1, "target '%s' is not a directory", dest);
     int last = n == 1 ? argc : argc - 1;
     for (int i = optind; i < last; i++) {
-        char *to = dest_dir ? util_join(dest, base_name(argv[i])) : strdup(dest);
+        char *to = util_target(dest, dest_dir, argv[i]);
         if (force)
             unlink(to);
         if ((sym ? symlink(argv[i], to) : link(argv[i], to)) != 0) {

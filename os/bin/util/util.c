@@ -158,6 +158,23 @@ char *util_join(const char *dir, const char *name)
     return p;
 }
 
+char *util_target(const char *dest, int dest_dir, const char *src)
+{
+    if (!dest_dir) {
+        char *p = strdup(dest);
+        if (!p)
+            util_die(1, "out of memory");
+        return p;
+    }
+    size_t len = strlen(src);
+    while (len > 1 && src[len - 1] == '/')
+        len--;
+    const char *s = src + len;
+    while (s > src && s[-1] != '/')
+        s--;
+    return util_join(dest, s);
+}
+
 static int cmp_names(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);

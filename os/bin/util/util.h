@@ -42,6 +42,10 @@ int util_write_all(int fd, const void *buf, size_t len);
 /* Path join into a fresh heap string: dir + "/" + name (no double slash). */
 char *util_join(const char *dir, const char *name);
 
+/* Where cp, mv and ln put src: dest itself, or (dest_dir) dest + "/" + src's last component
+ * (trailing slashes of src skipped to find it), in a fresh heap string. */
+char *util_target(const char *dest, int dest_dir, const char *src);
+
 /* The sorted names of a directory (without . and ..), NULL-terminated, heap-allocated:
  * free with util_free_names. NULL with errno on failure. */
 char **util_dir_names(const char *path, size_t *count);
