@@ -154,6 +154,23 @@ static void terminate(struct vk_kernel *k, struct vk_process *p, uint32_t signo)
         k->cur->killed = 1; /* vk_dispatch ends the thread on the way out */
 }
 
+/* The default actions of the signals in due, taken off *pending lowest first: a stop signal
+ * stops p, anything else terminates it. 1 once p is terminated (nothing more to do). */
+static int act_default(struct vk_kernel *k, struct vk_process *p, uint64_t *pending, uint64_t due)
+{
+    for (uint32_t s = 1; due; s++, due >>= 1) {
+        if (!(due & 1))
+            continue;
+        *pending &= ~BIT(s);
+        if (!(STOP_SIGS & BIT(s))) {
+            terminate(k, p, s);
+            return 1;
+        }
+        stop_process(k, p, s);
+    }
+    return 0;
+}
+
 /* Carry out the default actions that are due, then point each thread's attention word at
  * what it has to handle, interrupting a blocked thread that has something new. */
 static void evaluate(struct vk_kernel *k, struct vk_process *p)
@@ -170,31 +187,11 @@ static void evaluate(struct vk_kernel *k, struct vk_process *p)
     for (struct vk_list *l = p->threads.next; l != &p->threads; l = l->next) {
         struct vk_thread *t = VK_CONTAINER_OF(l, struct vk_thread, proc_link);
         t->sig_pending &= ~drop;
-        uint64_t due = t->sig_pending & dfl & ~t->sig_mask;
-        for (uint32_t s = 1; due; s++, due >>= 1) {
-            if (!(due & 1))
-                continue;
-            t->sig_pending &= ~BIT(s);
-            if (STOP_SIGS & BIT(s)) {
-                stop_process(k, p, s);
-            } else {
-                terminate(k, p, s);
-                return;
-            }
-        }
-    }
-    uint64_t due = p->sig_pending & dfl & ~blocked_by_all;
-    for (uint32_t s = 1; due; s++, due >>= 1) {
-        if (!(due & 1))
-            continue;
-        p->sig_pending &= ~BIT(s);
-        if (STOP_SIGS & BIT(s)) {
-            stop_process(k, p, s);
-        } else {
-            terminate(k, p, s);
+        if (act_default(k, p, &t->sig_pending, t->sig_pending & dfl & ~t->sig_mask))
             return;
-        }
     }
+    if (act_default(k, p, &p->sig_pending, p->sig_pending & dfl & ~blocked_by_all))
+        return;
     /* handlers: thread-directed to their thread, process-directed to the first taker */
     uint64_t unclaimed = p->sig_pending & hand;
     for (struct vk_list *l = p->threads.next; l != &p->threads; l = l->next) {
