@@ -199,32 +199,34 @@ int sigpending(sigset_t *set)
     return 0;
 }
 
-/* The mask becomes *mask until a handler has run; then the old mask is back and EINTR. */
-int sigsuspend(const sigset_t *mask)
+/* Wait until a handler has run on this thread (with the mask *mask meanwhile, when mask is
+ * not NULL: the old mask is back afterwards); always -1 with EINTR. The mask call may run a
+ * handler already, so the count of handlers run, not the wait's result, ends the wait. */
+static int wait_for_handler(const sigset_t *mask)
 {
-    uint64_t old;
+    uint64_t old = 0;
     struct vr_tcb *self = vr_tcb_current();
     unsigned before = self->sig_handled;
     self->sig_norestart++;
-    vk_signal_mask(VK_SIG_SETMASK, set_bits(mask), &old); /* may run a handler already */
+    if (mask)
+        vk_signal_mask(VK_SIG_SETMASK, set_bits(mask), &old);
     while (self->sig_handled == before)
         vk_signal_wait(VK_DEADLINE_NEVER);
     self->sig_norestart--;
-    vk_signal_mask(VK_SIG_SETMASK, old, NULL);
+    if (mask)
+        vk_signal_mask(VK_SIG_SETMASK, old, NULL);
     errno = EINTR;
     return -1;
 }
 
+int sigsuspend(const sigset_t *mask)
+{
+    return wait_for_handler(mask);
+}
+
 int pause(void)
 {
-    struct vr_tcb *self = vr_tcb_current();
-    unsigned before = self->sig_handled;
-    self->sig_norestart++;
-    while (self->sig_handled == before)
-        vk_signal_wait(VK_DEADLINE_NEVER);
-    self->sig_norestart--;
-    errno = EINTR;
-    return -1;
+    return wait_for_handler(NULL);
 }
 
 /* ---- sending ---- */
