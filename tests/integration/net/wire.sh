@@ -101,7 +101,7 @@ expect_eq "bandwidth: the round trip grows by two serialisation delays (156.8 us
 two_nodes "$TMP/loss.toml" 20 "latency_ns = 1000000" "loss = 0.2"
 run_vrsim l1 --seed 1 --machine "$TMP/loss.toml" --pcap "ab=$PCAPS/wire-loss.pcap" "$TESTIMAGE"
 run_vrsim l2 --seed 1 --machine "$TMP/loss.toml" "$TESTIMAGE"
-run_vrsim l3 --seed 2 --machine "$TMP/loss.toml" "$TESTIMAGE"
+run_vrsim l3 --seed 3 --machine "$TMP/loss.toml" "$TESTIMAGE"
 lost() { out "$1" | grep -c '^no reply to icmp_seq='; }
 lostseqs() { out "$1" | sed -n 's/^no reply to icmp_seq=//p' | tr '\n' ' '; }
 expect_eq "loss: some replies lost (status 1)" "$(status l1)" 1
@@ -112,6 +112,7 @@ expect_eq "loss: one seed, the same count" "$(lost l2)" "$(lost l1)"
 expect_eq "loss: one seed, one digest" "$(digest l2)" "$(digest l1)"
 expect_ne "loss: another seed, other losses ($(lostseqs l1)/ $(lostseqs l3))" \
     "$(lostseqs l3)" "$(lostseqs l1)"
+expect_ne "loss: another seed, another count ($(lost l1), $(lost l3))" "$(lost l3)" "$(lost l1)"
 expect_ne "loss: another seed, another digest" "$(digest l3)" "$(digest l1)"
 
 # ---- the pcaps in tshark ----
