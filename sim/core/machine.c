@@ -353,14 +353,16 @@ static int input_wait(struct vk_machine *m, uint64_t until)
 }
 
 #ifdef VS_ASAN
-/* The idle loop's stack, for the fiber annotations of switches back to it. */
+/* The idle loop's stack, for the fiber annotations of switches back to it: the host thread's
+ * stack, found once (pthread_getattr_np reads /proc/self/maps for the main thread, and a
+ * multi-node run enters the idle loop once per lockstep step). */
 static void note_idle_stack(struct vk_machine *m)
 {
     pthread_attr_t a;
     void *lo;
     size_t sz;
-    m->idle_stack = NULL;
-    m->idle_stack_size = 0;
+    if (m->idle_stack)
+        return;
     if (!pthread_getattr_np(pthread_self(), &a)) {
         pthread_attr_getstack(&a, &lo, &sz);
         pthread_attr_destroy(&a);
@@ -437,6 +439,7 @@ int vs_machine_run(struct vk_machine *m)
 {
     if (m->opt.watchdog_ms)
         vs_watchdog_start(m->opt.watchdog_ms);
+    m->shutting_down = 0; /* a run after a run (tests) shuts down again what it started */
     vs_machine_run_until(m, VK_DEADLINE_NEVER);
     if (m->opt.watchdog_ms)
         vs_watchdog_stop();

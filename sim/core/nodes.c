@@ -53,6 +53,7 @@ struct vs_nodes {
     struct vs_node_link link[VS_LINKS_MAX];
     uint64_t lookahead;
     uint32_t watchdog_ms;
+    uint64_t steps, skips; /* lockstep steps run, jumps of every idle node to a timer */
 };
 
 /* ---- capture, in time order ---- */
@@ -352,6 +353,7 @@ static int skip_idle(struct vs_nodes *net)
             n->m->k.now = e;
         n->last = VS_RUN_HORIZON;
     }
+    net->skips++;
     return 1;
 }
 
@@ -372,6 +374,7 @@ int vs_nodes_run(struct vs_nodes *net)
                 ? VK_DEADLINE_NEVER
                 : others + net->lookahead;
         n->last = vs_machine_run_until(n->m, horizon);
+        net->steps++;
         if (n->last == VS_RUN_DONE)
             n->done = 1;
         flush_captures(net, min_now(net, UINT32_MAX));
@@ -424,6 +427,9 @@ void vs_nodes_print_digests(struct vs_nodes *net, FILE *f)
 
 void vs_nodes_print_stats(struct vs_nodes *net, FILE *f)
 {
+    fprintf(f, "vrsim-stats: nodes=%u links=%u lookahead_ns=%llu steps=%llu idle_skips=%llu\n",
+            net->n, net->nlinks, (unsigned long long)net->lookahead, (unsigned long long)net->steps,
+            (unsigned long long)net->skips);
     for (uint32_t i = 0; i < net->n; i++) {
         struct vk_machine *m = net->node[i].m;
         fprintf(f, "vrsim-stats: node %s virtual_ns=%llu kcalls=%llu events=%llu\n",

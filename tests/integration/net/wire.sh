@@ -99,7 +99,8 @@ expect_eq "bandwidth: the round trip grows by two serialisation delays (156.8 us
 
 # ---- 20% loss: which pings are lost is the seed's ----
 two_nodes "$TMP/loss.toml" 20 "latency_ns = 1000000" "loss = 0.2"
-run_vrsim l1 --seed 1 --machine "$TMP/loss.toml" --pcap "ab=$PCAPS/wire-loss.pcap" "$TESTIMAGE"
+run_vrsim l1 --seed 1 --machine "$TMP/loss.toml" --pcap "ab=$PCAPS/wire-loss.pcap" --stats \
+    "$TESTIMAGE"
 run_vrsim l2 --seed 1 --machine "$TMP/loss.toml" "$TESTIMAGE"
 run_vrsim l3 --seed 3 --machine "$TMP/loss.toml" "$TESTIMAGE"
 lost() { out "$1" | grep -c '^no reply to icmp_seq='; }
@@ -107,6 +108,8 @@ lostseqs() { out "$1" | sed -n 's/^no reply to icmp_seq=//p' | tr '\n' ' '; }
 expect_eq "loss: some replies lost (status 1)" "$(status l1)" 1
 expect_eq "loss: some, not all: $(lost l1) of 20" \
     "$([ "$(lost l1)" -ge 1 ] && [ "$(lost l1)" -le 15 ] && echo yes)" yes
+expect_match "loss: the link's counters (--stats)" "$(err l1)" \
+    'vrsim-stats: link ab dir 0 frames=[0-9]+ bytes=[0-9]+ lost=[1-9][0-9]* duplicated=0 reordered=0 overrun=0 late=0'
 expect_eq "loss: one seed, the same losses" "$(lostseqs l2)" "$(lostseqs l1)"
 expect_eq "loss: one seed, the same count" "$(lost l2)" "$(lost l1)"
 expect_eq "loss: one seed, one digest" "$(digest l2)" "$(digest l1)"
