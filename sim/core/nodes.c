@@ -329,20 +329,24 @@ static void flush_captures(struct vs_nodes *net, uint64_t upto)
         capture_flush(&net->link[i], upto);
 }
 
-/* Every live node is idle: jump them all to the earliest timer of any; 0 if there is none
- * (nothing can ever happen again). */
+/* When every live node is idle, jump them all to the earliest timer of any; 0 if there is
+ * none (nothing can ever happen again), 1 otherwise (or when no node is live). */
 static int skip_idle(struct vs_nodes *net)
 {
     uint64_t e = VK_DEADLINE_NEVER;
+    uint32_t live = 0;
     for (uint32_t i = 0; i < net->n; i++) {
         if (net->node[i].done)
             continue;
+        live++;
         if (net->node[i].last != VS_RUN_IDLE)
             return 1;
         uint64_t t = vk_kernel_next_timer(&net->node[i].m->k);
         if (t < e)
             e = t;
     }
+    if (!live) /* every node has ended: nothing to skip, nothing stuck */
+        return 1;
     if (e == VK_DEADLINE_NEVER)
         return 0;
     for (uint32_t i = 0; i < net->n; i++) {

@@ -151,6 +151,26 @@ else
     echo "note: tshark missing (scripts/setup installs it): the pcaps were not checked"
 fi
 
+# ---- a hostile link: bad frames before every 2nd frame delivered, to both nodes, behind the
+# capture point; every ping is still answered and neither node crashes ----
+two_nodes "$TMP/hostile.toml" 6 "latency_ns = 300000" "bad_every = 2" \
+    "pcap = \"$PCAPS/wire-hostile.pcap\""
+run_vrsim h --seed 4 --machine "$TMP/hostile.toml" "$TESTIMAGE"
+expect_eq "hostile link: status" "$(status h)" 0
+expect_match "hostile link: every ping answered" "$(out h)" '^sent 6 received 6 bad 0 corrupt [0-9]+$'
+expect_match "hostile link: b's lwIP dropped bad frames" "$(out h)" \
+    '^lwip: link drop [0-9]+ ip drop [0-9]+ chkerr [0-9]+ lenerr [1-9]'
+expect_no_match "hostile link: no crash on either node" "$(err h)" 'killed|crash|fault|restart'
+if command -v tshark >/dev/null; then
+    expect_eq "hostile link pcap: only honest frames" \
+        "$(tshark -r "$PCAPS/wire-hostile.pcap" -o ip.check_checksum:TRUE -Y '_ws.malformed || ip.checksum.status == 0 || icmp.checksum.status == 0' 2>/dev/null | wc -l)" 0
+fi
+
+# ---- vrsim machine prints a file of nodes ----
+"$VRSIM" machine "$TMP/clean.toml" >"$TMP/print.out" 2>&1
+expect_match "vrsim machine: the nodes" "$(cat "$TMP/print.out")" '^node a image=\(run.s\) argv=/test/sleepy,600000 file /etc/services.toml='
+expect_match "vrsim machine: the link" "$(cat "$TMP/print.out")" '^link ab b\.net0 a\.net0 latency_ns=1000000 '
+
 # ---- a responder at a link's end: ARP and ICMP for 10.0.2.2 ----
 cat >"$TMP/resp.toml" <<EOF
 [[node]]
@@ -169,6 +189,7 @@ expect_eq "responder: status" "$(status r)" 0
 expect_match "responder: summary" "$(out r)" '^sent 3 received 3 bad 0 corrupt 0$'
 expect_match "responder: round trip of 2 x 500 us" "$(out r | grep icmp_seq=3)" 'time=10[0-9][0-9] us$'
 expect_match "responder: the default link name" "$(err r)" 'vrsim: link link0 digest'
+expect_no_match "responder: no false 'blocked' report at the end" "$(err r)" 'every thread of every node'
 if command -v tshark >/dev/null; then
     expect_eq "responder pcap: 3 requests and 3 replies" \
         "$(tshark -r "$PCAPS/wire-responder.pcap" -Y icmp 2>/dev/null | wc -l)" 6
@@ -179,6 +200,7 @@ printf '[[interface]]\nname = "en0"\ndevice = "/dev/net0"\naddress = "dhcp"\n' >
 cat >"$TMP/dhcp.toml" <<EOF
 [[node]]
 name = "d"
+image = "$TESTIMAGE"
 argv = ["/test/sleepy", "5000"]
 files = { "/etc/services.toml" = "a-services.toml", "/etc/net.toml" = "dhcp-net.toml" }
 [[node.pci]]
@@ -188,7 +210,8 @@ model = "virtio-net"
 ends = ["responder", "d.net0"]
 latency_ns = 200000
 EOF
-run_vrsim dh --seed 3 --machine "$TMP/dhcp.toml" "$TESTIMAGE"
+# the node's own image (the run's, the default image, has no /test/sleepy)
+run_vrsim dh --seed 3 --machine "$TMP/dhcp.toml" "$IMAGE"
 expect_eq "dhcp over a link: status" "$(status dh)" 0
 expect_match "dhcp over a link: leased" "$(err dh)" \
     'netstack: en0 dhcp: 10\.0\.2\.15 mask 255\.255\.255\.0 gateway 10\.0\.2\.2'
