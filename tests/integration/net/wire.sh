@@ -118,6 +118,16 @@ expect_ne "loss: another seed, other losses ($(lostseqs l1)/ $(lostseqs l3))" \
 expect_ne "loss: another seed, another count ($(lost l1), $(lost l3))" "$(lost l3)" "$(lost l1)"
 expect_ne "loss: another seed, another digest" "$(digest l3)" "$(digest l1)"
 
+# ---- duplication and reordering: every frame twice, half of them 1 ms late ----
+two_nodes "$TMP/dup.toml" 5 "latency_ns = 1000000" "duplicate = 1" "reorder = 0.5"
+run_vrsim dup --seed 1 --machine "$TMP/dup.toml" --stats "$TESTIMAGE"
+expect_match "duplicate: every reply arrives, and again (netping counts the copies as bad)" \
+    "$(out dup)" '^sent 5 received 5 bad [1-9][0-9]* corrupt 0$'
+expect_match "duplicate: the link duplicated every frame" "$(err dup)" \
+    'link ab dir 0 frames=([0-9]+) bytes=[0-9]+ lost=0 duplicated=\1 reordered=[1-9]'
+expect_match "reorder: a reordered frame is reorder_ns (= latency) late" "$(rtts dup | tail -n 4 | sort -n | tail -n 1)" \
+    '^[34]0[0-9][0-9]$'
+
 # ---- the pcaps in tshark ----
 if command -v tshark >/dev/null; then
     ts() {
