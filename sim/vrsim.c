@@ -211,13 +211,15 @@ static int load_nodes(const char *arg, struct vs_net_desc *nd)
 /* vrsim run with a file of several nodes (sim/core/nodes.h). */
 static int run_nodes(const struct vs_net_desc *nd, struct vs_options *opt, const char *image,
                      char **argv, int argc, const struct vs_nodes_pcap *pcaps, int npcaps,
-                     int stats)
+                     int stats, int print_machine)
 {
     struct vs_nodes *net;
     uint64_t t0 = vs_host_ns();
     opt->pace = VS_PACE_FREE; /* lockstep in virtual time: no node waits for the wall clock */
     if (vs_host_init(stderr))
         return 1;
+    if (print_machine)
+        vs_netfile_print(nd, stderr);
     int status =
         vs_nodes_create(&net, nd, opt, image, (const char *const *)argv, argc, pcaps, npcaps);
     if (status)
@@ -449,7 +451,8 @@ static int cmd_run(int argc, char **argv, struct vs_replay *rp)
                             "replay, --gdb, --inspect-*, --trace, --trace-bin, --backend qemu "
                             "and --no-init (not supported yet)\n");
         else if (multi > 0)
-            status = run_nodes(nd, &opt, image, argv + i, argc - i, pcaps, npcaps, stats);
+            status =
+                run_nodes(nd, &opt, image, argv + i, argc - i, pcaps, npcaps, stats, print_machine);
         free(nd);
         return status;
     }

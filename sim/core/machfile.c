@@ -537,6 +537,11 @@ static int parse_root(struct mf_ctx *c, const struct vl_toml_value *root, struct
             return fail_at(c, v, "unknown key (with a NUL character)");
         if ((rc = parse_machine_key(c, key, v, d, &have_memory)) < 0)
             return rc;
+        if (!rc && (!strcmp(key, "node") || !strcmp(key, "link")))
+            return fail_at(c, v,
+                           "[[%s]] makes a file of several nodes: vrsim run and vrsim machine "
+                           "read it, not this command",
+                           key);
         if (!rc)
             return fail_at(c, v, "unknown key '%.64s' (a machine has: name, memory, [[pci]])", key);
     }
