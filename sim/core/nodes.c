@@ -266,6 +266,16 @@ static int boot_node(struct vs_nodes *net, uint32_t i, const struct vs_node_desc
     return 0;
 }
 
+/* The first node runs with the run's seed (as one machine would); every other node with a
+ * seed of its own derived from it, so two nodes of one image do not make the same choices. */
+static uint64_t node_seed(uint64_t run_seed, uint32_t index)
+{
+    if (index == 0)
+        return run_seed;
+    uint64_t s = run_seed ^ 0x6e6f646500000000ull ^ ((uint64_t)index << 16); /* "node" */
+    return vl_splitmix64_next(&s);
+}
+
 int vs_nodes_create(struct vs_nodes **out, const struct vs_net_desc *nd,
                     const struct vs_options *opt, const char *image, const char *const *argv,
                     int argc, const struct vs_nodes_pcap *pcaps, int npcaps)
@@ -285,6 +295,7 @@ int vs_nodes_create(struct vs_nodes **out, const struct vs_net_desc *nd,
         }
         struct vs_options o = *opt;
         o.machine_index = i;
+        o.seed = node_seed(opt->seed, i);
         o.desc = &d->m;
         o.terminal = i == 0 ? opt->terminal : 0;
         snprintf(net->node[i].name, sizeof net->node[i].name, "%s", d->m.name);

@@ -16,9 +16,10 @@
  * frame that would arrive in the far node's past (only possible with a link latency below the
  * kernel-call cost) is delivered at its present and counted as late.
  *
- * Randomness: each link's PRNG is seeded from the run's seed and the link's index; each node's
- * kernel from the run's seed (the same for all nodes: they differ by their images, files and
- * devices). One seed, one run.
+ * Randomness: each link's PRNG is seeded from the run's seed and the link's index; the first
+ * node runs with the run's seed itself (as it would alone), every other node with a seed
+ * derived from the run's and its index (its kernel's choices, its virtio-rng's bytes, lwIP's
+ * LWIP_RAND). One seed, one run.
  *
  * Output: the first node's console is vrsim's stdout/stderr as for one machine; every other
  * node's console lines go to the same stdout/stderr, each prefixed "[NAME] ", and only the
