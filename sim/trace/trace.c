@@ -124,8 +124,27 @@ int vs_trace_init(struct vs_trace *t, uint32_t ring_events, int keep_all)
         return -VK_ENOMEM;
     t->ring_mask = ring_events - 1;
     t->keep_all = keep_all != 0;
+    t->watch_count = t->watch_time = UINT64_MAX;
     lanes_init(t->lane);
     return 0;
+}
+
+void vs_trace_watch(struct vs_trace *t, uint64_t event, uint64_t time, void (*fn)(void *ctx),
+                    void *ctx)
+{
+    t->watch_count = event == UINT64_MAX ? UINT64_MAX : event + 1;
+    t->watch_time = time;
+    t->watch_fn = fn;
+    t->watch_ctx = ctx;
+}
+
+void vs_trace__watch_fire(struct vs_trace *t)
+{
+    void (*fn)(void *) = t->watch_fn;
+    t->watch_count = t->watch_time = UINT64_MAX;
+    t->watch_fn = NULL;
+    if (fn)
+        fn(t->watch_ctx);
 }
 
 void vs_trace_fini(struct vs_trace *t)

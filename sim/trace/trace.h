@@ -11,6 +11,8 @@
  *     which vs_trace_write_json exports as Chrome trace-event JSON that ui.perfetto.dev and
  *     chrome://tracing open.
  * Strings (process names, console text, mark labels) are interned once; events carry the id.
+ * A watch (vs_trace_watch) calls back once, exactly where a replay asked to stop: right after
+ * event number N is emitted, or right before the first event stamped later than a time.
  *
  * Digest definition (stable: changing it changes every digest). The digest is XXH64 with
  * seed 0 (https://github.com/Cyan4973/xxHash/blob/dev/doc/xxhash_spec.md) of the "record
@@ -122,6 +124,11 @@ struct vs_trace {
     size_t log_len, log_cap;
     uint64_t log_dropped; /* events the log could not hold (allocation failed) */
     struct vs_trace_strtab strtab;
+    /* the watch (vs_trace_watch): UINT64_MAX when none */
+    uint64_t watch_count; /* fires when count reaches this (after an event is emitted) */
+    uint64_t watch_time;  /* fires before an event with a later time is emitted */
+    void (*watch_fn)(void *ctx);
+    void *watch_ctx;
 };
 
 /* ring_events must be a power of two (>= 1). keep_all != 0 keeps every event for JSON export.
@@ -180,12 +187,23 @@ static inline void vs_trace__store(struct vs_trace_event *r, const struct vs_tra
 
 /* Out of line: grows the keep_all log (amortised doubling) and appends e. */
 void vs_trace__log_grow(struct vs_trace *t, const struct vs_trace_event *e);
+/* Out of line: disarms the watch, then calls it. */
+void vs_trace__watch_fire(struct vs_trace *t);
 
-/* Hot path: digest, ring, and the full log when keep_all. No allocation but the log's growth,
- * no I/O. */
+/* Arms the one watch: fn(ctx) is called once, from inside vs_trace_emit, right after event
+ * number `event` (numbered from 0) has been emitted, or right before the first event whose
+ * time is later than `time`, whichever comes first (UINT64_MAX: not that condition). It may
+ * read everything (the event is in the ring) but must not emit. */
+void vs_trace_watch(struct vs_trace *t, uint64_t event, uint64_t time, void (*fn)(void *ctx),
+                    void *ctx);
+
+/* Hot path: digest, ring, and the full log when keep_all; the watch. No allocation but the
+ * log's growth, no I/O. */
 __attribute__((always_inline)) static inline void vs_trace_emit(struct vs_trace *t,
                                                                 const struct vs_trace_event *e)
 {
+    if (__builtin_expect(e->time > t->watch_time, 0))
+        vs_trace__watch_fire(t);
     vs_trace__stripe(t->lane, e->time, e->kind | (uint64_t)e->pid << 32,
                      e->tid | (uint64_t)e->str << 32, e->a[0]);
     vs_trace__stripe(t->lane, e->a[1], e->a[2], e->a[3], e->a[4]);
@@ -198,6 +216,8 @@ __attribute__((always_inline)) static inline void vs_trace_emit(struct vs_trace 
         else
             vs_trace__log_grow(t, e);
     }
+    if (__builtin_expect(t->count >= t->watch_count, 0))
+        vs_trace__watch_fire(t);
 }
 
 uint64_t vs_trace_digest(const struct vs_trace *t);
