@@ -404,7 +404,7 @@ static int cmd_run(int argc, char **argv, struct vs_replay *rp)
     if (record_path || rp) {
         uint64_t ih = m->bootfs_hash; /* hashed as it was read (opt.hash_bootfs) */
         uint64_t vh = 0, mh = machine_hash(&m->desc);
-        vs_hash_file("/proc/self/exe", &vh);
+        vs_self_hash(&vh);
         if (rp) {
             if (rp->image_hash != ih) {
                 fprintf(stderr,

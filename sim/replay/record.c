@@ -7,7 +7,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <elf.h>
 #include <inttypes.h>
+#include <link.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,6 +23,41 @@
 #include "sim/trace/trace_bin.h"
 
 #define REC_MAX_PAYLOAD (1u << 31)
+
+/* dl_iterate_phdr's callback: the main program's (the first object's) GNU build-id. */
+static int build_id_of(struct dl_phdr_info *info, size_t size, void *data)
+{
+    uint64_t *h = data;
+    (void)size;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_NOTE)
+            continue;
+        const uint8_t *p = (const uint8_t *)(info->dlpi_addr + ph->p_vaddr), *end = p + ph->p_memsz;
+        while ((size_t)(end - p) >= sizeof(ElfW(Nhdr))) {
+            const ElfW(Nhdr) *nh = (const void *)p;
+            size_t name = (nh->n_namesz + 3u) & ~3u, desc = (nh->n_descsz + 3u) & ~3u;
+            if ((size_t)(end - p) - sizeof *nh < name ||
+                (size_t)(end - p) - sizeof *nh - name < desc)
+                break;
+            const uint8_t *np = p + sizeof *nh;
+            if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && !memcmp(np, "GNU", 4) &&
+                nh->n_descsz) {
+                *h = vs_hash_fast(np + name, nh->n_descsz);
+                return 1;
+            }
+            p = np + name + desc;
+        }
+    }
+    return 1; /* the first object only: the program */
+}
+
+int vs_self_hash(uint64_t *h)
+{
+    *h = 0;
+    dl_iterate_phdr(build_id_of, h);
+    return *h ? 0 : vs_hash_file("/proc/self/exe", h);
+}
 
 int vs_hash_file(const char *path, uint64_t *h)
 {
@@ -84,8 +121,9 @@ static uint64_t record_sum(const uint8_t hdr[8], const void *payload, size_t len
     return vs_fnv1a(VS_FNV_INIT, hdr, 8) ^ vs_hash_fast(payload, len);
 }
 
-/* One record: header, the payload in up to two parts, the checksum (hashed as it goes: no
- * copy of the payload). */
+/* One record: header, the payload in up to two parts, the checksum. A small record (an
+ * input line) is put together on the stack and written at once; a big one is hashed as it
+ * goes (no copy of the payload). */
 static int write_rec(FILE *f, uint32_t type, const void *a, size_t alen, const void *b, size_t blen)
 {
     uint8_t hdr[8], sum[8];
@@ -94,6 +132,17 @@ static int write_rec(FILE *f, uint32_t type, const void *a, size_t alen, const v
         return -EFBIG;
     le32(hdr, type);
     le32(hdr + 4, (uint32_t)(alen + blen));
+    if (alen + blen <= 1024) {
+        uint8_t rec[8 + 1024 + 8];
+        size_t n = alen + blen;
+        memcpy(rec, hdr, 8);
+        if (alen)
+            memcpy(rec + 8, a, alen);
+        if (blen)
+            memcpy(rec + 8 + alen, b, blen);
+        le64(rec + 8 + n, record_sum(hdr, rec + 8, n));
+        return fwrite(rec, 1, 16 + n, f) == 16 + n ? 0 : -EIO;
+    }
     vs_hash_stream_init(&hs);
     vs_hash_stream_update(&hs, a, alen);
     vs_hash_stream_update(&hs, b, blen);

@@ -23,7 +23,7 @@
  * header bytes XOR vs_hash_fast (sim/trace/trace_bin.h) of the payload). Types:
  *   1 HEADER  u64 image hash (vs_hash_image, sim/trace/hash_image.h, of the boot image), u64
  * machine hash (of its printed description and vs_hash_image of each disk image and input file it
- *             names), u64 vrsim hash (vs_hash_image of the binary), u32 console is a terminal,
+ *             names), u64 vrsim hash (vs_self_hash: its build-id), u32 console is a terminal,
  *             u32 argc, u16 rows, cols, xpixel, ypixel (the terminal's size at the start),
  *             then argc NUL-terminated arguments of `vrsim run` (without --record)
  *   2 INPUT   u64 event count, u64 virtual time, u32 flags (1 end of input, 2 stop, 4 the
@@ -96,6 +96,9 @@ struct vs_replay {
 
 /* vs_hash_image of a file's bytes: 0 and *h, or -errno. */
 int vs_hash_file(const char *path, uint64_t *h);
+/* This vrsim's identity: vs_hash_fast of its GNU build-id (the linker's hash of the whole
+ * binary, read from memory), or vs_hash_file of /proc/self/exe when it has none. */
+int vs_self_hash(uint64_t *h);
 
 /* Recording: opens LOG and writes the header. */
 int vs_record_start(struct vs_replay *r, const char *path, uint64_t image_hash,

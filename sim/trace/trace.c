@@ -164,8 +164,11 @@ void vs_trace__log_grow(struct vs_trace *t, const struct vs_trace_event *e)
     size_t ncap = t->log_cap ? t->log_cap * 2 : 4096;
     struct vs_trace_event *nlog;
 
-    if (ncap > VS_TRACE_LOG_MAX || !(nlog = realloc(t->log, ncap * sizeof(*nlog)))) {
+    /* once an event could not be kept, none after it is: log[i] stays event number i */
+    if (t->log_dropped || ncap > VS_TRACE_LOG_MAX ||
+        !(nlog = realloc(t->log, ncap * sizeof(*nlog)))) {
         t->log_dropped++;
+        t->ring[t->count & t->ring_mask] = *e;
         return;
     }
     t->log = nlog;
@@ -183,15 +186,27 @@ uint64_t vs_trace_count(const struct vs_trace *t)
     return t->count;
 }
 
+const struct vs_trace_event *vs_trace_event_at(const struct vs_trace *t, uint64_t i)
+{
+    if (i >= t->count)
+        return NULL;
+    if (t->keep_all && i < t->log_len)
+        return &t->log[i];
+    /* the ring: every event when not keep_all, else those the log could not take */
+    if (t->count - i > (uint64_t)t->ring_mask + 1 || (t->keep_all && i < t->log_len))
+        return NULL;
+    return &t->ring[i & t->ring_mask];
+}
+
 size_t vs_trace_last(const struct vs_trace *t, struct vs_trace_event *out, size_t n)
 {
-    uint64_t have = t->count < (uint64_t)t->ring_mask + 1 ? t->count : (uint64_t)t->ring_mask + 1;
+    size_t have = 0;
 
-    if (n > have)
-        n = (size_t)have;
-    for (size_t i = 0; i < n; i++)
-        out[i] = t->ring[(t->count - n + i) & t->ring_mask];
-    return n;
+    while (have < n && have < t->count && vs_trace_event_at(t, t->count - 1 - have))
+        have++;
+    for (size_t i = 0; i < have; i++)
+        out[i] = *vs_trace_event_at(t, t->count - have + i);
+    return have;
 }
 
 /* ---- string table ---- */

@@ -6,8 +6,10 @@
  * stamped with virtual time and emitted through vs_trace_emit. Each emit:
  *   - folds the event into a running 64-bit digest, so two runs can be compared for
  *     divergence by one number (run against run; never against a committed golden value);
- *   - stores it in a binary ring of the last N events for post-mortem dumps;
- *   - appends it to a full in-memory log only when keep_all was asked for (vrsim --trace),
+ *   - stores it in a binary ring of the last N events for post-mortem dumps, or, when keep_all
+ *     was asked for (vrsim --trace, --record, replay), appends it to a full in-memory log
+ *     instead (the ring takes over only if the log cannot grow; vs_trace_event_at finds an
+ *     event in either),
  *     which vs_trace_write_json exports as Chrome trace-event JSON that ui.perfetto.dev and
  *     chrome://tracing open.
  * Strings (process names, console text, mark labels) are interned once; events carry the id.
@@ -185,7 +187,9 @@ static inline void vs_trace__store(struct vs_trace_event *r, const struct vs_tra
     r->a[4] = e->a[4];
 }
 
-/* Out of line: grows the keep_all log (amortised doubling) and appends e. */
+/* Out of line: grows the keep_all log (amortised doubling) and appends e; when it cannot
+ * (VS_TRACE_LOG_MAX, no memory), e and every later event go to the ring instead (so the log
+ * holds events 0 .. log_len - 1 and the ring the last ones). */
 void vs_trace__log_grow(struct vs_trace *t, const struct vs_trace_event *e);
 /* Out of line: disarms the watch, then calls it. */
 void vs_trace__watch_fire(struct vs_trace *t);
@@ -208,14 +212,15 @@ __attribute__((always_inline)) static inline void vs_trace_emit(struct vs_trace 
                      e->tid | (uint64_t)e->str << 32, e->a[0]);
     vs_trace__stripe(t->lane, e->a[1], e->a[2], e->a[3], e->a[4]);
     t->stream_len += 64;
-    vs_trace__store(&t->ring[t->count & t->ring_mask], e);
-    t->count++;
-    if (t->keep_all) {
+    if (t->keep_all) { /* the log holds every event: the ring is not needed beside it */
         if (t->log_len < t->log_cap)
             vs_trace__store(&t->log[t->log_len++], e);
         else
             vs_trace__log_grow(t, e);
+    } else {
+        vs_trace__store(&t->ring[t->count & t->ring_mask], e);
     }
+    t->count++;
     if (__builtin_expect(t->count >= t->watch_count, 0))
         vs_trace__watch_fire(t);
 }
@@ -261,8 +266,12 @@ size_t vs_trace_json_escape(char *dst, size_t cap, const char *s, size_t len);
 /* Default name of a kind ("kcall", ...), or NULL for an unknown kind. */
 const char *vs_trace_kind_name(uint32_t kind);
 
-/* Ring access for post-mortem dumps: copies the last min(n, count, ring size) events into
- * out, oldest first, and returns how many. */
+/* Ring (or log) access for post-mortem dumps: copies the last min(n, count, events held)
+ * events into out, oldest first, and returns how many. */
 size_t vs_trace_last(const struct vs_trace *t, struct vs_trace_event *out, size_t n);
+
+/* Event number i (from 0) if it is still held (in the keep_all log, or in the ring's window
+ * of the last events), else NULL. Valid until the next emit. */
+const struct vs_trace_event *vs_trace_event_at(const struct vs_trace *t, uint64_t i);
 
 #endif

@@ -321,6 +321,30 @@ START_TEST(test_keep_all_log)
     ck_assert_uint_eq(tr.log_dropped, 0);
     for (uint64_t i = 0; i < 10000; i += 999)
         ck_assert_uint_eq(tr.log[i].time, i);
+    /* with the log, the ring (2 events) is not where the last events are read from */
+    struct vs_trace_event out[50];
+    ck_assert_uint_eq(vs_trace_last(&tr, out, 50), 50);
+    ck_assert_uint_eq(out[0].time, 9950);
+    ck_assert_uint_eq(out[49].time, 9999);
+    for (uint64_t i = 0; i < 10000; i += 777)
+        ck_assert_uint_eq(vs_trace_event_at(&tr, i)->time, i);
+    ck_assert_ptr_null(vs_trace_event_at(&tr, 10000));
+}
+END_TEST
+
+/* Without the log, vs_trace_event_at finds the ring's window only. */
+START_TEST(test_event_at_ring)
+{
+    ck_assert_int_eq(vs_trace_init(&tr, 8, 0), 0);
+    for (uint64_t i = 0; i < 20; i++) {
+        struct vs_trace_event e = make_event(i);
+        e.time = i;
+        vs_trace_emit(&tr, &e);
+    }
+    ck_assert_ptr_null(vs_trace_event_at(&tr, 11));
+    for (uint64_t i = 12; i < 20; i++)
+        ck_assert_uint_eq(vs_trace_event_at(&tr, i)->time, i);
+    ck_assert_ptr_null(vs_trace_event_at(&tr, 20));
 }
 END_TEST
 
@@ -804,6 +828,7 @@ Suite *trace_suite(void)
     tcase_add_test(tc, test_init_rejects);
     tcase_add_test(tc, test_ring_last_n);
     tcase_add_test(tc, test_keep_all_log);
+    tcase_add_test(tc, test_event_at_ring);
     tcase_add_test(tc, test_intern_ids);
     tcase_add_test(tc, test_intern_bounded);
     tcase_add_test(tc, test_json_validator_self_check);
