@@ -127,6 +127,17 @@ run_vrsim_input q "$TMP/in" "$TMP/img.bootfs" -- /test/readline
 expect_eq "recording changes no digest" "$(digest p)" "$(digest q)"
 "$VRSIM" replay "$TMP/p.log" >/dev/null 2>&1 </dev/null && rs=0 || rs=$?
 expect_eq "piped input: replay exit 0" "$rs" 0
+# one byte changed, the same size (in the middle of the image, in a program the run never
+# starts): the image hash covers every byte
+cp "$TMP/img.bootfs" "$TMP/img0.bootfs"
+size=$(stat -c %s "$TMP/img.bootfs")
+printf '\x5a' | dd of="$TMP/img.bootfs" bs=1 seek=$((size / 2 + 13)) conv=notrunc 2>/dev/null
+expect_eq "one byte changed: same size" "$(stat -c %s "$TMP/img.bootfs")" "$size"
+expect_eq "one byte changed: one byte differs" "$(cmp -l "$TMP/img0.bootfs" "$TMP/img.bootfs" | wc -l)" 1
+"$VRSIM" replay "$TMP/p.log" >/dev/null 2>"$TMP/i1.err" </dev/null && rs=0 || rs=$?
+expect_eq "another image (one byte): exit 2" "$rs" 2
+expect_match "another image (one byte): says so" "$(cat "$TMP/i1.err")" 'recorded with another image than'
+cp "$TMP/img0.bootfs" "$TMP/img.bootfs"
 printf 'x' >>"$TMP/img.bootfs"
 "$VRSIM" replay "$TMP/p.log" >/dev/null 2>"$TMP/i.err" </dev/null && rs=0 || rs=$?
 expect_eq "another image: exit 2" "$rs" 2
