@@ -843,7 +843,7 @@ static _Noreturn void reverse_request(struct vs_gdb *g, int step)
 static int refine_stop(struct vs_gdb *g, struct vk_thread *t, ucontext_t *uc)
 {
     uint64_t pc = uc ? (uint64_t)uc->uc_mcontext.gregs[REG_RIP] : 0;
-    if (!t || t->tid != g->refine_tid || g->refine_steps++ > 50000000u) {
+    if (!t || t->tid != g->refine_tid || g->refine_steps++ > 5000000u) {
         g->refining = 0;
         if (g->stop_no == g->target) { /* served here, with gdb's breakpoints */
             free(g->want_bp);

@@ -21,9 +21,10 @@
  * LOG format, version 2, little-endian: "VRREPLAY" (8 bytes), u32 version, u32 0; then
  * records: u32 type, u32 length, length bytes of payload, u64 checksum (FNV-1a 64 of the 8
  * header bytes XOR vs_hash_fast (sim/trace/trace_bin.h) of the payload). Types:
- *   1 HEADER  u64 image hash (vs_hash_image, sim/trace/hash_image.h, of the boot image), u64
- * machine hash (of its printed description and vs_hash_image of each disk image and input file it
- *             names), u64 vrsim hash (vs_self_hash: its build-id), u32 console is a terminal,
+ *   1 HEADER  u64 image hash (vs_hash_image, sim/trace/hash_image.h, of the boot image),
+ *             u64 machine hash (of its printed description and vs_hash_image of each disk
+ *             image and input file it names), u64 vrsim hash (vs_self_hash: its build-id),
+ *             u32 console is a terminal,
  *             u32 argc, u16 rows, cols, xpixel, ypixel (the terminal's size at the start),
  *             then argc NUL-terminated arguments of `vrsim run` (without --record)
  *   2 INPUT   u64 event count, u64 virtual time, u32 flags (1 end of input, 2 stop, 4 the
@@ -35,10 +36,11 @@
  * values differ, so a version 1 LOG is refused as another version.
  *
  * Cost (the recording overhead bench/run.py measures, goal < 10% host time): the image is
- * hashed with vs_hash_image (sim/trace/hash_image.h) as it is read (vs_options.hash_bootfs),
- * while its bytes are in the cache; records are checksummed as they are written (no copy) into a 64
- * KiB buffer, flushed per input only when the console is a terminal; the trace, which the machine
- * keeps anyway for the verdict, is written once at the end straight from its event log.
+ * hashed with vs_hash_image as it is read (vs_options.hash_bootfs), while its bytes are in
+ * the cache; records are checksummed as they are written (no copy) into a 64 KiB buffer,
+ * flushed per input only when the console is a terminal; the trace, which the machine keeps
+ * anyway for the verdict (in its full log, which then replaces the ring), is written once at
+ * the end straight from that log.
  * A LOG is validated whole before a replay starts: a truncated record, a bad checksum or
  * another version is refused (exit 2) unless --no-verify, which replays the records that
  * parse (how one studies a divergence).

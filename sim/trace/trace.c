@@ -124,6 +124,7 @@ int vs_trace_init(struct vs_trace *t, uint32_t ring_events, int keep_all)
         return -VK_ENOMEM;
     t->ring_mask = ring_events - 1;
     t->keep_all = keep_all != 0;
+    t->slow_path = t->keep_all;
     t->watch_count = t->watch_time = UINT64_MAX;
     lanes_init(t->lane);
     return 0;
@@ -136,15 +137,40 @@ void vs_trace_watch(struct vs_trace *t, uint64_t event, uint64_t time, void (*fn
     t->watch_time = time;
     t->watch_fn = fn;
     t->watch_ctx = ctx;
+    t->slow_path = t->keep_all || t->watch_count != UINT64_MAX || t->watch_time != UINT64_MAX;
 }
 
-void vs_trace__watch_fire(struct vs_trace *t)
+/* Disarms the watch, then calls it. */
+static void watch_fire(struct vs_trace *t)
 {
     void (*fn)(void *) = t->watch_fn;
     t->watch_count = t->watch_time = UINT64_MAX;
     t->watch_fn = NULL;
+    t->slow_path = t->keep_all;
     if (fn)
         fn(t->watch_ctx);
+}
+
+void vs_trace__emit_slow(struct vs_trace *t, struct vs_trace_event ev)
+{
+    const struct vs_trace_event *e = &ev;
+    if (e->time > t->watch_time)
+        watch_fire(t); /* before the first event later than the watched time */
+    vs_trace__stripe(t->lane, e->time, e->kind | (uint64_t)e->pid << 32,
+                     e->tid | (uint64_t)e->str << 32, e->a[0]);
+    vs_trace__stripe(t->lane, e->a[1], e->a[2], e->a[3], e->a[4]);
+    t->stream_len += 64;
+    if (t->keep_all) { /* the log holds every event: the ring is not needed beside it */
+        if (t->log_len < t->log_cap)
+            vs_trace__store(&t->log[t->log_len++], e);
+        else
+            vs_trace__log_grow(t, e);
+    } else {
+        vs_trace__store(&t->ring[t->count & t->ring_mask], e);
+    }
+    t->count++;
+    if (t->count >= t->watch_count)
+        watch_fire(t); /* right after the watched event */
 }
 
 void vs_trace_fini(struct vs_trace *t)

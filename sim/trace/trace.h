@@ -121,6 +121,7 @@ struct vs_trace {
     uint64_t count;              /* events emitted */
     struct vs_trace_event *ring; /* ring[i & ring_mask] holds event number i */
     uint32_t ring_mask;
+    int slow_path; /* keep_all or a watch: vs_trace_emit goes out of line (first cache line) */
     int keep_all;
     struct vs_trace_event *log; /* keep_all only: every event, in order */
     size_t log_len, log_cap;
@@ -191,8 +192,8 @@ static inline void vs_trace__store(struct vs_trace_event *r, const struct vs_tra
  * (VS_TRACE_LOG_MAX, no memory), e and every later event go to the ring instead (so the log
  * holds events 0 .. log_len - 1 and the ring the last ones). */
 void vs_trace__log_grow(struct vs_trace *t, const struct vs_trace_event *e);
-/* Out of line: disarms the watch, then calls it. */
-void vs_trace__watch_fire(struct vs_trace *t);
+/* Out of line: vs_trace_emit with the full log (keep_all) or a watch armed. */
+void vs_trace__emit_slow(struct vs_trace *t, struct vs_trace_event e);
 
 /* Arms the one watch: fn(ctx) is called once, from inside vs_trace_emit, right after event
  * number `event` (numbered from 0) has been emitted, or right before the first event whose
@@ -201,28 +202,22 @@ void vs_trace__watch_fire(struct vs_trace *t);
 void vs_trace_watch(struct vs_trace *t, uint64_t event, uint64_t time, void (*fn)(void *ctx),
                     void *ctx);
 
-/* Hot path: digest, ring, and the full log when keep_all; the watch. No allocation but the
+/* Hot path: digest and ring; with the full log (keep_all, which then replaces the ring) or
+ * a watch, out of line, so the common case pays one branch for both. No allocation but the
  * log's growth, no I/O. */
 __attribute__((always_inline)) static inline void vs_trace_emit(struct vs_trace *t,
                                                                 const struct vs_trace_event *e)
 {
-    if (__builtin_expect(e->time > t->watch_time, 0))
-        vs_trace__watch_fire(t);
+    if (__builtin_expect(t->slow_path, 0)) { /* the full log, or a watch: out of line */
+        vs_trace__emit_slow(t, *e);          /* by value: e's address does not escape */
+        return;
+    }
     vs_trace__stripe(t->lane, e->time, e->kind | (uint64_t)e->pid << 32,
                      e->tid | (uint64_t)e->str << 32, e->a[0]);
     vs_trace__stripe(t->lane, e->a[1], e->a[2], e->a[3], e->a[4]);
     t->stream_len += 64;
-    if (t->keep_all) { /* the log holds every event: the ring is not needed beside it */
-        if (t->log_len < t->log_cap)
-            vs_trace__store(&t->log[t->log_len++], e);
-        else
-            vs_trace__log_grow(t, e);
-    } else {
-        vs_trace__store(&t->ring[t->count & t->ring_mask], e);
-    }
+    vs_trace__store(&t->ring[t->count & t->ring_mask], e);
     t->count++;
-    if (__builtin_expect(t->count >= t->watch_count, 0))
-        vs_trace__watch_fire(t);
 }
 
 uint64_t vs_trace_digest(const struct vs_trace *t);
