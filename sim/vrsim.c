@@ -397,6 +397,7 @@ static int cmd_run(int argc, char **argv, struct vs_replay *rp)
         } else if (!strcmp(a, "--record") && i + 1 < argc && !rp) {
             record_path = argv[++i];
             opt.keep_trace = 1;
+            opt.hash_bootfs = 1;
         } else if (!strcmp(a, "--gdb") && i + 1 < argc) {
             gdb_where = argv[++i];
         } else if (!strcmp(a, "--inspect-on-crash")) {
@@ -430,6 +431,7 @@ static int cmd_run(int argc, char **argv, struct vs_replay *rp)
     }
     if (rp) {
         opt.keep_trace = 1; /* the verdict compares the whole trace with the recorded one */
+        opt.hash_bootfs = 1;
         opt.terminal = (int)rp->tty; /* the console as it was: a terminal or pipes */
     }
     char defimg[PATH_MAX + 32];
@@ -503,10 +505,9 @@ static int cmd_run(int argc, char **argv, struct vs_replay *rp)
         goto out;
     }
     if (record_path || rp) {
-        /* the image as loaded (no second read of the file) */
-        uint64_t ih = vs_hash_fast((const void *)(uintptr_t)m->bootfs->addr, m->bootfs_len);
+        uint64_t ih = m->bootfs_hash; /* hashed as it was read (opt.hash_bootfs) */
         uint64_t vh = 0, mh = machine_hash(&m->desc);
-        vs_hash_file("/proc/self/exe", &vh);
+        vs_self_hash(&vh);
         if (rp) {
             if (rp->image_hash != ih) {
                 fprintf(stderr,
@@ -603,7 +604,7 @@ static int cmd_run(int argc, char **argv, struct vs_replay *rp)
     vs_gdb_exited(gdb, status);
     if (recording && vs_record_finish(&rec, m, status))
         fprintf(stderr, "vrsim: --record: cannot write %s\n", record_path);
-    if (rp && !m->on_until && (rp->until_events != UINT64_MAX || rp->until_ns != UINT64_MAX))
+    if (rp && rp->until_hit)
         status = 0; /* stopped where asked: no verdict */
     else if (rp)
         status = vs_replay_verdict(rp, m, status, stderr);

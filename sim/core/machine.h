@@ -72,6 +72,7 @@ struct vs_options {
     uint64_t kcall_cost_ns;
     uint64_t max_kcalls; /* --max-kcalls: the machine stops after this many (0: no limit) */
     int keep_trace;      /* keep every event for --trace */
+    int hash_bootfs;     /* hash the boot image as it is read (bootfs_hash; record/replay) */
     int quiet;
     int terminal; /* the console is a terminal (vrsim: stdin is one, or --tty) */
     const struct vs_machine_desc *desc; /* the machine file's hardware; NULL: the default */
@@ -112,6 +113,7 @@ struct vk_machine {
     /* boot image and the program on the console */
     struct vk_vmo *bootfs;
     size_t bootfs_len;
+    uint64_t bootfs_hash; /* vs_hash_image of it, when opt.hash_bootfs */
     struct vk_resource *spawner;
     struct vk_process *console_proc;
     int console_exit_status;
@@ -140,8 +142,8 @@ struct vk_machine {
     void (*on_thread_start)(struct vk_machine *m, struct vk_thread *t);
     struct vs_gdb *gdb;
     /* Recording and replay (sim/replay): input_wait replaces vs_console_wait in the idle loop
-     * when set; on_until is called at the first kernel call where the trace holds
-     * until_events events or virtual time reached until_ns (then the hook is cleared). */
+     * when set; on_until is called at the first kernel call's entry where the trace holds
+     * until_events events or that would end after until_ns (then the hook is cleared). */
     int (*input_wait)(struct vk_machine *m, uint64_t until);
     /* the recorder's view of input as it enters (vs_input_fed, vs_input_resized); notify -1:
      * a stop asked from the terminal (Ctrl-A x) */

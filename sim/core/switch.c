@@ -110,7 +110,8 @@ void vk_plat_kcall_enter(struct vk_kernel *k, struct vk_thread *t)
 {
     struct vk_machine *m = k->platform;
     if (__builtin_expect(m->on_until != NULL, 0) &&
-        (vs_trace_count(&m->trace) >= m->until_events || k->now >= m->until_ns)) {
+        (vs_trace_count(&m->trace) >= m->until_events ||
+         (m->until_ns != UINT64_MAX && k->now + m->kcall_cost_ns > m->until_ns))) {
         void (*fn)(struct vk_machine *) = m->on_until;
         m->on_until = NULL; /* once: replay's --until */
         fn(m);

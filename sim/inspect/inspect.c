@@ -373,8 +373,10 @@ static void cmd_events(struct vk_machine *m, FILE *out, long n)
         want = total;
     if (want > ring)
         want = ring;
+    while (want > 0 && !vs_trace_event_at(&m->trace, total - want))
+        want--; /* only what the trace still holds */
     for (uint64_t idx = total - want; idx < total; idx++) {
-        const struct vs_trace_event *e = &m->trace.ring[idx & m->trace.ring_mask];
+        const struct vs_trace_event *e = vs_trace_event_at(&m->trace, idx);
         size_t sl = 0;
         const char *s = vs_trace_string(&m->trace, e->str, &sl);
         vs_event_describe(e, idx, s, sl, live_name, m, line, sizeof line);
