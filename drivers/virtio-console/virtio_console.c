@@ -453,6 +453,12 @@ static void op_write(struct ddk_device *dev, struct hvc *h, struct ddk_msg *m)
     }
     size_t took;
     size_t out = vl_ldisc_output(&h->ld, h->wbuf, (size_t)got, h->txbuf.va, HVC_CHUNK, &took);
+    if (!out) { /* all of it dropped by output processing (ONOCR): nothing to send */
+        memset(m->data, 0, sizeof m->data);
+        m->data[0] = took;
+        ddk_reply(dev, m, 0);
+        return;
+    }
     h->tx_cur = *m;
     h->tx_took = (uint32_t)took;
     tx_start(dev, h, (uint32_t)out, false);
