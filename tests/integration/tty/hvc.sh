@@ -4,8 +4,8 @@
 # its virtio-console's host end in files (as hw/virtio_console.sh): the input file is the
 # user's typing. progs/hvctty.c: isatty, TIOCGWINSZ (the machine file's 132x43),
 # tcsetpgrp/tcgetpgrp; in canonical mode with echo the typed lines are read whole (erase
-# applied) and echoed to hvc0's output; a ^C ends the program with SIGINT (the driver's uid
-# could not kill it: the terminal's session could be signalled); a process of another session
+# applied) and echoed to hvc0's output; a ^C ends the program with SIGINT, a ^\ with SIGQUIT
+# (the driver's uid could not kill it: the terminal's session could be signalled); a process of another session
 # can neither take the terminal (ENOTTY) nor be put in its foreground (EPERM), and the ^C
 # does not reach it. hvc0 starts raw, as the existing byte-pipe uses expect (hw tests).
 . "$(dirname "$0")/../lib.sh"
@@ -44,6 +44,10 @@ run_vrsim int --machine "$m" "$TESTIMAGE" -- /test/hvctty sigint
 expect_eq "^C: the program ends with SIGINT" "$(status int)" 130
 expect_eq "^C: it flushed the unread line before it (no NOFLSH)" "$(out int | grep -c '^line:')" 0
 expect_no_match "^C: the driver is still there" "$(err int)" 'hvc0: .*(exit|crash)'
+
+m=$(file_machine quit 'x\034')
+run_vrsim quit --machine "$m" "$TESTIMAGE" -- /test/hvctty sigint
+expect_eq "^\\: the program ends with SIGQUIT" "$(status quit)" 131
 
 m=$(file_machine sess 'x\003')
 run_vrsim sess --machine "$m" "$TESTIMAGE" -- /test/hvctty session
