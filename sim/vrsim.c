@@ -81,6 +81,9 @@ static const char usage[] =
     "  --max-kcalls N    stop the machine after N kernel calls (a deterministic bound on a\n"
     "                    run whose programs never end: fuzzing, mutation tests)\n"
     "  --kcall-ns N      virtual nanoseconds charged per kernel call (default 100)\n"
+    "  --slice NS        a thread's time slice in virtual ns: one that makes kernel calls\n"
+    "                    for that long without blocking is preempted (default 1000000;\n"
+    "                    0: never)\n"
     "  --tty             the console is a terminal even when stdin is not one (tests that\n"
     "                    drive it through a pty or a pipe)\n"
     "  --no-init         run PROGRAM itself as the first process, without /sbin/init\n"
@@ -392,6 +395,12 @@ static int cmd_run(int argc, char **argv, struct vs_replay *rp)
                 return 2;
             }
             opt.kcall_cost_ns = v;
+        } else if (!strcmp(a, "--slice") && i + 1 < argc) {
+            if (parse_u64(argv[++i], &v)) {
+                fprintf(stderr, "vrsim: --slice needs a number of virtual ns\n");
+                return 2;
+            }
+            opt.slice_ns = v ? v : VS_SLICE_NEVER;
         } else if (!strcmp(a, "--no-init")) {
             no_init = 1;
         } else if (!strcmp(a, "--record") && i + 1 < argc && !rp) {

@@ -63,6 +63,11 @@ struct vs_kstack_pool {
 
 enum vs_pace { VS_PACE_FREE, VS_PACE_WALL };
 
+#define VS_SLICE_DEFAULT_NS 1000000ull /* 1 ms of virtual time: 10000 kernel calls at 100 ns */
+#define VS_SLICE_NEVER UINT64_MAX
+/* vs_console_wait's `until` for a look without waiting (a time slice ended: switch.c) */
+#define VS_INPUT_POLL 0ull
+
 struct vs_options {
     uint64_t seed;
     uint32_t chaos; /* 0 off, else 1/chaos preemption chance per kernel call */
@@ -71,6 +76,8 @@ struct vs_options {
     uint32_t machine_index;
     uint64_t kcall_cost_ns;
     uint64_t max_kcalls; /* --max-kcalls: the machine stops after this many (0: no limit) */
+    uint64_t slice_ns;   /* --slice: a thread's time slice in virtual ns (0: the default,
+                            VS_SLICE_NEVER: no time slicing) */
     int keep_trace;      /* keep every event for --trace */
     int hash_bootfs;     /* hash the boot image as it is read (bootfs_hash; record/replay) */
     int quiet;
@@ -102,6 +109,7 @@ struct vk_machine {
     struct vk_kernel k;
     struct vs_options opt;
     uint64_t kcall_cost_ns; /* virtual time per kernel call (opt's, or the default 100) */
+    uint64_t slice_ns;      /* a thread's time slice (opt's, or VS_SLICE_DEFAULT_NS) */
     struct vs_trace trace;
     struct vs_arena arena;
     struct vs_console con;
@@ -197,6 +205,10 @@ int vs_machine_exit_status(const struct vk_machine *m);
 /* Stop the machine from inside a kernel call (a budget ran out): every process is killed, the
  * current thread ends on its way out of the call, and the idle loop shuts down. */
 void vs_machine_stop_now(struct vk_machine *m, const char *why);
+/* The running thread's time slice ended at a kernel call (switch.c): a terminal's keys are
+ * looked at (^C, Ctrl-A x reach a machine whose programs never block), then the thread leaves
+ * the CPU to another runnable one, or to the idle loop when a stop was asked. */
+void vs_machine_slice_over(struct vk_machine *m);
 uint64_t vs_machine_digest(const struct vk_machine *m);
 /* Guest-addressable scratch memory of a kernel-thread process (its unused main stack). */
 uint64_t vs_proc_scratch(const struct vk_process *p, size_t *len);
@@ -211,7 +223,9 @@ void vs_console_close(struct vs_console *c);
  * printed as on any terminal); the console takes no more input from it. */
 void vs_console_release_host(struct vs_console *c);
 /* Block the host until console input arrives or the wall clock passes virtual time
- * `until` (VK_DEADLINE_NEVER: no timer). Returns 1 if input arrived, 0 otherwise. */
+ * `until` (VK_DEADLINE_NEVER: no timer). Returns 1 if input arrived, 0 otherwise. With until
+ * VS_INPUT_POLL it only looks, and only at a terminal (a pipe's input waits for the idle
+ * loop: how the host times a pipe must never show in a run). */
 int vs_console_wait(struct vk_machine *m, uint64_t until);
 uint64_t vs_wall_elapsed_ns(const struct vs_console *c);
 /* Host monotonic time in ns: for reports about the host (vrsim --stats), never for the

@@ -31,6 +31,7 @@ static const char *obj_type_name(uint32_t t)
         [VK_OBJ_RESOURCE] = "resource",
         [VK_OBJ_DEVICE] = "device",
         [VK_OBJ_DMA_DOMAIN] = "dma_domain",
+        [VK_OBJ_TERMINAL] = "terminal",
     };
     return t < sizeof names / sizeof names[0] && names[t] ? names[t] : "?";
 }

@@ -121,6 +121,11 @@ enum vfs_op {
                             the console waits on one notification this way */
     VFS_OP_UNWATCH = 46, /* handles[0]=the same notification, data[1]=bits: drop the watch
                             if it has not fired */
+    VFS_OP_TTY = 80,     /* a file that is a terminal (/dev/hvc0): data[0]=a VK_CON_* op
+                            (kcall.h "the console as a terminal"), data[1]=its arg: GETATTR
+                            and GETWINSZ -> the struct in the recv buffer, SETATTR: the struct
+                            in the send buffer, GETPGRP -> data[0], ISATTY -> data[0]=1; any
+                            other server answers ENOSYS (not a terminal: ENOTTY) */
 };
 
 #define VFS_OPEN_CONSOLE 1u /* data[1] of an OPEN reply: handles[0] is the console */
