@@ -774,9 +774,9 @@ static long op_register(struct vfs_server *sv, struct session *s, struct vfs_req
     return 0;
 }
 
-/* PUBLISH "name\0content": /proc/name, owned by the uid that created it (uid 0, or a caller
- * that sends its resource handle with VK_RIGHT_IPC_CREATE: CAP_IPC_CREATE services such as
- * devmgr publish without running as root); vfs's own entries and /proc/<pid> (a process
+/* PUBLISH "name\0content": /proc/name (or /proc/net/name), owned by the uid that created it (uid 0,
+ * or a caller that sends its resource handle with VK_RIGHT_IPC_CREATE: CAP_IPC_CREATE services such
+ * as devmgr publish without running as root); vfs's own entries and /proc/<pid> (a process
  * announces its own, with HELLO) are no one's to publish. */
 static int has_capability(struct vfs_server *sv, uint32_t right);
 
@@ -793,7 +793,10 @@ static long op_publish(struct vfs_server *sv, struct session *s, struct vfs_req 
         return n;
     raw[n] = 0;
     size_t nl = strlen(raw);
-    if (!nl || nl >= (size_t)n || nl > VFS_NAME_MAX || strchr(raw, '/') || raw[0] == '.')
+    /* one level only under /proc/net (the netstack's dev, if_inet...) */
+    const char *leaf = strncmp(raw, "net/", 4) ? raw : raw + 4;
+    if (!nl || nl >= (size_t)n || nl > VFS_NAME_MAX || !*leaf || strchr(leaf, '/') ||
+        leaf[0] == '.')
         return -VK_EINVAL;
     if (strspn(raw, "0123456789") == nl)
         return -VK_EPERM; /* /proc/<pid> */
