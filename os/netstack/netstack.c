@@ -375,6 +375,9 @@ static void inet_line(struct netstack *ns, size_t *kp, const struct netif *nif, 
                  prefix_len(netif_ip4_netmask(nif)));
     if (!ip6_addr_isinvalid(netif_ip6_addr_state(nif, 0)))
         snprintf(a6, sizeof a6, "%s", ip6addr_ntoa(netif_ip6_addr(nif, 0)));
+    for (char *c = a6; *c; c++) /* lwIP writes hex digits in capitals, Linux does not */
+        if (*c >= 'A' && *c <= 'F')
+            *c = (char)(*c - 'A' + 'a');
     int lo = nif->name[0] == 'l' && nif->name[1] == 'o';
     APPEND("%s %02x:%02x:%02x:%02x:%02x:%02x %s %s %s%s%s%s%s %u\n", dev_name(nif, nm, sizeof nm),
            mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], a4, a6, netif_is_up(nif) ? "UP" : "DOWN",
@@ -443,6 +446,7 @@ static void ns_step(struct netstack *ns, uint64_t deadline)
     for (unsigned k = 0; k < ns->nifs; k++)
         if (if_input(&ns->ifs[k], NS_RX_BUDGET) == NS_RX_BUDGET)
             more = 1;
+    netif_poll_all(); /* the loopback interface's queue (NO_SYS: polled here) */
     sys_check_timeouts();
     unsigned nsock = sock_wait_items(ns, w + ns->nifs, NS_WAIT_ITEMS - ns->nifs);
     for (unsigned k = 0; k < ns->nifs; k++)
