@@ -197,6 +197,18 @@ def main():
         "(vs pread of the image file)",
         per_op(["/test/blkbench"], 2000, 22000, vrsim_args=("--machine", blk_machine)),
         linux("blkread", 200000, os.path.join(BUILD, "machines", "blk.img")))
+    # Frames between a ring client (/test/netring, in the netstack's place) and
+    # drivers/virtio-net through the shared frame rings (veridian/netdev.h), out and back on
+    # a loopback wire, in bursts of 32: host time per frame (no Linux figure).
+    with tempfile.TemporaryDirectory() as d:
+        loop_machine = os.path.join(d, "loop.toml")
+        with open(loop_machine, "w") as f:
+            f.write('memory = "1G"\n[[pci]]\nslot = "07.0"\nmodel = "virtio-net"\n'
+                    'wire = "loopback"\n')
+        add("virtio-net frame out and back through the frame rings, client <-> driver, "
+            "loopback wire",
+            per_op(["/test/netring", "flood"], 1000, 21000,
+                   vrsim_args=("--machine", loop_machine)))
     add("shell command launch: vsh -c /bin/true, spawn to exit (vs dash -c /bin/true)",
         per_op(["/test/shbench"], 20, 220), linux("shell", 500))
     prompt = [vrsim_stats(IMAGE) for _ in range(REPS)]
@@ -235,6 +247,9 @@ def main():
     blk = [r for r in results if r["name"].startswith("virtio-blk 4 KiB")][0]
     print(f"virtio-blk: {1e9 / blk['ours_ns']:.0f} random 4 KiB reads/s of host time; Linux "
           f"{1e9 / blk['linux_ns']:.0f}/s from the page cache")
+    ring = [r for r in results if r["name"].startswith("virtio-net frame out and back")][0]
+    print(f"virtio-net frame rings: {1e9 / ring['ours_ns']:.0f} frames/s out and back of host "
+          f"time")
     print(f"vrsim peak RSS booting the default image: {rss} KiB")
     print(f"({REPS} samples per figure, ns; written to {out}; goals: IPC < 150 ns, spawn+wait "
           f"< 100000 ns, shell command launch < 500000 ns, boot to the shell < 50000000 ns, "

@@ -10,6 +10,8 @@
  *                      ask to be woken meanwhile: the driver must not signal)
  *   netring write N    the same burst as N VFS_OP_WRITE calls, replies by VFS_OP_READ (the
  *                      one-frame-per-message protocol, for comparison)
+ *   netring flood N    N frames out and back on a loopback wire, in bursts of 32 through both
+ *                      rings (bench/run.py's frames-per-second row): "flood N: M back"
  *   netring hostile    a misbehaving client: TX slots with lengths 0, 13 and 5000, then a head
  *                      far beyond the tail; the driver must count and drop them, and the ring
  *                      still carries a good burst afterwards
@@ -214,6 +216,35 @@ static int run_ring(struct client *c, unsigned n)
     return got == n && got2 == n ? 0 : 1;
 }
 
+static int run_flood(struct client *c, unsigned long n)
+{
+    unsigned long back = 0;
+    if (attach(c))
+        return 1;
+    for (unsigned long sent = 0; sent < n;) {
+        unsigned burst = n - sent < 32 ? (unsigned)(n - sent) : 32u;
+        ring_burst(c, (unsigned)sent, burst);
+        sent += burst;
+        uint64_t end = (uint64_t)vk_clock_get() + NR_TIMEOUT_NS;
+        unsigned got = 0;
+        while (got < burst && (uint64_t)vk_clock_get() < end) {
+            const uint8_t *f;
+            uint32_t len;
+            while (netdev_ring_peek(&c->rx, &f, &len)) {
+                netdev_ring_release(&c->rx, len);
+                got++;
+            }
+            if (netdev_ring_wake_producer(&c->rx))
+                vk_notify_signal(c->doorbell, NETDEV_RING_DOORBELL_BIT);
+            if (got < burst && !netdev_ring_arm_consumer(&c->rx))
+                wait_notify(c, end);
+        }
+        back += got;
+    }
+    printf("flood %lu: %lu back\n", n, back);
+    return back == n ? 0 : 1;
+}
+
 static int run_write(struct client *c, unsigned n)
 {
     uint8_t f[NETDEV_MAX_FRAME];
@@ -300,6 +331,8 @@ int main(int argc, char **argv)
         return run_ring(&c, n);
     if (!strcmp(argv[1], "write"))
         return run_write(&c, n);
+    if (!strcmp(argv[1], "flood"))
+        return run_flood(&c, argc > 2 ? strtoul(argv[2], NULL, 10) : 1000);
     if (!strcmp(argv[1], "hostile"))
         return run_hostile(&c);
     printf("netring: unknown mode %s\n", argv[1]);
