@@ -3,11 +3,11 @@
 # netstack service (started by init from the default services.toml, serving /dev/net), over
 # lwIP's loopback. /test/socktest checks each mode itself (tests/integration/progs/socktest.c):
 # options and names, 1 MiB of TCP echo with a checksum (and IPv6), UDP echo (connected UDP,
-# vectors, IPv6), connection refused, non-blocking connect + poll + SO_ERROR, 100 connections at
-# once, poll over a socket and a pipe, ping sockets, a client killed mid-connection (netstack
-# survives, /proc/net/tcp loses the connection), EACCES without CAP_NET, and a connect to an
-# address nobody answers through the NIC of a machine on a `wire = "none"` link: ETIMEDOUT in
-# virtual time. Two runs with one seed give one trace digest.
+# vectors, IPv6), connection refused, non-blocking connect + poll + SO_ERROR, 100 connections
+# at once, poll over a socket and a pipe, ping sockets, limits and refused calls, a client
+# killed mid-connection (netstack survives, /proc/net/tcp loses the connection), EACCES without
+# CAP_NET, and a connect to an address nobody answers through the NIC of a machine on a
+# `wire = "none"` link: ETIMEDOUT in virtual time. Two runs with one seed give one digest.
 . "$(dirname "$0")/../lib.sh"
 if [ ! -x "$(dirname "$TESTROOT")/rootfs/sbin/netstack" ]; then
     echo "skip: lwIP is not in this build (scripts/build-lwip failed at configure time)"
@@ -38,6 +38,7 @@ expect_match "many: 100 connections" "$(out many)" '^many: 100 connections$'
 mode pollmix pollmix ""
 mode ping ping ""
 mode kill kill ""
+mode limits limits ""
 
 # determinism: the same seed, the same run
 run_vrsim tcp2 --seed 3 "$TESTIMAGE" -- /test/socktest tcp 1048576

@@ -14,6 +14,8 @@
  *   socktest eacces       socket() without CAP_NET: EACCES
  *   socktest pollmix      poll over a socket and a pipe together
  *   socktest ping         ping sockets: an echo to 127.0.0.1 and to ::1
+ *   socktest limits       the fd table's limit on sockets; file calls and bad arguments that
+ *                         netstack refuses (and survives)
  *   socktest kill         a child holding a connection is killed: the server sees the end,
  *                         netstack lives on, /proc/net/tcp loses the connection
  *   socktest hold PORT    (the child of "kill") connect to 127.0.0.1:PORT and wait
@@ -573,6 +575,64 @@ static int mode_many(int n)
     return expect_summary("socktest many");
 }
 
+/* ---- limits and abuse ---- */
+
+static int mode_limits(void)
+{
+    static int fds[300];
+    int n = 0;
+    while (n < 300 && (fds[n] = socket(AF_INET, SOCK_STREAM, 0)) >= 0)
+        n++;
+    expect("limits: the fd table ends socket() with EMFILE", n < 300 && errno == EMFILE, 1);
+    printf("limits: %d TCP sockets open at once\n", n);
+    for (int i = 0; i < n; i++)
+        close(fds[i]);
+    /* UDP sockets take one of lwIP's UDP PCBs each (MEMP_NUM_UDP_PCB): ENOBUFS beyond */
+    n = 0;
+    while (n < 300 && (fds[n] = socket(AF_INET, SOCK_DGRAM, 0)) >= 0)
+        n++;
+    expect("limits: lwIP's UDP PCBs end socket() with ENOBUFS", n < 300 && errno == ENOBUFS, 1);
+    printf("limits: %d UDP sockets open at once\n", n);
+    for (int i = 0; i < n; i++)
+        close(fds[i]);
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    expect("limits: sockets again once they are closed", s >= 0, 1);
+    close(s);
+    /* the control node itself, opened as a file: netstack refuses file calls on it */
+    int ctl = open("/dev/net", O_RDWR);
+    expect("abuse: /dev/net opens", ctl >= 0, 1);
+    char buf[16];
+    expect("abuse: read on /dev/net: EINVAL", read(ctl, buf, sizeof buf) == -1 && errno == EINVAL,
+           1);
+    expect("abuse: write on /dev/net: EINVAL", write(ctl, "x", 1) == -1 && errno == EINVAL, 1);
+    struct stat st;
+    expect("abuse: fstat on /dev/net: EINVAL", fstat(ctl, &st) == -1 && errno == EINVAL, 1);
+    close(ctl);
+    /* file calls that make no sense on a socket */
+    s = socket(AF_INET, SOCK_STREAM, 0);
+    expect("abuse: lseek on a socket: ESPIPE", lseek(s, 0, SEEK_SET) == -1 && errno == ESPIPE, 1);
+    expect("abuse: pread on a socket: ESPIPE", pread(s, buf, 1, 0) == -1 && errno == ESPIPE, 1);
+    expect("abuse: ftruncate on a socket: EINVAL", ftruncate(s, 0) == -1 && errno == EINVAL, 1);
+    struct sockaddr_storage big;
+    memset(&big, 0, sizeof big);
+    big.ss_family = AF_INET;
+    expect("abuse: address longer than sockaddr_storage: EINVAL",
+           bind(s, (struct sockaddr *)&big, sizeof big + 1) == -1 && errno == EINVAL, 1);
+    big.ss_family = 77;
+    expect("abuse: unknown family: EAFNOSUPPORT",
+           connect(s, (struct sockaddr *)&big, sizeof big) == -1 && errno == EAFNOSUPPORT, 1);
+    char opt[64] = {0};
+    expect("abuse: option longer than netstack takes: EINVAL",
+           setsockopt(s, SOL_SOCKET, SO_LINGER, opt, sizeof opt) == -1 && errno == EINVAL, 1);
+    expect("abuse: option of an unknown level: ENOPROTOOPT",
+           setsockopt(s, 9999, 1, opt, sizeof(int)) == -1 && errno == ENOPROTOOPT, 1);
+    close(s);
+    s = socket(AF_INET, SOCK_STREAM, 0);
+    expect("abuse: netstack still serves", s >= 0, 1);
+    close(s);
+    return expect_summary("socktest limits");
+}
+
 /* ---- capabilities ---- */
 
 static int mode_eacces(void)
@@ -774,6 +834,8 @@ int main(int argc, char **argv)
         return mode_pollmix();
     if (!strcmp(m, "ping"))
         return mode_ping();
+    if (!strcmp(m, "limits"))
+        return mode_limits();
     if (!strcmp(m, "kill"))
         return mode_kill(argv[0]);
     if (!strcmp(m, "hold") && argc > 2)
