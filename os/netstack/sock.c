@@ -631,6 +631,9 @@ static err_t cb_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
         }
         return ERR_OK;
     }
+    if (p && s->rx && s->rx_len + p->tot_len > 0xffff)
+        return ERR_MEM; /* a pbuf chain counts in 16 bits: lwIP keeps it (refused data) and
+                           offers it again once a read made room */
     if (!p) {
         s->rx_eof = 1;
     } else if (s->shut_rd) {
