@@ -14,6 +14,7 @@
  *   socktest eacces       socket() without CAP_NET: EACCES
  *   socktest pollmix      poll over a socket and a pipe together
  *   socktest ping         ping sockets: an echo to 127.0.0.1 and to ::1
+ *   socktest raw          a raw ICMP socket (needs CAP_NET_RAW): an echo to 127.0.0.1
  *   socktest limits       the fd table's limit on sockets; file calls and bad arguments that
  *                         netstack refuses (and survives)
  *   socktest kill         a child holding a connection is killed: the server sees the end,
@@ -732,6 +733,58 @@ static int mode_ping(void)
     return expect_summary("socktest ping");
 }
 
+/* ---- raw sockets (CAP_NET_RAW) ---- */
+
+static uint16_t inet_sum(const unsigned char *p, size_t n)
+{
+    uint32_t sum = 0;
+    for (size_t i = 0; i + 1 < n; i += 2)
+        sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+    if (n & 1)
+        sum += (uint32_t)(p[n - 1] << 8);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+static int mode_raw(void)
+{
+    int s = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+    expect("raw: socket with CAP_NET_RAW", s >= 0, 1);
+    if (s < 0)
+        return expect_summary("socktest raw");
+    unsigned char req[40], rep[128];
+    memset(req, 0, sizeof req);
+    req[0] = 8; /* echo request, id 0x4242, seq 7: a raw socket sends it as it is */
+    req[4] = req[5] = 0x42;
+    req[7] = 7;
+    for (int i = 8; i < (int)sizeof req; i++)
+        req[i] = (unsigned char)i;
+    uint16_t sum = inet_sum(req, sizeof req);
+    req[2] = (unsigned char)(sum >> 8);
+    req[3] = (unsigned char)sum;
+    struct sockaddr_in a = sin4(INADDR_LOOPBACK, 0);
+    expect("raw: sendto", sendto(s, req, sizeof req, 0, (struct sockaddr *)&a, sizeof a),
+           (long)sizeof req);
+    /* every ICMP packet comes up, with its IP header: our request, then the stack's reply */
+    int got_req = 0, got_rep = 0;
+    for (int k = 0; k < 4 && !got_rep; k++) {
+        struct pollfd p = {s, POLLIN, 0};
+        if (poll(&p, 1, 2000) != 1)
+            break;
+        ssize_t n = recv(s, rep, sizeof rep, 0);
+        if (n < 20 || rep[0] != 0x45 || n != 20 + (ssize_t)sizeof req)
+            continue;
+        got_req |= rep[20] == 8;
+        got_rep |= rep[20] == 0 && rep[24] == 0x42 && rep[27] == 7 &&
+                   !memcmp(rep + 28, req + 8, sizeof req - 8);
+    }
+    expect("raw: sees the request with its IPv4 header", got_req, 1);
+    expect("raw: sees the echo reply", got_rep, 1);
+    close(s);
+    return expect_summary("socktest raw");
+}
+
 /* ---- a client killed mid-connection ---- */
 
 static int count_state(const char *st)
@@ -834,6 +887,8 @@ int main(int argc, char **argv)
         return mode_pollmix();
     if (!strcmp(m, "ping"))
         return mode_ping();
+    if (!strcmp(m, "raw"))
+        return mode_raw();
     if (!strcmp(m, "limits"))
         return mode_limits();
     if (!strcmp(m, "kill"))
