@@ -2041,6 +2041,7 @@ struct ns_sockets *ns_sock_create(void)
     if (rc)
         goto fail;
     S->dirty = 1;
+    publish_proc(S); /* /proc/net/{tcp,udp} exist from readiness on */
     return S;
 fail:
     ns_log("no sockets: cannot serve %s: %s", NET_DEVICE_PATH, strerror((int)-rc));

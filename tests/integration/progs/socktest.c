@@ -827,6 +827,12 @@ static int mode_kill(const char *self)
     char ch;
     expect("kill: the holder says hello", recv(s, &ch, 1, 0), 1);
     sleep_ms(50);
+    FILE *f = fopen("/proc/net/tcp", "r");
+    char line[256];
+    while (f && fgets(line, sizeof line, f))
+        fputs(line, stdout);
+    if (f)
+        fclose(f);
     expect("kill: /proc/net/tcp has a listener", count_state("0A"), 1);
     expect("kill: /proc/net/tcp has the connection (both ends)", count_state("01"), 2);
     kill(pid, SIGKILL);
