@@ -18,16 +18,18 @@
  * link-local address too); DHCP interfaces wait (bounded) for their lease, which is logged
  * ("netstack: en0 dhcp: 10.0.2.15 mask 255.255.255.0 gateway 10.0.2.2"); each gateway is asked
  * for by ARP. The server logs each interface ("netstack: en0 10.0.2.15/24 mac
- * 52:54:00:12:34:56 link up"), publishes /proc/net/dev and /proc/net/if_inet and signals
- * readiness to init.
+ * 52:54:00:12:34:56 link up") and publishes /proc/net/dev and /proc/net/if_inet. Readiness
+ * goes to init before all that, as soon as /dev/net (the sockets, sock.c) is served (without
+ * sockets: after it), so programs need not wait for the interfaces: their socket calls queue.
  *
  * The main loop (ns_step): take every frame waiting in each interface's RX ring into lwIP
  * (NS_RX_BUDGET per interface per pass, so one busy NIC cannot starve the rest), run lwIP's
- * timers, serve the sockets (the hooks marked "sock" below: os/netstack/sock.c plugs in
- * there), ring each driver's doorbell once if it asked for one (frames lwIP queued in the TX
+ * timers, serve the sockets (sock.c: everything queued, parked calls timed out), ring each
+ * driver's doorbell once if it asked for one (frames lwIP queued in the TX
  * ring, RX slots freed), republish /proc/net when the counters changed (at most every
  * NS_PUBLISH_NS), then sleep in one vk_wait_many on every interface's notification and the
- * sockets' wait items until lwIP's next timer. Before sleeping it sets each RX ring's wait
+ * sockets' endpoint until lwIP's next timer or the sockets' next deadline, and serve the
+ * sockets again when it returns. Before sleeping it sets each RX ring's wait
  * flag and looks again, so a frame is never left waiting for a wake-up that will not come.
  * A burst of frames thus costs O(1) kernel calls: one wake-up and one doorbell.
  * TX: lwIP's linkoutput copies the frame into the TX ring; on a full ring it rings the
@@ -64,6 +66,7 @@
 #include "lwip/pbuf.h"
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
+#include "sock.h"
 #include "veridian/caps.h"
 #include "veridian/netdev.h"
 #include "veridian/vfs_proto.h"
@@ -104,6 +107,7 @@ struct netstack {
     uint64_t last_publish;
     char text[NS_TEXT_MAX], last_dev[NS_TEXT_MAX], last_inet[NS_TEXT_MAX];
     int publish_failed;
+    struct ns_sockets *socks; /* sock.c: the socket server, NULL without one */
 };
 
 static void ns_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -291,22 +295,6 @@ static unsigned if_input(struct ns_if *i, unsigned budget)
     return got;
 }
 
-/* ---- sockets: os/netstack/sock.c (branch sock) plugs in here ---- */
-
-/* sock: the items the main loop's wait_many should also wait on (its endpoint...): how many
- * were written to w (at most max). */
-static unsigned sock_wait_items(struct netstack *ns, struct vk_wait *w, unsigned max)
-{
-    (void)ns, (void)w, (void)max;
-    return 0;
-}
-
-/* sock: serve what fired (w: the items sock_wait_items gave, with their observed signals). */
-static void sock_serve(struct netstack *ns, const struct vk_wait *w, unsigned n)
-{
-    (void)ns, (void)w, (void)n;
-}
-
 /* ---- /proc/net ---- */
 
 #define APPEND(...)                                                                                \
@@ -448,7 +436,10 @@ static void ns_step(struct netstack *ns, uint64_t deadline)
             more = 1;
     netif_poll_all(); /* the loopback interface's queue (NO_SYS: polled here) */
     sys_check_timeouts();
-    unsigned nsock = sock_wait_items(ns, w + ns->nifs, NS_WAIT_ITEMS - ns->nifs);
+    ns_sock_serve(ns->socks); /* everything queued; parked calls timed out */
+    unsigned nsock = 0;
+    if (ns->socks)
+        ns_sock_wait_item(ns->socks, &w[ns->nifs + nsock++]);
     for (unsigned k = 0; k < ns->nifs; k++)
         if_flush(&ns->ifs[k]);
     if (ns->last_publish && now_ns() - ns->last_publish >= NS_PUBLISH_NS)
@@ -459,6 +450,9 @@ static void ns_step(struct netstack *ns, uint64_t deadline)
         wake = now + NS_WAIT_MAX_NS;
     if (ns->last_publish && wake > ns->last_publish + NS_PUBLISH_NS)
         wake = ns->last_publish + NS_PUBLISH_NS;
+    uint64_t sd = ns_sock_deadline(ns->socks);
+    if (wake > sd)
+        wake = sd;
     if (wake > deadline)
         wake = deadline;
     for (unsigned k = 0; k < ns->nifs; k++) {
@@ -472,8 +466,9 @@ static void ns_step(struct netstack *ns, uint64_t deadline)
     if (rc >= 0)
         for (unsigned k = 0; k < ns->nifs; k++)
             ns->ifs[k].wakeups += w[k].observed != 0;
-    if (nsock)
-        sock_serve(ns, w + ns->nifs, nsock);
+    ns_sock_serve(ns->socks);
+    for (unsigned k = 0; k < ns->nifs; k++)
+        if_flush(&ns->ifs[k]); /* what the sockets sent goes out now */
 }
 
 static void run_for(struct netstack *ns, uint64_t ns_time)
@@ -652,11 +647,17 @@ int main(void)
 {
     static struct netstack ns;
     lwip_init();
+    /* ready once /dev/net is served (loopback works from here): programs started after us
+     * need not wait for the interfaces, whose socket calls queue until they are configured */
+    ns.socks = ns_sock_create();
+    if (ns.socks)
+        vr_service_ready();
     load_config(&ns);
     wait_leases(&ns);
     resolve_gateways(&ns);
     publish_all(&ns);
-    vr_service_ready();
+    if (!ns.socks)
+        vr_service_ready();
     for (;;)
         ns_step(&ns, VK_DEADLINE_NEVER);
 }
