@@ -12,6 +12,8 @@
 #     resolves both gateways through the rings; /proc/net/dev's packet and byte counters of each
 #     NIC equal what that NIC's pcap holds; /proc/net/if_inet and ifconfig (all interfaces, -a,
 #     one by name, an unknown one) show addresses, MACs, flags and counters.
+#   - a burst of 16 pings through the netstack's ping socket (the default services) crosses the
+#     ring both ways: all answered, /proc/net/dev equal to the pcap.
 #   - one seed gives one trace digest.
 . "$(dirname "$0")/../lib.sh"
 if [ ! -x "$(dirname "$TESTROOT")/rootfs/sbin/netstack" ]; then
@@ -172,12 +174,31 @@ expect_match "ifconfig nosuch: net-tools' message" "$(err n)" \
     '^nosuch: error fetching interface information: Device not found$'
 expect_match "ifconfig nosuch: status 1" "$(out n)" '^status 1$'
 
+# ---- ping through the netstack (a ping socket) over the ring: the default services ----
+printf 'memory = "1G"\n[[pci]]\nslot = "07.0"\nmodel = "virtio-net"\nwire = "responder"\npcap = "%s"\n' \
+    "$PCAPS/netring-ping.pcap" >"$TMP/ping.toml"
+pscript='sleep 1; /test/ringping 10.0.2.2 16; sleep 3; cat /proc/net/dev'
+run_vrsim p --seed 2 --machine "$TMP/ping.toml" "$TESTIMAGE" -- /bin/vsh -c "$pscript"
+expect_eq "ping socket over the ring: status" "$(status p)" 0
+expect_match "ping socket over the ring: 16 of 16 answered" "$(out p)" \
+    '^ringping: sent 16 received 16$'
+expect_eq "ping: /proc/net/dev en0 = the pcap" \
+    "$(out p | sed -n 's/^ *en0://p' | awk '{print $2, $1, $10, $9}')" \
+    "$(pcap_count "$PCAPS/netring-ping.pcap" 52:54:00:12:34:56)"
+expect_digest_line p
+run_vrsim p2 --seed 2 --machine "$TMP/ping.toml" "$TESTIMAGE" -- /bin/vsh -c "$pscript"
+expect_eq "ping again: same trace digest" "$(digest p2)" "$(digest p)"
+if command -v tshark >/dev/null; then
+    expect_eq "ping pcap: 16 echo replies" \
+        "$(tshark -r "$PCAPS/netring-ping.pcap" -Y 'icmp.type == 0' 2>/dev/null | wc -l)" 16
+fi
+
 run_vrsim n2 --seed 5 --machine "$TMP/two.toml" "$image" -- /bin/vsh -c "$script"
 expect_eq "two NICs again: same output" "$(out n2)" "$(out n)"
 expect_eq "two NICs again: same trace digest" "$(digest n2)" "$(digest n)"
 
 if command -v tshark >/dev/null; then
-    for f in netring netring-en0 netring-en1; do
+    for f in netring netring-en0 netring-en1 netring-ping; do
         expect_eq "pcap $f: nothing malformed, no bad checksum" \
             "$(tshark -r "$PCAPS/$f.pcap" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE \
                 -o icmp.check_checksum:TRUE \
