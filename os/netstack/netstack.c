@@ -35,6 +35,8 @@
  * TX: lwIP's linkoutput copies the frame into the TX ring; on a full ring it rings the
  * doorbell and waits (bounded, NS_TX_WAIT_NS) for the driver to free a slot, then drops and
  * counts (tx drop).
+ * Not there yet: a driver that devmgr restarts gets no ring back (the netstack keeps the dead
+ * one: that interface stays silent until the netstack restarts).
  *
  * /proc/net/dev: Linux's format (a two-line header, then "  en0: rx bytes packets errs drop
  * fifo frame compressed multicast tx bytes packets errs drop fifo colls carrier compressed"),
