@@ -57,11 +57,11 @@ def spread(samples):
     return statistics.median(samples), min(samples), max(samples)
 
 
-def per_op(prog, small, big, key=None, vrsim_args=()):
+def per_op(prog, small, big, key=None, vrsim_args=(), image=None):
     """host ns per operation, one sample per small/big pair:
     (t(big) - t(small)) / (ops(big) - ops(small))."""
     def measure(n):
-        s = vrsim_stats(TESTIMAGE, *prog, str(n), vrsim_args=vrsim_args)
+        s = vrsim_stats(image or TESTIMAGE, *prog, str(n), vrsim_args=vrsim_args)
         return s["host_ms"] * 1e6, (s[key] if key else n)
     samples = []
     for _ in range(REPS):
@@ -149,6 +149,22 @@ def record_replay():
     return overhead, replay, cpu_overhead
 
 
+def image_without(service, d):
+    """The test image with its /etc/services.toml minus one service (e.g. netstack, for a
+    program that drives the NIC itself), built in directory d: its path."""
+    root = os.path.join(d, "root")
+    shutil.copytree(os.path.join(BUILD, "testfs"), root)
+    toml = os.path.join(root, "etc", "services.toml")
+    blocks = re.split(r"(?m)^(?=\[\[services\]\])", open(toml).read())
+    keep = [b for b in blocks if not re.search(rf'(?m)^name = "{service}"$', b)]
+    with open(toml, "w") as f:
+        f.write("".join(keep))
+    image = os.path.join(d, "nonet.bootfs")
+    subprocess.run([os.path.join(BUILD, "bin", "mkbootfs"), "-o", image, root], check=True,
+                   stdout=subprocess.DEVNULL)
+    return image
+
+
 def main():
     results = []
 
@@ -177,6 +193,10 @@ def main():
         per_op(["/test/ptbench", "cond"], 10000, 210000), linux("ptbench", 200000, "cond"))
     add("signal round trip: kill(getpid()) to handler and back (vs Linux)",
         per_op(["/test/sigbench"], 10000, 210000), linux("sigbench", 1000000))
+    add("socket()+close, TCP, through netstack (vs Linux)",
+        per_op(["/test/sockbench", "socket"], 2000, 22000), linux("sockbench", 100000, "socket"))
+    add("TCP connect+accept+close over loopback, through netstack (vs Linux 127.0.0.1)",
+        per_op(["/test/sockbench", "connect"], 1000, 11000), linux("sockbench", 5000, "connect"))
     add("spawn+wait of a trivial program (vs posix_spawn+waitpid /bin/true)",
         per_op(["/test/spawnloop"], 200, 2200), linux("spawn", 500))
     for op, what in (("open", "open+close"), ("stat", "stat"), ("read", "4 KiB pread")):
@@ -207,6 +227,19 @@ def main():
         "(vs pread of the image file)",
         per_op(["/test/blkbench"], 2000, 22000, vrsim_args=("--machine", blk_machine)),
         linux("blkread", 200000, os.path.join(BUILD, "machines", "blk.img")))
+    # Frames between a ring client (/test/netring, in the netstack's place) and
+    # drivers/virtio-net through the shared frame rings (veridian/netdev.h), out and back on
+    # a loopback wire, in bursts of 32: host time per frame (no Linux figure). An image without
+    # the netstack service: the ring has one client.
+    with tempfile.TemporaryDirectory() as d:
+        loop_machine = os.path.join(d, "loop.toml")
+        with open(loop_machine, "w") as f:
+            f.write('memory = "1G"\n[[pci]]\nslot = "07.0"\nmodel = "virtio-net"\n'
+                    'wire = "loopback"\n')
+        add("virtio-net frame out and back through the frame rings, client <-> driver, "
+            "loopback wire",
+            per_op(["/test/netring", "flood"], 1000, 21000,
+                   vrsim_args=("--machine", loop_machine), image=image_without("netstack", d)))
     add("shell command launch: vsh -c /bin/true, spawn to exit (vs dash -c /bin/true)",
         per_op(["/test/shbench"], 20, 220), linux("shell", 500))
     prompt = [vrsim_stats(IMAGE) for _ in range(REPS)]
@@ -247,6 +280,9 @@ def main():
     blk = [r for r in results if r["name"].startswith("virtio-blk 4 KiB")][0]
     print(f"virtio-blk: {1e9 / blk['ours_ns']:.0f} random 4 KiB reads/s of host time; Linux "
           f"{1e9 / blk['linux_ns']:.0f}/s from the page cache")
+    ring = [r for r in results if r["name"].startswith("virtio-net frame out and back")][0]
+    print(f"virtio-net frame rings: {1e9 / ring['ours_ns']:.0f} frames/s out and back of host "
+          f"time")
     print(f"vrsim peak RSS booting the default image: {rss} KiB")
     rec = [r for r in results if r["name"].startswith("recording overhead")][0]
     print(f"recording overhead in CPU time (user + system): {rec['cpu_pct']:.1f} % "
