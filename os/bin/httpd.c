@@ -392,15 +392,10 @@ static void handle_request(struct httpd *s, struct conn *c, size_t hlen)
     int r = resolve_path(s->root, path, file, sizeof file);
     struct stat st;
     if (r == 0 && stat(file, &st) == 0 && S_ISDIR(st.st_mode)) {
-        size_t fl = strlen(file);
-        if (fl + sizeof "/index.html" > sizeof file)
-            r = -404;
-        else
-            strcpy(file + fl, "/index.html");
-        /* index.html may itself be a link: walk it too */
-        char sub[4096];
-        if (r == 0 && (size_t)snprintf(sub, sizeof sub, "%s/index.html", path) < sizeof sub)
-            r = resolve_path(s->root, sub, file, sizeof file);
+        /* a directory's index.html, walked like any path (it may be a link too) */
+        char sub[4096 + sizeof "/index.html"];
+        snprintf(sub, sizeof sub, "%s/index.html", path);
+        r = resolve_path(s->root, sub, file, sizeof file);
     }
     int fd = -1;
     if (r == 0) {
