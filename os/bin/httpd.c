@@ -558,12 +558,15 @@ static void accept_one(struct httpd *s)
     if (fd < 0)
         return;
     struct conn *c = s->nconns < HTTPD_MAXCONN ? malloc(sizeof *c) : NULL;
-    int fl = fcntl(fd, F_GETFL);
-    if (!c || fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
-        free(c);
+    if (!c) {
         close(fd);
         return;
     }
+    /* non-blocking, so that one slow client never stalls the others (where a socket cannot
+     * be made so, a send waits for the room poll promised) */
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        fcntl(fd, F_SETFL, fl | O_NONBLOCK);
     c->fd = fd;
     c->state = CONN_READING;
     c->in_len = c->out_len = c->out_off = 0;

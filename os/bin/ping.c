@@ -57,6 +57,7 @@ struct ping {
     long long sent_at[PING_RING];
     uint8_t seen[65536 / 8];
     uint8_t packet[sizeof(struct icmp_echo) + PING_MAXSIZE];
+    uint8_t reply[sizeof(struct icmp_echo) + PING_MAXSIZE + 1];
 };
 
 static volatile sig_atomic_t interrupted;
@@ -148,18 +149,21 @@ static void print_time(long long t)
 /* Reads one reply (the socket is readable). */
 static void receive_one(struct ping *pg)
 {
-    uint8_t buf[sizeof(struct icmp_echo) + PING_MAXSIZE];
-    char cbuf[128];
+    uint8_t *buf = pg->reply;
+    union {
+        struct cmsghdr align;
+        char bytes[128];
+    } cbuf;
     struct sockaddr_storage from;
-    struct iovec iov = {buf, sizeof buf};
+    struct iovec iov = {buf, sizeof pg->reply};
     struct msghdr m = {0};
 
     m.msg_name = &from;
     m.msg_namelen = sizeof from;
     m.msg_iov = &iov;
     m.msg_iovlen = 1;
-    m.msg_control = cbuf;
-    m.msg_controllen = sizeof cbuf;
+    m.msg_control = cbuf.bytes;
+    m.msg_controllen = sizeof cbuf.bytes;
     ssize_t n = recvmsg(pg->fd, &m, MSG_DONTWAIT);
     long long at = now_us();
     if (n < 0) {

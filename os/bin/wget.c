@@ -153,7 +153,11 @@ static int connect_url(const struct wget *w, const struct url *u)
     for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
         char addr[INET6_ADDRSTRLEN] = "?";
         getnameinfo(ai->ai_addr, ai->ai_addrlen, addr, sizeof addr, NULL, 0, NI_NUMERICHOST);
-        say(w, "Connecting to %s (%s)|%s|:%s... ", u->host, u->host, addr, u->port);
+        if (strcmp(addr, u->host) == 0)
+            say(w, "Connecting to %s%s%s:%s... ", ai->ai_family == AF_INET6 ? "[" : "", addr,
+                ai->ai_family == AF_INET6 ? "]" : "", u->port);
+        else
+            say(w, "Connecting to %s (%s)|%s|:%s... ", u->host, u->host, addr, u->port);
         fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
         if (fd < 0) {
             say(w, "failed: %s.\n", strerror(errno));
