@@ -167,6 +167,10 @@ def main():
         per_op(["/test/ptbench", "cond"], 10000, 210000), linux("ptbench", 200000, "cond"))
     add("signal round trip: kill(getpid()) to handler and back (vs Linux)",
         per_op(["/test/sigbench"], 10000, 210000), linux("sigbench", 1000000))
+    add("socket()+close, TCP, through netstack (vs Linux)",
+        per_op(["/test/sockbench", "socket"], 2000, 22000), linux("sockbench", 100000, "socket"))
+    add("TCP connect+accept+close over loopback, through netstack (vs Linux 127.0.0.1)",
+        per_op(["/test/sockbench", "connect"], 1000, 11000), linux("sockbench", 5000, "connect"))
     add("spawn+wait of a trivial program (vs posix_spawn+waitpid /bin/true)",
         per_op(["/test/spawnloop"], 200, 2200), linux("spawn", 500))
     for op, what in (("open", "open+close"), ("stat", "stat"), ("read", "4 KiB pread")):

@@ -15,13 +15,14 @@
  * Start-up: each interface's device node is opened (waiting up to 1 s for devmgr to publish
  * it), its MAC read (NETDEV_OP_INFO), the interface added and brought up (an IPv6 link-local
  * address too), and the gateway asked for by ARP; the server logs each interface ("netstack:
- * en0 10.0.2.15/24 mac 52:54:00:12:34:56" and "netstack: en0 gateway 10.0.2.2 is at ...")
- * and signals readiness to init. Then it runs lwIP: frames from the device (one read at a
- * time, bounded by lwIP's next timer) in, lwIP's timers, frames out. lwIP answers ARP, ICMP
- * echo and ND on its own.
+ * en0 10.0.2.15/24 mac 52:54:00:12:34:56" and "netstack: en0 gateway 10.0.2.2 is at ...").
+ * Readiness goes to init before all that, as soon as /dev/net is served (without sockets:
+ * after it). Then it runs lwIP: frames from the device (one read at a time, bounded by lwIP's
+ * next timer) in, lwIP's timers, frames out. lwIP answers ARP, ICMP echo and ND on its own.
  *
- * Not there yet (the next stages of the issue): the socket protocol served over IPC (this
- * server has no endpoint of its own yet), DHCP, /proc/net, several devices at once (each read
+ * Sockets: sock.c serves them on /dev/net (veridian/net_proto.h); the loop below serves its
+ * endpoint between device reads and lwIP's timers.
+ * Not there yet (the next stages of the issue): /proc/net/dev, several devices at once (each read
  * waits on one device), frames through shared memory instead of one copy per message.
  * Never: trust a frame (lwIP checks every length and checksum); exit on a bad configuration
  * line (that interface is skipped).
@@ -44,6 +45,7 @@
 #include "lwip/pbuf.h"
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
+#include "sock.h"
 #include "veridian/netdev.h"
 #include "veridian/vfs_proto.h"
 #include "veridian/vk.h"
@@ -55,6 +57,7 @@
 #define NS_READ_MAX_NS 1000000000ull /* one read waits at most 1 s */
 #define NS_GW_WAIT_NS 1000000000ull
 #define NS_DHCP_WAIT_NS 10000000000ull /* lwIP's client: its first DISCOVER, then retries */
+#define NS_SOCK_SLICE_NS 1000000ull    /* with a device: socket requests wait at most 1 ms */
 
 struct ns_if {
     struct netif nif;
@@ -69,6 +72,7 @@ struct ns_if {
 struct netstack {
     struct ns_if ifs[NS_MAX_IFS];
     unsigned nifs;
+    struct ns_sockets *socks; /* sock.c: the socket server, NULL without one */
 };
 
 static void ns_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -299,11 +303,27 @@ static void run_for(struct netstack *ns, uint64_t ns_time)
             wait = left;
         if (wait > NS_READ_MAX_NS)
             wait = NS_READ_MAX_NS;
-        if (ns->nifs)
+        /* sockets: serve what is queued; wake up for their next timeout */
+        ns_sock_serve(ns->socks);
+        uint64_t now = (uint64_t)vk_clock_get(), sd = ns_sock_deadline(ns->socks);
+        if (sd != VK_DEADLINE_NEVER)
+            wait = sd <= now ? 0 : sd - now < wait ? sd - now : wait;
+        if (ns->nifs) {
+            /* the device is read synchronously: wait on it in slices, so that socket requests
+             * are served between them */
+            if (ns->socks && wait > NS_SOCK_SLICE_NS)
+                wait = NS_SOCK_SLICE_NS;
             if_input(&ns->ifs[0], wait ? wait : 1000000ull);
-        else
+        } else if (ns->socks) {
+            struct vk_wait w;
+            ns_sock_wait_item(ns->socks, &w);
+            if (wait)
+                vk_wait_many(&w, 1, now + wait);
+        } else {
             sleep_ms((long)(wait / 1000000ull) + 1);
+        }
         sys_check_timeouts();
+        ns_sock_serve(ns->socks);
     }
 }
 
@@ -359,10 +379,16 @@ int main(void)
 {
     static struct netstack ns;
     lwip_init();
+    /* ready once /dev/net is served (loopback works from here): programs started after us
+     * need not wait for the interfaces, whose socket calls queue until they are configured */
+    ns.socks = ns_sock_create();
+    if (ns.socks)
+        vr_service_ready();
     load_config(&ns);
     wait_leases(&ns);
     resolve_gateways(&ns);
-    vr_service_ready();
+    if (!ns.socks)
+        vr_service_ready();
     for (;;)
         run_for(&ns, NS_READ_MAX_NS);
 }

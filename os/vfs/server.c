@@ -22,8 +22,8 @@
  * that need the caller's identity (FCHMOD) use the session of the calling process (the
  * kernel names it: sender_pid, matched to the session that process announced itself on),
  * never the opener's: a handle passed to another process carries no credentials.
- * /proc/<name> entries published with VFS_OP_PUBLISH belong to the uid that created them
- * (uid 0 only); only that uid rewrites them, and vfs's own entries and the /proc/<pid>
+ * /proc/<name> (and /proc/net/<name>) entries published with VFS_OP_PUBLISH belong to the uid that
+ * created them (uid 0 only); only that uid rewrites them, and vfs's own entries and the /proc/<pid>
  * directories are nobody's to publish.
  *
  * Blocking: a read of an empty pipe, a write to a full one, or a waiting poll becomes a
@@ -793,7 +793,10 @@ static long op_publish(struct vfs_server *sv, struct session *s, struct vfs_req 
         return n;
     raw[n] = 0;
     size_t nl = strlen(raw);
-    if (!nl || nl >= (size_t)n || nl > VFS_NAME_MAX || strchr(raw, '/') || raw[0] == '.')
+    /* one directory level is allowed: net/ (netstack's /proc/net/tcp, udp, dev) */
+    const char *leaf = strncmp(raw, "net/", 4) ? raw : raw + 4;
+    if (!nl || nl >= (size_t)n || nl > VFS_NAME_MAX || !leaf[0] || strchr(leaf, '/') ||
+        leaf[0] == '.')
         return -VK_EINVAL;
     if (strspn(raw, "0123456789") == nl)
         return -VK_EPERM; /* /proc/<pid> */
@@ -815,6 +818,8 @@ static long op_publish(struct vfs_server *sv, struct session *s, struct vfs_req 
         memcpy(p->name, raw, nl + 1);
         p->owner = uid;
     }
+    if (leaf != raw)
+        rofs_add_dir(sv->procfs, "net"); /* made on first use (EEXIST after); never removed */
     long rc = rofs_set_file(sv->procfs, raw, 0444, raw + nl + 1, (size_t)n - nl - 1);
     if (!rc && p == &sv->published[sv->npublished])
         sv->npublished++;

@@ -66,6 +66,15 @@ path = "/sbin/vfs"
 namespace = true
 readiness = "notify"
 '
+# services_without NAME: the test image's /etc/services.toml without service NAME's
+# [[services]] block (e.g. netstack, for tests whose own program drives the NIC)
+services_without() {
+    awk -v n="$1" '
+        /^\[\[services\]\]/ { if (blk != "" && !drop) printf "%s", blk; blk = $0 "\n"; drop = 0; next }
+        blk != "" { blk = blk $0 "\n"; if ($0 ~ "^name = \"" n "\"") drop = 1; next }
+        { print }
+        END { if (blk != "" && !drop) printf "%s", blk }' "$TESTROOT/etc/services.toml"
+}
 # make_image NAME SERVICES_TOML: a boot image with everything in the test image and the given
 # /etc/services.toml; prints its path.
 make_image() {

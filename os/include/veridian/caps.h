@@ -8,6 +8,8 @@
  *   CAP_SPAWN       the kernel, at spawn (VK_RIGHT_SPAWN): without it a service cannot
  *                   create processes at all.
  *   CAP_FS_MOUNT    vfs, on mount/umount requests (the caller sends its resource handle).
+ *   CAP_NET         netstack, on socket creation (the caller sends its resource handle with
+ *                   NET_OP_SOCKET, veridian/net_proto.h): without it socket() is EACCES.
  *   CAP_NET_ADMIN,
  *   CAP_NET_RAW     netstack, on interface configuration and raw sockets.
  *   CAP_DEVICE,
@@ -42,6 +44,7 @@
 /* init's control right (CAP_SVC_CONTROL): becomes a badge bit on the init handle, never a
  * right on the resource handle */
 #define VK_RIGHT_SVC_CONTROL (1u << 20)
+#define VK_RIGHT_NET (1u << 21) /* CAP_NET: open sockets (netstack checks it) */
 
 struct vk_cap_name {
     const char *name;
@@ -52,6 +55,7 @@ static const struct vk_cap_name vk_cap_names[] = {
     {"CAP_SPAWN", VK_RIGHT_SPAWN},
     {"CAP_FS_MOUNT", VK_RIGHT_FS_MOUNT},
     {"CAP_IPC_CREATE", VK_RIGHT_IPC_CREATE},
+    {"CAP_NET", VK_RIGHT_NET},
     {"CAP_NET_ADMIN", VK_RIGHT_NET_ADMIN},
     {"CAP_NET_RAW", VK_RIGHT_NET_RAW},
     {"CAP_DEVICE", VK_RIGHT_MMIO | VK_RIGHT_IRQ},
@@ -65,7 +69,8 @@ static const struct vk_cap_name vk_cap_names[] = {
 /* Every resource right a capability can grant: what init's root resource holds. */
 #define VK_CAP_RIGHTS_ALL                                                                          \
     (VK_RIGHT_SPAWN | VK_RIGHT_FS_MOUNT | VK_RIGHT_IPC_CREATE | VK_RIGHT_NET_ADMIN |               \
-     VK_RIGHT_NET_RAW | VK_RIGHT_MMIO | VK_RIGHT_IRQ | VK_RIGHT_DMA | VK_RIGHT_SETUID)
+     VK_RIGHT_NET_RAW | VK_RIGHT_MMIO | VK_RIGHT_IRQ | VK_RIGHT_DMA | VK_RIGHT_SETUID |            \
+     VK_RIGHT_NET)
 /* Rights that init keeps for itself (checked by init, carried as a badge bit). */
 #define VK_CAP_INIT_RIGHTS VK_RIGHT_SVC_CONTROL
 

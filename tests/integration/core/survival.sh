@@ -12,8 +12,8 @@ expect_match "crashstorm summary" "$(out big)" \
     '^crashstorm: 10000 crashes \(null 1667, ill 1667, div 1667, stack 1667, wild 1666, syscall 1666\), 0 unexpected; pingpong ok$'
 expect_match "pingpong finished inside the storm" "$(out big)" 'pingpong: 200000 round trips'
 expect_eq "host signal state after the storm" "$(stat_of big host_signals)" ok
-expect_eq "processes that exited (storm, pingpong, crashes, vfs, devmgr, the edu, virtio-rng, virtio-blk and virtio-console drivers, init)" \
-    "$(stat_of big exits)" 10009
+expect_eq "processes that exited (storm, pingpong, crashes, vfs, devmgr, the edu, virtio-rng, virtio-blk and virtio-console drivers, netstack, init)" \
+    "$(stat_of big exits)" 10010
 expect_eq "kernel objects left" "$(stat_of big objects_live)" 3
 expect_eq "handles left" "$(stat_of big handles_live)" 0
 expect_eq "memory-object pages left" "$(stat_of big pages_in_use)" "$(stat_of small pages_in_use)"

@@ -13,12 +13,14 @@ if [ ! -x "${TESTROOT:-}/test/netping" ]; then
     echo "skip: lwIP is not in this build (scripts/build-lwip failed at configure time)"
     exit 0
 fi
+# /test/netping runs lwIP on the NIC itself: an image without the netstack service
+NONET=$(make_image nonet "$(services_without netstack)")
 PCAPS=$(dirname "$TESTROOT")/test-pcaps
 mkdir -p "$PCAPS"
 printf 'memory = "1G"\n[[pci]]\nslot = "07.0"\nmodel = "virtio-net"\nwire = "responder"\nbad_every = 1\npcap = "%s"\n' \
     "$PCAPS/badframes.pcap" >"$TMP/bad.toml"
 
-run_vrsim a --seed 3 --machine "$TMP/bad.toml" "$TESTIMAGE" -- /test/netping 10
+run_vrsim a --seed 3 --machine "$TMP/bad.toml" "$NONET" -- /test/netping 10
 expect_eq "hostile wire: status" "$(status a)" 0
 expect_match "hostile wire: every ping answered" "$(out a)" '^sent 10 received 10 bad 0 corrupt [1-9][0-9]*$'
 stats=$(out a | sed -n 's/^lwip: //p')
@@ -27,7 +29,7 @@ expect_match "lwIP saw the broken IP checksums" "$stats" ' chkerr [1-9][0-9]* le
 expect_match "the driver dropped nothing itself" "$(out a)" '^driver: rx [0-9]+ tx [0-9]+ dropped 0 resets 1$'
 expect_no_match "no crash, no restart" "$(err a)" 'killed|crash|fault|restart'
 expect_digest_line a
-run_vrsim b --seed 3 --machine "$TMP/bad.toml" "$TESTIMAGE" -- /test/netping 10
+run_vrsim b --seed 3 --machine "$TMP/bad.toml" "$NONET" -- /test/netping 10
 expect_eq "hostile wire again: same trace digest" "$(digest b)" "$(digest a)"
 
 if command -v tshark >/dev/null; then

@@ -12,6 +12,8 @@ if [ ! -x "${TESTROOT:-}/test/netping" ]; then
     echo "skip: lwIP is not in this build (scripts/build-lwip failed at configure time)"
     exit 0
 fi
+# /test/netping runs lwIP on the NIC itself: an image without the netstack service
+NONET=$(make_image nonet "$(services_without netstack)")
 PCAPS=$(dirname "$TESTROOT")/test-pcaps
 mkdir -p "$PCAPS"
 machine() { # NAME WIRE PCAP
@@ -21,7 +23,7 @@ machine() { # NAME WIRE PCAP
 }
 
 machine resp responder "$PCAPS/ping.pcap"
-run_vrsim a --seed 1 --machine "$TMP/resp.toml" "$TESTIMAGE" -- /test/netping 5 100
+run_vrsim a --seed 1 --machine "$TMP/resp.toml" "$NONET" -- /test/netping 5 100
 expect_eq "ping: status" "$(status a)" 0
 expect_match "ping: the NIC's MAC and link" "$(out a)" '^mac 52:54:00:12:34:56 link up$'
 expect_eq "ping: five replies" "$(out a | grep -cE '^108 bytes from 10\.0\.2\.2: icmp_seq=[1-5] time=[0-9]+ us$')" 5
@@ -30,7 +32,7 @@ expect_match "ping: the driver's counters" "$(out a)" '^driver: rx 6 tx [0-9]+ d
 expect_no_match "ping: the driver is silent when all goes well" "$(err a)" 'virtio-net:'
 expect_digest_line a
 
-run_vrsim b --seed 1 --machine "$TMP/resp.toml" "$TESTIMAGE" -- /test/netping 5 100
+run_vrsim b --seed 1 --machine "$TMP/resp.toml" "$NONET" -- /test/netping 5 100
 expect_eq "ping again: same output" "$(out b)" "$(out a)"
 expect_eq "ping again: same trace digest" "$(digest b)" "$(digest a)"
 
@@ -49,7 +51,7 @@ else
 fi
 
 machine none none ""
-run_vrsim c --seed 1 --machine "$TMP/none.toml" "$TESTIMAGE" -- /test/netping 2
+run_vrsim c --seed 1 --machine "$TMP/none.toml" "$NONET" -- /test/netping 2
 expect_eq "no peer: status 1" "$(status c)" 1
 expect_match "no peer: said so" "$(out c)" '^no reply to icmp_seq=2$'
 expect_match "no peer: summary" "$(out c)" '^sent 2 received 0 bad 0 corrupt 0$'

@@ -39,7 +39,7 @@ expect_eq "alone, sleeping: ^C ends it" "$(pty_status alonesleep)" 130
 expect_has "alone, sleeping: typed keys and ^C are echoed" "$(screen alonesleep)" 'x^C'
 # The same under init: init gives the console program's group the foreground, so ^C reaches a
 # console program that never touched the terminal, and only it (the services live on)
-pty initsleep '[("wait","started devmgr"),("send","x"),("wait","x"),("send","\x03")]' "$TESTIMAGE" -- /test/sleepy 60000
+pty initsleep '[("wait","started netstack"),("send","x"),("wait","x"),("send","\x03")]' "$TESTIMAGE" -- /test/sleepy 60000
 expect_eq "under init, sleeping: ^C ends the console program" "$(pty_status initsleep)" 130
 expect_has "under init: the services are stopped in order afterwards" "$(screen initsleep)" 'init: stopped vfs'
 finish
