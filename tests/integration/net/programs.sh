@@ -133,7 +133,7 @@ expect_match "httpd: the log names each answer" "$(cat "$TMP/httpd.log")" '"GET 
 # ---- wget against broken servers (nc -l answers once with canned bytes) ----
 broken() { # WHAT RESPONSE-BYTES WANT-STATUS
     rm -f "$TMP/nc.log" "$TMP/o"
-    printf '%b' "$2" | "$NB/nc" -v -w 5 -l 127.0.0.1 0 >/dev/null 2>"$TMP/nc.log" &
+    printf '%b' "$2" | "$NB/nc" -v -N -w 5 -l 127.0.0.1 0 >/dev/null 2>"$TMP/nc.log" &
     local np=$! p
     p=$(wait_port "$TMP/nc.log" 'nc: Listening on [0-9.]+ ([0-9]+)$')
     "$NB/wget" -q -T 5 -O "$TMP/o" "http://127.0.0.1:$p/f" 2>"$TMP/wb.err"
@@ -213,7 +213,9 @@ if [ ! -x "$BUILD/rootfs/bin/httpd" ] || [ ! -x "$TESTROOT/test/httpload" ]; the
     finish
     exit 0
 fi
-# One vsh script does it all; what it prints is checked here. The web root is made in tmpfs
+# One vsh script does it all; what it prints is checked here. The canned answers of the
+# broken servers come from files, not from "printf ... | nc -l ... &": vsh runs a background
+# pipeline that starts with a builtin to its end before going on (nc -l then waits forever). The web root is made in tmpfs
 # (big.txt: seq 1 150000, 938895 bytes, made on the host as well to compare).
 cat >"$TMP/guest.sh" <<'GUEST'
 mkdir -p /tmp/www/sub
@@ -270,6 +272,39 @@ echo "nc -z closed status $?"
 echo "== ping"
 ping -c 3 127.0.0.1
 echo "ping status $?"
+echo "== broken servers"
+printf 'garbage\r\n\r\n' >/tmp/resp9100
+nc -N -l 9100 </tmp/resp9100 >/dev/null &
+np=$!
+sleep 0.5
+wget -q -O /tmp/g http://127.0.0.1:9100/
+echo "wget vs garbage: $?"
+wait $np
+printf 'HTTP/1.0 200 OK\r\nContent-Length: 100\r\n\r\n0123' >/tmp/resp9101
+nc -N -l 9101 </tmp/resp9101 >/dev/null &
+np=$!
+sleep 0.5
+wget -q -O /tmp/g http://127.0.0.1:9101/
+echo "wget vs an early close: $?"
+wait $np
+printf 'HTTP/1.0 503 Service Unavailable\r\n\r\n' >/tmp/resp9102
+nc -N -l 9102 </tmp/resp9102 >/dev/null &
+np=$!
+sleep 0.5
+wget -q -O /tmp/g http://127.0.0.1:9102/
+echo "wget vs a 503: $?"
+wait $np
+echo "== usage"
+nc -x 2>/dev/null
+echo "nc: $?"
+wget 2>/dev/null
+echo "wget: $?"
+httpd -p 1 -r /nonexistent 2>/dev/null
+echo "httpd: $?"
+ping 2>/dev/null
+echo "ping: $?"
+ping -c 1 no-such-host 2>/dev/null
+echo "ping unknown host: $?"
 GUEST
 seq 1 150000 >"$TMP/big.txt"
 run_guest() { # NAME
@@ -309,6 +344,15 @@ expect_eq "vrsim ping: three replies" \
     "$(grep -cE '^64 bytes from 127\.0\.0\.1: icmp_seq=[1-3] (ttl=[0-9]+ )?time=[0-9.]+ ms$' "$TMP/g1.out")" 3
 expect_match "vrsim ping: summary" "$(out g1)" '^3 packets transmitted, 3 received, 0% packet loss, time [0-9]+ms$'
 expect_match "vrsim ping: status" "$(out g1)" '^ping status 0$'
+expect_eq "vrsim wget vs broken servers" "$(section g1 "broken servers" usage 2>/dev/null | grep '^wget vs')" \
+    "wget vs garbage: 7
+wget vs an early close: 4
+wget vs a 503: 8"
+expect_eq "vrsim usage errors" "$(sed -n '/^== usage$/,$p' "$TMP/g1.out" | sed 1d)" "nc: 1
+wget: 2
+httpd: 1
+ping: 2
+ping unknown host: 2"
 expect_digest_line g1
 run_guest g2
 expect_eq "vrsim: one seed, one trace digest" "$(digest g2)" "$(digest g1)"
