@@ -14,8 +14,9 @@
  * reports connections on standard error.
  *
  * A session ends when the peer closes its side (everything it sent has been written out);
- * standard input's end alone does not end it (the peer may still answer), except with UDP,
- * where there is no end to wait for: then -w's idle time, or at once without -w.
+ * standard input's end alone does not end it (the peer may still answer), except for a UDP
+ * client, where there is no end to wait for: then -w's idle time, or at once without -w (a
+ * UDP listener receives until -w's idle time, or for ever).
  * Exit status: 0 success, 1 any failure (usage, resolution, connection, I/O).
  * Host and port go through getaddrinfo (numeric, /etc/hosts, /etc/services names); each
  * address is tried in turn.
@@ -167,8 +168,8 @@ static int pump(const struct nc_opts *o, int sock, int peer_known)
         struct pollfd p[2] = {{sock, POLLIN, 0}, {0, POLLIN, 0}};
         nfds_t n = (in_open && peer_known) ? 2 : 1;
         int timeout = -1;
-        if (o->udp && !in_open && o->wait_ms < 0)
-            break; /* UDP: nothing to wait for after stdin's end */
+        if (o->udp && !in_open && o->wait_ms < 0 && !o->listen)
+            break; /* a UDP client: nothing to wait for after stdin's end */
         if (o->wait_ms >= 0) {
             long long left = last + o->wait_ms - now_ms();
             if (left <= 0)

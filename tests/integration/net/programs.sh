@@ -171,6 +171,16 @@ printf 'one datagram\n' | "$NB/nc" -u 127.0.0.1 "$p"
 expect_eq "nc -u: sent" "$?" 0
 for i in $(seq 30); do [ -s "$TMP/recv3" ] && break; sleep 0.1; done
 expect_eq "nc -u: received" "$(cat "$TMP/recv3")" "one datagram"
+# a UDP listener goes on receiving after standard input's end (no -w: until killed)
+"$NB/nc" -v -u -l 127.0.0.1 0 </dev/null >"$TMP/recv5" 2>"$TMP/nc5.log" &
+up=$!
+pids+=($up)
+p=$(wait_port "$TMP/nc5.log" 'nc: Listening on [0-9.]+ ([0-9]+)$')
+(echo first; sleep 0.5; echo second) | "$NB/nc" -u 127.0.0.1 "$p"
+for i in $(seq 30); do [ "$(wc -l <"$TMP/recv5")" = 2 ] && break; sleep 0.1; done
+expect_eq "nc -u -l: two datagrams, stdin long closed" "$(cat "$TMP/recv5")" "first
+second"
+kill "$up" 2>/dev/null || true
 "$NB/nc" -v -k -l 127.0.0.1 0 </dev/null >"$TMP/recv4" 2>"$TMP/nc4.log" &
 kp=$!
 pids+=($kp)
