@@ -19,7 +19,8 @@
  * copy through the call's buffers; sendmsg gathers its vector into one buffer and recvmsg
  * scatters one (a datagram stays one datagram). No ancillary data: msg_controllen comes back
  * 0. Not supported: AF_UNIX (socket() and socketpair() fail with EAFNOSUPPORT), socketpair()
- * on Internet sockets (EOPNOTSUPP, as Linux), SOCK_RAW (EPROTONOSUPPORT with CAP_NET_RAW).
+ * on Internet sockets (EOPNOTSUPP, as Linux), IPPROTO_RAW (IP_HDRINCL) raw sockets; MSG_WAITALL
+ * and MSG_OOB are not honoured (a recv may return less; there is no urgent data).
  * Blocking calls block in netstack (a deferred reply), so they are interrupted by signals
  * (EINTR) and never restarted (as Linux with SO_RCVTIMEO/SO_SNDTIMEO set).
  */

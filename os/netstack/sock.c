@@ -67,7 +67,7 @@
 #define POLLRDHUP 0x2000 /* Linux's: the peer closed its end */
 #endif
 
-enum ns_kind { NS_TCP = 1, NS_UDP = 2, NS_PING = 3 };
+enum ns_kind { NS_TCP = 1, NS_UDP = 2, NS_PING = 3, NS_RAW = 4 };
 enum ns_state { ST_NEW = 0, ST_LISTEN, ST_CONNECTING, ST_CONNECTED, ST_DEAD };
 
 struct ns_park {
@@ -631,6 +631,9 @@ static err_t cb_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
         }
         return ERR_OK;
     }
+    if (p && s->rx && s->rx_len + p->tot_len > 0xffff)
+        return ERR_MEM; /* a pbuf chain counts in 16 bits: lwIP keeps it (refused data) and
+                           offers it again once a read made room */
     if (!p) {
         s->rx_eof = 1;
     } else if (s->shut_rd) {
@@ -770,6 +773,25 @@ static u8_t cb_raw(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr
     return 1;
 }
 
+/* Raw sockets see a copy of every packet of their protocol (the stack goes on with the
+ * original, as Linux's): IPv4 with its IP header, IPv6 without (Linux's raw semantics). */
+static u8_t cb_rawsock(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
+{
+    struct ns_sock *s = sock_of_arg(arg);
+    (void)pcb;
+    if (!s || s->shut_rd)
+        return 0;
+    struct pbuf *q = pbuf_clone(PBUF_RAW, PBUF_RAM, p);
+    if (!q)
+        return 0;
+    if (IP_IS_V6(addr) && (q->tot_len < IP6_HLEN || pbuf_remove_header(q, IP6_HLEN))) {
+        pbuf_free(q);
+        return 0;
+    }
+    udp_enqueue(s->S, s, q, addr, 0);
+    return 0;
+}
+
 /* ---- the calls ---- */
 
 static long tcp_try_send(struct ns_sockets *S, struct ns_sock *s, struct ns_call *c, uint64_t len,
@@ -827,8 +849,7 @@ static long dgram_send(struct ns_sockets *S, struct ns_sock *s, struct ns_call *
         return -EPIPE;
     if (len > NS_DGRAM_MAX)
         return -EMSGSIZE;
-    struct pbuf *p =
-        pbuf_alloc(s->kind == NS_PING ? PBUF_IP : PBUF_TRANSPORT, (u16_t)len, PBUF_RAM);
+    struct pbuf *p = pbuf_alloc(s->kind == NS_UDP ? PBUF_TRANSPORT : PBUF_IP, (u16_t)len, PBUF_RAM);
     if (!p)
         return -ENOBUFS;
     if (len && vk_msg_read(c->token, 0, p->payload, len) != (long)len) {
@@ -843,6 +864,9 @@ static long dgram_send(struct ns_sockets *S, struct ns_sock *s, struct ns_call *
             e = udp_send(s->pcb.udp, p);
         else
             e = ERR_CONN;
+    } else if (s->kind == NS_RAW) { /* the payload as given; lwIP adds the IP header */
+        const ip_addr_t *dst = to ? to : s->has_peer ? &s->peer : NULL;
+        e = dst ? raw_sendto(s->pcb.raw, p, dst) : ERR_CONN;
     } else {
         /* a ping socket: an echo request; its id becomes the socket's, the checksum ours */
         uint8_t want = s->domain == AF_INET6 ? ICMP6_TYPE_EREQ : ICMP_ECHO;
@@ -1619,10 +1643,12 @@ static long op_socket(struct ns_sockets *S, struct ns_call *c, int *created)
     else if (type == SOCK_DGRAM && ((domain == AF_INET && proto == IPPROTO_ICMP) ||
                                     (domain == AF_INET6 && proto == IPPROTO_ICMPV6)))
         kind = NS_PING;
+    else if (type == SOCK_RAW && (proto <= 0 || proto > 255 || proto == IPPROTO_RAW))
+        return -EPROTONOSUPPORT; /* no IP_HDRINCL sockets */
+    else if (type == SOCK_RAW && !(rights & VK_RIGHT_NET_RAW))
+        return (rights & VK_RIGHT_NET) ? -EPERM : -EACCES;
     else if (type == SOCK_RAW)
-        return (rights & VK_RIGHT_NET) && (rights & VK_RIGHT_NET_RAW) ? -EPROTONOSUPPORT
-               : (rights & VK_RIGHT_NET)                              ? -EPERM
-                                                                      : -EACCES;
+        kind = NS_RAW;
     else if (type == SOCK_STREAM || type == SOCK_DGRAM)
         return -EPROTONOSUPPORT;
     else
@@ -1651,6 +1677,15 @@ static long op_socket(struct ns_sockets *S, struct ns_call *c, int *created)
         }
         raw_recv(s->pcb.raw, cb_raw, arg);
         s->ping_id = (u16_t)(++S->next_ping_id ? S->next_ping_id : ++S->next_ping_id);
+    } else if (kind == NS_RAW) {
+        if (!(s->pcb.raw = raw_new_ip_type(domain == AF_INET ? IPADDR_TYPE_V4 : IPADDR_TYPE_V6,
+                                           (u8_t)proto)))
+            goto nobufs;
+        if (domain == AF_INET6 && proto == IPPROTO_ICMPV6) { /* Linux computes this one */
+            s->pcb.raw->chksum_reqd = 1;
+            s->pcb.raw->chksum_offset = 2;
+        }
+        raw_recv(s->pcb.raw, cb_rawsock, arg);
     }
     uint32_t h;
     long rc = vk_handle_mint(S->ep,
@@ -1700,7 +1735,7 @@ static void sock_free(struct ns_sockets *S, struct ns_sock *s)
             tcp_abort(pcb);
     } else if (s->kind == NS_UDP && s->pcb.udp) {
         udp_remove(s->pcb.udp);
-    } else if (s->kind == NS_PING && s->pcb.raw) {
+    } else if ((s->kind == NS_PING || s->kind == NS_RAW) && s->pcb.raw) {
         raw_remove(s->pcb.raw);
     }
     if (s->rx)
@@ -2006,6 +2041,7 @@ struct ns_sockets *ns_sock_create(void)
     if (rc)
         goto fail;
     S->dirty = 1;
+    publish_proc(S); /* /proc/net/{tcp,udp} exist from readiness on */
     return S;
 fail:
     ns_log("no sockets: cannot serve %s: %s", NET_DEVICE_PATH, strerror((int)-rc));

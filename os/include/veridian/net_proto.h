@@ -16,7 +16,8 @@
  * Capabilities. NET_OP_SOCKET carries a duplicate of the caller's resource handle (start
  * role VK_ROLE_SPAWNER) in handles[0]; netstack asks the kernel what it is (handle_info: a
  * VK_OBJ_RESOURCE whose rights the kernel vouches for) and creates the socket only when it
- * holds VK_RIGHT_NET (CAP_NET), else EACCES; SOCK_RAW needs VK_RIGHT_NET_RAW too (EPERM).
+ * holds VK_RIGHT_NET (CAP_NET), else EACCES; SOCK_RAW needs VK_RIGHT_NET_RAW too (EPERM;
+ * IPv4 raw sockets read IP headers, IPv6 ones do not, as Linux's; no IPPROTO_RAW).
  * Ping sockets (SOCK_DGRAM with IPPROTO_ICMP/ICMPV6, as Linux's) need only CAP_NET.
  *
  * A socket handle speaks vfs's file protocol for what files and sockets share

@@ -3,11 +3,12 @@
 # netstack service (started by init from the default services.toml, serving /dev/net), over
 # lwIP's loopback. /test/socktest checks each mode itself (tests/integration/progs/socktest.c):
 # options and names, 1 MiB of TCP echo with a checksum (and IPv6), UDP echo (connected UDP,
-# vectors, IPv6), connection refused, non-blocking connect + poll + SO_ERROR, 100 connections at
-# once, poll over a socket and a pipe, ping sockets, a client killed mid-connection (netstack
-# survives, /proc/net/tcp loses the connection), EACCES without CAP_NET, and a connect to an
-# address nobody answers through the NIC of a machine on a `wire = "none"` link: ETIMEDOUT in
-# virtual time. Two runs with one seed give one trace digest.
+# vectors, IPv6), connection refused, non-blocking connect + poll + SO_ERROR, 100 connections
+# at once, poll over a socket and a pipe, ping sockets, limits and refused calls, a client
+# killed mid-connection (netstack survives, /proc/net/tcp loses the connection), EACCES without
+# CAP_NET, raw sockets with CAP_NET_RAW, and a connect to an address nobody answers through the
+# NIC of a machine on a `wire = "none"` link: ETIMEDOUT in virtual time. Two runs with one seed
+# give one digest.
 . "$(dirname "$0")/../lib.sh"
 if [ ! -x "$(dirname "$TESTROOT")/rootfs/sbin/netstack" ]; then
     echo "skip: lwIP is not in this build (scripts/build-lwip failed at configure time)"
@@ -38,6 +39,7 @@ expect_match "many: 100 connections" "$(out many)" '^many: 100 connections$'
 mode pollmix pollmix ""
 mode ping ping ""
 mode kill kill ""
+mode limits limits ""
 
 # determinism: the same seed, the same run
 run_vrsim tcp2 --seed 3 "$TESTIMAGE" -- /test/socktest tcp 1048576
@@ -63,5 +65,11 @@ capabilities = [\"CAP_NET_ADMIN\", \"CAP_IPC_CREATE\"]
 run_vrsim nocap --seed 3 "$image" -- /test/socktest eacces
 expect_eq "eacces: status" "$(status nocap)" 0
 expect_match "eacces: socket() refused" "$(out nocap)" '^ok   socket without CAP_NET: EACCES$'
+
+# with CAP_NET_RAW too: raw sockets (the request and the reply, with their IP headers)
+raw=$(make_image raw "$(services_without nothing | sed 's/^console_caps = .*/console_caps = ["CAP_NET", "CAP_NET_RAW"]/')")
+run_vrsim raw --seed 3 "$raw" -- /test/socktest raw
+expect_eq "raw: status" "$(status raw)" 0
+expect_match "raw: no failed check" "$(out raw)" '^socktest raw: 0 failure\(s\)$'
 
 finish

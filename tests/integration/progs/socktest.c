@@ -14,6 +14,9 @@
  *   socktest eacces       socket() without CAP_NET: EACCES
  *   socktest pollmix      poll over a socket and a pipe together
  *   socktest ping         ping sockets: an echo to 127.0.0.1 and to ::1
+ *   socktest raw          a raw ICMP socket (needs CAP_NET_RAW): an echo to 127.0.0.1
+ *   socktest limits       the fd table's limit on sockets; file calls and bad arguments that
+ *                         netstack refuses (and survives)
  *   socktest kill         a child holding a connection is killed: the server sees the end,
  *                         netstack lives on, /proc/net/tcp loses the connection
  *   socktest hold PORT    (the child of "kill") connect to 127.0.0.1:PORT and wait
@@ -573,6 +576,64 @@ static int mode_many(int n)
     return expect_summary("socktest many");
 }
 
+/* ---- limits and abuse ---- */
+
+static int mode_limits(void)
+{
+    static int fds[300];
+    int n = 0;
+    while (n < 300 && (fds[n] = socket(AF_INET, SOCK_STREAM, 0)) >= 0)
+        n++;
+    expect("limits: the fd table ends socket() with EMFILE", n < 300 && errno == EMFILE, 1);
+    printf("limits: %d TCP sockets open at once\n", n);
+    for (int i = 0; i < n; i++)
+        close(fds[i]);
+    /* UDP sockets take one of lwIP's UDP PCBs each (MEMP_NUM_UDP_PCB): ENOBUFS beyond */
+    n = 0;
+    while (n < 300 && (fds[n] = socket(AF_INET, SOCK_DGRAM, 0)) >= 0)
+        n++;
+    expect("limits: lwIP's UDP PCBs end socket() with ENOBUFS", n < 300 && errno == ENOBUFS, 1);
+    printf("limits: %d UDP sockets open at once\n", n);
+    for (int i = 0; i < n; i++)
+        close(fds[i]);
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    expect("limits: sockets again once they are closed", s >= 0, 1);
+    close(s);
+    /* the control node itself, opened as a file: netstack refuses file calls on it */
+    int ctl = open("/dev/net", O_RDWR);
+    expect("abuse: /dev/net opens", ctl >= 0, 1);
+    char buf[16];
+    expect("abuse: read on /dev/net: EINVAL", read(ctl, buf, sizeof buf) == -1 && errno == EINVAL,
+           1);
+    expect("abuse: write on /dev/net: EINVAL", write(ctl, "x", 1) == -1 && errno == EINVAL, 1);
+    struct stat st;
+    expect("abuse: fstat on /dev/net: EINVAL", fstat(ctl, &st) == -1 && errno == EINVAL, 1);
+    close(ctl);
+    /* file calls that make no sense on a socket */
+    s = socket(AF_INET, SOCK_STREAM, 0);
+    expect("abuse: lseek on a socket: ESPIPE", lseek(s, 0, SEEK_SET) == -1 && errno == ESPIPE, 1);
+    expect("abuse: pread on a socket: ESPIPE", pread(s, buf, 1, 0) == -1 && errno == ESPIPE, 1);
+    expect("abuse: ftruncate on a socket: EINVAL", ftruncate(s, 0) == -1 && errno == EINVAL, 1);
+    struct sockaddr_storage big;
+    memset(&big, 0, sizeof big);
+    big.ss_family = AF_INET;
+    expect("abuse: address longer than sockaddr_storage: EINVAL",
+           bind(s, (struct sockaddr *)&big, sizeof big + 1) == -1 && errno == EINVAL, 1);
+    big.ss_family = 77;
+    expect("abuse: unknown family: EAFNOSUPPORT",
+           connect(s, (struct sockaddr *)&big, sizeof big) == -1 && errno == EAFNOSUPPORT, 1);
+    char opt[64] = {0};
+    expect("abuse: option longer than netstack takes: EINVAL",
+           setsockopt(s, SOL_SOCKET, SO_LINGER, opt, sizeof opt) == -1 && errno == EINVAL, 1);
+    expect("abuse: option of an unknown level: ENOPROTOOPT",
+           setsockopt(s, 9999, 1, opt, sizeof(int)) == -1 && errno == ENOPROTOOPT, 1);
+    close(s);
+    s = socket(AF_INET, SOCK_STREAM, 0);
+    expect("abuse: netstack still serves", s >= 0, 1);
+    close(s);
+    return expect_summary("socktest limits");
+}
+
 /* ---- capabilities ---- */
 
 static int mode_eacces(void)
@@ -672,6 +733,58 @@ static int mode_ping(void)
     return expect_summary("socktest ping");
 }
 
+/* ---- raw sockets (CAP_NET_RAW) ---- */
+
+static uint16_t inet_sum(const unsigned char *p, size_t n)
+{
+    uint32_t sum = 0;
+    for (size_t i = 0; i + 1 < n; i += 2)
+        sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+    if (n & 1)
+        sum += (uint32_t)(p[n - 1] << 8);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+static int mode_raw(void)
+{
+    int s = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+    expect("raw: socket with CAP_NET_RAW", s >= 0, 1);
+    if (s < 0)
+        return expect_summary("socktest raw");
+    unsigned char req[40], rep[128];
+    memset(req, 0, sizeof req);
+    req[0] = 8; /* echo request, id 0x4242, seq 7: a raw socket sends it as it is */
+    req[4] = req[5] = 0x42;
+    req[7] = 7;
+    for (int i = 8; i < (int)sizeof req; i++)
+        req[i] = (unsigned char)i;
+    uint16_t sum = inet_sum(req, sizeof req);
+    req[2] = (unsigned char)(sum >> 8);
+    req[3] = (unsigned char)sum;
+    struct sockaddr_in a = sin4(INADDR_LOOPBACK, 0);
+    expect("raw: sendto", sendto(s, req, sizeof req, 0, (struct sockaddr *)&a, sizeof a),
+           (long)sizeof req);
+    /* every ICMP packet comes up, with its IP header: our request, then the stack's reply */
+    int got_req = 0, got_rep = 0;
+    for (int k = 0; k < 4 && !got_rep; k++) {
+        struct pollfd p = {s, POLLIN, 0};
+        if (poll(&p, 1, 2000) != 1)
+            break;
+        ssize_t n = recv(s, rep, sizeof rep, 0);
+        if (n < 20 || rep[0] != 0x45 || n != 20 + (ssize_t)sizeof req)
+            continue;
+        got_req |= rep[20] == 8;
+        got_rep |= rep[20] == 0 && rep[24] == 0x42 && rep[27] == 7 &&
+                   !memcmp(rep + 28, req + 8, sizeof req - 8);
+    }
+    expect("raw: sees the request with its IPv4 header", got_req, 1);
+    expect("raw: sees the echo reply", got_rep, 1);
+    close(s);
+    return expect_summary("socktest raw");
+}
+
 /* ---- a client killed mid-connection ---- */
 
 static int count_state(const char *st)
@@ -714,6 +827,12 @@ static int mode_kill(const char *self)
     char ch;
     expect("kill: the holder says hello", recv(s, &ch, 1, 0), 1);
     sleep_ms(50);
+    FILE *f = fopen("/proc/net/tcp", "r");
+    char line[256];
+    while (f && fgets(line, sizeof line, f))
+        fputs(line, stdout);
+    if (f)
+        fclose(f);
     expect("kill: /proc/net/tcp has a listener", count_state("0A"), 1);
     expect("kill: /proc/net/tcp has the connection (both ends)", count_state("01"), 2);
     kill(pid, SIGKILL);
@@ -774,6 +893,10 @@ int main(int argc, char **argv)
         return mode_pollmix();
     if (!strcmp(m, "ping"))
         return mode_ping();
+    if (!strcmp(m, "raw"))
+        return mode_raw();
+    if (!strcmp(m, "limits"))
+        return mode_limits();
     if (!strcmp(m, "kill"))
         return mode_kill(argv[0]);
     if (!strcmp(m, "hold") && argc > 2)
