@@ -225,7 +225,10 @@ if [ ! -x "$BUILD/rootfs/bin/httpd" ] || [ ! -x "$TESTROOT/test/httpload" ]; the
 fi
 # One vsh script does it all; what it prints is checked here. The canned answers of the
 # broken servers come from files, not from "printf ... | nc -l ... &": vsh runs a background
-# pipeline that starts with a builtin to its end before going on (nc -l then waits forever). The web root is made in tmpfs
+# pipeline that starts with a builtin to its end before going on (nc -l then waits forever).
+# A one-shot server is waited for in /proc/net/{tcp,udp} (its port in hex; 0A: listening),
+# not probed (a probe would be its one client) nor slept for (a first socket can take a
+# virtual second to appear). The web root is made in tmpfs
 # (big.txt: seq 1 150000, 938895 bytes, made on the host as well to compare).
 cat >"$TMP/guest.sh" <<'GUEST'
 mkdir -p /tmp/www/sub
@@ -273,7 +276,7 @@ cat /tmp/recv2
 echo "== nc udp"
 nc -u -w 2 -l 9001 </dev/null >/tmp/udp &
 np=$!
-sleep 0.5
+until grep -q ':2329 ' /proc/net/udp; do sleep 0.1; done
 echo datagram | nc -u 127.0.0.1 9001
 wait $np
 cat /tmp/udp
@@ -286,21 +289,21 @@ echo "== broken servers"
 printf 'garbage\r\n\r\n' >/tmp/resp9100
 nc -N -l 9100 </tmp/resp9100 >/dev/null &
 np=$!
-sleep 0.5
+until grep -q ':238C .* 0A ' /proc/net/tcp; do sleep 0.1; done
 wget -q -O /tmp/g http://127.0.0.1:9100/
 echo "wget vs garbage: $?"
 wait $np
 printf 'HTTP/1.0 200 OK\r\nContent-Length: 100\r\n\r\n0123' >/tmp/resp9101
 nc -N -l 9101 </tmp/resp9101 >/dev/null &
 np=$!
-sleep 0.5
+until grep -q ':238D .* 0A ' /proc/net/tcp; do sleep 0.1; done
 wget -q -O /tmp/g http://127.0.0.1:9101/
 echo "wget vs an early close: $?"
 wait $np
 printf 'HTTP/1.0 503 Service Unavailable\r\n\r\n' >/tmp/resp9102
 nc -N -l 9102 </tmp/resp9102 >/dev/null &
 np=$!
-sleep 0.5
+until grep -q ':238E .* 0A ' /proc/net/tcp; do sleep 0.1; done
 wget -q -O /tmp/g http://127.0.0.1:9102/
 echo "wget vs a 503: $?"
 wait $np
