@@ -11,8 +11,10 @@
 # Ports are the system's choice (port 0), read back from -v / the server's log. ping needs
 # ping sockets, which the host may not allow (net.ipv4.ping_group_range): then it is skipped.
 #
-# Part 2, Veridian: the programs in vrsim over its loopback, when this build has them (they
-# are built once libveridian has sockets).
+# Part 2, Veridian: the same checks on the Veridian programs in vrsim over its loopback (one
+# vsh script: wget 1 MiB from httpd, 100 clients at once, httpd's and wget's bad-input cases,
+# nc TCP both ways and UDP, ping 127.0.0.1 -c 3, usage errors), run twice: one seed gives one
+# output and one trace digest.
 . "$(dirname "$0")/../lib.sh"
 BUILD=$(dirname "$TESTROOT")
 NB=$BUILD/tests/netbin
