@@ -108,6 +108,53 @@ def linux(name, n, *args):
     return vals
 
 
+# wget of 1 MiB from httpd over loopback (issue 17): N fetches in one vsh script, per fetch
+# (t(12) - t(2)) / 10, so the file's making and httpd's start cancel out; Linux: the same
+# programs built against glibc (build/tests/netbin) on 127.0.0.1, spawned by this script.
+WGET_SCRIPT = ("mkdir -p /tmp/w; seq 1 200000 | head -c 1048576 >/tmp/w/f; "
+               "httpd -q -p 8080 -r /tmp/w & hp=$!; "
+               "until nc -z 127.0.0.1 8080 2>/dev/null; do sleep 0.01; done; i=0; "
+               "while [ $i -lt $1 ]; do wget -q -O /tmp/o http://127.0.0.1:8080/f || exit 1; "
+               "i=$((i+1)); done; kill $hp; wait $hp; exit 0")
+
+
+def wget_linux(small, big):
+    import time
+    nb = os.path.join(BUILD, "tests", "netbin")
+    tmp = tempfile.mkdtemp()
+    try:
+        with open(os.path.join(tmp, "f"), "wb") as f:
+            f.write(("\n".join(str(i) for i in range(1, 200001))).encode()[:1048576])
+        log = open(os.path.join(tmp, "log"), "w+")
+        httpd = subprocess.Popen([os.path.join(nb, "httpd"), "-p", "0", "-r", tmp,
+                                  "-a", "127.0.0.1"], stderr=log, stdout=subprocess.DEVNULL)
+        try:
+            port = None
+            for _ in range(100):
+                log.seek(0)
+                m = re.search(r"port (\d+)$", log.read(), re.M)
+                if m:
+                    port = m.group(1)
+                    break
+                time.sleep(0.05)
+            if not port:
+                raise SystemExit("bench: the host httpd did not start")
+            url = f"http://127.0.0.1:{port}/f"
+            out = os.path.join(tmp, "o")
+
+            def run(n):
+                t = time.perf_counter()
+                for _ in range(n):
+                    subprocess.run([os.path.join(nb, "wget"), "-q", "-O", out, url], check=True)
+                return (time.perf_counter() - t) * 1e9
+            return [(run(big) - run(small)) / (big - small) for _ in range(REPS)]
+        finally:
+            httpd.terminate()
+            httpd.wait()
+    finally:
+        shutil.rmtree(tmp)
+
+
 def fmt(v, width):
     if v is None:
         return f"{'-':>{width}}"
@@ -197,6 +244,9 @@ def main():
         per_op(["/test/sockbench", "socket"], 2000, 22000), linux("sockbench", 100000, "socket"))
     add("TCP connect+accept+close over loopback, through netstack (vs Linux 127.0.0.1)",
         per_op(["/test/sockbench", "connect"], 1000, 11000), linux("sockbench", 5000, "connect"))
+    if os.path.exists(os.path.join(BUILD, "rootfs", "bin", "httpd")):
+        add("wget of 1 MiB from httpd over loopback, per fetch (vs the same programs on Linux)",
+            per_op(["/bin/vsh", "-c", WGET_SCRIPT, "vsh"], 2, 12), wget_linux(2, 12))
     add("spawn+wait of a trivial program (vs posix_spawn+waitpid /bin/true)",
         per_op(["/test/spawnloop"], 200, 2200), linux("spawn", 500))
     for op, what in (("open", "open+close"), ("stat", "stat"), ("read", "4 KiB pread")):

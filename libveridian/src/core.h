@@ -210,6 +210,87 @@ long vr_path_length(const char *path);
  * timeout, saturating instead of wrapping. */
 uint64_t vr_deadline_after_ms(uint64_t now, long timeout_ms);
 
+/* ---- inet.c: address text (glibc's exact behaviour; see inet.c) ---- */
+#define VR_AF_UNSPEC 0
+#define VR_AF_INET 2
+#define VR_AF_INET6 10
+#define VR_INET6_ADDRSTRLEN 46
+/* Text s[0..len) into network-order bytes: 1, or 0 when it is not an address. */
+int vr_inet_pton4(const char *s, size_t len, uint8_t out[4]);
+int vr_inet_pton6(const char *s, size_t len, uint8_t out[16]);
+/* Bytes to text in buf (terminated): its length, or -VK_ENOSPC when size is too small. */
+int vr_inet_ntop4(const uint8_t a[4], char *buf, size_t size);
+int vr_inet_ntop6(const uint8_t a[16], char *buf, size_t size);
+/* inet_aton's forms; *addr (if addr) gets the address in host order. 1, or 0. */
+int vr_inet_aton(const char *s, uint32_t *addr);
+
+/* ---- netdb.c: getaddrinfo/getnameinfo over the text of /etc/hosts and /etc/services ---- */
+/* glibc's values, as <netdb.h> and <sys/socket.h> define them */
+#define VR_SOCK_STREAM 1
+#define VR_SOCK_DGRAM 2
+#define VR_SOCK_RAW 3
+#define VR_IPPROTO_TCP 6
+#define VR_IPPROTO_UDP 17
+#define VR_AI_PASSIVE 0x0001
+#define VR_AI_CANONNAME 0x0002
+#define VR_AI_NUMERICHOST 0x0004
+#define VR_AI_V4MAPPED 0x0008
+#define VR_AI_ALL 0x0010
+#define VR_AI_ADDRCONFIG 0x0020
+#define VR_AI_NUMERICSERV 0x0400
+#define VR_NI_NUMERICHOST 1
+#define VR_NI_NUMERICSERV 2
+#define VR_NI_NOFQDN 4
+#define VR_NI_NAMEREQD 8
+#define VR_NI_DGRAM 16
+#define VR_EAI_BADFLAGS -1
+#define VR_EAI_NONAME -2
+#define VR_EAI_AGAIN -3
+#define VR_EAI_FAIL -4
+#define VR_EAI_NODATA -5
+#define VR_EAI_FAMILY -6
+#define VR_EAI_SOCKTYPE -7
+#define VR_EAI_SERVICE -8
+#define VR_EAI_ADDRFAMILY -9
+#define VR_EAI_MEMORY -10
+#define VR_EAI_SYSTEM -11
+#define VR_EAI_OVERFLOW -12
+/* The most addresses one name gives (further /etc/hosts lines are ignored). */
+#define VR_GAI_MAXADDR 16
+
+/* The files' text (NULL: the file is missing; services then come from a built-in table). */
+struct vr_netdb {
+    const char *hosts;
+    size_t hosts_len;
+    const char *services;
+    size_t services_len;
+};
+struct vr_gai_hints {
+    int flags, family, socktype, protocol;
+};
+struct vr_addrinfo {
+    int family, socktype, protocol;
+    uint16_t port;    /* host order */
+    uint8_t addr[16]; /* network order; 4 bytes for AF_INET */
+    uint32_t scope;
+};
+/* getaddrinfo's answer into out[0..max): the count, or a negative VR_EAI_* code. canon
+ * (csize bytes) gets the canonical name when hints ask for it (else ""). */
+int vr_getaddrinfo(const struct vr_netdb *db, const char *node, const char *service,
+                   const struct vr_gai_hints *hints, struct vr_addrinfo *out, int max, char *canon,
+                   size_t csize);
+/* getnameinfo for one address (port in host order): 0 or a negative VR_EAI_* code. */
+int vr_getnameinfo(const struct vr_netdb *db, int family, const uint8_t *addr, uint32_t scope,
+                   int port, char *host, size_t hostlen, char *serv, size_t servlen, int flags);
+const char *vr_gai_strerror(int err);
+/* Service port by name (or alias) and protocol name ("tcp"), -1 when unknown; name of a
+ * port (0, -VK_ENOENT, -VK_ENOSPC); first name of an address in /etc/hosts (same codes). */
+int vr_netdb_service_port(const struct vr_netdb *db, const char *name, const char *proto);
+int vr_netdb_service_name(const struct vr_netdb *db, int port, const char *proto, char *out,
+                          size_t size);
+int vr_netdb_host_name(const struct vr_netdb *db, int family, const uint8_t *addr, char *out,
+                       size_t size);
+
 /* ---- heap.c: the allocator behind malloc ---- */
 /* Where the heap gets its memory (guest: memory objects; tests: a fake). */
 struct vr_heap_source_ops {
