@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Small utilities beside GNU coreutils: echo, printf, basename, dirname, seq, true, false,
-# test/[, yes, env, wc, head, tail, cat, tee; bad options and missing files (usage messages
+# test/[, yes, env, wc, cksum, head, tail, cat, tee; bad options and missing files (usage messages
 # go to stderr, exit statuses as GNU's).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/common.bash"
@@ -82,6 +82,12 @@ wc -l < nums.txt
 cat words.txt | wc
 wc nothing
 wc -x words.txt
+cksum words.txt
+cksum bytes.bin empty.txt noeol.txt
+cksum < nums.txt
+cksum -x
+cat words.txt | cksum -
+cksum nothing words.txt
 head words.txt
 head -n 3 nums.txt
 head -3 nums.txt
