@@ -155,6 +155,48 @@ def wget_linux(small, big):
         shutil.rmtree(tmp)
 
 
+# TCP between two nodes on a simulated link (issue 17): node c fetches 1 MiB from node s's httpd
+# with wget N times in one vsh script; per MiB (t(12) - t(2)) / 10 of vrsim's host time, so
+# both boots cancel out. The link: 100 us each way, no bandwidth limit, no loss. Linux beside:
+# the same programs on the host's loopback (wget_linux).
+NODE_SERVER = "httpd -q -p 8080 -r /srv &\nsleep 600\n"
+NODE_CLIENT = ("sleep 1\ni=0\nwhile [ $i -lt $1 ]; do "
+               "wget -q -O /tmp/o http://10.0.0.1:8080/f || exit 1; i=$((i+1)); done\n")
+
+
+def node_wget_ns(small, big):
+    with tempfile.TemporaryDirectory() as d:
+        def put(name, text, mode="w"):
+            with open(os.path.join(d, name), mode) as f:
+                f.write(text)
+        put("f", ("\n".join(str(i) for i in range(1, 200001))).encode()[:1048576], "wb")
+        put("s.sh", NODE_SERVER)
+        put("c.sh", NODE_CLIENT)
+        for n, a in (("c", "10.0.0.2"), ("s", "10.0.0.1")):
+            put(f"{n}-net.toml", f'[[interface]]\nname = "en0"\ndevice = "/dev/net0"\n'
+                f'address = "{a}/24"\n')
+
+        def machine(n):
+            path = os.path.join(d, f"nodes{n}.toml")
+            put(f"nodes{n}.toml",
+                f'[[node]]\nname = "c"\nmemory = "1G"\nargv = ["/bin/vsh", "/etc/c.sh", "{n}"]\n'
+                'files = { "/etc/net.toml" = "c-net.toml", "/etc/c.sh" = "c.sh" }\n'
+                '[[node.pci]]\nslot = "07.0"\nmodel = "virtio-net"\nmac = "52:54:00:00:00:0c"\n'
+                '[[node]]\nname = "s"\nmemory = "1G"\nargv = ["/bin/vsh", "/etc/s.sh"]\n'
+                'files = { "/etc/net.toml" = "s-net.toml", "/etc/s.sh" = "s.sh", '
+                '"/srv/f" = "f" }\n'
+                '[[node.pci]]\nslot = "07.0"\nmodel = "virtio-net"\nmac = "52:54:00:00:00:0d"\n'
+                '[[link]]\nname = "cs"\nends = ["c.net0", "s.net0"]\nlatency_ns = 100000\n')
+            return path
+        ms, mb = machine(small), machine(big)
+        samples = []
+        for _ in range(REPS):
+            ts = vrsim_stats(TESTIMAGE, vrsim_args=("--machine", ms))["host_ms"]
+            tb = vrsim_stats(TESTIMAGE, vrsim_args=("--machine", mb))["host_ms"]
+            samples.append((tb - ts) * 1e6 / (big - small))
+        return samples
+
+
 def fmt(v, width):
     if v is None:
         return f"{'-':>{width}}"
@@ -245,8 +287,11 @@ def main():
     add("TCP connect+accept+close over loopback, through netstack (vs Linux 127.0.0.1)",
         per_op(["/test/sockbench", "connect"], 1000, 11000), linux("sockbench", 5000, "connect"))
     if os.path.exists(os.path.join(BUILD, "rootfs", "bin", "httpd")):
+        wget_lin = wget_linux(2, 12)
         add("wget of 1 MiB from httpd over loopback, per fetch (vs the same programs on Linux)",
-            per_op(["/bin/vsh", "-c", WGET_SCRIPT, "vsh"], 2, 12), wget_linux(2, 12))
+            per_op(["/bin/vsh", "-c", WGET_SCRIPT, "vsh"], 2, 12), wget_lin)
+        add("TCP node to node: wget of 1 MiB from httpd on another node over a 100 us link, "
+            "per fetch (vs the same programs on Linux loopback)", node_wget_ns(2, 12), wget_lin)
     add("spawn+wait of a trivial program (vs posix_spawn+waitpid /bin/true)",
         per_op(["/test/spawnloop"], 200, 2200), linux("spawn", 500))
     for op, what in (("open", "open+close"), ("stat", "stat"), ("read", "4 KiB pread")):
@@ -333,6 +378,11 @@ def main():
     ring = [r for r in results if r["name"].startswith("virtio-net frame out and back")][0]
     print(f"virtio-net frame rings: {1e9 / ring['ours_ns']:.0f} frames/s out and back of host "
           f"time")
+    tcp = [r for r in results if r["name"].startswith("TCP node to node")]
+    if tcp:
+        print(f"TCP node to node: {1048576e9 / tcp[0]['ours_ns'] / 2**20:.0f} MiB/s of host "
+              f"time (wget from httpd; Linux loopback {1048576e9 / tcp[0]['linux_ns'] / 2**20:.0f} "
+              f"MiB/s)")
     print(f"vrsim peak RSS booting the default image: {rss} KiB")
     rec = [r for r in results if r["name"].startswith("recording overhead")][0]
     print(f"recording overhead in CPU time (user + system): {rec['cpu_pct']:.1f} % "
