@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "sim/core/machine.h"
+#include "sim/core/nodes.h"
 #include "sim/gdb/gdbstub.h"
 #include "sim/inspect/inspect.h"
 #include "sim/lspci.h"
@@ -58,6 +59,8 @@ static const char usage[] =
     "  --machine FILE    the machine's hardware (memory, PCI devices; format in README);\n"
     "                    a NAME without '/' is the build's machines/NAME.toml\n"
     "                    (default: machines/default.toml)\n"
+    "  --pcap LINK=FILE  capture the [[link]] named LINK of a machine file of several\n"
+    "                    nodes into FILE (pcap, every frame as it enters the link)\n"
     "  --print-machine   print the machine (as vrsim machine does) to stderr before booting\n"
     "  --seed N          seed of every random choice in the run (default 1)\n"
     "  --backend vrsim|qemu  the devices: vrsim's models, or QEMU's on the veridian\n"
@@ -185,12 +188,74 @@ static int load_machine(const char *arg, struct vs_machine_desc *d)
     return 0;
 }
 
+/* A file of several nodes (machfile.h: [[node]]): 1 read into nd, 0 not such a file (or no
+ * file: the single-machine path reads and judges it), -1 a bad one (said why). */
+static int load_nodes(const char *arg, struct vs_net_desc *nd)
+{
+    char path[PATH_MAX + 64], err[512];
+    if (!arg)
+        return 0;
+    if (!strchr(arg, '/') && access(arg, F_OK))
+        machine_path(arg, path, sizeof path);
+    else
+        snprintf(path, sizeof path, "%s", arg);
+    if (access(path, R_OK))
+        return 0;
+    if (vs_netfile_load(path, nd, err, sizeof err)) {
+        fprintf(stderr, "vrsim: %s\n", err);
+        return -1;
+    }
+    return nd->nnodes ? 1 : 0;
+}
+
+/* vrsim run with a file of several nodes (sim/core/nodes.h). */
+static int run_nodes(const struct vs_net_desc *nd, struct vs_options *opt, const char *image,
+                     char **argv, int argc, const struct vs_nodes_pcap *pcaps, int npcaps,
+                     int stats, int print_machine)
+{
+    struct vs_nodes *net;
+    uint64_t t0 = vs_host_ns();
+    opt->pace = VS_PACE_FREE; /* lockstep in virtual time: no node waits for the wall clock */
+    if (vs_host_init(stderr))
+        return 1;
+    if (print_machine)
+        vs_netfile_print(nd, stderr);
+    int status =
+        vs_nodes_create(&net, nd, opt, image, (const char *const *)argv, argc, pcaps, npcaps);
+    if (status)
+        return status;
+    status = vs_nodes_run(net);
+    struct vk_machine *m = vs_nodes_main(net);
+    vs_console_release_host(&m->con);
+    fflush(stdout);
+    if (stats) {
+        fprintf(stderr, "vrsim-stats: host_ms=%.3f\n", (double)(vs_host_ns() - t0) / 1e6);
+        vs_nodes_print_stats(net, stderr);
+    }
+    if (m->con.err_midline)
+        fputc('\n', stderr);
+    vs_nodes_print_digests(net, stderr);
+    vs_nodes_destroy(net);
+    return status;
+}
+
 static int cmd_machine(int argc, char **argv)
 {
     if (argc > 1) {
         fprintf(stderr, "usage: vrsim machine [FILE|NAME]\n");
         return 2;
     }
+    struct vs_net_desc *nd = malloc(sizeof *nd);
+    if (!nd)
+        return 1;
+    int multi = load_nodes(argc ? argv[0] : NULL, nd);
+    if (multi) {
+        if (multi > 0)
+            vs_netfile_print(nd, stdout);
+        free(nd);
+        return multi > 0 ? 0 : 2;
+    }
+    free(nd);
     struct vs_machine_desc *d = malloc(sizeof *d);
     if (!d)
         return 1;
@@ -249,6 +314,8 @@ static int cmd_run(int argc, char **argv, struct vs_replay *rp)
     int recording = 0;
     struct vs_gdb *gdb = NULL;
     int inspecting = 0;
+    struct vs_nodes_pcap pcaps[VS_LINKS_MAX * 2];
+    int npcaps = 0;
     for (i = 0; i < argc; i++) {
         const char *a = argv[i];
         uint64_t v;
@@ -278,6 +345,17 @@ static int cmd_run(int argc, char **argv, struct vs_replay *rp)
             opt.qemu_fault = argv[++i];
         } else if (!strcmp(a, "--machine") && i + 1 < argc) {
             machine = argv[++i];
+        } else if (!strcmp(a, "--pcap") && i + 1 < argc) {
+            char *eq = strchr(argv[++i], '=');
+            if (!eq || eq == argv[i] || !eq[1] || npcaps == (int)(sizeof pcaps / sizeof pcaps[0])) {
+                fprintf(stderr,
+                        "vrsim: --pcap needs LINK=FILE (a [[link]] of the machine file), "
+                        "not '%s'\n",
+                        argv[i]);
+                return 2;
+            }
+            *eq = 0; /* argv is ours to split */
+            pcaps[npcaps++] = (struct vs_nodes_pcap){argv[i], eq + 1};
         } else if (!strcmp(a, "--print-machine")) {
             print_machine = 1;
         } else if (!strcmp(a, "--trace") && i + 1 < argc) {
@@ -361,6 +439,31 @@ static int cmd_run(int argc, char **argv, struct vs_replay *rp)
     }
     /* the machine file first: a bad one is refused before anything starts */
     char err[512];
+    struct vs_net_desc *nd = malloc(sizeof *nd);
+    if (!nd)
+        return 1;
+    int multi = load_nodes(machine, nd);
+    if (multi) {
+        int status = 2;
+        if (multi > 0 && (rp || record_path || gdb_where || inspecting || trace_path || trace_bin ||
+                          opt.qemu || no_init))
+            fprintf(stderr, "vrsim: a machine file of several nodes runs without --record, "
+                            "replay, --gdb, --inspect-*, --trace, --trace-bin, --backend qemu "
+                            "and --no-init (not supported yet)\n");
+        else if (multi > 0)
+            status =
+                run_nodes(nd, &opt, image, argv + i, argc - i, pcaps, npcaps, stats, print_machine);
+        free(nd);
+        return status;
+    }
+    free(nd);
+    if (npcaps) {
+        fprintf(stderr,
+                "vrsim: --pcap %s=...: the machine file has no [[link]] (a NIC's own "
+                "capture is its pcap property)\n",
+                pcaps[0].link);
+        return 2;
+    }
     struct vs_machine_desc *desc = malloc(sizeof *desc);
     if (!desc)
         return 1;

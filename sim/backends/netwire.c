@@ -128,8 +128,13 @@ static void enqueue(struct vs_netwire *w, uint64_t when, const uint8_t *frame, s
         w->overrun++;
         return;
     }
-    /* times only grow (one latency after a monotonic clock), so the tail is the latest */
-    struct vs_netwire_frame *f = &w->q[(w->q_head + w->q_count) % VS_NETWIRE_QUEUE];
+    /* in time order: a link's reordering and jitter may put a frame before queued ones */
+    uint32_t at = w->q_count;
+    while (at > 0 && w->q[(w->q_head + at - 1) % VS_NETWIRE_QUEUE].when > when) {
+        w->q[(w->q_head + at) % VS_NETWIRE_QUEUE] = w->q[(w->q_head + at - 1) % VS_NETWIRE_QUEUE];
+        at--;
+    }
+    struct vs_netwire_frame *f = &w->q[(w->q_head + at) % VS_NETWIRE_QUEUE];
     f->when = when;
     f->len = (uint16_t)len;
     memcpy(f->data, frame, len);
@@ -405,6 +410,9 @@ static int wire_transmit(void *ctx, uint64_t now, const uint8_t *frame, size_t l
             enqueue(w, now + w->latency, reply, rlen);
         }
         break;
+    case VS_NETWIRE_LINK:
+        w->link_tx(w->link_ctx, now, frame, len);
+        break;
     case VS_NETWIRE_NONE:
         break;
     }
@@ -469,6 +477,23 @@ int vs_netwire_open(struct vs_netwire *w, const char *kind, const char *pcap_pat
     if (pcap_path && *pcap_path)
         return pcap_open(w, pcap_path, err, errlen);
     return 0;
+}
+
+void vs_netwire_capture(struct vs_netwire *w, uint64_t when, const uint8_t *frame, size_t len)
+{
+    pcap_record(w, when, frame, len);
+}
+
+void vs_netwire_attach(struct vs_netwire *w, vs_netwire_link_fn tx, void *ctx)
+{
+    w->kind = VS_NETWIRE_LINK;
+    w->link_tx = tx;
+    w->link_ctx = ctx;
+}
+
+void vs_netwire_inject(struct vs_netwire *w, uint64_t when, const uint8_t *frame, size_t len)
+{
+    enqueue(w, when, frame, len);
 }
 
 void vs_netwire_close(struct vs_netwire *w)

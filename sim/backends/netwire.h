@@ -25,6 +25,12 @@
  * Frames on their way to the NIC wait in a bounded queue (VS_NETWIRE_QUEUE frames, in time
  * order); a frame that does not fit is dropped and counted, like a switch port's overrun.
  *
+ *   link       (not a machine-file value: set by the multi-node runner, sim/core/nodes.c, for a
+ *              NIC a [[link]] joins) every transmitted frame goes to the link's transmit hook
+ *              (vs_netwire_attach); frames from the link come in through vs_netwire_inject at
+ *              their arrival time. The capture is then the link's, not the wire's (pcap_fd -1);
+ *              bad_every works as above, behind the link's capture point.
+ *
  * Capture (pcap): every frame the NIC transmits, at its virtual transmit time, and every frame
  * delivered to the NIC, at its virtual delivery time (before the NIC accepts or refuses it),
  * one record each, in time order. Format: pcap with nanosecond timestamps (magic 0xa1b23c4d),
@@ -42,7 +48,7 @@
 
 #include "hw-models/virtio/virtio_net.h"
 
-#define VS_NETWIRE_QUEUE 64u
+#define VS_NETWIRE_QUEUE 128u
 #define VS_NETWIRE_PEER_IP 0x0a000202u /* 10.0.2.2 */
 #define VS_NETWIRE_DHCP_IP 0x0a00020fu /* 10.0.2.15: what the DHCP server hands out */
 #define VS_NETWIRE_PEER_MAC                                                                        \
@@ -50,7 +56,15 @@
         0x52, 0x55, 0x0a, 0x00, 0x02, 0x02                                                         \
     }
 
-enum vs_netwire_kind { VS_NETWIRE_NONE, VS_NETWIRE_LOOPBACK, VS_NETWIRE_RESPONDER };
+enum vs_netwire_kind {
+    VS_NETWIRE_NONE,
+    VS_NETWIRE_LOOPBACK,
+    VS_NETWIRE_RESPONDER,
+    VS_NETWIRE_LINK
+};
+
+/* A linked wire's transmit hook: a frame the NIC sent at now (the runner's link end ctx). */
+typedef void (*vs_netwire_link_fn)(void *ctx, uint64_t now, const uint8_t *frame, size_t len);
 enum vs_netwire_bad {
     VS_NETWIRE_BAD_TRUNCATED,
     VS_NETWIRE_BAD_OVERSIZED,
@@ -72,6 +86,8 @@ struct vs_netwire {
     int pcap_fd;      /* -1: no capture */
     struct vs_netwire_frame q[VS_NETWIRE_QUEUE];
     uint32_t q_head, q_count;
+    vs_netwire_link_fn link_tx; /* VS_NETWIRE_LINK: where transmitted frames go */
+    void *link_ctx;
     uint64_t bad_every; /* 0: an honest wire */
     uint64_t since_bad;
     unsigned bad_next; /* enum vs_netwire_bad */
@@ -86,6 +102,14 @@ struct vs_netwire {
 int vs_netwire_open(struct vs_netwire *w, const char *kind, const char *pcap_path,
                     uint64_t latency_ns, char *err, size_t errlen);
 void vs_netwire_close(struct vs_netwire *w);
+/* Plug the wire into a link: it becomes VS_NETWIRE_LINK, its frames go to tx(ctx, ...). */
+void vs_netwire_attach(struct vs_netwire *w, vs_netwire_link_fn tx, void *ctx);
+/* A frame from the link arrives at the NIC at virtual time when (kept in time order among the
+ * queued frames, after those of the same time); a full queue or a frame of impossible length
+ * drops it (counted as overrun). */
+void vs_netwire_inject(struct vs_netwire *w, uint64_t when, const uint8_t *frame, size_t len);
+/* One pcap record of frame at when, if the wire has a capture file (a link's capture). */
+void vs_netwire_capture(struct vs_netwire *w, uint64_t when, const uint8_t *frame, size_t len);
 /* The ops table whose ctx is a struct vs_netwire. */
 const struct virtio_net_backend_ops *vs_netwire_backend(void);
 /* When the next frame reaches the NIC, UINT64_MAX if none is on its way. */

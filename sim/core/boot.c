@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -58,6 +59,158 @@ int vs_machine_load_bootfs(struct vk_machine *m, const char *path, char *err, si
     m->bootfs = v;
     m->bootfs_len = done;
     return 0;
+}
+
+/* ---- a boot image with host files laid over it (multi-node machine files: files = {...}) ---- */
+
+struct ov_entry {
+    const char *name; /* without the leading '/' */
+    size_t name_len;
+    uint32_t mode;
+    const void *data;
+    uint64_t len;
+};
+
+static int ov_cmp(const void *a, const void *b)
+{
+    const struct ov_entry *x = a, *y = b;
+    return vl_bootfs_name_cmp(x->name, x->name_len, y->name, y->name_len);
+}
+
+static int read_host_file(const char *path, void **out, size_t *len, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st)) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -EIO;
+    }
+    size_t n = (size_t)st.st_size, done = 0;
+    char *buf = malloc(n ? n : 1);
+    if (!buf) {
+        close(fd);
+        snprintf(err, errlen, "%s: out of memory", path);
+        return -ENOMEM;
+    }
+    while (done < n) {
+        ssize_t r = read(fd, buf + done, n - done);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        done += (size_t)r;
+    }
+    close(fd);
+    if (done != n) {
+        free(buf);
+        snprintf(err, errlen, "%s: short read", path);
+        return -EIO;
+    }
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+int vs_machine_load_bootfs_overlay(struct vk_machine *m, const char *path,
+                                   const struct vs_node_file *files, uint32_t nfiles, char *err,
+                                   size_t errlen)
+{
+    if (!nfiles)
+        return vs_machine_load_bootfs(m, path, err, errlen);
+    void *base = NULL, *data[VS_NODE_FILES_MAX] = {0};
+    size_t base_len = 0, data_len[VS_NODE_FILES_MAX] = {0};
+    struct ov_entry *ents = NULL;
+    struct vl_bootfs fs;
+    int rc = read_host_file(path, &base, &base_len, err, errlen);
+    if (rc)
+        return rc;
+    if (vl_bootfs_open(&fs, base, base_len)) {
+        snprintf(err, errlen, "%s: not a valid boot image", path);
+        rc = -EINVAL;
+        goto out;
+    }
+    ents = calloc((size_t)fs.count + nfiles, sizeof *ents);
+    if (!ents) {
+        rc = -ENOMEM;
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < fs.count; i++) {
+        struct vl_bootfs_file f;
+        if (vl_bootfs_entry(&fs, i, &f))
+            continue;
+        ents[n++] = (struct ov_entry){f.name, f.name_len, f.mode, f.data, f.size};
+    }
+    for (uint32_t j = 0; j < nfiles && j < VS_NODE_FILES_MAX; j++) {
+        const char *g = files[j].guest;
+        while (*g == '/')
+            g++;
+        if (!vl_bootfs_name_ok(g, strlen(g))) {
+            snprintf(err, errlen, "'%s' is not a path a boot image can hold", files[j].guest);
+            rc = -EINVAL;
+            goto out;
+        }
+        if ((rc = read_host_file(files[j].host, &data[j], &data_len[j], err, errlen)))
+            goto out;
+        struct ov_entry e = {g, strlen(g), 0644, data[j], data_len[j]};
+        uint32_t k;
+        for (k = 0; k < n; k++)
+            if (!ov_cmp(&ents[k], &e))
+                break;
+        if (k < n) {
+            e.mode = ents[k].mode; /* a replaced file keeps its mode */
+            ents[k] = e;
+        } else {
+            ents[n++] = e;
+        }
+    }
+    qsort(ents, n, sizeof *ents, ov_cmp);
+    /* layout as mkbootfs's: header, entries, names, then every file's data page-aligned */
+    uint64_t names_at = VL_BOOTFS_HEADER_SIZE + (uint64_t)n * VL_BOOTFS_ENTRY_SIZE, at = names_at;
+    for (uint32_t k = 0; k < n; k++)
+        at += ents[k].name_len + 1;
+    uint64_t data_at = (at + VL_BOOTFS_ALIGN - 1) & ~(uint64_t)(VL_BOOTFS_ALIGN - 1),
+             size = data_at;
+    for (uint32_t k = 0; k < n; k++)
+        size += (ents[k].len + VL_BOOTFS_ALIGN - 1) & ~(uint64_t)(VL_BOOTFS_ALIGN - 1);
+    struct vk_vmo *v = vk_vmo_create_kernel(&m->k, size, 1);
+    if (!v) {
+        snprintf(err, errlen, "%s with its files: too large for a boot image", path);
+        rc = -ENOMEM;
+        goto out;
+    }
+    uint8_t *img = (uint8_t *)(uintptr_t)v->addr;
+    memset(img, 0, (size_t)size);
+    vl_bootfs_encode_header(img, n, size);
+    uint64_t name_off = names_at, off = data_at;
+    for (uint32_t k = 0; k < n; k++) {
+        vl_bootfs_encode_entry(img + VL_BOOTFS_HEADER_SIZE + (uint64_t)k * VL_BOOTFS_ENTRY_SIZE,
+                               name_off, (uint32_t)ents[k].name_len, ents[k].mode, off,
+                               ents[k].len);
+        memcpy(img + name_off, ents[k].name, ents[k].name_len);
+        name_off += ents[k].name_len + 1;
+        memcpy(img + off, ents[k].data, (size_t)ents[k].len);
+        off += (ents[k].len + VL_BOOTFS_ALIGN - 1) & ~(uint64_t)(VL_BOOTFS_ALIGN - 1);
+    }
+    if (vl_bootfs_open(&fs, img, (size_t)size)) { /* our own invariant: the reader's view */
+        snprintf(err, errlen, "%s with its files: the image built is not valid", path);
+        vk_object_unref(&m->k, &v->o);
+        rc = -EINVAL;
+        goto out;
+    }
+    vk_plat_pages_protect(&m->k, v->addr, v->size, 0);
+    m->bootfs = v;
+    m->bootfs_len = (size_t)size;
+    rc = 0;
+out:
+    for (uint32_t j = 0; j < VS_NODE_FILES_MAX; j++)
+        free(data[j]);
+    free(ents);
+    free(base);
+    return rc;
 }
 
 int vs_machine_spawn(struct vk_machine *m, const char *path, const char *const *argv, size_t argc,

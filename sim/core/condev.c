@@ -14,19 +14,49 @@
 #include "os/kernel/platform.h"
 #include "sim/core/machine.h"
 
-long vk_plat_console_write(struct vk_kernel *k, int err_stream, const void *buf, size_t len)
+static size_t write_some(int fd, const char *buf, size_t len)
 {
-    struct vk_machine *m = k->platform;
-    int fd = err_stream ? m->con.err_fd : m->con.out_fd;
     size_t done = 0;
     while (done < len) {
-        ssize_t w = write(fd, (const char *)buf + done, len - done);
+        ssize_t w = write(fd, buf + done, len - done);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
             break;
         done += (size_t)w;
     }
+    return done;
+}
+
+/* A node's output but the first node's: "[name] " before every line (nodes.h). */
+static size_t write_prefixed(struct vk_machine *m, int fd, int *midline, const char *buf,
+                             size_t len)
+{
+    size_t done = 0, plen = strlen(m->con.prefix);
+    while (done < len) {
+        if (!*midline && write_some(fd, m->con.prefix, plen) != plen)
+            break;
+        const char *nl = memchr(buf + done, '\n', len - done);
+        size_t n = nl ? (size_t)(nl - (buf + done)) + 1 : len - done;
+        size_t w = write_some(fd, buf + done, n);
+        done += w;
+        *midline = w == 0 || buf[done - 1] != '\n';
+        if (w != n)
+            break;
+    }
+    return done;
+}
+
+long vk_plat_console_write(struct vk_kernel *k, int err_stream, const void *buf, size_t len)
+{
+    struct vk_machine *m = k->platform;
+    int fd = err_stream ? m->con.err_fd : m->con.out_fd;
+    size_t done;
+    if (m->con.prefix[0])
+        done =
+            write_prefixed(m, fd, err_stream ? &m->con.err_midline : &m->con.out_midline, buf, len);
+    else
+        done = write_some(fd, buf, len);
     if (!done)
         return len ? -VK_EIO : 0;
     if (err_stream)

@@ -40,6 +40,12 @@ static void hw_rearm(struct vs_hw *hw)
     (void)vk_kernel_timer_add(hw->k, &hw->timer, next);
 }
 
+void vs_hw_rearm(struct vs_hw *hw)
+{
+    if (!hw->qt)
+        hw_rearm(hw);
+}
+
 static void hw_advance(struct vs_hw *hw)
 {
     vs_pcibus_advance(&hw->bus, hw->k->now);

@@ -64,6 +64,9 @@ struct vs_hw {
  * negative errno with err saying why (the machine file's position when the file is at fault). */
 int vs_hw_create(struct vs_hw **out, struct vk_kernel *k, const struct vs_machine_desc *d,
                  char *err, size_t errlen);
+/* Re-arm the models' timer after their pending work changed from outside a kernel call or
+ * access (a frame from another node's link reached a NIC: sim/core/nodes.c). */
+void vs_hw_rearm(struct vs_hw *hw);
 /* After every kernel object that could hold a mapping is gone. NULL is fine. */
 void vs_hw_destroy(struct vs_hw *hw);
 

@@ -458,51 +458,52 @@ static int cmp_slot(const void *a, const void *b)
     return (x->dev * 8 + x->fn) - (y->dev * 8 + y->fn);
 }
 
-static int parse_root(struct mf_ctx *c, const struct vl_toml_value *root, struct vs_machine_desc *d)
+/* One key of a machine (the file's top level, or a [[node]] table): 1 handled, 0 not a machine
+ * key, or a negative errno. */
+static int parse_machine_key(struct mf_ctx *c, const char *key, const struct vl_toml_value *v,
+                             struct vs_machine_desc *d, int *have_memory)
 {
-    int rc, have_memory = 0;
-    for (size_t i = 0; i < vl_toml_table_len(root); i++) {
-        const char *key;
-        size_t klen;
-        const struct vl_toml_value *v = vl_toml_table_at(root, i, &key, &klen);
-        if (strlen(key) != klen) {
-            return fail_at(c, v, "unknown key (with a NUL character)");
-        } else if (!strcmp(key, "name")) {
-            const char *s;
-            if ((rc = get_string(c, v, "name", &s)))
+    int rc;
+    if (!strcmp(key, "name")) {
+        const char *s;
+        if ((rc = get_string(c, v, "name", &s)))
+            return rc;
+        if (!is_word(s))
+            return fail_at(c, v, "name must be 1..63 of [A-Za-z0-9_.-], not '%s'", s);
+        snprintf(d->name, sizeof d->name, "%s", s);
+    } else if (!strcmp(key, "memory")) {
+        if ((rc = parse_memory(c, v, &d->memory)))
+            return rc;
+        *have_memory = 1;
+    } else if (!strcmp(key, "pci")) {
+        if (vl_toml_type_of(v) != VL_TOML_ARRAY)
+            return fail_at(c, v, "'pci' must be an array of tables ([[pci]]), not %s",
+                           vl_toml_type_name(vl_toml_type_of(v)));
+        size_t n = vl_toml_array_len(v);
+        for (size_t j = 0; j < n; j++) {
+            const struct vl_toml_value *t = vl_toml_array_at(v, j);
+            if (d->npci == VS_MACH_PCI_MAX)
+                return fail_at(c, t, "too many pci devices (at most %u)", VS_MACH_PCI_MAX);
+            struct vs_mach_pci *e = &d->pci[d->npci];
+            if ((rc = parse_pci(c, t, e)))
                 return rc;
-            if (!is_word(s))
-                return fail_at(c, v, "name must be 1..63 of [A-Za-z0-9_.-], not '%s'", s);
-            snprintf(d->name, sizeof d->name, "%s", s);
-        } else if (!strcmp(key, "memory")) {
-            if ((rc = parse_memory(c, v, &d->memory)))
-                return rc;
-            have_memory = 1;
-        } else if (!strcmp(key, "pci")) {
-            if (vl_toml_type_of(v) != VL_TOML_ARRAY)
-                return fail_at(c, v, "'pci' must be an array of tables ([[pci]]), not %s",
-                               vl_toml_type_name(vl_toml_type_of(v)));
-            size_t n = vl_toml_array_len(v);
-            for (size_t j = 0; j < n; j++) {
-                const struct vl_toml_value *t = vl_toml_array_at(v, j);
-                if (d->npci == VS_MACH_PCI_MAX)
-                    return fail_at(c, t, "too many pci devices (at most %u)", VS_MACH_PCI_MAX);
-                struct vs_mach_pci *e = &d->pci[d->npci];
-                if ((rc = parse_pci(c, t, e)))
-                    return rc;
-                for (uint32_t k = 0; k < d->npci; k++)
-                    if (d->pci[k].dev == e->dev && d->pci[k].fn == e->fn)
-                        return fail_at(c, vl_toml_table_get(t, "slot"),
-                                       "slot %02x.%x is used twice (first at line %u)", e->dev,
-                                       e->fn, d->pci[k].line);
-                d->npci++;
-            }
-        } else {
-            return fail_at(c, v, "unknown key '%.64s' (a machine has: name, memory, [[pci]])", key);
+            for (uint32_t k = 0; k < d->npci; k++)
+                if (d->pci[k].dev == e->dev && d->pci[k].fn == e->fn)
+                    return fail_at(c, vl_toml_table_get(t, "slot"),
+                                   "slot %02x.%x is used twice (first at line %u)", e->dev, e->fn,
+                                   d->pci[k].line);
+            d->npci++;
         }
+    } else {
+        return 0;
     }
-    if (!have_memory)
-        return fail_at(c, NULL, "the machine has no 'memory' (like memory = \"2G\")");
+    return 1;
+}
+
+/* What holds for a whole machine once its keys are read: function 0 beside every function,
+ * then the slots in order. */
+static int finish_machine(struct mf_ctx *c, struct vs_machine_desc *d)
+{
     /* enumeration probes function 0 first: a function without it would never be found */
     for (uint32_t k = 0; k < d->npci; k++) {
         const struct vs_mach_pci *e = &d->pci[k];
@@ -523,6 +524,30 @@ static int parse_root(struct mf_ctx *c, const struct vl_toml_value *root, struct
     }
     qsort(d->pci, d->npci, sizeof d->pci[0], cmp_slot);
     return 0;
+}
+
+static int parse_root(struct mf_ctx *c, const struct vl_toml_value *root, struct vs_machine_desc *d)
+{
+    int rc, have_memory = 0;
+    for (size_t i = 0; i < vl_toml_table_len(root); i++) {
+        const char *key;
+        size_t klen;
+        const struct vl_toml_value *v = vl_toml_table_at(root, i, &key, &klen);
+        if (strlen(key) != klen)
+            return fail_at(c, v, "unknown key (with a NUL character)");
+        if ((rc = parse_machine_key(c, key, v, d, &have_memory)) < 0)
+            return rc;
+        if (!rc && (!strcmp(key, "node") || !strcmp(key, "link")))
+            return fail_at(c, v,
+                           "[[%s]] makes a file of several nodes: vrsim run and vrsim machine "
+                           "read it, not this command",
+                           key);
+        if (!rc)
+            return fail_at(c, v, "unknown key '%.64s' (a machine has: name, memory, [[pci]])", key);
+    }
+    if (!have_memory)
+        return fail_at(c, NULL, "the machine has no 'memory' (like memory = \"2G\")");
+    return finish_machine(c, d);
 }
 
 int vs_machfile_parse(const char *text, size_t len, const char *file, struct vs_machine_desc *d,
@@ -637,5 +662,439 @@ void vs_machfile_print(const struct vs_machine_desc *d, FILE *f)
                 fprintf(f, " %s=%s", pd->name, p->str);
         }
         fputc('\n', f);
+    }
+}
+
+/* ---- several nodes: [[node]] and [[link]] ---- */
+
+static int get_word(struct mf_ctx *c, const struct vl_toml_value *v, const char *key, char *out,
+                    size_t outlen)
+{
+    const char *s;
+    int rc = get_string(c, v, key, &s);
+    if (rc)
+        return rc;
+    if (!is_word(s))
+        return fail_at(c, v, "'%s' must be 1..63 of [A-Za-z0-9_.-], not '%s'", key, s);
+    snprintf(out, outlen, "%s", s);
+    return 0;
+}
+
+static int get_path(struct mf_ctx *c, const struct vl_toml_value *v, const char *key, char *out,
+                    size_t outlen)
+{
+    const char *s;
+    int rc = get_string(c, v, key, &s);
+    if (rc)
+        return rc;
+    if (!*s)
+        return fail_at(c, v, "'%s' is an empty path", key);
+    if (snprintf(out, outlen, "%s%s", s[0] == '/' ? "" : c->dir, s) >= (int)outlen)
+        return fail_at(c, v, "'%s': the path is too long", key);
+    return 0;
+}
+
+static int get_uint(struct mf_ctx *c, const struct vl_toml_value *v, const char *key, uint64_t lo,
+                    uint64_t hi, uint64_t *out)
+{
+    int64_t i;
+    if (vl_toml_int(v, &i))
+        return fail_at(c, v, "'%s' must be an integer, not %s", key,
+                       vl_toml_type_name(vl_toml_type_of(v)));
+    if (i < 0 || (uint64_t)i < lo || (uint64_t)i > hi)
+        return fail_at(c, v, "'%s' must be in %llu..%llu, not %lld", key, (unsigned long long)lo,
+                       (unsigned long long)hi, (long long)i);
+    *out = (uint64_t)i;
+    return 0;
+}
+
+static int get_rate(struct mf_ctx *c, const struct vl_toml_value *v, const char *key, double *out)
+{
+    double f;
+    int64_t i;
+    if (vl_toml_type_of(v) == VL_TOML_INTEGER && !vl_toml_int(v, &i))
+        f = (double)i;
+    else if (vl_toml_float(v, &f))
+        return fail_at(c, v, "'%s' must be a number in [0, 1], not %s", key,
+                       vl_toml_type_name(vl_toml_type_of(v)));
+    if (!(f >= 0.0 && f <= 1.0))
+        return fail_at(c, v, "'%s' is a rate: it must be in [0, 1], not %g", key, f);
+    *out = f;
+    return 0;
+}
+
+static int parse_node(struct mf_ctx *c, const struct vl_toml_value *t, struct vs_node_desc *n)
+{
+    int rc, have_memory = 0, have_name = 0;
+    memset(n, 0, sizeof *n);
+    vl_toml_pos(t, &n->line, &n->col);
+    snprintf(n->m.file, sizeof n->m.file, "%s", c->file);
+    if (vl_toml_type_of(t) != VL_TOML_TABLE)
+        return fail_at(c, t, "each 'node' entry must be a table ([[node]]), not %s",
+                       vl_toml_type_name(vl_toml_type_of(t)));
+    for (size_t i = 0; i < vl_toml_table_len(t); i++) {
+        const char *key;
+        size_t klen;
+        const struct vl_toml_value *v = vl_toml_table_at(t, i, &key, &klen);
+        if (strlen(key) != klen)
+            return fail_at(c, v, "unknown key (with a NUL character)");
+        have_name |= !strcmp(key, "name");
+        if ((rc = parse_machine_key(c, key, v, &n->m, &have_memory)) < 0)
+            return rc;
+        if (rc)
+            continue;
+        if (!strcmp(key, "image")) {
+            if ((rc = get_path(c, v, "image", n->image, sizeof n->image)))
+                return rc;
+        } else if (!strcmp(key, "argv")) {
+            if (vl_toml_type_of(v) != VL_TOML_ARRAY)
+                return fail_at(c, v, "'argv' must be an array of strings, not %s",
+                               vl_toml_type_name(vl_toml_type_of(v)));
+            size_t na = vl_toml_array_len(v);
+            if (na == 0 || na > VS_NODE_ARGV_MAX)
+                return fail_at(c, v, "'argv' must hold 1..%u strings (the program first)",
+                               VS_NODE_ARGV_MAX);
+            for (size_t j = 0; j < na; j++) {
+                const char *s;
+                if ((rc = get_string(c, vl_toml_array_at(v, j), "argv", &s)))
+                    return rc;
+                snprintf(n->argv[j], sizeof n->argv[j], "%s", s);
+            }
+            if (n->argv[0][0] != '/')
+                return fail_at(c, v,
+                               "argv's program must be a path in the image, like "
+                               "\"/bin/hello\", not '%s'",
+                               n->argv[0]);
+            n->argc = (uint32_t)na;
+        } else if (!strcmp(key, "files")) {
+            if (vl_toml_type_of(v) != VL_TOML_TABLE)
+                return fail_at(c, v,
+                               "'files' must be a table of \"/path/in/image\" = \"host "
+                               "file\", not %s",
+                               vl_toml_type_name(vl_toml_type_of(v)));
+            for (size_t j = 0; j < vl_toml_table_len(v); j++) {
+                const char *g;
+                size_t glen;
+                const struct vl_toml_value *h = vl_toml_table_at(v, j, &g, &glen);
+                if (n->nfiles == VS_NODE_FILES_MAX)
+                    return fail_at(c, h, "too many files (at most %u)", VS_NODE_FILES_MAX);
+                if (strlen(g) != glen || g[0] != '/' || glen < 2 || glen >= VS_MACH_STR_MAX)
+                    return fail_at(c, h,
+                                   "a file's name must be an absolute path in the image, "
+                                   "like \"/etc/net.toml\", not '%.64s'",
+                                   g);
+                struct vs_node_file *f = &n->files[n->nfiles++];
+                snprintf(f->guest, sizeof f->guest, "%s", g);
+                if ((rc = get_path(c, h, "files", f->host, sizeof f->host)))
+                    return rc;
+            }
+        } else {
+            return fail_at(c, v,
+                           "unknown key '%.64s' (a node has: name, memory, image, argv, files, "
+                           "[[node.pci]])",
+                           key);
+        }
+    }
+    if (!have_name)
+        return fail_at(c, t, "this node has no 'name' (like name = \"a\")");
+    if (!have_memory)
+        n->m.memory = VS_MACH_MEMORY_DEFAULT;
+    return finish_machine(c, &n->m);
+}
+
+/* "node.netN": the node's index and N, or the responder. */
+static int parse_end(struct mf_ctx *c, const struct vl_toml_value *v, const struct vs_net_desc *nd,
+                     struct vs_link_end_desc *e)
+{
+    const char *s;
+    int rc = get_string(c, v, "ends", &s);
+    if (rc)
+        return rc;
+    if (!strcmp(s, "responder")) {
+        e->node = VS_LINK_RESPONDER;
+        e->nic = 0;
+        return 0;
+    }
+    const char *dot = strrchr(s, '.');
+    char *end;
+    if (!dot || strncmp(dot, ".net", 4) || dot[4] < '0' || dot[4] > '9')
+        return fail_at(c, v,
+                       "a link end is \"NODE.netN\" (NODE's Nth virtio-net, from 0) or "
+                       "\"responder\", not '%s'",
+                       s);
+    unsigned long nic = strtoul(dot + 4, &end, 10);
+    if (*end || nic >= VS_MACH_PCI_MAX)
+        return fail_at(c, v, "'%s': no such NIC number", s);
+    for (uint32_t i = 0; i < nd->nnodes; i++) {
+        const struct vs_node_desc *n = &nd->node[i];
+        if (strlen(n->m.name) != (size_t)(dot - s) || strncmp(n->m.name, s, (size_t)(dot - s)))
+            continue;
+        uint32_t have = 0;
+        for (uint32_t k = 0; k < n->m.npci; k++)
+            have += !strcmp(n->m.pci[k].model->name, "virtio-net");
+        if (nic >= have)
+            return fail_at(c, v, "'%s': node %s has %u virtio-net NIC%s", s, n->m.name, have,
+                           have == 1 ? "" : "s");
+        e->node = i;
+        e->nic = (uint32_t)nic;
+        return 0;
+    }
+    return fail_at(c, v, "'%s': unknown node '%.*s'", s, (int)(dot - s), s);
+}
+
+/* The machine-file entry of node n's nic-th virtio-net (its wire property: index 0). */
+static const struct vs_mach_pci *node_nic(const struct vs_node_desc *n, uint32_t nic)
+{
+    for (uint32_t k = 0; k < n->m.npci; k++)
+        if (!strcmp(n->m.pci[k].model->name, "virtio-net") && nic-- == 0)
+            return &n->m.pci[k];
+    return NULL;
+}
+
+static int parse_link(struct mf_ctx *c, const struct vl_toml_value *t, struct vs_net_desc *nd,
+                      uint32_t index)
+{
+    struct vs_link_desc *l = &nd->link[index];
+    int rc, have_ends = 0;
+    memset(l, 0, sizeof *l);
+    vl_toml_pos(t, &l->line, &l->col);
+    snprintf(l->name, sizeof l->name, "link%u", index);
+    l->latency_ns = 100000;
+    l->queue = 64;
+    if (vl_toml_type_of(t) != VL_TOML_TABLE)
+        return fail_at(c, t, "each 'link' entry must be a table ([[link]]), not %s",
+                       vl_toml_type_name(vl_toml_type_of(t)));
+    for (size_t i = 0; i < vl_toml_table_len(t); i++) {
+        const char *key;
+        size_t klen;
+        const struct vl_toml_value *v = vl_toml_table_at(t, i, &key, &klen);
+        uint64_t u;
+        rc = 0;
+        if (strlen(key) != klen) {
+            return fail_at(c, v, "unknown key (with a NUL character)");
+        } else if (!strcmp(key, "name")) {
+            rc = get_word(c, v, "name", l->name, sizeof l->name);
+        } else if (!strcmp(key, "ends")) {
+            if (vl_toml_type_of(v) != VL_TOML_ARRAY || vl_toml_array_len(v) != 2)
+                return fail_at(c, v, "'ends' must be two strings, like [\"a.net0\", \"b.net0\"]");
+            for (size_t j = 0; j < 2 && !rc; j++)
+                rc = parse_end(c, vl_toml_array_at(v, j), nd, &l->end[j]);
+            if (!rc && l->end[0].node == VS_LINK_RESPONDER && l->end[1].node == VS_LINK_RESPONDER)
+                return fail_at(c, v, "a link joins at least one node's NIC, not two responders");
+            have_ends = 1;
+        } else if (!strcmp(key, "latency_ns")) {
+            rc = get_uint(c, v, key, 1, 1000000000000ull, &l->latency_ns);
+        } else if (!strcmp(key, "bandwidth_bps")) {
+            rc = get_uint(c, v, key, 0, 1000000000000ull, &l->bandwidth_bps);
+        } else if (!strcmp(key, "jitter_ns")) {
+            rc = get_uint(c, v, key, 0, 1000000000000ull, &l->jitter_ns);
+        } else if (!strcmp(key, "reorder_ns")) {
+            rc = get_uint(c, v, key, 0, 1000000000000ull, &l->reorder_ns);
+        } else if (!strcmp(key, "queue")) {
+            if (!(rc = get_uint(c, v, key, 1, VS_NODE_LINK_QUEUE_MAX, &u)))
+                l->queue = (uint32_t)u;
+        } else if (!strcmp(key, "bad_every")) {
+            rc = get_uint(c, v, key, 0, 1000000, &l->bad_every);
+        } else if (!strcmp(key, "loss")) {
+            rc = get_rate(c, v, key, &l->loss);
+        } else if (!strcmp(key, "duplicate")) {
+            rc = get_rate(c, v, key, &l->duplicate);
+        } else if (!strcmp(key, "reorder")) {
+            rc = get_rate(c, v, key, &l->reorder);
+        } else if (!strcmp(key, "pcap")) {
+            rc = get_path(c, v, key, l->pcap, sizeof l->pcap);
+        } else {
+            return fail_at(c, v,
+                           "unknown key '%.64s' (a link has: name, ends, latency_ns, "
+                           "bandwidth_bps, loss, duplicate, reorder, reorder_ns, jitter_ns, "
+                           "queue, bad_every, pcap)",
+                           key);
+        }
+        if (rc)
+            return rc;
+    }
+    if (!have_ends)
+        return fail_at(c, t, "this link has no 'ends' (like ends = [\"a.net0\", \"b.net0\"])");
+    /* each NIC on one link at most, and only a NIC with no wire of its own */
+    const struct vl_toml_value *ends = vl_toml_table_get(t, "ends");
+    for (uint32_t j = 0; j < 2; j++) {
+        const struct vs_link_end_desc *e = &l->end[j];
+        if (e->node == VS_LINK_RESPONDER)
+            continue;
+        const struct vs_node_desc *n = &nd->node[e->node];
+        const struct vs_mach_pci *p = node_nic(n, e->nic);
+        if (p && p->props[0].set && strcmp(p->props[0].str, "none"))
+            return fail_at(c, vl_toml_array_at(ends, j),
+                           "%s.net%u has wire = \"%s\" (line %u): a linked NIC's wire is the "
+                           "link",
+                           n->m.name, e->nic, p->props[0].str, p->line);
+        if (j == 1 && l->end[0].node == e->node && l->end[0].nic == e->nic)
+            return fail_at(c, vl_toml_array_at(ends, j), "%s.net%u is linked to itself", n->m.name,
+                           e->nic);
+        for (uint32_t k = 0; k < index; k++)
+            for (uint32_t x = 0; x < 2; x++)
+                if (nd->link[k].end[x].node == e->node && nd->link[k].end[x].nic == e->nic)
+                    return fail_at(c, vl_toml_array_at(ends, j),
+                                   "%s.net%u is linked twice (first by link %s at line %u)",
+                                   n->m.name, e->nic, nd->link[k].name, nd->link[k].line);
+    }
+    for (uint32_t k = 0; k < index; k++)
+        if (!strcmp(nd->link[k].name, l->name))
+            return fail_at(c, vl_toml_table_get(t, "name"),
+                           "link name '%s' is used twice (first at line %u)", l->name,
+                           nd->link[k].line);
+    return 0;
+}
+
+static int parse_nodes(struct mf_ctx *c, const struct vl_toml_value *root, struct vs_net_desc *nd)
+{
+    int rc;
+    const struct vl_toml_value *nodes = NULL, *links = NULL;
+    for (size_t i = 0; i < vl_toml_table_len(root); i++) {
+        const char *key;
+        size_t klen;
+        const struct vl_toml_value *v = vl_toml_table_at(root, i, &key, &klen);
+        if (strlen(key) != klen) {
+            return fail_at(c, v, "unknown key (with a NUL character)");
+        } else if (!strcmp(key, "name")) {
+            if ((rc = get_word(c, v, "name", nd->name, sizeof nd->name)))
+                return rc;
+        } else if (!strcmp(key, "node")) {
+            nodes = v;
+        } else if (!strcmp(key, "link")) {
+            links = v;
+        } else {
+            return fail_at(c, v,
+                           "unknown key '%.64s' (a file with [[node]] tables has: name, "
+                           "[[node]], [[link]]; memory and [[node.pci]] go in each node)",
+                           key);
+        }
+    }
+    if (vl_toml_type_of(nodes) != VL_TOML_ARRAY)
+        return fail_at(c, nodes, "'node' must be an array of tables ([[node]])");
+    if (vl_toml_array_len(nodes) == 0 || vl_toml_array_len(nodes) > VS_NODES_MAX)
+        return fail_at(c, nodes, "a file has 1..%u nodes", VS_NODES_MAX);
+    for (size_t j = 0; j < vl_toml_array_len(nodes); j++) {
+        const struct vl_toml_value *t = vl_toml_array_at(nodes, j);
+        struct vs_node_desc *n = &nd->node[nd->nnodes];
+        if ((rc = parse_node(c, t, n)))
+            return rc;
+        if (!strcmp(n->m.name, "responder"))
+            return fail_at(c, vl_toml_table_get(t, "name"),
+                           "'responder' names the wire's responder: not a node name");
+        for (uint32_t k = 0; k < nd->nnodes; k++)
+            if (!strcmp(nd->node[k].m.name, n->m.name))
+                return fail_at(c, vl_toml_table_get(t, "name"),
+                               "node name '%s' is used twice (first at line %u)", n->m.name,
+                               nd->node[k].line);
+        nd->nnodes++;
+    }
+    if (links) {
+        if (vl_toml_type_of(links) != VL_TOML_ARRAY)
+            return fail_at(c, links, "'link' must be an array of tables ([[link]])");
+        if (vl_toml_array_len(links) > VS_LINKS_MAX)
+            return fail_at(c, links, "too many links (at most %u)", VS_LINKS_MAX);
+        for (size_t j = 0; j < vl_toml_array_len(links); j++) {
+            if ((rc = parse_link(c, vl_toml_array_at(links, j), nd, nd->nlinks)))
+                return rc;
+            nd->nlinks++;
+        }
+    }
+    return 0;
+}
+
+int vs_netfile_parse(const char *text, size_t len, const char *file, struct vs_net_desc *nd,
+                     char *err, size_t errlen)
+{
+    struct mf_ctx c = {.file = file ? file : "<machine>", .err = err, .errlen = errlen};
+    if (errlen)
+        err[0] = 0;
+    const char *slash = file ? strrchr(file, '/') : NULL;
+    if (slash && (size_t)(slash - file) + 2 <= sizeof c.dir) {
+        memcpy(c.dir, file, (size_t)(slash - file) + 1);
+        c.dir[slash - file + 1] = 0;
+    }
+    memset(nd, 0, sizeof *nd);
+    snprintf(nd->file, sizeof nd->file, "%s", c.file);
+    struct vl_toml_value *root = NULL;
+    struct vl_toml_error te;
+    int rc = vl_toml_parse(text, len, &root, &te);
+    if (rc) {
+        if (errlen)
+            snprintf(err, errlen, "%s:%u:%u: %s", c.file, te.line, te.col, te.msg);
+        return rc;
+    }
+    if (vl_toml_table_get(root, "node")) {
+        rc = parse_nodes(&c, root, nd);
+        if (!rc && !nd->name[0])
+            snprintf(nd->name, sizeof nd->name, "unnamed");
+    }
+    vl_toml_free(root);
+    if (rc) {
+        memset(nd, 0, sizeof *nd);
+        snprintf(nd->file, sizeof nd->file, "%s", c.file);
+    }
+    return rc;
+}
+
+int vs_netfile_load(const char *path, struct vs_net_desc *nd, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        int rc = -errno;
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return rc;
+    }
+    char *buf = malloc(1u << 20);
+    size_t len = buf ? fread(buf, 1, 1u << 20, f) : 0;
+    int rc;
+    if (!buf) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        rc = -VK_ENOMEM;
+    } else if (ferror(f)) {
+        snprintf(err, errlen, "%s: read error", path);
+        rc = -VK_EIO;
+    } else if (len == 1u << 20) {
+        snprintf(err, errlen, "%s: too large for a machine file (over 1 MiB)", path);
+        rc = -VK_EFBIG;
+    } else {
+        rc = vs_netfile_parse(buf, len, path, nd, err, errlen);
+    }
+    free(buf);
+    fclose(f);
+    return rc;
+}
+
+void vs_netfile_print(const struct vs_net_desc *nd, FILE *f)
+{
+    fprintf(f, "nodes %s: %u\n", nd->name, nd->nnodes);
+    for (uint32_t i = 0; i < nd->nnodes; i++) {
+        const struct vs_node_desc *n = &nd->node[i];
+        fprintf(f, "node %s image=%s argv=", n->m.name, n->image[0] ? n->image : "(run's)");
+        if (!n->argc)
+            fprintf(f, "(run's)");
+        for (uint32_t j = 0; j < n->argc; j++)
+            fprintf(f, "%s%s", j ? "," : "", n->argv[j]);
+        for (uint32_t j = 0; j < n->nfiles; j++)
+            fprintf(f, " file %s=%s", n->files[j].guest, n->files[j].host);
+        fputc('\n', f);
+        vs_machfile_print(&n->m, f);
+    }
+    for (uint32_t i = 0; i < nd->nlinks; i++) {
+        const struct vs_link_desc *l = &nd->link[i];
+        fprintf(f, "link %s", l->name);
+        for (uint32_t j = 0; j < 2; j++) {
+            if (l->end[j].node == VS_LINK_RESPONDER)
+                fprintf(f, " responder");
+            else
+                fprintf(f, " %s.net%u", nd->node[l->end[j].node].m.name, l->end[j].nic);
+        }
+        fprintf(f,
+                " latency_ns=%llu bandwidth_bps=%llu loss=%g duplicate=%g reorder=%g "
+                "reorder_ns=%llu jitter_ns=%llu queue=%u bad_every=%llu pcap=%s\n",
+                (unsigned long long)l->latency_ns, (unsigned long long)l->bandwidth_bps, l->loss,
+                l->duplicate, l->reorder, (unsigned long long)l->reorder_ns,
+                (unsigned long long)l->jitter_ns, l->queue, (unsigned long long)l->bad_every,
+                l->pcap[0] ? l->pcap : "(none)");
     }
 }

@@ -125,6 +125,92 @@ struct vs_machine_desc {
     struct vs_mach_pci pci[VS_MACH_PCI_MAX]; /* sorted by slot */
 };
 
+/*
+ * Several nodes in one file (one vrsim runs them all, sim/core/nodes.h): a file with [[node]]
+ * tables. Its top level then holds only name, [[node]] and [[link]]:
+ *
+ *   [[node]]                  # 1..VS_NODES_MAX; the first is the run's main node
+ *   name = "a"                # required, 1..63 of [A-Za-z0-9_.-], unique, not "responder"
+ *   memory = "1G"             # as a machine's (default 2G)
+ *   image = "a.bootfs"        # its boot image (default: the one vrsim run names)
+ *   argv = ["/test/sleepy", "60000"]   # its console program (default: the command line's
+ *                             # program for the first node, init's console program for others)
+ *   files = { "/etc/net.toml" = "a-net.toml" }  # host files laid over the node's boot image
+ *                             # (replaced or added), at most VS_NODE_FILES_MAX
+ *   [[node.pci]]              # its devices, as a machine's [[pci]]; its virtio-net NICs are
+ *   slot = "07.0"             # NODE.net0, NODE.net1... in slot order
+ *   model = "virtio-net"
+ *   mac = "52:54:00:00:00:0a"
+ *
+ *   [[link]]                  # 0..VS_LINKS_MAX
+ *   name = "ab"               # for --pcap NAME=FILE (default "linkN", N its index from 0)
+ *   ends = ["a.net0", "b.net0"]  # two NICs (each on one link at most, with no wire of its
+ *                             # own), or a NIC and "responder" (netwire's ARP/ICMP/DHCP peer)
+ *   latency_ns = 100000       # 1..10^12 (default 100000)
+ *   bandwidth_bps = 0         # 0..10^12 bits/s, 0: unlimited (default)
+ *   loss = 0.0                # rates in [0, 1]: loss, duplicate, reorder (default 0)
+ *   reorder_ns = 0            # a reordered frame's extra delay (0: latency_ns)
+ *   jitter_ns = 0             # extra delay uniform in [0, jitter_ns]
+ *   queue = 64                # frames waiting to be serialised, 1..256
+ *   bad_every = 0             # a bad frame before every Nth delivered (behind the capture)
+ *   pcap = "ab.pcap"          # capture of the link (--pcap NAME=FILE overrides)
+ * The link model is sim/backends/netlink.h. Errors as above (unknown node, NIC linked twice, a
+ * rate outside [0, 1], ... at the offending value).
+ */
+#define VS_NODES_MAX 8u
+#define VS_LINKS_MAX 16u
+#define VS_NODE_ARGV_MAX 16u
+#define VS_NODE_FILES_MAX 8u
+#define VS_NODE_LINK_QUEUE_MAX 256u
+#define VS_LINK_RESPONDER UINT32_MAX
+
+struct vs_node_file {
+    char guest[VS_MACH_STR_MAX]; /* absolute path in the image */
+    char host[VS_MACH_PATH_MAX]; /* resolved */
+};
+
+struct vs_node_desc {
+    struct vs_machine_desc m;     /* its name is the node's */
+    char image[VS_MACH_PATH_MAX]; /* "": the run's image */
+    uint32_t argc;                /* 0: the default program */
+    char argv[VS_NODE_ARGV_MAX][VS_MACH_STR_MAX];
+    uint32_t nfiles;
+    struct vs_node_file files[VS_NODE_FILES_MAX];
+    uint32_t line, col;
+};
+
+struct vs_link_end_desc {
+    uint32_t node; /* index into nodes, or VS_LINK_RESPONDER */
+    uint32_t nic;  /* N of netN */
+};
+
+struct vs_link_desc {
+    char name[VS_MACH_NAME_MAX];
+    struct vs_link_end_desc end[2];
+    uint64_t latency_ns, bandwidth_bps, jitter_ns, reorder_ns, bad_every;
+    double loss, duplicate, reorder;
+    uint32_t queue;
+    char pcap[VS_MACH_PATH_MAX]; /* "": none */
+    uint32_t line, col;
+};
+
+struct vs_net_desc {
+    char name[VS_MACH_NAME_MAX];
+    char file[VS_MACH_STR_MAX];
+    uint32_t nnodes; /* 0: the file has no [[node]]: a plain machine file */
+    uint32_t nlinks;
+    struct vs_node_desc node[VS_NODES_MAX];
+    struct vs_link_desc link[VS_LINKS_MAX];
+};
+
+/* Parse a file with [[node]] tables into nd (0); a file without them gives 0 with
+ * nd->nnodes 0 (read it with vs_machfile_parse). Errors as vs_machfile_parse's. */
+int vs_netfile_parse(const char *text, size_t len, const char *file, struct vs_net_desc *nd,
+                     char *err, size_t errlen);
+int vs_netfile_load(const char *path, struct vs_net_desc *nd, char *err, size_t errlen);
+/* `vrsim machine` for a file of nodes: each node as vs_machfile_print, then the links. */
+void vs_netfile_print(const struct vs_net_desc *nd, FILE *f);
+
 /* The description of a machine without a file: VS_MACH_MEMORY_DEFAULT, no devices. */
 void vs_machfile_default(struct vs_machine_desc *d);
 

@@ -131,7 +131,7 @@ void vk_plat_report_exit(struct vk_kernel *k, struct vk_process *p)
         return;
     char why[200];
     vs_exit_describe(&p->exit, why, sizeof why);
-    dprintf(m->con.err_fd, "vrsim: pid %u (%s) %s\n", p->pid, p->name, why);
+    dprintf(m->con.err_fd, "%svrsim: pid %u (%s) %s\n", m->con.prefix, p->pid, p->name, why);
 }
 
 void vk_plat_process_exited(struct vk_kernel *k, struct vk_process *p)
@@ -232,6 +232,7 @@ int vs_machine_create(struct vk_machine **out, const struct vs_options *opt)
     m->opt.desc = NULL; /* the caller's copy need not outlive the machine */
     m->arena.quota = m->desc.memory;
     m->kcall_cost_ns = opt->kcall_cost_ns ? opt->kcall_cost_ns : 100;
+    m->horizon = VK_DEADLINE_NEVER;
     if ((rc = vs_kstack_pool_init(&m->kstacks)))
         goto fail_arena;
     if ((rc = vs_trace_init(&m->trace, 1u << 16, opt->keep_trace)))
@@ -315,7 +316,7 @@ void vs_machine_stop_now(struct vk_machine *m, const char *why)
     if (m->stop)
         return;
     if (!m->opt.quiet)
-        dprintf(m->con.err_fd, "vrsim: %s: stopping\n", why);
+        dprintf(m->con.err_fd, "%svrsim: %s: stopping\n", m->con.prefix, why);
     m->stop = 1;
     shutdown_all(m);
     if (m->k.cur)
@@ -351,42 +352,59 @@ static int input_wait(struct vk_machine *m, uint64_t until)
     return rc;
 }
 
-int vs_machine_run(struct vk_machine *m)
+#ifdef VS_ASAN
+/* The idle loop's stack, for the fiber annotations of switches back to it: the host thread's
+ * stack, found once (pthread_getattr_np reads /proc/self/maps for the main thread, and a
+ * multi-node run enters the idle loop once per lockstep step). */
+static void note_idle_stack(struct vk_machine *m)
+{
+    pthread_attr_t a;
+    void *lo;
+    size_t sz;
+    if (m->idle_stack)
+        return;
+    if (!pthread_getattr_np(pthread_self(), &a)) {
+        pthread_attr_getstack(&a, &lo, &sz);
+        pthread_attr_destroy(&a);
+        m->idle_stack = lo;
+        m->idle_stack_size = sz;
+    }
+}
+#endif
+
+static void begin_shutdown(struct vk_machine *m)
+{
+    if (m->on_stop)
+        m->on_stop(m);
+    m->shutting_down = 1;
+    m->horizon = VK_DEADLINE_NEVER; /* the way out is not held at a horizon */
+    shutdown_all(m);
+}
+
+int vs_machine_run_until(struct vk_machine *m, uint64_t horizon)
 {
     struct vk_kernel *k = &m->k;
-    int shutting_down = 0;
 #ifdef VS_ASAN
-    m->idle_stack = NULL;
-    m->idle_stack_size = 0;
-    {
-        pthread_attr_t a;
-        void *lo;
-        size_t sz;
-        if (!pthread_getattr_np(pthread_self(), &a)) {
-            pthread_attr_getstack(&a, &lo, &sz);
-            pthread_attr_destroy(&a);
-            m->idle_stack = lo;
-            m->idle_stack_size = sz;
-        }
-    }
+    note_idle_stack(m);
 #endif
-    if (m->opt.watchdog_ms)
-        vs_watchdog_start(m->opt.watchdog_ms);
+    m->horizon = m->shutting_down ? VK_DEADLINE_NEVER : horizon;
     for (;;) {
         vk_kernel_reap(k);
-        if (m->stop && !shutting_down) {
-            if (m->on_stop)
-                m->on_stop(m);
-            shutting_down = 1;
-            shutdown_all(m);
+        if (m->stop && !m->shutting_down)
+            begin_shutdown(m);
+        if (m->at_horizon) { /* a thread stopped at the horizon (switch.c): runnable still */
+            m->at_horizon = 0;
+            return VS_RUN_HORIZON;
         }
         struct vk_thread *t = vk_pick_next(k);
         if (t) {
             vk_switch_to(k, NULL, t, 0);
             continue;
         }
-        if (shutting_down)
-            break;
+        if (m->shutting_down) {
+            vk_kernel_reap(k);
+            return VS_RUN_DONE;
+        }
         uint64_t next = vk_kernel_next_timer(k);
         if (m->con.want && !m->con.eof) {
             if (input_wait(m, next))
@@ -394,21 +412,36 @@ int vs_machine_run(struct vk_machine *m)
         } else if (next != VK_DEADLINE_NEVER && m->opt.pace == VS_PACE_WALL) {
             input_wait(m, next);
         }
+        if (horizon != VK_DEADLINE_NEVER && next > horizon) {
+            if (k->now < horizon) /* nothing happens here before the horizon */
+                k->now = horizon;
+            return VS_RUN_IDLE;
+        }
         if (vk_kernel_fire_timers(k))
             continue;
         if (m->con.want && !m->con.eof)
             continue;
         if (k->live_procs && !m->opt.quiet)
             dprintf(m->con.err_fd,
-                    "vrsim: every thread is blocked and nothing can wake one: stopping\n");
+                    "%svrsim: every thread is blocked and nothing can wake one: stopping\n",
+                    m->con.prefix);
         m->stop = 1;
-        if (m->on_stop)
-            m->on_stop(m);
-        shutting_down = 1;
-        shutdown_all(m);
+        begin_shutdown(m);
     }
-    vk_kernel_reap(k);
+}
+
+int vs_machine_exit_status(const struct vk_machine *m)
+{
+    return m->console_done ? m->console_exit_status : (m->console_proc ? 1 : 0);
+}
+
+int vs_machine_run(struct vk_machine *m)
+{
+    if (m->opt.watchdog_ms)
+        vs_watchdog_start(m->opt.watchdog_ms);
+    m->shutting_down = 0; /* a run after a run (tests) shuts down again what it started */
+    vs_machine_run_until(m, VK_DEADLINE_NEVER);
     if (m->opt.watchdog_ms)
         vs_watchdog_stop();
-    return m->console_done ? m->console_exit_status : (m->console_proc ? 1 : 0);
+    return vs_machine_exit_status(m);
 }

@@ -86,9 +86,11 @@ struct vs_console {
     int tty;        /* the console is a terminal: the kernel's line discipline runs */
     int raw_active; /* the host terminal is in raw mode (restored at close and on signals) */
     int eof;
-    int escape_pending;           /* Ctrl-A seen, the next byte says what to do */
-    int err_midline;              /* guests left stderr without a final newline */
-    struct termios saved_termios; /* the terminal's settings before raw mode */
+    int escape_pending;                /* Ctrl-A seen, the next byte says what to do */
+    int err_midline;                   /* guests left stderr without a final newline */
+    int out_midline;                   /* guests left stdout without a final newline */
+    char prefix[VS_MACH_NAME_MAX + 4]; /* "[b] " before each line of a node but the first */
+    struct termios saved_termios;      /* the terminal's settings before raw mode */
     char *buf;
     size_t len, cap;
     uint32_t want;
@@ -115,6 +117,12 @@ struct vk_machine {
     int console_exit_status;
     int console_done;
     int stop;
+    int shutting_down;
+    /* Multi-node lockstep (sim/core/nodes.c): no kernel call starts that would take virtual
+     * time past horizon (the thread is stopped there, runnable, and at_horizon set); the idle
+     * loop fires no timer beyond it. VK_DEADLINE_NEVER: no bound (one machine). */
+    uint64_t horizon;
+    int at_horizon;
     struct vs_machine_desc desc; /* memory and PCI slots (from --machine, or the default) */
     struct vs_hw *hw;            /* the PCI bus, IOMMU and models built from desc (hw.h) */
     /* Stop points for the inspector and the debugger (sim/inspect, sim/gdb), NULL: none.
@@ -165,12 +173,25 @@ int vs_machine_create(struct vk_machine **out, const struct vs_options *opt);
 void vs_machine_destroy(struct vk_machine *m);
 /* Load a boot image (bootfs file) into a read-only memory object. */
 int vs_machine_load_bootfs(struct vk_machine *m, const char *path, char *err, size_t errlen);
+/* The same with host files laid over the image (replaced or added; a multi-node machine
+ * file's files = {...}): the image is rebuilt in memory, the file on disk is not touched. */
+int vs_machine_load_bootfs_overlay(struct vk_machine *m, const char *path,
+                                   const struct vs_node_file *files, uint32_t nfiles, char *err,
+                                   size_t errlen);
 /* Spawn a program from the boot image as a child of the machine, with the console, the
  * boot image and a spawn right. If console is set, its exit stops the machine. */
 int vs_machine_spawn(struct vk_machine *m, const char *path, const char *const *argv, size_t argc,
                      int console, struct vk_process **out, char *err, size_t errlen);
 /* Run until the console program exits (then shut down) or nothing can run any more. */
 int vs_machine_run(struct vk_machine *m);
+/* Run up to virtual time horizon (VK_DEADLINE_NEVER: to the end) and say why it returned:
+ * DONE the machine has shut down (every process gone); IDLE every thread waits and nothing is
+ * due up to the horizon (virtual time is then the horizon); HORIZON a thread is runnable but
+ * its next kernel call would pass the horizon. The host's watchdog is the caller's. */
+enum { VS_RUN_HORIZON, VS_RUN_IDLE, VS_RUN_DONE };
+int vs_machine_run_until(struct vk_machine *m, uint64_t horizon);
+/* vrsim's exit status for the machine: its console program's, 1 if it never ended. */
+int vs_machine_exit_status(const struct vk_machine *m);
 /* Stop the machine from inside a kernel call (a budget ran out): every process is killed, the
  * current thread ends on its way out of the call, and the idle loop shuts down. */
 void vs_machine_stop_now(struct vk_machine *m, const char *why);

@@ -623,6 +623,17 @@ void *vs_pcibus_model_state(const struct vs_pcibus *b, uint32_t bdf)
     return f ? f->state : NULL;
 }
 
+struct vs_netwire *vs_pcibus_netwire(struct vs_pcibus *b, uint32_t n)
+{
+    for (uint32_t i = 0; i < b->nfn; i++) {
+        if (strcmp(b->fn[i].model->name, "virtio-net"))
+            continue;
+        if (n-- == 0)
+            return &((struct vnet_model *)b->fn[i].state)->wire;
+    }
+    return NULL;
+}
+
 /* Two SplitMix64 rounds: a tag keeps the streams apart from anything else seeded with the
  * run's seed (the kernel's vl_prng_seed(seed)), the bdf apart from each other. */
 uint64_t vs_pcibus_stream_seed(uint64_t run_seed, uint32_t bdf)

@@ -118,6 +118,11 @@ const char *vs_pcibus_model_name(const struct vs_pcibus *b, uint32_t bdf);
 /* The model's state (e.g. struct edu *) of the function at bdf, NULL if absent or the bridge. */
 void *vs_pcibus_model_state(const struct vs_pcibus *b, uint32_t bdf);
 
+/* The wire (sim/backends/netwire) of the bus's nth virtio-net NIC in slot order (the node's
+ * "netN" in a multi-node machine file), NULL if there are not that many. */
+struct vs_netwire;
+struct vs_netwire *vs_pcibus_netwire(struct vs_pcibus *b, uint32_t n);
+
 /* Give every model that takes a seed its own stream, derived from the run's seed and the
  * function's bdf (vs_pcibus_stream_seed): one seed, the same bytes; another device added to
  * the machine does not move a model's stream; nothing shared with the kernel's PRNG. vrsim's

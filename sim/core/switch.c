@@ -15,6 +15,7 @@
 
 #include "os/kernel/platform.h"
 #include "sim/core/asan.h"
+#include "os/kernel/kernel_internal.h"
 #include "sim/core/machine.h"
 
 VS_HIDDEN struct vk_thread *vs_cur;
@@ -108,7 +109,6 @@ void vk_plat_switch(struct vk_kernel *k, struct vk_thread *from, struct vk_threa
 void vk_plat_kcall_enter(struct vk_kernel *k, struct vk_thread *t)
 {
     struct vk_machine *m = k->platform;
-    (void)t;
     if (__builtin_expect(m->on_until != NULL, 0) &&
         (vs_trace_count(&m->trace) >= m->until_events || k->now >= m->until_ns)) {
         void (*fn)(struct vk_machine *) = m->on_until;
@@ -117,6 +117,12 @@ void vk_plat_kcall_enter(struct vk_kernel *k, struct vk_thread *t)
     }
     if (__builtin_expect(m->opt.max_kcalls != 0, 0) && k->stats.kcalls > m->opt.max_kcalls)
         vs_machine_stop_now(m, "the kernel-call budget (--max-kcalls) is spent");
+    if (__builtin_expect(k->now + m->kcall_cost_ns > m->horizon, 0)) {
+        /* multi-node lockstep: wait, runnable, until the horizon has moved (nodes.c) */
+        m->at_horizon = 1;
+        vk_make_runnable(k, t);
+        vk_switch_to(k, t, NULL, 0);
+    }
     vk_kernel_charge(k, m->kcall_cost_ns);
     vk_preempt_chance(k, m->opt.chaos);
 }

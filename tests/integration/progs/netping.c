@@ -4,7 +4,8 @@
  * becomes an lwIP Ethernet interface with 10.0.2.15/24; the program pings the wire's responder
  * at 10.0.2.2 (sim/backends/netwire: it answers ARP and ICMP echo). ARP resolves first; each
  * echo reply is matched by id and sequence, and the round trip is printed in virtual time.
- *   netping [COUNT [SIZE]]   (default 3 pings of 56 bytes)
+ *   netping [COUNT [SIZE [LOCAL PEER]]]   (default 3 pings of 56 bytes, 10.0.2.15 -> 10.0.2.2;
+ *   LOCAL and PEER dotted quads, on one /24: two nodes on a link, tests/integration/net/wire.sh)
  * Output: "mac 52:54:00:12:34:56 link up", one "N bytes from 10.0.2.2: icmp_seq=S time=T us"
  * per reply, "sent S received R bad B corrupt C" (bad: wrong id or sequence; corrupt: a broken
  * ICMP checksum, dropped), the driver's counters; exit 0 when every ping was answered.
@@ -160,6 +161,10 @@ int main(int argc, char **argv)
     IP4_ADDR(&ip, 10, 0, 2, 15);
     IP4_ADDR(&mask, 255, 255, 255, 0);
     IP4_ADDR(&gw, 10, 0, 2, 2);
+    if (argc > 4 && (!ip4addr_aton(argv[3], &ip) || !ip4addr_aton(argv[4], &gw))) {
+        printf("netping: LOCAL and PEER are addresses like 10.0.0.2\n");
+        return 2;
+    }
     netif_add(&nif, &ip, &mask, &gw, NULL, nic_init, ethernet_input);
     netif_set_default(&nif);
     netif_set_up(&nif);
@@ -169,7 +174,7 @@ int main(int argc, char **argv)
     struct raw_pcb *pcb = raw_new(IP_PROTO_ICMP);
     raw_recv(pcb, on_icmp, &expect);
     ip_addr_t peer;
-    IP_ADDR4(&peer, 10, 0, 2, 2);
+    ip_addr_copy_from_ip4(peer, gw);
     for (unsigned seq = 1; seq <= count; seq++) {
         struct pbuf *p =
             pbuf_alloc(PBUF_IP, (u16_t)(sizeof(struct icmp_echo_hdr) + size), PBUF_RAM);

@@ -9,6 +9,9 @@
  * tokens spliced in) must never crash and always end either in a valid description (every
  * invariant re-checked) or in one clear message that starts with "file:LINE:COL: ". Each text is
  * handed over in a heap buffer of exactly its length, so ASan catches any over-read.
+ * Files of several nodes ([[node]], [[link]]): the repo's two-node example, the defaults, and
+ * every kind of error (unknown node, NIC linked twice or to itself, rates outside [0, 1], ...)
+ * with its exact position and message.
  */
 #include <check.h>
 #include <stdint.h>
@@ -545,6 +548,155 @@ START_TEST(mutations)
 }
 END_TEST
 
+/* ---- files of several nodes ---- */
+
+#define NODE_A "[[node]]\nname = \"a\"\n[[node.pci]]\nslot = \"07.0\"\nmodel = \"virtio-net\"\n"
+#define NODE_B "[[node]]\nname = \"b\"\n[[node.pci]]\nslot = \"07.0\"\nmodel = \"virtio-net\"\n"
+
+static struct vs_net_desc *nd;
+
+static int parse_nodes(const char *text)
+{
+    size_t n = strlen(text);
+    char *buf = malloc(n ? n : 1);
+    ck_assert_ptr_nonnull(buf);
+    memcpy(buf, text, n);
+    if (!nd)
+        nd = calloc(1, sizeof *nd);
+    ck_assert_ptr_nonnull(nd);
+    int rc = vs_netfile_parse(buf, n, "dir/n.toml", nd, err, sizeof err);
+    free(buf);
+    return rc;
+}
+
+START_TEST(nodes_example)
+{
+    char path[] = MACHINES_DIR "/two-node.toml";
+    nd = calloc(1, sizeof *nd);
+    ck_assert_ptr_nonnull(nd);
+    ck_assert_int_eq(vs_netfile_load(path, nd, err, sizeof err), 0);
+    ck_assert_str_eq(nd->name, "two-node");
+    ck_assert_uint_eq(nd->nnodes, 2);
+    ck_assert_str_eq(nd->node[0].m.name, "b");
+    ck_assert_uint_eq(nd->node[0].argc, 5);
+    ck_assert_str_eq(nd->node[0].argv[3], "10.0.0.2");
+    ck_assert_str_eq(nd->node[1].m.name, "a");
+    ck_assert_uint_eq(nd->node[1].m.memory, 1ull << 30);
+    ck_assert_uint_eq(nd->node[1].nfiles, 2);
+    ck_assert_str_eq(nd->node[1].files[1].guest, "/etc/net.toml");
+    ck_assert_str_eq(nd->node[1].files[1].host, MACHINES_DIR "/two-node/a-net.toml");
+    ck_assert_uint_eq(nd->nlinks, 1);
+    ck_assert_str_eq(nd->link[0].name, "ab");
+    ck_assert_uint_eq(nd->link[0].end[0].node, 0);
+    ck_assert_uint_eq(nd->link[0].end[1].node, 1);
+    ck_assert_uint_eq(nd->link[0].latency_ns, 1000000);
+    /* a plain machine file has no nodes: the single-machine parser reads it */
+    char def[] = MACHINES_DIR "/default.toml";
+    ck_assert_int_eq(vs_netfile_load(def, nd, err, sizeof err), 0);
+    ck_assert_uint_eq(nd->nnodes, 0);
+    free(nd);
+    nd = NULL;
+}
+END_TEST
+
+START_TEST(nodes_defaults)
+{
+    ck_assert_int_eq(parse_nodes(NODE_A NODE_B
+                                 "[[link]]\nends = [\"a.net0\", \"b.net0\"]\n"
+                                 "[[link]]\nends = [\"responder\", \"nobody.net0\"]\n"),
+                     -VK_EINVAL);
+    ck_assert_int_eq(parse_nodes(NODE_A
+                                 "[[node.pci]]\nslot = \"08.0\"\nmodel = \"virtio-net\"\n" NODE_B
+                                 "[[link]]\nends = [\"a.net0\", \"b.net0\"]\nloss = 0.25\n"
+                                 "[[link]]\nends = [\"responder\", \"a.net1\"]\nloss = 1\n"
+                                 "pcap = \"x.pcap\"\n"),
+                     0);
+    ck_assert_uint_eq(nd->nnodes, 2);
+    ck_assert_uint_eq(nd->node[0].m.memory, VS_MACH_MEMORY_DEFAULT);
+    ck_assert_uint_eq(nd->node[0].argc, 0);
+    ck_assert_str_eq(nd->link[0].name, "link0");
+    ck_assert_str_eq(nd->link[1].name, "link1");
+    ck_assert_uint_eq(nd->link[0].latency_ns, 100000);
+    ck_assert_uint_eq(nd->link[0].queue, 64);
+    ck_assert(nd->link[0].loss == 0.25);
+    ck_assert(nd->link[1].loss == 1.0);
+    ck_assert_uint_eq(nd->link[1].end[0].node, VS_LINK_RESPONDER);
+    ck_assert_uint_eq(nd->link[1].end[1].node, 0);
+    ck_assert_uint_eq(nd->link[1].end[1].nic, 1);
+    ck_assert_str_eq(nd->link[1].pcap, "dir/x.pcap");
+    free(nd);
+    nd = NULL;
+}
+END_TEST
+
+static const struct {
+    const char *text, *msg;
+} bad_nodes[] = {
+    {NODE_A NODE_B "[[link]]\nends = [\"a.net0\", \"c.net0\"]\n",
+     "dir/n.toml:12:19: 'c.net0': unknown node 'c'"},
+    {NODE_A NODE_B "[[link]]\nends = [\"a.net0\", \"b.net0\"]\n[[link]]\nends = [\"responder\", "
+                   "\"a.net0\"]\n",
+     "dir/n.toml:14:22: a.net0 is linked twice (first by link link0 at line 11)"},
+    {NODE_A NODE_B "[[link]]\nends = [\"a.net0\", \"b.net0\"]\nloss = 1.5\n",
+     "dir/n.toml:13:8: 'loss' is a rate: it must be in [0, 1], not 1.5"},
+    {NODE_A NODE_B "[[link]]\nends = [\"a.net0\", \"b.net0\"]\nduplicate = -0.5\n",
+     "dir/n.toml:13:13: 'duplicate' is a rate: it must be in [0, 1], not -0.5"},
+    {NODE_A NODE_B "[[link]]\nends = [\"a.net0\", \"b.net0\"]\nreorder = \"some\"\n",
+     "dir/n.toml:13:11: 'reorder' must be a number in [0, 1], not string"},
+    {NODE_A NODE_B "[[link]]\nends = [\"a.net0\", \"a.net0\"]\n",
+     "dir/n.toml:12:19: a.net0 is linked to itself"},
+    {NODE_A NODE_B "[[link]]\nends = [\"a.net2\", \"b.net0\"]\n",
+     "dir/n.toml:12:9: 'a.net2': node a has 1 virtio-net NIC"},
+    {NODE_A NODE_B "[[link]]\nends = [\"a\", \"b.net0\"]\n",
+     "dir/n.toml:12:9: a link end is \"NODE.netN\" (NODE's Nth virtio-net, from 0) or "
+     "\"responder\", not 'a'"},
+    {NODE_A NODE_B "[[link]]\nends = [\"responder\", \"responder\"]\n",
+     "dir/n.toml:12:8: a link joins at least one node's NIC, not two responders"},
+    {NODE_A NODE_B "[[link]]\nends = [\"a.net0\"]\n",
+     "dir/n.toml:12:8: 'ends' must be two strings, like [\"a.net0\", \"b.net0\"]"},
+    {NODE_A NODE_B "[[link]]\nlatency_ns = 5\n",
+     "dir/n.toml:11:1: this link has no 'ends' (like ends = [\"a.net0\", \"b.net0\"])"},
+    {NODE_A NODE_B "[[link]]\nends = [\"a.net0\", \"b.net0\"]\nlatency_ns = 0\n",
+     "dir/n.toml:13:14: 'latency_ns' must be in 1..1000000000000, not 0"},
+    {NODE_A NODE_B "[[link]]\nends = [\"a.net0\", \"b.net0\"]\nqueue = 1000\n",
+     "dir/n.toml:13:9: 'queue' must be in 1..256, not 1000"},
+    {NODE_A NODE_B "[[link]]\nends = [\"a.net0\", \"b.net0\"]\nspeed = 1\n",
+     "dir/n.toml:13:9: unknown key 'speed' (a link has: name, ends, latency_ns, bandwidth_bps, "
+     "loss, duplicate, reorder, reorder_ns, jitter_ns, queue, bad_every, pcap)"},
+    {"[[node]]\nname = \"a\"\n[[node.pci]]\nslot = \"07.0\"\nmodel = \"virtio-net\"\nwire = "
+     "\"loopback\"\n" NODE_B "[[link]]\nends = [\"a.net0\", \"b.net0\"]\n",
+     "dir/n.toml:13:9: a.net0 has wire = \"loopback\" (line 3): a linked NIC's wire is the link"},
+    {NODE_A NODE_A, "dir/n.toml:7:8: node name 'a' is used twice (first at line 1)"},
+    {"[[node]]\nname = \"responder\"\n",
+     "dir/n.toml:2:8: 'responder' names the wire's responder: not a node name"},
+    {"[[node]]\nmemory = \"1G\"\n", "dir/n.toml:1:1: this node has no 'name' (like name = \"a\")"},
+    {"memory = \"1G\"\n[[node]]\nname = \"a\"\n",
+     "dir/n.toml:1:10: unknown key 'memory' (a file with [[node]] tables has: name, [[node]], "
+     "[[link]]; memory and [[node.pci]] go in each node)"},
+    {"[[node]]\nname = \"a\"\nargv = []\n",
+     "dir/n.toml:3:8: 'argv' must hold 1..16 strings (the program first)"},
+    {"[[node]]\nname = \"a\"\nargv = [\"sleepy\"]\n",
+     "dir/n.toml:3:8: argv's program must be a path in the image, like \"/bin/hello\", not "
+     "'sleepy'"},
+    {"[[node]]\nname = \"a\"\nfiles = { \"etc/x\" = \"x\" }\n",
+     "dir/n.toml:3:21: a file's name must be an absolute path in the image, like "
+     "\"/etc/net.toml\", not 'etc/x'"},
+    {"[[node]]\nname = \"a\"\ncolour = 1\n",
+     "dir/n.toml:3:10: unknown key 'colour' (a node has: name, memory, image, argv, files, "
+     "[[node.pci]])"},
+    {"node = 1\n", "dir/n.toml:1:8: 'node' must be an array of tables ([[node]])"},
+};
+
+START_TEST(node_errors)
+{
+    ck_assert_int_eq(parse_nodes(bad_nodes[_i].text), -VK_EINVAL);
+    ck_assert_str_eq(err, bad_nodes[_i].msg);
+    ck_assert_uint_eq(nd->nnodes, 0); /* nothing half-parsed is handed out */
+    free(nd);
+    nd = NULL;
+}
+END_TEST
+
 Suite *machfile_suite(void);
 
 Suite *machfile_suite(void)
@@ -563,6 +715,9 @@ Suite *machfile_suite(void)
     tcase_add_test(tc, dump);
     tcase_add_test(tc, blk_properties);
     tcase_add_test(tc, mutations);
+    tcase_add_test(tc, nodes_example);
+    tcase_add_test(tc, nodes_defaults);
+    tcase_add_loop_test(tc, node_errors, 0, (int)(sizeof bad_nodes / sizeof bad_nodes[0]));
     suite_add_tcase(s, tc);
     return s;
 }
