@@ -81,6 +81,9 @@ static const char usage[] =
     "  --max-kcalls N    stop the machine after N kernel calls (a deterministic bound on a\n"
     "                    run whose programs never end: fuzzing, mutation tests)\n"
     "  --kcall-ns N      virtual nanoseconds charged per kernel call (default 100)\n"
+    "  --slice NS        a thread's time slice in virtual ns: one that makes kernel calls\n"
+    "                    for that long without blocking is preempted (default 1000000;\n"
+    "                    0: never)\n"
     "  --tty             the console is a terminal even when stdin is not one (tests that\n"
     "                    drive it through a pty or a pipe)\n"
     "  --no-init         run PROGRAM itself as the first process, without /sbin/init\n"
@@ -392,11 +395,18 @@ static int cmd_run(int argc, char **argv, struct vs_replay *rp)
                 return 2;
             }
             opt.kcall_cost_ns = v;
+        } else if (!strcmp(a, "--slice") && i + 1 < argc) {
+            if (parse_u64(argv[++i], &v)) {
+                fprintf(stderr, "vrsim: --slice needs a number of virtual ns\n");
+                return 2;
+            }
+            opt.slice_ns = v ? v : VS_SLICE_NEVER;
         } else if (!strcmp(a, "--no-init")) {
             no_init = 1;
         } else if (!strcmp(a, "--record") && i + 1 < argc && !rp) {
             record_path = argv[++i];
             opt.keep_trace = 1;
+            opt.hash_bootfs = 1;
         } else if (!strcmp(a, "--gdb") && i + 1 < argc) {
             gdb_where = argv[++i];
         } else if (!strcmp(a, "--inspect-on-crash")) {
@@ -430,6 +440,7 @@ static int cmd_run(int argc, char **argv, struct vs_replay *rp)
     }
     if (rp) {
         opt.keep_trace = 1; /* the verdict compares the whole trace with the recorded one */
+        opt.hash_bootfs = 1;
         opt.terminal = (int)rp->tty; /* the console as it was: a terminal or pipes */
     }
     char defimg[PATH_MAX + 32];
@@ -503,10 +514,9 @@ static int cmd_run(int argc, char **argv, struct vs_replay *rp)
         goto out;
     }
     if (record_path || rp) {
-        /* the image as loaded (no second read of the file) */
-        uint64_t ih = vs_hash_fast((const void *)(uintptr_t)m->bootfs->addr, m->bootfs_len);
+        uint64_t ih = m->bootfs_hash; /* hashed as it was read (opt.hash_bootfs) */
         uint64_t vh = 0, mh = machine_hash(&m->desc);
-        vs_hash_file("/proc/self/exe", &vh);
+        vs_self_hash(&vh);
         if (rp) {
             if (rp->image_hash != ih) {
                 fprintf(stderr,
@@ -603,7 +613,7 @@ static int cmd_run(int argc, char **argv, struct vs_replay *rp)
     vs_gdb_exited(gdb, status);
     if (recording && vs_record_finish(&rec, m, status))
         fprintf(stderr, "vrsim: --record: cannot write %s\n", record_path);
-    if (rp && !m->on_until && (rp->until_events != UINT64_MAX || rp->until_ns != UINT64_MAX))
+    if (rp && rp->until_hit)
         status = 0; /* stopped where asked: no verdict */
     else if (rp)
         status = vs_replay_verdict(rp, m, status, stderr);

@@ -477,6 +477,11 @@ uint64_t ddk_irq_count(const struct ddk_device *dev)
     return dev->irqs;
 }
 
+int ddk_doorbell(struct ddk_device *dev, uint32_t *out)
+{
+    return (int)vk_handle_dup(dev->irq, VK_RIGHT_SIGNAL | VK_RIGHT_TRANSFER, out);
+}
+
 /* ---- time, messages, the loop ---- */
 
 uint64_t ddk_now(void)
@@ -519,6 +524,23 @@ int ddk_reply(struct ddk_device *dev, struct ddk_msg *msg, long status)
         memcpy(m.data, msg->data, sizeof m.data);
     long rc = vk_reply(msg->token, &m);
     msg->token = 0;
+    return rc < 0 ? (int)rc : 0;
+}
+
+int ddk_reply_handles(struct ddk_device *dev, struct ddk_msg *msg, const uint32_t *handles,
+                      unsigned n)
+{
+    (void)dev;
+    struct vk_msg m;
+    if (n > VK_MSG_MAX_HANDLES)
+        return -VK_EINVAL;
+    memset(&m, 0, sizeof m);
+    memcpy(m.data, msg->data, sizeof m.data);
+    m.flags = n;
+    memcpy(m.handles, handles, n * sizeof *handles);
+    long rc = vk_reply(msg->token, &m);
+    if (rc != -VK_EINVAL && rc != -VK_EFAULT && rc != -VK_EBADH && rc != -VK_EPERM)
+        msg->token = 0;
     return rc < 0 ? (int)rc : 0;
 }
 

@@ -152,6 +152,11 @@ int ddk_irq_enable(struct ddk_device *dev, enum ddk_irq_kind kind, unsigned want
 long ddk_irq_wait(struct ddk_device *dev, uint64_t mask, uint64_t deadline);
 /* Interrupts delivered to the driver so far. */
 uint64_t ddk_irq_count(const struct ddk_device *dev);
+/* A handle (SIGNAL|TRANSFER) to the driver's notification for a peer (the netstack's frame
+ * ring, veridian/netdev.h) to wake the driver with: signalling bit v runs handle_interrupt(v)
+ * in the loop like an interrupt. The peer can signal any bit: a driver treats every vector as
+ * a hint to look at its rings and registers, never as proof that something happened. */
+int ddk_doorbell(struct ddk_device *dev, uint32_t *out);
 
 /* ---- time and the loop ---- */
 uint64_t ddk_now(void); /* virtual ns */
@@ -169,6 +174,12 @@ long ddk_msg_write(struct ddk_device *dev, const struct ddk_msg *msg, uint64_t o
                    size_t len);
 /* Reply once: status 0 sends msg->data as the result, a negative code sends that errno. */
 int ddk_reply(struct ddk_device *dev, struct ddk_msg *msg, long status);
+/* Reply with msg->data and n (<= VK_MSG_MAX_HANDLES) handles moved to the client (each needs
+ * TRANSFER). Refused for the message itself (-VK_EINVAL, -VK_EFAULT, -VK_EBADH, -VK_EPERM): the
+ * handles stay the driver's and the message may be answered again; the caller gone
+ * (-VK_ESRCH): the handles are closed. */
+int ddk_reply_handles(struct ddk_device *dev, struct ddk_msg *msg, const uint32_t *handles,
+                      unsigned n);
 
 /* A line on the driver's stderr (the console devmgr gave it), prefixed with the driver's
  * name. */

@@ -7,9 +7,10 @@
  * Protocol (veridian/devices.h, the vfs file protocol spoken directly with each client):
  *   VFS_OP_WRITE  up to HVC_CHUNK bytes of the send buffer go to the transmitq as one chain;
  *                 the reply (data[0] = count) comes when the device has taken them
- *   VFS_OP_READ   the bytes received so far, at most the length asked (data[0] = count); with
- *                 none the read waits (up to HVC_READERS of them, answered in arrival order)
- *                 until input arrives; a read of 0 answers 0 at once
+ *   VFS_OP_READ   what the line discipline gives, at most the length asked (data[0] = count);
+ *                 with nothing to give the read waits (up to HVC_READERS of them, answered in
+ *                 arrival order) until input arrives; a read of 0 answers 0 at once
+ *   VFS_OP_TTY    the terminal's controls (termios, foreground group, window size, isatty)
  *   HVC_OP_INFO   the terminal size (VIRTIO_CONSOLE_F_SIZE) and the driver's counters
  *   HVC_OP_CORRUPT  test only: garbage in the transmitq's used ring before the next completion,
  *                 or (HWRNG_CORRUPT_DESC) the next write's buffer made device-writable: the
@@ -36,6 +37,18 @@
  * restarts it. Input lost to garbage in the receiveq is never skipped silently: the reads
  * waiting then fail with EIO, or, when none waits, the read that reaches the gap in the input
  * ring does (once); the reads around it are unaffected, and so are reads across any other reset.
+ * The terminal: input goes from the ring through the line discipline (os/lib/ldisc, as the
+ * kernel's console) to the readers: as it arrives when the terminal echoes or makes signals
+ * (ECHO, ISIG), else when a read wants it (a quiet raw terminal keeps it in the ring, so a
+ * program that sets its modes first has them applied to all its input); echoes queue for the
+ * transmitq and go out before the next client write; client writes go through output processing.
+ * hvc0 starts raw (cfmakeraw's settings): a byte pipe for the programs that carry data over it, a
+ * terminal with ICANON, ECHO, ISIG once a program sets them. ^C, ^\ and ^Z signal the terminal's
+ * foreground group through the kernel's terminal object, which alone decides whom that may reach
+ * (the session that made hvc0 its controlling terminal by a read, a tcsetattr or a tcsetpgrp of its
+ * own: kcall.h "Terminals served by a process"), since the driver's uid may not signal its users.
+ * A window-size change (configuration interrupt) sends SIGWINCH the same way. Not done:
+ * SIGTTIN/SIGTTOU for background groups (the kernel's console has them).
  * Never: trust a length or index from the device (the library checks them, and a receive
  * length is bounded by the buffer); assert().
  */
@@ -44,9 +57,12 @@
 #include <string.h>
 
 #include "ddk.h"
+#include "os/lib/ldisc/vl_ldisc.h"
 #include "vdrv.h"
 #include "veridian/devices.h"
+#include "veridian/kcall.h"
 #include "veridian/vfs_proto.h"
+#include "veridian/vk.h"
 
 _Static_assert(HWRNG_CORRUPT_ID == VDRV_GARBAGE_ID && HWRNG_CORRUPT_LEN == VDRV_GARBAGE_LEN &&
                    HWRNG_CORRUPT_IDX == VDRV_GARBAGE_IDX,
@@ -64,6 +80,8 @@ _Static_assert(HWRNG_CORRUPT_ID == VDRV_GARBAGE_ID && HWRNG_CORRUPT_LEN == VDRV_
 #define HVC_VEC_CONFIG 0u
 #define HVC_VEC_RX 1u
 #define HVC_VEC_TX 2u
+#define HVC_ECHO_SIZE 1024u /* echoes waiting for the transmitq (more are dropped) */
+#define HVC_SIGWINCH 28u
 
 struct hvc {
     struct vdrv_dev vd;
@@ -78,16 +96,32 @@ struct hvc {
     bool gap;        /* input was lost (garbage in the receiveq) after gap_at bytes of in[] */
     uint32_t gap_at; /* ... the read that reaches it fails with EIO, once */
     struct ddk_msg readers[HVC_READERS];
+    uint64_t read_start[HVC_READERS]; /* when each read began (VTIME) */
     unsigned nreaders;
+    uint64_t read_wake; /* the first reader's VTIME timer (virtual ns), or never */
     bool tx_busy;
+    bool tx_echo; /* the transmit in flight is echoes: no client waits for it */
     struct ddk_msg tx_cur;
-    uint32_t tx_len;
+    uint32_t tx_len;  /* bytes of the chain in flight */
+    uint32_t tx_took; /* client bytes they stand for (output processing may add some) */
+    uint64_t tx_deadline;
+    bool recovering; /* no echo starts while the device is being reset */
+    /* the terminal: line discipline, its echoes, and the kernel's terminal object (whom ^C
+     * may signal: kcall.h "Terminals served by a process") */
+    struct ddk_device *dev;
+    struct vl_ldisc ld;
+    uint32_t term;
+    uint8_t echo[HVC_ECHO_SIZE];
+    uint32_t echo_len;
+    uint8_t wbuf[HVC_CHUNK];    /* a client's write before output processing */
+    uint8_t rbuf[VL_LDISC_BUF]; /* a read's bytes from the discipline */
     uint32_t corrupt;
     uint64_t failed, rx_bytes, tx_bytes;
 };
 
 static void read_size(struct hvc *h, uint64_t features)
 {
+    uint16_t oc = h->cols, orow = h->rows;
     h->cols = h->rows = 0;
     if (!(features & HVC_F_SIZE) || !h->vd.device.present || h->vd.device.len < 4)
         return;
@@ -97,6 +131,8 @@ static void read_size(struct hvc *h, uint64_t features)
         return; /* the reads were refused */
     h->cols = c;
     h->rows = r;
+    if ((oc || orow) && (c != oc || r != orow) && h->term)
+        vk_terminal_ctl(h->term, VK_TERM_SIGNAL, HVC_SIGWINCH, 0);
 }
 
 /* Keep receive buffers posted while the input ring could take all of them full. */
@@ -143,6 +179,53 @@ static int hvc_start(struct ddk_device *dev, struct hvc *h)
     return post_rx(dev, h);
 }
 
+static void recover(struct ddk_device *dev, struct hvc *h, const char *why, bool rx_lost);
+
+/* One deadline serves both timers: the transmit in flight, and the first read's VTIME. */
+static void arm_deadline(struct ddk_device *dev, struct hvc *h)
+{
+    uint64_t d = h->tx_busy ? h->tx_deadline : VK_DEADLINE_NEVER;
+    ddk_set_deadline(dev, h->read_wake < d ? h->read_wake : d);
+}
+
+/* Put len bytes of txbuf in the transmitq as one chain; messages wait until it completes. */
+static void tx_start(struct ddk_device *dev, struct hvc *h, uint32_t len, bool echo)
+{
+    struct vdrv_buf b = {.iova = h->txbuf.iova, .len = len, .write = false};
+    ddk_dma_sync(dev, &h->txbuf, 1);
+    int rc = vdrv_vq_add(&h->txq.vq, &b, 1, h);
+    if (rc) {
+        if (!echo)
+            ddk_reply(dev, &h->tx_cur, rc == -VK_ENOSPC ? -VK_EIO : rc);
+        return;
+    }
+    if (h->corrupt == HWRNG_CORRUPT_DESC && !echo) { /* test only: device-writable buffer */
+        vdrv_test_flip_write(&h->txq.vq, 0);
+        h->corrupt = HWRNG_CORRUPT_NONE;
+    }
+    h->tx_len = len;
+    h->tx_echo = echo;
+    h->tx_busy = true;
+    h->tx_deadline = ddk_now() + HVC_TIMEOUT_NS;
+    ddk_hold_messages(dev, 1);
+    arm_deadline(dev, h);
+    ddk_dma_sync(dev, &h->txq.mem, 1);
+    if (vdrv_notify(&h->vd, &h->txq))
+        recover(dev, h, "the notification was refused", false);
+}
+
+/* Echoes go out whenever the transmitq is free: before the next client write. */
+static void tx_kick(struct ddk_device *dev, struct hvc *h)
+{
+    if (h->tx_busy || !h->echo_len || h->recovering)
+        return;
+    uint32_t n = h->echo_len < HVC_CHUNK ? h->echo_len : HVC_CHUNK;
+    memcpy(h->txbuf.va, h->echo, n);
+    memmove(h->echo, h->echo + n, h->echo_len - n);
+    h->echo_len -= n;
+    tx_start(dev, h, n, true);
+}
+
 static void tx_finish(struct ddk_device *dev, struct hvc *h, long status)
 {
     if (!h->tx_busy)
@@ -152,12 +235,14 @@ static void tx_finish(struct ddk_device *dev, struct hvc *h, long status)
     } else {
         h->tx_bytes += h->tx_len;
         memset(h->tx_cur.data, 0, sizeof h->tx_cur.data);
-        h->tx_cur.data[0] = h->tx_len;
+        h->tx_cur.data[0] = h->tx_took;
     }
-    ddk_reply(dev, &h->tx_cur, status);
+    if (!h->tx_echo)
+        ddk_reply(dev, &h->tx_cur, status);
     h->tx_busy = false;
-    ddk_set_deadline(dev, VK_DEADLINE_NEVER);
+    arm_deadline(dev, h);
     ddk_hold_messages(dev, 0);
+    tx_kick(dev, h);
 }
 
 /* Move the receiveq's completed buffers into the input ring, in order: 0, or -1 when the
@@ -184,39 +269,70 @@ static int rx_take(struct ddk_device *dev, struct hvc *h)
     return got < 0 ? -1 : 0;
 }
 
-/* Answer waiting reads from the input ring, oldest first; the read that reaches a gap (input
- * lost) fails with EIO instead, and the bytes after the gap go to the next reads. */
+/* Move input from the ring into the line discipline, as far as it takes it and never past
+ * a gap (input lost): echoes and signal characters take effect here. */
+static void pump(struct hvc *h)
+{
+    for (;;) {
+        uint32_t avail = h->gap ? h->gap_at : h->in_len;
+        uint32_t first = HVC_IN_SIZE - h->in_head < avail ? HVC_IN_SIZE - h->in_head : avail;
+        if (!first)
+            return;
+        uint32_t took = (uint32_t)vl_ldisc_input(&h->ld, h->in + h->in_head, first, ddk_now());
+        h->in_head = (h->in_head + took) % HVC_IN_SIZE;
+        h->in_len -= took;
+        if (h->gap)
+            h->gap_at -= took;
+        if (took < first)
+            return; /* the discipline is full of unread input */
+    }
+}
+
+static void pop_reader(struct hvc *h)
+{
+    --h->nreaders;
+    memmove(&h->readers[0], &h->readers[1], h->nreaders * sizeof h->readers[0]);
+    memmove(&h->read_start[0], &h->read_start[1], h->nreaders * sizeof h->read_start[0]);
+}
+
+/* Answer waiting reads through the line discipline, oldest first; the read that reaches a
+ * gap (input lost) fails with EIO instead, and the bytes after the gap go to the next reads. */
 static void answer_readers(struct ddk_device *dev, struct hvc *h)
 {
-    while (h->nreaders && (h->in_len || (h->gap && h->gap_at == 0))) {
+    h->read_wake = VK_DEADLINE_NEVER;
+    while (h->nreaders) {
         struct ddk_msg *m = &h->readers[0];
-        if (h->gap && h->gap_at == 0) {
+        pump(h);
+        uint64_t want = m->data[0] < m->recv_len ? m->data[0] : m->recv_len;
+        if (want > sizeof h->rbuf)
+            want = sizeof h->rbuf;
+        uint64_t wake = VK_DEADLINE_NEVER;
+        long n = vl_ldisc_read(&h->ld, h->rbuf, (size_t)want, h->read_start[0], ddk_now(), &wake);
+        if (n == -VK_EAGAIN && h->gap && h->gap_at == 0) {
             h->gap = false;
             h->failed++;
             ddk_reply(dev, m, -VK_EIO);
-            memmove(&h->readers[0], &h->readers[1], --h->nreaders * sizeof h->readers[0]);
+            pop_reader(h);
             continue;
         }
-        uint32_t avail = h->gap ? h->gap_at : h->in_len;
-        uint64_t want = m->data[0] < m->recv_len ? m->data[0] : m->recv_len;
-        uint32_t n = want < avail ? (uint32_t)want : avail;
-        uint32_t first = HVC_IN_SIZE - h->in_head < n ? HVC_IN_SIZE - h->in_head : n;
-        long rc = ddk_msg_write(dev, m, 0, h->in + h->in_head, first);
-        if (rc >= 0 && n > first)
-            rc = ddk_msg_write(dev, m, first, h->in, n - first);
+        if (n == -VK_EAGAIN) {
+            h->read_wake = wake;
+            break;
+        }
+        long rc = n > 0 ? ddk_msg_write(dev, m, 0, h->rbuf, (size_t)n) : 0;
         if (rc < 0) {
-            ddk_reply(dev, m, rc); /* the client's buffer: its problem, the input stays */
+            ddk_reply(dev, m, rc); /* the client's buffer: its problem (those bytes are gone) */
         } else {
-            h->in_head = (h->in_head + n) % HVC_IN_SIZE;
-            h->in_len -= n;
-            if (h->gap)
-                h->gap_at -= n;
             memset(m->data, 0, sizeof m->data);
-            m->data[0] = n;
+            m->data[0] = (uint64_t)n;
             ddk_reply(dev, m, 0);
         }
-        memmove(&h->readers[0], &h->readers[1], --h->nreaders * sizeof h->readers[0]);
+        pop_reader(h);
     }
+    if (h->ld.t.lflag & (VL_ISIG | VL_ECHO))
+        pump(h); /* echoes and signal characters take effect as input arrives */
+    arm_deadline(dev, h);
+    tx_kick(dev, h);
 }
 
 /* Something is wrong with the device: fail the write in flight, keep the input it completed,
@@ -226,11 +342,12 @@ static void recover(struct ddk_device *dev, struct hvc *h, const char *why, bool
 {
     void *cookie;
     ddk_log(dev, "%s: failing the waiting operations with EIO, resetting the device", why);
+    h->recovering = true;
     tx_finish(dev, h, -VK_EIO);
     if (!rx_lost && rx_take(dev, h) < 0)
         rx_lost = true;
     answer_readers(dev, h);
-    if (rx_lost && h->nreaders) { /* in[] is empty: the loss is here, these reads report it */
+    if (rx_lost && h->nreaders) { /* nothing to read: the loss is here, these reads report it */
         for (unsigned i = 0; i < h->nreaders; i++) {
             h->failed++;
             ddk_reply(dev, &h->readers[i], -VK_EIO);
@@ -247,6 +364,8 @@ static void recover(struct ddk_device *dev, struct hvc *h, const char *why, bool
     memset(h->posted, 0, sizeof h->posted);
     h->nposted = 0;
     vdrv_restarted(&h->vd, hvc_start(dev, h));
+    h->recovering = false;
+    tx_kick(dev, h);
 }
 
 /* Answer waiting reads from the input ring, then repost receive buffers. */
@@ -316,38 +435,89 @@ static void hvc_interrupt(struct ddk_device *dev, unsigned vector)
 static void hvc_deadline(struct ddk_device *dev)
 {
     struct hvc *h = ddk_priv(dev);
-    if (h->tx_busy)
+    if (h->tx_busy && ddk_now() >= h->tx_deadline)
         recover(dev, h, "the device did not take a write in time", false);
+    serve_readers(dev, h); /* VTIME ran out, maybe */
 }
 
+/* A client's write: its bytes through output processing (OPOST) into one chain; the reply
+ * (when the device took them) counts the client's bytes that went, maybe fewer than sent. */
 static void op_write(struct ddk_device *dev, struct hvc *h, struct ddk_msg *m)
 {
     uint64_t n = m->send_len < HVC_CHUNK ? m->send_len : HVC_CHUNK;
-    long got = n ? ddk_msg_read(dev, m, 0, h->txbuf.va, (size_t)n) : 0;
+    long got = n ? ddk_msg_read(dev, m, 0, h->wbuf, (size_t)n) : 0;
     if (got <= 0) {
         memset(m->data, 0, sizeof m->data);
         ddk_reply(dev, m, got);
         return;
     }
-    struct vdrv_buf b = {.iova = h->txbuf.iova, .len = (uint32_t)got, .write = false};
-    ddk_dma_sync(dev, &h->txbuf, 1);
-    int rc = vdrv_vq_add(&h->txq.vq, &b, 1, h);
-    if (rc) {
-        ddk_reply(dev, m, rc == -VK_ENOSPC ? -VK_EIO : rc);
+    size_t took;
+    size_t out = vl_ldisc_output(&h->ld, h->wbuf, (size_t)got, h->txbuf.va, HVC_CHUNK, &took);
+    if (!out) { /* all of it dropped by output processing (ONOCR): nothing to send */
+        memset(m->data, 0, sizeof m->data);
+        m->data[0] = took;
+        ddk_reply(dev, m, 0);
         return;
     }
-    if (h->corrupt == HWRNG_CORRUPT_DESC) { /* test only: the buffer becomes device-writable */
-        vdrv_test_flip_write(&h->txq.vq, 0);
-        h->corrupt = HWRNG_CORRUPT_NONE;
-    }
     h->tx_cur = *m;
-    h->tx_len = (uint32_t)got;
-    h->tx_busy = true;
-    ddk_hold_messages(dev, 1);
-    ddk_set_deadline(dev, ddk_now() + HVC_TIMEOUT_NS);
-    ddk_dma_sync(dev, &h->txq.mem, 1);
-    if (vdrv_notify(&h->vd, &h->txq))
-        recover(dev, h, "the notification was refused", false);
+    h->tx_took = (uint32_t)took;
+    tx_start(dev, h, (uint32_t)out, false);
+}
+
+/* The terminal's controls (VFS_OP_TTY: the console_ctl ops). Setting the session or the
+ * foreground group is the kernel's to allow, for the caller behind m (its reply token). */
+static void op_tty(struct ddk_device *dev, struct hvc *h, struct ddk_msg *m)
+{
+    uint64_t op = m->data[0], arg = m->data[1];
+    long rc = 0;
+    uint64_t ret = 0;
+    struct vk_termios t;
+    struct vk_winsize ws;
+    switch (op) {
+    case VK_CON_ISATTY:
+        ret = 1;
+        break;
+    case VK_CON_GETATTR:
+        rc = ddk_msg_write(dev, m, 0, &h->ld.t, sizeof h->ld.t);
+        break;
+    case VK_CON_SETATTR:
+        rc = ddk_msg_read(dev, m, 0, &t, sizeof t);
+        if (rc >= 0 && rc != (long)sizeof t)
+            rc = -VK_EINVAL;
+        if (rc >= 0) {
+            vk_terminal_ctl(h->term, VK_TERM_CLAIM, 0, m->token);
+            vl_ldisc_set_termios(&h->ld, &t);
+            rc = 0;
+        }
+        break;
+    case VK_CON_GETPGRP:
+        rc = vk_terminal_ctl(h->term, VK_TERM_GETPGRP, 0, 0);
+        ret = rc > 0 ? (uint64_t)rc : 0;
+        break;
+    case VK_CON_SETPGRP:
+        rc = vk_terminal_ctl(h->term, VK_TERM_SETPGRP, arg, m->token);
+        break;
+    case VK_CON_GETWINSZ:
+        memset(&ws, 0, sizeof ws);
+        ws.cols = h->cols;
+        ws.rows = h->rows;
+        rc = ddk_msg_write(dev, m, 0, &ws, sizeof ws);
+        break;
+    case VK_CON_FLUSH:
+        if (arg > 2)
+            rc = -VK_EINVAL;
+        else if (arg != 1)
+            vl_ldisc_flush(&h->ld);
+        break;
+    default:
+        rc = -VK_EINVAL;
+        break;
+    }
+    memset(m->data, 0, sizeof m->data);
+    m->data[0] = ret;
+    ddk_reply(dev, m, rc < 0 ? rc : 0);
+    if (op == VK_CON_SETATTR || op == VK_CON_FLUSH)
+        serve_readers(dev, h); /* a mode change may make a read return */
 }
 
 static void op_read(struct ddk_device *dev, struct hvc *h, struct ddk_msg *m)
@@ -361,6 +531,8 @@ static void op_read(struct ddk_device *dev, struct hvc *h, struct ddk_msg *m)
         ddk_reply(dev, m, -VK_EAGAIN);
         return;
     }
+    vk_terminal_ctl(h->term, VK_TERM_CLAIM, 0, m->token); /* a first read claims, as Linux's */
+    h->read_start[h->nreaders] = ddk_now();
     h->readers[h->nreaders++] = *m;
     serve_readers(dev, h);
 }
@@ -370,11 +542,15 @@ static void hvc_message(struct ddk_device *dev, struct ddk_msg *m)
     struct hvc *h = ddk_priv(dev);
     if (m->kind == DDK_MSG_CLOSED) { /* its reads cannot be waiting: the client is gone */
         for (unsigned i = 0; i < h->nreaders;)
-            if (h->readers[i].badge == m->badge)
+            if (h->readers[i].badge == m->badge) {
+                --h->nreaders;
                 memmove(&h->readers[i], &h->readers[i + 1],
-                        (--h->nreaders - i) * sizeof h->readers[0]);
-            else
+                        (h->nreaders - i) * sizeof h->readers[0]);
+                memmove(&h->read_start[i], &h->read_start[i + 1],
+                        (h->nreaders - i) * sizeof h->read_start[0]);
+            } else {
                 i++;
+            }
         return;
     }
     if (m->kind != DDK_MSG_CALL)
@@ -385,6 +561,9 @@ static void hvc_message(struct ddk_device *dev, struct ddk_msg *m)
         return;
     case VFS_OP_READ:
         op_read(dev, h, m);
+        return;
+    case VFS_OP_TTY:
+        op_tty(dev, h, m);
         return;
     case HVC_OP_INFO:
         memset(m->data, 0, sizeof m->data);
@@ -419,6 +598,40 @@ static void hvc_message(struct ddk_device *dev, struct ddk_msg *m)
     }
 }
 
+/* The line discipline's ends: echoes queue for the transmitq; signal characters go to the
+ * terminal's foreground group, as the kernel allows (terminal.c). */
+static void hvc_echo(void *ctx, const char *buf, size_t len)
+{
+    struct hvc *h = ctx;
+    size_t room = HVC_ECHO_SIZE - h->echo_len;
+    size_t n = len < room ? len : room; /* a terminal that cannot keep up loses echoes */
+    memcpy(h->echo + h->echo_len, buf, n);
+    h->echo_len += (uint32_t)n;
+}
+
+static void hvc_signal(void *ctx, uint32_t signo)
+{
+    struct hvc *h = ctx;
+    vk_terminal_ctl(h->term, VK_TERM_SIGNAL, signo, 0);
+}
+
+static const struct vl_ldisc_ops hvc_ldisc_ops = {.echo = hvc_echo, .signal = hvc_signal};
+
+/* hvc0 starts raw (cfmakeraw's settings, no echo): a byte pipe, as its clients that carry
+ * data expect; a program that wants a terminal sets ICANON, ECHO, ISIG (tcsetattr). */
+static void hvc_ldisc_init(struct hvc *h)
+{
+    struct vk_termios t;
+    vl_ldisc_init(&h->ld, &hvc_ldisc_ops, h);
+    t = h->ld.t;
+    t.iflag &= ~(VL_IGNBRK | VL_BRKINT | VL_ISTRIP | VL_INLCR | VL_IGNCR | VL_ICRNL | VL_IXON);
+    t.oflag &= ~VL_OPOST;
+    t.lflag &= ~(VL_ECHO | VL_ECHONL | VL_ICANON | VL_ISIG | VL_IEXTEN);
+    t.cc[VL_VMIN] = 1;
+    t.cc[VL_VTIME] = 0;
+    vl_ldisc_set_termios(&h->ld, &t);
+}
+
 static int hvc_init(struct ddk_device *dev)
 {
     struct hvc *h = calloc(1, sizeof *h); /* lives as long as the driver */
@@ -426,6 +639,12 @@ static int hvc_init(struct ddk_device *dev)
     if (!h)
         return -VK_ENOMEM;
     ddk_set_priv(dev, h);
+    h->dev = dev;
+    h->read_wake = VK_DEADLINE_NEVER;
+    hvc_ldisc_init(h);
+    long trc = vk_terminal_create(&h->term);
+    if (trc < 0)
+        return (int)trc;
     if ((rc = vdrv_probe(&h->vd, dev)))
         return rc;
     if ((rc = ddk_dma_alloc(dev, HVC_RX_BUFS * HVC_RX_BUF, VK_DMA_WRITE, &h->rxbuf)) ||

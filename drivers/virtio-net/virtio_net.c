@@ -1,6 +1,7 @@
 /*
  * drivers/virtio-net: the driver of a virtio network device (virtio 1.1, 5.1; 1af4:1041), one
- * queue pair, serving /dev/net0 with the frame protocol of veridian/netdev.h. Written against
+ * queue pair, serving /dev/net0 with the frame protocol of veridian/netdev.h (one frame per
+ * message, or the frame ring it shares with its client, the netstack). Written against
  * ddk.h and the virtio driver library (drivers/virtio) only, so the same binary drives vrsim's
  * model (hw-models/virtio/virtio_net) and QEMU's virtio-net-pci.
  *
@@ -9,14 +10,25 @@
  * transmitted frame goes out behind a zeroed header.
  *
  * Receive: NET_RX_BUFS buffers of NET_RX_BUF bytes (one DMA area the device writes) are kept
- * posted while the driver's frame queue has room for every posted buffer to complete; each
- * completion's frame goes to that queue, in order. A completion too short to hold the header
- * and an Ethernet header, or longer than a frame, is dropped and counted (the device's length
- * is bounded by the buffer in any case). A client that does not read stops the device (frames
- * then wait in the device, which drops and counts what does not fit, as a NIC does).
- * Transmit: one frame in flight (one chain, one DMA buffer the device reads); while it runs,
- * further messages are held (they queue in the kernel) and a deadline bounds the wait: a lost
- * interrupt fails the write with EIO.
+ * posted while the driver's frame queue (or, once a ring is attached, the RX ring) has room for
+ * every posted buffer to complete; each completion's frame goes there, in order. A completion too
+ * short to hold the header and an Ethernet header, or longer than a frame, is dropped and counted
+ * (the device's length is bounded by the buffer in any case). A client that does not read stops the
+ * device (frames then wait in the device, which drops and counts what does not fit, as a NIC does).
+ * Transmit: NET_TX_BUFS DMA buffers the device reads; buffer 0 is for VFS_OP_WRITE (one write in
+ * flight: while it runs, further messages are held, they queue in the kernel), the others for
+ * frames taken from the TX ring. A deadline bounds every transmission: a lost interrupt fails
+ * the write with EIO (ring frames in flight are lost, counted in failed).
+ *
+ * The frame ring (veridian/netdev.h): at NETDEV_OP_RING_ATTACH the driver creates the memory
+ * object, a notification for its client and a doorbell (ddk_doorbell: bit 63 of its interrupt
+ * notification, handle_interrupt(NETDEV_RING_DOORBELL_VECTOR)). It produces into the RX ring
+ * from receive completions and consumes the TX ring into its transmit buffers while any is
+ * free; it signals the client once per batch, and only when the client asked (its wait flag);
+ * when it finds the TX ring empty, or the RX ring too full to post every receive buffer, it
+ * sets its own wait flag and is woken by the doorbell. So a burst of frames costs one signal
+ * and one device notification, whatever its length. The ring is detached (and its frames
+ * forgotten) when the open file that attached it is closed.
  *
  * Interrupts: MSI-X with three vectors (0: configuration change, 1: receiveq, 2: transmitq),
  * else (or with --intx) INTx: vector 0, the ISR byte says which. A configuration interrupt
@@ -34,6 +46,7 @@
 #include "vdrv.h"
 #include "veridian/netdev.h"
 #include "veridian/vfs_proto.h"
+#include "veridian/vk.h"
 
 #define NET_F_MAC (1ull << 5)
 #define NET_F_STATUS (1ull << 16)
@@ -47,6 +60,7 @@
 #define NET_RX_BUFS 32u
 #define NET_RX_BUF 2048u /* >= NET_HDR + NETDEV_MAX_FRAME */
 #define NET_FRAMES 64u   /* the driver's queue of received frames */
+#define NET_TX_BUFS 32u  /* buffer 0: VFS_OP_WRITE; 1..: frames from the TX ring */
 #define NET_TIMEOUT_NS 100000000ull
 #define NET_VEC_CONFIG 0u
 #define NET_VEC_RX 1u
@@ -72,10 +86,19 @@ struct net {
     uint32_t f_head, f_count;
     struct ddk_msg readers[NETDEV_READERS];
     unsigned nreaders;
-    bool tx_busy;
+    bool tx_inflight[NET_TX_BUFS]; /* the cookies of transmit chains */
+    unsigned ntx;
+    bool tx_busy; /* buffer 0 carries a VFS_OP_WRITE: tx_cur waits for its reply */
     struct ddk_msg tx_cur;
     uint32_t tx_len;
     uint64_t rx_frames, tx_frames, dropped, failed;
+    bool recovering;
+    /* the frame ring, while attached */
+    struct netdev_ring_area *ring;
+    uint64_t ring_badge;
+    uint32_t ring_vmo, ring_notify;
+    struct netdev_ring rxr, txr; /* we produce rx, consume tx */
+    uint64_t ring_notifies, ring_doorbells;
 };
 
 static void read_config(struct net *n, uint64_t features)
@@ -93,14 +116,27 @@ static void read_config(struct net *n, uint64_t features)
     }
 }
 
-/* Keep receive buffers posted while the frame queue could take all of them. */
+/* Room for received frames: in the RX ring (when it cannot take every receive buffer, ask the
+ * client for a doorbell once it frees slots) or in the frame queue. */
+static uint32_t rx_room(struct net *n)
+{
+    if (!n->ring)
+        return NET_FRAMES - n->f_count;
+    uint32_t room = netdev_ring_space(&n->rxr);
+    if (room < NET_RX_BUFS)
+        room = netdev_ring_arm_producer(&n->rxr);
+    return room;
+}
+
+/* Keep receive buffers posted while the frame queue (or ring) could take all of them. */
 static int post_rx(struct ddk_device *dev, struct net *n)
 {
     unsigned added = 0;
+    uint32_t room = rx_room(n);
     for (unsigned i = 0; i < NET_RX_BUFS; i++) {
         if (n->posted[i])
             continue;
-        if (n->f_count + n->nposted + 1u > NET_FRAMES)
+        if (n->nposted + 1u > room)
             break;
         struct vdrv_buf b = {
             .iova = n->rxbuf.iova + i * NET_RX_BUF, .len = NET_RX_BUF, .write = true};
@@ -136,6 +172,11 @@ static int net_start(struct ddk_device *dev, struct net *n)
     return post_rx(dev, n);
 }
 
+static void tx_deadline(struct ddk_device *dev, struct net *n)
+{
+    ddk_set_deadline(dev, n->ntx ? ddk_now() + NET_TIMEOUT_NS : VK_DEADLINE_NEVER);
+}
+
 static void tx_finish(struct ddk_device *dev, struct net *n, long status)
 {
     if (!n->tx_busy)
@@ -149,8 +190,64 @@ static void tx_finish(struct ddk_device *dev, struct net *n, long status)
     }
     ddk_reply(dev, &n->tx_cur, status);
     n->tx_busy = false;
-    ddk_set_deadline(dev, VK_DEADLINE_NEVER);
     ddk_hold_messages(dev, 0);
+}
+
+/* Put buffer i (its frame already at NET_HDR) on the transmitq: 0 or a negative code. */
+static int tx_add(struct net *n, unsigned i, uint32_t len)
+{
+    uint8_t *buf = (uint8_t *)n->txbuf.va + i * NET_RX_BUF;
+    memset(buf, 0, NET_HDR); /* no offload asked for */
+    struct vdrv_buf b = {
+        .iova = n->txbuf.iova + i * NET_RX_BUF, .len = NET_HDR + len, .write = false};
+    int rc = vdrv_vq_add(&n->txq.vq, &b, 1, &n->tx_inflight[i]);
+    if (rc)
+        return rc;
+    n->tx_inflight[i] = true;
+    n->ntx++;
+    return 0;
+}
+
+static void ring_notify(struct net *n)
+{
+    vk_notify_signal(n->ring_notify, NETDEV_RING_NOTIFY_BIT);
+    n->ring_notifies++;
+}
+
+static void recover(struct ddk_device *dev, struct net *n, const char *why);
+
+/* Frames from the TX ring onto the transmitq while a buffer is free; one device notification
+ * for the lot. */
+static void tx_pump(struct ddk_device *dev, struct net *n)
+{
+    unsigned added = 0;
+    if (!n->ring)
+        return;
+    for (unsigned i = 1; i < NET_TX_BUFS; i++) {
+        const uint8_t *f;
+        uint32_t len;
+        if (n->tx_inflight[i])
+            continue;
+        if (!netdev_ring_peek(&n->txr, &f, &len) &&
+            (!netdev_ring_arm_consumer(&n->txr) || !netdev_ring_peek(&n->txr, &f, &len)))
+            break;
+        memcpy((uint8_t *)n->txbuf.va + i * NET_RX_BUF + NET_HDR, f, len);
+        netdev_ring_release(&n->txr, len);
+        if (tx_add(n, i, len)) {
+            n->failed++; /* the queue is full: cannot be, it has more descriptors than buffers */
+            break;
+        }
+        added++;
+    }
+    if (netdev_ring_wake_producer(&n->txr))
+        ring_notify(n);
+    if (!added)
+        return;
+    ddk_dma_sync(dev, &n->txbuf, 1);
+    ddk_dma_sync(dev, &n->txq.mem, 1);
+    tx_deadline(dev, n);
+    if (vdrv_notify(&n->vd, &n->txq))
+        recover(dev, n, "the notification was refused");
 }
 
 /* Move the receiveq's completed buffers into the frame queue, in order: 0, or -1 when the
@@ -160,6 +257,7 @@ static int rx_take(struct ddk_device *dev, struct net *n)
     void *cookie;
     uint32_t len;
     int got;
+    unsigned produced = 0;
     ddk_dma_sync(dev, &n->rxq.mem, 0);
     while ((got = vdrv_vq_get(&n->rxq.vq, &cookie, &len)) == 1) {
         unsigned i = (unsigned)((bool *)cookie - n->posted);
@@ -173,12 +271,22 @@ static int rx_take(struct ddk_device *dev, struct net *n)
         }
         ddk_dma_sync(dev, &n->rxbuf, 0);
         const uint8_t *src = (const uint8_t *)n->rxbuf.va + i * NET_RX_BUF;
-        struct net_frame *f = &n->frames[(n->f_head + n->f_count) % NET_FRAMES];
-        f->len = (uint16_t)(len - NET_HDR);
-        memcpy(f->data, src + NET_HDR, f->len); /* room: posting kept it */
-        n->f_count++;
+        if (n->ring) {
+            if (netdev_ring_push(&n->rxr, src + NET_HDR, len - NET_HDR)) {
+                n->dropped++; /* the client moved its tail backwards: the ring is "full" */
+                continue;
+            }
+            produced++;
+        } else {
+            struct net_frame *f = &n->frames[(n->f_head + n->f_count) % NET_FRAMES];
+            f->len = (uint16_t)(len - NET_HDR);
+            memcpy(f->data, src + NET_HDR, f->len); /* room: posting kept it */
+            n->f_count++;
+        }
         n->rx_frames++;
     }
+    if (produced && netdev_ring_wake_consumer(&n->rxr))
+        ring_notify(n);
     return got < 0 ? -1 : 0;
 }
 
@@ -215,9 +323,19 @@ static void recover(struct ddk_device *dev, struct net *n, const char *why)
         ;
     while (vdrv_vq_take_inflight(&n->txq.vq, &cookie) == 1)
         ;
+    for (unsigned i = 1; i < NET_TX_BUFS; i++)
+        n->failed += n->tx_inflight[i]; /* ring frames lost with the device's state */
+    memset(n->tx_inflight, 0, sizeof n->tx_inflight);
+    n->ntx = 0;
+    tx_deadline(dev, n);
     memset(n->posted, 0, sizeof n->posted);
     n->nposted = 0;
     vdrv_restarted(&n->vd, net_start(dev, n));
+    if (!n->recovering) { /* frames the ring still holds go out now (once: no loop) */
+        n->recovering = true;
+        tx_pump(dev, n);
+        n->recovering = false;
+    }
 }
 
 static void serve_readers(struct ddk_device *dev, struct net *n)
@@ -240,20 +358,40 @@ static void tx_complete(struct ddk_device *dev, struct net *n)
 {
     void *cookie;
     uint32_t len;
+    int got;
     ddk_dma_sync(dev, &n->txq.mem, 0);
-    int got = vdrv_vq_get(&n->txq.vq, &cookie, &len);
+    while ((got = vdrv_vq_get(&n->txq.vq, &cookie, &len)) == 1) {
+        unsigned i = (unsigned)((bool *)cookie - n->tx_inflight);
+        if (i >= NET_TX_BUFS || !n->tx_inflight[i]) { /* cannot be: our cookie */
+            got = -1;
+            break;
+        }
+        n->tx_inflight[i] = false;
+        n->ntx--;
+        if (i == 0)
+            tx_finish(dev, n, 0);
+        else
+            n->tx_frames++;
+    }
     if (got < 0) {
         recover(dev, n, n->txq.vq.error ? n->txq.vq.error : "transmit used ring garbage");
         return;
     }
-    if (got == 1)
-        tx_finish(dev, n, 0);
+    tx_deadline(dev, n);
+    tx_pump(dev, n);
 }
 
 static void net_interrupt(struct ddk_device *dev, unsigned vector)
 {
     struct net *n = ddk_priv(dev);
     bool rx = false, tx = false, config = false;
+    if (vector == NETDEV_RING_DOORBELL_VECTOR) { /* the client: TX ring filled, RX slots freed */
+        n->ring_doorbells++;
+        tx_pump(dev, n);
+        if (n->ring && post_rx(dev, n))
+            recover(dev, n, "the receive buffers could not be posted");
+        return;
+    }
     if (n->msix) {
         rx = vector == NET_VEC_RX;
         tx = vector == NET_VEC_TX;
@@ -282,7 +420,7 @@ static void net_interrupt(struct ddk_device *dev, unsigned vector)
 static void net_deadline(struct ddk_device *dev)
 {
     struct net *n = ddk_priv(dev);
-    if (n->tx_busy)
+    if (n->ntx)
         recover(dev, n, "the device did not take a frame in time");
 }
 
@@ -298,19 +436,17 @@ static void op_write(struct ddk_device *dev, struct net *n, struct ddk_msg *m)
         ddk_reply(dev, m, got < 0 ? got : -VK_EFAULT);
         return;
     }
-    memset(buf, 0, NET_HDR); /* no offload asked for */
-    struct vdrv_buf b = {.iova = n->txbuf.iova, .len = NET_HDR + (uint32_t)got, .write = false};
-    ddk_dma_sync(dev, &n->txbuf, 1);
-    int rc = vdrv_vq_add(&n->txq.vq, &b, 1, n);
+    int rc = tx_add(n, 0, (uint32_t)got);
     if (rc) {
         ddk_reply(dev, m, rc == -VK_ENOSPC ? -VK_EIO : rc);
         return;
     }
+    ddk_dma_sync(dev, &n->txbuf, 1);
     n->tx_cur = *m;
     n->tx_len = (uint32_t)got;
     n->tx_busy = true;
     ddk_hold_messages(dev, 1);
-    ddk_set_deadline(dev, ddk_now() + NET_TIMEOUT_NS);
+    tx_deadline(dev, n);
     ddk_dma_sync(dev, &n->txq.mem, 1);
     if (vdrv_notify(&n->vd, &n->txq))
         recover(dev, n, "the notification was refused");
@@ -331,10 +467,87 @@ static void op_read(struct ddk_device *dev, struct net *n, struct ddk_msg *m)
     serve_readers(dev, n);
 }
 
+static void ring_detach(struct net *n)
+{
+    vk_vmo_unmap((uint64_t)(uintptr_t)n->ring);
+    vk_handle_close(n->ring_vmo);
+    vk_handle_close(n->ring_notify);
+    n->ring = NULL;
+    n->ring_vmo = n->ring_notify = 0;
+}
+
+/* NETDEV_OP_RING_ATTACH: a fresh ring, its notification and our doorbell to the client. */
+static void op_ring_attach(struct ddk_device *dev, struct net *n, struct ddk_msg *m)
+{
+    uint32_t give[3] = {0, 0, 0};
+    uint64_t addr = 0;
+    long rc;
+    if (n->ring) {
+        ddk_reply(dev, m, -VK_EBUSY);
+        return;
+    }
+    if ((rc = vk_vmo_create(NETDEV_RING_BYTES, &n->ring_vmo)))
+        goto fail;
+    if ((rc = vk_vmo_map(n->ring_vmo, VK_RIGHT_READ | VK_RIGHT_WRITE, &addr)))
+        goto fail_vmo;
+    if ((rc = vk_notify_create(&n->ring_notify)))
+        goto fail_map;
+    if ((rc = vk_handle_dup(n->ring_vmo,
+                            VK_RIGHT_READ | VK_RIGHT_WRITE | VK_RIGHT_MAP | VK_RIGHT_TRANSFER,
+                            &give[0])) ||
+        (rc = vk_handle_dup(n->ring_notify, VK_RIGHT_WAIT | VK_RIGHT_TRANSFER, &give[1])) ||
+        (rc = ddk_doorbell(dev, &give[2])))
+        goto fail_give;
+    struct netdev_ring_area *a = (struct netdev_ring_area *)(uintptr_t)addr;
+    a->magic = NETDEV_RING_MAGIC;
+    a->version = NETDEV_RING_VERSION;
+    a->slots = NETDEV_RING_SLOTS;
+    a->slot_size = NETDEV_SLOT_SIZE;
+    memset(m->data, 0, sizeof m->data);
+    m->data[0] = NETDEV_RING_BYTES;
+    m->data[1] = NETDEV_RING_SLOTS;
+    m->data[2] = NETDEV_SLOT_SIZE;
+    m->data[3] = NETDEV_RING_VERSION;
+    if ((rc = ddk_reply_handles(dev, m, give, 3))) {
+        if (rc == -VK_ESRCH) /* the client left: the handles went with the reply */
+            memset(give, 0, sizeof give);
+        goto fail_give;
+    }
+    n->ring = a;
+    n->ring_badge = m->badge;
+    netdev_ring_init(&n->rxr, &a->rx, a->rx_slots, 1);
+    netdev_ring_init(&n->txr, &a->tx, a->tx_slots, 0);
+    netdev_ring_arm_consumer(&n->txr); /* the client's first frames ring the doorbell */
+    while (n->f_count) {               /* frames that waited for a read go first */
+        struct net_frame *f = &n->frames[n->f_head];
+        netdev_ring_push(&n->rxr, f->data, f->len);
+        n->f_head = (n->f_head + 1) % NET_FRAMES;
+        n->f_count--;
+    }
+    if (post_rx(dev, n))
+        recover(dev, n, "the receive buffers could not be posted");
+    return;
+fail_give:
+    for (unsigned i = 0; i < 3; i++)
+        if (give[i])
+            vk_handle_close(give[i]);
+    vk_handle_close(n->ring_notify);
+fail_map:
+    vk_vmo_unmap(addr);
+fail_vmo:
+    vk_handle_close(n->ring_vmo);
+fail:
+    n->ring_vmo = n->ring_notify = 0;
+    if (m->token)
+        ddk_reply(dev, m, rc);
+}
+
 static void net_message(struct ddk_device *dev, struct ddk_msg *m)
 {
     struct net *n = ddk_priv(dev);
     if (m->kind == DDK_MSG_CLOSED) {
+        if (n->ring && m->badge == n->ring_badge)
+            ring_detach(n);
         for (unsigned i = 0; i < n->nreaders;)
             if (n->readers[i].badge == m->badge)
                 memmove(&n->readers[i], &n->readers[i + 1],
@@ -351,6 +564,19 @@ static void net_message(struct ddk_device *dev, struct ddk_msg *m)
         return;
     case VFS_OP_READ:
         op_read(dev, n, m);
+        return;
+    case NETDEV_OP_RING_ATTACH:
+        op_ring_attach(dev, n, m);
+        return;
+    case NETDEV_OP_RING_INFO:
+        memset(m->data, 0, sizeof m->data);
+        m->data[0] = n->rxr.frames;
+        m->data[1] = n->txr.frames;
+        m->data[2] = n->ring_notifies;
+        m->data[3] = n->ring_doorbells;
+        m->data[4] = n->txr.bad_len;
+        m->data[5] = n->txr.bad_index + n->rxr.bad_index;
+        ddk_reply(dev, m, 0);
         return;
     case NETDEV_OP_INFO: {
         uint64_t mac = 0;
@@ -382,7 +608,7 @@ static int net_init(struct ddk_device *dev)
     if ((rc = vdrv_probe(&n->vd, dev)))
         return rc;
     if ((rc = ddk_dma_alloc(dev, NET_RX_BUFS * NET_RX_BUF, VK_DMA_WRITE, &n->rxbuf)) ||
-        (rc = ddk_dma_alloc(dev, NET_RX_BUF, VK_DMA_READ, &n->txbuf)))
+        (rc = ddk_dma_alloc(dev, NET_TX_BUFS * NET_RX_BUF, VK_DMA_READ, &n->txbuf)))
         return rc;
     if ((rc = vdrv_irq_setup(&n->vd, 3, &n->msix)))
         return rc;

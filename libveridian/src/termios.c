@@ -1,12 +1,15 @@
 /*
  * <termios.h>, the terminal part of <unistd.h> (isatty, ttyname, tcgetpgrp, tcsetpgrp) and
  * <sys/ioctl.h>: the console as a terminal (veridian/kcall.h "the console as a terminal"),
- * through console_ctl on a console fd's handle. A console fd is a terminal only when the
- * kernel says so (the platform's console is one: vrsim on a terminal or with --tty); on
- * any other fd, or a console that is a byte stream, these fail with ENOTTY as on Linux for
- * a pipe. struct termios is Linux's and the kernel's struct vk_termios byte for byte.
- * Output is never queued (the kernel writes at once), so tcdrain and TCSADRAIN have nothing
- * to wait for. The POSIX boundary: kernel errors become -1 + errno here.
+ * through console_ctl on a console fd's handle, and a terminal served by a process (/dev/hvc0:
+ * drivers/virtio-console), through VFS_OP_TTY to the server of a file fd with the same ops.
+ * A console fd is a terminal only when the kernel says so (the platform's console is one:
+ * vrsim on a terminal or with --tty); a file fd only when its server answers VFS_OP_TTY
+ * (others answer ENOSYS); on any other fd, or a console that is a byte stream, these fail
+ * with ENOTTY as on Linux for a pipe. ttyname names only the console. struct termios is Linux's and
+ * the kernel's struct vk_termios byte for byte. Output is never queued (the kernel writes at once),
+ * so tcdrain and TCSADRAIN have nothing to wait for. The POSIX boundary: kernel errors become -1 +
+ * errno here.
  */
 #include "libc.h"
 
@@ -18,6 +21,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "veridian/vfs_proto.h"
+
 _Static_assert(sizeof(struct termios) == sizeof(struct vk_termios), "termios layout");
 _Static_assert(offsetof(struct termios, c_cc) == offsetof(struct vk_termios, cc), "c_cc");
 _Static_assert(offsetof(struct termios, c_ispeed) == offsetof(struct vk_termios, ispeed),
@@ -27,25 +32,38 @@ _Static_assert(sizeof(struct winsize) == sizeof(struct vk_winsize), "winsize lay
 #define CBAUD_BITS 0010017u
 #define CONSOLE_NAME "/dev/console"
 
-/* The console handle behind fd: 0 and *h, -VK_EBADF, or -VK_ENOTTY (not a console). */
-static long console_handle(int fd, uint32_t *h)
+/* A console_ctl op on a terminal a server serves (VFS_OP_TTY): as console_ctl answers. */
+static long served_ctl(uint32_t h, uint32_t op, uint64_t arg)
+{
+    struct vk_call c = {.msg = {.opcode = VFS_OP_TTY, .data = {op, arg}}};
+    if (op == VK_CON_GETATTR || op == VK_CON_GETWINSZ) {
+        c.recv_buf = arg;
+        c.recv_len = op == VK_CON_GETATTR ? sizeof(struct vk_termios) : sizeof(struct vk_winsize);
+    } else if (op == VK_CON_SETATTR) {
+        c.send_buf = arg;
+        c.send_len = sizeof(struct vk_termios);
+    }
+    long rc = vr_vfs_call(h, &c, VK_DEADLINE_NEVER, 0);
+    if (rc == -VK_ENOSYS)
+        return -VK_ENOTTY; /* a server of no terminal */
+    if (rc < 0)
+        return rc;
+    return op == VK_CON_GETPGRP || op == VK_CON_ISATTY ? (long)c.msg.data[0] : 0;
+}
+
+/* fd's terminal op: console_ctl on a console, VFS_OP_TTY on a file; its result, or -VK_EBADF /
+ * -VK_ENOTTY. */
+static long ctl(int fd, uint32_t op, uint64_t arg)
 {
     struct vr_fd e;
     long rc = vr_fd_get(fd, &e);
     if (rc < 0)
         return rc;
-    if (!e.ops->is_tty)
-        return -VK_ENOTTY;
-    *h = e.handle;
-    return 0;
-}
-
-/* console_ctl on fd's console: its result, or -VK_EBADF / -VK_ENOTTY. */
-static long ctl(int fd, uint32_t op, uint64_t arg)
-{
-    uint32_t h;
-    long rc = console_handle(fd, &h);
-    return rc < 0 ? rc : vk_console_ctl(h, op, arg);
+    if (e.ops->is_tty)
+        return vk_console_ctl(e.handle, op, arg);
+    if (e.ops->is_vfs)
+        return served_ctl(e.handle, op, arg);
+    return -VK_ENOTTY;
 }
 
 int isatty(int fd)
@@ -59,6 +77,9 @@ int isatty(int fd)
 
 int ttyname_r(int fd, char *buf, size_t len)
 {
+    struct vr_fd e;
+    if (vr_fd_get(fd, &e) == 0 && !e.ops->is_tty)
+        return ENOTTY; /* only the console has a name here */
     long rc = ctl(fd, VK_CON_ISATTY, 0);
     if (rc < 0)
         return (int)-rc;
@@ -192,9 +213,8 @@ int ioctl(int fd, unsigned long request, ...)
     case TIOCSPGRP:
         return tcsetpgrp(fd, *(const pid_t *)arg);
     default: {
-        uint32_t h;
-        long rc = console_handle(fd, &h);
-        errno = rc == -VK_EBADF ? EBADF : ENOTTY;
+        struct vr_fd e;
+        errno = vr_fd_get(fd, &e) < 0 ? EBADF : ENOTTY;
         return -1;
     }
     }

@@ -54,7 +54,8 @@ struct dm_dev {
     uint32_t bdf;
     uint16_t vendor, device;
     uint32_t class_code;
-    int rule; /* index in rules, -1: no driver */
+    int rule;                   /* index in rules, -1: no driver */
+    char name[DEVMGR_NAME_MAX]; /* its node: the rule's name, numbered when several match */
     enum dm_state state;
     uint32_t dev, dom, ep, proc; /* handles (0: none) */
     uint32_t restarts;
@@ -118,6 +119,26 @@ static long cfg(struct devmgr *dm, uint32_t bdf, uint32_t off, uint32_t size)
     return vk_pci_config_read(dm->res, bdf, off, size);
 }
 
+/* The node of the function: the rule's name for the first function it matches; the next ones
+ * are numbered on from the name's trailing number ("net0": net1, net2...; "edu": edu1...). */
+static void dev_name(struct devmgr *dm, struct dm_dev *x)
+{
+    unsigned before = 0;
+    if (x->rule < 0)
+        return;
+    const char *rn = dm->rules[x->rule].name;
+    for (struct dm_dev *y = dm->devs; y < x; y++)
+        before += y->rule == x->rule;
+    size_t base = strlen(rn);
+    while (base && rn[base - 1] >= '0' && rn[base - 1] <= '9')
+        base--;
+    unsigned first = base < strlen(rn) ? (unsigned)strtoul(rn + base, NULL, 10) : 0;
+    if (!before)
+        snprintf(x->name, sizeof x->name, "%s", rn);
+    else
+        snprintf(x->name, sizeof x->name, "%.*s%u", (int)base, rn, first + before);
+}
+
 static int enumerate(struct devmgr *dm)
 {
     for (uint32_t d = 0; d < 32; d++) {
@@ -148,6 +169,7 @@ static int enumerate(struct devmgr *dm)
                                  .device = (uint16_t)(id >> 16),
                                  .class_code = cls < 0 ? 0 : (uint32_t)cls >> 8};
             x->rule = devmgr_match(dm->rules, dm->nrules, x->vendor, x->device, x->class_code);
+            dev_name(dm, x);
         }
     }
     return 0;
@@ -172,7 +194,7 @@ static long register_node(struct devmgr *dm, struct dm_dev *x)
         vk_handle_close(give);
         return rc;
     }
-    const char *name = dm->rules[x->rule].name;
+    const char *name = x->name;
     struct vk_call c;
     memset(&c, 0, sizeof c);
     c.msg.opcode = VFS_OP_REGISTER;
@@ -219,7 +241,7 @@ static long spawn_driver(struct devmgr *dm, struct dm_dev *x, size_t idx)
         if (!vk_handle_dup(con, VK_RIGHT_WRITE | VK_RIGHT_TRANSFER, &h))
             hs[n++] = (struct vk_start_handle){h, VK_ROLE_STDERR | VK_START_MOVE};
     }
-    const char *argv[3 + DEVMGR_ARGS_MAX] = {r->path, r->name};
+    const char *argv[3 + DEVMGR_ARGS_MAX] = {r->path, x->name};
     for (uint32_t i = 0; i < r->nargs; i++)
         argv[2 + i] = r->args[i];
     const char *envp[] = {NULL};
@@ -228,7 +250,7 @@ static long spawn_driver(struct devmgr *dm, struct dm_dev *x, size_t idx)
         .image = dm->bootfs,
         .image_off = off,
         .image_len = size,
-        .name = (uint64_t)(uintptr_t)r->name,
+        .name = (uint64_t)(uintptr_t)x->name,
         .argv = (uint64_t)(uintptr_t)argv,
         .envp = (uint64_t)(uintptr_t)envp,
         .handles = (uint64_t)(uintptr_t)hs,
@@ -259,8 +281,8 @@ static void start_all(struct devmgr *dm)
             rc = spawn_driver(dm, x, i);
         if (rc) {
             bdf_str(x->bdf, b);
-            fprintf(stderr, "devmgr: %s (%s): cannot start its driver: error %ld\n",
-                    dm->rules[x->rule].name, b, -rc);
+            fprintf(stderr, "devmgr: %s (%s): cannot start its driver: error %ld\n", x->name, b,
+                    -rc);
             x->state = DM_ERROR;
         }
     }
@@ -269,6 +291,7 @@ static void start_all(struct devmgr *dm)
 /* A driver is gone: stop its device and take back what the device could reach, then decide. */
 static void driver_exited(struct devmgr *dm, struct dm_dev *x, uint64_t now)
 {
+    (void)dm;
     struct vk_proc_info pi;
     memset(&pi, 0, sizeof pi);
     vk_process_info(x->proc, &pi);
@@ -279,15 +302,15 @@ static void driver_exited(struct devmgr *dm, struct dm_dev *x, uint64_t now)
     char b[8];
     bdf_str(x->bdf, b);
     if (rr < 0 || ru < 0)
-        fprintf(stderr, "devmgr: %s (%s): reset: error %ld, revoke: error %ld\n",
-                dm->rules[x->rule].name, b, -rr, ru < 0 ? -ru : 0);
+        fprintf(stderr, "devmgr: %s (%s): reset: error %ld, revoke: error %ld\n", x->name, b, -rr,
+                ru < 0 ? -ru : 0);
     if (pi.exit_kind == VK_EXIT_NORMAL && pi.exit_code == 0) {
         x->state = DM_EXITED;
         return;
     }
     if (x->restarts >= DM_RESTARTS_MAX) {
-        fprintf(stderr, "devmgr: %s (%s): driver failed %u times: giving up\n",
-                dm->rules[x->rule].name, b, x->restarts + 1);
+        fprintf(stderr, "devmgr: %s (%s): driver failed %u times: giving up\n", x->name, b,
+                x->restarts + 1);
         x->state = DM_FAILED;
         return;
     }
@@ -382,8 +405,8 @@ static int publish_all(struct devmgr *dm)
         const struct dm_dev *x = &dm->devs[i];
         bdf_str(x->bdf, b);
         APPEND("%s %04x   %04x   %06x %-8s %-10s %u %llu %llu\n", b, x->vendor, x->device,
-               x->class_code, x->rule < 0 ? "-" : dm->rules[x->rule].name, dm_state_names[x->state],
-               x->restarts, (unsigned long long)x->info.irqs, (unsigned long long)x->info.faults);
+               x->class_code, x->rule < 0 ? "-" : x->name, dm_state_names[x->state], x->restarts,
+               (unsigned long long)x->info.irqs, (unsigned long long)x->info.faults);
     }
     int changed = publish(dm, "devices", dm->text, dm->last_devices);
 
@@ -444,8 +467,7 @@ static void supervise(struct devmgr *dm)
             if (src) {
                 char b[8];
                 bdf_str(x->bdf, b);
-                fprintf(stderr, "devmgr: %s (%s): restart failed: error %ld\n",
-                        dm->rules[x->rule].name, b, -src);
+                fprintf(stderr, "devmgr: %s (%s): restart failed: error %ld\n", x->name, b, -src);
                 x->state = DM_ERROR;
             }
         }

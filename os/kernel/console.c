@@ -23,11 +23,21 @@
  *
  * The discipline's queue is bounded (VL_LDISC_BUF): input it cannot take yet stays with the
  * platform (and in `held`) until a read makes room, so a paste is never lost.
+ *
+ * Output is paced in virtual time, as a terminal's flow control paces a writer on Linux: the
+ * console drains CONSOLE_NS_PER_BYTE per byte behind a buffer of CONSOLE_TX_BUF bytes, and a
+ * writer that is further ahead waits (vk_block) until the buffer has room. Writes never
+ * block for long, but a program that writes without end (`yes`) sleeps most of its time and
+ * leaves the CPU to the rest of the machine at a fine grain. The wait is not a place for
+ * signals to fail a write: with a handler due, the write goes on unpaced (-VK_EINTR is
+ * never returned for it); a killed writer stops.
  */
 
 #include "kernel_internal.h"
 
 #define CONSOLE_CHUNK 4096u
+#define CONSOLE_NS_PER_BYTE 10u /* 100 MB/s of virtual time */
+#define CONSOLE_TX_BUF 4096u
 #define CON_SIG_INPUT (1ull << 62) /* pulsed on new input: wakes readers waiting for VMIN */
 
 #define SIGTTIN_ 21u
@@ -152,6 +162,26 @@ static int job_check(struct vk_kernel *k, struct vk_console *con, struct vk_thre
     return 0;
 }
 
+/* Output pacing (see the top): n bytes take their place on the line behind what was written
+ * before (so writers go out in turn: none is starved by a faster one), and the writer waits
+ * until that place is within the buffer. 0 to write now, or -VK_ECANCELED (killed). */
+static long pace(struct vk_kernel *k, struct vk_console *con, size_t n)
+{
+    const uint64_t ahead = (uint64_t)CONSOLE_TX_BUF * CONSOLE_NS_PER_BYTE;
+    if (con->drained_at < k->now)
+        con->drained_at = k->now;
+    uint64_t start = con->drained_at;
+    con->drained_at += (uint64_t)n * CONSOLE_NS_PER_BYTE;
+    while (start > k->now + ahead) {
+        long r = vk_block(k, start - ahead);
+        if (r == -VK_ECANCELED)
+            return r;
+        if (r == -VK_EINTR)
+            break; /* a handler is due: write unpaced rather than fail */
+    }
+    return 0;
+}
+
 long vk_sys_console_write(struct vk_kernel *k, uint32_t h, uint64_t ubuf, uint64_t len)
 {
     struct vk_handle_entry *e;
@@ -168,6 +198,9 @@ long vk_sys_console_write(struct vk_kernel *k, uint32_t h, uint64_t ubuf, uint64
     uint64_t done = 0;
     while (done < len) {
         size_t n = len - done < sizeof buf ? (size_t)(len - done) : sizeof buf;
+        long pr = pace(k, con, n);
+        if (pr)
+            return done ? (long)done : pr;
         if ((rc = vk_plat_copy_in(k, k->cur->proc, buf, ubuf + done, n)))
             return done ? (long)done : rc;
         vk_trace(k, VK_TR_CONSOLE, e->badge, n, (uint64_t)(unsigned char)buf[0], 0, 0);

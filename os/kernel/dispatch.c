@@ -419,6 +419,16 @@ KC(klog_write)
     KC_UNUSED();
     return vk_sys_klog_write(k, (uint32_t)a0, a1, a2);
 }
+KC(terminal_create)
+{
+    KC_UNUSED();
+    return vk_sys_terminal_create(k, a0);
+}
+KC(terminal_ctl)
+{
+    KC_UNUSED();
+    return vk_sys_terminal_ctl(k, (uint32_t)a0, a1, a2, a3);
+}
 
 /* One row per call, indexed by its number: a new call is one row here (and its number in
  * veridian/kcall.h). Handles are 32-bit values passed in 64-bit registers: narrowing a
@@ -489,6 +499,8 @@ static const struct vk_kcall_row kcalls[VK_NR_COUNT] = {
     KCALL(VK_NR_PROCESS_EXEC, process_exec, 0),
     KCALL(VK_NR_KLOG_READ, klog_read, 0),
     KCALL(VK_NR_KLOG_WRITE, klog_write, 1 << 0),
+    KCALL(VK_NR_TERMINAL_CREATE, terminal_create, 0),
+    KCALL(VK_NR_TERMINAL_CTL, terminal_ctl, 1 << 0),
 };
 
 static inline int wide_handle(uint32_t mask, uint64_t a0, uint64_t a1, uint64_t a2)

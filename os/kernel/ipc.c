@@ -175,6 +175,12 @@ static struct vk_pending_reply *pending_find(struct vk_process *p, uint64_t toke
     return NULL;
 }
 
+struct vk_thread *vk_ipc_caller(struct vk_process *server, uint64_t token)
+{
+    struct vk_pending_reply *r = pending_find(server, token);
+    return r ? r->caller : NULL;
+}
+
 static void pending_remove(struct vk_process *p, struct vk_pending_reply *r)
 {
     *r = p->pending[--p->npending];

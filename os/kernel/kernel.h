@@ -118,6 +118,7 @@ struct vk_console {
     uint32_t nheld;
     uint8_t held[256]; /* input taken from the platform that the discipline has no room for */
     struct vl_ldisc ld;
+    uint64_t drained_at; /* virtual time at which the output written so far has gone out */
 };
 
 enum vk_thread_state { VK_T_NEW, VK_T_RUNNABLE, VK_T_RUNNING, VK_T_BLOCKED, VK_T_DEAD };
@@ -249,7 +250,8 @@ struct vk_kernel {
     struct vk_thread *cur;
     struct vk_thread **runq; /* VK_MACHINE_THREADS_MAX entries: never grows */
     uint32_t nrun;
-    uint32_t nthreads; /* threads holding a kernel stack: created and not yet reaped */
+    uint64_t slice_start; /* virtual time at which the running thread got the CPU */
+    uint32_t nthreads;    /* threads holding a kernel stack: created and not yet reaped */
     struct vk_list procs;
     struct vk_list zombies; /* dead threads whose kernel stacks await release */
     struct vk_list futex_buckets[VK_FUTEX_BUCKETS];
@@ -338,6 +340,14 @@ void vk_switch_to(struct vk_kernel *k, struct vk_thread *from, struct vk_thread 
 /* With probability 1/one_in, and only when another thread is runnable, the current thread
  * yields (seeded): --chaos preemption, at a point the platform chooses (a kernel call). */
 void vk_preempt_chance(struct vk_kernel *k, uint32_t one_in);
+/* Time slicing, at a kernel-call boundary the platform chooses: 1 when the current thread has
+ * had the CPU for slice_ns of virtual time since it last got it (0: never), and then its new
+ * slice begins now (traced: VK_TR_SCHED with a[4] = 1). The platform then calls vk_preempt. */
+int vk_slice_over(struct vk_kernel *k, uint64_t slice_ns);
+/* The current thread leaves the CPU to another runnable one (none: it goes on) and joins the
+ * run set behind it: the next thread is chosen among the others (seeded), never itself. With
+ * idle set it leaves the CPU to the platform's idle loop instead (which has work: a stop). */
+void vk_preempt(struct vk_kernel *k, int idle);
 
 /* ---- processes and threads (process.c) ---- */
 /* Exit paths of the current thread; they do not return. */

@@ -221,6 +221,8 @@ void vk_endpoint_destroy(struct vk_kernel *k, struct vk_endpoint *ep);
 void vk_ipc_process_exit(struct vk_kernel *k, struct vk_process *p);
 void vk_ipc_thread_cancel(struct vk_kernel *k, struct vk_thread *t);
 void vk_ipc_drop_objects(struct vk_kernel *k, struct vk_thread *t);
+/* The thread waiting for the reply of server's call token, or NULL (no such call). */
+struct vk_thread *vk_ipc_caller(struct vk_process *server, uint64_t token);
 
 /* ---- notifications, waits, futexes (wait.c) ---- */
 long vk_sys_notify_create(struct vk_kernel *k, uint64_t out);
@@ -303,6 +305,11 @@ void vk_signal_process_exit(struct vk_kernel *k, struct vk_process *p);
 void vk_signal_park(struct vk_kernel *k);
 /* The running process with this pid, or NULL. */
 struct vk_process *vk_process_find(struct vk_kernel *k, uint32_t pid);
+
+/* ---- terminals served by a process (terminal.c) ---- */
+long vk_sys_terminal_create(struct vk_kernel *k, uint64_t out);
+long vk_sys_terminal_ctl(struct vk_kernel *k, uint32_t h, uint64_t op, uint64_t arg,
+                         uint64_t token);
 
 /* ---- console (console.c) ---- */
 long vk_sys_console_write(struct vk_kernel *k, uint32_t h, uint64_t ubuf, uint64_t len);

@@ -1,12 +1,20 @@
 /*
  * Scheduling policy: the run set, blocking and waking, deadlines, preemption for --chaos.
  *
- * Threads leave the CPU only inside kernel calls (vk_block, vk_yield). The run set is an
- * array; when more than one thread is runnable the next one is chosen with the kernel's
- * seeded PRNG, so the interleaving is a function of the seed. It holds at most
- * VK_MACHINE_THREADS_MAX threads (the thread quota) and is allocated once. A deadline is a timer in
- * the event queue; a timeout or a kill first cancels what the thread was waiting in
- * (vk_cancel_wait), then makes it runnable.
+ * Threads leave the CPU only inside kernel calls (vk_block, vk_yield, vk_preempt). The run set is
+ * an array; when more than one thread is runnable the next one is chosen with the kernel's seeded
+ * PRNG, so the interleaving is a function of the seed. It holds at most VK_MACHINE_THREADS_MAX
+ * threads (the thread quota) and is allocated once. A deadline is a timer in the event queue; a
+ * timeout or a kill first cancels what the thread was waiting in (vk_cancel_wait), then makes it
+ * runnable.
+ *
+ * Time slicing: a thread that never blocks (console writes in a loop, polling) must not starve
+ * the others of the CPU, nor keep ^C from reaching it. Each kernel call costs virtual time
+ * (the platform charges it); when the running thread has used a slice of it since it got the
+ * CPU (vk_slice_over), the platform preempts it at that kernel-call boundary (vk_preempt): it
+ * goes back to the run set and another runnable thread, chosen among the others by the seeded
+ * PRNG, runs. Both depend only on virtual time and the seed, so a run stays a function of the
+ * seed. A thread that spins without kernel calls is the watchdog's (ARCHITECTURE.md).
  */
 
 #include "kernel_internal.h"
@@ -43,8 +51,10 @@ void vk_switch_to(struct vk_kernel *k, struct vk_thread *from, struct vk_thread 
     k->cur = to;
     if (to) {
         to->state = VK_T_RUNNING;
-        if (to != from)
+        if (to != from) {
             k->stats.switches++;
+            k->slice_start = k->now;
+        }
     }
     if (to != from)
         vk_plat_switch(k, from, to, dying);
@@ -120,4 +130,23 @@ void vk_preempt_chance(struct vk_kernel *k, uint32_t one_in)
         return;
     if (vl_prng_below(&k->sched_prng, one_in) == 0)
         vk_yield(k);
+}
+
+int vk_slice_over(struct vk_kernel *k, uint64_t slice_ns)
+{
+    if (!slice_ns || k->now - k->slice_start < slice_ns)
+        return 0;
+    k->slice_start = k->now;
+    vk_trace(k, VK_TR_SCHED, k->cur->tid, 0, k->nrun, 0, 1);
+    return 1;
+}
+
+void vk_preempt(struct vk_kernel *k, int idle)
+{
+    struct vk_thread *t = k->cur;
+    if (!k->nrun && !idle)
+        return;
+    struct vk_thread *n = idle ? NULL : vk_pick_next(k); /* t is not in the run set */
+    vk_make_runnable(k, t);
+    vk_switch_to(k, t, n, 0);
 }

@@ -1,7 +1,7 @@
 /*
- * os/netstack: the network stack service (issue 17, item 3), first stage: lwIP (NO_SYS, raw
- * API) in one single-threaded server, its interfaces from /etc/net.toml: the loopback
- * interface (lwIP's, 127.0.0.1 and ::1) and each [[interface]] whose device node opens.
+ * os/netstack: the network stack service (issue 17, item 3): lwIP (NO_SYS, raw API) in one
+ * single-threaded server, its interfaces from /etc/net.toml: the loopback interface (lwIP's,
+ * 127.0.0.1 and ::1) and each [[interface]] whose device node opens (up to NS_MAX_IFS).
  *
  * /etc/net.toml:
  *   [[interface]]
@@ -13,23 +13,46 @@
  * A missing file means loopback only; a malformed one is reported and the interface skipped.
  *
  * Start-up: each interface's device node is opened (waiting up to 1 s for devmgr to publish
- * it), its MAC read (NETDEV_OP_INFO), the interface added and brought up (an IPv6 link-local
- * address too), and the gateway asked for by ARP; the server logs each interface ("netstack:
- * en0 10.0.2.15/24 mac 52:54:00:12:34:56" and "netstack: en0 gateway 10.0.2.2 is at ...").
- * Readiness goes to init before all that, as soon as /dev/net is served (without sockets:
- * after it). Then it runs lwIP: frames from the device (one read at a time, bounded by lwIP's
- * next timer) in, lwIP's timers, frames out. lwIP answers ARP, ICMP echo and ND on its own.
+ * it), its MAC read (NETDEV_OP_INFO), the frame ring attached (NETDEV_OP_RING_ATTACH: frames
+ * pass through shared memory, veridian/netdev.h), the interface added and brought up (an IPv6
+ * link-local address too); DHCP interfaces wait (bounded) for their lease, which is logged
+ * ("netstack: en0 dhcp: 10.0.2.15 mask 255.255.255.0 gateway 10.0.2.2"); each gateway is asked
+ * for by ARP. The server logs each interface ("netstack: en0 10.0.2.15/24 mac
+ * 52:54:00:12:34:56 link up") and publishes /proc/net/dev and /proc/net/if_inet. Readiness
+ * goes to init before all that, as soon as /dev/net (the sockets, sock.c) is served (without
+ * sockets: after it), so programs need not wait for the interfaces: their socket calls queue.
  *
- * Sockets: sock.c serves them on /dev/net (veridian/net_proto.h); the loop below serves its
- * endpoint between device reads and lwIP's timers.
- * Not there yet (the next stages of the issue): /proc/net/dev, several devices at once (each read
- * waits on one device), frames through shared memory instead of one copy per message.
- * Never: trust a frame (lwIP checks every length and checksum); exit on a bad configuration
- * line (that interface is skipped).
+ * The main loop (ns_step): take every frame waiting in each interface's RX ring into lwIP
+ * (NS_RX_BUDGET per interface per pass, so one busy NIC cannot starve the rest), run lwIP's
+ * timers, serve the sockets (sock.c: everything queued, parked calls timed out), ring each
+ * driver's doorbell once if it asked for one (frames lwIP queued in the TX
+ * ring, RX slots freed), republish /proc/net when the counters changed (at most every
+ * NS_PUBLISH_NS), then sleep in one vk_wait_many on every interface's notification and the
+ * sockets' endpoint until lwIP's next timer or the sockets' next deadline, and serve the
+ * sockets again when it returns. Before sleeping it sets each RX ring's wait
+ * flag and looks again, so a frame is never left waiting for a wake-up that will not come.
+ * A burst of frames thus costs O(1) kernel calls: one wake-up and one doorbell.
+ * TX: lwIP's linkoutput copies the frame into the TX ring; on a full ring it rings the
+ * doorbell and waits (bounded, NS_TX_WAIT_NS) for the driver to free a slot, then drops and
+ * counts (tx drop).
+ * Not there yet: a driver that devmgr restarts gets no ring back (the netstack keeps the dead
+ * one: that interface stays silent until the netstack restarts).
+ *
+ * /proc/net/dev: Linux's format (a two-line header, then "  en0: rx bytes packets errs drop
+ * fifo frame compressed multicast tx bytes packets errs drop fifo colls carrier compressed"),
+ * lo from lwIP's MIB-2 counters, each NIC from ours (rx errs: ring slots the driver garbled;
+ * rx drop: frames lwIP could not take and the driver's own drops; tx drop: a full ring).
+ * /proc/net/if_inet: one line per interface: name, MAC, IPv4 address/prefix (or -), IPv6
+ * link-local address (or -), flags (UP,BROADCAST,LOOPBACK,RUNNING,MULTICAST: comma-separated),
+ * MTU. os/bin/ifconfig prints both.
+ *
+ * Never: trust a frame (lwIP checks every length and checksum) or the driver's ring indexes
+ * and lengths (netdev.h's checks, counted); exit on a bad configuration line (that interface
+ * is skipped).
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +69,7 @@
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 #include "sock.h"
+#include "veridian/caps.h"
 #include "veridian/netdev.h"
 #include "veridian/vfs_proto.h"
 #include "veridian/vk.h"
@@ -54,10 +78,15 @@
 #define NS_CONFIG "/etc/net.toml"
 #define NS_MAX_IFS 4
 #define NS_OPEN_TRIES 100
-#define NS_READ_MAX_NS 1000000000ull /* one read waits at most 1 s */
+#define NS_CALL_NS 1000000000ull     /* a call to a driver answers within 1 s */
+#define NS_WAIT_MAX_NS 1000000000ull /* one sleep lasts at most 1 s */
 #define NS_GW_WAIT_NS 1000000000ull
 #define NS_DHCP_WAIT_NS 10000000000ull /* lwIP's client: its first DISCOVER, then retries */
-#define NS_SOCK_SLICE_NS 1000000ull    /* with a device: socket requests wait at most 1 ms */
+#define NS_TX_WAIT_NS 10000000ull      /* a full TX ring: wait this long for the driver */
+#define NS_RX_BUDGET 64u               /* frames per interface per pass */
+#define NS_PUBLISH_NS 100000000ull     /* /proc/net at most every 100 ms */
+#define NS_WAIT_ITEMS (NS_MAX_IFS + 16)
+#define NS_TEXT_MAX 4096
 
 struct ns_if {
     struct netif nif;
@@ -65,13 +94,21 @@ struct ns_if {
     uint32_t dev; /* the device's handle */
     uint8_t mac[6];
     ip4_addr_t addr, mask, gw;
-    int has_gw, dhcp;
-    uint64_t tx_errors;
+    int has_gw, dhcp, up;
+    /* the frame ring */
+    struct netdev_ring_area *ring;
+    struct netdev_ring rxr, txr; /* we consume rx, produce tx */
+    uint32_t notify;             /* the driver signals NETDEV_RING_NOTIFY_BIT */
+    uint32_t doorbell;           /* we signal NETDEV_RING_DOORBELL_BIT */
+    uint64_t rx_drop, tx_errors, doorbells, wakeups;
 };
 
 struct netstack {
     struct ns_if ifs[NS_MAX_IFS];
     unsigned nifs;
+    uint64_t last_publish;
+    char text[NS_TEXT_MAX], last_dev[NS_TEXT_MAX], last_inet[NS_TEXT_MAX];
+    int publish_failed;
     struct ns_sockets *socks; /* sock.c: the socket server, NULL without one */
 };
 
@@ -92,11 +129,16 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
+static uint64_t now_ns(void)
+{
+    return (uint64_t)vk_clock_get();
+}
+
 /* ---- the device ---- */
 
 static long dev_call(uint32_t h, struct vk_call *c, uint64_t timeout_ns, uint64_t *out)
 {
-    long rc = vk_call(h, c, (uint64_t)vk_clock_get() + timeout_ns);
+    long rc = vk_call(h, c, now_ns() + timeout_ns);
     if (rc)
         return rc;
     if (out)
@@ -121,26 +163,100 @@ static long dev_open(const char *path, uint32_t *h)
     return -VK_ENOENT;
 }
 
+/* NETDEV_OP_RING_ATTACH: map the driver's ring and keep its notification and doorbell. The
+ * reply is checked (numbers, handle types) before anything is used. */
+static long ring_attach(struct ns_if *i)
+{
+    struct vk_call c;
+    uint64_t d[VK_MSG_DATA_WORDS], addr = 0;
+    struct vk_handle_info hi[3];
+    memset(&c, 0, sizeof c);
+    c.msg.opcode = NETDEV_OP_RING_ATTACH;
+    long rc = dev_call(i->dev, &c, NS_CALL_NS, d);
+    unsigned nh = VK_MSG_NHANDLES(c.msg.flags);
+    if (rc)
+        return rc;
+    rc = -VK_EINVAL;
+    if (nh != 3 || d[0] != NETDEV_RING_BYTES || d[1] != NETDEV_RING_SLOTS ||
+        d[2] != NETDEV_SLOT_SIZE || d[3] != NETDEV_RING_VERSION)
+        goto out;
+    for (unsigned k = 0; k < 3; k++)
+        if (vk_handle_info(c.msg.handles[k], &hi[k]))
+            goto out;
+    if (hi[0].type != VK_OBJ_VMO || hi[1].type != VK_OBJ_NOTIFICATION ||
+        hi[2].type != VK_OBJ_NOTIFICATION || !(hi[1].rights & VK_RIGHT_WAIT) ||
+        !(hi[2].rights & VK_RIGHT_SIGNAL))
+        goto out;
+    if ((rc = vk_vmo_map(c.msg.handles[0], VK_RIGHT_READ | VK_RIGHT_WRITE, &addr)))
+        goto out;
+    i->ring = (struct netdev_ring_area *)(uintptr_t)addr;
+    if (i->ring->magic != NETDEV_RING_MAGIC || i->ring->slots != NETDEV_RING_SLOTS ||
+        i->ring->slot_size != NETDEV_SLOT_SIZE) {
+        vk_vmo_unmap(addr);
+        i->ring = NULL;
+        rc = -VK_EINVAL;
+        goto out;
+    }
+    netdev_ring_init(&i->rxr, &i->ring->rx, i->ring->rx_slots, 0);
+    netdev_ring_init(&i->txr, &i->ring->tx, i->ring->tx_slots, 1);
+    i->notify = c.msg.handles[1];
+    i->doorbell = c.msg.handles[2];
+    vk_handle_close(c.msg.handles[0]); /* the mapping stays */
+    return 0;
+out:
+    for (unsigned k = 0; k < nh && k < VK_MSG_MAX_HANDLES; k++)
+        if (c.msg.handles[k])
+            vk_handle_close(c.msg.handles[k]);
+    return rc;
+}
+
+/* After a batch: wake the driver once if it asked (TX frames queued, RX slots freed). */
+static void if_flush(struct ns_if *i)
+{
+    int tx = netdev_ring_wake_consumer(&i->txr);
+    int rx = netdev_ring_wake_producer(&i->rxr);
+    if (tx || rx) {
+        vk_notify_signal(i->doorbell, NETDEV_RING_DOORBELL_BIT);
+        i->doorbells++;
+    }
+}
+
+/* The TX ring is full: ring the doorbell, wait (bounded) until the driver frees a slot. */
+static uint32_t tx_wait_space(struct ns_if *i)
+{
+    uint64_t end = now_ns() + NS_TX_WAIT_NS;
+    uint32_t space;
+    while (!(space = netdev_ring_arm_producer(&i->txr)) && now_ns() < end) {
+        if_flush(i);
+        struct vk_wait w = {.handle = i->notify, .flags = VK_WAIT_CLEAR, .mask = ~0ull};
+        if (vk_wait_many(&w, 1, end) < 0)
+            break;
+    }
+    return space;
+}
+
 static err_t if_output(struct netif *nif, struct pbuf *p)
 {
     struct ns_if *i = nif->state;
-    uint8_t frame[NETDEV_MAX_FRAME];
-    u16_t n = pbuf_copy_partial(p, frame, sizeof frame, 0);
-    if (n != p->tot_len)
-        return ERR_BUF;
-    if (n < 60) { /* the Ethernet minimum, zero-padded */
-        memset(frame + n, 0, 60 - n);
-        n = 60;
-    }
-    struct vk_call c;
-    memset(&c, 0, sizeof c);
-    c.msg.opcode = VFS_OP_WRITE;
-    c.send_buf = (uint64_t)(uintptr_t)frame;
-    c.send_len = n;
-    if (dev_call(i->dev, &c, NS_READ_MAX_NS, NULL)) {
+    if (p->tot_len > NETDEV_MAX_FRAME) {
         i->tx_errors++;
+        return ERR_BUF;
+    }
+    if (!netdev_ring_space(&i->txr) && !tx_wait_space(i)) {
+        i->txr.full++;
         return ERR_IF;
     }
+    struct netdev_slot *s = netdev_ring_next(&i->txr);
+    u16_t n = pbuf_copy_partial(p, s->frame, p->tot_len, 0);
+    if (n != p->tot_len) {
+        i->tx_errors++;
+        return ERR_BUF;
+    }
+    if (n < 60) { /* the Ethernet minimum, zero-padded */
+        memset(s->frame + n, 0, 60u - n);
+        n = 60;
+    }
+    netdev_ring_produce(&i->txr, n);
     return ERR_OK;
 }
 
@@ -159,31 +275,209 @@ static err_t if_init(struct netif *nif)
     return ERR_OK;
 }
 
-/* One frame from the interface's device into lwIP, waiting at most timeout_ns: 1 or 0. */
-static int if_input(struct ns_if *i, uint64_t timeout_ns)
+/* Frames waiting in the interface's RX ring into lwIP, at most budget: how many. */
+static unsigned if_input(struct ns_if *i, unsigned budget)
 {
-    static uint8_t frame[NETDEV_MAX_FRAME];
-    uint64_t out[VK_MSG_DATA_WORDS];
+    unsigned got = 0;
+    const uint8_t *f;
+    uint32_t len;
+    while (got < budget && netdev_ring_peek(&i->rxr, &f, &len)) {
+        struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
+        if (p)
+            pbuf_take(p, f, (u16_t)len); /* copied before the slot goes back */
+        netdev_ring_release(&i->rxr, len);
+        got++;
+        if (!p) {
+            i->rx_drop++;
+            continue;
+        }
+        if (i->nif.input(p, &i->nif) != ERR_OK)
+            pbuf_free(p);
+    }
+    return got;
+}
+
+/* ---- /proc/net ---- */
+
+#define APPEND(...)                                                                                \
+    do {                                                                                           \
+        if (k < sizeof ns->text)                                                                   \
+            k += (size_t)snprintf(ns->text + k, sizeof ns->text - k, __VA_ARGS__);                 \
+    } while (0)
+
+static const char *dev_name(const struct netif *nif, char *buf, size_t len)
+{
+    if (nif->name[0] == 'l' && nif->name[1] == 'o')
+        snprintf(buf, len, "lo");
+    else
+        snprintf(buf, len, "%c%c%u", nif->name[0], nif->name[1], (unsigned)nif->num);
+    return buf;
+}
+
+static void text_dev(struct netstack *ns)
+{
+    size_t k = 0;
+    char nm[8];
+    APPEND("Inter-|   Receive                                                |  Transmit\n"
+           " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets "
+           "errs drop fifo colls carrier compressed\n");
+    struct netif *lo = netif_find("lo0");
+    if (lo) {
+        const struct stats_mib2_netif_ctrs *m = &lo->mib2_counters;
+        APPEND("%6s:%8lu %7lu %4lu %4lu %4u %5u %10u %9u %8lu %7lu %4lu %4lu %4u %5u %7u %10u\n",
+               "lo", (unsigned long)m->ifinoctets,
+               (unsigned long)(m->ifinucastpkts + m->ifinnucastpkts), (unsigned long)m->ifinerrors,
+               (unsigned long)m->ifindiscards, 0u, 0u, 0u, 0u, (unsigned long)m->ifoutoctets,
+               (unsigned long)(m->ifoutucastpkts + m->ifoutnucastpkts),
+               (unsigned long)m->ifouterrors, (unsigned long)m->ifoutdiscards, 0u, 0u, 0u, 0u);
+    }
+    for (unsigned j = 0; j < ns->nifs; j++) {
+        struct ns_if *i = &ns->ifs[j];
+        uint64_t info[VK_MSG_DATA_WORDS] = {0};
+        struct vk_call c;
+        memset(&c, 0, sizeof c);
+        c.msg.opcode = NETDEV_OP_INFO;
+        if (dev_call(i->dev, &c, NS_CALL_NS, info))
+            memset(info, 0, sizeof info);
+        APPEND("%6s:%8llu %7llu %4llu %4llu %4u %5u %10u %9u %8llu %7llu %4llu %4llu %4u %5u %7u "
+               "%10u\n",
+               dev_name(&i->nif, nm, sizeof nm), (unsigned long long)i->rxr.bytes,
+               (unsigned long long)i->rxr.frames,
+               (unsigned long long)(i->rxr.bad_len + i->rxr.bad_index),
+               (unsigned long long)(i->rx_drop + info[4]), 0u, 0u, 0u, 0u,
+               (unsigned long long)i->txr.bytes, (unsigned long long)i->txr.frames,
+               (unsigned long long)(i->tx_errors + i->txr.bad_index),
+               (unsigned long long)i->txr.full, 0u, 0u, 0u, 0u);
+    }
+}
+
+static unsigned prefix_len(const ip4_addr_t *mask)
+{
+    return (unsigned)__builtin_popcount(ip4_addr_get_u32(mask));
+}
+
+static void inet_line(struct netstack *ns, size_t *kp, const struct netif *nif, const uint8_t *mac)
+{
+    size_t k = *kp;
+    char nm[8], a4[40] = "-", a6[48] = "-";
+    if (!ip4_addr_isany_val(*netif_ip4_addr(nif)))
+        snprintf(a4, sizeof a4, "%s/%u", ip4addr_ntoa(netif_ip4_addr(nif)),
+                 prefix_len(netif_ip4_netmask(nif)));
+    if (!ip6_addr_isinvalid(netif_ip6_addr_state(nif, 0)))
+        snprintf(a6, sizeof a6, "%s", ip6addr_ntoa(netif_ip6_addr(nif, 0)));
+    for (char *c = a6; *c; c++) /* lwIP writes hex digits in capitals, Linux does not */
+        if (*c >= 'A' && *c <= 'F')
+            *c = (char)(*c - 'A' + 'a');
+    int lo = nif->name[0] == 'l' && nif->name[1] == 'o';
+    APPEND("%s %02x:%02x:%02x:%02x:%02x:%02x %s %s %s%s%s%s%s %u\n", dev_name(nif, nm, sizeof nm),
+           mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], a4, a6, netif_is_up(nif) ? "UP" : "DOWN",
+           (nif->flags & NETIF_FLAG_BROADCAST) ? ",BROADCAST" : "", lo ? ",LOOPBACK" : "",
+           netif_is_up(nif) && netif_is_link_up(nif) ? ",RUNNING" : "",
+           (nif->flags & NETIF_FLAG_MLD6) ? ",MULTICAST" : "", lo && !nif->mtu ? 65536u : nif->mtu);
+    *kp = k;
+}
+
+static void text_inet(struct netstack *ns)
+{
+    static const uint8_t zero[6];
+    size_t k = 0;
+    struct netif *lo = netif_find("lo0");
+    if (lo)
+        inet_line(ns, &k, lo, zero);
+    for (unsigned j = 0; j < ns->nifs; j++)
+        inet_line(ns, &k, &ns->ifs[j].nif, ns->ifs[j].mac);
+}
+
+/* /proc/net/<name> <- ns->text when it changed since last time. */
+static void publish(struct netstack *ns, const char *name, char *last)
+{
+    if (!strcmp(ns->text, last))
+        return;
+    size_t nl = strlen(name), tl = strlen(ns->text);
+    char *msg = malloc(nl + 1 + tl);
+    uint32_t res = 0;
+    if (!msg || vk_handle_dup(vr_start_handle(VK_ROLE_SPAWNER),
+                              VK_RIGHT_IPC_CREATE | VK_RIGHT_TRANSFER, &res)) {
+        free(msg);
+        return;
+    }
+    memcpy(last, ns->text, tl + 1);
+    memcpy(msg, name, nl + 1);
+    memcpy(msg + nl + 1, ns->text, tl);
     struct vk_call c;
     memset(&c, 0, sizeof c);
-    c.msg.opcode = VFS_OP_READ;
-    c.msg.data[0] = sizeof frame;
-    c.recv_buf = (uint64_t)(uintptr_t)frame;
-    c.recv_len = sizeof frame;
-    long rc = dev_call(i->dev, &c, timeout_ns, out);
-    if (rc == -VK_EAGAIN) { /* the driver's reader slots still hold timed-out reads */
-        sleep_ms(1);
-        return 0;
+    c.msg.opcode = VFS_OP_PUBLISH;
+    c.msg.flags = 1;
+    c.msg.handles[0] = res;
+    c.send_buf = (uint64_t)(uintptr_t)msg;
+    c.send_len = nl + 1 + tl;
+    long rc = vk_call(vr_start_handle(VK_ROLE_NSROOT), &c, now_ns() + NS_CALL_NS);
+    free(msg);
+    if ((rc || c.msg.opcode) && !ns->publish_failed++)
+        ns_log("publish /proc/%s: %s", name, strerror(rc ? (int)-rc : (int)c.msg.opcode));
+}
+
+static void publish_all(struct netstack *ns)
+{
+    ns->last_publish = now_ns();
+    text_dev(ns);
+    publish(ns, "net/dev", ns->last_dev);
+    text_inet(ns);
+    publish(ns, "net/if_inet", ns->last_inet);
+}
+
+/* ---- running ---- */
+
+/* One pass of the main loop, sleeping at most until deadline (see the contract). */
+static void ns_step(struct netstack *ns, uint64_t deadline)
+{
+    struct vk_wait w[NS_WAIT_ITEMS];
+    unsigned more = 0;
+    for (unsigned k = 0; k < ns->nifs; k++)
+        if (if_input(&ns->ifs[k], NS_RX_BUDGET) == NS_RX_BUDGET)
+            more = 1;
+    netif_poll_all(); /* the loopback interface's queue (NO_SYS: polled here) */
+    sys_check_timeouts();
+    ns_sock_serve(ns->socks); /* everything queued; parked calls timed out */
+    unsigned nsock = 0;
+    if (ns->socks)
+        ns_sock_wait_item(ns->socks, &w[ns->nifs + nsock++]);
+    for (unsigned k = 0; k < ns->nifs; k++)
+        if_flush(&ns->ifs[k]);
+    if (ns->last_publish && now_ns() - ns->last_publish >= NS_PUBLISH_NS)
+        publish_all(ns);
+    uint64_t now = now_ns();
+    uint64_t wake = now + (uint64_t)sys_timeouts_sleeptime() * 1000000ull;
+    if (wake > now + NS_WAIT_MAX_NS)
+        wake = now + NS_WAIT_MAX_NS;
+    if (ns->last_publish && wake > ns->last_publish + NS_PUBLISH_NS)
+        wake = ns->last_publish + NS_PUBLISH_NS;
+    uint64_t sd = ns_sock_deadline(ns->socks);
+    if (wake > sd)
+        wake = sd;
+    if (wake > deadline)
+        wake = deadline;
+    for (unsigned k = 0; k < ns->nifs; k++) {
+        w[k] = (struct vk_wait){.handle = ns->ifs[k].notify, .flags = VK_WAIT_CLEAR, .mask = ~0ull};
+        if (netdev_ring_arm_consumer(&ns->ifs[k].rxr))
+            more = 1; /* a frame came in after all: no sleep */
     }
-    if (rc || out[0] > sizeof frame)
-        return 0;
-    struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)out[0], PBUF_POOL);
-    if (!p)
-        return 0;
-    pbuf_take(p, frame, (u16_t)out[0]);
-    if (i->nif.input(p, &i->nif) != ERR_OK)
-        pbuf_free(p);
-    return 1;
+    if (more)
+        wake = 0;
+    long rc = vk_wait_many(w, ns->nifs + nsock, wake);
+    if (rc >= 0)
+        for (unsigned k = 0; k < ns->nifs; k++)
+            ns->ifs[k].wakeups += w[k].observed != 0;
+    ns_sock_serve(ns->socks);
+    for (unsigned k = 0; k < ns->nifs; k++)
+        if_flush(&ns->ifs[k]); /* what the sockets sent goes out now */
+}
+
+static void run_for(struct netstack *ns, uint64_t ns_time)
+{
+    uint64_t end = now_ns() + ns_time;
+    while (now_ns() < end)
+        ns_step(ns, end);
 }
 
 /* ---- configuration ---- */
@@ -218,8 +512,8 @@ static void if_up(struct netstack *ns, const struct vl_toml_value *t, unsigned k
     struct ns_if *i = &ns->ifs[ns->nifs];
     const char *name, *device, *address, *gateway;
     memset(i, 0, sizeof *i);
-    if (get_str(t, "name", &name) || strlen(name) != 3 || get_str(t, "device", &device) ||
-        get_str(t, "address", &address) ||
+    if (get_str(t, "name", &name) || strlen(name) != 3 || name[2] < '0' || name[2] > '9' ||
+        get_str(t, "device", &device) || get_str(t, "address", &address) ||
         (!(i->dhcp = !strcmp(address, "dhcp")) && parse_prefix(address, &i->addr, &i->mask))) {
         ns_log("%s: interface %u needs name (like \"en0\"), device and address (like "
                "\"10.0.2.15/24\"): skipped",
@@ -244,16 +538,20 @@ static void if_up(struct netstack *ns, const struct vl_toml_value *t, unsigned k
     struct vk_call c;
     memset(&c, 0, sizeof c);
     c.msg.opcode = NETDEV_OP_INFO;
-    if ((rc = dev_call(i->dev, &c, NS_READ_MAX_NS, info))) {
+    if ((rc = dev_call(i->dev, &c, NS_CALL_NS, info))) {
         ns_log("%s: %s does not answer NETDEV_OP_INFO: %s", name, device, strerror((int)-rc));
-        return;
+        goto fail;
+    }
+    if ((rc = ring_attach(i))) {
+        ns_log("%s: %s: no frame ring: %s", name, device, strerror((int)-rc));
+        goto fail;
     }
     for (int b = 0; b < 6; b++)
         i->mac[b] = (uint8_t)(info[0] >> (8 * b));
     if (!netif_add(&i->nif, &i->addr, &i->mask, i->has_gw ? &i->gw : IP4_ADDR_ANY4, i, if_init,
                    ethernet_input)) {
         ns_log("%s: lwIP refused the interface", name);
-        return;
+        goto fail; /* the ring stays mapped: harmless, the driver forgets it at close */
     }
     i->nif.num = (u8_t)(name[2] - '0');
     netif_create_ip6_linklocal_address(&i->nif, 1);
@@ -264,9 +562,17 @@ static void if_up(struct netstack *ns, const struct vl_toml_value *t, unsigned k
         netif_set_link_up(&i->nif);
     if (i->dhcp && dhcp_start(&i->nif) != ERR_OK)
         ns_log("%s: lwIP's DHCP client did not start", name);
+    i->up = 1;
     ns->nifs++;
     ns_log("%s %s mac %02x:%02x:%02x:%02x:%02x:%02x link %s", name, address, i->mac[0], i->mac[1],
            i->mac[2], i->mac[3], i->mac[4], i->mac[5], info[1] ? "up" : "down");
+    return;
+fail:
+    vk_handle_close(i->dev);
+    if (i->notify)
+        vk_handle_close(i->notify);
+    if (i->doorbell)
+        vk_handle_close(i->doorbell);
 }
 
 static void load_config(struct netstack *ns)
@@ -291,42 +597,6 @@ static void load_config(struct netstack *ns)
     vl_toml_free(root);
 }
 
-/* ---- running ---- */
-
-static void run_for(struct netstack *ns, uint64_t ns_time)
-{
-    uint64_t end = (uint64_t)vk_clock_get() + ns_time;
-    while ((uint64_t)vk_clock_get() < end) {
-        uint64_t wait = (uint64_t)sys_timeouts_sleeptime() * 1000000ull;
-        uint64_t left = end - (uint64_t)vk_clock_get();
-        if (wait > left)
-            wait = left;
-        if (wait > NS_READ_MAX_NS)
-            wait = NS_READ_MAX_NS;
-        /* sockets: serve what is queued; wake up for their next timeout */
-        ns_sock_serve(ns->socks);
-        uint64_t now = (uint64_t)vk_clock_get(), sd = ns_sock_deadline(ns->socks);
-        if (sd != VK_DEADLINE_NEVER)
-            wait = sd <= now ? 0 : sd - now < wait ? sd - now : wait;
-        if (ns->nifs) {
-            /* the device is read synchronously: wait on it in slices, so that socket requests
-             * are served between them */
-            if (ns->socks && wait > NS_SOCK_SLICE_NS)
-                wait = NS_SOCK_SLICE_NS;
-            if_input(&ns->ifs[0], wait ? wait : 1000000ull);
-        } else if (ns->socks) {
-            struct vk_wait w;
-            ns_sock_wait_item(ns->socks, &w);
-            if (wait)
-                vk_wait_many(&w, 1, now + wait);
-        } else {
-            sleep_ms((long)(wait / 1000000ull) + 1);
-        }
-        sys_check_timeouts();
-        ns_sock_serve(ns->socks);
-    }
-}
-
 /* DHCP interfaces: wait (bounded) for a lease; its router becomes the gateway. */
 static void wait_leases(struct netstack *ns)
 {
@@ -334,8 +604,8 @@ static void wait_leases(struct netstack *ns)
         struct ns_if *i = &ns->ifs[k];
         if (!i->dhcp)
             continue;
-        uint64_t end = (uint64_t)vk_clock_get() + NS_DHCP_WAIT_NS;
-        while (!dhcp_supplied_address(&i->nif) && (uint64_t)vk_clock_get() < end)
+        uint64_t end = now_ns() + NS_DHCP_WAIT_NS;
+        while (!dhcp_supplied_address(&i->nif) && now_ns() < end)
             run_for(ns, 10000000ull);
         if (!dhcp_supplied_address(&i->nif)) {
             ns_log("%s dhcp: no lease", i->name);
@@ -363,8 +633,8 @@ static void resolve_gateways(struct netstack *ns)
         if (!i->has_gw)
             continue;
         etharp_request(&i->nif, &i->gw);
-        uint64_t end = (uint64_t)vk_clock_get() + NS_GW_WAIT_NS;
-        while (etharp_find_addr(&i->nif, &i->gw, &mac, &ip) < 0 && (uint64_t)vk_clock_get() < end)
+        uint64_t end = now_ns() + NS_GW_WAIT_NS;
+        while (etharp_find_addr(&i->nif, &i->gw, &mac, &ip) < 0 && now_ns() < end)
             run_for(ns, 10000000ull);
         if (etharp_find_addr(&i->nif, &i->gw, &mac, &ip) >= 0 && mac)
             ns_log("%s gateway %s is at %02x:%02x:%02x:%02x:%02x:%02x", i->name,
@@ -387,8 +657,9 @@ int main(void)
     load_config(&ns);
     wait_leases(&ns);
     resolve_gateways(&ns);
+    publish_all(&ns);
     if (!ns.socks)
         vr_service_ready();
     for (;;)
-        run_for(&ns, NS_READ_MAX_NS);
+        ns_step(&ns, VK_DEADLINE_NEVER);
 }

@@ -242,7 +242,11 @@ int vs_console_wait(struct vk_machine *m, uint64_t until)
             return 1;
         }
         int timeout = -1;
-        if (until != VK_DEADLINE_NEVER && m->opt.pace == VS_PACE_WALL) {
+        if (until == VS_INPUT_POLL) {
+            if (!want || !c->tty)
+                return 0; /* a look only, and only at a terminal (machine.h) */
+            timeout = 0;
+        } else if (until != VK_DEADLINE_NEVER && m->opt.pace == VS_PACE_WALL) {
             uint64_t el = vs_wall_elapsed_ns(c);
             if (el >= until)
                 return 0;

@@ -13,6 +13,7 @@
 
 #include "os/kernel/platform.h"
 #include "sim/core/machine.h"
+#include "sim/trace/hash_image.h"
 #include "veridian/caps.h"
 #include "vl_bootfs.h"
 
@@ -33,9 +34,13 @@ int vs_machine_load_bootfs(struct vk_machine *m, const char *path, char *err, si
         close(fd);
         return -EINVAL;
     }
-    size_t done = 0;
+    /* when hashed, read in pieces that are hashed while they are still in the cache */
+    size_t done = 0, piece = m->opt.hash_bootfs ? (size_t)256 << 10 : (size_t)st.st_size;
+    struct vs_image_hash h;
+    vs_image_hash_init(&h);
     while (done < (size_t)st.st_size) {
-        ssize_t r = read(fd, (char *)(uintptr_t)v->addr + done, (size_t)st.st_size - done);
+        size_t want = (size_t)st.st_size - done < piece ? (size_t)st.st_size - done : piece;
+        ssize_t r = read(fd, (char *)(uintptr_t)v->addr + done, want);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0) {
@@ -43,8 +48,11 @@ int vs_machine_load_bootfs(struct vk_machine *m, const char *path, char *err, si
             rc = -EIO;
             break;
         }
+        if (m->opt.hash_bootfs)
+            vs_image_hash_update(&h, (char *)(uintptr_t)v->addr + done, (size_t)r);
         done += (size_t)r;
     }
+    m->bootfs_hash = m->opt.hash_bootfs ? vs_image_hash_final(&h) : 0;
     close(fd);
     struct vl_bootfs fs;
     if (!rc && vl_bootfs_open(&fs, (const void *)(uintptr_t)v->addr, done)) {

@@ -8,7 +8,9 @@
  *
  * The idle loop runs on the host thread's own stack: it reaps exited threads, runs the next
  * runnable thread, fires timers (jumping virtual time forward), and waits for console
- * input when every thread waits for it.
+ * input when every thread waits for it. A terminal's input is also looked at when a thread's
+ * time slice ends (vs_machine_slice_over), so a machine busy with programs that never block
+ * still hears ^C and Ctrl-A x.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -233,6 +235,7 @@ int vs_machine_create(struct vk_machine **out, const struct vs_options *opt)
     m->arena.quota = m->desc.memory;
     m->kcall_cost_ns = opt->kcall_cost_ns ? opt->kcall_cost_ns : 100;
     m->horizon = VK_DEADLINE_NEVER;
+    m->slice_ns = opt->slice_ns ? opt->slice_ns : VS_SLICE_DEFAULT_NS;
     if ((rc = vs_kstack_pool_init(&m->kstacks)))
         goto fail_arena;
     if ((rc = vs_trace_init(&m->trace, 1u << 16, opt->keep_trace)))
@@ -350,6 +353,13 @@ static int input_wait(struct vk_machine *m, uint64_t until)
     if (!stop && m->stop && m->on_feed)
         m->on_feed(m, NULL, 0, -1);
     return rc;
+}
+
+void vs_machine_slice_over(struct vk_machine *m)
+{
+    if (m->input_wait || (m->con.tty && !m->con.eof && !m->stop))
+        input_wait(m, VS_INPUT_POLL); /* a replay: the records due at this event count */
+    vk_preempt(&m->k, m->stop);
 }
 
 #ifdef VS_ASAN

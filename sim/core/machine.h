@@ -63,6 +63,11 @@ struct vs_kstack_pool {
 
 enum vs_pace { VS_PACE_FREE, VS_PACE_WALL };
 
+#define VS_SLICE_DEFAULT_NS 1000000ull /* 1 ms of virtual time: 10000 kernel calls at 100 ns */
+#define VS_SLICE_NEVER UINT64_MAX
+/* vs_console_wait's `until` for a look without waiting (a time slice ended: switch.c) */
+#define VS_INPUT_POLL 0ull
+
 struct vs_options {
     uint64_t seed;
     uint32_t chaos; /* 0 off, else 1/chaos preemption chance per kernel call */
@@ -71,7 +76,10 @@ struct vs_options {
     uint32_t machine_index;
     uint64_t kcall_cost_ns;
     uint64_t max_kcalls; /* --max-kcalls: the machine stops after this many (0: no limit) */
+    uint64_t slice_ns;   /* --slice: a thread's time slice in virtual ns (0: the default,
+                            VS_SLICE_NEVER: no time slicing) */
     int keep_trace;      /* keep every event for --trace */
+    int hash_bootfs;     /* hash the boot image as it is read (bootfs_hash; record/replay) */
     int quiet;
     int terminal; /* the console is a terminal (vrsim: stdin is one, or --tty) */
     const struct vs_machine_desc *desc; /* the machine file's hardware; NULL: the default */
@@ -101,6 +109,7 @@ struct vk_machine {
     struct vk_kernel k;
     struct vs_options opt;
     uint64_t kcall_cost_ns; /* virtual time per kernel call (opt's, or the default 100) */
+    uint64_t slice_ns;      /* a thread's time slice (opt's, or VS_SLICE_DEFAULT_NS) */
     struct vs_trace trace;
     struct vs_arena arena;
     struct vs_console con;
@@ -112,6 +121,7 @@ struct vk_machine {
     /* boot image and the program on the console */
     struct vk_vmo *bootfs;
     size_t bootfs_len;
+    uint64_t bootfs_hash; /* vs_hash_image of it, when opt.hash_bootfs */
     struct vk_resource *spawner;
     struct vk_process *console_proc;
     int console_exit_status;
@@ -140,8 +150,8 @@ struct vk_machine {
     void (*on_thread_start)(struct vk_machine *m, struct vk_thread *t);
     struct vs_gdb *gdb;
     /* Recording and replay (sim/replay): input_wait replaces vs_console_wait in the idle loop
-     * when set; on_until is called at the first kernel call where the trace holds
-     * until_events events or virtual time reached until_ns (then the hook is cleared). */
+     * when set; on_until is called at the first kernel call's entry where the trace holds
+     * until_events events or that would end after until_ns (then the hook is cleared). */
     int (*input_wait)(struct vk_machine *m, uint64_t until);
     /* the recorder's view of input as it enters (vs_input_fed, vs_input_resized); notify -1:
      * a stop asked from the terminal (Ctrl-A x) */
@@ -195,6 +205,10 @@ int vs_machine_exit_status(const struct vk_machine *m);
 /* Stop the machine from inside a kernel call (a budget ran out): every process is killed, the
  * current thread ends on its way out of the call, and the idle loop shuts down. */
 void vs_machine_stop_now(struct vk_machine *m, const char *why);
+/* The running thread's time slice ended at a kernel call (switch.c): a terminal's keys are
+ * looked at (^C, Ctrl-A x reach a machine whose programs never block), then the thread leaves
+ * the CPU to another runnable one, or to the idle loop when a stop was asked. */
+void vs_machine_slice_over(struct vk_machine *m);
 uint64_t vs_machine_digest(const struct vk_machine *m);
 /* Guest-addressable scratch memory of a kernel-thread process (its unused main stack). */
 uint64_t vs_proc_scratch(const struct vk_process *p, size_t *len);
@@ -209,7 +223,9 @@ void vs_console_close(struct vs_console *c);
  * printed as on any terminal); the console takes no more input from it. */
 void vs_console_release_host(struct vs_console *c);
 /* Block the host until console input arrives or the wall clock passes virtual time
- * `until` (VK_DEADLINE_NEVER: no timer). Returns 1 if input arrived, 0 otherwise. */
+ * `until` (VK_DEADLINE_NEVER: no timer). Returns 1 if input arrived, 0 otherwise. With until
+ * VS_INPUT_POLL it only looks, and only at a terminal (a pipe's input waits for the idle
+ * loop: how the host times a pipe must never show in a run). */
 int vs_console_wait(struct vk_machine *m, uint64_t until);
 uint64_t vs_wall_elapsed_ns(const struct vs_console *c);
 /* Host monotonic time in ns: for reports about the host (vrsim --stats), never for the

@@ -105,12 +105,14 @@ void vk_plat_switch(struct vk_kernel *k, struct vk_thread *from, struct vk_threa
 }
 
 /* The kernel-call entry hook (platform.h): each call costs virtual time (timers due by then
- * fire), and under --chaos the caller may be preempted here, at a seeded chance. */
+ * fire), under --chaos the caller may be preempted here, at a seeded chance, and a caller
+ * whose time slice (of virtual time) is used up is preempted here (sched.c). */
 void vk_plat_kcall_enter(struct vk_kernel *k, struct vk_thread *t)
 {
     struct vk_machine *m = k->platform;
     if (__builtin_expect(m->on_until != NULL, 0) &&
-        (vs_trace_count(&m->trace) >= m->until_events || k->now >= m->until_ns)) {
+        (vs_trace_count(&m->trace) >= m->until_events ||
+         (m->until_ns != UINT64_MAX && k->now + m->kcall_cost_ns > m->until_ns))) {
         void (*fn)(struct vk_machine *) = m->on_until;
         m->on_until = NULL; /* once: replay's --until */
         fn(m);
@@ -125,6 +127,8 @@ void vk_plat_kcall_enter(struct vk_kernel *k, struct vk_thread *t)
     }
     vk_kernel_charge(k, m->kcall_cost_ns);
     vk_preempt_chance(k, m->opt.chaos);
+    if (vk_slice_over(k, m->slice_ns))
+        vs_machine_slice_over(m);
 }
 
 /* The C end of the kcall trampoline. */

@@ -74,6 +74,16 @@ struct vs_gdb {
     size_t nhist, caphist, nhbp, caphbp;
     uint64_t *want_bp; /* the target stop's breakpoints (gdb's at the request) */
     uint32_t nwant;
+    /* reverse-stepi after a continue: the instruction before is found by counting. A session
+     * re-executes to the stop before (the continue's), steps refine_tid from there one
+     * instruction at a time (each a stop of the history) until it is where the request was
+     * made (the same thread, pc and event count); then the stop before that one is the
+     * target of an ordinary request. */
+    int refining;
+    uint32_t refine_tid;
+    uint64_t refine_pc, refine_events, refine_steps;
+    uint64_t *refine_bp; /* gdb's breakpoints at the request, for the final target */
+    uint32_t nrefine_bp;
     int quiet_fd[2], saved_fd[2]; /* console output silenced until the request's event */
 };
 
@@ -646,14 +656,8 @@ static int serve(struct vs_gdb *g, int sig, int swbreak)
         case 'c':
             return SERVE_CONTINUE;
         case 'b':
-            /* bs is exact when the stop before was one step back; after a continue the
-             * instruction before is not known without counting: the thread stays (gdb's
-             * step over a breakpoint before bc takes that well) */
-            if (g->in[1] == 's' && g->reversible &&
-                !(g->stop_no > 0 && g->hist_how[g->stop_no - 1] == SERVE_STEP)) {
-                send_stop(g, sig, swbreak);
-                continue;
-            }
+            /* bs: one instruction back (after a continue, found by counting steps: see
+             * refining); bc: back to the last earlier stop at a breakpoint */
             if ((g->in[1] == 'c' || g->in[1] == 's') && g->reversible)
                 return SERVE_REVERSE;
             send_packet(g, "E01");
@@ -780,24 +784,42 @@ static void bp_set(struct vs_gdb *g, const uint64_t *addr, uint32_t n)
 }
 
 /* A reverse request: to the supervisor, then this session ends (no output: its future is
- * re-executed). Layout: u64 magic, target, events, nhist, nhbp, nbp; how[]; nbp[]; bp[];
- * current bp[]. */
+ * re-executed). Layout: u64 magic, target, events, nhist, nhbp, nbp, noack, refine, refine's
+ * tid, pc and event count, 0; how[]; nbp[]; pc[]; bp[]; gdb's bp[] (for the target). */
 static _Noreturn void reverse_request(struct vs_gdb *g, int step)
 {
-    /* bs: the stop before; bc: the last earlier stop at one of gdb's breakpoints, else the
-     * beginning */
+    /* bs: the stop before when that one stepped here; after a continue, the stop before is
+     * re-executed and stepped from (refine) to find the instruction before this one. bc: the
+     * last earlier stop at one of gdb's breakpoints, else the beginning */
     uint64_t target = g->stop_no ? g->stop_no - 1 : 0;
+    uint64_t refine = 0, rpc = g->uc ? (uint64_t)g->uc->uc_mcontext.gregs[REG_RIP] : 0;
     if (!step) {
         while (target > 0 && !bp_find(g, g->hist_pc[target]))
             target--;
+    } else if (g->stop_no > 0 && g->hist_how[target] != SERVE_STEP && g->stopped && g->uc) {
+        refine = 1;
     }
-    size_t nh = (size_t)target, nb = 0;
+    /* refining needs the target stop's own breakpoints too: its entry is sent */
+    size_t nh = (size_t)target + (size_t)refine, nb = 0;
     for (size_t i = 0; i < nh; i++)
         nb += g->hist_nbp[i];
     uint64_t shown = vs_trace_count(&g->m->trace); /* output so far was all printed */
     if (g->shown_until > shown)
         shown = g->shown_until;
-    uint64_t hdr[8] = {REQ_MAGIC, target, shown, nh, nb, g->nbp, (uint64_t)g->noack, 0};
+    const uint64_t *want = g->refining ? g->refine_bp : NULL;
+    uint32_t nwant = g->refining ? g->nrefine_bp : g->nbp;
+    uint64_t hdr[12] = {REQ_MAGIC,
+                        target,
+                        shown,
+                        nh,
+                        nb,
+                        nwant,
+                        (uint64_t)g->noack,
+                        refine,
+                        refine ? g->stopped->tid : 0,
+                        rpc,
+                        vs_trace_count(&g->m->trace),
+                        0};
     off_t o = 0;
     int ok = pwrite(g->req_fd, hdr, sizeof hdr, o) == (ssize_t)sizeof hdr;
     o += sizeof hdr;
@@ -809,9 +831,45 @@ static _Noreturn void reverse_request(struct vs_gdb *g, int step)
     o += (off_t)(nh * 8);
     ok = ok && (nb == 0 || pwrite(g->req_fd, g->hist_bp, nb * 8, o) == (ssize_t)(nb * 8));
     o += (off_t)(nb * 8);
-    for (uint32_t i = 0; ok && i < g->nbp; i++, o += 8)
-        ok = pwrite(g->req_fd, &g->bp[i].addr, 8, o) == 8;
+    for (uint32_t i = 0; ok && i < nwant; i++, o += 8)
+        ok = pwrite(g->req_fd, want ? &want[i] : &g->bp[i].addr, 8, o) == 8;
     _exit(ok ? 0 : 70);
+}
+
+/* The refining session's stop (see struct vs_gdb): 1 to step on silently; at the request's
+ * stop, a request for the stop before it (does not return); 0 to give up counting and serve
+ * gdb here (another thread than the one to step, or a step budget spent: the stop before
+ * the continue is then the answer, as gdb is told by where it is). */
+static int refine_stop(struct vs_gdb *g, struct vk_thread *t, ucontext_t *uc)
+{
+    uint64_t pc = uc ? (uint64_t)uc->uc_mcontext.gregs[REG_RIP] : 0;
+    if (!t || t->tid != g->refine_tid || g->refine_steps++ > 5000000u) {
+        g->refining = 0;
+        if (g->stop_no == g->target) { /* served here, with gdb's breakpoints */
+            free(g->want_bp);
+            g->want_bp = g->refine_bp;
+            g->nwant = g->nrefine_bp;
+            g->refine_bp = NULL;
+            return 0;
+        }
+        bp_set(g, g->refine_bp, g->nrefine_bp);
+        return 0;
+    }
+    if (g->stop_no == g->target) { /* the continue's stop: its breakpoints, and step */
+        size_t first = 0;
+        for (size_t i = 0; i < g->stop_no; i++)
+            first += g->hist_nbp[i];
+        bp_set(g, g->hist_bp + first, g->hist_nbp[g->stop_no]);
+        g->nhist = g->stop_no; /* the history from here on is this session's */
+        g->nhbp = first;
+        return 1;
+    }
+    if (uc && pc == g->refine_pc && vs_trace_count(&g->m->trace) == g->refine_events) {
+        g->stopped = t;
+        g->uc = uc;
+        reverse_request(g, 1); /* the stop before this one stepped here: exact */
+    }
+    return 1;
 }
 
 /* Serves a stop and applies gdb's answer to the trapped context. */
@@ -834,6 +892,13 @@ static void stop_and_serve(struct vs_gdb *g, struct vk_thread *t, ucontext_t *uc
         how = g->hist_how[g->stop_no];
         bp_set(g, g->hist_bp + first, g->hist_nbp[g->stop_no]);
         g->libraries_changed = 0; /* gdb knew of them then: a silent stop says nothing */
+        g->stop_no++;
+    } else if (g->refining && refine_stop(g, t, uc)) {
+        how = SERVE_STEP; /* counting instructions towards the request's stop: silently */
+        g->libraries_changed = 0;
+        uint64_t pc = uc ? (uint64_t)uc->uc_mcontext.gregs[REG_RIP] : 0;
+        if (hist_push(g, how, pc))
+            g->refining = 0; /* out of memory: the next stop is served as it is */
         g->stop_no++;
     } else {
         if (g->stop_no == g->target && g->want_bp) { /* arrived: gdb's breakpoints now */
@@ -1011,7 +1076,7 @@ static void supervise(struct vs_gdb *g)
         return; /* no reverse execution, the rest works */
     g->reversible = 1;
     for (;;) {
-        uint64_t zero[8] = {0};
+        uint64_t zero[12] = {0};
         if (pwrite(g->req_fd, zero, sizeof zero, 0) != (ssize_t)sizeof zero)
             _exit(70);
         fflush(NULL);
@@ -1027,7 +1092,7 @@ static void supervise(struct vs_gdb *g)
         while (waitpid(pid, &st, 0) < 0)
             if (errno != EINTR)
                 _exit(72);
-        uint64_t hdr[8];
+        uint64_t hdr[12];
         if (pread(g->req_fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr ||
             hdr[0] != REQ_MAGIC) /* the session ended: so does vrsim */
             _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
@@ -1062,6 +1127,19 @@ static void supervise(struct vs_gdb *g)
         g->nwant = (uint32_t)nw;
         g->target = hdr[1];
         g->shown_until = hdr[2];
+        free(g->refine_bp);
+        g->refine_bp = NULL;
+        g->refining = hdr[7] != 0 && nh == hdr[1] + 1;
+        g->refine_steps = 0;
+        if (g->refining) { /* gdb's breakpoints wait for the final target */
+            g->refine_tid = (uint32_t)hdr[8];
+            g->refine_pc = hdr[9];
+            g->refine_events = hdr[10];
+            g->refine_bp = g->want_bp;
+            g->nrefine_bp = g->nwant;
+            g->want_bp = NULL;
+            g->nwant = 0;
+        }
         if (g->quiet_fd[0] <= 0) {
             g->quiet_fd[0] = open("/dev/null", O_WRONLY | O_CLOEXEC);
             g->saved_fd[0] = m->con.out_fd;
@@ -1130,5 +1208,6 @@ void vs_gdb_destroy(struct vs_gdb *g)
     free(g->hist_pc);
     free(g->hist_bp);
     free(g->want_bp);
+    free(g->refine_bp);
     free(g);
 }

@@ -22,7 +22,10 @@
  * forks the session; a reverse request (the target stop, the event reached, each stop's
  * resumption and breakpoints) goes back to it through a memfd and the session ends; a new
  * session re-executes silently (the same resumptions and breakpoints at each stop, console
- * output muted until the event already printed) and serves gdb from the target stop.
+ * output muted until the event already printed) and serves gdb from the target stop. A
+ * reverse-stepi whose stop before was a continue first counts: a session re-executes to that
+ * stop and single-steps the thread from there (each step a silent stop) until it is back at
+ * the request's point (thread, pc, event count); the stop before that is then the target.
  *
  * Never: write outside the arenas, stop in host code (the trampoline clears the trap flag
  * through this module before host code runs), or change anything while gdb is not attached.

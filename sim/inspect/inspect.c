@@ -31,6 +31,7 @@ static const char *obj_type_name(uint32_t t)
         [VK_OBJ_RESOURCE] = "resource",
         [VK_OBJ_DEVICE] = "device",
         [VK_OBJ_DMA_DOMAIN] = "dma_domain",
+        [VK_OBJ_TERMINAL] = "terminal",
     };
     return t < sizeof names / sizeof names[0] && names[t] ? names[t] : "?";
 }
@@ -373,8 +374,10 @@ static void cmd_events(struct vk_machine *m, FILE *out, long n)
         want = total;
     if (want > ring)
         want = ring;
+    while (want > 0 && !vs_trace_event_at(&m->trace, total - want))
+        want--; /* only what the trace still holds */
     for (uint64_t idx = total - want; idx < total; idx++) {
-        const struct vs_trace_event *e = &m->trace.ring[idx & m->trace.ring_mask];
+        const struct vs_trace_event *e = vs_trace_event_at(&m->trace, idx);
         size_t sl = 0;
         const char *s = vs_trace_string(&m->trace, e->str, &sl);
         vs_event_describe(e, idx, s, sl, live_name, m, line, sizeof line);

@@ -7,10 +7,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <elf.h>
 #include <inttypes.h>
+#include <link.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,30 +19,78 @@
 #include "sim/core/machine.h"
 #include "sim/inspect/inspect.h"
 #include "sim/replay/diff.h"
+#include "sim/trace/hash_image.h"
 #include "sim/trace/trace_bin.h"
 
 #define REC_MAX_PAYLOAD (1u << 31)
 
+/* dl_iterate_phdr's callback: the main program's (the first object's) GNU build-id. */
+static int build_id_of(struct dl_phdr_info *info, size_t size, void *data)
+{
+    uint64_t *h = data;
+    (void)size;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_NOTE)
+            continue;
+        const uint8_t *p = (const uint8_t *)(info->dlpi_addr + ph->p_vaddr), *end = p + ph->p_memsz;
+        while ((size_t)(end - p) >= sizeof(ElfW(Nhdr))) {
+            const ElfW(Nhdr) *nh = (const void *)p;
+            size_t name = (nh->n_namesz + 3u) & ~3u, desc = (nh->n_descsz + 3u) & ~3u;
+            if ((size_t)(end - p) - sizeof *nh < name ||
+                (size_t)(end - p) - sizeof *nh - name < desc)
+                break;
+            const uint8_t *np = p + sizeof *nh;
+            if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && !memcmp(np, "GNU", 4) &&
+                nh->n_descsz) {
+                *h = vs_hash_fast(np + name, nh->n_descsz);
+                return 1;
+            }
+            p = np + name + desc;
+        }
+    }
+    return 1; /* the first object only: the program */
+}
+
+int vs_self_hash(uint64_t *h)
+{
+    *h = 0;
+    dl_iterate_phdr(build_id_of, h);
+    return *h ? 0 : vs_hash_file("/proc/self/exe", h);
+}
+
 int vs_hash_file(const char *path, uint64_t *h)
 {
-    struct stat st;
+    /* read through a small buffer that stays in the cache (no mapping to build and tear
+     * down) */
+    static const size_t piece = 64 * 1024;
+    struct vs_image_hash ih;
+    int rc = 0;
+    uint8_t *buf = malloc(piece);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    if (fstat(fd, &st)) {
-        close(fd);
-        return -errno;
+    if (!buf || fd < 0) {
+        rc = buf ? -errno : -ENOMEM;
+        goto out;
     }
-    void *p = st.st_size
-                  ? mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0)
-                  : NULL;
-    close(fd);
-    if (p == MAP_FAILED)
-        return -errno;
-    *h = vs_hash_fast(p, (size_t)st.st_size);
-    if (p)
-        munmap(p, (size_t)st.st_size);
-    return 0;
+    vs_image_hash_init(&ih);
+    for (;;) {
+        ssize_t n = read(fd, buf, piece);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = -errno;
+            goto out;
+        }
+        if (n == 0)
+            break;
+        vs_image_hash_update(&ih, buf, (size_t)n);
+    }
+    *h = vs_image_hash_final(&ih);
+out:
+    if (fd >= 0)
+        close(fd);
+    free(buf);
+    return rc;
 }
 
 static void le32(uint8_t *p, uint32_t v)
@@ -66,35 +115,42 @@ static uint64_t rd64(const uint8_t *p)
     return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
 }
 
-/* A record's checksum: FNV-1a 64 of its 8 header bytes XOR XXH64 of its payload. */
+/* A record's checksum: FNV-1a 64 of its 8 header bytes XOR vs_hash_fast of its payload. */
 static uint64_t record_sum(const uint8_t hdr[8], const void *payload, size_t len)
 {
     return vs_fnv1a(VS_FNV_INIT, hdr, 8) ^ vs_hash_fast(payload, len);
 }
 
-/* One record: header, the payload in up to two parts (joined: small records only), the
- * checksum. */
+/* One record: header, the payload in up to two parts, the checksum. A small record (an
+ * input line) is put together on the stack and written at once; a big one is hashed as it
+ * goes (no copy of the payload). */
 static int write_rec(FILE *f, uint32_t type, const void *a, size_t alen, const void *b, size_t blen)
 {
     uint8_t hdr[8], sum[8];
-    uint8_t *joined = NULL;
+    struct vs_hash_stream hs;
     if (alen + blen >= REC_MAX_PAYLOAD)
         return -EFBIG;
     le32(hdr, type);
     le32(hdr + 4, (uint32_t)(alen + blen));
-    if (blen) {
-        if (!(joined = malloc(alen + blen)))
-            return -ENOMEM;
-        memcpy(joined, a, alen);
-        memcpy(joined + alen, b, blen);
+    if (alen + blen <= 1024) {
+        uint8_t rec[8 + 1024 + 8];
+        size_t n = alen + blen;
+        memcpy(rec, hdr, 8);
+        if (alen)
+            memcpy(rec + 8, a, alen);
+        if (blen)
+            memcpy(rec + 8 + alen, b, blen);
+        le64(rec + 8 + n, record_sum(hdr, rec + 8, n));
+        return fwrite(rec, 1, 16 + n, f) == 16 + n ? 0 : -EIO;
     }
-    le64(sum, record_sum(hdr, joined ? joined : a, alen + blen));
-    int rc = 0;
+    vs_hash_stream_init(&hs);
+    vs_hash_stream_update(&hs, a, alen);
+    vs_hash_stream_update(&hs, b, blen);
+    le64(sum, vs_fnv1a(VS_FNV_INIT, hdr, 8) ^ vs_hash_stream_final(&hs));
     if (fwrite(hdr, 1, 8, f) != 8 || (alen && fwrite(a, 1, alen, f) != alen) ||
         (blen && fwrite(b, 1, blen, f) != blen) || fwrite(sum, 1, 8, f) != 8)
-        rc = -EIO;
-    free(joined);
-    return rc;
+        return -EIO;
+    return 0;
 }
 
 int vs_record_start(struct vs_replay *r, const char *path, uint64_t image_hash,
@@ -110,6 +166,9 @@ int vs_record_start(struct vs_replay *r, const char *path, uint64_t image_hash,
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
         return -errno;
     }
+    /* records go out in big writes; input typed on a terminal is flushed as it comes
+     * (record_feed), so a vrsim that dies keeps what was typed for --no-verify */
+    setvbuf(r->log, NULL, _IOFBF, 64u << 10);
     memcpy(fh, VS_REPLAY_MAGIC, 8);
     le32(fh + 8, VS_REPLAY_VERSION);
     le32(fh + 12, 0);
@@ -158,7 +217,8 @@ static void record_feed(struct vk_machine *m, const char *b, size_t n, int notif
     le64(h + 8, m->k.now);
     le32(h + 16, flags);
     le32(h + 20, (uint32_t)n);
-    if (r->log && write_rec(r->log, VS_REC_INPUT, h, sizeof h, b, n))
+    if (r->log &&
+        (write_rec(r->log, VS_REC_INPUT, h, sizeof h, b, n) || (m->con.tty && fflush(r->log))))
         fprintf(stderr, "vrsim: --record: cannot write the LOG\n");
 }
 
@@ -235,20 +295,46 @@ static int replay_wait(struct vk_machine *m, uint64_t until)
     return any;
 }
 
+/* --until / --until-time reached: the inspector on the machine as it is there, then the run
+ * stops. Reached from the trace's watch (right after event N; right before the first event
+ * later than T) or from a kernel call's entry (one that would end after T: its work has not
+ * begun), whichever comes first. */
 static void until_reached(struct vk_machine *m)
 {
     struct vs_replay *r = m->replay;
+    if (r->until_hit)
+        return;
+    r->until_hit = 1;
+    m->on_until = NULL;
+    vs_trace_watch(&m->trace, UINT64_MAX, UINT64_MAX, NULL, NULL);
     struct vs_inspect_cfg cfg = {.script = r->inspect_script, .out = stderr};
     struct vs_inspect_cfg *saved = m->inspect;
+    uint64_t now = m->k.now, count = vs_trace_count(&m->trace);
     m->inspect = &cfg;
-    fprintf(stderr, "vrsim: replay: stopped at event %" PRIu64 ", time %" PRIu64 " ns\n",
-            vs_trace_count(&m->trace), m->k.now);
+    if (r->until_events != UINT64_MAX && count == r->until_events + 1) {
+        fprintf(stderr, "vrsim: replay: stopped after event #%" PRIu64 ", time %" PRIu64 " ns\n",
+                r->until_events, now);
+    } else {
+        /* the clock as it reads at that instant: what ran before ended by then, what runs
+         * next ends later (the clock moves by whole kernel calls, so it may lag T) */
+        m->k.now = r->until_ns;
+        fprintf(stderr,
+                "vrsim: replay: stopped at time %" PRIu64 " ns, after event #%" PRIu64
+                " (the next one is later)\n",
+                r->until_ns, count - 1);
+    }
     if (cfg.script)
         vs_inspect_exec(m, cfg.script, stderr);
     else
         vs_inspect_exec(m, "time; ps; threads; events 20", stderr);
+    m->k.now = now;
     m->inspect = saved;
     m->stop = 1;
+}
+
+static void until_watch(void *ctx)
+{
+    until_reached(ctx);
 }
 
 void vs_replay_install(struct vs_replay *r, struct vk_machine *m)
@@ -263,18 +349,62 @@ void vs_replay_install(struct vs_replay *r, struct vk_machine *m)
         if (r->tty) /* the terminal's size as it was at the start */
             vk_console_resize(&m->k, &r->ws);
         if (r->until_events != UINT64_MAX || r->until_ns != UINT64_MAX) {
-            m->until_events = r->until_events;
+            vs_trace_watch(&m->trace, r->until_events, r->until_ns, until_watch, m);
+            m->until_events = UINT64_MAX;
             m->until_ns = r->until_ns;
-            m->on_until = until_reached;
+            m->on_until = r->until_ns != UINT64_MAX ? until_reached : NULL;
         }
     }
+}
+
+/* The TRACE record's payload goes from the machine's event log straight into the LOG
+ * through this stream, which hashes it on the way (no copy of the trace in memory). */
+struct trace_sink {
+    FILE *log;
+    struct vs_hash_stream hs;
+    uint64_t n;
+};
+
+static ssize_t trace_sink_write(void *cookie, const char *b, size_t n)
+{
+    struct trace_sink *s = cookie;
+    if (fwrite(b, 1, n, s->log) != n)
+        return -1;
+    vs_hash_stream_update(&s->hs, b, n);
+    s->n += n;
+    return (ssize_t)n;
+}
+
+static int write_trace_rec(FILE *log, const struct vs_trace *t)
+{
+    uint64_t len = vs_trace_bin_size(t);
+    uint8_t hdr[8], sum[8];
+    if (len >= REC_MAX_PAYLOAD)
+        return -EFBIG;
+    le32(hdr, VS_REC_TRACE);
+    le32(hdr + 4, (uint32_t)len);
+    if (fwrite(hdr, 1, 8, log) != 8)
+        return -EIO;
+    struct trace_sink s = {.log = log};
+    vs_hash_stream_init(&s.hs);
+    FILE *f = fopencookie(&s, "w", (cookie_io_functions_t){.write = trace_sink_write});
+    if (!f)
+        return -ENOMEM;
+    setvbuf(f, NULL, _IONBF, 0); /* the LOG's own buffer is enough */
+    int rc = vs_trace_write_bin(t, f);
+    if (fclose(f) && !rc)
+        rc = -EIO;
+    if (!rc && s.n != len)
+        rc = -EIO; /* the size said in the header must be the size written */
+    le64(sum, vs_fnv1a(VS_FNV_INIT, hdr, 8) ^ vs_hash_stream_final(&s.hs));
+    if (!rc && fwrite(sum, 1, 8, log) != 8)
+        rc = -EIO;
+    return rc;
 }
 
 int vs_record_finish(struct vs_replay *r, struct vk_machine *m, int status)
 {
     uint8_t h[24];
-    char *tb = NULL;
-    size_t tlen = 0;
     int rc = 0;
     if (!r->log)
         return -EIO;
@@ -283,16 +413,8 @@ int vs_record_finish(struct vs_replay *r, struct vk_machine *m, int status)
     le32(h + 16, (uint32_t)status);
     le32(h + 20, 0);
     rc = write_rec(r->log, VS_REC_END, h, sizeof h, NULL, 0);
-    FILE *mem = open_memstream(&tb, &tlen);
-    if (!rc && mem && vs_trace_write_bin(&m->trace, mem) == 0 && fclose(mem) == 0) {
-        mem = NULL;
-        rc = write_rec(r->log, VS_REC_TRACE, tb, tlen, NULL, 0);
-    } else if (!rc) {
-        rc = -EIO;
-    }
-    if (mem)
-        fclose(mem);
-    free(tb);
+    if (!rc)
+        rc = write_trace_rec(r->log, &m->trace);
     if (fclose(r->log) && !rc)
         rc = -EIO;
     r->log = NULL;

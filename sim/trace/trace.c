@@ -124,8 +124,53 @@ int vs_trace_init(struct vs_trace *t, uint32_t ring_events, int keep_all)
         return -VK_ENOMEM;
     t->ring_mask = ring_events - 1;
     t->keep_all = keep_all != 0;
+    t->slow_path = t->keep_all;
+    t->watch_count = t->watch_time = UINT64_MAX;
     lanes_init(t->lane);
     return 0;
+}
+
+void vs_trace_watch(struct vs_trace *t, uint64_t event, uint64_t time, void (*fn)(void *ctx),
+                    void *ctx)
+{
+    t->watch_count = event == UINT64_MAX ? UINT64_MAX : event + 1;
+    t->watch_time = time;
+    t->watch_fn = fn;
+    t->watch_ctx = ctx;
+    t->slow_path = t->keep_all || t->watch_count != UINT64_MAX || t->watch_time != UINT64_MAX;
+}
+
+/* Disarms the watch, then calls it. */
+static void watch_fire(struct vs_trace *t)
+{
+    void (*fn)(void *) = t->watch_fn;
+    t->watch_count = t->watch_time = UINT64_MAX;
+    t->watch_fn = NULL;
+    t->slow_path = t->keep_all;
+    if (fn)
+        fn(t->watch_ctx);
+}
+
+void vs_trace__emit_slow(struct vs_trace *t, struct vs_trace_event ev)
+{
+    const struct vs_trace_event *e = &ev;
+    if (e->time > t->watch_time)
+        watch_fire(t); /* before the first event later than the watched time */
+    vs_trace__stripe(t->lane, e->time, e->kind | (uint64_t)e->pid << 32,
+                     e->tid | (uint64_t)e->str << 32, e->a[0]);
+    vs_trace__stripe(t->lane, e->a[1], e->a[2], e->a[3], e->a[4]);
+    t->stream_len += 64;
+    if (t->keep_all) { /* the log holds every event: the ring is not needed beside it */
+        if (t->log_len < t->log_cap)
+            vs_trace__store(&t->log[t->log_len++], e);
+        else
+            vs_trace__log_grow(t, e);
+    } else {
+        vs_trace__store(&t->ring[t->count & t->ring_mask], e);
+    }
+    t->count++;
+    if (t->count >= t->watch_count)
+        watch_fire(t); /* right after the watched event */
 }
 
 void vs_trace_fini(struct vs_trace *t)
@@ -145,8 +190,11 @@ void vs_trace__log_grow(struct vs_trace *t, const struct vs_trace_event *e)
     size_t ncap = t->log_cap ? t->log_cap * 2 : 4096;
     struct vs_trace_event *nlog;
 
-    if (ncap > VS_TRACE_LOG_MAX || !(nlog = realloc(t->log, ncap * sizeof(*nlog)))) {
+    /* once an event could not be kept, none after it is: log[i] stays event number i */
+    if (t->log_dropped || ncap > VS_TRACE_LOG_MAX ||
+        !(nlog = realloc(t->log, ncap * sizeof(*nlog)))) {
         t->log_dropped++;
+        t->ring[t->count & t->ring_mask] = *e;
         return;
     }
     t->log = nlog;
@@ -164,15 +212,27 @@ uint64_t vs_trace_count(const struct vs_trace *t)
     return t->count;
 }
 
+const struct vs_trace_event *vs_trace_event_at(const struct vs_trace *t, uint64_t i)
+{
+    if (i >= t->count)
+        return NULL;
+    if (t->keep_all && i < t->log_len)
+        return &t->log[i];
+    /* the ring: every event when not keep_all, else those the log could not take */
+    if (t->count - i > (uint64_t)t->ring_mask + 1 || (t->keep_all && i < t->log_len))
+        return NULL;
+    return &t->ring[i & t->ring_mask];
+}
+
 size_t vs_trace_last(const struct vs_trace *t, struct vs_trace_event *out, size_t n)
 {
-    uint64_t have = t->count < (uint64_t)t->ring_mask + 1 ? t->count : (uint64_t)t->ring_mask + 1;
+    size_t have = 0;
 
-    if (n > have)
-        n = (size_t)have;
-    for (size_t i = 0; i < n; i++)
-        out[i] = t->ring[(t->count - n + i) & t->ring_mask];
-    return n;
+    while (have < n && have < t->count && vs_trace_event_at(t, t->count - 1 - have))
+        have++;
+    for (size_t i = 0; i < have; i++)
+        out[i] = *vs_trace_event_at(t, t->count - have + i);
+    return have;
 }
 
 /* ---- string table ---- */

@@ -6,11 +6,15 @@
  * stamped with virtual time and emitted through vs_trace_emit. Each emit:
  *   - folds the event into a running 64-bit digest, so two runs can be compared for
  *     divergence by one number (run against run; never against a committed golden value);
- *   - stores it in a binary ring of the last N events for post-mortem dumps;
- *   - appends it to a full in-memory log only when keep_all was asked for (vrsim --trace),
+ *   - stores it in a binary ring of the last N events for post-mortem dumps, or, when keep_all
+ *     was asked for (vrsim --trace, --record, replay), appends it to a full in-memory log
+ *     instead (the ring takes over only if the log cannot grow; vs_trace_event_at finds an
+ *     event in either),
  *     which vs_trace_write_json exports as Chrome trace-event JSON that ui.perfetto.dev and
  *     chrome://tracing open.
  * Strings (process names, console text, mark labels) are interned once; events carry the id.
+ * A watch (vs_trace_watch) calls back once, exactly where a replay asked to stop: right after
+ * event number N is emitted, or right before the first event stamped later than a time.
  *
  * Digest definition (stable: changing it changes every digest). The digest is XXH64 with
  * seed 0 (https://github.com/Cyan4973/xxHash/blob/dev/doc/xxhash_spec.md) of the "record
@@ -117,11 +121,17 @@ struct vs_trace {
     uint64_t count;              /* events emitted */
     struct vs_trace_event *ring; /* ring[i & ring_mask] holds event number i */
     uint32_t ring_mask;
+    int slow_path; /* keep_all or a watch: vs_trace_emit goes out of line (first cache line) */
     int keep_all;
     struct vs_trace_event *log; /* keep_all only: every event, in order */
     size_t log_len, log_cap;
     uint64_t log_dropped; /* events the log could not hold (allocation failed) */
     struct vs_trace_strtab strtab;
+    /* the watch (vs_trace_watch): UINT64_MAX when none */
+    uint64_t watch_count; /* fires when count reaches this (after an event is emitted) */
+    uint64_t watch_time;  /* fires before an event with a later time is emitted */
+    void (*watch_fn)(void *ctx);
+    void *watch_ctx;
 };
 
 /* ring_events must be a power of two (>= 1). keep_all != 0 keeps every event for JSON export.
@@ -178,26 +188,36 @@ static inline void vs_trace__store(struct vs_trace_event *r, const struct vs_tra
     r->a[4] = e->a[4];
 }
 
-/* Out of line: grows the keep_all log (amortised doubling) and appends e. */
+/* Out of line: grows the keep_all log (amortised doubling) and appends e; when it cannot
+ * (VS_TRACE_LOG_MAX, no memory), e and every later event go to the ring instead (so the log
+ * holds events 0 .. log_len - 1 and the ring the last ones). */
 void vs_trace__log_grow(struct vs_trace *t, const struct vs_trace_event *e);
+/* Out of line: vs_trace_emit with the full log (keep_all) or a watch armed. */
+void vs_trace__emit_slow(struct vs_trace *t, struct vs_trace_event e);
 
-/* Hot path: digest, ring, and the full log when keep_all. No allocation but the log's growth,
- * no I/O. */
+/* Arms the one watch: fn(ctx) is called once, from inside vs_trace_emit, right after event
+ * number `event` (numbered from 0) has been emitted, or right before the first event whose
+ * time is later than `time`, whichever comes first (UINT64_MAX: not that condition). It may
+ * read everything (the event is in the ring) but must not emit. */
+void vs_trace_watch(struct vs_trace *t, uint64_t event, uint64_t time, void (*fn)(void *ctx),
+                    void *ctx);
+
+/* Hot path: digest and ring; with the full log (keep_all, which then replaces the ring) or
+ * a watch, out of line, so the common case pays one branch for both. No allocation but the
+ * log's growth, no I/O. */
 __attribute__((always_inline)) static inline void vs_trace_emit(struct vs_trace *t,
                                                                 const struct vs_trace_event *e)
 {
+    if (__builtin_expect(t->slow_path, 0)) { /* the full log, or a watch: out of line */
+        vs_trace__emit_slow(t, *e);          /* by value: e's address does not escape */
+        return;
+    }
     vs_trace__stripe(t->lane, e->time, e->kind | (uint64_t)e->pid << 32,
                      e->tid | (uint64_t)e->str << 32, e->a[0]);
     vs_trace__stripe(t->lane, e->a[1], e->a[2], e->a[3], e->a[4]);
     t->stream_len += 64;
     vs_trace__store(&t->ring[t->count & t->ring_mask], e);
     t->count++;
-    if (t->keep_all) {
-        if (t->log_len < t->log_cap)
-            vs_trace__store(&t->log[t->log_len++], e);
-        else
-            vs_trace__log_grow(t, e);
-    }
 }
 
 uint64_t vs_trace_digest(const struct vs_trace *t);
@@ -241,8 +261,12 @@ size_t vs_trace_json_escape(char *dst, size_t cap, const char *s, size_t len);
 /* Default name of a kind ("kcall", ...), or NULL for an unknown kind. */
 const char *vs_trace_kind_name(uint32_t kind);
 
-/* Ring access for post-mortem dumps: copies the last min(n, count, ring size) events into
- * out, oldest first, and returns how many. */
+/* Ring (or log) access for post-mortem dumps: copies the last min(n, count, events held)
+ * events into out, oldest first, and returns how many. */
 size_t vs_trace_last(const struct vs_trace *t, struct vs_trace_event *out, size_t n);
+
+/* Event number i (from 0) if it is still held (in the keep_all log, or in the ring's window
+ * of the last events), else NULL. Valid until the next emit. */
+const struct vs_trace_event *vs_trace_event_at(const struct vs_trace *t, uint64_t i);
 
 #endif

@@ -19,23 +19,64 @@ uint64_t vs_fnv1a(uint64_t h, const void *p, size_t len)
     return h;
 }
 
-uint64_t vs_hash_fast(const void *p, size_t len)
+static uint64_t hash_merge(const uint64_t lane[4], uint64_t h)
 {
-    const uint8_t *b = p;
-    uint64_t lane[4] = {VS_TRACE__P1 + VS_TRACE__P2, VS_TRACE__P2, 0, 0 - VS_TRACE__P1};
-    size_t i = 0;
-    for (; len - i >= 32; i += 32) { /* x86-64: memcpy loads are the little-endian words */
-        uint64_t w[4];
-        memcpy(w, b + i, 32);
-        vs_trace__stripe(lane, w[0], w[1], w[2], w[3]);
-    }
-    uint64_t h = vs_fnv1a(VS_FNV_INIT ^ len, b + i, len - i);
     for (int k = 0; k < 4; k++)
         h = (h ^ vs_trace__round(0, lane[k])) * VS_TRACE__P1 + 0x85EBCA77C2B2AE63ull;
     h ^= h >> 33;
     h *= VS_TRACE__P2;
     h ^= h >> 29;
     return h;
+}
+
+static void hash_stripes(uint64_t lane[4], const uint8_t *b, size_t n)
+{
+    for (size_t i = 0; i + 32 <= n; i += 32) { /* x86-64: memcpy loads are the LE words */
+        uint64_t w[4];
+        memcpy(w, b + i, 32);
+        vs_trace__stripe(lane, w[0], w[1], w[2], w[3]);
+    }
+}
+
+uint64_t vs_hash_fast(const void *p, size_t len)
+{
+    const uint8_t *b = p;
+    uint64_t lane[4] = {VS_TRACE__P1 + VS_TRACE__P2, VS_TRACE__P2, 0, 0 - VS_TRACE__P1};
+    size_t whole = len & ~(size_t)31;
+    hash_stripes(lane, b, whole);
+    return hash_merge(lane, vs_fnv1a(VS_FNV_INIT ^ len, b + whole, len - whole));
+}
+
+void vs_hash_stream_init(struct vs_hash_stream *s)
+{
+    memset(s, 0, sizeof *s);
+    s->lane[0] = VS_TRACE__P1 + VS_TRACE__P2;
+    s->lane[1] = VS_TRACE__P2;
+    s->lane[3] = 0 - VS_TRACE__P1;
+}
+
+void vs_hash_stream_update(struct vs_hash_stream *s, const void *p, size_t len)
+{
+    const uint8_t *b = p;
+    size_t fill = (size_t)(s->len & 31);
+    s->len += len;
+    if (fill) { /* complete the stripe in buf first */
+        size_t take = 32 - fill < len ? 32 - fill : len;
+        memcpy(s->buf + fill, b, take);
+        b += take;
+        len -= take;
+        if (fill + take < 32)
+            return;
+        hash_stripes(s->lane, s->buf, 32);
+    }
+    size_t whole = len & ~(size_t)31;
+    hash_stripes(s->lane, b, whole);
+    memcpy(s->buf, b + whole, len - whole);
+}
+
+uint64_t vs_hash_stream_final(const struct vs_hash_stream *s)
+{
+    return hash_merge(s->lane, vs_fnv1a(VS_FNV_INIT ^ s->len, s->buf, (size_t)(s->len & 31)));
 }
 
 static void put_le32(uint8_t *p, uint32_t v)
@@ -77,6 +118,13 @@ static int strings_pass(const struct vs_trace *t, FILE *write, uint64_t *h, uint
             return -VK_EIO;
     }
     return 0;
+}
+
+uint64_t vs_trace_bin_size(const struct vs_trace *t)
+{
+    uint64_t sbytes = 0;
+    strings_pass(t, NULL, NULL, &sbytes);
+    return VS_TRACE_BIN_HEADER + sbytes + (uint64_t)t->log_len * sizeof *t->log;
 }
 
 int vs_trace_write_bin(const struct vs_trace *t, FILE *f)

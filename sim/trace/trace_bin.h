@@ -41,6 +41,8 @@ struct vs_trace_file {
 
 /* Writes t's full log (keep_all) to f. 0, -VK_EINVAL (no full log) or -VK_EIO. */
 int vs_trace_write_bin(const struct vs_trace *t, FILE *f);
+/* The bytes vs_trace_write_bin writes for t (a record's length, known before writing). */
+uint64_t vs_trace_bin_size(const struct vs_trace *t);
 
 /* Reads and validates a whole file. 0, or -VK_E* with the reason in err. */
 int vs_trace_read_bin(FILE *f, struct vs_trace_file *out, char *err, size_t errlen);
@@ -54,6 +56,18 @@ const char *vs_trace_file_string(const struct vs_trace_file *tf, uint32_t id, si
  * FNV-1a over the tail seeded with VS_FNV_INIT ^ len, then each lane merged as XXH64 merges
  * (h = (h ^ round(0, lane)) * P1 + P4) and mixed (h ^= h >> 33; h *= P2; h ^= h >> 29). */
 uint64_t vs_hash_fast(const void *p, size_t len);
+
+/* vs_hash_fast over bytes that come in pieces (a record written straight to a file): init,
+ * update with each piece in order, final gives what vs_hash_fast gives for their
+ * concatenation. */
+struct vs_hash_stream {
+    uint64_t lane[4];
+    uint64_t len;    /* bytes so far */
+    uint8_t buf[32]; /* the stripe being filled: len % 32 bytes */
+};
+void vs_hash_stream_init(struct vs_hash_stream *s);
+void vs_hash_stream_update(struct vs_hash_stream *s, const void *p, size_t len);
+uint64_t vs_hash_stream_final(const struct vs_hash_stream *s);
 
 /* FNV-1a 64 over len bytes, continuing from h (start with VS_FNV_INIT). */
 #define VS_FNV_INIT 0xcbf29ce484222325ull

@@ -383,6 +383,19 @@ static inline long vk_console_ctl(uint32_t h, uint32_t op, uint64_t arg)
     return vk__kcall(VK_NR_CONSOLE_CTL, h, op, (long)arg, 0, 0);
 }
 
+/* A terminal object for a process that serves a terminal (kcall.h "Terminals served by a
+ * process"), and its operations; token: the reply token of the client's call (CLAIM,
+ * SETPGRP). */
+static inline long vk_terminal_create(uint32_t *h_out)
+{
+    return vk__kcall(VK_NR_TERMINAL_CREATE, (long)h_out, 0, 0, 0, 0);
+}
+
+static inline long vk_terminal_ctl(uint32_t h, uint32_t op, uint64_t arg, uint64_t token)
+{
+    return vk__kcall(VK_NR_TERMINAL_CTL, h, op, (long)arg, (long)token, 0);
+}
+
 /* ---- start-up state (start.c) ---- */
 
 /* The handles this process was started with (AT_VERIDIAN_HANDLES); *n gets their count. */

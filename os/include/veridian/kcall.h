@@ -111,7 +111,10 @@ enum vk_nr {
     /* the kernel log: see "Kernel log" below */
     VK_NR_KLOG_READ = 62,  /* (first_seq, struct vk_klog_record *buf, max) -> records copied */
     VK_NR_KLOG_WRITE = 63, /* (res h, const char *text, len): a service event; needs SPAWN */
-    VK_NR_COUNT = 64
+    /* terminals served by a process (a driver): see "Terminals served by a process" */
+    VK_NR_TERMINAL_CREATE = 64, /* (uint32_t *h_out) */
+    VK_NR_TERMINAL_CTL = 65,    /* (h, op, arg, reply token) */
+    VK_NR_COUNT = 66
 };
 
 #define VK_DEADLINE_NEVER UINT64_MAX
@@ -157,6 +160,7 @@ enum vk_obj_type {
     VK_OBJ_RESOURCE = 7,   /* a root right: spawning processes, devices, IRQs, DMA */
     VK_OBJ_DEVICE = 8,     /* one PCI function: its configuration space, BARs, interrupts */
     VK_OBJ_DMA_DOMAIN = 9, /* one PCI function's IOMMU domain: what the device may access */
+    VK_OBJ_TERMINAL = 10,  /* a terminal served by a process: its session, foreground group */
 };
 
 enum vk_rights {
@@ -621,6 +625,34 @@ enum vk_con_op {
     VK_CON_FLUSH = 7, /* arg: 0 (TCIFLUSH) or 2 (TCIOFLUSH) discards unread input, 1 only checks:
                        * output is never queued (tcflush) */
 };
+
+/* ---- terminals served by a process (terminal_create, terminal_ctl) ----
+ * A process that serves a terminal (drivers/virtio-console for /dev/hvc0) runs the line
+ * discipline itself, but kill's uid rule keeps it from signalling its users' processes. Its
+ * terminal object holds what the kernel's console holds for itself: the session the terminal
+ * is the controlling terminal of, and the foreground group. The rule: the holder of a
+ * terminal object (with SIGNAL) may signal that terminal's foreground group, and only the
+ * members of it that are in the terminal's session; only a process of that session binds or
+ * changes the two, by a call it makes to the server: the server names that call by its reply
+ * token and the kernel checks the caller, never the server. terminal_create gives any process
+ * a terminal (READ | SIGNAL | DUP | TRANSFER). terminal_ctl(h, op, arg, token), token a call
+ * the caller received and has not answered (else -VK_ESRCH):
+ *   CLAIM    the calling process's session becomes the terminal's, its group the foreground,
+ *            when the terminal has no session or no process of its session is left; -> the
+ *            terminal's session id afterwards (another session's: not changed)
+ *   SETPGRP  arg: a group of the calling process's session becomes the foreground (claiming
+ *            first as CLAIM does); -VK_ENOTTY when the terminal is another session's, -VK_EPERM
+ *            when no process of the session is in the group, -VK_EINVAL for arg 0
+ *   GETPGRP  -> the foreground group, 0 when none (token not used)
+ *   SIGNAL   arg: a signal number (needs SIGNAL); sent (si_code VK_SI_KERNEL) to every process
+ *            of the foreground group in the terminal's session -> how many (token not used) */
+enum vk_term_op {
+    VK_TERM_CLAIM = 1,
+    VK_TERM_SETPGRP = 2,
+    VK_TERM_GETPGRP = 3,
+    VK_TERM_SIGNAL = 4,
+};
+
 #define VK_NCCS 32u
 struct vk_termios { /* Linux's struct termios: flags and c_cc indices have Linux's values */
     uint32_t iflag, oflag, cflag, lflag;

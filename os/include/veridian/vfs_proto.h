@@ -70,11 +70,12 @@ enum vfs_op {
     VFS_OP_MOUNT = 18,    /* path; data[0]=filesystem (VFS_FS_*), data[1]=flags; needs the
                              caller's resource handle with VK_RIGHT_FS_MOUNT in handles[1] */
     VFS_OP_UMOUNT = 19,   /* path; resource handle in handles[1] */
-    VFS_OP_PUBLISH = 20,  /* "name\0content": (re)write /proc/name. A new name: effective uid
-                             0, or a resource handle with VK_RIGHT_IPC_CREATE in handles[]
-                             (devmgr), and the entry belongs to that uid; an existing one: its
-                             owner only; numeric names (/proc/<pid>, announced by each process
-                             with HELLO) and vfs's own entries: no one (VK_EPERM). init
+    VFS_OP_PUBLISH = 20,  /* "name\0content": (re)write /proc/name (name may be "net/leaf":
+                             /proc/net/leaf). A new name: effective uid 0, or a resource
+                             handle with VK_RIGHT_IPC_CREATE in handles[] (devmgr), and the
+                             entry belongs to that uid; an existing one: its owner only;
+                             numeric names (/proc/<pid>, announced by each process with
+                             HELLO) and vfs's own entries: no one (VK_EPERM). init
                              publishes /proc/services */
     VFS_OP_HELLO = 21,    /* "arg0\0arg1\0...\0\0env0\0env1\0...": the calling process (the
                              kernel names it: sender_pid) appears as /proc/<pid>, tied to this
@@ -121,6 +122,11 @@ enum vfs_op {
                             the console waits on one notification this way */
     VFS_OP_UNWATCH = 46, /* handles[0]=the same notification, data[1]=bits: drop the watch
                             if it has not fired */
+    VFS_OP_TTY = 80,     /* a file that is a terminal (/dev/hvc0): data[0]=a VK_CON_* op
+                            (kcall.h "the console as a terminal"), data[1]=its arg: GETATTR
+                            and GETWINSZ -> the struct in the recv buffer, SETATTR: the struct
+                            in the send buffer, GETPGRP -> data[0], ISATTY -> data[0]=1; any
+                            other server answers ENOSYS (not a terminal: ENOTTY) */
 };
 
 #define VFS_OPEN_CONSOLE 1u /* data[1] of an OPEN reply: handles[0] is the console */

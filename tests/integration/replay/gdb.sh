@@ -152,6 +152,57 @@ expect_match "replay under gdb ends as the recording" "$(err rv)" 'vrsim: replay
 expect_eq "output printed once despite re-execution" "$(out rv)" "$(out rec)"
 expect_eq "replay under gdb: the recorded digest" "$(digest rv)" "$(digest rec)"
 
+# reverse-stepi after a continue: one instruction back, found by re-executing to the stop
+# before and counting steps from there (the call to square_sum, not the breakpoint again);
+# mixed with stepi, reverse-continue and continue
+SUB=replay gdb_session rs 0 'break square_sum
+continue
+continue
+print n
+reverse-stepi
+print $pc
+x/i $pc
+stepi
+print n
+reverse-stepi
+reverse-stepi
+print $pc
+stepi
+x/i $pc
+reverse-continue
+print n
+continue
+continue
+print n
+reverse-stepi
+x/i $pc
+reverse-continue
+print n
+reverse-stepi
+x/i $pc
+delete
+continue' "$TMP/g.log"
+rs=$(cat "$TMP/rs.gdb")
+pcs=$(printf '%s\n' "$rs" | sed -n 's/^\$[0-9]* = (void (\*)()) \(0x[0-9a-f]*\) .*/\1/p')
+call_pc=$(printf '%s\n' "$pcs" | sed -n 1p)
+before_pc=$(printf '%s\n' "$pcs" | sed -n 2p)
+expect_match "reverse-stepi after continue: at the call to square_sum in main" "$rs" \
+    $'\\$2 = \\(void \\(\\*\\)\\(\\)\\) 0x[0-9a-f]+ <main\\+[0-9]+>\n=> 0x[0-9a-f]+ <main\\+[0-9]+>:\tcall +0x[0-9a-f]+ <square_sum>'
+expect_match "stepi from there: the breakpoint, the same call" "$rs" $'\n\\$3 = 2'
+expect_match "two reverse-stepi: the instruction before the call" "$before_pc" '^0x[0-9a-f]+$'
+[ -n "$before_pc" ] && [ $((before_pc)) -lt $((call_pc)) ] && [ $((call_pc - before_pc)) -le 15 ] &&
+    pass "two reverse-stepi: one instruction before the call ($before_pc < $call_pc)" ||
+    fail "two reverse-stepi: one instruction before the call ($before_pc, $call_pc)"
+expect_match "stepi forward from it: the call again" \
+    "$(printf '%s\n' "$rs" | grep -A 2 "^\\\$4 = (void (\\*)()) $before_pc " | tail -n 1)" "^=> $call_pc <main"
+expect_match "then reverse-continue: the first hit" "$rs" $'\n\\$5 = 1'
+expect_match "continue twice: the third hit" "$rs" $'\n\\$6 = 3'
+expect_eq "reverse-stepi after those continues: at the call" \
+    "$(printf '%s\n' "$rs" | grep -c "^=> $call_pc <main+[0-9]*>:"$'\t'"call")" 4
+expect_match "reverse-continue after reverse-stepi: the second hit" "$rs" $'\n\\$7 = 2'
+expect_match "replay (reverse-stepi) ends as the recording" "$(err rs)" 'vrsim: replay: same run'
+expect_eq "reverse-stepi: output printed once" "$(out rs)" "$(out rec)"
+
 # a bad --gdb address is refused
 run_vrsim bad --gdb 99999 --no-init "$TESTIMAGE" -- /test/gdbprog 1
 expect_eq "bad port: exit 2" "$(status bad)" 2

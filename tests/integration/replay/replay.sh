@@ -115,7 +115,7 @@ cp "$TMP/s.log" "$TMP/v.log"
 printf '\x07' | dd of="$TMP/v.log" bs=1 seek=8 conv=notrunc 2>/dev/null
 "$VRSIM" replay "$TMP/v.log" >/dev/null 2>"$TMP/v.err" </dev/null && rs=0 || rs=$?
 expect_eq "other version: exit 2" "$rs" 2
-expect_match "other version: says which" "$(cat "$TMP/v.err")" 'is a version 7 recording; this vrsim replays version 1'
+expect_match "other version: says which" "$(cat "$TMP/v.err")" 'is a version 7 recording; this vrsim replays version 2'
 "$VRSIM" replay "$TMP/none.log" >/dev/null 2>"$TMP/n.err" </dev/null && rs=0 || rs=$?
 expect_eq "missing LOG: exit 2" "$rs" 2
 
@@ -127,6 +127,17 @@ run_vrsim_input q "$TMP/in" "$TMP/img.bootfs" -- /test/readline
 expect_eq "recording changes no digest" "$(digest p)" "$(digest q)"
 "$VRSIM" replay "$TMP/p.log" >/dev/null 2>&1 </dev/null && rs=0 || rs=$?
 expect_eq "piped input: replay exit 0" "$rs" 0
+# one byte changed, the same size (in the middle of the image, in a program the run never
+# starts): the image hash covers every byte
+cp "$TMP/img.bootfs" "$TMP/img0.bootfs"
+size=$(stat -c %s "$TMP/img.bootfs")
+printf '\x5a' | dd of="$TMP/img.bootfs" bs=1 seek=$((size / 2 + 13)) conv=notrunc 2>/dev/null
+expect_eq "one byte changed: same size" "$(stat -c %s "$TMP/img.bootfs")" "$size"
+expect_eq "one byte changed: one byte differs" "$(cmp -l "$TMP/img0.bootfs" "$TMP/img.bootfs" | wc -l)" 1
+"$VRSIM" replay "$TMP/p.log" >/dev/null 2>"$TMP/i1.err" </dev/null && rs=0 || rs=$?
+expect_eq "another image (one byte): exit 2" "$rs" 2
+expect_match "another image (one byte): says so" "$(cat "$TMP/i1.err")" 'recorded with another image than'
+cp "$TMP/img0.bootfs" "$TMP/img.bootfs"
 printf 'x' >>"$TMP/img.bootfs"
 "$VRSIM" replay "$TMP/p.log" >/dev/null 2>"$TMP/i.err" </dev/null && rs=0 || rs=$?
 expect_eq "another image: exit 2" "$rs" 2
@@ -146,14 +157,45 @@ printf 'X' | dd of="$TMP/blk/disk.img" bs=1 seek=2560 conv=notrunc 2>/dev/null
 expect_eq "disk: replay with a changed disk: exit 2" "$rs" 2
 expect_match "disk: says so" "$(cat "$TMP/d.err")" 'recorded on another machine'
 
-# --until N: stops there and opens the inspector (scripted)
-"$VRSIM" replay --until 300 --inspect-cmd 'ps; events 2' "$TMP/s.log" >/dev/null 2>"$TMP/u.err" </dev/null && rs=0 || rs=$?
+# --until N: stops right after event #N, exactly: the inspector's last event is #N and the
+# event count is N + 1 (not the first kernel call after it)
+"$VRSIM" replay --until 300 --inspect-cmd 'ps; time; events 2' "$TMP/s.log" >/dev/null 2>"$TMP/u.err" </dev/null && rs=0 || rs=$?
 expect_eq "--until: exit 0" "$rs" 0
 u=$(cat "$TMP/u.err")
-expect_match "--until: stopped at the first kernel call from event 300" "$u" 'vrsim: replay: stopped at event 3[0-9][0-9], time [0-9]+ ns'
+expect_match "--until: stopped right after event #300" "$u" 'vrsim: replay: stopped after event #300, time [0-9]+ ns'
 expect_match "--until: the inspector's ps" "$u" '/sbin/init'
 expect_eq "--until: two events listed" "$(printf '%s\n' "$u" | grep -c '^#[0-9]* t=')" 2
-"$VRSIM" replay --until-time 20000 --inspect-cmd 'time' "$TMP/s.log" >/dev/null 2>"$TMP/ut.err" </dev/null && rs=0 || rs=$?
-expect_eq "--until-time: exit 0" "$rs" 0
-expect_match "--until-time: stopped at that time" "$(cat "$TMP/ut.err")" '^time 0\.0000(2|3)[0-9]{4}s'
+expect_eq "--until: the last event listed is #300" \
+    "$(printf '%s\n' "$u" | grep '^#[0-9]* t=' | tail -n 1 | sed 's/ .*//')" '#300'
+expect_match "--until: 301 events so far" "$u" '^time [0-9.]+s  events 301 '
+for n in 0 1 299 1000; do
+    "$VRSIM" replay --until $n --inspect-cmd 'events 1' "$TMP/s.log" >/dev/null 2>"$TMP/un.err" </dev/null || true
+    expect_eq "--until $n: the last event is #$n" \
+        "$(grep '^#[0-9]* t=' "$TMP/un.err" | tail -n 1 | sed 's/ .*//')" "#$n"
+done
+
+# --until-time T: stops at the last point at or before T: every event stamped <= T has
+# happened, none later, and the clock reads T. Event times from the inspector: the last event
+# at its instant (the next is later), then T = its time and T between it and the next.
+"$VRSIM" replay --until 400 --inspect-cmd 'events 400' "$TMP/s.log" >/dev/null 2>"$TMP/ev.err" </dev/null || true
+read -r en et ef < <(python3 -c '
+import re, sys
+ev = [(int(m.group(1)), round(float(m.group(2)) * 1e9)) for m in
+      re.finditer(r"^#(\d+) t=([0-9.]+)s", open(sys.argv[1]).read(), re.M)]
+for (n, t), (n2, t2) in zip(ev, ev[1:]):
+    if n > 150 and t2 - t >= 2:
+        print(n, t, t2)
+        break
+' "$TMP/ev.err")
+expect_match "--until-time: a gap between two events found" "$en $et $ef" '^[0-9]+ [0-9]+ [0-9]+$'
+for t in "$et" "$((ef - 1))"; do
+    "$VRSIM" replay --until-time "$t" --inspect-cmd 'time; events 1' "$TMP/s.log" >/dev/null 2>"$TMP/ut.err" </dev/null && rs=0 || rs=$?
+    ut=$(cat "$TMP/ut.err")
+    expect_eq "--until-time $t: exit 0" "$rs" 0
+    expect_match "--until-time $t: says where" "$ut" "vrsim: replay: stopped at time $t ns, after event #$en "
+    expect_eq "--until-time $t: the last event is #$en (t=$et ns)" \
+        "$(grep '^#[0-9]* t=' "$TMP/ut.err" | tail -n 1 | sed 's/ .*//')" "#$en"
+    expect_match "--until-time $t: the clock reads $t ns" "$ut" \
+        "^time $(printf '%d.%09d' $((t / 1000000000)) $((t % 1000000000)))s  events $((en + 1)) "
+done
 finish

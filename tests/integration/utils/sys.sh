@@ -100,9 +100,9 @@ expect_eq "sleep: bad interval" "$(section 'sleep 1x')" $'$ sleep 1x\n[stderr]\n
 run_guest sys2 "$TMP/script"
 expect_eq "one seed, one trace" "$(digest sys2)" "$(digest sys)"
 
-# yes writing to the console must not starve the machine (console writes never block and
-# the kernel does not time-slice): with yes as a service, the console program still runs
-# and the machine shuts down. Output is capped: a starved run floods it until the timeout.
+# yes writing to the console must not starve the machine (yes never yields: the kernel's
+# time slices and the console's output pacing keep it fair): with yes as a service, the
+# console program still runs and the machine shuts down. Output is capped: a starved run floods it until the timeout.
 img=$(make_image noisy "$VFS_SERVICE
 [[services]]
 name = \"noisy\"

@@ -321,6 +321,71 @@ START_TEST(test_keep_all_log)
     ck_assert_uint_eq(tr.log_dropped, 0);
     for (uint64_t i = 0; i < 10000; i += 999)
         ck_assert_uint_eq(tr.log[i].time, i);
+    /* with the log, the ring (2 events) is not where the last events are read from */
+    struct vs_trace_event out[50];
+    ck_assert_uint_eq(vs_trace_last(&tr, out, 50), 50);
+    ck_assert_uint_eq(out[0].time, 9950);
+    ck_assert_uint_eq(out[49].time, 9999);
+    for (uint64_t i = 0; i < 10000; i += 777)
+        ck_assert_uint_eq(vs_trace_event_at(&tr, i)->time, i);
+    ck_assert_ptr_null(vs_trace_event_at(&tr, 10000));
+}
+END_TEST
+
+/* The watch fires once: right after event N (it is the last one held), or right before the
+ * first event later than T (the last one held is the one before it); with or without the
+ * full log; emitting goes on unchanged after it (the digest equals an unwatched trace's). */
+static uint64_t watch_seen_count, watch_seen_last, watch_calls;
+static void watch_cb(void *ctx)
+{
+    struct vs_trace *t = ctx;
+    struct vs_trace_event last;
+    watch_calls++;
+    watch_seen_count = vs_trace_count(t);
+    watch_seen_last = vs_trace_last(t, &last, 1) ? last.time : UINT64_MAX;
+}
+
+START_TEST(test_watch)
+{
+    for (int keep = 0; keep < 2; keep++) {
+        for (int by_time = 0; by_time < 2; by_time++) {
+            struct vs_trace w, plain;
+            ck_assert_int_eq(vs_trace_init(&w, 64, keep), 0);
+            ck_assert_int_eq(vs_trace_init(&plain, 64, keep), 0);
+            watch_calls = 0;
+            /* times 0, 10, 20, ...: event 37 at 370; the first later than 375 is #38 */
+            vs_trace_watch(&w, by_time ? UINT64_MAX : 37, by_time ? 375 : UINT64_MAX, watch_cb, &w);
+            for (uint64_t i = 0; i < 100; i++) {
+                struct vs_trace_event e = make_event(i);
+                e.time = i * 10;
+                vs_trace_emit(&w, &e);
+                vs_trace_emit(&plain, &e);
+            }
+            ck_assert_uint_eq(watch_calls, 1);
+            ck_assert_uint_eq(watch_seen_count, 38);
+            ck_assert_uint_eq(watch_seen_last, 370);
+            ck_assert_uint_eq(vs_trace_digest(&w), vs_trace_digest(&plain));
+            ck_assert_int_eq(w.slow_path, keep);
+            vs_trace_fini(&w);
+            vs_trace_fini(&plain);
+        }
+    }
+}
+END_TEST
+
+/* Without the log, vs_trace_event_at finds the ring's window only. */
+START_TEST(test_event_at_ring)
+{
+    ck_assert_int_eq(vs_trace_init(&tr, 8, 0), 0);
+    for (uint64_t i = 0; i < 20; i++) {
+        struct vs_trace_event e = make_event(i);
+        e.time = i;
+        vs_trace_emit(&tr, &e);
+    }
+    ck_assert_ptr_null(vs_trace_event_at(&tr, 11));
+    for (uint64_t i = 12; i < 20; i++)
+        ck_assert_uint_eq(vs_trace_event_at(&tr, i)->time, i);
+    ck_assert_ptr_null(vs_trace_event_at(&tr, 20));
 }
 END_TEST
 
@@ -804,6 +869,8 @@ Suite *trace_suite(void)
     tcase_add_test(tc, test_init_rejects);
     tcase_add_test(tc, test_ring_last_n);
     tcase_add_test(tc, test_keep_all_log);
+    tcase_add_test(tc, test_event_at_ring);
+    tcase_add_test(tc, test_watch);
     tcase_add_test(tc, test_intern_ids);
     tcase_add_test(tc, test_intern_bounded);
     tcase_add_test(tc, test_json_validator_self_check);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/trace/hash_image.h"
 #include "sim/trace/trace.h"
 #include "sim/trace/trace_bin.h"
 #include "veridian/errors.h"
@@ -65,6 +66,7 @@ START_TEST(test_round_trip)
     char err[256] = "";
     ck_assert_int_eq(read_back(buf, len, &tf, err, sizeof err), 0);
     ck_assert_uint_eq(tf.nev, 300);
+    ck_assert_uint_eq(vs_trace_bin_size(&tr), len); /* what a LOG's TRACE record announces */
     ck_assert_uint_eq(tf.digest, vs_trace_digest(&tr));
     ck_assert_uint_eq(tf.dropped, 0);
     ck_assert_int_eq(memcmp(tf.ev, tr.log, 300 * sizeof *tf.ev), 0);
@@ -154,6 +156,79 @@ START_TEST(test_fast_hash)
 }
 END_TEST
 
+/* The streaming form against the one-shot hash: every length up to 300, cut into pieces of
+ * every size pattern a writer produces (1 byte at a time, odd sizes, whole stripes). */
+START_TEST(test_hash_stream_matches)
+{
+    uint8_t b[300];
+    for (size_t i = 0; i < sizeof b; i++)
+        b[i] = (uint8_t)(i * 131 + 7);
+    static const size_t pieces[] = {1, 3, 7, 31, 32, 33, 64, 100};
+    for (size_t total = 0; total <= sizeof b; total++) {
+        for (size_t k = 0; k < sizeof pieces / sizeof pieces[0]; k++) {
+            struct vs_hash_stream s;
+            vs_hash_stream_init(&s);
+            for (size_t o = 0; o < total;) {
+                size_t piece = pieces[(k + o) % (sizeof pieces / sizeof pieces[0])];
+                if (piece > total - o)
+                    piece = total - o;
+                vs_hash_stream_update(&s, b + o, piece);
+                o += piece;
+            }
+            vs_hash_stream_update(&s, b, 0);
+            ck_assert_uint_eq(vs_hash_stream_final(&s), vs_hash_fast(b, total));
+        }
+    }
+}
+END_TEST
+
+/* vs_hash_image: fed in pieces it gives the one-shot value; every single-bit change of an
+ * input of several scramble blocks (64-byte stripes, 16 to a block, and a tail) moves it, and
+ * so does swapping two stripes or two blocks (where a word lies counts). */
+START_TEST(test_hash_image)
+{
+    enum { N = 64 * 40 + 21 };
+    static uint8_t b[N];
+    for (size_t i = 0; i < N; i++)
+        b[i] = (uint8_t)(i * 37 + (i >> 8));
+    uint64_t h = vs_hash_image(b, N);
+    static const size_t pieces[] = {1, 63, 64, 65, 1000, 7};
+    for (size_t k = 0; k < sizeof pieces / sizeof pieces[0]; k++) {
+        struct vs_image_hash s;
+        vs_image_hash_init(&s);
+        for (size_t o = 0; o < N;) {
+            size_t piece = pieces[(k + o) % (sizeof pieces / sizeof pieces[0])];
+            if (piece > N - o)
+                piece = N - o;
+            vs_image_hash_update(&s, b + o, piece);
+            o += piece;
+        }
+        ck_assert_uint_eq(vs_image_hash_final(&s), h);
+    }
+    for (size_t i = 0; i < N; i++) {
+        for (int bit = 0; bit < 8; bit += 3) {
+            b[i] ^= (uint8_t)(1u << bit);
+            ck_assert_uint_ne(vs_hash_image(b, N), h);
+            b[i] ^= (uint8_t)(1u << bit);
+        }
+    }
+    uint8_t t[64 * 16];
+    memcpy(t, b + 64, 64); /* stripes 1 and 2 swapped */
+    memcpy(b + 64, b + 128, 64);
+    memcpy(b + 128, t, 64);
+    ck_assert_uint_ne(vs_hash_image(b, N), h);
+    memcpy(b + 128, b + 64, 64);
+    memcpy(b + 64, t, 64);
+    ck_assert_uint_eq(vs_hash_image(b, N), h);
+    memcpy(t, b, sizeof t); /* blocks 0 and 1 swapped */
+    memcpy(b, b + sizeof t, sizeof t);
+    memcpy(b + sizeof t, t, sizeof t);
+    ck_assert_uint_ne(vs_hash_image(b, N), h);
+    ck_assert_uint_ne(vs_hash_image(b, N - 1), vs_hash_image(b, N));
+    ck_assert_uint_ne(vs_hash_image("", 0), vs_hash_image("\0", 1));
+}
+END_TEST
+
 Suite *trace_bin_suite(void);
 
 Suite *trace_bin_suite(void)
@@ -167,6 +242,8 @@ Suite *trace_bin_suite(void)
     tcase_add_test(tc, test_every_byte_change_refused);
     tcase_add_test(tc, test_other_version_and_not_a_trace);
     tcase_add_test(tc, test_fast_hash);
+    tcase_add_test(tc, test_hash_stream_matches);
+    tcase_add_test(tc, test_hash_image);
     suite_add_tcase(s, tc);
     return s;
 }
