@@ -36,6 +36,13 @@ readiness = "notify"
 capabilities = ["CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_CREATE"]' >"$TMP/a-services.toml"
 printf '[[interface]]\nname = "en0"\ndevice = "/dev/net0"\naddress = "10.0.0.1/24"\n' \
     >"$TMP/a-net.toml"
+# the nodes whose /test/netping drives the NIC itself run without the netstack service
+printf '%s\n' "$VFS_SERVICE" '[[services]]
+name = "devmgr"
+path = "/sbin/devmgr"
+depends_on = ["vfs"]
+readiness = "notify"
+capabilities = ["CAP_SPAWN", "CAP_IPC_CREATE", "CAP_DEVICE", "CAP_DMA"]' >"$TMP/b-services.toml"
 
 # two_nodes FILE COUNT LINK-KEYS...: b pings a COUNT times over link "ab"
 two_nodes() {
@@ -47,6 +54,7 @@ name = "two"
 name = "b"
 memory = "1G"
 argv = ["/test/netping", "$count", "56", "10.0.0.2", "10.0.0.1"]
+files = { "/etc/services.toml" = "b-services.toml" }
 [[node.pci]]
 slot = "07.0"
 model = "virtio-net"
@@ -189,6 +197,7 @@ cat >"$TMP/resp.toml" <<EOF
 [[node]]
 name = "c"
 memory = "1G"
+files = { "/etc/services.toml" = "b-services.toml" }
 [[node.pci]]
 slot = "07.0"
 model = "virtio-net"

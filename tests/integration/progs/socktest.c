@@ -14,6 +14,8 @@
  *   socktest eacces       socket() without CAP_NET: EACCES
  *   socktest pollmix      poll over a socket and a pipe together
  *   socktest ping         ping sockets: an echo to 127.0.0.1 and to ::1
+ *   socktest serve PORT   (two nodes) echo every connection on PORT, forever
+ *   socktest send A PORT BYTES  (two nodes) TCP echo of BYTES through A:PORT, checksum compared
  *   socktest raw          a raw ICMP socket (needs CAP_NET_RAW): an echo to 127.0.0.1
  *   socktest limits       the fd table's limit on sockets; file calls and bad arguments that
  *                         netstack refuses (and survives)
@@ -127,6 +129,12 @@ static int write_all(int fd, const void *buf, size_t n)
         n -= (size_t)k;
     }
     return 0;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
 }
 
 /* ---- basic ---- */
@@ -785,6 +793,71 @@ static int mode_raw(void)
     return expect_summary("socktest raw");
 }
 
+/* ---- two nodes: an echo server and a client over a simulated wire ---- */
+
+static int parse_v4(const char *addr, uint32_t *out)
+{
+    char *q;
+    unsigned long a = strtoul(addr, &q, 10), b = strtoul(q + 1, &q, 10);
+    unsigned long c = strtoul(q + 1, &q, 10), d = strtoul(q + 1, &q, 10);
+    *out = (uint32_t)(a << 24 | b << 16 | c << 8 | d);
+    return 0;
+}
+
+static int mode_serve(int port)
+{
+    int l = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in a = sin4(INADDR_ANY, (uint16_t)port);
+    if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 4))
+        return 1;
+    for (;;) { /* echo each connection to its end, until the machine stops */
+        struct echo_arg e = {l, 0, 0};
+        echo_server(&e);
+    }
+}
+
+static int mode_send(const char *addr, int port, size_t bytes)
+{
+    uint32_t ip;
+    parse_v4(addr, &ip);
+    int c = -1;
+    for (int tries = 0; tries < 50 && c < 0; tries++) { /* the server's node may still boot */
+        c = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = sin4(ip, (uint16_t)port);
+        if (connect(c, (struct sockaddr *)&a, sizeof a)) {
+            close(c);
+            c = -1;
+            sleep_ms(100);
+        }
+    }
+    expect("send: connect", c >= 0, 1);
+    if (c < 0)
+        return expect_summary("socktest send");
+    long t0 = now_ms();
+    struct echo_arg w = {c, bytes, 12345};
+    pthread_t tw;
+    pthread_create(&tw, NULL, writer, &w);
+    uint32_t x = 12345, want = 0, got = 0;
+    size_t total = 0;
+    static unsigned char buf[16384], ref[16384];
+    ssize_t n;
+    while ((n = recv(c, buf, sizeof buf, 0)) > 0) {
+        for (ssize_t i = 0; i < n; i++)
+            ref[i] = (unsigned char)next_rand(&x);
+        got = crc32_update(got, buf, (size_t)n);
+        want = crc32_update(want, ref, (size_t)n);
+        total += (size_t)n;
+    }
+    pthread_join(tw, NULL);
+    expect("send: every byte came back", (long)total, (long)bytes);
+    expect("send: checksum", got == want, 1);
+    printf("send: %zu bytes echoed over the wire, crc32 %08x want %08x, %ld ms of virtual time\n",
+           total, got, want, now_ms() - t0);
+    close(c);
+    return expect_summary("socktest send");
+}
+
 /* ---- a client killed mid-connection ---- */
 
 static int count_state(const char *st)
@@ -807,12 +880,6 @@ static int count_state(const char *st)
     }
     fclose(f);
     return n;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
 }
 
 static int mode_kill(const char *self)
@@ -893,6 +960,10 @@ int main(int argc, char **argv)
         return mode_pollmix();
     if (!strcmp(m, "ping"))
         return mode_ping();
+    if (!strcmp(m, "serve") && argc > 2)
+        return mode_serve(atoi(argv[2]));
+    if (!strcmp(m, "send") && argc > 4)
+        return mode_send(argv[2], atoi(argv[3]), (size_t)atol(argv[4]));
     if (!strcmp(m, "raw"))
         return mode_raw();
     if (!strcmp(m, "limits"))
