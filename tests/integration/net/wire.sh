@@ -15,9 +15,6 @@ if [ ! -x "${TESTROOT:-}/test/netping" ] || [ ! -x "$(dirname "$TESTROOT")/rootf
     echo "skip: lwIP is not in this build (scripts/build-lwip failed at configure time)"
     exit 0
 fi
-# the first node runs /test/netping, lwIP on its NIC itself: the run's image is one without the
-# netstack service (node a lays its own services.toml over it)
-NONET=$(make_image nonet "$(services_without netstack)")
 PCAPS=$(dirname "$TESTROOT")/test-pcaps
 mkdir -p "$PCAPS"
 
@@ -80,7 +77,7 @@ rtts() { out "$1" | sed -n 's/^64 bytes from 10\.0\.0\.1: icmp_seq=\([0-9]*\) ti
 
 # ---- a clean link of 1 ms ----
 two_nodes "$TMP/clean.toml" 5 "latency_ns = 1000000"
-run_vrsim c1 --seed 1 --machine "$TMP/clean.toml" --pcap "ab=$PCAPS/wire.pcap" "$NONET"
+run_vrsim c1 --seed 1 --machine "$TMP/clean.toml" --pcap "ab=$PCAPS/wire.pcap" "$TESTIMAGE"
 expect_eq "clean: status" "$(status c1)" 0
 expect_match "clean: b's NIC" "$(out c1)" '^mac 52:54:00:00:00:0b link up$'
 expect_eq "clean: five replies from a" "$(rtts c1 | wc -l)" 5
@@ -96,13 +93,13 @@ expect_match "clean: per-node and per-link digests" "$(err c1)" \
     'vrsim: node b trace-digest [0-9a-f]{16}.*'
 expect_match "clean: link digest" "$(err c1)" 'vrsim: link ab digest [0-9a-f]{16}'
 expect_digest_line c1
-run_vrsim c2 --seed 1 --machine "$TMP/clean.toml" "$NONET"
+run_vrsim c2 --seed 1 --machine "$TMP/clean.toml" "$TESTIMAGE"
 expect_eq "clean again: same output" "$(out c2)" "$(out c1)"
 expect_eq "clean again: same combined digest" "$(digest c2)" "$(digest c1)"
 
 # ---- bandwidth: 10 Mbit/s adds 98 bytes x 8 / 10^7 s = 78.4 us per frame, each way ----
 two_nodes "$TMP/bw.toml" 5 "latency_ns = 1000000" "bandwidth_bps = 10000000"
-run_vrsim bw --seed 1 --machine "$TMP/bw.toml" "$NONET"
+run_vrsim bw --seed 1 --machine "$TMP/bw.toml" "$TESTIMAGE"
 expect_eq "bandwidth: status" "$(status bw)" 0
 d=$(($(rtts bw | tail -n 1) - $(rtts c1 | tail -n 1)))
 expect_eq "bandwidth: the round trip grows by two serialisation delays (156.8 us): $d" \
@@ -111,9 +108,9 @@ expect_eq "bandwidth: the round trip grows by two serialisation delays (156.8 us
 # ---- 20% loss: which pings are lost is the seed's ----
 two_nodes "$TMP/loss.toml" 20 "latency_ns = 1000000" "loss = 0.2"
 run_vrsim l1 --seed 1 --machine "$TMP/loss.toml" --pcap "ab=$PCAPS/wire-loss.pcap" --stats \
-    "$NONET"
-run_vrsim l2 --seed 1 --machine "$TMP/loss.toml" "$NONET"
-run_vrsim l3 --seed 3 --machine "$TMP/loss.toml" "$NONET"
+    "$TESTIMAGE"
+run_vrsim l2 --seed 1 --machine "$TMP/loss.toml" "$TESTIMAGE"
+run_vrsim l3 --seed 3 --machine "$TMP/loss.toml" "$TESTIMAGE"
 lost() { out "$1" | grep -c '^no reply to icmp_seq='; }
 lostseqs() { out "$1" | sed -n 's/^no reply to icmp_seq=//p' | tr '\n' ' '; }
 expect_eq "loss: some replies lost (status 1)" "$(status l1)" 1
@@ -131,7 +128,7 @@ expect_ne "loss: another seed, another digest" "$(digest l3)" "$(digest l1)"
 
 # ---- duplication and reordering: every frame twice, half of them 1 ms late ----
 two_nodes "$TMP/dup.toml" 5 "latency_ns = 1000000" "duplicate = 1" "reorder = 0.5"
-run_vrsim dup --seed 1 --machine "$TMP/dup.toml" --stats "$NONET"
+run_vrsim dup --seed 1 --machine "$TMP/dup.toml" --stats "$TESTIMAGE"
 expect_match "duplicate: every reply arrives, and again (netping counts the copies as bad)" \
     "$(out dup)" '^sent 5 received 5 bad [1-9][0-9]* corrupt 0$'
 expect_match "duplicate: the link duplicated every frame" "$(err dup)" \
@@ -176,7 +173,7 @@ fi
 # capture point; every ping is still answered and neither node crashes ----
 two_nodes "$TMP/hostile.toml" 6 "latency_ns = 300000" "bad_every = 2" \
     "pcap = \"$PCAPS/wire-hostile.pcap\""
-run_vrsim h --seed 4 --machine "$TMP/hostile.toml" "$NONET"
+run_vrsim h --seed 4 --machine "$TMP/hostile.toml" "$TESTIMAGE"
 expect_eq "hostile link: status" "$(status h)" 0
 expect_match "hostile link: every ping answered" "$(out h)" '^sent 6 received 6 bad 0 corrupt [0-9]+$'
 expect_match "hostile link: b's lwIP dropped bad frames" "$(out h)" \
@@ -206,7 +203,7 @@ ends = ["c.net0", "responder"]
 latency_ns = 500000
 pcap = "$PCAPS/wire-responder.pcap"
 EOF
-run_vrsim r --seed 1 --machine "$TMP/resp.toml" "$NONET" -- /test/netping 3
+run_vrsim r --seed 1 --machine "$TMP/resp.toml" "$TESTIMAGE" -- /test/netping 3
 expect_eq "responder: status" "$(status r)" 0
 expect_match "responder: summary" "$(out r)" '^sent 3 received 3 bad 0 corrupt 0$'
 expect_match "responder: round trip of 2 x 500 us" "$(out r | grep icmp_seq=3)" 'time=10[0-9][0-9] us$'
@@ -262,10 +259,10 @@ printf '[[node]]\nname = "x"\nmemory = "1G"\n[[node]]\nname = "x"\n' >"$TMP/dupn
 bad dupname "node name 'x' is used twice"
 printf 'memory = "1G"\n[[node]]\nname = "x"\n' >"$TMP/mixed.toml"
 bad mixed "unknown key 'memory' \(a file with \[\[node\]\] tables has"
-run_vrsim badpcap --machine "$TMP/clean.toml" --pcap "nolink=$TMP/x.pcap" "$NONET"
+run_vrsim badpcap --machine "$TMP/clean.toml" --pcap "nolink=$TMP/x.pcap" "$TESTIMAGE"
 expect_eq "bad --pcap link: exit 2" "$(status badpcap)" 2
 expect_match "bad --pcap link: says why" "$(err badpcap)" "has no link named 'nolink'"
-run_vrsim badpcap2 --pcap "x=$TMP/x.pcap" "$NONET" -- /test/sleepy 1
+run_vrsim badpcap2 --pcap "x=$TMP/x.pcap" "$TESTIMAGE" -- /test/sleepy 1
 expect_eq "--pcap on a machine without links: exit 2" "$(status badpcap2)" 2
 
 finish
