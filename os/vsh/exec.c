@@ -1044,7 +1044,8 @@ static char *child_script(struct vsh *sh, const char *text)
 }
 
 /* Can N run in a child vsh (a pipeline element or a background job that is a compound command
- * or a function call)? Its text must be complete: here-documents are not in it. */
+ * or a function call, or a background pipeline or and-or list)? Its text must be complete:
+ * here-documents are not in it. */
 static int child_capable(struct vsh *sh, struct node *n)
 {
     if (!n->text || strstr(n->text, "<<"))
@@ -1057,6 +1058,10 @@ static int child_capable(struct vsh *sh, struct node *n)
     case N_CASE:
     case N_GROUP:
     case N_SUBSHELL:
+    case N_PIPE: /* these have a text only as background jobs (parse_list) */
+    case N_AND:
+    case N_OR:
+    case N_NOT:
         return 1;
     case N_CMD:
         return n->u.cmd.args && func_find(sh, n->u.cmd.args->text);

@@ -933,6 +933,16 @@ static int is_compound_start(struct parser *p)
 
 static struct node *parse_cmd_inner(struct parser *p);
 
+/* The source text in [start, end) without trailing blanks; NULL when empty. */
+static char *source_text(struct parser *p, size_t start, size_t end)
+{
+    if (end > p->s->len)
+        end = p->s->len;
+    while (end > start && strchr(" \t\n", p->s->buf[end - 1]))
+        end--;
+    return end > start ? arena_strndup(p->a, p->s->buf + start, end - start) : NULL;
+}
+
 /* a command and its source text (a pipeline element may run in a child vsh from it) */
 static struct node *parse_cmd(struct parser *p)
 {
@@ -940,13 +950,7 @@ static struct node *parse_cmd(struct parser *p)
     struct node *n = parse_cmd_inner(p);
     if (!n || p->err)
         return n;
-    size_t end = p->have_peek ? p->peek.pos : p->s->pos;
-    if (end > p->s->len)
-        end = p->s->len;
-    while (end > start && strchr(" \t\n", p->s->buf[end - 1]))
-        end--;
-    if (end > start)
-        n->text = arena_strndup(p->a, p->s->buf + start, end - start);
+    n->text = source_text(p, start, p->have_peek ? p->peek.pos : p->s->pos);
     return n;
 }
 
@@ -1072,13 +1076,16 @@ static struct node *parse_list(struct parser *p, int compound)
         if (!compound && (peek(p)->kind == T_NEWLINE || peek(p)->kind == T_EOF))
             break;
         int line, col;
-        position(p, peek(p)->pos, &line, &col);
+        size_t start = peek(p)->pos;
+        position(p, start, &line, &col);
         struct node *n = parse_andor(p);
         if (!n || p->err)
             return NULL;
         n->line = line;
         struct tok *t = peek(p);
         if (t->kind == T_AMP) {
+            if (!n->text) /* a pipeline or and-or list: its text, for a child vsh to run */
+                n->text = source_text(p, start, t->pos);
             next(p);
             struct node *b = new_node(p, N_BG);
             b->u.bin.a = n;
