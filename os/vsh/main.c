@@ -22,7 +22,8 @@
  *    pipeline when it is not an external command. Cheap (no spawn), and $$, unexported
  *    variables and functions are simply there;
  *  - a child /bin/vsh, for a pipeline element that is not the last and is a compound command
- *    or a function call, and for such a background job (`&`): it must run concurrently (`while
+ *    or a function call, for such a background job (`&`), and for a background pipeline or
+ *    and-or list (`echo x | nc -l 9100 &`): it must run concurrently (`while
  *    :; do echo y; done | head -1` never ends otherwise). The child gets the shell's state as a
  *    script in front of the command's source text (variables, read-only marks, functions,
  *    aliases, options, `set --` parameters; $$ through VSH_PARENT_PID). An element with a
