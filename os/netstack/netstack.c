@@ -112,8 +112,7 @@ struct netstack {
     struct ns_sockets *socks; /* sock.c: the socket server, NULL without one */
 };
 
-static void ns_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void ns_log(const char *fmt, ...)
+void ns_log(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -129,16 +128,45 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-static uint64_t now_ns(void)
+uint64_t ns_now(void)
 {
-    return (uint64_t)vk_clock_get();
+    long t = vk_clock_get();
+    return t < 0 ? 0 : (uint64_t)t;
+}
+
+int ns_publish(const char *name, const char *text, size_t len, uint64_t deadline)
+{
+    size_t nl = strlen(name);
+    uint32_t session = vr_start_handle(VK_ROLE_NSROOT), res = 0;
+    char *msg = malloc(nl + 1 + len);
+    if (!msg)
+        return ENOMEM;
+    long rc = session ? vk_handle_dup(vr_start_handle(VK_ROLE_SPAWNER),
+                                      VK_RIGHT_IPC_CREATE | VK_RIGHT_TRANSFER, &res)
+                      : -EBADF;
+    if (rc) {
+        free(msg);
+        return (int)-rc;
+    }
+    memcpy(msg, name, nl + 1);
+    memcpy(msg + nl + 1, text, len);
+    struct vk_call c;
+    memset(&c, 0, sizeof c);
+    c.msg.opcode = VFS_OP_PUBLISH;
+    c.msg.flags = 1;
+    c.msg.handles[0] = res;
+    c.send_buf = (uint64_t)(uintptr_t)msg;
+    c.send_len = nl + 1 + len;
+    rc = vk_call(session, &c, deadline);
+    free(msg);
+    return rc ? (int)-rc : (int)c.msg.opcode;
 }
 
 /* ---- the device ---- */
 
 static long dev_call(uint32_t h, struct vk_call *c, uint64_t timeout_ns, uint64_t *out)
 {
-    long rc = vk_call(h, c, now_ns() + timeout_ns);
+    long rc = vk_call(h, c, ns_now() + timeout_ns);
     if (rc)
         return rc;
     if (out)
@@ -224,9 +252,9 @@ static void if_flush(struct ns_if *i)
 /* The TX ring is full: ring the doorbell, wait (bounded) until the driver frees a slot. */
 static uint32_t tx_wait_space(struct ns_if *i)
 {
-    uint64_t end = now_ns() + NS_TX_WAIT_NS;
+    uint64_t end = ns_now() + NS_TX_WAIT_NS;
     uint32_t space;
-    while (!(space = netdev_ring_arm_producer(&i->txr)) && now_ns() < end) {
+    while (!(space = netdev_ring_arm_producer(&i->txr)) && ns_now() < end) {
         if_flush(i);
         struct vk_wait w = {.handle = i->notify, .flags = VK_WAIT_CLEAR, .mask = ~0ull};
         if (vk_wait_many(&w, 1, end) < 0)
@@ -393,33 +421,16 @@ static void publish(struct netstack *ns, const char *name, char *last)
 {
     if (!strcmp(ns->text, last))
         return;
-    size_t nl = strlen(name), tl = strlen(ns->text);
-    char *msg = malloc(nl + 1 + tl);
-    uint32_t res = 0;
-    if (!msg || vk_handle_dup(vr_start_handle(VK_ROLE_SPAWNER),
-                              VK_RIGHT_IPC_CREATE | VK_RIGHT_TRANSFER, &res)) {
-        free(msg);
-        return;
-    }
+    size_t tl = strlen(ns->text);
     memcpy(last, ns->text, tl + 1);
-    memcpy(msg, name, nl + 1);
-    memcpy(msg + nl + 1, ns->text, tl);
-    struct vk_call c;
-    memset(&c, 0, sizeof c);
-    c.msg.opcode = VFS_OP_PUBLISH;
-    c.msg.flags = 1;
-    c.msg.handles[0] = res;
-    c.send_buf = (uint64_t)(uintptr_t)msg;
-    c.send_len = nl + 1 + tl;
-    long rc = vk_call(vr_start_handle(VK_ROLE_NSROOT), &c, now_ns() + NS_CALL_NS);
-    free(msg);
-    if ((rc || c.msg.opcode) && !ns->publish_failed++)
-        ns_log("publish /proc/%s: %s", name, strerror(rc ? (int)-rc : (int)c.msg.opcode));
+    int e = ns_publish(name, ns->text, tl, ns_now() + NS_CALL_NS);
+    if (e && !ns->publish_failed++)
+        ns_log("publish /proc/%s: %s", name, strerror(e));
 }
 
 static void publish_all(struct netstack *ns)
 {
-    ns->last_publish = now_ns();
+    ns->last_publish = ns_now();
     text_dev(ns);
     publish(ns, "net/dev", ns->last_dev);
     text_inet(ns);
@@ -444,9 +455,9 @@ static void ns_step(struct netstack *ns, uint64_t deadline)
         ns_sock_wait_item(ns->socks, &w[ns->nifs + nsock++]);
     for (unsigned k = 0; k < ns->nifs; k++)
         if_flush(&ns->ifs[k]);
-    if (ns->last_publish && now_ns() - ns->last_publish >= NS_PUBLISH_NS)
+    if (ns->last_publish && ns_now() - ns->last_publish >= NS_PUBLISH_NS)
         publish_all(ns);
-    uint64_t now = now_ns();
+    uint64_t now = ns_now();
     uint64_t wake = now + (uint64_t)sys_timeouts_sleeptime() * 1000000ull;
     if (wake > now + NS_WAIT_MAX_NS)
         wake = now + NS_WAIT_MAX_NS;
@@ -475,8 +486,8 @@ static void ns_step(struct netstack *ns, uint64_t deadline)
 
 static void run_for(struct netstack *ns, uint64_t ns_time)
 {
-    uint64_t end = now_ns() + ns_time;
-    while (now_ns() < end)
+    uint64_t end = ns_now() + ns_time;
+    while (ns_now() < end)
         ns_step(ns, end);
 }
 
@@ -604,8 +615,8 @@ static void wait_leases(struct netstack *ns)
         struct ns_if *i = &ns->ifs[k];
         if (!i->dhcp)
             continue;
-        uint64_t end = now_ns() + NS_DHCP_WAIT_NS;
-        while (!dhcp_supplied_address(&i->nif) && now_ns() < end)
+        uint64_t end = ns_now() + NS_DHCP_WAIT_NS;
+        while (!dhcp_supplied_address(&i->nif) && ns_now() < end)
             run_for(ns, 10000000ull);
         if (!dhcp_supplied_address(&i->nif)) {
             ns_log("%s dhcp: no lease", i->name);
@@ -633,8 +644,8 @@ static void resolve_gateways(struct netstack *ns)
         if (!i->has_gw)
             continue;
         etharp_request(&i->nif, &i->gw);
-        uint64_t end = now_ns() + NS_GW_WAIT_NS;
-        while (etharp_find_addr(&i->nif, &i->gw, &mac, &ip) < 0 && now_ns() < end)
+        uint64_t end = ns_now() + NS_GW_WAIT_NS;
+        while (etharp_find_addr(&i->nif, &i->gw, &mac, &ip) < 0 && ns_now() < end)
             run_for(ns, 10000000ull);
         if (etharp_find_addr(&i->nif, &i->gw, &mac, &ip) >= 0 && mac)
             ns_log("%s gateway %s is at %02x:%02x:%02x:%02x:%02x:%02x", i->name,

@@ -25,7 +25,6 @@
  * for a client (replies to callers that left just fail); keep a pbuf after its socket closed.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -153,23 +152,6 @@ struct ns_sockets {
     int dirty, publish_failed;
     char *proc_text, *proc_last[2];
 };
-
-static void ns_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void ns_log(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("netstack: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
-static uint64_t now_ns(void)
-{
-    long t = vk_clock_get();
-    return t < 0 ? 0 : (uint64_t)t;
-}
 
 static int err_to_errno(err_t e)
 {
@@ -577,7 +559,7 @@ static long park(struct ns_sockets *S, struct ns_sock *s, const struct ns_call *
     else
         t = op_is_read(c->op) ? s->rcvtimeo : s->sndtimeo;
     if (c->op != VFS_OP_POLL)
-        t = t ? now_ns() + t : VK_DEADLINE_NEVER;
+        t = t ? ns_now() + t : VK_DEADLINE_NEVER;
     p->deadline = t;
     struct ns_park **pp = &s->parked;
     while (*pp)
@@ -1806,7 +1788,7 @@ static void serve_closed(struct ns_sockets *S, uint64_t badge)
 
 static void expire(struct ns_sockets *S)
 {
-    uint64_t now = now_ns();
+    uint64_t now = ns_now();
     for (uint32_t i = 0; i < S->nsocks; i++) {
         struct ns_sock *s = S->socks[i];
         if (!s->used)
@@ -1939,37 +1921,16 @@ static void publish(struct ns_sockets *S, const char *name, char *text, size_t l
 {
     if (*last && !strcmp(*last, text))
         return;
-    uint32_t session = vr_start_handle(VK_ROLE_NSROOT), res = 0;
-    uint32_t spawner = vr_start_handle(VK_ROLE_SPAWNER);
-    size_t nl = strlen(name);
-    char *msg = malloc(nl + 1 + len);
-    if (!msg || !session || !spawner ||
-        vk_handle_dup(spawner, VK_RIGHT_IPC_CREATE | VK_RIGHT_TRANSFER, &res)) {
-        free(msg);
-        return;
-    }
-    memcpy(msg, name, nl + 1);
-    memcpy(msg + nl + 1, text, len);
-    struct vk_call c;
-    memset(&c, 0, sizeof c);
-    c.msg.opcode = VFS_OP_PUBLISH;
-    c.msg.flags = 1;
-    c.msg.handles[0] = res;
-    c.send_buf = (uint64_t)(uintptr_t)msg;
-    c.send_len = nl + 1 + len;
-    long rc = vk_call(session, &c, VK_DEADLINE_NEVER);
-    free(msg);
-    if (rc || c.msg.opcode) {
-        if (!S->publish_failed++)
-            ns_log("publish /proc/%s: %s", name, strerror(rc ? (int)-rc : (int)c.msg.opcode));
-    }
+    int e = ns_publish(name, text, len, VK_DEADLINE_NEVER);
+    if (e && !S->publish_failed++)
+        ns_log("publish /proc/%s: %s", name, strerror(e));
     free(*last);
     *last = strdup(text);
 }
 
 static void publish_proc(struct ns_sockets *S)
 {
-    uint64_t now = now_ns();
+    uint64_t now = ns_now();
     if (!S->dirty || now < S->next_publish)
         return;
     S->dirty = 0;

@@ -13,15 +13,24 @@
  *                  call it whenever the wait returns, and after lwIP's timers ran
  * Sockets of a client that is gone close when their handles' close notices arrive (served
  * like requests), so there is no separate hook for that.
+ *
+ * What netstack.c lends sock.c: ns_log ("netstack: ..." on stderr), ns_now (virtual time in
+ * ns) and ns_publish (the text of /proc/NAME through vfs's VFS_OP_PUBLISH, waiting at most
+ * until deadline; 0, or a positive errno).
  */
 #ifndef NETSTACK_SOCK_H
 #define NETSTACK_SOCK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "veridian/kcall.h"
 
 struct ns_sockets;
+
+void ns_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+uint64_t ns_now(void);
+int ns_publish(const char *name, const char *text, size_t len, uint64_t deadline);
 
 struct ns_sockets *ns_sock_create(void);
 void ns_sock_wait_item(const struct ns_sockets *S, struct vk_wait *item);

@@ -550,27 +550,39 @@ static int parse_root(struct mf_ctx *c, const struct vl_toml_value *root, struct
     return finish_machine(c, d);
 }
 
-int vs_machfile_parse(const char *text, size_t len, const char *file, struct vs_machine_desc *d,
-                      char *err, size_t errlen)
+/* The context of one file's parse (its name, its directory for relative paths, where errors
+ * go) and its TOML tree in *root; 0, or the parser's error with "FILE:LINE:COL: what" in err. */
+static int mf_begin(struct mf_ctx *c, const char *text, size_t len, const char *file, char *err,
+                    size_t errlen, struct vl_toml_value **root)
 {
-    struct mf_ctx c = {.file = file ? file : "<machine>", .err = err, .errlen = errlen};
+    memset(c, 0, sizeof *c);
+    c->file = file ? file : "<machine>";
+    c->err = err;
+    c->errlen = errlen;
     if (errlen)
         err[0] = 0;
     const char *slash = file ? strrchr(file, '/') : NULL;
-    if (slash && (size_t)(slash - file) + 2 <= sizeof c.dir) {
-        memcpy(c.dir, file, (size_t)(slash - file) + 1);
-        c.dir[slash - file + 1] = 0;
+    if (slash && (size_t)(slash - file) + 2 <= sizeof c->dir) {
+        memcpy(c->dir, file, (size_t)(slash - file) + 1);
+        c->dir[slash - file + 1] = 0;
     }
+    struct vl_toml_error te;
+    int rc = vl_toml_parse(text, len, root, &te);
+    if (rc && errlen)
+        snprintf(err, errlen, "%s:%u:%u: %s", c->file, te.line, te.col, te.msg);
+    return rc;
+}
+
+int vs_machfile_parse(const char *text, size_t len, const char *file, struct vs_machine_desc *d,
+                      char *err, size_t errlen)
+{
+    struct mf_ctx c;
+    struct vl_toml_value *root = NULL;
+    int rc = mf_begin(&c, text, len, file, err, errlen, &root);
     memset(d, 0, sizeof *d);
     snprintf(d->file, sizeof d->file, "%s", c.file);
-    struct vl_toml_value *root = NULL;
-    struct vl_toml_error te;
-    int rc = vl_toml_parse(text, len, &root, &te);
-    if (rc) {
-        if (errlen)
-            snprintf(err, errlen, "%s:%u:%u: %s", c.file, te.line, te.col, te.msg);
+    if (rc)
         return rc;
-    }
     rc = parse_root(&c, root, d);
     vl_toml_free(root);
     if (rc) {
@@ -1006,24 +1018,13 @@ static int parse_nodes(struct mf_ctx *c, const struct vl_toml_value *root, struc
 int vs_netfile_parse(const char *text, size_t len, const char *file, struct vs_net_desc *nd,
                      char *err, size_t errlen)
 {
-    struct mf_ctx c = {.file = file ? file : "<machine>", .err = err, .errlen = errlen};
-    if (errlen)
-        err[0] = 0;
-    const char *slash = file ? strrchr(file, '/') : NULL;
-    if (slash && (size_t)(slash - file) + 2 <= sizeof c.dir) {
-        memcpy(c.dir, file, (size_t)(slash - file) + 1);
-        c.dir[slash - file + 1] = 0;
-    }
+    struct mf_ctx c;
+    struct vl_toml_value *root = NULL;
+    int rc = mf_begin(&c, text, len, file, err, errlen, &root);
     memset(nd, 0, sizeof *nd);
     snprintf(nd->file, sizeof nd->file, "%s", c.file);
-    struct vl_toml_value *root = NULL;
-    struct vl_toml_error te;
-    int rc = vl_toml_parse(text, len, &root, &te);
-    if (rc) {
-        if (errlen)
-            snprintf(err, errlen, "%s:%u:%u: %s", c.file, te.line, te.col, te.msg);
+    if (rc)
         return rc;
-    }
     if (vl_toml_table_get(root, "node")) {
         rc = parse_nodes(&c, root, nd);
         if (!rc && !nd->name[0])
