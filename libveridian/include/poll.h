@@ -26,4 +26,10 @@ struct pollfd {
 
 int poll(struct pollfd *fds, nfds_t n, int timeout);
 
+/* Linux's ppoll: a timespec timeout (NULL: none) and, when mask is not NULL, the thread's
+ * signal mask for the wait only. */
+struct timespec;
+#include <signal.h>
+int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *timeout, const sigset_t *mask);
+
 #endif

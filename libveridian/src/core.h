@@ -209,6 +209,16 @@ long vr_path_length(const char *path);
 /* The absolute deadline timeout_ms after now (virtual ns): VK_DEADLINE_NEVER for a negative
  * timeout, saturating instead of wrapping. */
 uint64_t vr_deadline_after_ms(uint64_t now, long timeout_ms);
+/* poll.c: the absolute deadline of a relative timeout (NULL: VK_DEADLINE_NEVER; zero: 0, look
+ * once; a negative or unnormalised one: VR_DEADLINE_BAD) */
+#define VR_DEADLINE_BAD (VK_DEADLINE_NEVER - 1)
+struct timespec;
+uint64_t vr_deadline_after_ts(const struct timespec *ts);
+/* poll.c: poll's engine until an absolute deadline (0: look once), with *mask as the thread's
+ * signal mask meanwhile when mask is not NULL (ppoll/pselect: a handler the new mask lets run
+ * ends the call with -VK_EINTR); never restarted after a handler. Negative VK_E* on error. */
+struct pollfd;
+long vr_poll_until(struct pollfd *fds, unsigned long n, uint64_t deadline, const void *mask);
 
 /* ---- inet.c: address text (glibc's exact behaviour; see inet.c) ---- */
 #define VR_AF_UNSPEC 0

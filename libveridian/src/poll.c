@@ -24,6 +24,8 @@
 #include "libc.h"
 
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 
 #include "core.h"
 
@@ -122,22 +124,22 @@ static uint64_t now_ns(void)
     return t < 0 ? 0 : (uint64_t)t;
 }
 
-static long poll_wait(struct pollfd *fds, nfds_t n, int timeout, uint32_t *notify);
+static long poll_wait(struct pollfd *fds, nfds_t n, uint64_t deadline, uint32_t *notify);
 
-static long poll_fds(struct pollfd *fds, nfds_t n, int timeout)
+static long poll_fds(struct pollfd *fds, nfds_t n, uint64_t deadline)
 {
     uint32_t notify = 0;
-    long rc = poll_wait(fds, n, timeout, &notify);
+    long rc = poll_wait(fds, n, deadline, &notify);
     if (notify)
         vk_handle_close(notify);
     return rc;
 }
 
-static long poll_wait(struct pollfd *fds, nfds_t n, int timeout, uint32_t *notify)
+/* deadline: 0 looks once, VK_DEADLINE_NEVER waits without end */
+static long poll_wait(struct pollfd *fds, nfds_t n, uint64_t deadline, uint32_t *notify)
 {
     struct poll_plan plan;
     int server_waits = 1; /* a waiting VFS_OP_POLL really waits */
-    uint64_t deadline = timeout == 0 ? 0 : vr_deadline_after_ms(now_ns(), timeout);
 
     if (n > VR_FD_MAX)
         return -VK_EINVAL;
@@ -175,12 +177,52 @@ static long poll_wait(struct pollfd *fds, nfds_t n, int timeout, uint32_t *notif
     }
 }
 
+long vr_poll_until(struct pollfd *fds, nfds_t n, uint64_t deadline, const void *mask)
+{
+    struct vr_tcb *self = vr_tcb_current();
+    sigset_t old;
+    unsigned handled = self->sig_handled;
+    long rc;
+    self->sig_norestart++;
+    if (mask && pthread_sigmask(SIG_SETMASK, (const sigset_t *)mask, &old)) {
+        rc = -VK_EINVAL;
+    } else if (mask && self->sig_handled != handled) {
+        rc = -VK_EINTR; /* a signal the new mask lets through ran its handler already */
+    } else {
+        rc = poll_fds(fds, n, deadline);
+    }
+    self->sig_norestart--;
+    if (mask && rc != -VK_EINVAL)
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
+uint64_t vr_deadline_after_ts(const struct timespec *ts)
+{
+    if (!ts)
+        return VK_DEADLINE_NEVER;
+    if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000L)
+        return VR_DEADLINE_BAD;
+    if (!ts->tv_sec && !ts->tv_nsec)
+        return 0;
+    uint64_t now = now_ns();
+    if ((uint64_t)ts->tv_sec >= (VK_DEADLINE_NEVER - now) / 1000000000ull)
+        return VK_DEADLINE_NEVER;
+    uint64_t ns = (uint64_t)ts->tv_sec * 1000000000ull + (uint64_t)ts->tv_nsec;
+    return ns > VK_DEADLINE_NEVER - now ? VK_DEADLINE_NEVER : now + ns;
+}
+
 /* Never restarted after a handler (POSIX): the vfs calls inside give EINTR back. */
 int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
-    struct vr_tcb *self = vr_tcb_current();
-    self->sig_norestart++;
-    long rc = poll_fds(fds, n, timeout);
-    self->sig_norestart--;
-    return (int)vr_posix(rc);
+    uint64_t deadline = timeout == 0 ? 0 : vr_deadline_after_ms(now_ns(), timeout);
+    return (int)vr_posix(vr_poll_until(fds, n, deadline, NULL));
+}
+
+int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *timeout, const sigset_t *mask)
+{
+    uint64_t deadline = vr_deadline_after_ts(timeout);
+    if (deadline == VR_DEADLINE_BAD)
+        return (int)vr_posix(-VK_EINVAL);
+    return (int)vr_posix(vr_poll_until(fds, n, deadline, mask));
 }
