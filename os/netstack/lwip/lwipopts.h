@@ -24,7 +24,7 @@
 #define MEM_SIZE (4 * 1024 * 1024)
 #define MEMP_NUM_PBUF 512
 #define MEMP_NUM_RAW_PCB 16
-#define MEMP_NUM_UDP_PCB 64
+#define MEMP_NUM_UDP_PCB 256 /* UDP sockets of the whole machine */
 #define MEMP_NUM_TCP_PCB 256
 #define MEMP_NUM_TCP_PCB_LISTEN 64
 #define MEMP_NUM_TCP_SEG 2048
@@ -64,6 +64,9 @@
 #define LWIP_NETIF_HOSTNAME 1
 #define ETHARP_SUPPORT_STATIC_ENTRIES 1
 #define ARP_QUEUEING 1
+/* packets held per address while ARP resolves it (lwIP's default, 3, lost a burst of pings a
+ * program sent while the gateway was still being resolved at boot) */
+#define ARP_QUEUE_LEN 32
 
 /* TCP */
 #define TCP_MSS 1460

@@ -188,6 +188,11 @@ expect_eq "ping: /proc/net/dev en0 = the pcap" \
 expect_digest_line p
 run_vrsim p2 --seed 2 --machine "$TMP/ping.toml" "$TESTIMAGE" -- /bin/vsh -c "$pscript"
 expect_eq "ping again: same trace digest" "$(digest p2)" "$(digest p)"
+# a burst at once after boot, while the netstack still resolves its gateway: lwIP holds every
+# request in its ARP queue until the answer comes (none lost)
+run_vrsim pb --seed 2 --machine "$TMP/ping.toml" "$TESTIMAGE" -- /test/ringping 10.0.2.2 16
+expect_match "a burst right after boot: 16 of 16 answered" "$(out pb)" \
+    '^ringping: sent 16 received 16$'
 if command -v tshark >/dev/null; then
     expect_eq "ping pcap: 16 echo replies" \
         "$(tshark -r "$PCAPS/netring-ping.pcap" -Y 'icmp.type == 0' 2>/dev/null | wc -l)" 16
