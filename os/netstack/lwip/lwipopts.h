@@ -24,9 +24,8 @@
 #define MEM_SIZE (4 * 1024 * 1024)
 #define MEMP_NUM_PBUF 512
 #define MEMP_NUM_RAW_PCB 16
-#define MEMP_NUM_UDP_PCB                                                                           \
-    128 /* UDP sockets of the whole machine: below the fd table (256), so socktest limits reaches  \
-           ENOBUFS */
+/* UDP sockets of the whole machine: below the fd table (256), so one process reaches ENOBUFS */
+#define MEMP_NUM_UDP_PCB 128
 #define MEMP_NUM_TCP_PCB 256
 #define MEMP_NUM_TCP_PCB_LISTEN 64
 #define MEMP_NUM_TCP_SEG 2048
