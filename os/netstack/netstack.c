@@ -35,8 +35,9 @@
  * TX: lwIP's linkoutput copies the frame into the TX ring; on a full ring it rings the
  * doorbell and waits (bounded, NS_TX_WAIT_NS) for the driver to free a slot, then drops and
  * counts (tx drop).
- * Not there yet: a driver that devmgr restarts gets no ring back (the netstack keeps the dead
- * one: that interface stays silent until the netstack restarts).
+ * A driver that devmgr restarted: every second each interface probes its driver with another
+ * RING_ATTACH (if_probe): EBUSY means the ring is still the driver's; a fresh ring means a new
+ * driver instance, and it replaces the dead one (its counters go on).
  *
  * /proc/net/dev: Linux's format (a two-line header, then "  en0: rx bytes packets errs drop
  * fifo frame compressed multicast tx bytes packets errs drop fifo colls carrier compressed"),
@@ -87,14 +88,19 @@
 #define NS_PUBLISH_NS 100000000ull     /* /proc/net at most every 100 ms */
 #define NS_WAIT_ITEMS (NS_MAX_IFS + 16)
 #define NS_TEXT_MAX 4096
+#define NS_PROBE_NS 1000000000ull     /* each interface's ring probe: every second */
+#define NS_PROBE_CALL_NS 100000000ull /* a probe waits this long for a driver (re)starting */
 
 struct ns_if {
     struct netif nif;
     char name[8];
-    uint32_t dev; /* the device's handle */
+    char device[64]; /* its node */
+    uint32_t dev;    /* the device's handle */
     uint8_t mac[6];
     ip4_addr_t addr, mask, gw;
     int has_gw, dhcp, up;
+    uint64_t probe_at;   /* the next ring probe (if_probe) */
+    unsigned reattaches; /* new rings from restarted drivers */
     /* the frame ring */
     struct netdev_ring_area *ring;
     struct netdev_ring rxr, txr; /* we consume rx, produce tx */
@@ -191,16 +197,25 @@ static long dev_open(const char *path, uint32_t *h)
     return -VK_ENOENT;
 }
 
+static void keep_counts(struct netdev_ring *r, const struct netdev_ring *was)
+{
+    r->frames = was->frames;
+    r->bytes = was->bytes;
+    r->bad_index = was->bad_index;
+    r->bad_len = was->bad_len;
+    r->full = was->full;
+}
+
 /* NETDEV_OP_RING_ATTACH: map the driver's ring and keep its notification and doorbell. The
  * reply is checked (numbers, handle types) before anything is used. */
-static long ring_attach(struct ns_if *i)
+static long ring_attach(struct ns_if *i, uint64_t timeout_ns)
 {
     struct vk_call c;
     uint64_t d[VK_MSG_DATA_WORDS], addr = 0;
     struct vk_handle_info hi[3];
     memset(&c, 0, sizeof c);
     c.msg.opcode = NETDEV_OP_RING_ATTACH;
-    long rc = dev_call(i->dev, &c, NS_CALL_NS, d);
+    long rc = dev_call(i->dev, &c, timeout_ns, d);
     unsigned nh = VK_MSG_NHANDLES(c.msg.flags);
     if (rc)
         return rc;
@@ -217,16 +232,19 @@ static long ring_attach(struct ns_if *i)
         goto out;
     if ((rc = vk_vmo_map(c.msg.handles[0], VK_RIGHT_READ | VK_RIGHT_WRITE, &addr)))
         goto out;
-    i->ring = (struct netdev_ring_area *)(uintptr_t)addr;
-    if (i->ring->magic != NETDEV_RING_MAGIC || i->ring->slots != NETDEV_RING_SLOTS ||
-        i->ring->slot_size != NETDEV_SLOT_SIZE) {
+    struct netdev_ring_area *ring = (struct netdev_ring_area *)(uintptr_t)addr;
+    if (ring->magic != NETDEV_RING_MAGIC || ring->slots != NETDEV_RING_SLOTS ||
+        ring->slot_size != NETDEV_SLOT_SIZE) {
         vk_vmo_unmap(addr);
-        i->ring = NULL;
         rc = -VK_EINVAL;
         goto out;
     }
+    i->ring = ring;
+    struct netdev_ring rx_was = i->rxr, tx_was = i->txr; /* counters go on across rings */
     netdev_ring_init(&i->rxr, &i->ring->rx, i->ring->rx_slots, 0);
     netdev_ring_init(&i->txr, &i->ring->tx, i->ring->tx_slots, 1);
+    keep_counts(&i->rxr, &rx_was);
+    keep_counts(&i->txr, &tx_was);
     i->notify = c.msg.handles[1];
     i->doorbell = c.msg.handles[2];
     vk_handle_close(c.msg.handles[0]); /* the mapping stays */
@@ -437,6 +455,34 @@ static void publish_all(struct netstack *ns)
     publish(ns, "net/if_inet", ns->last_inet);
 }
 
+/* ---- a driver that devmgr restarted ---- */
+
+/* Every NS_PROBE_NS each interface asks its driver for a ring again. The usual answer is EBUSY:
+ * the ring we hold is still the driver's. A driver that crashed and was restarted by devmgr
+ * (the endpoint and the /dev node outlive it, its ring does not) has none, so it answers with a
+ * fresh ring, which replaces the dead one (frames in the old one are lost, as on a NIC reset).
+ * A driver that does not answer within NS_PROBE_CALL_NS (not restarted yet) is asked again at
+ * the next probe. One IPC per interface per second; deterministic like everything here. */
+static void if_probe(struct ns_if *i)
+{
+    struct netdev_ring_area *old = i->ring;
+    uint32_t old_notify = i->notify, old_doorbell = i->doorbell;
+    i->probe_at = ns_now() + NS_PROBE_NS;
+    long rc = ring_attach(i, NS_PROBE_CALL_NS);
+    if (rc == -VK_EBUSY)
+        return;
+    if (rc) {
+        ns_log("%s: the driver of %s does not answer (%s): asking again in 1 s", i->name, i->device,
+               strerror((int)-rc));
+        return;
+    }
+    vk_vmo_unmap((uint64_t)(uintptr_t)old);
+    vk_handle_close(old_notify);
+    vk_handle_close(old_doorbell);
+    i->reattaches++;
+    ns_log("%s: %s has a new driver: ring attached again", i->name, i->device);
+}
+
 /* ---- running ---- */
 
 /* One pass of the main loop, sleeping at most until deadline (see the contract). */
@@ -479,6 +525,9 @@ static void ns_step(struct netstack *ns, uint64_t deadline)
     if (rc >= 0)
         for (unsigned k = 0; k < ns->nifs; k++)
             ns->ifs[k].wakeups += w[k].observed != 0;
+    for (unsigned k = 0; k < ns->nifs; k++)
+        if (ns_now() >= ns->ifs[k].probe_at)
+            if_probe(&ns->ifs[k]);
     ns_sock_serve(ns->socks);
     for (unsigned k = 0; k < ns->nifs; k++)
         if_flush(&ns->ifs[k]); /* what the sockets sent goes out now */
@@ -540,6 +589,7 @@ static void if_up(struct netstack *ns, const struct vl_toml_value *t, unsigned k
         i->has_gw = 1;
     }
     snprintf(i->name, sizeof i->name, "%s", name);
+    snprintf(i->device, sizeof i->device, "%s", device);
     long rc = dev_open(device, &i->dev);
     if (rc) {
         ns_log("%s: cannot open %s: %s", name, device, strerror((int)-rc));
@@ -553,7 +603,7 @@ static void if_up(struct netstack *ns, const struct vl_toml_value *t, unsigned k
         ns_log("%s: %s does not answer NETDEV_OP_INFO: %s", name, device, strerror((int)-rc));
         goto fail;
     }
-    if ((rc = ring_attach(i))) {
+    if ((rc = ring_attach(i, NS_CALL_NS))) {
         ns_log("%s: %s: no frame ring: %s", name, device, strerror((int)-rc));
         goto fail;
     }
@@ -574,6 +624,7 @@ static void if_up(struct netstack *ns, const struct vl_toml_value *t, unsigned k
     if (i->dhcp && dhcp_start(&i->nif) != ERR_OK)
         ns_log("%s: lwIP's DHCP client did not start", name);
     i->up = 1;
+    i->probe_at = ns_now() + NS_PROBE_NS;
     ns->nifs++;
     ns_log("%s %s mac %02x:%02x:%02x:%02x:%02x:%02x link %s", name, address, i->mac[0], i->mac[1],
            i->mac[2], i->mac[3], i->mac[4], i->mac[5], info[1] ? "up" : "down");

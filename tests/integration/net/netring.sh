@@ -190,9 +190,29 @@ run_vrsim p2 --seed 2 --machine "$TMP/ping.toml" "$TESTIMAGE" -- /bin/vsh -c "$p
 expect_eq "ping again: same trace digest" "$(digest p2)" "$(digest p)"
 # a burst at once after boot, while the netstack still resolves its gateway: lwIP holds every
 # request in its ARP queue until the answer comes (none lost)
-run_vrsim pb --seed 2 --machine "$TMP/ping.toml" "$TESTIMAGE" -- /test/ringping 10.0.2.2 16
+printf 'memory = "1G"\n[[pci]]\nslot = "07.0"\nmodel = "virtio-net"\nwire = "responder"\n' \
+    >"$TMP/resp.toml"
+run_vrsim pb --seed 2 --machine "$TMP/resp.toml" "$TESTIMAGE" -- /test/ringping 10.0.2.2 16
 expect_match "a burst right after boot: 16 of 16 answered" "$(out pb)" \
     '^ringping: sent 16 received 16$'
+# the driver dies (killed by a root console: devmgr restarts it; the endpoint and /dev/net0
+# outlive it, its ring does not): netstack's ring probe gets a fresh ring from the new driver
+# and the interface works again, its counters going on
+ROOTIMG=$(make_image rootcon "$(sed '0,/^\[init\]$/s//[init]\nconsole_user = "root"/' \
+    "$TESTROOT/etc/services.toml")")
+kscript='/test/ringping 10.0.2.2 3; set -- $(ps | grep " net0$"); kill -KILL $1; sleep 2
+grep -c " running *1 " /proc/devices; /test/ringping 10.0.2.2 3; sleep 1; grep en0: /proc/net/dev'
+run_vrsim rk --seed 2 --machine "$TMP/resp.toml" "$ROOTIMG" -- /bin/vsh -c "$kscript"
+expect_eq "driver killed: status" "$(status rk)" 0
+expect_eq "driver killed: devmgr restarted it once (/proc/devices)" "$(out rk | sed -n 2p)" 1
+expect_match "driver killed: netstack took the new driver's ring" "$(err rk)" \
+    '^netstack: en0: /dev/net0 has a new driver: ring attached again$'
+expect_eq "driver killed: pings before and after" "$(out rk | grep -c '^ringping: sent 3 received 3$')" 2
+expect_eq "driver killed: /proc/net/dev counts both rings' frames" \
+    "$(out rk | sed -n 's/^ *en0://p' | awk '{print $2}')" 8
+run_vrsim rk2 --seed 2 --machine "$TMP/resp.toml" "$ROOTIMG" -- /bin/vsh -c "$kscript"
+expect_eq "driver killed again: same trace digest" "$(digest rk2)" "$(digest rk)"
+
 if command -v tshark >/dev/null; then
     expect_eq "ping pcap: 16 echo replies" \
         "$(tshark -r "$PCAPS/netring-ping.pcap" -Y 'icmp.type == 0' 2>/dev/null | wc -l)" 16
