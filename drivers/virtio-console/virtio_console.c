@@ -10,7 +10,8 @@
  *   VFS_OP_READ   what the line discipline gives, at most the length asked (data[0] = count);
  *                 with nothing to give the read waits (up to HVC_READERS of them, answered in
  *                 arrival order) until input arrives; a read of 0 answers 0 at once
- *   VFS_OP_TTY    the terminal's controls (termios, foreground group, window size, isatty)
+ *   VFS_OP_TTY    the terminal's controls (termios, foreground group, window size, isatty,
+ *                 its name)
  *   HVC_OP_INFO   the terminal size (VIRTIO_CONSOLE_F_SIZE) and the driver's counters
  *   HVC_OP_CORRUPT  test only: garbage in the transmitq's used ring before the next completion,
  *                 or (HWRNG_CORRUPT_DESC) the next write's buffer made device-writable: the
@@ -47,8 +48,11 @@
  * foreground group through the kernel's terminal object, which alone decides whom that may reach
  * (the session that made hvc0 its controlling terminal by a read, a tcsetattr or a tcsetpgrp of its
  * own: kcall.h "Terminals served by a process"), since the driver's uid may not signal its users.
- * A window-size change (configuration interrupt) sends SIGWINCH the same way. Not done:
- * SIGTTIN/SIGTTOU for background groups (the kernel's console has them).
+ * A window-size change (configuration interrupt) sends SIGWINCH the same way. Job control is
+ * the kernel's rule too (ACCESS): a read from a background group of the terminal's session
+ * gets SIGTTIN, a write with TOSTOP, a tcsetattr or a tcsetpgrp SIGTTOU; the driver answers
+ * EIO or EINTR as the kernel says, or holds the call (up to HVC_HELD) while the caller is
+ * stopped and asks again every HVC_HOLD_POLL_NS of virtual time, so `fg` lets it go on.
  * Never: trust a length or index from the device (the library checks them, and a receive
  * length is bounded by the buffer); assert().
  */
@@ -82,6 +86,11 @@ _Static_assert(HWRNG_CORRUPT_ID == VDRV_GARBAGE_ID && HWRNG_CORRUPT_LEN == VDRV_
 #define HVC_VEC_TX 2u
 #define HVC_ECHO_SIZE 1024u /* echoes waiting for the transmitq (more are dropped) */
 #define HVC_SIGWINCH 28u
+#define HVC_TTYNAME "/dev/hvc0" /* ttyname's answer (VK_CON_TTYNAME) */
+#define HVC_SIGTTIN 21u
+#define HVC_SIGTTOU 22u
+#define HVC_HELD 8u                 /* calls of stopped background processes (more: EAGAIN) */
+#define HVC_HOLD_POLL_NS 1000000ull /* how often a held call asks the kernel again: 1 ms */
 
 struct hvc {
     struct vdrv_dev vd;
@@ -98,7 +107,10 @@ struct hvc {
     struct ddk_msg readers[HVC_READERS];
     uint64_t read_start[HVC_READERS]; /* when each read began (VTIME) */
     unsigned nreaders;
-    uint64_t read_wake; /* the first reader's VTIME timer (virtual ns), or never */
+    uint64_t read_wake;            /* the first reader's VTIME timer (virtual ns), or never */
+    struct ddk_msg held[HVC_HELD]; /* calls whose caller job control stopped (VK_TERM_HOLD) */
+    unsigned nheld;
+    uint64_t held_wake; /* when they ask again, or never */
     bool tx_busy;
     bool tx_echo; /* the transmit in flight is echoes: no client waits for it */
     struct ddk_msg tx_cur;
@@ -181,11 +193,33 @@ static int hvc_start(struct ddk_device *dev, struct hvc *h)
 
 static void recover(struct ddk_device *dev, struct hvc *h, const char *why, bool rx_lost);
 
-/* One deadline serves both timers: the transmit in flight, and the first read's VTIME. */
+/* One deadline serves the three timers: the transmit in flight, the first read's VTIME, and
+ * the held calls' next question. */
 static void arm_deadline(struct ddk_device *dev, struct hvc *h)
 {
     uint64_t d = h->tx_busy ? h->tx_deadline : VK_DEADLINE_NEVER;
+    if (h->held_wake < d)
+        d = h->held_wake;
     ddk_set_deadline(dev, h->read_wake < d ? h->read_wake : d);
+}
+
+/* Job control for m's caller (kcall.h "Terminals served by a process", ACCESS): true when m
+ * is not to be served now, having been answered (EIO, EINTR) or held while its caller is
+ * stopped; held calls are dispatched again every HVC_HOLD_POLL_NS (release_held). */
+static bool job_control(struct ddk_device *dev, struct hvc *h, struct ddk_msg *m, uint32_t signo)
+{
+    long rc = vk_terminal_ctl(h->term, VK_TERM_ACCESS, signo, m->token);
+    if (rc == 0)
+        return false;
+    if (rc == VK_TERM_HOLD && h->nheld < HVC_HELD) {
+        h->held[h->nheld++] = *m;
+        h->held_wake = ddk_now() + HVC_HOLD_POLL_NS;
+        arm_deadline(dev, h);
+        return true;
+    }
+    memset(m->data, 0, sizeof m->data);
+    ddk_reply(dev, m, rc == VK_TERM_HOLD ? -VK_EAGAIN : rc);
+    return true;
 }
 
 /* Put len bytes of txbuf in the transmitq as one chain; messages wait until it completes. */
@@ -432,9 +466,34 @@ static void hvc_interrupt(struct ddk_device *dev, unsigned vector)
         rx_complete(dev, h);
 }
 
+static void hvc_message(struct ddk_device *dev, struct ddk_msg *m);
+
+/* The held calls ask again (job_control): each is dispatched anew, and held again while its
+ * caller is still stopped; while a transmit runs (messages wait) they wait too. */
+static void release_held(struct ddk_device *dev, struct hvc *h)
+{
+    struct ddk_msg again[HVC_HELD];
+    unsigned n = h->nheld;
+    if (!n || ddk_now() < h->held_wake)
+        return;
+    memcpy(again, h->held, n * sizeof again[0]);
+    h->nheld = 0;
+    h->held_wake = VK_DEADLINE_NEVER;
+    for (unsigned i = 0; i < n; i++) {
+        if (h->tx_busy) {
+            h->held[h->nheld++] = again[i];
+            h->held_wake = ddk_now() + HVC_HOLD_POLL_NS;
+        } else {
+            hvc_message(dev, &again[i]);
+        }
+    }
+    arm_deadline(dev, h);
+}
+
 static void hvc_deadline(struct ddk_device *dev)
 {
     struct hvc *h = ddk_priv(dev);
+    release_held(dev, h);
     if (h->tx_busy && ddk_now() >= h->tx_deadline)
         recover(dev, h, "the device did not take a write in time", false);
     serve_readers(dev, h); /* VTIME ran out, maybe */
@@ -444,6 +503,8 @@ static void hvc_deadline(struct ddk_device *dev)
  * (when the device took them) counts the client's bytes that went, maybe fewer than sent. */
 static void op_write(struct ddk_device *dev, struct hvc *h, struct ddk_msg *m)
 {
+    if ((h->ld.t.lflag & VL_TOSTOP) && job_control(dev, h, m, HVC_SIGTTOU))
+        return;
     uint64_t n = m->send_len < HVC_CHUNK ? m->send_len : HVC_CHUNK;
     long got = n ? ddk_msg_read(dev, m, 0, h->wbuf, (size_t)n) : 0;
     if (got <= 0) {
@@ -473,6 +534,8 @@ static void op_tty(struct ddk_device *dev, struct hvc *h, struct ddk_msg *m)
     uint64_t ret = 0;
     struct vk_termios t;
     struct vk_winsize ws;
+    if ((op == VK_CON_SETATTR || op == VK_CON_SETPGRP) && job_control(dev, h, m, HVC_SIGTTOU))
+        return;
     switch (op) {
     case VK_CON_ISATTY:
         ret = 1;
@@ -503,6 +566,9 @@ static void op_tty(struct ddk_device *dev, struct hvc *h, struct ddk_msg *m)
         ws.rows = h->rows;
         rc = ddk_msg_write(dev, m, 0, &ws, sizeof ws);
         break;
+    case VK_CON_TTYNAME:
+        rc = ddk_msg_write(dev, m, 0, HVC_TTYNAME, sizeof HVC_TTYNAME);
+        break;
     case VK_CON_FLUSH:
         if (arg > 2)
             rc = -VK_EINVAL;
@@ -532,6 +598,8 @@ static void op_read(struct ddk_device *dev, struct hvc *h, struct ddk_msg *m)
         return;
     }
     vk_terminal_ctl(h->term, VK_TERM_CLAIM, 0, m->token); /* a first read claims, as Linux's */
+    if (job_control(dev, h, m, HVC_SIGTTIN))
+        return;
     h->read_start[h->nreaders] = ddk_now();
     h->readers[h->nreaders++] = *m;
     serve_readers(dev, h);
@@ -541,6 +609,13 @@ static void hvc_message(struct ddk_device *dev, struct ddk_msg *m)
 {
     struct hvc *h = ddk_priv(dev);
     if (m->kind == DDK_MSG_CLOSED) { /* its reads cannot be waiting: the client is gone */
+        for (unsigned i = 0; i < h->nheld;)
+            if (h->held[i].badge == m->badge) {
+                --h->nheld;
+                memmove(&h->held[i], &h->held[i + 1], (h->nheld - i) * sizeof h->held[0]);
+            } else {
+                i++;
+            }
         for (unsigned i = 0; i < h->nreaders;)
             if (h->readers[i].badge == m->badge) {
                 --h->nreaders;
@@ -641,6 +716,7 @@ static int hvc_init(struct ddk_device *dev)
     ddk_set_priv(dev, h);
     h->dev = dev;
     h->read_wake = VK_DEADLINE_NEVER;
+    h->held_wake = VK_DEADLINE_NEVER;
     hvc_ldisc_init(h);
     long trc = vk_terminal_create(&h->term);
     if (trc < 0)

@@ -6,10 +6,10 @@
  * A console fd is a terminal only when the kernel says so (the platform's console is one:
  * vrsim on a terminal or with --tty); a file fd only when its server answers VFS_OP_TTY
  * (others answer ENOSYS); on any other fd, or a console that is a byte stream, these fail
- * with ENOTTY as on Linux for a pipe. ttyname names only the console. struct termios is Linux's and
- * the kernel's struct vk_termios byte for byte. Output is never queued (the kernel writes at once),
- * so tcdrain and TCSADRAIN have nothing to wait for. The POSIX boundary: kernel errors become -1 +
- * errno here.
+ * with ENOTTY as on Linux for a pipe. ttyname names the console "/dev/console" and a served
+ * terminal as its server says (VK_CON_TTYNAME). struct termios is Linux's and the kernel's struct
+ * vk_termios byte for byte. Output is never queued (the kernel writes at once), so tcdrain and
+ * TCSADRAIN have nothing to wait for. The POSIX boundary: kernel errors become -1 + errno here.
  */
 #include "libc.h"
 
@@ -36,9 +36,11 @@ _Static_assert(sizeof(struct winsize) == sizeof(struct vk_winsize), "winsize lay
 static long served_ctl(uint32_t h, uint32_t op, uint64_t arg)
 {
     struct vk_call c = {.msg = {.opcode = VFS_OP_TTY, .data = {op, arg}}};
-    if (op == VK_CON_GETATTR || op == VK_CON_GETWINSZ) {
+    if (op == VK_CON_GETATTR || op == VK_CON_GETWINSZ || op == VK_CON_TTYNAME) {
         c.recv_buf = arg;
-        c.recv_len = op == VK_CON_GETATTR ? sizeof(struct vk_termios) : sizeof(struct vk_winsize);
+        c.recv_len = op == VK_CON_GETATTR    ? sizeof(struct vk_termios)
+                     : op == VK_CON_GETWINSZ ? sizeof(struct vk_winsize)
+                                             : VK_TTYNAME_MAX;
     } else if (op == VK_CON_SETATTR) {
         c.send_buf = arg;
         c.send_len = sizeof(struct vk_termios);
@@ -78,9 +80,24 @@ int isatty(int fd)
 int ttyname_r(int fd, char *buf, size_t len)
 {
     struct vr_fd e;
-    if (vr_fd_get(fd, &e) == 0 && !e.ops->is_tty)
-        return ENOTTY; /* only the console has a name here */
-    long rc = ctl(fd, VK_CON_ISATTY, 0);
+    long rc = vr_fd_get(fd, &e);
+    if (rc == 0 && e.ops->is_vfs) { /* a served terminal: its server names it */
+        char name[VK_TTYNAME_MAX];
+        rc = served_ctl(e.handle, VK_CON_TTYNAME, (uint64_t)(uintptr_t)name);
+        if (rc < 0)
+            return rc == -VK_EINVAL ? ENOTTY : (int)-rc;
+        name[sizeof name - 1] = 0;
+        size_t n = strlen(name) + 1;
+        if (n == 1)
+            return ENOTTY;
+        if (len < n)
+            return ERANGE;
+        memcpy(buf, name, n);
+        return 0;
+    }
+    if (rc == 0 && !e.ops->is_tty)
+        return ENOTTY; /* neither the console nor a served terminal */
+    rc = ctl(fd, VK_CON_ISATTY, 0);
     if (rc < 0)
         return (int)-rc;
     if (rc != 1)
@@ -93,7 +110,7 @@ int ttyname_r(int fd, char *buf, size_t len)
 
 char *ttyname(int fd)
 {
-    static char name[sizeof CONSOLE_NAME];
+    static char name[VK_TTYNAME_MAX];
     int rc = ttyname_r(fd, name, sizeof name);
     if (rc) {
         errno = rc;

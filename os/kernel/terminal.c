@@ -14,6 +14,12 @@
  * driver cannot point its terminal at a session that never used it, and a process of another
  * session can neither take the terminal over nor be signalled through it.
  *
+ * Job control (ACCESS): a caller of the terminal's session outside its foreground group gets
+ * SIGTTIN or SIGTTOU sent to its group as on the console (os/kernel/console.c job_check);
+ * since the kernel cannot park another process's call, the server holds it while the caller
+ * is stopped and asks again (VK_TERM_HOLD). Orphaned groups are not told apart (neither does
+ * the console): a stopped orphan waits for a SIGCONT as any other.
+ *
  * Invariants: pgrp != 0 only with sid != 0. A terminal whose session has no process left may
  * be claimed again (Linux drops the controlling terminal when the session ends).
  */
@@ -26,6 +32,8 @@ struct vk_terminal {
     uint32_t pgrp; /* its foreground group */
 };
 
+#define TERM_SIGTTIN 21u
+#define TERM_SIGTTOU 22u
 #define TERMINAL_RIGHTS (VK_RIGHT_READ | VK_RIGHT_SIGNAL | VK_RIGHT_DUP | VK_RIGHT_TRANSFER)
 
 long vk_sys_terminal_create(struct vk_kernel *k, uint64_t out)
@@ -81,6 +89,23 @@ static long signal_foreground(struct vk_kernel *k, struct vk_terminal *t, uint32
     return n;
 }
 
+/* Job control for caller on t (kcall.h ACCESS; the console's job_check, without the wait:
+ * the server holds the call instead). */
+static long access_check(struct vk_kernel *k, struct vk_terminal *t, struct vk_thread *caller,
+                         uint32_t signo)
+{
+    struct vk_process *p = caller->proc;
+    if (!t->sid || p->sid != t->sid || p->pgid == t->pgrp)
+        return 0;
+    if (p->stopped)
+        return VK_TERM_HOLD;
+    if (p->sigactions[signo - 1].handler == VK_SIG_IGN ||
+        (caller->sig_mask & VK_SIG_BIT(signo)) != 0)
+        return signo == TERM_SIGTTIN ? -VK_EIO : 0;
+    vk_signal_group(k, p->pgid, signo, VK_SI_KERNEL);
+    return p->stopped && !p->exiting ? VK_TERM_HOLD : -VK_EINTR;
+}
+
 long vk_sys_terminal_ctl(struct vk_kernel *k, uint32_t h, uint64_t op, uint64_t arg, uint64_t token)
 {
     struct vk_process *self = k->cur->proc;
@@ -100,16 +125,21 @@ long vk_sys_terminal_ctl(struct vk_kernel *k, uint32_t h, uint64_t op, uint64_t 
         return signal_foreground(k, t, (uint32_t)arg);
     case VK_TERM_CLAIM:
     case VK_TERM_SETPGRP:
+    case VK_TERM_ACCESS:
         break;
     default:
         return -VK_EINVAL;
     }
     if (op == VK_TERM_SETPGRP && (arg == 0 || arg > 0x7fffffffu))
         return -VK_EINVAL;
+    if (op == VK_TERM_ACCESS && arg != TERM_SIGTTIN && arg != TERM_SIGTTOU)
+        return -VK_EINVAL;
     struct vk_thread *caller = vk_ipc_caller(self, token);
     if (!caller)
         return -VK_ESRCH;
     struct vk_process *p = caller->proc;
+    if (op == VK_TERM_ACCESS)
+        return access_check(k, t, caller, (uint32_t)arg);
     if (op == VK_TERM_CLAIM) {
         claim(k, t, p);
         return t->sid;

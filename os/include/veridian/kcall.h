@@ -624,7 +624,11 @@ enum vk_con_op {
     VK_CON_ISATTY = 6,
     VK_CON_FLUSH = 7, /* arg: 0 (TCIFLUSH) or 2 (TCIOFLUSH) discards unread input, 1 only checks:
                        * output is never queued (tcflush) */
+    /* a terminal served by a process only (VFS_OP_TTY; console_ctl: -VK_EINVAL): arg, of
+     * VK_TTYNAME_MAX bytes, gets its path ("/dev/hvc0") NUL-terminated, for ttyname */
+    VK_CON_TTYNAME = 8,
 };
+#define VK_TTYNAME_MAX 32u
 
 /* ---- terminals served by a process (terminal_create, terminal_ctl) ----
  * A process that serves a terminal (drivers/virtio-console for /dev/hvc0) runs the line
@@ -645,13 +649,24 @@ enum vk_con_op {
  *            when no process of the session is in the group, -VK_EINVAL for arg 0
  *   GETPGRP  -> the foreground group, 0 when none (token not used)
  *   SIGNAL   arg: a signal number (needs SIGNAL); sent (si_code VK_SI_KERNEL) to every process
- *            of the foreground group in the terminal's session -> how many (token not used) */
+ *            of the foreground group in the terminal's session -> how many (token not used)
+ *   ACCESS   arg: 21 (SIGTTIN: the caller reads) or 22 (SIGTTOU: it writes with TOSTOP, sets
+ *            the attributes or the foreground group): job control, the console's rule. -> 0: go
+ *            on (the caller is not of the terminal's session, or is in its foreground group, or
+ *            ignores or blocks SIGTTOU); -VK_EIO: answer EIO (SIGTTIN ignored or blocked by
+ *            the calling thread); -VK_EINTR: the signal went to the caller's group and a handler
+ *            is to run (answer EINTR: the call was abandoned anyway); VK_TERM_HOLD: the
+ *            caller's process is stopped (by this signal, or was already): hold the call and
+ *            ask again later (after SIGCONT: 0 once it is in the foreground, else it is
+ *            signalled again); the signal is sent only to a caller that is not stopped */
 enum vk_term_op {
     VK_TERM_CLAIM = 1,
     VK_TERM_SETPGRP = 2,
     VK_TERM_GETPGRP = 3,
     VK_TERM_SIGNAL = 4,
+    VK_TERM_ACCESS = 5,
 };
+#define VK_TERM_HOLD 1 /* ACCESS: the caller is stopped; ask again later */
 
 #define VK_NCCS 32u
 struct vk_termios { /* Linux's struct termios: flags and c_cc indices have Linux's values */

@@ -13,6 +13,19 @@
  *                      signals on: the ^C in the input reaches the parent's handler, not the
  *                      child, which says it is alive after it and exits 0
  *   hvctty child FD    (the session child) as above, on fd FD
+ *   hvctty jobs        job control: the parent owns hvc0 (foreground, TOSTOP set for the
+ *                      write) and spawns, each in a background group of its session, a child
+ *                      that reads (SIGTTIN stops it), reads ignoring SIGTTIN (EIO), reads with
+ *                      a SIGTTIN handler (EINTR), writes (SIGTTOU), tcsetattr (SIGTTOU) or
+ *                      tcsetpgrp (SIGTTOU); a stopped child (WUNTRACED) is put in the foreground
+ *                      and continued, and its call goes on: "WHAT: stopped by N" lines, the
+ *                      child's own result, "WHAT: exited N"
+ *   hvctty bgchild FD WHAT  (a jobs child) as above
+ *   hvctty tstp        a child in a group of its own is put in the foreground, sets canonical
+ *                      mode with signals: the ^Z waiting in the input stops it (SIGTSTP); the
+ *                      parent sees it stopped (WUNTRACED), continues it (SIGCONT), and it
+ *                      reads the line after the ^Z
+ *   hvctty ttyname     ttyname and ttyname_r of hvc0, of stdout (the console), ERANGE
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -94,6 +107,166 @@ static int read_lines(int fd, int n)
     return 0;
 }
 
+static void on_ttin(int s)
+{
+    (void)s;
+    got_int = 1;
+}
+
+/* Spawn "hvctty ARGS..." in a group of its own (the session's background) with the job
+ * control signals at their defaults. */
+static pid_t spawn_bg(char **argv)
+{
+    posix_spawnattr_t a;
+    sigset_t def;
+    pid_t pid;
+    posix_spawnattr_init(&a);
+    sigemptyset(&def);
+    sigaddset(&def, SIGTTIN);
+    sigaddset(&def, SIGTTOU);
+    sigaddset(&def, SIGTSTP);
+    posix_spawnattr_setsigdefault(&a, &def);
+    posix_spawnattr_setpgroup(&a, 0);
+    posix_spawnattr_setflags(&a, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);
+    int rc = posix_spawn(&pid, "/test/hvctty", NULL, &a, argv, environ);
+    posix_spawnattr_destroy(&a);
+    if (rc) {
+        printf("spawn: %s\n", strerror(rc));
+        return -1;
+    }
+    return pid;
+}
+
+static void report(const char *what, int st)
+{
+    if (WIFEXITED(st))
+        printf("%s: exited %d\n", what, WEXITSTATUS(st));
+    else if (WIFSIGNALED(st))
+        printf("%s: killed by %d\n", what, WTERMSIG(st));
+    else
+        printf("%s: status %#x\n", what, st);
+    fflush(stdout);
+}
+
+static int bgchild(int fd, const char *what)
+{
+    char buf[64];
+    struct termios t;
+    ssize_t r = 0;
+    alarm(5); /* a call that never ends (no job control) fails the test, not hangs it */
+    if (!strcmp(what, "readign"))
+        signal(SIGTTIN, SIG_IGN);
+    if (!strcmp(what, "readh")) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_ttin;
+        sigaction(SIGTTIN, &sa, NULL);
+    }
+    if (!strncmp(what, "read", 4)) {
+        r = read(fd, buf, sizeof buf - 1);
+        if (r > 0) {
+            buf[r] = 0;
+            buf[strcspn(buf, "\n")] = 0;
+            printf("%s: read [%s]\n", what, buf);
+        }
+    } else if (!strcmp(what, "write")) {
+        r = write(fd, "bg write\n", 9);
+    } else if (!strcmp(what, "setattr")) {
+        r = tcgetattr(fd, &t) ? -1 : tcsetattr(fd, TCSANOW, &t);
+    } else if (!strcmp(what, "setpgrp")) {
+        r = tcsetpgrp(fd, getpgrp());
+    }
+    printf("%s: result %ld (%s)%s\n", what, (long)r, r < 0 ? strerror(errno) : "ok",
+           got_int ? ", handler ran" : "");
+    fflush(stdout);
+    return 0;
+}
+
+static int jobs(int fd)
+{
+    static const char *const whats[] = {"read", "readign", "readh", "write", "setattr", "setpgrp"};
+    char fds[16];
+    struct termios t;
+    snprintf(fds, sizeof fds, "%d", fd);
+    signal(SIGTTOU, SIG_IGN); /* as a shell: it takes the terminal back from the background */
+    for (unsigned i = 0; i < sizeof whats / sizeof whats[0]; i++) {
+        if (!strcmp(whats[i], "write") && tcgetattr(fd, &t) == 0) {
+            t.c_lflag |= TOSTOP;
+            tcsetattr(fd, TCSANOW, &t);
+        }
+        char *argv[] = {"hvctty", "bgchild", fds, (char *)whats[i], NULL};
+        pid_t pid = spawn_bg(argv);
+        int st;
+        if (pid < 0)
+            return 1;
+        if (waitpid(pid, &st, WUNTRACED) != pid)
+            return 1;
+        if (WIFSTOPPED(st)) {
+            printf("%s: stopped by %d\n", whats[i], WSTOPSIG(st));
+            fflush(stdout);
+            tcsetpgrp(fd, pid);
+            kill(pid, SIGCONT);
+            if (waitpid(pid, &st, 0) != pid)
+                return 1;
+            printf("%s: foreground again: %d\n", whats[i], tcsetpgrp(fd, getpgrp()));
+        }
+        report(whats[i], st);
+    }
+    return 0;
+}
+
+static int tstp(int fd)
+{
+    char fds[16];
+    snprintf(fds, sizeof fds, "%d", fd);
+    signal(SIGTTOU, SIG_IGN);
+    char *argv[] = {"hvctty", "bgchild", fds, "tstp", NULL};
+    pid_t pid = spawn_bg(argv);
+    int st;
+    if (pid < 0)
+        return 1;
+    say("tstp: child in the foreground: %ld\n", tcsetpgrp(fd, pid) == 0);
+    if (waitpid(pid, &st, WUNTRACED) != pid)
+        return 1;
+    printf("tstp: stopped: %d, by %d\n", WIFSTOPPED(st), WIFSTOPPED(st) ? WSTOPSIG(st) : 0);
+    fflush(stdout);
+    kill(pid, SIGCONT);
+    if (waitpid(pid, &st, 0) != pid)
+        return 1;
+    report("tstp", st);
+    return 0;
+}
+
+/* The tstp child: waits until it is the foreground, then turns on the discipline. */
+static int tstp_child(int fd)
+{
+    char buf[64];
+    alarm(5);
+    while (tcgetpgrp(fd) != getpgrp())
+        sleep_ms(1);
+    if (make_sane(fd))
+        return 3;
+    ssize_t r = read(fd, buf, sizeof buf - 1);
+    if (r < 0)
+        return 4;
+    buf[r] = 0;
+    buf[strcspn(buf, "\n")] = 0;
+    printf("tstp: child read [%s]\n", buf);
+    fflush(stdout);
+    return 0;
+}
+
+static int names(int fd)
+{
+    char small[5];
+    char *n = ttyname(fd);
+    printf("ttyname(hvc0): %s\n", n ? n : strerror(errno));
+    n = ttyname(1);
+    printf("ttyname(stdout): %s\n", n ? n : strerror(errno));
+    printf("ttyname_r(hvc0, 5 bytes): %s\n", strerror(ttyname_r(fd, small, sizeof small)));
+    return 0;
+}
+
 static int child(int fd)
 {
     setsid(); /* posix_spawn's POSIX_SPAWN_SETSID is not enforced (libveridian spawn.c) */
@@ -143,22 +316,32 @@ int main(int argc, char **argv)
 {
     if (argc == 3 && !strcmp(argv[1], "child"))
         return child(atoi(argv[2]));
+    if (argc == 4 && !strcmp(argv[1], "bgchild") && !strcmp(argv[3], "tstp"))
+        return tstp_child(atoi(argv[2]));
+    if (argc == 4 && !strcmp(argv[1], "bgchild"))
+        return bgchild(atoi(argv[2]), argv[3]);
     int fd = devopen_fd("hvctty", "/dev/hvc0", O_RDWR);
     if (fd < 0)
         return 1;
     setup(fd);
     if (argc == 2 && !strcmp(argv[1], "session"))
         return session(fd);
+    if (argc == 2 && !strcmp(argv[1], "ttyname"))
+        return names(fd);
+    if (argc == 2 && !strcmp(argv[1], "tstp"))
+        return tstp(fd);
     if (make_sane(fd)) {
         printf("tcsetattr: %s\n", strerror(errno));
         return 1;
     }
     if (argc == 3 && !strcmp(argv[1], "lines"))
         return read_lines(fd, atoi(argv[2]));
+    if (argc == 2 && !strcmp(argv[1], "jobs"))
+        return jobs(fd);
     if (argc == 2 && !strcmp(argv[1], "sigint")) {
         read_lines(fd, 100);
         return 1;
     }
-    fprintf(stderr, "usage: hvctty lines N | sigint | session\n");
+    fprintf(stderr, "usage: hvctty lines N | sigint | session | jobs | tstp | ttyname\n");
     return 2;
 }

@@ -7,7 +7,11 @@
 # applied) and echoed to hvc0's output; a ^C ends the program with SIGINT, a ^\ with SIGQUIT
 # (the driver's uid could not kill it: the terminal's session could be signalled); a process of another session
 # can neither take the terminal (ENOTTY) nor be put in its foreground (EPERM), and the ^C
-# does not reach it. hvc0 starts raw, as the existing byte-pipe uses expect (hw tests).
+# does not reach it. Job control (jobs): a background group's read gets SIGTTIN (EIO when
+# ignored, EINTR with a handler), its write with TOSTOP, tcsetattr and tcsetpgrp SIGTTOU; put
+# in the foreground and continued, the call goes on. ^Z (tstp) stops the foreground child,
+# its parent sees it (WUNTRACED), SIGCONT resumes it. ttyname names hvc0 "/dev/hvc0".
+# hvc0 starts raw, as the existing byte-pipe uses expect (hw tests).
 . "$(dirname "$0")/../lib.sh"
 
 SRCDIR="$(cd "$(dirname "$0")/../../.." && pwd)"
@@ -64,6 +68,56 @@ expect_has "session: ^C reached the terminal's session" "$o" "parent: SIGINT see
 expect_has "session: not the other session" "$o" "child: alive after the ^C"
 expect_has "session: which ends normally" "$o" "parent: child exited 0"
 expect_eq "session: x and ^C echoed" "$(cat "$TMP/sess/hvc0.out")" "x^C"
+
+# ttyname: hvc0's server names it; the console (here a pipe) keeps its answer
+m=$(file_machine name '')
+run_vrsim name --machine "$m" "$TESTIMAGE" -- /test/hvctty ttyname
+expect_eq "ttyname: status" "$(status name)" 0
+expect_eq "ttyname: hvc0, the console as before, ERANGE" "$(out name | tail -n 3)" \
+    "ttyname(hvc0): /dev/hvc0
+ttyname(stdout): Inappropriate ioctl for device
+ttyname_r(hvc0, 5 bytes): Numerical result out of range"
+
+# job control: background access to hvc0 gets SIGTTIN/SIGTTOU (the kernel's rule, ACCESS)
+m=$(file_machine jobs 'fg line\n')
+run_vrsim jobs --machine "$m" "$TESTIMAGE" -- /test/hvctty jobs
+expect_eq "jobs: status" "$(status jobs)" 0
+expect_eq "jobs: SIGTTIN, EIO, EINTR, SIGTTOU; fg and SIGCONT let the call go on" \
+    "$(out jobs | tail -n +5)" "read: stopped by 21
+read: read [fg line]
+read: result 8 (ok)
+read: foreground again: 0
+read: exited 0
+readign: result -1 (Input/output error)
+readign: exited 0
+readh: result -1 (Interrupted system call), handler ran
+readh: exited 0
+write: stopped by 22
+write: result 9 (ok)
+write: foreground again: 0
+write: exited 0
+setattr: stopped by 22
+setattr: result 0 (ok)
+setattr: foreground again: 0
+setattr: exited 0
+setpgrp: stopped by 22
+setpgrp: result 0 (ok)
+setpgrp: foreground again: 0
+setpgrp: exited 0"
+expect_eq "jobs: the background write went out once continued" "$(cat "$TMP/jobs/hvc0.out")" \
+    "$(printf 'fg line\r\nbg write\r\n')"
+run_vrsim jobs2 --machine "$m" "$TESTIMAGE" -- /test/hvctty jobs
+expect_eq "jobs: one seed, one digest" "$(digest jobs2)" "$(digest jobs)"
+
+# ^Z stops the foreground program; its parent sees it stopped; SIGCONT resumes it
+m=$(file_machine tstp '\032after\n')
+run_vrsim tstp --machine "$m" "$TESTIMAGE" -- /test/hvctty tstp
+expect_eq "^Z: status" "$(status tstp)" 0
+expect_eq "^Z: stopped by SIGTSTP, continued, reads on" "$(out tstp | tail -n +5)" \
+    "tstp: child in the foreground: 1
+tstp: stopped: 1, by 20
+tstp: child read [after]
+tstp: exited 0"
 
 # the byte pipe is unchanged: raw by default (no echo, binary passes)
 m=$(file_machine raw 'a\003b\r\n')
